@@ -1,0 +1,56 @@
+# Two commands: `make run` (serve the app with demo data) and `make test` (the whole suite).
+# Everything they need is installed here: a fresh clone needs only python3, npm and make.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+URL_PUBLIQUE ?= http://$(HOST):$(PORT)
+export FLASK_APP := aap
+export URL_PUBLIQUE
+
+.PHONY: run test install install-dev assets db demo system-deps lint clean
+
+run: install assets system-deps-run db
+	@$(BIN)/flask demo
+	@echo "Application : $(URL_PUBLIQUE)  (Ctrl+C pour arrêter)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install-dev assets system-deps
+	@scripts/tests.sh
+
+$(VENV)/.installe: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installe-dev: $(VENV)/.installe requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installe
+install-dev: $(VENV)/.installe-dev
+
+# The DSFR's terms are accepted in .dsfr.yml (see README); npm ci installs exactly package-lock.json.
+node_modules/.installe: package.json package-lock.json .dsfr.yml
+	npm ci --no-audit --no-fund
+	touch $@
+
+assets: node_modules/.installe
+
+db: install
+	$(BIN)/flask db upgrade
+
+system-deps:
+	@scripts/dependances-systeme.sh chromium libharfbuzz-subset0
+
+system-deps-run:
+	@scripts/dependances-systeme.sh libharfbuzz-subset0
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

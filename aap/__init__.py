@@ -1,0 +1,116 @@
+"""The application package: `create_app` builds the Flask app (`flask --app aap …` finds it)."""
+
+import os
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import CONFIGS, RACINE
+
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config=None):
+    """`config`: a config class, a name (`development`, `test`, `production`) or a dict of overrides."""
+    app = Flask(
+        __name__,
+        template_folder=str(RACINE / "templates"),
+        instance_path=str(RACINE / "instance"),
+    )
+    _charger_config(app, config)
+    app.json.ensure_ascii = False
+    if app.config["NOMBRE_DE_PROXYS"]:
+        proxys = app.config["NOMBRE_DE_PROXYS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxys, x_proto=proxys, x_host=0)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(RACINE / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    import candidatures.models  # noqa: F401  (tous les modèles, pour les relations et Alembic)
+    import conventions.models  # noqa: F401
+    import notation.models  # noqa: F401
+    from candidatures import views as candidatures_views
+    from conventions import views as conventions_views
+    from notation import views as notation_views
+
+    from . import admin as admin_views
+    from . import (
+        api,
+        comptes,
+        courriels,
+        erreurs,
+        fichiers,  # noqa: F401
+        formats,
+        navigation,
+        securite,
+        views,
+    )
+    from .campagnes import views as campagnes_views
+
+    securite.init_app(app)
+    formats.init_app(app)
+    navigation.init_app(app)
+    courriels.init_app(app)
+    api.init_app(app)
+    erreurs.init_app(app)  # après l'API : ses pages d'erreur remplacent celles de flask-smorest
+    app.register_blueprint(views.bp)
+    app.register_blueprint(comptes.bp)
+    app.register_blueprint(admin_views.bp)
+    app.register_blueprint(campagnes_views.bp)
+    app.register_blueprint(candidatures_views.bp)
+    app.register_blueprint(candidatures_views.bp_structures)
+    app.register_blueprint(notation_views.bp)
+    app.register_blueprint(conventions_views.bp)
+
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+
+    @app.route("/dsfr/<path:fichier>")
+    def dsfr(fichier):
+        """The State design system, served from the npm package installed by `make`, never a CDN."""
+        return send_from_directory(app.config["DSFR_DIST"], fichier, max_age=7 * 24 * 3600)
+
+    Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
+    return app
+
+
+def _charger_config(app, config):
+    nom = os.environ.get("AAP_ENV", "development")
+    if config is None or isinstance(config, dict):
+        classe = CONFIGS[nom]
+    elif isinstance(config, str):
+        classe = CONFIGS[config]
+    else:
+        classe = config
+    app.config.from_object(classe)
+    if isinstance(config, dict):
+        app.config.update(config)
+    manquants = [cle for cle in getattr(classe, "REQUIRED", ()) if not app.config.get(cle)]
+    if manquants:
+        noms = {"SQLALCHEMY_DATABASE_URI": "DATABASE_URL"}
+        raise RuntimeError(
+            "Configuration de production incomplète : définissez "
+            + ", ".join(noms.get(cle, cle) for cle in manquants)
+            + " dans l'environnement."
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+
+@event.listens_for(Engine, "connect")
+def _pragmas_sqlite(connexion, _record):
+    """SQLite: enforce foreign keys, let readers and one writer work side by side, wait for the write lock."""
+    if isinstance(connexion, sqlite3.Connection):
+        curseur = connexion.cursor()
+        curseur.execute("PRAGMA foreign_keys=ON")
+        curseur.execute("PRAGMA journal_mode=WAL")
+        curseur.execute("PRAGMA busy_timeout=15000")
+        curseur.close()

@@ -1,0 +1,199 @@
+"""Demo data for `make run`: loaded idempotently (running it twice changes nothing but the open campaign's dates)."""
+
+import importlib
+import importlib.util
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+from stdnum import luhn
+
+from . import aap2022
+from .extensions import db
+from .journal import journaliser
+from .models import Campagne, Role, Service, Utilisateur
+from .referentiel import charger_referentiel
+from .securite import hacher_mot_de_passe, nouveau_jeton_session
+from .types import maintenant
+
+DOMAINES = ("candidatures", "notation", "conventions")
+
+SERVICE = {
+    "code": "976",
+    "nom": "DEETS de Mayotte",
+    "intitule_officiel": "Préfet de Mayotte",
+    "courriel": aap2022.COURRIEL_CONTACT,
+    "telephone": "",
+    "adresse": "Direction de l'économie, de l'emploi, du travail et des solidarités — Mamoudzou, 97600 Mayotte",
+    "fuseau": "Indian/Mayotte",
+}
+
+# (email, rôle, prénom, nom, clé de la structure pour un porteur)
+COMPTES = [
+    ("admin@exemple.fr", Role.ADMIN, "Anli", "Madi", None),
+    ("agent@exemple.fr", Role.AGENT, "Zaïnaba", "Ahamada", None),
+    ("copil@exemple.fr", Role.COPIL, "Julien", "Payet", None),
+    ("copil2@exemple.fr", Role.COPIL, "Faïza", "Soilihi", None),
+    ("porteur@exemple.fr", Role.PORTEUR, "Nassur", "Attoumani", "association"),
+    ("porteur2@exemple.fr", Role.PORTEUR, "Mariame", "Boina", "collectivite"),
+    ("national@exemple.fr", Role.NATIONAL, "Claire", "Martin", None),
+]
+
+# Structures fictives : (raison sociale, statut, 8 premiers chiffres du SIREN, commune, émergente).
+STRUCTURES = {
+    "association": (
+        "Association mahoraise pour l'insertion par les clauses (AMIC)", "association", "84512304", "97611", False
+    ),
+    "collectivite": ("Commune de Koungou (démonstration)", "collectivite", "21976010", "97610", False),
+    "emergente": ("Réseau emploi insertion du Sud (démonstration)", "reseau_emploi", "90123456", "97607", True),
+}
+
+
+def siret_valide(debut_siren, etablissement="0001"):
+    """A SIRET whose two check digits (SIREN's and SIRET's, Luhn) are right."""
+    siren = debut_siren + luhn.calc_check_digit(debut_siren)
+    debut = siren + etablissement
+    return debut + luhn.calc_check_digit(debut)
+
+
+@dataclass
+class ContexteDemo:
+    service: Service
+    campagne_2022: Campagne
+    campagne_ouverte: Campagne
+    comptes: dict = field(default_factory=dict)
+    structures: dict = field(default_factory=dict)
+
+
+def mot_de_passe_demo():
+    """DEMO_PASSWORD, or one generated once and kept in instance/ so that every run prints the same."""
+    if current_app.config.get("DEMO_PASSWORD"):
+        return current_app.config["DEMO_PASSWORD"]
+    fichier = Path(current_app.instance_path) / "mot-de-passe-demo.txt"
+    if not fichier.exists():
+        fichier.parent.mkdir(parents=True, exist_ok=True)
+        fichier.write_text(secrets.token_urlsafe(12))
+        fichier.chmod(0o600)
+    return fichier.read_text().strip()
+
+
+def _service():
+    service = db.session.scalar(select(Service).where(Service.code == SERVICE["code"]))
+    if service is None:
+        service = Service(**SERVICE)
+        db.session.add(service)
+        db.session.flush()
+    return service
+
+
+def _campagne(service, annee, ouverture, cloture, credits):
+    campagne = db.session.scalar(select(Campagne).where(Campagne.service_id == service.id, Campagne.annee == annee))
+    if campagne is None:
+        campagne = aap2022.garnir(
+            Campagne(
+                service_id=service.id,
+                titre=aap2022.TITRE,
+                annee=annee,
+                presentation=aap2022.PRESENTATION,
+                courriel_contact=aap2022.COURRIEL_CONTACT,
+                taux_plafond=aap2022.TAUX_PLAFOND,
+                taux_plafond_collectivite=aap2022.TAUX_PLAFOND_COLLECTIVITE,
+                etp_minimum=aap2022.ETP_MINIMUM,
+                credits=credits,
+                ouverture_le=ouverture,
+                cloture_le=cloture,
+            )
+        )
+        db.session.add(campagne)
+        db.session.flush()
+        journaliser("campagne.creation", campagne, acteur="démo")
+    elif (campagne.ouverture_le, campagne.cloture_le) != (ouverture, cloture):
+        journaliser(
+            "campagne.calendrier",
+            campagne,
+            acteur="démo",
+            details={"avant": [campagne.ouverture_le, campagne.cloture_le], "apres": [ouverture, cloture]},
+        )
+        campagne.ouverture_le, campagne.cloture_le = ouverture, cloture
+    return campagne
+
+
+def _campagne_ouverte(service):
+    """A campaign of the same call open today: opened a month ago, closing in two months, at 23:59 Mayotte."""
+    aujourdhui = maintenant().astimezone(aap2022.MAYOTTE).date()
+    ouverture = datetime.combine(aujourdhui - timedelta(days=30), time(0, 0), tzinfo=aap2022.MAYOTTE)
+    cloture = datetime.combine(aujourdhui + timedelta(days=60), time(23, 59), tzinfo=aap2022.MAYOTTE)
+    return _campagne(service, aujourdhui.year, ouverture, cloture, Decimal("150000.00"))
+
+
+def _structures(service):
+    from candidatures.models import Structure
+
+    structures = {}
+    for cle, (raison_sociale, statut, prefixe, commune, emergente) in STRUCTURES.items():
+        siret = siret_valide(prefixe)
+        structure = db.session.scalar(select(Structure).where(Structure.siret == siret))
+        if structure is None:
+            structure = Structure(
+                siret=siret,
+                raison_sociale=raison_sociale,
+                statut_juridique=statut,
+                service_id=service.id,
+                commune_code=commune,
+                emergente=emergente,
+            )
+            db.session.add(structure)
+            db.session.flush()
+            journaliser("structure.creation", structure, acteur="démo")
+        structures[cle] = structure
+    return structures
+
+
+def _comptes(service, structures, mot_de_passe):
+    hash_ = hacher_mot_de_passe(mot_de_passe)
+    comptes = {}
+    for email, role, prenom, nom, structure in COMPTES:
+        utilisateur = db.session.scalar(select(Utilisateur).where(Utilisateur.email == email))
+        if utilisateur is None:
+            utilisateur = Utilisateur(
+                email=email,
+                role=str(role),
+                prenom=prenom,
+                nom=nom,
+                service_id=None if role == Role.NATIONAL else service.id,
+                structure_id=structures[structure].id if structure else None,
+                rattachement_valide=structure is not None,
+                email_confirme_le=maintenant(),
+                jeton_session=nouveau_jeton_session(),
+            )
+            db.session.add(utilisateur)
+            db.session.flush()
+            journaliser("compte.creation", utilisateur, acteur="démo", details={"role": str(role)})
+        utilisateur.mot_de_passe_hash = hash_
+        utilisateur.actif = True
+        utilisateur.bloque_jusqu_au = None
+        comptes[email] = utilisateur
+    return comptes
+
+
+def charger_demo():
+    charger_referentiel()
+    service = _service()
+    contexte = ContexteDemo(
+        service=service,
+        campagne_2022=_campagne(service, 2022, aap2022.OUVERTURE, aap2022.CLOTURE, Decimal("120000.00")),
+        campagne_ouverte=_campagne_ouverte(service),
+    )
+    contexte.structures = _structures(service)
+    contexte.comptes = _comptes(service, contexte.structures, mot_de_passe_demo())
+    db.session.flush()
+    # Chaque domaine ajoute son histoire (dossiers, séances, conventions), dans cet ordre.
+    for domaine in DOMAINES:
+        if importlib.util.find_spec(f"{domaine}.demo"):
+            importlib.import_module(f"{domaine}.demo").charger(contexte)
+            db.session.flush()
+    return contexte

@@ -1,0 +1,331 @@
+"""Tables of the foundation: services, accounts, API tokens, audit log, outbox, reference data, campaigns."""
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+from .types import DecimalFixe, Euros, UTCDateTime, maintenant
+
+
+class Role(StrEnum):
+    PORTEUR = "porteur"
+    COPIL = "copil"
+    AGENT = "agent"
+    ADMIN = "admin"
+    NATIONAL = "national"
+
+    @property
+    def libelle(self):
+        return LIBELLES_ROLES[self]
+
+
+LIBELLES_ROLES = {
+    Role.PORTEUR: "Porteur de projet",
+    Role.COPIL: "Membre du COPIL",
+    Role.AGENT: "Agent DEETS",
+    Role.ADMIN: "Administrateur",
+    Role.NATIONAL: "Lecture nationale (DGEFP)",
+}
+ROLES_INSTRUCTION = (Role.AGENT, Role.ADMIN)
+
+
+def _check_valeurs(colonne, valeurs):
+    return f"{colonne} IN ({', '.join(repr(str(v)) for v in valeurs)})"
+
+
+class Service(db.Model):
+    """A service instructeur (DREETS/DEETS). Every campaign, dossier and agent belongs to one."""
+
+    __tablename__ = "services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(10), unique=True)
+    nom: Mapped[str] = mapped_column(String(200))
+    intitule_officiel: Mapped[str] = mapped_column(String(200))  # bloc-marque : « Préfet de Mayotte »
+    courriel: Mapped[str] = mapped_column(String(254))
+    telephone: Mapped[str] = mapped_column(String(40), default="")
+    adresse: Mapped[str] = mapped_column(Text, default="")
+    fuseau: Mapped[str] = mapped_column(String(60), default="Indian/Mayotte")
+
+    def __str__(self):
+        return self.nom
+
+
+class Utilisateur(UserMixin, db.Model):
+    __tablename__ = "utilisateurs"
+    __table_args__ = (
+        CheckConstraint(_check_valeurs("role", Role), name="role"),
+        CheckConstraint("role = 'national' OR service_id IS NOT NULL", name="service"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    prenom: Mapped[str] = mapped_column(String(100), default="")
+    nom: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
+    structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
+    # Un porteur qui rejoint une structure existante attend l'accord d'un de ses membres ou d'un agent.
+    rattachement_valide: Mapped[bool] = mapped_column(Boolean, default=False)
+    mot_de_passe_hash: Mapped[str | None] = mapped_column(String(255))
+    email_confirme_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    actif: Mapped[bool] = mapped_column(Boolean, default=True)
+    cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
+    derniere_connexion_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    echecs_connexion: Mapped[int] = mapped_column(Integer, default=0)
+    bloque_jusqu_au: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Changé à chaque changement de mot de passe : les autres sessions ouvertes tombent.
+    jeton_session: Mapped[str] = mapped_column(String(32))
+    # Second facteur facultatif (application d'authentification) ; sinon, lien envoyé par courriel.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+
+    service: Mapped[Service | None] = relationship()
+    structure = relationship("Structure", back_populates="membres")
+    jetons: Mapped[list["JetonApi"]] = relationship(back_populates="utilisateur", order_by="JetonApi.id")
+
+    def get_id(self):
+        return f"{self.id}:{self.jeton_session}"
+
+    @property
+    def is_active(self):
+        return self.actif
+
+    @property
+    def nom_complet(self):
+        return f"{self.prenom} {self.nom}".strip() or self.email
+
+    @property
+    def role_enum(self):
+        return Role(self.role)
+
+    def a_role(self, *roles):
+        return self.role in {str(r) for r in roles}
+
+    def instruit(self, service_id):
+        """Agent or administrator of that service: may instruct and follow its files."""
+        return self.a_role(*ROLES_INSTRUCTION) and self.service_id == service_id
+
+    def peut_lire_service(self, service_id):
+        return self.instruit(service_id) or self.a_role(Role.NATIONAL)
+
+    def porte(self, structure_id):
+        """Member (accepted) of that applicant structure."""
+        return (
+            self.a_role(Role.PORTEUR)
+            and self.rattachement_valide
+            and structure_id is not None
+            and self.structure_id == structure_id
+        )
+
+    def __str__(self):
+        return self.nom_complet
+
+
+class JetonApi(db.Model):
+    """A personal API token. Only its SHA-256 is stored; the token itself is shown once."""
+
+    __tablename__ = "jetons_api"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    utilisateur_id: Mapped[int] = mapped_column(ForeignKey("utilisateurs.id"), index=True)
+    nom: Mapped[str] = mapped_column(String(100))
+    prefixe: Mapped[str] = mapped_column(String(12))
+    empreinte: Mapped[str] = mapped_column(String(64), unique=True)
+    cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
+    expire_le: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoque_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dernier_usage_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    utilisateur: Mapped[Utilisateur] = relationship(back_populates="jetons")
+
+    def est_valide(self, instant):
+        return self.revoque_le is None and self.expire_le > instant
+
+
+class EntreeJournal(db.Model):
+    """Append-only audit log, hash-chained: each entry carries the hash of the one before it."""
+
+    __tablename__ = "journal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant, index=True)
+    acteur_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
+    acteur: Mapped[str] = mapped_column(String(254))  # libellé figé : survit au compte
+    action: Mapped[str] = mapped_column(String(80))
+    objet_type: Mapped[str] = mapped_column(String(40), default="")
+    objet_id: Mapped[str] = mapped_column(String(40), default="")
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON canonique
+    hash_precedent: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (db.Index("ix_journal_objet", "objet_type", "objet_id"),)
+
+
+class TeteJournal(db.Model):
+    """The single row that serialises appends to the chain (a row lock on PostgreSQL, the write lock on SQLite)."""
+
+    __tablename__ = "journal_tete"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dernier_hash: Mapped[str] = mapped_column(String(64))
+    nombre: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Courriel(db.Model):
+    """Outbox: every email is written here first, in the transaction that caused it, then sent."""
+
+    __tablename__ = "courriels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    destinataire: Mapped[str] = mapped_column(String(254))
+    sujet: Mapped[str] = mapped_column(String(250))
+    texte: Mapped[str] = mapped_column(Text)
+    # Clé d'unicité facultative : un rappel n'est mis en file qu'une fois par échéance.
+    cle: Mapped[str | None] = mapped_column(String(200), unique=True)
+    cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
+    reserve_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    envoye_le: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    tentatives: Mapped[int] = mapped_column(Integer, default=0)
+    erreur: Mapped[str] = mapped_column(Text, default="")
+
+
+class Compteur(db.Model):
+    """Gapless counters (dossier and convention numbers), incremented under a row lock."""
+
+    __tablename__ = "compteurs"
+
+    cle: Mapped[str] = mapped_column(String(80), primary_key=True)
+    valeur: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Epci(db.Model):
+    __tablename__ = "epci"
+
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)  # SIREN
+    nom: Mapped[str] = mapped_column(String(200))
+    departement: Mapped[str] = mapped_column(String(3), index=True)
+
+
+class Commune(db.Model):
+    __tablename__ = "communes"
+
+    code: Mapped[str] = mapped_column(String(5), primary_key=True)  # code INSEE
+    nom: Mapped[str] = mapped_column(String(200))
+    departement: Mapped[str] = mapped_column(String(3), index=True)
+    codes_postaux: Mapped[str] = mapped_column(String(200), default="")
+    population: Mapped[int | None] = mapped_column(Integer)
+    epci_code: Mapped[str | None] = mapped_column(ForeignKey("epci.code"))
+
+    epci: Mapped[Epci | None] = relationship()
+
+
+class Campagne(db.Model):
+    """One call for projects of one service: its calendar, caps, envelope, pieces, missions and grid."""
+
+    __tablename__ = "campagnes"
+    __table_args__ = (
+        CheckConstraint("cloture_le > ouverture_le", name="calendrier"),
+        CheckConstraint("taux_plafond > 0 AND taux_plafond <= 10000", name="taux_plafond"),
+        CheckConstraint(
+            "taux_plafond_collectivite > 0 AND taux_plafond_collectivite <= 10000",
+            name="taux_plafond_collectivite",
+        ),
+        CheckConstraint("credits >= 0", name="credits"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    titre: Mapped[str] = mapped_column(String(250))
+    annee: Mapped[int] = mapped_column(Integer)
+    presentation: Mapped[str] = mapped_column(Text, default="")
+    ouverture_le: Mapped[datetime] = mapped_column(UTCDateTime)
+    cloture_le: Mapped[datetime] = mapped_column(UTCDateTime)
+    # AAP §B.2-3 : 70 % de l'ETP au plus, 80 % pour les collectivités territoriales.
+    taux_plafond: Mapped[Decimal] = mapped_column(DecimalFixe(4), default=Decimal("0.70"))
+    taux_plafond_collectivite: Mapped[Decimal] = mapped_column(DecimalFixe(4), default=Decimal("0.80"))
+    # AAP §B.2-1 : 0,5 ETP au minimum par projet.
+    etp_minimum: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0.5"))
+    credits: Mapped[Decimal] = mapped_column(Euros, default=Decimal("0"))
+    courriel_contact: Mapped[str] = mapped_column(String(254), default="")
+    publiee: Mapped[bool] = mapped_column(Boolean, default=True)
+    cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
+
+    service: Mapped[Service] = relationship()
+    pieces: Mapped[list["PieceRequise"]] = relationship(
+        back_populates="campagne", order_by="PieceRequise.ordre", cascade="all, delete-orphan"
+    )
+    missions: Mapped[list["Mission"]] = relationship(
+        back_populates="campagne", order_by="Mission.ordre", cascade="all, delete-orphan"
+    )
+    criteres: Mapped[list["Critere"]] = relationship(
+        back_populates="campagne", order_by="Critere.ordre", cascade="all, delete-orphan"
+    )
+
+    def __str__(self):
+        return f"{self.titre} ({self.annee})"
+
+
+class PieceRequise(db.Model):
+    """A piece of annexe 2, with the condition (a code of `candidatures.regles`) under which it is required."""
+
+    __tablename__ = "pieces_requises"
+    __table_args__ = (UniqueConstraint("campagne_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campagne_id: Mapped[int] = mapped_column(ForeignKey("campagnes.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    libelle: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    condition: Mapped[str] = mapped_column(String(60), default="toujours")
+    ordre: Mapped[int] = mapped_column(Integer, default=0)
+
+    campagne: Mapped[Campagne] = relationship(back_populates="pieces")
+
+
+class Mission(db.Model):
+    """A mission of section B.2-1 on which an applicant may position its project."""
+
+    __tablename__ = "missions"
+    __table_args__ = (CheckConstraint("poste IN ('facilitateur', 'coordinateur')", name="poste"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campagne_id: Mapped[int] = mapped_column(ForeignKey("campagnes.id"), index=True)
+    poste: Mapped[str] = mapped_column(String(20))
+    libelle: Mapped[str] = mapped_column(String(300))
+    ordre: Mapped[int] = mapped_column(Integer, default=0)
+
+    campagne: Mapped[Campagne] = relationship(back_populates="missions")
+
+
+class Critere(db.Model):
+    """A criterion of the scoring grid (annexe 4), with its group and its maximum in whole points."""
+
+    __tablename__ = "criteres"
+    __table_args__ = (
+        UniqueConstraint("campagne_id", "code"),
+        CheckConstraint("maximum > 0", name="maximum"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campagne_id: Mapped[int] = mapped_column(ForeignKey("campagnes.id"), index=True)
+    groupe: Mapped[str] = mapped_column(String(120))
+    code: Mapped[str] = mapped_column(String(40))
+    libelle: Mapped[str] = mapped_column(String(300))
+    maximum: Mapped[int] = mapped_column(Integer)
+    ordre: Mapped[int] = mapped_column(Integer, default=0)
+
+    campagne: Mapped[Campagne] = relationship(back_populates="criteres")

@@ -1,0 +1,57 @@
+"""The main navigation, per role: one list, read by the base layout."""
+
+from dataclasses import dataclass
+
+from flask import has_request_context, request, url_for
+from flask_login import current_user
+
+from .models import Role
+
+
+@dataclass(frozen=True)
+class Entree:
+    libelle: str
+    endpoint: str
+    roles: frozenset
+    blueprint: str
+
+
+def _entree(libelle, endpoint, *roles):
+    return Entree(libelle, endpoint, frozenset(str(r) for r in roles), endpoint.split(".")[0])
+
+
+INSTRUCTION = (Role.AGENT, Role.ADMIN)
+MENU = [
+    _entree("Mes dossiers", "candidatures.index", Role.PORTEUR),
+    _entree("Ma structure", "structures.structure", Role.PORTEUR),
+    _entree("Dossiers", "candidatures.index", *INSTRUCTION, Role.NATIONAL),
+    _entree("Séances du COPIL", "notation.index", Role.COPIL, *INSTRUCTION, Role.NATIONAL),
+    _entree("Mes conventions", "conventions.index", Role.PORTEUR),
+    _entree("Conventions", "conventions.index", *INSTRUCTION, Role.NATIONAL),
+    _entree("Journal", "aap.journal", *INSTRUCTION, Role.NATIONAL),
+    _entree("Campagnes", "campagnes.liste", Role.ADMIN),
+    _entree("Administration", "admin.comptes", Role.ADMIN),
+]
+
+
+def menu_pour(utilisateur):
+    if not utilisateur.is_authenticated:
+        return []
+    return [entree for entree in MENU if utilisateur.role in entree.roles]
+
+
+def init_app(app):
+    @app.context_processor
+    def navigation():
+        if not has_request_context():  # un courriel rendu par une commande ou une fabrique : pas de menu
+            return {"menu": []}
+        return {
+            "menu": [
+                {
+                    "libelle": e.libelle,
+                    "url": url_for(e.endpoint),
+                    "actif": request.blueprint == e.blueprint,
+                }
+                for e in menu_pour(current_user)
+            ]
+        }

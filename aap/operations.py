@@ -1,0 +1,412 @@
+"""Every write of the foundation: accounts, membership of a structure, tokens, logins.
+
+Each operation checks its rule, changes the rows, writes the audit entry and queues the email;
+it flushes, and the caller (a view, the API, a command) commits once.
+"""
+
+from datetime import timedelta
+from functools import cache
+
+import pyotp
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .courriels import mettre_en_file
+from .erreurs import Refus
+from .extensions import db
+from .journal import journaliser
+from .models import JetonApi, Role, Service, Utilisateur
+from .regles import normaliser_siret
+from .securite import (
+    empreinte_jeton,
+    generer_jeton_api,
+    hacher_mot_de_passe,
+    nouveau_jeton_session,
+    verifier_mot_de_passe,
+)
+from .types import maintenant
+
+
+def _serialiseur(usage):
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"aap-{usage}")
+
+
+def jeton_lien(utilisateur, usage):
+    """A signed link token. It carries the session token, so it dies when the password changes."""
+    return _serialiseur(usage).dumps({"id": utilisateur.id, "s": utilisateur.jeton_session})
+
+
+def utilisateur_du_lien(jeton, usage):
+    """The user of a valid link token, or a Refus saying why the link cannot be used."""
+    max_age = current_app.config["LIEN_VALIDITE_HEURES"] * 3600
+    try:
+        donnees = _serialiseur(usage).loads(jeton, max_age=max_age)
+    except SignatureExpired:
+        raise Refus("Ce lien a expiré : demandez-en un nouveau.", code="lien_expire") from None
+    except BadSignature:
+        raise Refus("Ce lien n'est pas valide.", code="lien_invalide") from None
+    utilisateur = db.session.get(Utilisateur, donnees.get("id"))
+    if utilisateur is None or utilisateur.jeton_session != donnees.get("s"):
+        raise Refus("Ce lien a déjà servi ou n'est plus valide : demandez-en un nouveau.", code="lien_invalide")
+    return utilisateur
+
+
+def service_par_defaut():
+    return db.session.scalar(select(Service).where(Service.code == current_app.config["SERVICE_PAR_DEFAUT"]))
+
+
+def utilisateur_par_email(email):
+    return db.session.scalar(select(Utilisateur).where(func.lower(Utilisateur.email) == email.strip().lower()))
+
+
+def _nouvel_utilisateur(email, role, service, **champs):
+    utilisateur = Utilisateur(
+        email=email.strip().lower(),
+        role=str(role),
+        service_id=service.id if service else None,
+        jeton_session=nouveau_jeton_session(),
+        **champs,
+    )
+    db.session.add(utilisateur)
+    db.session.flush()
+    return utilisateur
+
+
+def inscrire_porteur(*, email, mot_de_passe, prenom, nom, siret, raison_sociale="", statut_juridique=""):
+    """Creates a porteur's account. Returns the new user, or None when the address already has one.
+
+    A new SIRET creates the structure with this person as its first member; a known SIRET creates a
+    request to join it, accepted by one of its members or an agent (knowing a SIRET opens nothing).
+    """
+    from candidatures.models import Structure
+
+    existant = utilisateur_par_email(email)
+    if existant is not None:
+        # Même réponse à l'écran qu'une inscription : on ne révèle pas quelles adresses ont un compte.
+        mettre_en_file(existant.email, "Vous avez déjà un compte", "compte_existant", utilisateur=existant)
+        return None
+    siret = normaliser_siret(siret)
+    structure = db.session.scalar(select(Structure).where(Structure.siret == siret))
+    service = structure.service if structure else service_par_defaut()
+    if structure is None:
+        if not raison_sociale or not statut_juridique:
+            raise Refus(
+                "Cette structure n'a pas encore de compte : indiquez sa raison sociale et son statut juridique.",
+                code="structure_inconnue",
+                champ="raison_sociale" if not raison_sociale else "statut_juridique",
+            )
+        structure = Structure(
+            siret=siret, raison_sociale=raison_sociale.strip(), statut_juridique=statut_juridique, service_id=service.id
+        )
+        db.session.add(structure)
+        db.session.flush()
+        journaliser("structure.creation", structure, details={"siret": siret, "raison_sociale": raison_sociale})
+    premier = not structure.membres
+    utilisateur = _nouvel_utilisateur(
+        email,
+        Role.PORTEUR,
+        service,
+        prenom=prenom.strip(),
+        nom=nom.strip(),
+        structure_id=structure.id,
+        rattachement_valide=premier,
+        mot_de_passe_hash=hacher_mot_de_passe(mot_de_passe),
+    )
+    journaliser(
+        "compte.inscription",
+        utilisateur,
+        par=utilisateur,
+        details={"structure": structure.id, "rattachement": "valide" if premier else "en attente"},
+    )
+    envoyer_confirmation(utilisateur)
+    if not premier:
+        for membre in structure.membres:
+            if membre.rattachement_valide and membre.actif:
+                mettre_en_file(
+                    membre.email,
+                    f"Demande de rattachement à {structure.raison_sociale}",
+                    "demande_rattachement",
+                    membre=membre,
+                    demandeur=utilisateur,
+                    structure=structure,
+                )
+    return utilisateur
+
+
+def envoyer_confirmation(utilisateur):
+    mettre_en_file(
+        utilisateur.email,
+        "Confirmez votre adresse électronique",
+        "confirmation",
+        utilisateur=utilisateur,
+        jeton=jeton_lien(utilisateur, "confirmation"),
+    )
+
+
+def confirmer_email(jeton):
+    utilisateur = utilisateur_du_lien(jeton, "confirmation")
+    if utilisateur.email_confirme_le is None:
+        utilisateur.email_confirme_le = maintenant()
+        journaliser("compte.email_confirme", utilisateur, par=utilisateur)
+    return utilisateur
+
+
+def demander_reinitialisation(email):
+    utilisateur = utilisateur_par_email(email)
+    if utilisateur is None or not utilisateur.actif:
+        return  # même réponse à l'écran : on ne révèle pas quelles adresses ont un compte
+    mettre_en_file(
+        utilisateur.email,
+        "Réinitialisation de votre mot de passe",
+        "reinitialisation",
+        utilisateur=utilisateur,
+        jeton=jeton_lien(utilisateur, "mot-de-passe"),
+    )
+    journaliser("compte.reinitialisation_demandee", utilisateur, par=utilisateur)
+
+
+def definir_mot_de_passe(utilisateur, mot_de_passe):
+    """Sets the password from an emailed link: the link proves the address, so it is confirmed too."""
+    utilisateur.mot_de_passe_hash = hacher_mot_de_passe(mot_de_passe)
+    utilisateur.jeton_session = nouveau_jeton_session()
+    utilisateur.echecs_connexion = 0
+    utilisateur.bloque_jusqu_au = None
+    if utilisateur.email_confirme_le is None:
+        utilisateur.email_confirme_le = maintenant()
+    journaliser("compte.mot_de_passe_change", utilisateur, par=utilisateur)
+
+
+def inviter(*, email, role, par=None, service=None, prenom="", nom=""):
+    """Invites an agent, a COPIL member, an administrator or a national reader.
+
+    `par` is the inviting administrator (his service by default); None for the `flask inviter` command.
+    """
+    if utilisateur_par_email(email) is not None:
+        raise Refus("Un compte existe déjà avec cette adresse.", code="compte_existant", champ="email")
+    if str(role) == Role.PORTEUR:
+        raise Refus("Les porteurs créent eux-mêmes leur compte.", code="role_invalide", champ="role")
+    service = None if str(role) == Role.NATIONAL else (service or par.service)
+    utilisateur = _nouvel_utilisateur(email, role, service, prenom=prenom.strip(), nom=nom.strip())
+    journaliser(
+        "compte.invitation",
+        utilisateur,
+        par=par,
+        acteur=None if par else "commande flask",
+        details={"role": str(role)},
+        service_id=service.id if service else None,
+    )
+    mettre_en_file(
+        utilisateur.email,
+        "Invitation à la plateforme des appels à projets de la DEETS",
+        "invitation",
+        utilisateur=utilisateur,
+        invitant=par,
+        jeton=jeton_lien(utilisateur, "mot-de-passe"),
+    )
+    return utilisateur
+
+
+def modifier_compte(utilisateur, *, role, actif, par):
+    if utilisateur.id == par.id and (str(role) != utilisateur.role or not actif):
+        raise Refus("Vous ne pouvez pas changer votre propre rôle ni désactiver votre propre compte.", code="soi_meme")
+    if utilisateur.role == Role.PORTEUR and str(role) != Role.PORTEUR:
+        raise Refus("Le compte d'un porteur reste un compte de porteur.", code="role_invalide", champ="role")
+    if str(role) in {Role.PORTEUR, Role.NATIONAL} and str(role) != utilisateur.role:
+        raise Refus("Ce rôle ne s'attribue pas depuis l'administration.", code="role_invalide", champ="role")
+    avant = {"role": utilisateur.role, "actif": utilisateur.actif}
+    utilisateur.role = str(role)
+    utilisateur.actif = actif
+    if avant != {"role": utilisateur.role, "actif": actif}:
+        utilisateur.jeton_session = nouveau_jeton_session()  # ses sessions repartent avec les nouveaux droits
+        journaliser(
+            "compte.modification",
+            utilisateur,
+            par=par,
+            details={"avant": avant, "apres": {"role": utilisateur.role, "actif": actif}},
+            service_id=par.service_id,
+        )
+
+
+def decider_rattachement(demandeur, *, accepte, par):
+    if demandeur.rattachement_valide or demandeur.structure_id is None:
+        raise Refus("Cette demande de rattachement n'est plus en attente.", code="deja_traite")
+    structure = demandeur.structure
+    if accepte:
+        demandeur.rattachement_valide = True
+    else:
+        demandeur.structure_id = None
+        demandeur.actif = False
+    journaliser(
+        "compte.rattachement_" + ("accepte" if accepte else "refuse"),
+        demandeur,
+        par=par,
+        details={"structure": structure.id},
+        service_id=structure.service_id,
+    )
+    mettre_en_file(
+        demandeur.email,
+        f"Votre rattachement à {structure.raison_sociale}",
+        "rattachement_decide",
+        utilisateur=demandeur,
+        structure=structure,
+        accepte=accepte,
+    )
+
+
+def demandes_de_rattachement(structure_id):
+    return db.session.scalars(
+        select(Utilisateur).where(
+            Utilisateur.structure_id == structure_id,
+            Utilisateur.rattachement_valide.is_(False),
+            Utilisateur.actif.is_(True),
+        )
+    ).all()
+
+
+def creer_jeton_api(utilisateur, nom, *, par=None, validite_jours=None):
+    """Returns (the token in clear, shown once; its row, which keeps only the hash)."""
+    jours = validite_jours or current_app.config["JETON_API_VALIDITE_JOURS"]
+    clair = generer_jeton_api()
+    jeton = JetonApi(
+        utilisateur_id=utilisateur.id,
+        nom=nom.strip() or "jeton",
+        prefixe=clair[:12],
+        empreinte=empreinte_jeton(clair),
+        expire_le=maintenant() + timedelta(days=jours),
+    )
+    db.session.add(jeton)
+    db.session.flush()
+    journaliser(
+        "jeton.creation", jeton, par=par or utilisateur, details={"nom": jeton.nom, "expire_le": jeton.expire_le}
+    )
+    return clair, jeton
+
+
+def revoquer_jeton(jeton, *, par):
+    if jeton.revoque_le is None:
+        jeton.revoque_le = maintenant()
+        journaliser("jeton.revocation", jeton, par=par, details={"nom": jeton.nom})
+
+
+class EchecConnexion(Refus):
+    statut = 401
+
+
+def connecter(email, mot_de_passe):
+    """Checks the credentials and the per-account throttle; returns the user or raises EchecConnexion."""
+    config = current_app.config
+    utilisateur = utilisateur_par_email(email)
+    instant = maintenant()
+    refus = EchecConnexion("Adresse électronique ou mot de passe incorrect.", code="identifiants")
+    if utilisateur is None:
+        check_password_hash(_hash_leurre(config["HACHAGE_MOT_DE_PASSE"]), mot_de_passe)  # même durée
+        journaliser("connexion.echec", details={"email": email.strip().lower()[:254]}, acteur="anonyme")
+        raise refus
+    if utilisateur.bloque_jusqu_au and utilisateur.bloque_jusqu_au > instant:
+        raise EchecConnexion(
+            f"Trop de tentatives : ce compte est bloqué pendant {config['CONNEXION_BLOCAGE_MINUTES']} minutes. "
+            "Réessayez plus tard ou réinitialisez votre mot de passe.",
+            code="compte_bloque",
+        )
+    if not verifier_mot_de_passe(utilisateur, mot_de_passe):
+        utilisateur.echecs_connexion += 1
+        if utilisateur.echecs_connexion >= config["CONNEXION_ECHECS_MAX"]:
+            utilisateur.bloque_jusqu_au = instant + timedelta(minutes=config["CONNEXION_BLOCAGE_MINUTES"])
+            utilisateur.echecs_connexion = 0
+        journaliser("connexion.echec", utilisateur, acteur=utilisateur.email, service_id=utilisateur.service_id)
+        raise refus
+    if not utilisateur.actif:
+        raise EchecConnexion("Ce compte est désactivé. Contactez la DEETS.", code="compte_inactif")
+    if utilisateur.email_confirme_le is None:
+        raise EchecConnexion(
+            "Confirmez d'abord votre adresse électronique avec le lien que nous vous avons envoyé.",
+            code="email_non_confirme",
+        )
+    utilisateur.echecs_connexion = 0
+    utilisateur.bloque_jusqu_au = None
+    return utilisateur
+
+
+def session_ouverte(utilisateur, moyen):
+    """Records a login once every factor passed: `moyen` is mot_de_passe, lien_appareil or totp."""
+    utilisateur.derniere_connexion_le = maintenant()
+    journaliser("connexion.reussie", utilisateur, par=utilisateur, details={"moyen": moyen})
+
+
+ROLES_SECOND_FACTEUR = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
+
+
+def jeton_appareil(utilisateur):
+    """The value of the trusted-device cookie; it dies with the password (jeton_session)."""
+    return _serialiseur("appareil").dumps({"id": utilisateur.id, "s": utilisateur.jeton_session})
+
+
+def appareil_reconnu(utilisateur, cookie):
+    if not cookie:
+        return False
+    try:
+        donnees = _serialiseur("appareil").loads(cookie, max_age=current_app.config["APPAREIL_VALIDITE_JOURS"] * 86400)
+    except BadSignature:
+        return False
+    return donnees == {"id": utilisateur.id, "s": utilisateur.jeton_session}
+
+
+def second_facteur_requis(utilisateur, cookie):
+    return (
+        current_app.config["APPAREIL_CONFIRMATION"]
+        and utilisateur.a_role(*ROLES_SECOND_FACTEUR)
+        and not appareil_reconnu(utilisateur, cookie)
+    )
+
+
+def envoyer_lien_appareil(utilisateur, nonce):
+    jeton = _serialiseur("lien-appareil").dumps({"id": utilisateur.id, "n": nonce})
+    mettre_en_file(
+        utilisateur.email,
+        "Confirmez la connexion depuis un nouvel appareil",
+        "nouvel_appareil",
+        utilisateur=utilisateur,
+        jeton=jeton,
+        minutes=current_app.config["APPAREIL_LIEN_MINUTES"],
+    )
+    journaliser("connexion.appareil_a_confirmer", utilisateur, par=utilisateur)
+
+
+def lire_lien_appareil(jeton):
+    """(user id, nonce) of a new-device link, or a Refus."""
+    try:
+        donnees = _serialiseur("lien-appareil").loads(jeton, max_age=current_app.config["APPAREIL_LIEN_MINUTES"] * 60)
+    except SignatureExpired:
+        raise Refus("Ce lien a expiré : reconnectez-vous pour en recevoir un nouveau.", code="lien_expire") from None
+    except BadSignature:
+        raise Refus("Ce lien n'est pas valide.", code="lien_invalide") from None
+    return donnees["id"], donnees["n"]
+
+
+def code_totp_valide(secret, code):
+    code = (code or "").replace(" ", "")
+    return bool(secret) and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+
+
+CODE_INCORRECT = "Code incorrect : saisissez le code à 6 chiffres affiché par l'application."
+
+
+def activer_totp(utilisateur, secret, code):
+    if not code_totp_valide(secret, code):
+        raise Refus(CODE_INCORRECT, code="code", champ="code")
+    utilisateur.totp_secret = secret
+    journaliser("compte.totp_active", utilisateur, par=utilisateur)
+
+
+def desactiver_totp(utilisateur, code):
+    if not code_totp_valide(utilisateur.totp_secret, code):
+        raise Refus(CODE_INCORRECT, code="code", champ="code")
+    utilisateur.totp_secret = None
+    journaliser("compte.totp_desactive", utilisateur, par=utilisateur)
+
+
+@cache
+def _hash_leurre(methode):
+    return generate_password_hash("leurre-pour-un-temps-de-reponse-constant", method=methode)

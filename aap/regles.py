@@ -1,0 +1,62 @@
+"""Rules of the foundation, as plain functions: passwords, SIRET, a campaign's calendar."""
+
+import re
+from datetime import timedelta
+from enum import StrEnum
+
+from stdnum.fr import siret as stdnum_siret
+from zxcvbn import zxcvbn
+
+LONGUEUR_MIN_MOT_DE_PASSE = 12
+ESSAIS_LOG10_MIN = 10  # au moins 10^10 essais estimés par zxcvbn pour le deviner
+
+
+def probleme_mot_de_passe(mot_de_passe, indices=()):
+    """None when the password is acceptable, otherwise the French reason."""
+    if len(mot_de_passe) < LONGUEUR_MIN_MOT_DE_PASSE:
+        return f"Le mot de passe doit compter au moins {LONGUEUR_MIN_MOT_DE_PASSE} caractères."
+    # Chaque morceau d'une adresse ou d'un nom compte : « nassur.attoumani@… » donne nassur, attoumani…
+    indices = [mot for indice in indices if indice for mot in re.split(r"\W+", indice.lower()) if len(mot) > 2]
+    # zxcvbn compare aux mots de passe les plus courants, aux mots du dictionnaire et aux indices donnés.
+    if zxcvbn(mot_de_passe[:128], user_inputs=indices)["guesses_log10"] < ESSAIS_LOG10_MIN:
+        return (
+            "Ce mot de passe est trop courant ou trop facile à deviner : "
+            "allongez-le avec des mots sans lien entre eux."
+        )
+    return None
+
+
+def normaliser_siret(valeur):
+    return stdnum_siret.compact(valeur or "")
+
+
+def probleme_siret(valeur):
+    numero = normaliser_siret(valeur)
+    if not numero.isdigit() or len(numero) != 14:
+        return "Le SIRET compte 14 chiffres."
+    if not stdnum_siret.is_valid(numero):
+        return "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (clé de contrôle incorrecte)."
+    return None
+
+
+class EtatCampagne(StrEnum):
+    A_VENIR = "a_venir"
+    OUVERTE = "ouverte"
+    CLOTUREE = "cloturee"
+
+    @property
+    def libelle(self):
+        return {"a_venir": "À venir", "ouverte": "Ouverte", "cloturee": "Clôturée"}[self]
+
+
+def fin_des_depots(cloture_le):
+    """The closing time is a minute (31 October 23:59): files are taken until its last second."""
+    return cloture_le + timedelta(minutes=1)
+
+
+def etat_campagne(ouverture_le, cloture_le, instant):
+    if instant < ouverture_le:
+        return EtatCampagne.A_VENIR
+    if instant < fin_des_depots(cloture_le):
+        return EtatCampagne.OUVERTE
+    return EtatCampagne.CLOTUREE

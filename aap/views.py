@@ -1,0 +1,84 @@
+"""Public pages (home, campaigns, API documentation) and the audit log."""
+
+from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .extensions import db
+from .models import Campagne, EntreeJournal, Role
+from .regles import etat_campagne
+from .securite import role_requis
+from .types import maintenant
+
+bp = Blueprint("aap", __name__)
+
+
+def campagnes_publiees():
+    return db.session.scalars(
+        select(Campagne)
+        .where(Campagne.publiee.is_(True))
+        .options(selectinload(Campagne.service))
+        .order_by(Campagne.ouverture_le.desc())
+    ).all()
+
+
+@bp.route("/")
+def accueil():
+    instant = maintenant()
+    campagnes = [(c, etat_campagne(c.ouverture_le, c.cloture_le, instant)) for c in campagnes_publiees()]
+    return render_template("aap/accueil.html", campagnes=campagnes)
+
+
+@bp.route("/campagnes/<int:campagne_id>")
+def campagne(campagne_id):
+    campagne = db.session.scalar(
+        select(Campagne)
+        .where(Campagne.id == campagne_id)
+        .options(selectinload(Campagne.pieces), selectinload(Campagne.missions), selectinload(Campagne.criteres))
+    )
+    if campagne is None or not (campagne.publiee or _instruit(campagne.service_id)):
+        abort(404)
+    from candidatures.regles import LIBELLES_CONDITIONS
+
+    etat = etat_campagne(campagne.ouverture_le, campagne.cloture_le, maintenant())
+    return render_template("aap/campagne.html", campagne=campagne, etat=etat, conditions=LIBELLES_CONDITIONS)
+
+
+def _instruit(service_id):
+    return current_user.is_authenticated and current_user.peut_lire_service(service_id)
+
+
+@bp.route("/journal")
+@role_requis(Role.AGENT, Role.ADMIN, Role.NATIONAL)
+def journal():
+    requete = select(EntreeJournal).order_by(EntreeJournal.id.desc())
+    if not current_user.a_role(Role.NATIONAL):
+        requete = requete.where(EntreeJournal.service_id == current_user.service_id)
+    filtres = {cle: request.args.get(cle, "").strip()[:80] for cle in ("objet_type", "objet_id", "action")}
+    if filtres["objet_type"]:
+        requete = requete.where(EntreeJournal.objet_type == filtres["objet_type"])
+    if filtres["objet_id"]:
+        requete = requete.where(EntreeJournal.objet_id == filtres["objet_id"])
+    if filtres["action"]:
+        requete = requete.where(EntreeJournal.action.startswith(filtres["action"], autoescape=True))
+    page = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
+    return render_template("aap/journal.html", page=page, filtres=filtres)
+
+
+PAGES_INFORMATION = {
+    "accessibilite": "Déclaration d'accessibilité",
+    "mentions-legales": "Mentions légales",
+    "donnees-personnelles": "Données personnelles",
+}
+
+
+@bp.route("/<any(accessibilite, 'mentions-legales', 'donnees-personnelles'):page>")
+def information(page):
+    return render_template(f"aap/{page}.html", titre=PAGES_INFORMATION[page])
+
+
+@bp.route("/developpeurs/api")
+def documentation_api():
+    spec = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"].spec
+    return render_template("aap/documentation_api.html", spec=spec.to_dict())

@@ -1,0 +1,1 @@
+"""Candidatures: structures, dossiers, pieces, budget, checks, filing, completeness decisions."""

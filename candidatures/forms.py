@@ -1,0 +1,388 @@
+"""Forms of the candidatures domain. Each step form gives `valeurs()`, the dict `operations.modifier` takes;
+every step form carries the dossier's `version` (optimistic lock)."""
+
+from decimal import Decimal, InvalidOperation
+
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from aap.fichiers import ACCEPT_HTML, FORMATS_ACCEPTES
+from aap.forms import Formulaire, choix, requis
+
+from . import regles
+from .models import LIBELLES_DOCUMENTS, LIBELLES_STATUTS, AvisCtn, Poste, Statut
+
+
+def nombre_fr(texte):
+    """`12 500,50`, `12500.5`, `12 500` → Decimal (None if empty). Raises ValueError otherwise."""
+    propre = (texte or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
+    if not propre:
+        return None
+    propre = propre.replace(",", ".")
+    try:
+        nombre = Decimal(propre)
+    except InvalidOperation:
+        raise ValueError from None
+    if not nombre.is_finite():
+        raise ValueError
+    return nombre
+
+
+class NombreField(StringField):
+    """A decimal typed the French way; what was typed is shown back as typed when it is refused."""
+
+    def __init__(self, label=None, validators=None, places=2, maximum=Decimal("100000000"), message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.places, self.maximum = places, maximum
+        self.message = message or "Nombre invalide : écrivez par exemple 12 500 ou 12 500,50."
+
+    def process_formdata(self, valuelist):
+        self.brut = valuelist[0] if valuelist else ""
+        try:
+            nombre = nombre_fr(self.brut)
+        except ValueError:
+            self.data = None
+            raise ValueError(self.message) from None
+        if nombre is not None:
+            if nombre < 0:
+                raise ValueError("Le nombre doit être positif ou nul.")
+            if nombre > self.maximum:
+                raise ValueError("Nombre trop grand.")
+            if nombre != nombre.quantize(Decimal(1).scaleb(-self.places)):
+                raise ValueError(f"Au plus {self.places} décimale{'s' if self.places > 1 else ''}.")
+        self.data = nombre
+
+    def _value(self):
+        if getattr(self, "brut", None) is not None and (self.errors or self.process_errors):
+            return self.brut
+        if self.data is None:
+            return ""
+        return format(self.data, "f").replace(".", ",")
+
+
+class EtpField(NombreField):
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, places=1, maximum=Decimal("100"),
+                         message="Nombre d'ETP invalide : écrivez par exemple 0,5 ou 1,2.", **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as erreur:
+            if "décimale" in str(erreur):
+                raise ValueError("Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).") from None
+            raise
+
+
+class CasesField(SelectMultipleField):
+    """Checkboxes (rendered by the template): a list of chosen values."""
+
+    def pre_validate(self, form):
+        valides = {str(c.value) for c in self.choices or []}
+        for valeur in self.data or []:
+            if str(valeur) not in valides:
+                raise ValidationError("Choix invalide.")
+
+
+class EtapeForm(Formulaire):
+    version = HiddenField()
+
+    def valeurs(self):
+        raise NotImplementedError
+
+
+class ProjetForm(EtapeForm):
+    titre = StringField(
+        "Titre du projet",
+        validators=[Length(max=250, message="Au plus 250 caractères.")],
+        description="Par exemple : « Facilitation de la clause sociale sur Mamoudzou et Dembeni ».",
+    )
+    etp_facilitateur = EtpField(
+        "ETP de facilitateur demandés",
+        description="Par pas de 0,1 ; 0 si vous ne demandez pas ce poste.",
+    )
+    etp_coordinateur = EtpField(
+        "ETP de coordinateur régional demandés",
+        description="Par pas de 0,1 ; 0 si vous ne demandez pas ce poste.",
+    )
+
+    def valeurs(self):
+        return {
+            "titre": self.titre.data or "",
+            "etp_facilitateur": self.etp_facilitateur.data or Decimal("0"),
+            "etp_coordinateur": self.etp_coordinateur.data or Decimal("0"),
+        }
+
+
+class TerritoireForm(EtapeForm):
+    communes = CasesField("Communes couvertes par le projet", choices=[], coerce=str)
+    zone_blanche = BooleanField(
+        "Le projet couvre une zone blanche",
+        description="Territoire non couvert par un facilitateur, couvert seulement par un facilitateur limitrophe, "
+        "ou insuffisamment couvert au regard des besoins (§B.1).",
+    )
+    zone_blanche_justification = TextAreaField(
+        "Justification de la zone blanche",
+        validators=[Length(max=20000)],
+        description="Ce qui fait de ce territoire une zone blanche, et votre implantation pour la couvrir.",
+    )
+
+    def valeurs(self):
+        return {
+            "communes": list(self.communes.data or []),
+            "zone_blanche": self.zone_blanche.data,
+            "zone_blanche_justification": self.zone_blanche_justification.data or "",
+        }
+
+
+class StrategieForm(EtapeForm):
+    diagnostic = TextAreaField(
+        "Diagnostic territorial",
+        validators=[Length(max=20000)],
+        description="Les besoins recensés sur votre territoire d'action : acheteurs, marchés, publics, acteurs de "
+        "l'insertion (§B.2-1).",
+    )
+    objectifs = TextAreaField("Objectifs visés", validators=[Length(max=20000)],
+                              description="Des objectifs clairs et, si possible, chiffrés.")
+    strategie = TextAreaField(
+        "Stratégie de mise en œuvre",
+        validators=[Length(max=20000)],
+        description="Comment vous comptez atteindre ces objectifs : la crédibilité de la mise en œuvre est évaluée.",
+    )
+    missions = CasesField("Missions sur lesquelles le projet se positionne", choices=[], coerce=int)
+
+    def valeurs(self):
+        return {
+            "diagnostic": self.diagnostic.data or "",
+            "objectifs": self.objectifs.data or "",
+            "strategie": self.strategie.data or "",
+            "missions": list(self.missions.data or []),
+        }
+
+
+def _entier(libelle):
+    return IntegerField(
+        libelle,
+        validators=[Optional(), NumberRange(min=0, max=10_000_000, message="Nombre entier positif attendu.")],
+    )
+
+
+class ActiviteForm(EtapeForm):
+    calendrier = TextAreaField(
+        "Calendrier prévisionnel",
+        validators=[Length(max=20000)],
+        description="Recrutement, montée en charge, premiers marchés accompagnés, bilans.",
+    )
+
+    def valeurs(self):
+        return {
+            "calendrier": self.calendrier.data or "",
+            "volumes": {
+                categorie: (self[f"nombre_{categorie}"].data or 0, self[f"heures_{categorie}"].data or 0)
+                for categorie in regles.CATEGORIES_VOLUMES
+            },
+        }
+
+
+for _categorie, _libelle in regles.CATEGORIES_VOLUMES.items():
+    setattr(ActiviteForm, f"nombre_{_categorie}", _entier(f"{_libelle} : nombre de marchés"))
+    setattr(ActiviteForm, f"heures_{_categorie}", _entier(f"{_libelle} : heures d'insertion"))
+
+
+class BudgetForm(EtapeForm):
+    def valeurs(self):
+        return {
+            "budget": {
+                categorie: (
+                    self[f"precision_{categorie}"].data or "",
+                    tuple(self[f"{categorie}_{a}"].data or Decimal("0") for a in regles.ANNEES),
+                )
+                for categorie in regles.CATEGORIES_BUDGET
+            }
+        }
+
+
+for _categorie, _libelle in regles.CATEGORIES_BUDGET.items():
+    setattr(
+        BudgetForm,
+        f"precision_{_categorie}",
+        StringField(
+            f"{_libelle} : précision",
+            validators=[Length(max=300)],
+        ),
+    )
+    for _annee in regles.ANNEES:
+        setattr(BudgetForm, f"{_categorie}_{_annee}", NombreField(f"{_libelle}, année {_annee}"))
+
+
+class EngagementsForm(EtapeForm):
+    engagement_non_baisse = BooleanField(
+        "La structure s'engage à ne pas baisser les financements préexistants des autres postes de facilitateurs "
+        "et de coordinateurs (§B.2-3)."
+    )
+    declaration_honneur = BooleanField(
+        "Je certifie sur l'honneur, en qualité de représentant légal de la structure ou de son délégataire, "
+        "l'exactitude des informations de ce dossier et des pièces jointes."
+    )
+    signataire_nom = StringField("Nom et prénom du signataire", validators=[Length(max=200)])
+    signataire_qualite = StringField(
+        "Qualité du signataire", validators=[Length(max=200)], description="Par exemple : président, maire, directrice."
+    )
+
+    def valeurs(self):
+        return {
+            "engagement_non_baisse": self.engagement_non_baisse.data,
+            "declaration_honneur": self.declaration_honneur.data,
+            "signataire_nom": self.signataire_nom.data or "",
+            "signataire_qualite": self.signataire_qualite.data or "",
+        }
+
+
+FORMULAIRES_ETAPES = {
+    "projet": ProjetForm,
+    "territoire": TerritoireForm,
+    "strategie": StrategieForm,
+    "activite": ActiviteForm,
+    "budget": BudgetForm,
+    "engagements": EngagementsForm,
+}
+
+
+class NouveauDossierForm(Formulaire):
+    campagne_id = SelectField("Campagne", coerce=int, choices=[], validators=[InputRequired("Choisissez la campagne.")])
+    titre = StringField(
+        "Titre du projet",
+        validators=[requis("Donnez un titre au projet (vous pourrez le changer)."), Length(max=250)],
+        description="Par exemple : « Facilitation de la clause sociale sur Mamoudzou et Dembeni ».",
+    )
+
+
+class PieceForm(Formulaire):
+    code = SelectField("Pièce", choices=[], validators=[InputRequired("Choisissez la pièce.")])
+    libelle = StringField(
+        "Description du document",
+        validators=[Length(max=300)],
+        description="Pour un document complémentaire : par exemple « Lettre de soutien de la CCI ».",
+    )
+    fichier = FileField(
+        "Fichier",
+        description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
+        render_kw={"accept": ACCEPT_HTML},
+    )
+
+
+class DepotForm(Formulaire):
+    version = HiddenField()
+
+
+class RecevableForm(Formulaire):
+    recevable_le = DateField(
+        "Date du dossier complet",
+        validators=[InputRequired("Indiquez la date à laquelle le dossier est complet.")],
+        description="Au plus tôt la date du dernier dépôt, au plus tard aujourd'hui.",
+    )
+
+
+class IrrecevableForm(Formulaire):
+    motif = TextAreaField(
+        "Motif de l'irrecevabilité",
+        validators=[requis("Indiquez le motif : il est communiqué au porteur."), Length(max=20000)],
+    )
+
+
+class ComplementsForm(Formulaire):
+    rubriques = CasesField(
+        "Étapes à rouvrir",
+        choices=choix([(r, libelle) for r, libelle in regles.RUBRIQUES.items() if r != "pieces"]),
+    )
+    pieces = CasesField("Pièces à fournir ou à remplacer", choices=[])
+    date_limite = DateField("Date limite", validators=[InputRequired("Indiquez la date limite des compléments.")],
+                            description="Les compléments sont reçus jusqu'à 23h59 (heure de Mayotte) ce jour-là.")
+    message = TextAreaField(
+        "Message au porteur",
+        validators=[Length(max=20000)],
+        description="Ce qui manque ou doit être corrigé, précisément.",
+    )
+
+
+class AvisCtnForm(Formulaire):
+    avis = SelectField("Avis du comité technique national", choices=choix([(str(a), a.libelle) for a in AvisCtn]))
+    le = DateField("Date de l'avis", validators=[InputRequired("Indiquez la date de l'avis.")])
+    commentaire = TextAreaField("Commentaire", validators=[Length(max=20000)])
+
+
+class StructureForm(Formulaire):
+    raison_sociale = StringField("Raison sociale", validators=[requis("Indiquez la raison sociale."), Length(max=250)])
+    statut_juridique = SelectField(
+        "Statut juridique", choices=choix([(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()])
+    )
+    adresse = TextAreaField("Adresse", validators=[Length(max=2000)])
+    code_postal = StringField("Code postal", validators=[Optional(), Length(min=5, max=5, message="5 chiffres.")])
+    commune_code = SelectField("Commune", choices=[], validators=[Optional()])
+    representant_nom = StringField("Nom du représentant légal", validators=[Length(max=200)])
+    representant_qualite = StringField("Qualité du représentant légal", validators=[Length(max=200)],
+                                       description="Président, maire, directeur général…")
+    contact_nom = StringField("Personne à contacter", validators=[Length(max=200)])
+    contact_courriel = StringField(
+        "Courriel de contact",
+        validators=[Optional(), Email("Adresse électronique invalide."), Length(max=254)],
+        description="Reçoit aussi les accusés de réception et les demandes de compléments.",
+    )
+    contact_telephone = StringField("Téléphone de contact", validators=[Length(max=40)])
+    emergente = BooleanField(
+        "Structure émergente (elle ne porte pas encore de facilitateur ni de coordinateur)",
+        description="Les dossiers des structures émergentes sont aussi soumis au comité technique national (§C.1).",
+    )
+    soumise_cac = BooleanField(
+        "Association tenue d'avoir un commissaire aux comptes (article L.612-4 du code de commerce)"
+    )
+    etp_facilitateurs_existants = NombreField("ETP de facilitateurs déjà portés", places=2, maximum=Decimal("100"))
+    etp_coordinateurs_existants = NombreField("ETP de coordinateurs déjà portés", places=2, maximum=Decimal("100"))
+    annee_financements = IntegerField(
+        "Année « courante » des financements déclarés",
+        validators=[Optional(), NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100.")],
+        description="Les montants « année précédente » portent sur l'année d'avant.",
+    )
+
+    def valeurs(self):
+        valeurs = {nom: champ.data for nom, champ in self._fields.items() if nom != "csrf_token"}
+        for nom in ("etp_facilitateurs_existants", "etp_coordinateurs_existants"):
+            valeurs[nom] = valeurs[nom] or Decimal("0")
+        return valeurs
+
+
+class FinancementForm(Formulaire):
+    poste = SelectField("Poste", choices=choix([(str(p), p.libelle) for p in Poste]))
+    financeur = SelectField("Type de financeur", choices=choix(list(regles.LIBELLES_FINANCEURS.items())))
+    nom_financeur = StringField("Nom du financeur", validators=[requis("Nommez le financeur."), Length(max=200)],
+                                description="Par exemple : Conseil départemental de Mayotte.")
+    montant_annee_precedente = NombreField("Montant de l'année précédente (€)")
+    montant_annee_courante = NombreField("Montant de l'année courante (€)")
+
+
+class DocumentForm(Formulaire):
+    type = SelectField(
+        "Type de document", choices=choix([(str(t), libelle) for t, libelle in LIBELLES_DOCUMENTS.items()])
+    )
+    annee = IntegerField(
+        "Année",
+        validators=[InputRequired("Indiquez l'année du document."),
+                    NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100.")],
+        description="L'exercice des comptes, l'année du rapport d'activité, l'année d'adoption des statuts.",
+    )
+    libelle = StringField("Précision (facultatif)", validators=[Length(max=200)])
+    fichier = FileField("Fichier", description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
+                        render_kw={"accept": ACCEPT_HTML})
+
+
+STATUTS_FILTRABLES = [s for s in Statut if s != Statut.BROUILLON]

@@ -1,0 +1,212 @@
+"""From rows to the plain values the rules read, and the dossier's synthesis for other pages.
+
+`controles_dossier(dossier)` is what pages and the API call; `synthese_dossier(dossier)` gives the
+figures a scoring page needs (the notation domain shows it with `candidatures/_synthese.html`).
+Both read only relationships that `options_dossier_complet()` loads eagerly: a list of 25 dossiers
+costs the same handful of queries as one.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.orm import joinedload, selectinload
+
+from aap.models import Campagne
+from aap.types import maintenant
+
+from . import regles
+from .models import MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statut, Structure
+
+ZERO = Decimal("0")
+
+
+def options_dossier_complet():
+    """Eager loading for everything `controles_dossier` and `synthese_dossier` read."""
+    return [
+        joinedload(Dossier.service),
+        joinedload(Dossier.campagne).selectinload(Campagne.pieces),
+        joinedload(Dossier.structure).selectinload(Structure.financements),
+        joinedload(Dossier.structure).joinedload(Structure.commune),
+        selectinload(Dossier.communes),
+        selectinload(Dossier.missions),
+        selectinload(Dossier.volumes),
+        selectinload(Dossier.lignes_budget),
+        selectinload(Dossier.pieces).joinedload(Piece.fichier),
+        selectinload(Dossier.demandes_complements),
+    ]
+
+
+def options_page_dossier():
+    """The dossier page shows more: filings, history, requests' items, standing documents."""
+    from .models import ChangementStatut, DemandeComplements, Depot
+
+    return options_dossier_complet() + [
+        selectinload(Dossier.depots).joinedload(Depot.accuse),
+        selectinload(Dossier.depots).joinedload(Depot.depose_par),
+        selectinload(Dossier.historique).joinedload(ChangementStatut.par),
+        selectinload(Dossier.demandes_complements).selectinload(DemandeComplements.elements),
+        selectinload(Dossier.pieces).joinedload(Piece.ajoutee_par),
+        joinedload(Dossier.structure).selectinload(Structure.documents).joinedload(DocumentStructure.fichier),
+        joinedload(Dossier.campagne).selectinload(Campagne.missions),
+    ]
+
+
+def regles_campagne(campagne, fuseau="Indian/Mayotte"):
+    return regles.ReglesCampagne(
+        ouverture_le=campagne.ouverture_le,
+        cloture_le=campagne.cloture_le,
+        taux_plafond=campagne.taux_plafond,
+        taux_plafond_collectivite=campagne.taux_plafond_collectivite,
+        etp_minimum=campagne.etp_minimum,
+        credits=campagne.credits,
+        pieces=tuple(
+            regles.PieceExigible(p.code, p.libelle, p.condition, p.description) for p in campagne.pieces
+        ),
+        fuseau=fuseau,
+    )
+
+
+def profil_manquant(structure):
+    manquants = []
+    for champ, libelle in regles.PROFIL_OBLIGATOIRE:
+        valeur = structure.commune_code if champ == "commune" else getattr(structure, champ)
+        if not (valeur or "").strip():
+            manquants.append(libelle)
+    return tuple(manquants)
+
+
+def budget_de(dossier):
+    return {ligne.categorie: ligne.montants for ligne in dossier.lignes_budget}
+
+
+def faits(dossier):
+    structure = dossier.structure
+    return regles.FaitsDossier(
+        statut_juridique=structure.statut_juridique,
+        emergente=structure.emergente,
+        soumise_cac=structure.soumise_cac,
+        profil_manquant=profil_manquant(structure),
+        etp_existants=structure.etp_existants,
+        financements_existants=tuple(
+            (f.montant_annee_precedente, f.montant_annee_courante) for f in structure.financements
+        ),
+        titre=dossier.titre,
+        etp_facilitateur=dossier.etp_facilitateur,
+        etp_coordinateur=dossier.etp_coordinateur,
+        communes=tuple(c.code for c in dossier.communes),
+        zone_blanche=dossier.zone_blanche,
+        zone_blanche_justification=dossier.zone_blanche_justification,
+        diagnostic=dossier.diagnostic,
+        objectifs=dossier.objectifs,
+        strategie=dossier.strategie,
+        calendrier=dossier.calendrier,
+        postes_missions=tuple(m.poste for m in dossier.missions),
+        volumes={v.categorie: (v.nombre_marches, v.heures_insertion) for v in dossier.volumes},
+        budget=budget_de(dossier),
+        precisions={ligne.categorie: ligne.precision for ligne in dossier.lignes_budget},
+        pieces_fournies=frozenset(p.code for p in dossier.pieces_courantes),
+        engagement_non_baisse=dossier.engagement_non_baisse,
+        declaration_honneur=dossier.declaration_honneur,
+        signataire_nom=dossier.signataire_nom,
+        signataire_qualite=dossier.signataire_qualite,
+    )
+
+
+def controles_dossier(dossier, instant=None, calendrier=None):
+    """The findings for this dossier. The calendar is judged (now, by default) only while the applicant
+    may still file: an agent reading a filed dossier sees what concerns its content."""
+    if calendrier is None:
+        calendrier = dossier.statut in MODIFIABLES
+    limite = None
+    if dossier.statut == Statut.COMPLEMENTS_DEMANDES and dossier.demande_en_cours:
+        limite = dossier.demande_en_cours.date_limite
+    return regles.controles(
+        faits(dossier),
+        regles_campagne(dossier.campagne, dossier.service.fuseau),
+        instant=(instant or maintenant()) if calendrier else None,
+        limite_complements=limite,
+    )
+
+
+def pieces_exigees(dossier):
+    return regles.pieces_exigees(regles_campagne(dossier.campagne).pieces, faits(dossier))
+
+
+def taux_plafond(dossier):
+    return regles.taux_plafond(dossier.campagne, dossier.structure.statut_juridique)
+
+
+def synthese_budget(dossier):
+    return regles.synthese_budget(budget_de(dossier), taux_plafond(dossier), dossier.etp_total)
+
+
+@dataclass(frozen=True)
+class SyntheseDossier:
+    """What a scoring page shows about a dossier, in one object."""
+
+    dossier: Dossier
+    etp_facilitateur: Decimal
+    etp_coordinateur: Decimal
+    etp_total: Decimal
+    montant_demande: Decimal
+    annees: list
+    taux_plafond: Decimal
+    communes: list
+    missions: list
+    volumes: dict
+    constats: list
+    bloquants: int
+    avertissements: int
+
+    @property
+    def annee1(self):
+        return self.annees[0]
+
+    @property
+    def cout_total_3_ans(self):
+        return sum((a.charges for a in self.annees), ZERO)
+
+    @property
+    def part_etat_3_ans(self):
+        return sum((a.part_etat for a in self.annees), ZERO)
+
+
+def synthese_dossier(dossier):
+    """The dossier's synthesis: posts and ETP, the State amount asked (year 1), the three years' budget
+    figures, territory, missions, activity volumes and the checks' summary."""
+    annees = synthese_budget(dossier)
+    constats = controles_dossier(dossier, calendrier=False)
+    bloquants, avertissements = regles.resume(constats)
+    return SyntheseDossier(
+        dossier=dossier,
+        etp_facilitateur=dossier.etp_demande(Poste.FACILITATEUR),
+        etp_coordinateur=dossier.etp_demande(Poste.COORDINATEUR),
+        etp_total=dossier.etp_total,
+        montant_demande=dossier.montant_demande,
+        annees=annees,
+        taux_plafond=taux_plafond(dossier),
+        communes=[c.nom for c in dossier.communes],
+        missions=list(dossier.missions),
+        volumes={v.categorie: v for v in dossier.volumes},
+        constats=constats,
+        bloquants=bloquants,
+        avertissements=avertissements,
+    )
+
+
+def pieces_attendues(dossier):
+    """For the pieces step: each required piece with its piece in force (or None), then extra documents."""
+    courantes = {}
+    for piece in dossier.pieces_courantes:
+        courantes.setdefault(piece.code, []).append(piece)
+    exigees = pieces_exigees(dossier)
+    codes = {p.code for p in exigees}
+    lignes = [(p, courantes.get(p.code, [None])[-1]) for p in exigees]
+    # Une pièce fournie qui n'est plus exigée (les postes ont changé) reste visible, pour la retirer.
+    lignes += [
+        (regles.PieceExigible(code, pieces[-1].libelle, "facultative"), pieces[-1])
+        for code, pieces in courantes.items()
+        if code not in codes and code != "autre"
+    ]
+    return lignes, courantes.get("autre", [])
+

@@ -1,0 +1,926 @@
+"""Pages of the candidatures domain: the applicant's dossiers and their steps, pieces, filing; the DEETS's
+instruction list, dossier page and completeness decisions; the structure's profile.
+
+Views are thin: load (eagerly), check `can_*` (404 for what is not yours), validate, call the operation,
+commit once, redirect or render. A step saved by the page's script (autosave) gets JSON back.
+"""
+
+import json
+from datetime import datetime
+from decimal import Decimal
+
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import and_, asc, desc, exists, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from aap import fichiers
+from aap.erreurs import Conflit, Refus
+from aap.extensions import db
+from aap.formats import fuseau, instant_fr
+from aap.forms import choix
+from aap.models import Campagne, Commune, Role
+from aap.regles import EtatCampagne, etat_campagne
+from aap.securite import role_requis
+from aap.types import maintenant
+
+from . import operations, regles
+from .forms import (
+    FORMULAIRES_ETAPES,
+    STATUTS_FILTRABLES,
+    AvisCtnForm,
+    ComplementsForm,
+    DepotForm,
+    DocumentForm,
+    FinancementForm,
+    IrrecevableForm,
+    NouveauDossierForm,
+    PieceForm,
+    RecevableForm,
+    StructureForm,
+)
+from .models import (
+    DOCUMENT_POUR_PIECE,
+    INSTRUITS,
+    LIBELLES_STATUTS,
+    Depot,
+    DocumentStructure,
+    Dossier,
+    FinancementExistant,
+    Piece,
+    Poste,
+    Statut,
+    Structure,
+    dossiers_communes,
+)
+from .synthese import (
+    controles_dossier,
+    options_dossier_complet,
+    options_page_dossier,
+    pieces_attendues,
+    synthese_budget,
+    synthese_dossier,
+    taux_plafond,
+)
+
+bp = Blueprint("candidatures", __name__, url_prefix="/dossiers")
+bp_structures = Blueprint("structures", __name__)
+
+ETAPES = list(regles.RUBRIQUES)
+# Les libellés des règles (lignes du budget, types de marchés…) sont lus par les gabarits de tous les domaines.
+bp.add_app_template_global(regles, "regles_dossier")  # projet … engagements, puis le récapitulatif (dépôt)
+LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
+
+
+# --- Chargement ----------------------------------------------------------------------------------
+
+
+def charger_dossier(dossier_id, options=()):
+    """The dossier if the current user may see it; 404 otherwise (never 403: its existence is not revealed)."""
+    dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id).options(*options))
+    if dossier is None or not dossier.can_voir(current_user):
+        abort(404)
+    return dossier
+
+
+def charger_dossier_porteur(dossier_id, options=()):
+    dossier = charger_dossier(dossier_id, options)
+    if not current_user.porte(dossier.structure_id):
+        abort(404)
+    return dossier
+
+
+def choix_pieces(dossier):
+    return choix([(p.code, p.libelle) for p in dossier.campagne.pieces] + [("autre", "Autre document")])
+
+
+def aide_fichier():
+    return (
+        f"Formats acceptés : {fichiers.FORMATS_ACCEPTES}. Taille maximale : "
+        f"{fichiers.taille_lisible(current_app.config['TAILLE_MAX_PIECE'])}."
+    )
+
+
+def veut_json():
+    return request.headers.get("X-Enregistrement-Auto") == "1" or request.accept_mimetypes.best == "application/json"
+
+
+def _etat_etapes(dossier, constats):
+    a_corriger = regles.rubriques_a_corriger(constats)
+    return [
+        {"code": r, "libelle": libelle, "complete": r not in a_corriger, "ouverte": dossier.rubrique_ouverte(r)
+         if r != "pieces" else dossier.statut in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES)}
+        for r, libelle in regles.RUBRIQUES.items()
+    ]
+
+
+def _fragments(dossier, constats):
+    """The live parts of a step page, rendered by the same macros as the full page."""
+    contexte = {"dossier": dossier, "constats": constats, "etapes": _etat_etapes(dossier, constats)}
+    rubrique = (request.view_args or {}).get("rubrique")
+    return {
+        "liste-controles": render_template("candidatures/_controles.html", **contexte),
+        "menu-etapes": render_template("candidatures/_menu_etapes.html", **contexte, rubrique=rubrique),
+        "synthese-budget": render_template("candidatures/_synthese_budget.html", dossier=dossier,
+                                           annees=synthese_budget(dossier), taux_plafond=taux_plafond(dossier)),
+    }
+
+
+# --- Listes --------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@login_required
+def index():
+    if current_user.a_role(Role.PORTEUR):
+        return _mes_dossiers()
+    if current_user.a_role(*LECTEURS):
+        return _instruction()
+    abort(403)
+
+
+def _campagnes_ouvertes():
+    instant = maintenant()
+    campagnes = db.session.scalars(
+        select(Campagne).where(Campagne.publiee.is_(True)).order_by(Campagne.ouverture_le.desc())
+    ).all()
+    return [c for c in campagnes if etat_campagne(c.ouverture_le, c.cloture_le, instant) != EtatCampagne.CLOTUREE]
+
+
+def _mes_dossiers():
+    if not current_user.rattachement_valide or current_user.structure_id is None:
+        return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True,
+                               page=None)
+    page = db.paginate(
+        select(Dossier)
+        .where(Dossier.structure_id == current_user.structure_id)
+        .options(*options_dossier_complet())
+        .order_by(Dossier.cree_le.desc(), Dossier.id.desc()),
+        per_page=current_app.config["PAR_PAGE"],
+        error_out=False,
+    )
+    lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
+    return render_template("candidatures/mes_dossiers.html", dossiers=lignes, campagnes=_campagnes_ouvertes(),
+                           en_attente=False, page=page)
+
+
+TRIS = {
+    "numero": Dossier.numero,
+    "depose_le": Dossier.depose_le,
+    "titre": Dossier.titre,
+    "structure": Structure.raison_sociale,
+    "montant": Dossier.montant_demande,
+    "statut": Dossier.statut,
+}
+
+
+def _filtres():
+    args = request.args
+    filtres = {
+        "q": args.get("q", "").strip()[:100],
+        "statut": args.get("statut", "") if args.get("statut") in {str(s) for s in INSTRUITS} else "",
+        "poste": args.get("poste", "") if args.get("poste") in {str(p) for p in Poste} else "",
+        "commune": args.get("commune", "").strip()[:5],
+        "statut_juridique": args.get("statut_juridique", "")
+        if args.get("statut_juridique") in {str(s) for s in LIBELLES_STATUTS} else "",
+        "emergente": args.get("emergente", "") if args.get("emergente") in {"oui", "non"} else "",
+        "zone_blanche": args.get("zone_blanche", "") if args.get("zone_blanche") in {"oui", "non"} else "",
+        "campagne": args.get("campagne", "") if args.get("campagne", "").isdigit() and len(args["campagne"]) < 10
+        else "",
+        "tri": args.get("tri", "depose_le") if args.get("tri") in TRIS else "depose_le",
+        "ordre": "asc" if args.get("ordre") == "asc" else "desc",
+    }
+    return filtres
+
+
+def requete_instruction(filtres):
+    """The dossiers an agent (his service) or a national reader (all) may list, filtered and sorted."""
+    requete = select(Dossier).join(Dossier.structure).where(Dossier.statut != Statut.BROUILLON)
+    if not current_user.a_role(Role.NATIONAL):
+        requete = requete.where(Dossier.service_id == current_user.service_id)
+    if filtres["statut"]:
+        requete = requete.where(Dossier.statut == filtres["statut"])
+    if filtres["poste"] == Poste.FACILITATEUR:
+        requete = requete.where(Dossier.etp_facilitateur > 0)
+    elif filtres["poste"] == Poste.COORDINATEUR:
+        requete = requete.where(Dossier.etp_coordinateur > 0)
+    if filtres["commune"]:
+        requete = requete.where(
+            exists().where(and_(dossiers_communes.c.dossier_id == Dossier.id,
+                                dossiers_communes.c.commune_code == filtres["commune"]))
+        )
+    if filtres["statut_juridique"]:
+        requete = requete.where(Structure.statut_juridique == filtres["statut_juridique"])
+    if filtres["emergente"]:
+        requete = requete.where(Structure.emergente.is_(filtres["emergente"] == "oui"))
+    if filtres["zone_blanche"]:
+        requete = requete.where(Dossier.zone_blanche.is_(filtres["zone_blanche"] == "oui"))
+    if filtres["campagne"]:
+        requete = requete.where(Dossier.campagne_id == int(filtres["campagne"]))
+    if filtres["q"]:
+        echappe = filtres["q"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        motif = f"%{echappe}%"
+        requete = requete.where(
+            or_(
+                func.lower(Dossier.numero).like(motif, escape="\\"),
+                func.lower(Dossier.titre).like(motif, escape="\\"),
+                func.lower(Structure.raison_sociale).like(motif, escape="\\"),
+                Structure.siret == filtres["q"].replace(" ", ""),
+            )
+        )
+    sens = asc if filtres["ordre"] == "asc" else desc
+    return requete.order_by(sens(TRIS[filtres["tri"]]).nulls_last(), Dossier.id)
+
+
+def _instruction():
+    filtres = _filtres()
+    page = db.paginate(
+        requete_instruction(filtres).options(*options_dossier_complet()),
+        per_page=current_app.config["PAR_PAGE"],
+        error_out=False,
+    )
+    lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
+    communes = db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom)).all()
+    campagnes = db.session.scalars(
+        select(Campagne).where(
+            True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id
+        ).order_by(Campagne.annee.desc())
+    ).all()
+    return render_template(
+        "candidatures/instruction.html", page=page, lignes=lignes, filtres=filtres, communes=communes,
+        campagnes=campagnes, statuts=STATUTS_FILTRABLES, statuts_juridiques=LIBELLES_STATUTS,
+    )
+
+
+@bp.route("/export.xlsx")
+@role_requis(*LECTEURS)
+def export():
+    """The filtered list as a spreadsheet, written in batches and streamed."""
+    from aap.exports import Classeur, Colonne
+
+    colonnes = [
+        Colonne("Numéro", largeur=20), Colonne("Statut", largeur=18), Colonne("Campagne", "entier", 10),
+        Colonne("Structure", largeur=36), Colonne("SIRET", largeur=16), Colonne("Statut juridique", largeur=22),
+        Colonne("Émergente", "booleen", 10), Colonne("Titre du projet", largeur=40),
+        Colonne("ETP facilitateur", "decimal", 10), Colonne("ETP coordinateur", "decimal", 10),
+        Colonne("Communes", largeur=30), Colonne("Zone blanche", "booleen", 10),
+        Colonne("Coût année 1", "euros", 14), Colonne("Part de l'État demandée (année 1)", "euros", 16),
+        Colonne("Taux État (année 1)", "pourcentage", 12), Colonne("Cofinancement (année 1)", "euros", 14),
+        Colonne("Heures d'insertion visées", "entier", 12), Colonne("Déposé le", "instant", 18),
+        Colonne("Dossier complet le", "date", 14), Colonne("Points bloquants", "entier", 10),
+        Colonne("Avertissements", "entier", 10), Colonne("Avis du comité technique", largeur=18),
+    ]
+    classeur = Classeur("Dossiers", colonnes)
+    try:
+        requete = requete_instruction(_filtres()).options(*options_dossier_complet())
+        lot, dernier = 200, 0
+        ids = db.session.scalars(requete.with_only_columns(Dossier.id)).all()
+        while dernier < len(ids):
+            morceau = ids[dernier:dernier + lot]
+            dossiers = db.session.scalars(
+                select(Dossier).where(Dossier.id.in_(morceau)).options(*options_dossier_complet())
+            ).all()
+            par_id = {d.id: d for d in dossiers}
+            for ident in morceau:
+                d = par_id[ident]
+                annee = synthese_budget(d)[0]
+                bloquants, avertissements = regles.resume(controles_dossier(d))
+                classeur.ligne([
+                    d.numero, d.statut_enum.libelle, d.campagne.annee, d.structure.raison_sociale, d.structure.siret,
+                    d.structure.statut_enum.libelle, d.structure.emergente, d.titre, d.etp_facilitateur,
+                    d.etp_coordinateur, ", ".join(c.nom for c in d.communes), d.zone_blanche, annee.charges,
+                    annee.part_etat, annee.taux_etat, annee.cofinancement,
+                    sum(v.heures_insertion for v in d.volumes), d.depose_le, d.recevable_le, bloquants, avertissements,
+                    d.avis_ctn and d.avis_ctn.replace("reserve", "réservé"),
+                ])
+            dernier += lot
+            db.session.expunge_all()
+    except Exception:
+        classeur.abandonner()
+        raise
+    return classeur.reponse(f"dossiers-{maintenant().astimezone(fuseau()):%Y-%m-%d}.xlsx")
+
+
+# --- Création ------------------------------------------------------------------------------------
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@role_requis(Role.PORTEUR)
+def nouveau():
+    if not current_user.rattachement_valide or current_user.structure_id is None:
+        abort(404)
+    campagnes = _campagnes_ouvertes()
+    form = NouveauDossierForm(campagne_id=request.args.get("campagne", type=int))
+    form.campagne_id.choices = choix([(c.id, f"{c.titre} — {c.annee}") for c in campagnes])
+    if form.validate_on_submit():
+        campagne = next(c for c in campagnes if c.id == form.campagne_id.data)
+        try:
+            dossier = operations.creer_dossier(campagne, current_user.structure, par=current_user,
+                                               titre=form.titre.data)
+        except Refus as refus:
+            db.session.rollback()
+            form[refus.champ or "titre"].errors.append(refus.message)
+        else:
+            db.session.commit()
+            flash("Votre dossier est créé. Il est enregistré au fur et à mesure de votre saisie.", "succes")
+            return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="projet"))
+    return render_template("candidatures/nouveau.html", form=form, campagnes=campagnes), 422 if form.errors else 200
+
+
+# --- Le dossier ----------------------------------------------------------------------------------
+
+
+@bp.route("/<int:dossier_id>")
+@login_required
+def dossier(dossier_id):
+    dossier = charger_dossier(dossier_id, options_page_dossier())
+    porteur = current_user.porte(dossier.structure_id)
+    constats = controles_dossier(dossier)
+    contexte = {
+        "dossier": dossier,
+        "porteur": porteur,
+        "constats": constats,
+        "synthese": synthese_dossier(dossier),
+        "etapes": _etat_etapes(dossier, constats),
+        "pieces": pieces_attendues(dossier),
+        "taux_plafond": taux_plafond(dossier),
+    }
+    if dossier.can_instruire(current_user):
+        contexte |= _formulaires_decision(dossier)
+    return render_template("candidatures/dossier.html", **contexte)
+
+
+def _formulaires_decision(dossier, **formulaires):
+    aujourdhui = maintenant().astimezone(fuseau()).date()
+    complements = formulaires.get("form_complements") or ComplementsForm()
+    complements.pieces.choices = choix_pieces(dossier)
+    return {
+        "form_recevable": formulaires.get("form_recevable") or RecevableForm(recevable_le=aujourdhui),
+        "form_irrecevable": formulaires.get("form_irrecevable") or IrrecevableForm(),
+        "form_complements": complements,
+        "form_avis": formulaires.get("form_avis") or AvisCtnForm(le=aujourdhui, avis=dossier.avis_ctn),
+    }
+
+
+def _rendre_decision(dossier, nom, form):
+    """Re-renders the dossier page with the refused decision form (errors next to its fields)."""
+    db.session.rollback()
+    dossier = charger_dossier(dossier.id, options_page_dossier())
+    constats = controles_dossier(dossier)
+    contexte = {
+        "dossier": dossier,
+        "porteur": False,
+        "constats": constats,
+        "synthese": synthese_dossier(dossier),
+        "etapes": _etat_etapes(dossier, constats),
+        "pieces": pieces_attendues(dossier),
+        "taux_plafond": taux_plafond(dossier),
+        "decision_ouverte": nom,
+    } | _formulaires_decision(dossier, **{nom: form})
+    return render_template("candidatures/dossier.html", **contexte), 422
+
+
+def _decider(dossier_id, nom, form_classe, action, succes):
+    dossier = charger_dossier(dossier_id)
+    if not dossier.can_instruire(current_user):
+        abort(404 if not current_user.peut_lire_service(dossier.service_id) else 403)
+    form = form_classe()
+    if nom == "form_complements":
+        form.pieces.choices = choix_pieces(dossier)
+    if not form.validate_on_submit():
+        return _rendre_decision(dossier, nom, form)
+    try:
+        action(dossier, form)
+    except Conflit:
+        raise
+    except Refus as refus:
+        champ = refus.champ if refus.champ in form else None
+        if champ:
+            form[champ].errors = list(form[champ].errors) + [refus.message]
+        else:
+            form.form_errors.append(refus.message)
+        return _rendre_decision(dossier, nom, form)
+    db.session.commit()
+    flash(succes, "succes")
+    return redirect(url_for("candidatures.dossier", dossier_id=dossier_id))
+
+
+@bp.route("/<int:dossier_id>/recevable", methods=["POST"])
+@role_requis(Role.AGENT, Role.ADMIN)
+def recevable(dossier_id):
+    return _decider(
+        dossier_id, "form_recevable", RecevableForm,
+        lambda d, f: operations.declarer_recevable(d, par=current_user, le=f.recevable_le.data),
+        "Le dossier est déclaré recevable ; le porteur en est informé.",
+    )
+
+
+@bp.route("/<int:dossier_id>/irrecevable", methods=["POST"])
+@role_requis(Role.AGENT, Role.ADMIN)
+def irrecevable(dossier_id):
+    return _decider(
+        dossier_id, "form_irrecevable", IrrecevableForm,
+        lambda d, f: operations.declarer_irrecevable(d, par=current_user, motif=f.motif.data),
+        "Le dossier est déclaré irrecevable ; le porteur en est informé avec le motif.",
+    )
+
+
+@bp.route("/<int:dossier_id>/complements", methods=["POST"])
+@role_requis(Role.AGENT, Role.ADMIN)
+def complements(dossier_id):
+    return _decider(
+        dossier_id, "form_complements", ComplementsForm,
+        lambda d, f: operations.demander_complements(
+            d, par=current_user, rubriques=f.rubriques.data or [], pieces=f.pieces.data or [],
+            date_limite=f.date_limite.data, message=f.message.data,
+        ),
+        "La demande de compléments est envoyée au porteur ; seuls les éléments nommés sont rouverts.",
+    )
+
+
+@bp.route("/<int:dossier_id>/avis-ctn", methods=["POST"])
+@role_requis(Role.AGENT, Role.ADMIN)
+def avis_ctn(dossier_id):
+    return _decider(
+        dossier_id, "form_avis", AvisCtnForm,
+        lambda d, f: operations.enregistrer_avis_ctn(d, par=current_user, avis=f.avis.data, le=f.le.data,
+                                                     commentaire=f.commentaire.data),
+        "L'avis du comité technique national est enregistré.",
+    )
+
+
+# --- Étapes du formulaire ------------------------------------------------------------------------
+
+
+def _preparer(form, dossier):
+    if "communes" in form:
+        form.communes.choices = choix([
+            (c.code, c.nom) for c in db.session.scalars(
+                select(Commune).where(Commune.departement == "976").order_by(Commune.nom))
+        ])
+    if "missions" in form:
+        form.missions.choices = choix([(m.id, m.libelle) for m in dossier.campagne.missions])
+    return form
+
+
+def _donnees(dossier, rubrique):
+    """The step form's initial values, from the dossier."""
+    donnees = {"version": dossier.version}
+    if rubrique == "projet":
+        donnees |= {"titre": dossier.titre, "etp_facilitateur": dossier.etp_facilitateur,
+                    "etp_coordinateur": dossier.etp_coordinateur}
+    elif rubrique == "territoire":
+        donnees |= {"communes": [c.code for c in dossier.communes], "zone_blanche": dossier.zone_blanche,
+                    "zone_blanche_justification": dossier.zone_blanche_justification}
+    elif rubrique == "strategie":
+        donnees |= {"diagnostic": dossier.diagnostic, "objectifs": dossier.objectifs, "strategie": dossier.strategie,
+                    "missions": [m.id for m in dossier.missions]}
+    elif rubrique == "activite":
+        donnees["calendrier"] = dossier.calendrier
+        volumes = {v.categorie: v for v in dossier.volumes}
+        for categorie in regles.CATEGORIES_VOLUMES:
+            ligne = volumes.get(categorie)
+            donnees[f"nombre_{categorie}"] = ligne.nombre_marches if ligne else None
+            donnees[f"heures_{categorie}"] = ligne.heures_insertion if ligne else None
+    elif rubrique == "budget":
+        lignes = {ligne.categorie: ligne for ligne in dossier.lignes_budget}
+        for categorie in regles.CATEGORIES_BUDGET:
+            ligne = lignes.get(categorie)
+            donnees[f"precision_{categorie}"] = ligne.precision if ligne else ""
+            for i, annee in enumerate(regles.ANNEES):
+                donnees[f"{categorie}_{annee}"] = ligne.montants[i] if ligne and ligne.montants[i] else None
+    elif rubrique == "engagements":
+        donnees |= {"engagement_non_baisse": dossier.engagement_non_baisse,
+                    "declaration_honneur": dossier.declaration_honneur,
+                    "signataire_nom": dossier.signataire_nom or dossier.structure.representant_nom,
+                    "signataire_qualite": dossier.signataire_qualite or dossier.structure.representant_qualite}
+    return donnees
+
+
+def _reponse_json(dossier, statut=200, **extra):
+    constats = controles_dossier(dossier)
+    corps = {
+        "version": dossier.version,
+        "enregistre_le": instant_fr(dossier.modifie_le, "HH'h'mm"),
+        "fragments": _fragments(dossier, constats),
+    } | extra
+    reponse = jsonify(corps)
+    reponse.status_code = statut
+    return reponse
+
+
+@bp.route("/<int:dossier_id>/etapes/<rubrique>", methods=["GET", "POST"])
+@role_requis(Role.PORTEUR)
+def etape(dossier_id, rubrique):
+    if rubrique == "pieces":
+        return pieces(dossier_id)
+    if rubrique not in FORMULAIRES_ETAPES:
+        abort(404)
+    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    if not dossier.rubrique_ouverte(rubrique):
+        if request.method == "POST":
+            if veut_json():
+                return jsonify({"errors": [{"field": None, "code": "rubrique_fermee",
+                                            "message": "Cette étape n'est pas modifiable."}]}), 422
+            flash("Cette étape n'est pas modifiable : le dossier est déposé, ou elle n'est pas rouverte.", "info")
+        return redirect(url_for("candidatures.dossier", dossier_id=dossier.id))
+    classe = FORMULAIRES_ETAPES[rubrique]
+    form = _preparer(classe(data=_donnees(dossier, rubrique)) if request.method == "GET" else classe(), dossier)
+    statut, conflit = 200, None
+    if request.method == "POST":
+        if form.validate():
+            try:
+                operations.modifier(dossier, form.valeurs(), par=current_user, version=form.version.data)
+            except Conflit as erreur:
+                db.session.rollback()
+                conflit = erreur.message
+                if veut_json():
+                    return jsonify({"errors": erreur.erreurs()}), 409
+                # La saisie reste affichée ; la version devient la courante : renvoyer le formulaire écrase sciemment.
+                dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+                form.version.data = dossier.version
+                statut = 409
+            except Refus as refus:
+                db.session.rollback()
+                if veut_json():
+                    return jsonify({"errors": refus.erreurs()}), 422
+                champ = refus.champ.split(".")[0] if refus.champ else None
+                if champ in form:
+                    form[champ].errors = list(form[champ].errors) + [refus.message]
+                else:
+                    form.form_errors.append(refus.message)
+                dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+                statut = 422
+            else:
+                db.session.commit()
+                if veut_json():
+                    return _reponse_json(dossier)
+                suivante = _etape_suivante(rubrique)
+                if request.form.get("action") == "continuer" and suivante:
+                    return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique=suivante))
+                flash(f"Étape « {regles.RUBRIQUES[rubrique]} » enregistrée.", "succes")
+                return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique=rubrique))
+        else:
+            if veut_json():
+                erreurs = [{"field": nom, "code": "invalide", "message": messages[0]}
+                           for nom, messages in form.errors.items()]
+                return jsonify({"errors": erreurs}), 422
+            statut = 422
+    return _page_etape(dossier, rubrique, form, statut, conflit)
+
+
+def _etape_suivante(rubrique):
+    i = ETAPES.index(rubrique)
+    return ETAPES[i + 1] if i + 1 < len(ETAPES) else None
+
+
+def _page_etape(dossier, rubrique, form, statut=200, conflit=None, **extra):
+    constats = controles_dossier(dossier)
+    i = ETAPES.index(rubrique)
+    contexte = {
+        "dossier": dossier,
+        "rubrique": rubrique,
+        "form": form,
+        "constats": constats,
+        "etapes": _etat_etapes(dossier, constats),
+        "numero_etape": i + 1,
+        "nombre_etapes": len(ETAPES) + 1,
+        "suivante": _etape_suivante(rubrique),
+        "precedente": ETAPES[i - 1] if i > 0 else None,
+        "conflit": conflit,
+        "taux_plafond": taux_plafond(dossier),
+        "annees": synthese_budget(dossier),
+        "accept": fichiers.ACCEPT_HTML,
+        "document_pour_piece": DOCUMENT_POUR_PIECE,
+    } | extra
+    return render_template(f"candidatures/etapes/{rubrique}.html", **contexte), statut
+
+
+# --- Pièces --------------------------------------------------------------------------------------
+
+
+def _page_pieces(dossier, form=None, statut=200):
+    form = form or PieceForm()
+    lignes, autres = pieces_attendues(dossier)
+    form.code.choices = choix([(p.code, p.libelle) for p, _ in lignes if dossier.piece_ouverte(p.code)])
+    if dossier.piece_ouverte("autre"):
+        form.code.choices += choix([("autre", "Autre document utile à l'instruction")])
+    form.fichier.description = aide_fichier()
+    documents = [d for d in dossier.structure.documents if d.retire_le is None]
+    return _page_etape(dossier, "pieces", form, statut, lignes=lignes, autres=autres, documents=documents,
+                       historique=[p for p in dossier.pieces if not p.en_vigueur])
+
+
+def pieces(dossier_id):
+    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    if dossier.statut not in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES):
+        return redirect(url_for("candidatures.dossier", dossier_id=dossier.id, _anchor="pieces"))
+    return _page_pieces(dossier)
+
+
+@bp.route("/<int:dossier_id>/pieces", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def ajouter_piece(dossier_id):
+    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    form = PieceForm()
+    form.code.choices = choix_pieces(dossier)
+    if form.validate_on_submit():
+        try:
+            piece = operations.ajouter_piece(dossier, form.code.data, request.files.get("fichier"), par=current_user,
+                                             libelle=form.libelle.data or "")
+        except Refus as refus:
+            db.session.rollback()
+            if veut_json():
+                return jsonify({"errors": refus.erreurs()}), 422
+            champ = refus.champ if refus.champ in form else "fichier"
+            form[champ].errors = list(form[champ].errors) + [refus.message]
+        else:
+            db.session.commit()
+            message = f"« {piece.fichier.nom} » est ajouté ({piece.libelle})."
+            if veut_json():
+                dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+                return _reponse_json(dossier, message=message)
+            flash(message, "succes")
+            return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
+    elif veut_json():
+        erreurs = [{"field": nom, "code": "invalide", "message": m[0]} for nom, m in form.errors.items()]
+        return jsonify({"errors": erreurs}), 422
+    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    return _page_pieces(dossier, form, 422)
+
+
+@bp.route("/<int:dossier_id>/pieces/<int:piece_id>/retirer", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def retirer_piece(dossier_id, piece_id):
+    dossier = charger_dossier_porteur(dossier_id)
+    piece = db.session.get(Piece, piece_id)
+    if piece is None or piece.dossier_id != dossier.id:
+        abort(404)
+    operations.retirer_piece(piece, par=current_user)
+    db.session.commit()
+    flash(f"La pièce « {piece.libelle} » est retirée du dossier.", "succes")
+    return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
+
+
+@bp.route("/<int:dossier_id>/pieces/documents/<int:document_id>", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def reprendre_document(dossier_id, document_id):
+    dossier = charger_dossier_porteur(dossier_id)
+    document = db.session.get(DocumentStructure, document_id)
+    if document is None or document.structure_id != dossier.structure_id:
+        abort(404)
+    piece = operations.reprendre_document(dossier, document, par=current_user, code=request.form.get("code") or None)
+    db.session.commit()
+    flash(f"« {document.intitule} » est repris de votre profil ({piece.libelle}).", "succes")
+    return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
+
+
+@bp.route("/<int:dossier_id>/pieces/<int:piece_id>")
+@login_required
+def telecharger_piece(dossier_id, piece_id):
+    dossier = charger_dossier(dossier_id)
+    piece = db.session.scalar(
+        select(Piece).where(Piece.id == piece_id, Piece.dossier_id == dossier.id).options(joinedload(Piece.fichier))
+    )
+    if piece is None:
+        abort(404)
+    return fichiers.reponse_telechargement(piece.fichier)
+
+
+@bp.route("/<int:dossier_id>/controles")
+@role_requis(Role.PORTEUR)
+def controles(dossier_id):
+    """The live checklist (for the page's script, after an upload in another tab for instance)."""
+    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    return _reponse_json(dossier)
+
+
+# --- Dépôt ---------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:dossier_id>/depot", methods=["GET", "POST"])
+@role_requis(Role.PORTEUR)
+def depot(dossier_id):
+    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    if request.method == "GET" and dossier.statut not in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES):
+        return redirect(url_for("candidatures.dossier", dossier_id=dossier.id))
+    form = DepotForm(version=dossier.version)
+    statut, erreur = 200, None
+    if form.validate_on_submit():
+        try:
+            depot = operations.deposer(dossier, par=current_user, version=form.version.data)
+        except operations.DejaDepose as deja:
+            db.session.rollback()
+            flash(deja.message, "info")
+            return redirect(url_for("candidatures.dossier", dossier_id=dossier_id))
+        except Refus as refus:
+            db.session.rollback()
+            erreur, statut = refus.message, refus.statut
+            dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+            form = DepotForm(formdata=None, version=dossier.version)
+        else:
+            db.session.commit()
+            flash(f"Votre dossier est déposé sous le numéro {dossier.numero}. L'accusé de réception vous est envoyé "
+                  "par courriel.", "succes")
+            return redirect(url_for("candidatures.dossier", dossier_id=dossier.id, depot=depot.rang))
+    constats = controles_dossier(dossier)
+    return render_template(
+        "candidatures/depot.html", dossier=dossier, form=form, constats=constats, erreur=erreur,
+        etapes=_etat_etapes(dossier, constats), synthese=synthese_dossier(dossier),
+        pieces=pieces_attendues(dossier), numero_etape=len(ETAPES) + 1, nombre_etapes=len(ETAPES) + 1,
+        taux_plafond=taux_plafond(dossier),
+    ), statut
+
+
+def _depot_de(dossier, rang):
+    depot = next((d for d in dossier.depots if d.rang == rang), None)
+    if depot is None:
+        abort(404)
+    return depot
+
+
+@bp.route("/<int:dossier_id>/depots/<int:rang>/accuse.pdf")
+@login_required
+def accuse(dossier_id, rang):
+    dossier = charger_dossier(dossier_id, [selectinload(Dossier.depots).joinedload(Depot.accuse)])
+    depot = _depot_de(dossier, rang)
+    fichier = depot.accuse
+    if fichier is None:  # dépôt sans accusé encore rendu (données importées) : rendu une fois, puis gardé
+        fichier = operations.accuse_de(depot)
+        db.session.commit()
+    return fichiers.reponse_telechargement(fichier)
+
+
+@bp.route("/<int:dossier_id>/depots/<int:rang>")
+@login_required
+def instantane(dossier_id, rang):
+    """What was filed at that filing, as it was (the snapshot), whatever changed since."""
+    dossier = charger_dossier(dossier_id, [selectinload(Dossier.depots)])
+    depot = _depot_de(dossier, rang)
+    contenu = json.loads(depot.instantane)
+    return render_template("candidatures/instantane.html", dossier=dossier, depot=depot, contenu=contenu,
+                           depose_le=datetime.fromisoformat(contenu["depose_le"]),
+                           libelles_budget=regles.CATEGORIES_BUDGET, libelles_volumes=regles.CATEGORIES_VOLUMES,
+                           Decimal=Decimal)
+
+
+# --- La structure --------------------------------------------------------------------------------
+
+
+def _ma_structure():
+    if not current_user.rattachement_valide or current_user.structure_id is None:
+        abort(404)  # un rattachement en attente n'ouvre rien (la page de profil l'explique)
+    return db.session.scalar(
+        select(Structure).where(Structure.id == current_user.structure_id).options(
+            selectinload(Structure.financements),
+            selectinload(Structure.documents).joinedload(DocumentStructure.fichier),
+        )
+    )
+
+
+def _communes_choix():
+    communes = db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom)).all()
+    return choix([("", "— Choisir —")] + [(c.code, c.nom) for c in communes])
+
+
+def _page_structure(structure, form=None, form_financement=None, form_document=None, statut=200):
+    form = form or StructureForm(obj=structure)
+    form.commune_code.choices = _communes_choix()
+    form_document = form_document or DocumentForm(annee=maintenant().year - 1)
+    form_document.fichier.description = aide_fichier()
+    return render_template(
+        "candidatures/structure.html", structure=structure, form=form,
+        form_financement=form_financement or FinancementForm(), form_document=form_document,
+        financeurs=regles.LIBELLES_FINANCEURS,
+    ), statut
+
+
+@bp_structures.route("/structure", methods=["GET", "POST"])
+@role_requis(Role.PORTEUR)
+def structure():
+    if not current_user.rattachement_valide or current_user.structure_id is None:
+        return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True,
+                               page=None)
+    structure = _ma_structure()
+    form = StructureForm(obj=structure) if request.method == "GET" else StructureForm()
+    form.commune_code.choices = _communes_choix()
+    if request.method == "POST":
+        if form.validate():
+            try:
+                changes = operations.modifier_structure(structure, form.valeurs(), par=current_user)
+            except Refus as refus:
+                db.session.rollback()
+                champ = refus.champ if refus.champ in form else "raison_sociale"
+                form[champ].errors = list(form[champ].errors) + [refus.message]
+            else:
+                db.session.commit()
+                flash("Le profil de la structure est enregistré." if changes else "Aucun changement.", "succes")
+                return redirect(url_for("structures.structure"))
+        structure = _ma_structure()
+        return _page_structure(structure, form=form, statut=422)
+    return _page_structure(structure, form=form)
+
+
+@bp_structures.route("/structure/financements", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def ajouter_financement():
+    structure = _ma_structure()
+    form = FinancementForm()
+    if form.validate_on_submit():
+        try:
+            operations.ajouter_financement(
+                structure, par=current_user, poste=form.poste.data, financeur=form.financeur.data,
+                nom_financeur=form.nom_financeur.data, montant_annee_precedente=form.montant_annee_precedente.data,
+                montant_annee_courante=form.montant_annee_courante.data,
+            )
+        except Refus as refus:
+            db.session.rollback()
+            champ = refus.champ if refus.champ in form else "nom_financeur"
+            form[champ].errors = list(form[champ].errors) + [refus.message]
+        else:
+            db.session.commit()
+            flash("Le financement est ajouté.", "succes")
+            return redirect(url_for("structures.structure", _anchor="financements"))
+    return _page_structure(_ma_structure(), form_financement=form, statut=422)
+
+
+@bp_structures.route("/structure/financements/<int:financement_id>/supprimer", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def supprimer_financement(financement_id):
+    structure = _ma_structure()
+    financement = db.session.get(FinancementExistant, financement_id)
+    if financement is None or financement.structure_id != structure.id:
+        abort(404)
+    operations.supprimer_financement(financement, par=current_user)
+    db.session.commit()
+    flash("Le financement est supprimé.", "succes")
+    return redirect(url_for("structures.structure", _anchor="financements"))
+
+
+@bp_structures.route("/structure/documents", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def ajouter_document():
+    structure = _ma_structure()
+    form = DocumentForm()
+    if form.validate_on_submit():
+        try:
+            document = operations.ajouter_document(structure, par=current_user, type_=form.type.data,
+                                                   annee=form.annee.data, libelle=form.libelle.data or "",
+                                                   televersement=request.files.get("fichier"))
+        except Refus as refus:
+            db.session.rollback()
+            champ = refus.champ if refus.champ in form else "fichier"
+            form[champ].errors = list(form[champ].errors) + [refus.message]
+        else:
+            db.session.commit()
+            flash(f"« {document.intitule} » est enregistré : il sera repris dans vos prochains dossiers.", "succes")
+            return redirect(url_for("structures.structure", _anchor="documents"))
+    return _page_structure(_ma_structure(), form_document=form, statut=422)
+
+
+@bp_structures.route("/structure/documents/<int:document_id>/retirer", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def retirer_document(document_id):
+    structure = _ma_structure()
+    document = db.session.get(DocumentStructure, document_id)
+    if document is None or document.structure_id != structure.id:
+        abort(404)
+    operations.retirer_document(document, par=current_user)
+    db.session.commit()
+    flash(f"« {document.intitule} » est retiré du profil (les dossiers déjà déposés le gardent).", "succes")
+    return redirect(url_for("structures.structure", _anchor="documents"))
+
+
+@bp_structures.route("/structures/<int:structure_id>/documents/<int:document_id>")
+@login_required
+def telecharger_document(structure_id, document_id):
+    document = db.session.scalar(
+        select(DocumentStructure).where(DocumentStructure.id == document_id,
+                                        DocumentStructure.structure_id == structure_id)
+        .options(joinedload(DocumentStructure.structure), joinedload(DocumentStructure.fichier))
+    )
+    if document is None or not document.structure.can_voir(current_user):
+        abort(404)
+    return fichiers.reponse_telechargement(document.fichier)
+
+
+@bp_structures.route("/structures/<int:structure_id>")
+@role_requis(*LECTEURS)
+def fiche_structure(structure_id):
+    structure = db.session.scalar(
+        select(Structure).where(Structure.id == structure_id).options(
+            selectinload(Structure.financements),
+            selectinload(Structure.documents).joinedload(DocumentStructure.fichier),
+            joinedload(Structure.commune),
+        )
+    )
+    if structure is None or not structure.can_voir(current_user):
+        abort(404)
+    dossiers = db.session.scalars(
+        select(Dossier).where(Dossier.structure_id == structure.id, Dossier.statut != Statut.BROUILLON)
+        .order_by(Dossier.depose_le.desc())
+    ).all()
+    if not current_user.a_role(Role.NATIONAL):
+        dossiers = [d for d in dossiers if d.service_id == current_user.service_id]
+    return render_template("candidatures/fiche_structure.html", structure=structure, dossiers=dossiers,
+                           financeurs=regles.LIBELLES_FINANCEURS)

@@ -1,0 +1,1 @@
+"""Conventions: conventions, payments, reports, amendments, deadlines, dashboard."""

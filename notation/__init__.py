@@ -1,0 +1,1 @@
+"""Notation: COPIL sessions, conflicts of interest, scores, aggregation, ranking, decisions, minutes."""

@@ -1,0 +1,787 @@
+"""JSON API of the notation domain: sessions (create, read, agenda, phases), conflict declarations, my score
+sheet (read, save draft, submit), aggregated scores and ranking (only for who may see them), decisions and
+the documents of a closed session.
+
+The same operations, rules and permissions as the pages: an object the caller may not see answers 404
+(a recused member on the dossier's scores, a member of another session, an agent of another service).
+Points, amounts and ETP are decimal strings ("7.5", "35000.00", "0.5"), never floats.
+"""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from flask import abort
+from flask_login import current_user
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from aap import fichiers
+from aap.api import blueprint_api
+from aap.erreurs import Refus
+from aap.extensions import db
+from aap.models import Campagne, Role, Utilisateur
+from candidatures.models import Dossier
+
+from . import lecture, operations, regles
+from .models import Avis, Decision, MembreSeance, Nature, Phase, Seance
+
+bp = blueprint_api("api_notation", "Séances du COPIL, conflits d'intérêts, notes, classement, décisions.")
+
+ID_MAX = 2**31 - 1
+Identifiant = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
+Decimal_ = fields.Decimal(as_string=True)
+TEXTE_MAX = 5000
+LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
+
+
+def entre(minimum, maximum):
+    """A bound for a decimal field. (marshmallow's Range would be written into the OpenAPI document as strings
+    for a decimal sent as a string, which the document's readers refuse.)"""
+    minimum, maximum = Decimal(minimum), Decimal(maximum)
+
+    def valider(valeur):
+        if valeur is not None and not (minimum <= valeur <= maximum):
+            raise ValidationError(f"Doit être entre {regles.nombre_fr(minimum)} et {regles.nombre_fr(maximum)}.")
+
+    return valider
+
+
+def _id(valeur):
+    if not 1 <= valeur <= ID_MAX:
+        abort(404)
+    return valeur
+
+
+# --- Schémas ----------------------------------------------------------------------------------------
+
+
+class PersonneSchema(Schema):
+    id = fields.Integer()
+    nom = fields.Function(lambda u: u.nom_complet)
+    role = fields.String()
+
+
+class MembreSchema(Schema):
+    utilisateur = fields.Nested(PersonneSchema)
+    present = fields.Boolean()
+
+
+class SeanceSchema(Schema):
+    id = fields.Integer()
+    intitule = fields.String()
+    campagne_id = fields.Integer()
+    tenue_le = fields.DateTime(metadata={"description": "Date et heure (UTC) ; affichées à l'heure de Mayotte."})
+    lieu = fields.String()
+    lien_visio = fields.String()
+    annee = fields.Integer()
+    trimestre = fields.Integer()
+    phase = fields.String(metadata={"description": "preparation, notation, deliberation ou close"})
+    president = fields.Nested(PersonneSchema)
+    membres = fields.List(fields.Nested(MembreSchema))
+    seuil_desaccord = Decimal_
+    version = fields.Integer(metadata={"description": "À renvoyer pour modifier la séance."})
+    notation_ouverte_le = fields.DateTime(allow_none=True)
+    deliberation_le = fields.DateTime(allow_none=True)
+    close_le = fields.DateTime(allow_none=True)
+
+
+class PageSeancesSchema(Schema):
+    elements = fields.List(fields.Nested(SeanceSchema))
+    page = fields.Integer()
+    pages = fields.Integer()
+    total = fields.Integer()
+
+
+class FiltresSeancesSchema(Schema):
+    campagne_id = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
+    phase = fields.String(validate=validate.OneOf([str(p) for p in Phase]))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+class CreationSeanceSchema(Schema):
+    campagne_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    tenue_le = fields.AwareDateTime(
+        required=True,
+        validate=validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2199, 12, 31, tzinfo=UTC)),
+        metadata={"description": "Date et heure de la séance, avec son fuseau (par exemple 2022-12-08T09:00:00+03:00)."},
+    )
+    lieu = fields.String(load_default="", validate=validate.Length(max=300))
+    lien_visio = fields.String(load_default="", validate=validate.Length(max=500))
+    annee = fields.Integer(validate=validate.Range(min=2000, max=2200))
+    trimestre = fields.Integer(validate=validate.Range(min=1, max=4))
+    president_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    membres = fields.List(fields.Integer(validate=validate.Range(min=1, max=ID_MAX)), load_default=list,
+                          validate=validate.Length(max=100))
+    seuil_desaccord = fields.Decimal(as_string=True, load_default=None, allow_none=True,
+                                     validate=entre("0.01", "1"),
+                                     metadata={"description": "Part du maximum d'un critère (0.40 par défaut)."})
+
+
+class PhaseSchema(Schema):
+    phase = fields.String(required=True, validate=validate.OneOf(["notation", "deliberation", "close"]))
+
+
+class MaPositionSchema(Schema):
+    declaration = fields.String(allow_none=True, metadata={"description": "aucun_conflit, deport ou null"})
+    feuille = fields.String(allow_none=True, metadata={"description": "brouillon, soumise ou null"})
+    peut_noter = fields.Boolean()
+    voit_notes = fields.Boolean()
+
+
+class PointSchema(Schema):
+    rang = fields.Integer()
+    dossier_id = fields.Integer()
+    numero = fields.String()
+    structure = fields.String()
+    titre = fields.String()
+    montant_demande = Decimal_
+    etp_facilitateur = Decimal_
+    etp_coordinateur = Decimal_
+    moi = fields.Nested(MaPositionSchema, allow_none=True)
+
+
+class InscriptionSchema(Schema):
+    dossier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class DeclarationDemandeSchema(Schema):
+    conflit = fields.Boolean(required=True)
+    nature = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
+
+
+class DeclarationSchema(Schema):
+    dossier_id = fields.Integer()
+    conflit = fields.Boolean()
+    nature = fields.String()
+    declaree_le = fields.DateTime()
+    modifiee_le = fields.DateTime(allow_none=True)
+
+
+class NoteSchema(Schema):
+    critere = fields.String(required=True, validate=validate.Length(max=40), metadata={"description": "Code du critère."})
+    points = fields.Decimal(as_string=True, allow_none=True, load_default=None, validate=entre(0, 100),
+                            metadata={"description": "De 0 au maximum du critère, par demi-points ; null : pas encore noté."})
+    commentaire = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
+
+
+class FeuilleSchema(Schema):
+    version = fields.Integer(metadata={"description": "0 tant que rien n'est enregistré ; à renvoyer à chaque écriture."})
+    membre = fields.Nested(PersonneSchema, allow_none=True)
+    soumise = fields.Boolean()
+    soumise_le = fields.DateTime(allow_none=True)
+    modifiee_le = fields.DateTime(allow_none=True)
+    avis = fields.String(allow_none=True)
+    commentaire = fields.String()
+    total = Decimal_
+    notes = fields.List(fields.Nested(NoteSchema))
+
+
+class EnregistrementFeuilleSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=0, max=ID_MAX))
+    notes = fields.List(fields.Nested(NoteSchema), load_default=list, validate=validate.Length(max=50))
+    avis = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([str(a) for a in Avis]))
+    commentaire = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
+
+
+class SoumissionSchema(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=0, max=ID_MAX))
+
+
+class ReouvertureSchema(Schema):
+    motif = fields.String(required=True, validate=validate.Length(min=1, max=TEXTE_MAX))
+
+
+class StatCritereSchema(Schema):
+    code = fields.String()
+    groupe = fields.String()
+    libelle = fields.String()
+    maximum = Decimal_
+    moyenne = fields.Decimal(as_string=True, allow_none=True)
+    mediane = fields.Decimal(as_string=True, allow_none=True)
+    minimum = fields.Decimal(as_string=True, allow_none=True)
+    plus_haute = fields.Decimal(as_string=True, allow_none=True)
+    ecart_type = fields.Decimal(as_string=True, allow_none=True)
+    desaccord = fields.Boolean()
+
+
+class StatGroupeSchema(Schema):
+    groupe = fields.String()
+    maximum = Decimal_
+    moyenne = fields.Decimal(as_string=True, allow_none=True)
+
+
+class AgregatSchema(Schema):
+    dossier_id = fields.Integer()
+    recues = fields.Integer()
+    attendues = fields.Integer()
+    moyenne = fields.Decimal(as_string=True, allow_none=True)
+    mediane = fields.Decimal(as_string=True, allow_none=True)
+    ecart_type = fields.Decimal(as_string=True, allow_none=True)
+    minimum = fields.Decimal(as_string=True, allow_none=True)
+    plus_haute = fields.Decimal(as_string=True, allow_none=True)
+    normalise = fields.Decimal(as_string=True, allow_none=True,
+                               metadata={"description": regles.EXPLICATION_NORMALISATION})
+    avis = fields.Dict(keys=fields.String(), values=fields.Integer())
+    criteres = fields.List(fields.Nested(StatCritereSchema))
+    groupes = fields.List(fields.Nested(StatGroupeSchema))
+
+
+class NotesDossierSchema(Schema):
+    agregat = fields.Nested(AgregatSchema)
+    deportes = fields.List(fields.Nested(PersonneSchema))
+    feuilles = fields.List(fields.Nested(FeuilleSchema))
+
+
+class DecisionCopilSchema(Schema):
+    id = fields.Integer()
+    seance_id = fields.Integer()
+    dossier_id = fields.Integer()
+    nature = fields.String()
+    montant_accorde = fields.Decimal(as_string=True, allow_none=True)
+    etp_facilitateur = Decimal_
+    etp_coordinateur = Decimal_
+    conditions = fields.String()
+    motif = fields.String()
+    decide_le = fields.DateTime()
+    decide_par_id = fields.Integer(allow_none=True)
+    notifie_le = fields.DateTime(allow_none=True)
+    version = fields.Integer()
+
+
+class DecisionCopilDemandeSchema(Schema):
+    version = fields.Integer(load_default=0, validate=validate.Range(min=0, max=ID_MAX),
+                             metadata={"description": "0 pour une première décision, sinon la version lue."})
+    nature = fields.String(required=True, validate=validate.OneOf([str(n) for n in Nature]))
+    montant_accorde = fields.Decimal(as_string=True, allow_none=True, load_default=None,
+                                     validate=entre(0, 100_000_000))
+    etp_facilitateur = fields.Decimal(as_string=True, load_default=None, allow_none=True,
+                                      validate=entre(0, 1000))
+    etp_coordinateur = fields.Decimal(as_string=True, load_default=None, allow_none=True,
+                                      validate=entre(0, 1000))
+    conditions = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
+    motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
+
+
+class LigneClassementSchema(Schema):
+    rang = fields.Integer(allow_none=True)
+    ex_aequo = fields.Boolean()
+    dossier_id = fields.Integer()
+    numero = fields.String()
+    structure = fields.String()
+    masque = fields.Boolean(metadata={"description": "Vous êtes déporté sur ce dossier, ou n'avez pas déclaré vos "
+                                                     "intérêts : notes masquées."})
+    moyenne = fields.Decimal(as_string=True, allow_none=True)
+    mediane = fields.Decimal(as_string=True, allow_none=True)
+    ecart_type = fields.Decimal(as_string=True, allow_none=True)
+    normalise = fields.Decimal(as_string=True, allow_none=True)
+    recues = fields.Integer(allow_none=True)
+    attendues = fields.Integer(allow_none=True)
+    desaccords = fields.List(fields.String(), metadata={"description": "Codes des critères en désaccord."})
+    montant_demande = Decimal_
+    cumul = fields.Decimal(as_string=True, allow_none=True)
+    enveloppe = fields.String(metadata={"description": "dans, a_departager, hors ou non_note"})
+    decision = fields.Nested(DecisionCopilSchema, allow_none=True)
+
+
+class ClassementSchema(Schema):
+    credits = Decimal_
+    accordes_ailleurs = Decimal_
+    disponible_seance = Decimal_
+    accordes_seance = Decimal_
+    restant = Decimal_
+    lignes = fields.List(fields.Nested(LigneClassementSchema))
+
+
+class ClassementQuerySchema(Schema):
+    normalise = fields.Boolean(load_default=False)
+
+
+class DocumentSeanceSchema(Schema):
+    nom = fields.String()
+    sha256 = fields.String()
+    taille = fields.Integer()
+    type_mime = fields.String()
+
+
+class LettreNotificationSchema(DocumentSeanceSchema):
+    dossier_id = fields.Integer()
+
+
+class DocumentsSeanceSchema(Schema):
+    proces_verbal = fields.Nested(DocumentSeanceSchema, allow_none=True)
+    classeur = fields.Nested(DocumentSeanceSchema, allow_none=True)
+    lettres = fields.List(fields.Nested(LettreNotificationSchema))
+
+
+# --- Chargement -------------------------------------------------------------------------------------
+
+
+def _role():
+    if not current_user.a_role(*LECTEURS):
+        abort(403)
+
+
+def _seance(seance_id):
+    _role()
+    seance = lecture.charger_seance(_id(seance_id))
+    if seance is None or not seance.can_voir(current_user):
+        abort(404)
+    return seance
+
+
+def _gerer(seance):
+    if not seance.can_gerer(current_user):
+        abort(403 if seance.can_voir(current_user) else 404)
+
+
+def _point(seance, dossier_id):
+    point = lecture.point_de(seance, _id(dossier_id))
+    if point is None:
+        abort(404)
+    return point
+
+
+def _position(acces, dossier_id):
+    if acces.membre is None:
+        return None
+    declaration = acces.declaration(dossier_id)
+    feuille = acces.feuille(dossier_id)
+    return {
+        "declaration": None if declaration is None else ("deport" if declaration.conflit else "aucun_conflit"),
+        "feuille": None if feuille is None else ("soumise" if feuille.soumise else "brouillon"),
+        "peut_noter": acces.peut_noter(dossier_id),
+        "voit_notes": acces.voit_notes(dossier_id),
+    }
+
+
+def _feuille(feuille, criteres):
+    if feuille is None:
+        return {"version": 0, "membre": None, "soumise": False, "soumise_le": None, "modifiee_le": None, "avis": None,
+                "commentaire": "", "total": regles.ZERO,
+                "notes": [{"critere": c.code, "points": None, "commentaire": ""} for c in criteres]}
+    par_critere = {n.critere_id: n for n in feuille.notes}
+    return {
+        "version": feuille.version,
+        "membre": feuille.membre,
+        "soumise": feuille.soumise,
+        "soumise_le": feuille.soumise_le,
+        "modifiee_le": feuille.modifiee_le,
+        "avis": feuille.avis,
+        "commentaire": feuille.commentaire,
+        "total": feuille.total,
+        "notes": [
+            {"critere": c.code, "points": par_critere[c.id].points if c.id in par_critere else None,
+             "commentaire": par_critere[c.id].commentaire if c.id in par_critere else ""}
+            for c in criteres
+        ],
+    }
+
+
+# --- Séances ---------------------------------------------------------------------------------------
+
+
+@bp.route("/seances")
+@bp.arguments(FiltresSeancesSchema, location="query")
+@bp.response(200, PageSeancesSchema)
+def seances(filtres):
+    """Les séances visibles : celles dont on est membre ; toutes celles du service (agents) ; toutes (national)."""
+    _role()
+    requete = select(Seance).options(joinedload(Seance.president)).order_by(Seance.tenue_le.desc(), Seance.id.desc())
+    if current_user.a_role(Role.AGENT, Role.ADMIN):
+        requete = requete.where(Seance.service_id == current_user.service_id)
+    elif current_user.a_role(Role.COPIL):
+        requete = requete.join(MembreSeance, MembreSeance.seance_id == Seance.id).where(
+            MembreSeance.utilisateur_id == current_user.id
+        )
+    if filtres.get("campagne_id"):
+        requete = requete.where(Seance.campagne_id == filtres["campagne_id"])
+    if filtres.get("phase"):
+        requete = requete.where(Seance.phase == filtres["phase"])
+    requete = requete.options(selectinload(Seance.membres).joinedload(MembreSeance.utilisateur))
+    page = db.paginate(requete, page=filtres["page"], per_page=25, error_out=False)
+    return {"elements": page.items, "page": page.page, "pages": page.pages, "total": page.total}
+
+
+@bp.route("/seances", methods=["POST"])
+@bp.arguments(CreationSeanceSchema)
+@bp.response(201, SeanceSchema)
+def creer_seance(valeurs):
+    """Crée une séance en préparation (agents du service). Le président en est membre."""
+    if not current_user.a_role(Role.AGENT, Role.ADMIN):
+        abort(403)
+    campagne = db.session.scalar(
+        select(Campagne).where(Campagne.id == valeurs["campagne_id"], Campagne.service_id == current_user.service_id)
+    )
+    if campagne is None:
+        raise Refus("Campagne inconnue.", code="campagne_inconnue", champ="campagne_id")
+    ids = {valeurs["president_id"], *valeurs["membres"]}
+    personnes = {u.id: u for u in db.session.scalars(select(Utilisateur).where(Utilisateur.id.in_(ids)))}
+    inconnus = [i for i in ids if i not in personnes or personnes[i].service_id != campagne.service_id]
+    if inconnus:
+        raise Refus("Membre inconnu dans ce service : " + ", ".join(map(str, sorted(inconnus))) + ".",
+                    code="membre_inconnu", champ="membres")
+    if (valeurs.get("annee") is None) != (valeurs.get("trimestre") is None):
+        raise Refus("Indiquez l'année et le trimestre ensemble, ou ni l'un ni l'autre.", code="trimestre_incomplet",
+                    champ="trimestre")
+    seance = operations.creer_seance(
+        campagne,
+        tenue_le=valeurs["tenue_le"],
+        lieu=valeurs["lieu"],
+        lien_visio=valeurs["lien_visio"],
+        president=personnes[valeurs["president_id"]],
+        membres=[personnes[i] for i in valeurs["membres"]],
+        annee=valeurs.get("annee"),
+        trimestre=valeurs.get("trimestre"),
+        seuil_desaccord=valeurs.get("seuil_desaccord"),
+        par=current_user,
+    )
+    db.session.commit()
+    return lecture.charger_seance(seance.id)
+
+
+@bp.route("/seances/<int:seance_id>")
+@bp.response(200, SeanceSchema)
+def seance(seance_id):
+    """Une séance : date, lieu, phase, président, membres, `version`."""
+    return _seance(seance_id)
+
+
+@bp.route("/seances/<int:seance_id>/phase", methods=["POST"])
+@bp.arguments(PhaseSchema)
+@bp.response(200, SeanceSchema)
+def phase(valeurs, seance_id):
+    """Passe à la phase suivante : notation (les membres sont avertis), délibération, close (procès-verbal,
+    classeur, lettres envoyées, date de notification). Agents du service ou président de séance."""
+    seance = _seance(seance_id)
+    if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
+        abort(403)
+    operations.changer_phase(seance, valeurs["phase"], par=current_user)
+    db.session.commit()
+    return lecture.charger_seance(seance.id)
+
+
+@bp.route("/seances/<int:seance_id>/ordre-du-jour")
+@bp.response(200, PointSchema(many=True))
+def ordre_du_jour(seance_id):
+    """L'ordre du jour, avec pour un membre sa position sur chaque dossier (déclaration, notation)."""
+    seance = _seance(seance_id)
+    acces = lecture.acces(seance, current_user)
+    return [
+        {
+            "rang": p.rang,
+            "dossier_id": p.dossier_id,
+            "numero": p.dossier.numero,
+            "structure": p.dossier.structure.raison_sociale,
+            "titre": p.dossier.titre,
+            "montant_demande": p.dossier.montant_demande,
+            "etp_facilitateur": p.dossier.etp_facilitateur,
+            "etp_coordinateur": p.dossier.etp_coordinateur,
+            "moi": _position(acces, p.dossier_id),
+        }
+        for p in seance.ordre_du_jour
+    ]
+
+
+@bp.route("/seances/<int:seance_id>/ordre-du-jour", methods=["POST"])
+@bp.arguments(InscriptionSchema)
+@bp.response(201, PointSchema)
+def inscrire(valeurs, seance_id):
+    """Inscrit un dossier recevable de la campagne (agents du service)."""
+    seance = _seance(seance_id)
+    _gerer(seance)
+    dossier = db.session.get(Dossier, valeurs["dossier_id"])
+    if dossier is None or dossier.service_id != seance.service_id:
+        raise Refus("Dossier inconnu dans ce service.", code="dossier_inconnu", champ="dossier_id")
+    point = operations.inscrire(seance, dossier, par=current_user)
+    db.session.commit()
+    return {"rang": point.rang, "dossier_id": dossier.id, "numero": dossier.numero,
+            "structure": dossier.structure.raison_sociale, "titre": dossier.titre,
+            "montant_demande": dossier.montant_demande, "etp_facilitateur": dossier.etp_facilitateur,
+            "etp_coordinateur": dossier.etp_coordinateur, "moi": None}
+
+
+@bp.route("/seances/<int:seance_id>/ordre-du-jour/<int:dossier_id>", methods=["DELETE"])
+@bp.response(204)
+def retirer(seance_id, dossier_id):
+    """Retire un dossier que personne n'a encore noté (agents du service)."""
+    seance = _seance(seance_id)
+    _gerer(seance)
+    point = _point(seance, dossier_id)
+    operations.retirer(seance, point.dossier, par=current_user)
+    db.session.commit()
+
+
+# --- Déclarations et notation -----------------------------------------------------------------------
+
+
+def _membre(seance):
+    acces = lecture.acces(seance, current_user)
+    if acces.membre is None:
+        abort(404)
+    return acces
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/declaration")
+@bp.response(200, DeclarationSchema)
+def ma_declaration(seance_id, dossier_id):
+    """Ma déclaration d'intérêts pour ce dossier (404 si je n'ai pas encore déclaré)."""
+    seance = _seance(seance_id)
+    _point(seance, dossier_id)
+    declaration = _membre(seance).declaration(dossier_id)
+    if declaration is None:
+        abort(404)
+    return declaration
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/declaration", methods=["PUT"])
+@bp.arguments(DeclarationDemandeSchema)
+@bp.response(200, DeclarationSchema)
+def declarer(valeurs, seance_id, dossier_id):
+    """Déclare, avant de voir ou de noter le dossier, l'absence de conflit ou un conflit (avec sa nature) :
+    un conflit vaut déport. Un déport ne peut plus être retiré une fois les notes visibles (422)."""
+    seance = _seance(seance_id)
+    point = _point(seance, dossier_id)
+    _membre(seance)
+    declaration = operations.declarer(seance, point.dossier, current_user, conflit=valeurs["conflit"],
+                                      nature=valeurs["nature"])
+    db.session.commit()
+    return declaration
+
+
+def _ma_feuille_acces(seance_id, dossier_id):
+    seance = _seance(seance_id)
+    point = _point(seance, dossier_id)
+    acces = _membre(seance)
+    if acces.deporte(dossier_id):
+        abort(404)
+    return seance, point, acces
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/ma-feuille")
+@bp.response(200, FeuilleSchema)
+def ma_feuille(seance_id, dossier_id):
+    """Mes notes pour ce dossier (version 0 et notes vides si rien n'est encore enregistré)."""
+    seance, _, acces = _ma_feuille_acces(seance_id, dossier_id)
+    return _feuille(acces.feuille(dossier_id), seance.campagne.criteres)
+
+
+def _points(notes, seance):
+    codes = {c.code for c in seance.campagne.criteres}
+    inconnus = [n["critere"] for n in notes if n["critere"] not in codes]
+    if inconnus:
+        raise Refus(f"Critère inconnu : {inconnus[0][:40]}.", code="critere_inconnu", champ="notes")
+    return ({n["critere"]: n["points"] for n in notes}, {n["critere"]: n["commentaire"] for n in notes})
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/ma-feuille", methods=["PUT"])
+@bp.arguments(EnregistrementFeuilleSchema)
+@bp.response(200, FeuilleSchema)
+def enregistrer_feuille(valeurs, seance_id, dossier_id):
+    """Enregistre mon brouillon (éventuellement incomplet). `version` : celle lue ; 409 si un autre onglet a
+    enregistré entre-temps (rien n'est écrasé)."""
+    seance, point, acces = _ma_feuille_acces(seance_id, dossier_id)
+    points, commentaires = _points(valeurs["notes"], seance)
+    feuille = operations.enregistrer_notes(
+        seance, point.dossier, current_user, version=valeurs["version"], points=points, commentaires=commentaires,
+        avis=valeurs["avis"], commentaire=valeurs["commentaire"], acces=acces,
+    )
+    db.session.commit()
+    return _feuille(feuille, seance.campagne.criteres)
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/ma-feuille/soumission", methods=["POST"])
+@bp.arguments(SoumissionSchema)
+@bp.response(200, FeuilleSchema)
+def soumettre_feuille(valeurs, seance_id, dossier_id):
+    """Soumet mon brouillon enregistré : chaque critère noté, commentaires sous la moitié du maximum, avis.
+    Ensuite mes notes ne changent plus (sauf réouverture par le président) et je vois celles des autres."""
+    seance, point, acces = _ma_feuille_acces(seance_id, dossier_id)
+    feuille = acces.feuille(dossier_id)
+    contenu = _feuille(feuille, seance.campagne.criteres)
+    feuille = operations.enregistrer_notes(
+        seance, point.dossier, current_user, version=valeurs["version"],
+        points={n["critere"]: n["points"] for n in contenu["notes"]},
+        commentaires={n["critere"]: n["commentaire"] for n in contenu["notes"]},
+        avis=contenu["avis"], commentaire=contenu["commentaire"], soumettre=True, acces=acces,
+    )
+    db.session.commit()
+    return _feuille(feuille, seance.campagne.criteres)
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/feuilles/<int:membre_id>/reouverture",
+          methods=["POST"])
+@bp.arguments(ReouvertureSchema)
+@bp.response(200, FeuilleSchema)
+def rouvrir(valeurs, seance_id, dossier_id, membre_id):
+    """Le président rouvre une notation soumise (motif obligatoire, journalisé, le membre est averti)."""
+    seance = _seance(seance_id)
+    _point(seance, dossier_id)
+    acces = lecture.acces(seance, current_user)
+    if not acces.president or acces.deporte(dossier_id):
+        abort(403 if acces.membre is not None and not acces.deporte(dossier_id) else 404)
+    feuille = operations.feuille_de(seance, dossier_id, _id(membre_id))
+    if feuille is None:
+        abort(404)
+    operations.rouvrir(seance, feuille, motif=valeurs["motif"], par=current_user)
+    db.session.commit()
+    return _feuille(feuille, seance.campagne.criteres)
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/notes")
+@bp.response(200, NotesDossierSchema)
+def notes(seance_id, dossier_id):
+    """Les notes agrégées du dossier et celles de chaque membre, avec commentaires. 404 pour un membre déporté,
+    et pour un membre qui n'a pas soumis les siennes tant que la séance ne délibère pas (pas d'ancrage)."""
+    seance = _seance(seance_id)
+    _point(seance, dossier_id)
+    acces = lecture.acces(seance, current_user)
+    if not acces.voit_notes(dossier_id):
+        abort(404)
+    tableau = lecture.tableau_seance(seance, acces)
+    ligne = tableau.ligne(dossier_id)
+    deportes = {u.id for u, _ in ligne.deportes}
+    feuilles = [f for f in lecture.feuilles_completes(seance.id, dossier_id) if f.membre_id not in deportes]
+    return {
+        "agregat": ligne.agregat,
+        "deportes": [u for u, _ in ligne.deportes],
+        "feuilles": [_feuille(f, seance.campagne.criteres) for f in feuilles],
+    }
+
+
+# --- Classement et décisions ------------------------------------------------------------------------
+
+
+@bp.route("/seances/<int:seance_id>/classement")
+@bp.arguments(ClassementQuerySchema, location="query")
+@bp.response(200, ClassementSchema)
+def classement(filtres, seance_id):
+    """Le classement par moyenne, le cumul des montants demandés et la ligne de l'enveloppe (crédits restants
+    de la campagne). Lecteurs du service ; membres à partir de la délibération (404 avant)."""
+    seance = _seance(seance_id)
+    acces = lecture.acces(seance, current_user)
+    if not acces.voit_classement():
+        abort(404)
+    tableau = lecture.tableau_seance(seance, acces, normalise=filtres["normalise"])
+    lignes = []
+    for ligne in tableau.lignes:
+        c, a, d = ligne.classement, ligne.agregat, ligne.dossier
+        masque = ligne.masque
+        lignes.append({
+            "rang": None if masque else c.rang,
+            "ex_aequo": False if masque else c.ex_aequo,
+            "dossier_id": d.id,
+            "numero": d.numero,
+            "structure": d.structure.raison_sociale,
+            "masque": masque,
+            "moyenne": None if masque else a.moyenne,
+            "mediane": None if masque else a.mediane,
+            "ecart_type": None if masque else a.ecart_type,
+            "normalise": None if masque or not filtres["normalise"] else a.normalise,
+            "recues": None if masque else a.recues,
+            "attendues": None if masque else a.attendues,
+            "desaccords": [] if masque else [s.code for s in a.desaccords],
+            "montant_demande": d.montant_demande,
+            "cumul": None if masque else c.cumul,
+            "enveloppe": "masque" if masque else c.enveloppe,
+            "decision": ligne.decision,
+        })
+    return {"credits": tableau.credits, "accordes_ailleurs": tableau.accordes_ailleurs,
+            "disponible_seance": tableau.disponible_seance, "accordes_seance": tableau.accordes_seance,
+            "restant": tableau.restant, "lignes": lignes}
+
+
+@bp.route("/seances/<int:seance_id>/decisions")
+@bp.response(200, DecisionCopilSchema(many=True))
+def decisions(seance_id):
+    """Les décisions de la séance (membres à partir de la délibération, lecteurs du service)."""
+    seance = _seance(seance_id)
+    acces = lecture.acces(seance, current_user)
+    if not acces.voit_classement():
+        abort(404)
+    return lecture.decisions_de(seance.id)
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/decision", methods=["PUT"])
+@bp.arguments(DecisionCopilDemandeSchema)
+@bp.response(200, DecisionCopilSchema)
+def decider(valeurs, seance_id, dossier_id):
+    """Enregistre ou modifie la décision (président de séance, en délibération) : retenu (montant accordé, au
+    plus le montant demandé et les crédits restants de la campagne ; ETP financés par poste ; conditions),
+    ajourné ou rejeté (motif). 409 si `version` n'est plus la version courante."""
+    seance = _seance(seance_id)
+    point = _point(seance, dossier_id)
+    acces = lecture.acces(seance, current_user)
+    president_deporte = any(u.id == seance.president_id for u, _ in lecture.deportes_par_dossier(
+        seance, lecture.declarations_de(seance.id)).get(dossier_id, []))
+    if not acces.peut_decider(dossier_id, president_deporte):
+        if seance.phase != Phase.DELIBERATION and (acces.president or acces.gestionnaire):
+            raise Refus("Les décisions se prennent en délibération.", code="hors_deliberation")
+        abort(403 if acces.voit_seance and not acces.deporte(dossier_id) else 404)
+    decision = operations.decider(
+        seance, point.dossier, nature=valeurs["nature"], par=current_user, version=valeurs["version"],
+        montant_accorde=valeurs["montant_accorde"], etp_facilitateur=valeurs["etp_facilitateur"],
+        etp_coordinateur=valeurs["etp_coordinateur"], conditions=valeurs["conditions"], motif=valeurs["motif"],
+    )
+    db.session.commit()
+    return decision
+
+
+# --- Documents ------------------------------------------------------------------------------------
+
+
+@bp.route("/seances/<int:seance_id>/documents")
+@bp.response(200, DocumentsSeanceSchema)
+def documents(seance_id):
+    """Les documents produits à la clôture : procès-verbal (tous ceux qui voient la séance), classeur des notes
+    et lettres de notification (lecteurs du service et président)."""
+    seance = _seance(seance_id)
+    detail = seance.can_voir_detail(current_user)
+    lettres = []
+    if detail:
+        lettres = [
+            {"dossier_id": d.dossier_id, "nom": d.lettre.nom, "sha256": d.lettre.sha256, "taille": d.lettre.taille,
+             "type_mime": d.lettre.type_mime}
+            for d in db.session.scalars(
+                select(Decision).where(Decision.seance_id == seance.id, Decision.lettre_id.is_not(None))
+                .options(joinedload(Decision.lettre))
+            )
+        ]
+    return {"proces_verbal": seance.proces_verbal, "classeur": seance.classeur if detail else None, "lettres": lettres}
+
+
+@bp.route("/seances/<int:seance_id>/proces-verbal")
+@bp.response(200, content_type="application/pdf")
+def proces_verbal(seance_id):
+    """Le procès-verbal de la séance close (PDF, empreinte vérifiée)."""
+    seance = _seance(seance_id)
+    if seance.proces_verbal is None:
+        abort(404)
+    return fichiers.reponse_telechargement(seance.proces_verbal)
+
+
+@bp.route("/seances/<int:seance_id>/classeur")
+@bp.response(200, content_type=fichiers.TYPES_ACCEPTES["xlsx"].mime)
+def classeur(seance_id):
+    """Le classeur des notes (XLSX) : classement, puis une feuille par dossier."""
+    seance = _seance(seance_id)
+    if seance.classeur is None or not seance.can_voir_detail(current_user):
+        abort(404)
+    return fichiers.reponse_telechargement(seance.classeur)
+
+
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/lettre")
+@bp.response(200, content_type="application/pdf")
+def lettre(seance_id, dossier_id):
+    """La lettre de notification d'un dossier (PDF)."""
+    seance = _seance(seance_id)
+    _point(seance, dossier_id)
+    if not seance.can_voir_detail(current_user):
+        abort(404)
+    decision = db.session.scalar(
+        select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
+        .options(joinedload(Decision.lettre))
+    )
+    if decision is None or decision.lettre is None:
+        abort(404)
+    return fichiers.reponse_telechargement(decision.lettre)

@@ -1,0 +1,247 @@
+"""Reading a session in a bounded number of queries, and turning rows into the plain values the rules read.
+
+`tableau_seance(seance)` is what the ranking page, the API, the minutes, the workbook and the letters
+use: the agenda, every submitted score of the session (one query), the declarations (one query), the
+decisions (one query), the credits already granted (one query), the aggregation and the ranking.
+Its cost does not depend on the number of dossiers or members.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy.orm import joinedload, selectinload
+
+from aap.extensions import db
+from aap.models import Campagne, Utilisateur
+from candidatures.models import Dossier, Structure
+
+from . import regles
+from .models import AccesSeance, Decision, Declaration, FeuilleNotation, MembreSeance, Nature, Note, PointOrdreDuJour, Seance
+
+
+def options_seance():
+    return [
+        joinedload(Seance.campagne).selectinload(Campagne.criteres),
+        joinedload(Seance.service),
+        joinedload(Seance.president),
+        selectinload(Seance.membres).joinedload(MembreSeance.utilisateur),
+        selectinload(Seance.ordre_du_jour)
+        .joinedload(PointOrdreDuJour.dossier)
+        .joinedload(Dossier.structure),
+    ]
+
+
+def charger_seance(seance_id):
+    if not isinstance(seance_id, int) or seance_id < 1 or seance_id > 2**31 - 1:
+        return None
+    return db.session.scalar(select(Seance).where(Seance.id == seance_id).options(*options_seance()))
+
+
+def acces(seance, utilisateur):
+    return AccesSeance(seance, utilisateur)
+
+
+def point_de(seance, dossier_id):
+    return next((p for p in seance.ordre_du_jour if p.dossier_id == dossier_id), None)
+
+
+def declarations_de(seance_id):
+    return db.session.scalars(
+        select(Declaration).where(Declaration.seance_id == seance_id).order_by(Declaration.id)
+    ).all()
+
+
+def decisions_de(seance_id):
+    return db.session.scalars(
+        select(Decision).where(Decision.seance_id == seance_id).options(joinedload(Decision.decide_par))
+    ).all()
+
+
+def notes_soumises(seance_id):
+    """Every submitted score of the session in one query: (membre, dossier, avis, critère, points)."""
+    return db.session.execute(
+        select(
+            FeuilleNotation.membre_id,
+            FeuilleNotation.dossier_id,
+            FeuilleNotation.avis,
+            Note.critere_id,
+            Note.points,
+        )
+        .join(Note, Note.feuille_id == FeuilleNotation.id)
+        .where(FeuilleNotation.seance_id == seance_id, FeuilleNotation.soumise_le.is_not(None))
+    ).all()
+
+
+def feuilles_completes(seance_id, dossier_id=None):
+    """Submitted sheets with their comments (the detailed view, the workbook), with notes and members."""
+    requete = (
+        select(FeuilleNotation)
+        .where(FeuilleNotation.seance_id == seance_id, FeuilleNotation.soumise_le.is_not(None))
+        .options(selectinload(FeuilleNotation.notes), joinedload(FeuilleNotation.membre))
+        .order_by(FeuilleNotation.dossier_id, FeuilleNotation.membre_id)
+    )
+    if dossier_id is not None:
+        requete = requete.where(FeuilleNotation.dossier_id == dossier_id)
+    return db.session.scalars(requete).all()
+
+
+def credits_accordes(campagne_id, sauf_seance_id=None, sauf_decision_id=None):
+    """What retenu decisions of the campaign grant (notified or not), in one query. The sum is taken over
+    the stored integer cents and converted here: never a float."""
+    centimes = func.coalesce(func.sum(type_coerce(Decision.montant_accorde, BigInteger)), 0)
+    requete = (
+        select(centimes)
+        .join(Seance, Seance.id == Decision.seance_id)
+        .where(Seance.campagne_id == campagne_id, Decision.nature == Nature.RETENU)
+    )
+    if sauf_seance_id is not None:
+        requete = requete.where(Decision.seance_id != sauf_seance_id)
+    if sauf_decision_id is not None:
+        requete = requete.where(Decision.id != sauf_decision_id)
+    return (Decimal(int(db.session.execute(requete).scalar_one())) / 100).quantize(Decimal("0.01"))
+
+
+@dataclass
+class LigneSeance:
+    """One dossier of the session's ranking, with what the reader may see of it."""
+
+    point: PointOrdreDuJour
+    agregat: regles.AgregatDossier
+    classement: regles.LigneClassement
+    decision: Decision | None
+    deportes: list = field(default_factory=list)
+    masque: bool = False  # le lecteur, membre, est déporté ou n'a pas déclaré : ni notes ni rang
+
+    @property
+    def dossier(self):
+        return self.point.dossier
+
+
+@dataclass
+class TableauSeance:
+    seance: Seance
+    grille: tuple
+    lignes: list
+    credits: Decimal
+    accordes_ailleurs: Decimal
+    accordes_seance: Decimal
+    disponible_seance: Decimal
+    deportes: dict
+    normalise: bool
+
+    @property
+    def restant(self):
+        """The campaign's credits left once this session's decisions are counted."""
+        return self.disponible_seance - self.accordes_seance
+
+    @property
+    def desaccords(self):
+        return sum(len(ligne.agregat.desaccords) for ligne in self.lignes if not ligne.masque)
+
+    def ligne(self, dossier_id):
+        return next((ligne for ligne in self.lignes if ligne.dossier.id == dossier_id), None)
+
+
+def deportes_par_dossier(seance, declarations):
+    membres = {m.utilisateur_id: m.utilisateur for m in seance.membres}
+    resultat = {}
+    for declaration in declarations:
+        if declaration.conflit and declaration.membre_id in membres:
+            resultat.setdefault(declaration.dossier_id, []).append((membres[declaration.membre_id], declaration))
+    return resultat
+
+
+def tableau_seance(seance, acces_lecteur=None, normalise=False):
+    """Aggregation and ranking of a session. `acces_lecteur` (an `AccesSeance`) masks the dossiers its person
+    is recused on."""
+    grille = regles.grille_de(seance.campagne.criteres)
+    codes = {c.id: c.code for c in seance.campagne.criteres}
+    declarations = declarations_de(seance.id)
+    deportes = {(d.membre_id, d.dossier_id) for d in declarations if d.conflit}
+    membres = {m.utilisateur_id for m in seance.membres}
+    feuilles = {}
+    for membre_id, dossier_id, avis, critere_id, points in notes_soumises(seance.id):
+        feuille = feuilles.setdefault((membre_id, dossier_id), {"avis": avis, "points": {}})
+        feuille["points"][codes[critere_id]] = points
+    soumises = [
+        regles.FeuilleSoumise(membre_id, dossier_id, f["points"], f["avis"])
+        for (membre_id, dossier_id), f in feuilles.items()
+        if membre_id in membres
+    ]
+    attendues = {
+        p.dossier_id: sum(1 for m in membres if (m, p.dossier_id) not in deportes) for p in seance.ordre_du_jour
+    }
+    agregats = regles.agreger(grille, soumises, attendues, frozenset(deportes), seance.seuil_desaccord)
+    decisions = {d.dossier_id: d for d in decisions_de(seance.id)}
+    accordes_ailleurs = credits_accordes(seance.campagne_id, sauf_seance_id=seance.id)
+    disponible = seance.campagne.credits - accordes_ailleurs
+    candidats = [
+        regles.Candidat(p.dossier_id, p.dossier.numero or "", agregats[p.dossier_id].moyenne, p.dossier.montant_demande)
+        for p in seance.ordre_du_jour
+    ]
+    classement = {ligne.dossier_id: ligne for ligne in regles.classement(candidats, disponible)}
+    par_dossier = {p.dossier_id: p for p in seance.ordre_du_jour}
+    deportes_noms = deportes_par_dossier(seance, declarations)
+    lignes = [
+        LigneSeance(
+            point=par_dossier[dossier_id],
+            agregat=agregats[dossier_id],
+            classement=ligne,
+            decision=decisions.get(dossier_id),
+            deportes=deportes_noms.get(dossier_id, []),
+            masque=acces_lecteur is not None and acces_lecteur.membre is not None
+            and not acces_lecteur.voit_notes(dossier_id),
+        )
+        for dossier_id, ligne in classement.items()
+    ]
+    accordes_seance = sum(
+        (d.montant_accorde for d in decisions.values() if d.nature == Nature.RETENU), Decimal("0.00")
+    )
+    return TableauSeance(
+        seance=seance,
+        grille=grille,
+        lignes=lignes,
+        credits=seance.campagne.credits,
+        accordes_ailleurs=accordes_ailleurs,
+        accordes_seance=accordes_seance,
+        disponible_seance=disponible,
+        deportes=deportes_noms,
+        normalise=normalise,
+    )
+
+
+def membres_candidats(service_id):
+    """Who may sit on a session of this service: COPIL accounts and agents (active)."""
+    return db.session.scalars(
+        select(Utilisateur)
+        .where(
+            Utilisateur.service_id == service_id,
+            Utilisateur.role.in_(["copil", "agent", "admin"]),
+            Utilisateur.actif.is_(True),
+        )
+        .order_by(Utilisateur.nom, Utilisateur.prenom, Utilisateur.id)
+    ).all()
+
+
+def dossiers_inscriptibles(seance):
+    """Recevable dossiers of the session's campaign that are not waiting on another session's agenda."""
+    en_attente = (
+        select(PointOrdreDuJour.dossier_id)
+        .outerjoin(
+            Decision,
+            (Decision.seance_id == PointOrdreDuJour.seance_id) & (Decision.dossier_id == PointOrdreDuJour.dossier_id),
+        )
+        .where((Decision.id.is_(None)) | (Decision.nature != Nature.AJOURNE))
+    )
+    return db.session.scalars(
+        select(Dossier)
+        .join(Structure, Structure.id == Dossier.structure_id)
+        .where(
+            Dossier.campagne_id == seance.campagne_id,
+            Dossier.statut == "recevable",
+            Dossier.id.not_in(en_attente),
+        )
+        .options(joinedload(Dossier.structure))
+        .order_by(Dossier.numero)
+    ).all()

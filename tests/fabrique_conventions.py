@@ -1,0 +1,5 @@
+"""Factories of the conventions domain, mixed into `tests.factories.Fabrique`."""
+
+
+class FabriqueConventions:
+    pass

@@ -1,0 +1,84 @@
+"""The ranking of a session costs the same number of SQL statements for 10 dossiers as for 200, scored by
+8 members each (statements counted with a `before_cursor_execute` listener), by page and by API."""
+
+import contextlib
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import event
+
+from aap.extensions import db
+from notation.models import Declaration, FeuilleNotation, Note, Phase
+
+MEMBRES = 8
+
+
+@contextlib.contextmanager
+def compteur():
+    instructions = []
+
+    def compter(conn, cursor, statement, parameters, context, executemany):
+        instructions.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", compter)
+    try:
+        yield instructions
+    finally:
+        event.remove(db.engine, "before_cursor_execute", compter)
+
+
+def seance_notee(fab, nombre):
+    campagne = fab.campagne(etat="cloturee", credits=Decimal("1000000.00"))
+    service = campagne.service
+    membres = [fab.utilisateur("copil", service=service) for _ in range(MEMBRES)]
+    structures = [fab.structure(service=service) for _ in range(5)]
+    dossiers = [
+        fab.dossier_pour_copil(campagne=campagne, structure=structures[i % 5], porteur=False,
+                               montant_demande=Decimal(20000 + 37 * i))
+        for i in range(nombre)
+    ]
+    seance = fab.seance(campagne=campagne, membres=membres, dossiers=dossiers, phase=Phase.DELIBERATION)
+    criteres = campagne.criteres
+    for i, dossier in enumerate(dossiers):
+        for j, membre in enumerate(membres):
+            deporte = (i + j) % 17 == 0
+            db.session.add(Declaration(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id,
+                                       conflit=deporte, nature="Lien avec la structure" if deporte else ""))
+            if deporte:
+                continue
+            feuille = FeuilleNotation(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, avis="favorable",
+                                      soumise_le=seance.cree_le)
+            feuille.notes = [
+                Note(critere_id=c.id, maximum=Decimal(c.maximum),
+                     points=Decimal((i * 7 + j * 3 + k) % (c.maximum * 2 + 1)) / 2, commentaire="")
+                for k, c in enumerate(criteres)
+            ]
+            db.session.add(feuille)
+    fab.decision(dossier=dossiers[0], seance=seance, notifie_le=None)
+    db.session.commit()
+    return seance
+
+
+@pytest.mark.parametrize("canal", ["page", "api"])
+def test_classement_en_nombre_de_requetes_borne(app, fab, client_de, canal):
+    mesures = {}
+    for nombre in (10, 200):
+        seance = seance_notee(fab, nombre)
+        agent = fab.utilisateur("agent", service=seance.campagne.service)
+        if canal == "page":
+            client, entetes, adresse = client_de(agent), {}, f"/copil/seances/{seance.id}/classement?normalise=1"
+        else:
+            client = app.test_client()
+            entetes = {"Authorization": f"Bearer {fab.jeton(agent)[0]}"}
+            adresse = f"/api/v1/seances/{seance.id}/classement?normalise=true"
+        client.get(adresse, headers=entetes)  # une première fois : caches de l'application chauds
+        with compteur() as instructions:
+            reponse = client.get(adresse, headers=entetes)
+        assert reponse.status_code == 200
+        if canal == "api":
+            assert len(reponse.json["lignes"]) == nombre
+        else:
+            assert reponse.get_data(as_text=True).count('id="ligne-') == nombre
+        mesures[nombre] = len(instructions)
+    print(f"\nclassement ({canal}) : {mesures[10]} requêtes pour 10 dossiers, {mesures[200]} pour 200")
+    assert mesures[10] == mesures[200] <= 15, mesures
