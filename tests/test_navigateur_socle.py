@@ -94,6 +94,9 @@ def test_sur_petit_ecran_le_menu_s_ouvre_au_clavier(navigateur, fab):
 def test_avertissement_avant_expiration_et_rester_connecte(navigateur, fab):
     navigateur.clock.install()
     se_connecter(navigateur, fab.utilisateur("porteur").email)
+    # Le minuteur part au chargement de la page connectée : l'attendre avant d'avancer l'horloge.
+    expect(navigateur.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    navigateur.wait_for_load_state("load")
     navigateur.clock.fast_forward("27:59")
     expect(navigateur.get_by_role("alert")).to_have_count(0)
     navigateur.clock.fast_forward("00:02")
