@@ -145,7 +145,7 @@ def arrondi(valeur):
     return D(valeur).quantize(D("0.01"), rounding="ROUND_HALF_UP")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seance=seances(), seuil=st.sampled_from([D("0.40"), D("0.25"), D("1")]))
 def test_agregation_conforme_a_un_calcul_de_reference(seance, seuil):
     feuilles, deportes, attendues = seance
@@ -175,7 +175,7 @@ def test_agregation_conforme_a_un_calcul_de_reference(seance, seuil):
         assert sum(agregat.avis.values()) == len(comptees)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(seance=seances(), intrus=points_de_la_grille())
 def test_un_membre_deporte_n_est_jamais_compte(seance, intrus):
     feuilles, deportes, attendues = seance

@@ -1,4 +1,4 @@
-"""The ranking of a session costs the same number of SQL statements for 10 dossiers as for 200, scored by
+"""The ranking of a session costs the same number of SQL statements for 10 dossiers as for 60, scored by
 8 members each (statements counted with a `before_cursor_execute` listener), by page and by API."""
 
 import contextlib
@@ -62,7 +62,7 @@ def seance_notee(fab, nombre):
 @pytest.mark.parametrize("canal", ["page", "api"])
 def test_classement_en_nombre_de_requetes_borne(app, fab, client_de, canal):
     mesures = {}
-    for nombre in (10, 200):
+    for nombre in (10, 60):
         seance = seance_notee(fab, nombre)
         agent = fab.utilisateur("agent", service=seance.campagne.service)
         if canal == "page":
@@ -80,5 +80,5 @@ def test_classement_en_nombre_de_requetes_borne(app, fab, client_de, canal):
         else:
             assert reponse.get_data(as_text=True).count('id="ligne-') == nombre
         mesures[nombre] = len(instructions)
-    print(f"\nclassement ({canal}) : {mesures[10]} requêtes pour 10 dossiers, {mesures[200]} pour 200")
-    assert mesures[10] == mesures[200] <= 15, mesures
+    print(f"\nclassement ({canal}) : {mesures[10]} requêtes pour 10 dossiers, {mesures[60]} pour 60")
+    assert mesures[10] == mesures[60] <= 15, mesures
