@@ -374,6 +374,12 @@ class Decision(db.Model):
     def etp_finances(self):
         return self.etp_facilitateur + self.etp_coordinateur
 
+    def can_voir_notification(self, utilisateur):
+        """Once notified, the decision and its letter belong to the structure, and to those who read its service."""
+        if self.notifie_le is None or not utilisateur.is_authenticated:
+            return False
+        return utilisateur.porte(self.dossier.structure_id) or utilisateur.peut_lire_service(self.dossier.service_id)
+
 
 # --- Ce qu'une personne peut faire dans une séance ------------------------------------------------
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -741,6 +741,25 @@ def lettre(seance_id, dossier_id):
         .options(joinedload(Decision.lettre))
     )
     if decision_ is None or decision_.lettre is None:
+        abort(404)
+    return reponse_telechargement(decision_.lettre)
+
+
+@bp.app_template_global()
+def decision_notifiee(dossier):
+    """The notified decision shown on the dossier page (one query), or None."""
+    return db.session.scalar(
+        select(Decision).where(Decision.dossier_id == dossier.id, Decision.notifie_le.is_not(None))
+        .options(joinedload(Decision.lettre)).order_by(Decision.notifie_le.desc()).limit(1)
+    )
+
+
+@bp.route("/decisions/<int:decision_id>/lettre.pdf")
+@login_required
+def lettre_notifiee(decision_id):
+    """The notification letter, for the structure that received it."""
+    decision_ = db.session.get(Decision, decision_id, options=[joinedload(Decision.dossier), joinedload(Decision.lettre)])
+    if decision_ is None or decision_.lettre is None or not decision_.can_voir_notification(current_user):
         abort(404)
     return reponse_telechargement(decision_.lettre)
 

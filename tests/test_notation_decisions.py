@@ -215,3 +215,28 @@ def test_un_membre_lit_le_pv_mais_pas_le_detail_des_notes(client_de, fab, delibe
     jeton = {"Authorization": f"Bearer {fab.jeton(deliberation.test['deporte'])[0]}"}
     documents = client.get(f"/api/v1/seances/{deliberation.id}/documents", headers=jeton).json
     assert documents["proces_verbal"]["sha256"] and documents["classeur"] is None and documents["lettres"] == []
+
+
+def test_le_porteur_lit_la_decision_notifiee_sur_son_dossier(client_de, fab, deliberation):
+    president = deliberation.test["president"]
+    a, b, _ = deliberation.test["dossiers"]
+    operations.decider(deliberation, a, nature="retenu", montant_accorde=Decimal("28000"), etp_facilitateur=Decimal("1"),
+                       par=president)
+    porteur = next(m for m in a.structure.membres if m.role == "porteur")
+    client = client_de(porteur)
+    # Avant la clôture, rien n'est notifié : ni bloc, ni lettre.
+    assert 'id="decision-copil"' not in texte(client.get(f"/dossiers/{a.id}"))
+    for dossier in (b, deliberation.test["dossiers"][2]):
+        operations.decider(deliberation, dossier, nature="rejete", motif="Insuffisant", par=president)
+    operations.changer_phase(deliberation, Phase.CLOSE, par=president)
+    db.session.commit()
+    page = texte(client.get(f"/dossiers/{a.id}"))
+    assert "Décision du comité de pilotage : Retenu" in page and euros(Decimal("28000")) in page
+    decision = db.session.scalar(select(Decision).where(Decision.dossier_id == a.id))
+    reponse = client.get(f"/copil/decisions/{decision.id}/lettre.pdf")
+    assert reponse.status_code == 200 and reponse.headers["Content-Disposition"].startswith("attachment")
+    assert a.numero in " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(reponse.data)).pages)
+    # La lettre d'une autre structure n'existe pas pour lui.
+    autre = db.session.scalar(select(Decision).where(Decision.dossier_id == b.id))
+    assert client.get(f"/copil/decisions/{autre.id}/lettre.pdf").status_code == 404
+    assert client_de(fab.porteur_de(fab.structure())).get(f"/copil/decisions/{decision.id}/lettre.pdf").status_code == 404
