@@ -13,7 +13,15 @@ from notation import operations as operations_notation
 from notation.models import Phase
 
 ACTEURS = (
-    "anonyme", "porteur_a", "porteur_b", "membre", "deporte", "copil_autre", "agent", "agent_autre", "admin",
+    "anonyme",
+    "porteur_a",
+    "porteur_b",
+    "membre",
+    "deporte",
+    "copil_autre",
+    "agent",
+    "agent_autre",
+    "admin",
     "national",
 )
 TITRE_BROUILLON = "Brouillon secret de la structure A"
@@ -25,7 +33,7 @@ def construire(fab):
     autre_service = fab.service(code="974", nom="DEETS de La Réunion")
     cloturee = fab.campagne(service=service, etat="cloturee")
     ouverte = fab.campagne_ouverte(service)
-    libre = fab.campagne(service=service, etat="a_venir", annee=cloturee.annee + 5)
+    libre = fab.campagne(service=service, etat="a_venir", annee=cloturee.annee + 5, publiee=False)
     structure_a = fab.structure_complete(service=service, raison_sociale="Structure A des tests d'accès")
     structure_b = fab.structure_complete(service=service, raison_sociale="Structure B des tests d'accès")
     porteur_a, porteur_b = fab.porteur_de(structure_a), fab.porteur_de(structure_b)
@@ -33,23 +41,30 @@ def construire(fab):
     membre, deporte, copil_autre = (fab.utilisateur("copil", service=service) for _ in range(3))
 
     dossier = fab.dossier(statut="recevable", campagne=cloturee, structure=structure_a, porteur=porteur_a)
-    dossier_clos = fab.dossier(statut="recevable", campagne=cloturee, structure=structure_a, porteur=porteur_a,
-                               titre="Dossier de A jugé en séance close")
+    dossier_clos = fab.dossier(
+        statut="recevable", campagne=cloturee, structure=structure_a, porteur=porteur_a, titre="Dossier de A jugé en séance close"
+    )
     dossier_b = fab.dossier(statut="recevable", campagne=cloturee, structure=structure_b, porteur=porteur_b)
-    brouillon = fab.dossier(statut="brouillon", campagne=ouverte, structure=structure_a, porteur=porteur_a,
-                            titre=TITRE_BROUILLON)
+    brouillon = fab.dossier(statut="brouillon", campagne=ouverte, structure=structure_a, porteur=porteur_a, titre=TITRE_BROUILLON)
     document = fab.document(structure_a, par=porteur_a)
     db.session.commit()
 
     # L'agent préside ; `membre` a noté ; `deporte` s'est déporté sur le dossier de A.
-    seance = fab.seance(campagne=cloturee, membres=[agent, membre, deporte], president=agent, dossiers=[dossier],
-                        phase=Phase.DELIBERATION)
+    seance = fab.seance(
+        campagne=cloturee, membres=[agent, membre, deporte], president=agent, dossiers=[dossier], phase=Phase.DELIBERATION
+    )
     fab.feuille(seance, dossier, membre, commentaires={"experience": COMMENTAIRE_CONFIDENTIEL})
     fab.feuille(seance, dossier, agent)
     fab.declaration(seance, dossier, deporte, conflit=True)
 
-    close = fab.seance(campagne=cloturee, membres=[agent, membre, deporte], president=agent, dossiers=[dossier_clos],
-                       phase=Phase.DELIBERATION, tenue_le=seance.tenue_le)
+    close = fab.seance(
+        campagne=cloturee,
+        membres=[agent, membre, deporte],
+        president=agent,
+        dossiers=[dossier_clos],
+        phase=Phase.DELIBERATION,
+        tenue_le=seance.tenue_le,
+    )
     fab.feuille(close, dossier_clos, membre, commentaires={"experience": COMMENTAIRE_CONFIDENTIEL})
     fab.feuille(close, dossier_clos, agent)
     fab.declaration(close, dossier_clos, deporte, conflit=True)

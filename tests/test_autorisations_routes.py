@@ -26,11 +26,7 @@ METHODES_IGNOREES = {"HEAD", "OPTIONS"}
 
 
 def regles_de_l_application(app):
-    return {
-        (regle.endpoint, methode)
-        for regle in app.url_map.iter_rules()
-        for methode in regle.methods - METHODES_IGNOREES
-    }
+    return {(regle.endpoint, methode) for regle in app.url_map.iter_rules() for methode in regle.methods - METHODES_IGNOREES}
 
 
 def test_chaque_route_de_l_application_est_dans_la_table(app):
@@ -111,8 +107,7 @@ def _appeler(app, sessions, route, acteur, ids):
         if _avec_fichier(donnees):
             reponse = client.open(url, method=route.methode, data=donnees, headers=entetes)
         else:
-            reponse = client.open(url, method=route.methode, json=donnees if route.methode != "GET" else None,
-                                  headers=entetes)
+            reponse = client.open(url, method=route.methode, json=donnees if route.methode != "GET" else None, headers=entetes)
     else:
         reponse = client.open(url, method=route.methode, data=donnees)
     return url, reponse
@@ -161,3 +156,137 @@ def test_chaque_route_pour_chaque_acteur(app, fab, monde):
                 constater(route, acteur, attendu)
     assert appels == len(TABLE) * len(ACTEURS)
     assert not ecarts, f"{len(ecarts)} écart(s) sur {appels} appels :\n" + "\n".join(ecarts)
+
+
+def _texte(reponse):
+    if reponse.mimetype.endswith("spreadsheetml.sheet"):
+        classeur = openpyxl.load_workbook(io.BytesIO(reponse.data), read_only=True)
+        return "\n".join(str(c) for feuille in classeur for ligne in feuille.iter_rows(values_only=True) for c in ligne)
+    if reponse.mimetype == "text/csv":
+        return "\n".join(",".join(ligne) for ligne in csv.reader(io.StringIO(reponse.get_data(as_text=True))))
+    return reponse.get_data(as_text=True)
+
+
+def test_rien_d_autrui_dans_les_listes_recherches_exports_et_journal(app, fab, monde):
+    """Lists, counts, search, exports and the audit log show nothing of someone else's."""
+    acteurs, ids = monde
+    sessions = _sessions(app, fab, acteurs)
+    secrets_de_a = [ids["numero"], ids["numero_clos"], TITRE_BROUILLON, "Structure A des tests"]
+    consultations = {
+        "porteur_b": [
+            "/dossiers/",
+            f"/dossiers/?q={ids['numero']}",
+            "/api/v1/dossiers",
+            "/conventions/",
+            "/profil",
+            "/structure",
+            "/api/v1/moi",
+        ],
+        "agent_autre": [
+            "/dossiers/",
+            f"/dossiers/?q={ids['numero']}",
+            "/dossiers/?q=Structure+A",
+            "/dossiers/export.xlsx",
+            f"/dossiers/export.xlsx?q={ids['numero']}",
+            "/api/v1/dossiers",
+            f"/api/v1/dossiers?q={ids['numero']}",
+            "/journal",
+            "/api/v1/journal",
+            "/copil/",
+            "/api/v1/seances",
+            "/admin/comptes",
+        ],
+        "copil_autre": ["/copil/", "/api/v1/seances", "/profil"],
+        "membre": ["/copil/", "/api/v1/seances", "/profil"],
+    }
+    for acteur, adresses in consultations.items():
+        client, jeton = sessions[acteur]
+        for adresse in adresses:
+            entetes = {"Authorization": f"Bearer {jeton}"} if adresse.startswith("/api/") else {}
+            reponse = client.get(adresse, headers=entetes)
+            assert reponse.status_code in (200, 403), f"{acteur} {adresse} : {reponse.status_code}"
+            # La recherche saisie est réaffichée dans son champ : ce n'est pas une fuite.
+            texte = _texte(reponse).replace(f'value="{ids["numero"]}"', "").replace(f"q={ids['numero']}", "")
+            fuites = [s for s in secrets_de_a if s in texte]
+            if acteur == "membre":  # membre de la séance : le dossier inscrit se voit, le brouillon jamais
+                fuites = [s for s in fuites if s == TITRE_BROUILLON]
+            assert not fuites, f"{acteur} voit {fuites} sur {adresse}"
+    client, jeton = sessions["porteur_b"]
+    assert client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {jeton}"}).json["total"] == 1
+    client, jeton = sessions["agent_autre"]
+    assert client.get("/api/v1/dossiers", headers={"Authorization": f"Bearer {jeton}"}).json["total"] == 0
+    assert client.get("/api/v1/seances", headers={"Authorization": f"Bearer {jeton}"}).json["total"] == 0
+    campagnes = client.get("/api/v1/campagnes", headers={"Authorization": f"Bearer {jeton}"}).json
+    assert campagnes and ids["campagne_libre"] not in [c["id"] for c in campagnes]
+    assert f'/campagnes/{ids["campagne_libre"]}"' not in client.get("/").get_data(as_text=True)
+    client, jeton = sessions["copil_autre"]
+    seances = client.get("/api/v1/seances", headers={"Authorization": f"Bearer {jeton}"}).json
+    assert seances["total"] == 1 and ids["seance"] not in [s["id"] for s in seances["elements"]]
+
+
+def test_le_membre_deporte_ne_voit_aucune_note_du_dossier(app, fab, monde):
+    acteurs, ids = monde
+    sessions = _sessions(app, fab, acteurs)
+    client, jeton = sessions["deporte"]
+    entetes = {"Authorization": f"Bearer {jeton}"}
+    s, d = ids["seance"], ids["dossier"]
+    for adresse in [
+        f"/copil/seances/{s}",
+        f"/copil/seances/{s}/classement",
+        f"/copil/seances/{s}/classement?normalise=1",
+        f"/api/v1/seances/{s}",
+        f"/api/v1/seances/{s}/ordre-du-jour",
+        f"/api/v1/seances/{s}/classement",
+        f"/api/v1/seances/{s}/decisions",
+        f"/api/v1/seances/{s}/documents",
+        f"/copil/seances/{ids['seance_close']}",
+        f"/api/v1/seances/{ids['seance_close']}/classement",
+    ]:
+        reponse = client.get(adresse, headers=entetes if adresse.startswith("/api/") else {})
+        assert reponse.status_code == 200, adresse
+        assert COMMENTAIRE_CONFIDENTIEL not in reponse.get_data(as_text=True), adresse
+    for adresse in [
+        f"/copil/seances/{s}/dossiers/{d}",
+        f"/copil/seances/{s}/dossiers/{d}/notes",
+        f"/api/v1/seances/{s}/dossiers/{d}/notes",
+        f"/copil/seances/{ids['seance_close']}/classeur.xlsx",
+        f"/api/v1/seances/{ids['seance_close']}/classeur",
+    ]:
+        reponse = client.get(adresse, headers=entetes if adresse.startswith("/api/") else {})
+        assert reponse.status_code == 404, adresse
+    for seance in (s, ids["seance_close"]):
+        (ligne,) = client.get(f"/api/v1/seances/{seance}/classement", headers=entetes).json["lignes"]
+        assert ligne["masque"] is True
+        assert ligne["moyenne"] is None and ligne["rang"] is None and ligne["cumul"] is None
+
+
+def test_un_jeton_ne_donne_jamais_plus_que_le_role_de_son_titulaire(app, client, fab, monde):
+    acteurs, ids = monde
+    agent = acteurs["agent"]
+    valide, _ = fab.jeton(agent)
+    revoque, _ = fab.jeton(agent, revoque_le=maintenant())
+    expire, _ = fab.jeton(agent, expire_le=maintenant() - timedelta(seconds=1))
+    lectures = ["/api/v1/moi", f"/api/v1/dossiers/{ids['dossier']}", "/api/v1/journal", f"/api/v1/seances/{ids['seance']}"]
+    journal_avant = _comptes_journal()
+    for jeton in (revoque, expire, valide[:-1], valide + "x", f"{valide} {valide}", "aap_"):
+        entetes = {"Authorization": f"Bearer {jeton}"}
+        for adresse in lectures:
+            assert client.get(adresse, headers=entetes).status_code == 401, (jeton, adresse)
+        reponse = client.post(
+            f"/api/v1/dossiers/{ids['dossier']}/decisions",
+            headers=entetes,
+            json={"decision": "irrecevable", "motif": "Jeton refusé."},
+        )
+        assert reponse.status_code == 401 and reponse.json["errors"][0]["code"] == "non_authentifie"
+    assert _comptes_journal() == journal_avant
+    entetes = {"Authorization": f"Bearer {valide}"}
+    assert all(client.get(a, headers=entetes).status_code == 200 for a in lectures)
+    # Le rôle change après la création du jeton : le jeton suit le rôle, jamais celui d'hier.
+    db.session.get(Utilisateur, agent.id).role = "copil"
+    db.session.commit()
+    assert client.get("/api/v1/journal", headers=entetes).status_code == 403
+    assert client.get(f"/api/v1/dossiers/{ids['dossier']}", headers=entetes).status_code == 404
+    assert client.get("/api/v1/moi", headers=entetes).json["role"] == "copil"
+    # Un jeton n'ouvre aucune page : les pages ne connaissent que la session (et son jeton anti-CSRF).
+    reponse = client.get("/journal", headers=entetes)
+    assert reponse.status_code == 302 and "/connexion" in reponse.headers["Location"]
