@@ -23,6 +23,7 @@ from .monde_autorisations import ACTEURS, COMMENTAIRE_CONFIDENTIEL, TITRE_BROUIL
 from .table_autorisations import PAR_DEFAUT, TABLE, routes_de_la_table
 
 METHODES_IGNOREES = {"HEAD", "OPTIONS"}
+FICHIERS_PUBLICS = {"static", "dsfr"}  # feuilles de style, scripts et polices de l'application, servis tels quels
 
 
 def regles_de_l_application(app):
@@ -121,6 +122,15 @@ def _verifier_refus(route, acteur, url, reponse):
         assert set(reponse.json) == {"errors"} and reponse.json["errors"][0]["message"], f"{acteur} {url}"
 
 
+def _verifier_telechargement(route, acteur, url, reponse):
+    """A file (anything but a page or JSON) is a download that the browser never renders in our origin."""
+    if reponse.mimetype in ("text/html", "application/json"):
+        return False
+    assert reponse.headers.get("Content-Disposition", "").startswith("attachment"), f"{acteur} {url} : pas en pièce jointe"
+    assert reponse.headers.get("X-Content-Type-Options") == "nosniff", f"{acteur} {url} : sans nosniff"
+    return True
+
+
 def _comptes_journal():
     return db.session.scalar(select(func.count(EntreeJournal.id)))
 
@@ -128,7 +138,7 @@ def _comptes_journal():
 def test_chaque_route_pour_chaque_acteur(app, fab, monde):
     acteurs, ids = monde
     sessions = _sessions(app, fab, acteurs)
-    ecarts, appels = [], 0
+    ecarts, appels, telecharges = [], 0, set()
 
     def constater(route, acteur, attendu):
         nonlocal appels
@@ -139,6 +149,9 @@ def test_chaque_route_pour_chaque_acteur(app, fab, monde):
             ecarts.append(f"{route.methode} {url} ({route.endpoint}) — {acteur} : attendu {attendu}, obtenu {obtenu}")
         elif attendu != "ok":
             _verifier_refus(route, acteur, url, reponse)
+        elif route.endpoint not in FICHIERS_PUBLICS and reponse.status_code == 200:
+            if _verifier_telechargement(route, acteur, url, reponse):
+                telecharges.add(route.endpoint)
 
     # 1. Les refus d'abord : ils n'écrivent rien (ni ligne, ni entrée au journal).
     journal_avant = _comptes_journal()
@@ -155,6 +168,7 @@ def test_chaque_route_pour_chaque_acteur(app, fab, monde):
             if attendu == "ok":
                 constater(route, acteur, attendu)
     assert appels == len(TABLE) * len(ACTEURS)
+    assert len(telecharges) >= 10, f"téléchargements vérifiés : {sorted(telecharges)}"
     assert not ecarts, f"{len(ecarts)} écart(s) sur {appels} appels :\n" + "\n".join(ecarts)
 
 
