@@ -68,7 +68,7 @@ def construire(fab):
     fab.feuille(close, dossier_clos, membre, commentaires={"experience": COMMENTAIRE_CONFIDENTIEL})
     fab.feuille(close, dossier_clos, agent)
     fab.declaration(close, dossier_clos, deporte, conflit=True)
-    fab.decision(dossier=dossier_clos, seance=close, notifie_le=None, montant_accorde=Decimal("40000.00"))
+    decision_close = fab.decision(dossier=dossier_clos, seance=close, notifie_le=None, montant_accorde=Decimal("40000.00"))
     operations_notation.changer_phase(close, Phase.CLOSE, par=agent)
     db.session.commit()
 
@@ -106,6 +106,7 @@ def construire(fab):
         "financement": financement.id,
         "seance": seance.id,
         "seance_close": close.id,
+        "decision_close": decision_close.id,
         "campagne": cloturee.id,
         "campagne_libre": libre.id,
         "critere_libre": libre.criteres[0].id,

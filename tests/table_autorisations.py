@@ -47,6 +47,7 @@ PAR_DEFAUT = {
     "fichier": "dsfr.min.css",
     "critere_id": "critere_libre",
     "mission_id": "mission_libre",
+    "decision_id": "decision_close",
 }
 
 ABREVIATIONS = {"C": "connexion"}
@@ -196,6 +197,7 @@ TABLE = [
     L("C   403 403 ok  ok  ok  ok  ok  ok  ok ", "GET", "notation.index"),
     L("C   403 403 403 403 403 ok  404 ok  403", "POST", "notation.inscrire"),
     L("C   403 403 404 404 404 ok  404 ok  ok ", "GET", "notation.lettre", seance_id="seance_close", dossier_id="dossier_clos"),
+    L("C   ok  404 404 404 404 ok  404 ok  ok ", "GET", "notation.lettre_notifiee"),
     L("C   403 403 403 403 403 ok  404 ok  403", "GET", "notation.modifier_seance"),
     L("C   403 403 403 403 403 ok  404 ok  403", "POST", "notation.modifier_seance"),
     L("C   403 403 ok  404 404 ok  404 ok  ok ", "GET", "notation.notes"),
