@@ -107,15 +107,15 @@ def _articles_communs(annee, numero_premier):
             for o in annee.objectifs if o.indicateur is not None
         ],
         apres=["Les bilans renseignent en outre les indicateurs qualitatifs : "
-               + " ; ".join(i.libelle.lower() for i in regles.indicateurs_du_bilan(
+               + " ; ".join(regles.minuscule(i.libelle) for i in regles.indicateurs_du_bilan(
                    regles.ANNUEL, annee.etp_facilitateur, annee.etp_coordinateur) if not i.numerique) + "."],
     )
     postes = regles.postes_de(annee.etp_facilitateur, annee.etp_coordinateur)
     minimums = []
     for poste in postes:
-        libelles = [i.libelle.lower() for i in regles.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans]
+        libelles = [regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans]
         minimums.append(f"Pour les {regles.LIBELLES_POSTES[poste]} : " + " ; ".join(libelles) + ".")
-    annuels = [i.libelle.lower() for i in regles.INDICATEURS if i.poste == regles.ENSEMBLE]
+    annuels = [regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == regles.ENSEMBLE]
     compte_rendu = Article(
         f"Article {n + 2} — Comptes rendus et calendrier des bilans",
         ["La structure fournit à l'administration, sur la plateforme des appels à projets, des bilans consolidés "

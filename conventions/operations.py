@@ -741,7 +741,7 @@ def envoyer_rappels(instant=None):
                 adresses += destinataires(convention.structure)
             for adresse in dict.fromkeys(adresses):
                 sujet = ("En retard : " if palier == "retard" else "Rappel : ") + \
-                    f"{echeance.libelle[0].lower()}{echeance.libelle[1:]} — convention {convention.numero}"
+                    f"{regles.minuscule(echeance.libelle)} — convention {convention.numero}"
                 courriel = mettre_en_file(
                     adresse, sujet[:250], "rappel_convention",
                     cle=f"rappel-convention:{convention.id}:{echeance.code}:{palier}:{adresse.lower()}"[:200],

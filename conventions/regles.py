@@ -417,6 +417,11 @@ class LigneRenouvellement:
         return self.taux is not None and self.taux >= 1
 
 
+def minuscule(texte):
+    """The first letter in lower case only (« ETP » stays « ETP »)."""
+    return texte[:1].lower() + texte[1:]
+
+
 def lignes_renouvellement(indicateurs, cibles, realises, precedents=None):
     precedents = precedents or {}
     return [
@@ -463,7 +468,8 @@ def suggestion_renouvellement(lignes, *, rang, bilan_approuve, a_l_heure):
         return Suggestion("a_discuter", "Aucun objectif chiffré n'a de réalisation à comparer : décidez sur les "
                                         "informations qualitatives du bilan.")
     moyen = (sum(taux, ZERO) / len(taux)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    en_dessous = [ligne.indicateur.libelle.lower() for ligne in lignes if ligne.taux is not None and ligne.taux < SEUIL_CONSEILLE]
+    en_dessous = [minuscule(ligne.indicateur.libelle) for ligne in lignes
+                  if ligne.taux is not None and ligne.taux < SEUIL_CONSEILLE]
     retard = "" if a_l_heure else " Le bilan annuel a été transmis en retard."
     if moyen >= SEUIL_CONSEILLE:
         issue = "renouveler"
