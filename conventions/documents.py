@@ -113,7 +113,8 @@ def _articles_communs(annee, numero_premier):
     postes = regles.postes_de(annee.etp_facilitateur, annee.etp_coordinateur)
     minimums = []
     for poste in postes:
-        libelles = [regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans]
+        libelles = [regles.minuscule(i.libelle) for i in regles.INDICATEURS
+                    if i.poste == poste and regles.INTERMEDIAIRE in i.bilans]
         minimums.append(f"Pour les {regles.LIBELLES_POSTES[poste]} : " + " ; ".join(libelles) + ".")
     annuels = [regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == regles.ENSEMBLE]
     compte_rendu = Article(

@@ -586,7 +586,7 @@ def echeances(convention, aujourdhui):
                 ajouter(f"versement-{versement.id}", "versement",
                         f"Mettre en paiement {nom} de l'année {annee.rang} ({euros(versement.montant)})",
                         versement.a_payer_le + timedelta(days=DELAI_PAIEMENT_JOURS), AGENT, versement.id)
-        for bilan in annee.bilans:
+        for bilan in annee.bilans if annee.signee_le is not None else ():
             libelle = _libelle_bilan(bilan, annee.rang)
             if bilan.statut == "a_deposer":
                 ajouter(f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id)
