@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from aap import fichiers
-from aap.api import blueprint_api
+from aap.api import ErreurSchema, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Role
@@ -49,7 +49,7 @@ def texte_ou_nombre(valeur):
 # --- Schémas ---------------------------------------------------------------------------------------------
 
 
-class StructureSchema(Schema):
+class BeneficiaireSchema(Schema):
     id = fields.Integer()
     raison_sociale = fields.String()
     siret = fields.String()
@@ -100,7 +100,7 @@ class ObjectifSchema(Schema):
     cible = Decimal_
 
 
-class AnneeSchema(Schema):
+class AnneeConventionSchema(Schema):
     rang = fields.Integer()
     intitule = fields.String()
     debut = fields.Date()
@@ -135,7 +135,7 @@ class ConventionSchema(Schema):
     campagne_id = fields.Integer()
     dossier_id = fields.Integer()
     decision_id = fields.Integer()
-    structure = fields.Nested(StructureSchema)
+    structure = fields.Nested(BeneficiaireSchema)
     statut = fields.String(metadata={"description": "a_signer, en_cours ou close"})
     etat = fields.Method("_etat")
     notifie_le = fields.DateTime()
@@ -154,7 +154,7 @@ class ConventionSchema(Schema):
 
 
 class ConventionDetailSchema(ConventionSchema):
-    annees = fields.List(fields.Nested(AnneeSchema))
+    annees = fields.List(fields.Nested(AnneeConventionSchema))
     echeances = fields.Method("_echeances")
 
     def _echeances(self, convention):
@@ -181,7 +181,7 @@ Objectifs = fields.Dict(keys=fields.String(validate=validate.Length(max=80)),
                                                  "indicateur cible des postes financés."})
 
 
-class CreationSchema(Schema):
+class CreationConventionSchema(Schema):
     decision_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
     date_effet = fields.Date(required=True)
     mois_bilan_intermediaire = fields.Integer(load_default=regles.MOIS_BILAN_INTERMEDIAIRE,
@@ -247,14 +247,19 @@ class VersionBilanSchema(Schema):
     commentaire = fields.String()
 
 
-class ErreurSchema(Schema):
-    field = fields.String(allow_none=True)
-    code = fields.String()
-    message = fields.String()
-
-
-class BilanSchema(BilanResumeSchema):
+class BilanSchema(Schema):
+    id = fields.Integer()
     convention_id = fields.Integer()
+    annee = fields.Integer()
+    type = fields.String(metadata={"description": "intermediaire, annuel ou trimestriel"})
+    intitule = fields.String()
+    arrete_au = fields.Date(allow_none=True)
+    echeance = fields.Date()
+    statut = fields.String(metadata={"description": "a_deposer, depose, a_corriger ou approuve"})
+    premier_depot_le = fields.DateTime(allow_none=True)
+    a_l_heure = fields.Boolean(allow_none=True)
+    corrections_avant = fields.Date(allow_none=True)
+    version = fields.Integer()
     depenses_realisees = fields.Decimal(as_string=True, allow_none=True)
     indicateurs = fields.List(fields.Nested(IndicateurValeurSchema))
     pieces = fields.List(fields.Nested(PieceBilanSchema))
@@ -270,7 +275,7 @@ class EnregistrementBilanSchema(Schema):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
 
 
-class VersionSchema(Schema):
+class VersionBilanEnvoiSchema(Schema):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
 
 
@@ -279,7 +284,7 @@ class PieceEnvoiSchema(Schema):
     libelle = fields.String(load_default="", validate=validate.Length(max=200))
 
 
-class FichierSchema(Schema):
+class FichierBilanSchema(Schema):
     fichier = Upload(required=True)
 
 
@@ -424,7 +429,9 @@ def _detail_bilan(bilan, avertissements=()):
          else valeurs.get(i.cle, ""), "cible": cibles.get(i.cle), "precedente": precedentes.get(i.cle)}
         for i in operations.indicateurs_de(bilan)
     ]
-    return {**BilanResumeSchema().dump(complet), "convention_id": complet.convention_id,
+    champs = ("id", "convention_id", "type", "intitule", "arrete_au", "echeance", "statut", "premier_depot_le",
+              "a_l_heure", "corrections_avant", "version")
+    return {**{champ: getattr(complet, champ) for champ in champs}, "annee": bilan.annee.rang,
             "depenses_realisees": complet.depenses_realisees, "indicateurs": indicateurs,
             "pieces": complet.pieces_courantes, "versions": complet.versions,
             "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in avertissements]}
@@ -450,7 +457,7 @@ def conventions(filtres):
 
 
 @bp.route("/conventions", methods=["POST"])
-@bp.arguments(CreationSchema)
+@bp.arguments(CreationConventionSchema)
 @bp.response(201, ConventionDetailSchema)
 def creer(valeurs):
     """Crée la convention d'une décision retenue et notifiée (agents du service) : numéro, première année de douze
@@ -587,7 +594,7 @@ def enregistrer_bilan(valeurs, bilan_id):
 
 @bp.route("/bilans/<int:bilan_id>/pieces", methods=["POST"])
 @bp.arguments(PieceEnvoiSchema, location="form")
-@bp.arguments(FichierSchema, location="files")
+@bp.arguments(FichierBilanSchema, location="files")
 @bp.response(201, PieceBilanSchema)
 def joindre(valeurs, envoi, bilan_id):
     """Joint un fichier au bilan (multipart/form-data) : le compte rendu financier (cerfa n° 15059) ou une annexe."""
@@ -600,7 +607,7 @@ def joindre(valeurs, envoi, bilan_id):
 
 
 @bp.route("/bilans/<int:bilan_id>/depot", methods=["POST"])
-@bp.arguments(VersionSchema)
+@bp.arguments(VersionBilanEnvoiSchema)
 @bp.response(200, BilanSchema)
 def deposer(valeurs, bilan_id):
     """Dépose le bilan : chaque indicateur renseigné ; pour le bilan annuel, les dépenses et le compte rendu financier."""
@@ -660,7 +667,7 @@ def renouvellement(convention_id):
 
 @bp.route("/conventions/<int:convention_id>/avenants", methods=["POST"])
 @bp.arguments(AvenantSchema)
-@bp.response(201, AnneeSchema)
+@bp.response(201, AnneeConventionSchema)
 def renouveler(valeurs, convention_id):
     """Renouvelle la convention par avenant pour une année (deux au plus : 422 au troisième), sur le bilan annuel
     approuvé : montant, objectifs, échéancier 50/50, calendrier des bilans, avenant PDF et DOCX."""

@@ -225,8 +225,11 @@ def _consolider(t, conventions, instant):
     annees = pd.DataFrame(lignes_annees, columns=["annee_id", "convention", "structure", "service_id", "rang",
                                                   "exercice", "debut", "fin", "montant", "etp_f", "etp_c", "courante",
                                                   "signee_le", "etat"])
+    annees = annees.astype({"rang": "int64", "exercice": "int64", "montant": "int64", "etp_f": "int64", "etp_c": "int64",
+                            "courante": "bool"})
     versements = pd.DataFrame(lignes_versements, columns=["annee_id", "exercice", "etat", "montant", "paye_en"])
-    objectifs = pd.DataFrame(lignes_objectifs, columns=["annee_id", "cle", "cible"])
+    versements = versements.astype({"montant": "int64"})
+    objectifs = pd.DataFrame(lignes_objectifs, columns=["annee_id", "cle", "cible"]).astype({"cible": "int64"})
     valeurs = pd.DataFrame(
         [{"annee_id": a, "type": ty, "cle": f"{p}.{c}", "valeur": v} for a, ty, p, c, v in
          _valeurs_annuelles(list(annees["annee_id"]))],
