@@ -41,8 +41,11 @@ def _id(valeur):
 
 
 def texte_ou_nombre(valeur):
-    if valeur is not None and not isinstance(valeur, str) and not (isinstance(valeur, (int, float)) and not
-                                                                   isinstance(valeur, bool)):
+    if (
+        valeur is not None
+        and not isinstance(valeur, str)
+        and not (isinstance(valeur, (int, float)) and not isinstance(valeur, bool))
+    ):
         raise ValidationError("Texte ou nombre attendu.")
 
 
@@ -174,18 +177,23 @@ class FiltresConventionsSchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
 
 
-Objectifs = fields.Dict(keys=fields.String(validate=validate.Length(max=80)),
-                        values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
-                        load_default=dict, validate=validate.Length(max=50),
-                        metadata={"description": "{\"facilitateur.heures_insertion_etp\": \"8000\", …} : un objectif par "
-                                                 "indicateur cible des postes financés."})
+Objectifs = fields.Dict(
+    keys=fields.String(validate=validate.Length(max=80)),
+    values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
+    load_default=dict,
+    validate=validate.Length(max=50),
+    metadata={
+        "description": '{"facilitateur.heures_insertion_etp": "8000", …} : un objectif par indicateur cible des postes financés.'
+    },
+)
 
 
 class CreationConventionSchema(Schema):
     decision_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
     date_effet = fields.Date(required=True)
-    mois_bilan_intermediaire = fields.Integer(load_default=regles.MOIS_BILAN_INTERMEDIAIRE,
-                                              validate=validate.Range(min=1, max=11))
+    mois_bilan_intermediaire = fields.Integer(
+        load_default=regles.MOIS_BILAN_INTERMEDIAIRE, validate=validate.Range(min=1, max=11)
+    )
     objectifs = Objectifs
 
 
@@ -209,7 +217,7 @@ class AnnulationSchema(Schema):
 
 
 class AjustementSchema(Schema):
-    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": "\"12500.00\""})
+    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": '"12500.00"'})
     motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
 
@@ -268,9 +276,12 @@ class BilanSchema(Schema):
 
 
 class EnregistrementBilanSchema(Schema):
-    valeurs = fields.Dict(keys=fields.String(validate=validate.Length(max=80)),
-                          values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
-                          load_default=dict, validate=validate.Length(max=60))
+    valeurs = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=80)),
+        values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
+        load_default=dict,
+        validate=validate.Length(max=60),
+    )
     depenses_realisees = fields.Raw(load_default=None, allow_none=True, validate=texte_ou_nombre)
     version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
 
@@ -322,7 +333,7 @@ class RenouvellementSchema(Schema):
 
 
 class AvenantSchema(Schema):
-    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": "\"36000.00\""})
+    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": '"36000.00"'})
     objectifs = Objectifs
 
 
@@ -424,17 +435,41 @@ def _detail_bilan(bilan, avertissements=()):
     complet = lecture.bilan_complet(bilan.id)
     valeurs, cibles, precedentes = complet.valeurs_par_cle(), bilan.annee.cibles(), operations.precedentes(bilan)
     indicateurs = [
-        {"cle": i.cle, "poste": i.poste, "libelle": i.libelle, "type": i.type,
-         "valeur": (str(valeurs[i.cle]) if valeurs.get(i.cle) is not None else None) if i.numerique
-         else valeurs.get(i.cle, ""), "cible": cibles.get(i.cle), "precedente": precedentes.get(i.cle)}
+        {
+            "cle": i.cle,
+            "poste": i.poste,
+            "libelle": i.libelle,
+            "type": i.type,
+            "valeur": (str(valeurs[i.cle]) if valeurs.get(i.cle) is not None else None)
+            if i.numerique
+            else valeurs.get(i.cle, ""),
+            "cible": cibles.get(i.cle),
+            "precedente": precedentes.get(i.cle),
+        }
         for i in operations.indicateurs_de(bilan)
     ]
-    champs = ("id", "convention_id", "type", "intitule", "arrete_au", "echeance", "statut", "premier_depot_le",
-              "a_l_heure", "corrections_avant", "version")
-    return {**{champ: getattr(complet, champ) for champ in champs}, "annee": bilan.annee.rang,
-            "depenses_realisees": complet.depenses_realisees, "indicateurs": indicateurs,
-            "pieces": complet.pieces_courantes, "versions": complet.versions,
-            "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in avertissements]}
+    champs = (
+        "id",
+        "convention_id",
+        "type",
+        "intitule",
+        "arrete_au",
+        "echeance",
+        "statut",
+        "premier_depot_le",
+        "a_l_heure",
+        "corrections_avant",
+        "version",
+    )
+    return {
+        **{champ: getattr(complet, champ) for champ in champs},
+        "annee": bilan.annee.rang,
+        "depenses_realisees": complet.depenses_realisees,
+        "indicateurs": indicateurs,
+        "pieces": complet.pieces_courantes,
+        "versions": complet.versions,
+        "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in avertissements],
+    }
 
 
 # --- Conventions --------------------------------------------------------------------------------------------
@@ -451,8 +486,9 @@ def conventions(filtres):
         requete = requete.where(Convention.statut == filtres["statut"])
     if filtres.get("campagne_id"):
         requete = requete.where(Convention.campagne_id == filtres["campagne_id"])
-    page = db.paginate(requete.options(*lecture.options_liste()).order_by(Convention.numero), page=filtres["page"],
-                       per_page=25, error_out=False)
+    page = db.paginate(
+        requete.options(*lecture.options_liste()).order_by(Convention.numero), page=filtres["page"], per_page=25, error_out=False
+    )
     return {"elements": page.items, "page": page.page, "pages": page.pages, "total": page.total}
 
 
@@ -469,9 +505,13 @@ def creer(valeurs):
     if decision is None or not current_user.instruit(decision.dossier.service_id):
         raise Refus("Décision inconnue dans ce service.", code="decision_inconnue", champ="decision_id")
     objectifs = {cle: (None if v is None else str(v)) for cle, v in valeurs["objectifs"].items()}
-    convention = operations.creer_convention(decision, par=current_user, date_effet=valeurs["date_effet"],
-                                             objectifs=objectifs,
-                                             mois_intermediaire=valeurs["mois_bilan_intermediaire"])
+    convention = operations.creer_convention(
+        decision,
+        par=current_user,
+        date_effet=valeurs["date_effet"],
+        objectifs=objectifs,
+        mois_intermediaire=valeurs["mois_bilan_intermediaire"],
+    )
     db.session.commit()
     return lecture.charger(convention.id)
 
@@ -536,8 +576,9 @@ def versements(filtres):
 def payer(valeurs, versement_id):
     """Marque payé un versement à mettre en paiement : date et référence comptable (agents du service)."""
     versement = _versement(versement_id)
-    operations.payer(versement, paye_le=valeurs["paye_le"], reference=valeurs["reference"], par=current_user,
-                     version=valeurs["version"])
+    operations.payer(
+        versement, paye_le=valeurs["paye_le"], reference=valeurs["reference"], par=current_user, version=valeurs["version"]
+    )
     db.session.commit()
     return db.session.get(Versement, versement.id)
 
@@ -559,8 +600,9 @@ def annuler(valeurs, versement_id):
 def ajuster(valeurs, versement_id):
     """Réduit un solde à mettre en paiement (motif obligatoire), dans la limite des dépenses éligibles."""
     versement = _versement(versement_id)
-    operations.ajuster_solde(versement, montant=valeurs["montant"], motif=valeurs["motif"], par=current_user,
-                             version=valeurs["version"])
+    operations.ajuster_solde(
+        versement, montant=valeurs["montant"], motif=valeurs["motif"], par=current_user, version=valeurs["version"]
+    )
     db.session.commit()
     return db.session.get(Versement, versement.id)
 
@@ -586,8 +628,13 @@ def enregistrer_bilan(valeurs, bilan_id):
     _rendant_compte(convention)
     saisies = {cle: (None if v is None else str(v)) for cle, v in valeurs["valeurs"].items()}
     depenses = valeurs["depenses_realisees"]
-    avertissements = operations.enregistrer_bilan(bilan_, valeurs=saisies, par=current_user, version=valeurs["version"],
-                                                  depenses_realisees=None if depenses is None else str(depenses))
+    avertissements = operations.enregistrer_bilan(
+        bilan_,
+        valeurs=saisies,
+        par=current_user,
+        version=valeurs["version"],
+        depenses_realisees=None if depenses is None else str(depenses),
+    )
     db.session.commit()
     return _detail_bilan(bilan_, avertissements)
 
@@ -600,8 +647,9 @@ def joindre(valeurs, envoi, bilan_id):
     """Joint un fichier au bilan (multipart/form-data) : le compte rendu financier (cerfa n° 15059) ou une annexe."""
     convention, bilan_ = _bilan(bilan_id)
     _rendant_compte(convention)
-    piece = operations.ajouter_piece(bilan_, envoi["fichier"], par=current_user, nature=valeurs["nature"],
-                                     libelle=valeurs["libelle"])
+    piece = operations.ajouter_piece(
+        bilan_, envoi["fichier"], par=current_user, nature=valeurs["nature"], libelle=valeurs["libelle"]
+    )
     db.session.commit()
     return piece
 
@@ -627,8 +675,13 @@ def approuver(valeurs, bilan_id):
     convention, bilan_ = _bilan(bilan_id)
     if not convention.can_gerer(current_user):
         abort(403)
-    operations.approuver_bilan(bilan_, par=current_user, depenses_eligibles=valeurs["depenses_eligibles"],
-                               commentaire=valeurs["commentaire"], version=valeurs["version"])
+    operations.approuver_bilan(
+        bilan_,
+        par=current_user,
+        depenses_eligibles=valeurs["depenses_eligibles"],
+        commentaire=valeurs["commentaire"],
+        version=valeurs["version"],
+    )
     db.session.commit()
     return _detail_bilan(bilan_)
 
@@ -641,8 +694,9 @@ def corriger(valeurs, bilan_id):
     convention, bilan_ = _bilan(bilan_id)
     if not convention.can_gerer(current_user):
         abort(403)
-    operations.demander_corrections(bilan_, message=valeurs["message"], date_limite=valeurs["date_limite"],
-                                    par=current_user, version=valeurs["version"])
+    operations.demander_corrections(
+        bilan_, message=valeurs["message"], date_limite=valeurs["date_limite"], par=current_user, version=valeurs["version"]
+    )
     db.session.commit()
     return _detail_bilan(bilan_)
 
@@ -700,8 +754,7 @@ def tableau_de_bord(filtres):
     versé, restant, ETP financés, conventions par état, par exercice, retards."""
     if not current_user.a_role(Role.AGENT, Role.ADMIN, Role.NATIONAL):
         abort(403)
-    return tableau.tableau_de_bord(current_user, campagne_id=filtres.get("campagne_id"),
-                                   service_id=filtres.get("service_id"))
+    return tableau.tableau_de_bord(current_user, campagne_id=filtres.get("campagne_id"), service_id=filtres.get("service_id"))
 
 
 @bp.route("/a-faire")
@@ -710,6 +763,18 @@ def a_faire():
     """Ce qui est dû, en retard ou attend la personne, les échéances les plus proches d'abord."""
     _role()
     lignes, _ = lecture.a_faire(current_user, maintenant())
-    return [{"code": e.code, "nature": e.nature, "libelle": e.libelle, "date": e.date, "jours": e.jours,
-             "etat": e.etat, "pour": e.pour, "convention_id": c.id, "numero": c.numero,
-             "structure": c.structure.raison_sociale} for c, e in lignes]
+    return [
+        {
+            "code": e.code,
+            "nature": e.nature,
+            "libelle": e.libelle,
+            "date": e.date,
+            "jours": e.jours,
+            "etat": e.etat,
+            "pour": e.pour,
+            "convention_id": c.id,
+            "numero": c.numero,
+            "structure": c.structure.raison_sociale,
+        }
+        for c, e in lignes
+    ]

@@ -76,18 +76,22 @@ def _articles_communs(annee, numero_premier):
             f"Pour la période du {date_fr(annee.debut)} au {date_fr(annee.fin)}, l'État attribue à la structure une "
             f"subvention de {euros(annee.montant)} pour {etp(annee.etp_facilitateur)} ETP de facilitateur et "
             f"{etp(annee.etp_coordinateur)} ETP de coordinateur régional de la clause sociale d'insertion.",
-            "La subvention est versée sous réserve de la disponibilité des crédits, dans les conditions suivantes "
-            "(AAP §D.2) :",
+            "La subvention est versée sous réserve de la disponibilité des crédits, dans les conditions suivantes (AAP §D.2) :",
         ],
         ["Versement", "Montant", "Critère de déclenchement", "Calendrier prévisionnel"],
         [
-            ["Avance (50 %)", euros(avance.montant_prevu), "Signature de la " + ("convention" if annee.rang == 1 else
-                                                                                  "présente convention modificative"),
-             "À la signature" + (f", au plus tard le {date_fr(convention.date_limite_signature)}" if annee.rang == 1
-                                 else "")],
-            ["Solde (50 %)", euros(solde.montant_prevu),
-             "Réalisation : approbation du bilan annuel et du compte rendu financier (cerfa n° 15059)",
-             f"Après le {date_fr(annee.bilan_annuel.echeance)}, date de remise du bilan annuel"],
+            [
+                "Avance (50 %)",
+                euros(avance.montant_prevu),
+                "Signature de la " + ("convention" if annee.rang == 1 else "présente convention modificative"),
+                "À la signature" + (f", au plus tard le {date_fr(convention.date_limite_signature)}" if annee.rang == 1 else ""),
+            ],
+            [
+                "Solde (50 %)",
+                euros(solde.montant_prevu),
+                "Réalisation : approbation du bilan annuel et du compte rendu financier (cerfa n° 15059)",
+                f"Après le {date_fr(annee.bilan_annuel.echeance)}, date de remise du bilan annuel",
+            ],
         ],
         apres=[
             "Le solde est limité aux dépenses éligibles justifiées par le compte rendu financier. Il peut être réduit, "
@@ -98,29 +102,38 @@ def _articles_communs(annee, numero_premier):
     )
     objectifs = Article(
         f"Article {n + 1} — Indicateurs d'évaluation et objectifs",
-        ["Les indicateurs quantitatifs et qualitatifs ci-dessous évaluent l'action financée ; leur atteinte "
-         "conditionne le renouvellement de la subvention les années suivantes (AAP §D.1). Les objectifs chiffrés "
-         "sont convenus avec la structure :"],
+        [
+            "Les indicateurs quantitatifs et qualitatifs ci-dessous évaluent l'action financée ; leur atteinte "
+            "conditionne le renouvellement de la subvention les années suivantes (AAP §D.1). Les objectifs chiffrés "
+            "sont convenus avec la structure :"
+        ],
         ["Poste", "Indicateur", "Objectif de l'année"],
         [
             [regles.LIBELLES_POSTES[o.poste], o.indicateur.libelle, _valeur_cible(o.indicateur, o.cible)]
-            for o in annee.objectifs if o.indicateur is not None
+            for o in annee.objectifs
+            if o.indicateur is not None
         ],
-        apres=["Les bilans renseignent en outre les indicateurs qualitatifs : "
-               + " ; ".join(regles.minuscule(i.libelle) for i in regles.indicateurs_du_bilan(
-                   regles.ANNUEL, annee.etp_facilitateur, annee.etp_coordinateur) if not i.numerique) + "."],
+        apres=[
+            "Les bilans renseignent en outre les indicateurs qualitatifs : "
+            + " ; ".join(
+                regles.minuscule(i.libelle)
+                for i in regles.indicateurs_du_bilan(regles.ANNUEL, annee.etp_facilitateur, annee.etp_coordinateur)
+                if not i.numerique
+            )
+            + "."
+        ],
     )
     postes = regles.postes_de(annee.etp_facilitateur, annee.etp_coordinateur)
     minimums = []
     for poste in postes:
-        libelles = [regles.minuscule(i.libelle) for i in regles.INDICATEURS
-                    if i.poste == poste and regles.INTERMEDIAIRE in i.bilans]
+        libelles = [
+            regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans
+        ]
         minimums.append(f"Pour les {regles.LIBELLES_POSTES[poste]} : " + " ; ".join(libelles) + ".")
     annuels = [regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == regles.ENSEMBLE]
     compte_rendu = Article(
         f"Article {n + 2} — Comptes rendus et calendrier des bilans",
-        ["La structure fournit à l'administration, sur la plateforme des appels à projets, des bilans consolidés "
-         "(AAP §D.1) :"],
+        ["La structure fournit à l'administration, sur la plateforme des appels à projets, des bilans consolidés (AAP §D.1) :"],
         ["Bilan", "À remettre au plus tard le"],
         _calendrier_bilans(annee),
         puces=[
@@ -129,9 +142,15 @@ def _articles_communs(annee, numero_premier):
             "pour l'année et comprend : " + " ; ".join(annuels) + ".",
             "le compte rendu financier de l'action (cerfa n° 15059) accompagne le rapport annuel, et au plus tard "
             "six mois après la fin de la période.",
-        ] + (["les bilans quantitatifs du coordinateur régional sont transmis chaque trimestre avec un décalage d'un "
-              "trimestre (annexe 1 : le bilan transmis le 1er janvier détaille les résultats au 1er octobre)."]
-             if annee.etp_coordinateur > 0 else []),
+        ]
+        + (
+            [
+                "les bilans quantitatifs du coordinateur régional sont transmis chaque trimestre avec un décalage d'un "
+                "trimestre (annexe 1 : le bilan transmis le 1er janvier détaille les résultats au 1er octobre)."
+            ]
+            if annee.etp_coordinateur > 0
+            else []
+        ),
     )
     return [versements, objectifs, compte_rendu]
 
@@ -174,47 +193,66 @@ def contenu(annee):
         missions = [m.libelle for m in dossier.missions]
         communes = ", ".join(c.nom for c in dossier.communes)
         articles = [
-            Article("Article 1 — Objet", [
-                f"La présente convention a pour objet le financement par l'État du projet « {dossier.titre} » porté par "
-                f"la structure : {etp(annee.etp_facilitateur)} ETP de facilitateur et {etp(annee.etp_coordinateur)} ETP "
-                "de coordinateur régional de la clause sociale d'insertion.",
-                *([f"Territoire d'intervention : {communes}."] if communes else []),
-                *([f"Objectifs du projet : {dossier.objectifs}"] if dossier.objectifs else []),
-                *([f"Stratégie de mise en œuvre : {dossier.strategie}"] if dossier.strategie else []),
-            ], puces=missions and ["Missions retenues (AAP §B.2-1, annexe 1) : " + " ; ".join(missions) + "."]),
-            Article("Article 2 — Durée et date d'effet", [
-                f"La convention est conclue pour douze mois. Elle prend effet le {date_fr(annee.debut)} et s'achève le "
-                f"{date_fr(annee.fin)}.",
-                "Elle est reconductible, en fonction des résultats obtenus, par avenant annuel, dans la limite de trois "
-                "ans (AAP §D.1). La décision de reconduction se fonde sur le bilan annuel.",
-                f"Elle est conclue au plus tard dans les quinze jours à compter de la notification de la décision, soit "
-                f"le {date_fr(convention.date_limite_signature)}.",
-            ]),
-            Article("Article 3 — Calendrier prévisionnel de déploiement",
-                    [dossier.calendrier or "Le calendrier de déploiement est celui du dossier de candidature."]),
+            Article(
+                "Article 1 — Objet",
+                [
+                    f"La présente convention a pour objet le financement par l'État du projet « {dossier.titre} » porté par "
+                    f"la structure : {etp(annee.etp_facilitateur)} ETP de facilitateur et {etp(annee.etp_coordinateur)} ETP "
+                    "de coordinateur régional de la clause sociale d'insertion.",
+                    *([f"Territoire d'intervention : {communes}."] if communes else []),
+                    *([f"Objectifs du projet : {dossier.objectifs}"] if dossier.objectifs else []),
+                    *([f"Stratégie de mise en œuvre : {dossier.strategie}"] if dossier.strategie else []),
+                ],
+                puces=missions and ["Missions retenues (AAP §B.2-1, annexe 1) : " + " ; ".join(missions) + "."],
+            ),
+            Article(
+                "Article 2 — Durée et date d'effet",
+                [
+                    f"La convention est conclue pour douze mois. Elle prend effet le {date_fr(annee.debut)} et s'achève le "
+                    f"{date_fr(annee.fin)}.",
+                    "Elle est reconductible, en fonction des résultats obtenus, par avenant annuel, dans la limite de trois "
+                    "ans (AAP §D.1). La décision de reconduction se fonde sur le bilan annuel.",
+                    f"Elle est conclue au plus tard dans les quinze jours à compter de la notification de la décision, soit "
+                    f"le {date_fr(convention.date_limite_signature)}.",
+                ],
+            ),
+            Article(
+                "Article 3 — Calendrier prévisionnel de déploiement",
+                [dossier.calendrier or "Le calendrier de déploiement est celui du dossier de candidature."],
+            ),
             *_articles_communs(annee, 4),
-            Article("Article 7 — Engagements de la structure", [], puces=[
-                "ne pas baisser les financements préexistants des autres postes de facilitateurs et de coordinateurs "
-                "qu'elle porte (AAP §B.2-3) ;",
-                "inscrire les facilitateurs et coordinateurs financés sur le Marché de l'inclusion "
-                "(https://lemarche.inclusion.beta.gouv.fr) (AAP §D.2) ;",
-                "informer sans délai l'administration de toute difficulté dans la mise en œuvre du projet, de toute "
-                "vacance de poste et de toute modification de ses statuts ou de ses financements ;",
-                *([f"respecter les conditions posées par le comité de pilotage : {decision.conditions}"]
-                  if decision.conditions else []),
-            ]),
-            Article("Article 8 — Contrôle", [
-                "L'administration suit la bonne exécution du projet. La structure tient à sa disposition toute pièce "
-                "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent les "
-                "dépenses éligibles, sont reversées.",
-            ]),
+            Article(
+                "Article 7 — Engagements de la structure",
+                [],
+                puces=[
+                    "ne pas baisser les financements préexistants des autres postes de facilitateurs et de coordinateurs "
+                    "qu'elle porte (AAP §B.2-3) ;",
+                    "inscrire les facilitateurs et coordinateurs financés sur le Marché de l'inclusion "
+                    "(https://lemarche.inclusion.beta.gouv.fr) (AAP §D.2) ;",
+                    "informer sans délai l'administration de toute difficulté dans la mise en œuvre du projet, de toute "
+                    "vacance de poste et de toute modification de ses statuts ou de ses financements ;",
+                    *(
+                        [f"respecter les conditions posées par le comité de pilotage : {decision.conditions}"]
+                        if decision.conditions
+                        else []
+                    ),
+                ],
+            ),
+            Article(
+                "Article 8 — Contrôle",
+                [
+                    "L'administration suit la bonne exécution du projet. La structure tient à sa disposition toute pièce "
+                    "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent les "
+                    "dépenses éligibles, sont reversées.",
+                ],
+            ),
             Article("Article 9 — Exemplaires", ["La présente convention est établie en trois exemplaires originaux."]),
         ]
         _completer_budget(articles[3], annee)
         return Contenu(
             titre=f"Convention n° {convention.numero}",
             sous_titre="relative au financement de postes de facilitateur et de coordinateur régional de la clause "
-                       "sociale d'insertion",
+            "sociale d'insertion",
             parties=_parties(convention),
             visas=visas,
             articles=articles,
@@ -223,16 +261,23 @@ def contenu(annee):
         )
     precedente = convention.annee(annee.rang - 1)
     articles = [
-        Article("Article 1 — Objet", [
-            f"Au vu du bilan annuel de l'année {precedente.rang}, approuvé par l'administration, la convention "
-            f"n° {convention.numero} est renouvelée pour une année, du {date_fr(annee.debut)} au {date_fr(annee.fin)} "
-            f"(année {annee.rang} sur trois au plus, AAP §D.1).",
-        ]),
+        Article(
+            "Article 1 — Objet",
+            [
+                f"Au vu du bilan annuel de l'année {precedente.rang}, approuvé par l'administration, la convention "
+                f"n° {convention.numero} est renouvelée pour une année, du {date_fr(annee.debut)} au {date_fr(annee.fin)} "
+                f"(année {annee.rang} sur trois au plus, AAP §D.1).",
+            ],
+        ),
         *_articles_communs(annee, 2),
-        Article("Article 5 — Autres stipulations",
-                ["Les autres stipulations de la convention demeurent inchangées, notamment les engagements de non-baisse "
-                 "des financements préexistants et d'inscription sur le Marché de l'inclusion.",
-                 "Le présent avenant est établi en trois exemplaires originaux."]),
+        Article(
+            "Article 5 — Autres stipulations",
+            [
+                "Les autres stipulations de la convention demeurent inchangées, notamment les engagements de non-baisse "
+                "des financements préexistants et d'inscription sur le Marché de l'inclusion.",
+                "Le présent avenant est établi en trois exemplaires originaux.",
+            ],
+        ),
     ]
     _completer_budget(articles[1], annee)
     return Contenu(
@@ -265,8 +310,7 @@ def _completer_budget(article, annee):
 
 
 def pdf(annee):
-    return rendre_pdf("conventions/pdf/convention.html", contenu=contenu(annee), convention=annee.convention,
-                      annee=annee)
+    return rendre_pdf("conventions/pdf/convention.html", contenu=contenu(annee), convention=annee.convention, annee=annee)
 
 
 def docx_(annee):
@@ -319,6 +363,5 @@ def produire(annee, *, par):
     convention = annee.convention
     base = _nom(f"{'convention' if annee.rang == 1 else f'avenant-{annee.rang - 1}'}-{convention.numero}")
     fichier_pdf = enregistrer_produit(f"{base}.pdf", pdf(annee), "pdf", par=par, service_id=convention.service_id)
-    fichier_docx = enregistrer_produit(f"{base}.docx", docx_(annee), "docx", par=par,
-                                       service_id=convention.service_id)
+    fichier_docx = enregistrer_produit(f"{base}.docx", docx_(annee), "docx", par=par, service_id=convention.service_id)
     return fichier_pdf, fichier_docx

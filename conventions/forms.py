@@ -25,11 +25,15 @@ def cle_champ(nom):
 def _champs_objectifs(classe, indicateurs):
     for indicateur in indicateurs:
         unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "")
-        setattr(classe, "objectif_" + nom_champ(indicateur.cle), StringField(
-            f"{indicateur.libelle}{unite}",
-            validators=[Length(max=20)],
-            description=f"{regles.LIBELLES_POSTES[indicateur.poste]} — objectif de l'année, convenu avec la structure.",
-        ))
+        setattr(
+            classe,
+            "objectif_" + nom_champ(indicateur.cle),
+            StringField(
+                f"{indicateur.libelle}{unite}",
+                validators=[Length(max=20)],
+                description=f"{regles.LIBELLES_POSTES[indicateur.poste]} — objectif de l'année, convenu avec la structure.",
+            ),
+        )
 
 
 def objectifs_de(form, indicateurs):
@@ -38,13 +42,18 @@ def objectifs_de(form, indicateurs):
 
 def formulaire_creation(indicateurs, **valeurs):
     class CreationForm(Formulaire):
-        date_effet = DateField("Date d'effet", validators=[InputRequired("Indiquez la date d'effet.")],
-                               description="Premier jour des douze mois de la convention (AAP §D.1 : elle peut "
-                                           "préciser une date d'effet).")
+        date_effet = DateField(
+            "Date d'effet",
+            validators=[InputRequired("Indiquez la date d'effet.")],
+            description="Premier jour des douze mois de la convention (AAP §D.1 : elle peut préciser une date d'effet).",
+        )
         mois_bilan_intermediaire = IntegerField(
-            "Bilan intermédiaire : au bout de combien de mois ?", default=regles.MOIS_BILAN_INTERMEDIAIRE,
-            validators=[InputRequired("Indiquez le mois du bilan intermédiaire."),
-                        NumberRange(1, 11, "Entre le 1er et le 11e mois.")],
+            "Bilan intermédiaire : au bout de combien de mois ?",
+            default=regles.MOIS_BILAN_INTERMEDIAIRE,
+            validators=[
+                InputRequired("Indiquez le mois du bilan intermédiaire."),
+                NumberRange(1, 11, "Entre le 1er et le 11e mois."),
+            ],
             description="À mi-parcours par défaut (6 mois).",
         )
 
@@ -54,47 +63,61 @@ def formulaire_creation(indicateurs, **valeurs):
 
 def formulaire_renouvellement(indicateurs, **valeurs):
     class RenouvellementForm(Formulaire):
-        montant = StringField("Montant accordé pour la nouvelle année (€)", validators=[Length(max=20)],
-                              description="Versé à 50 % à la signature de l'avenant, le solde à la réalisation.")
+        montant = StringField(
+            "Montant accordé pour la nouvelle année (€)",
+            validators=[Length(max=20)],
+            description="Versé à 50 % à la signature de l'avenant, le solde à la réalisation.",
+        )
 
     _champs_objectifs(RenouvellementForm, indicateurs)
     return RenouvellementForm(**valeurs)
 
 
 class NonRenouvellementForm(Formulaire):
-    motif = TextAreaField("Motif du non-renouvellement", validators=[requis("Indiquez le motif."),
-                                                                     Length(max=TEXTE_MAX)],
-                          description="Il est envoyé à la structure.")
+    motif = TextAreaField(
+        "Motif du non-renouvellement",
+        validators=[requis("Indiquez le motif."), Length(max=TEXTE_MAX)],
+        description="Il est envoyé à la structure.",
+    )
 
 
 class SignatureForm(Formulaire):
-    signee_le = DateField("Date de signature", validators=[InputRequired("Indiquez la date de signature.")],
-                          description="Celle des trois exemplaires signés par les deux parties.")
-    scan = FileField("Exemplaire signé, numérisé",
-                     description=f"PDF (ou image JPEG, PNG). Taille maximale : 20 Mo. Formats acceptés : "
-                                 f"{FORMATS_ACCEPTES}.",
-                     render_kw={"accept": ".pdf,.jpg,.jpeg,.png"})
+    signee_le = DateField(
+        "Date de signature",
+        validators=[InputRequired("Indiquez la date de signature.")],
+        description="Celle des trois exemplaires signés par les deux parties.",
+    )
+    scan = FileField(
+        "Exemplaire signé, numérisé",
+        description=f"PDF (ou image JPEG, PNG). Taille maximale : 20 Mo. Formats acceptés : {FORMATS_ACCEPTES}.",
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png"},
+    )
 
 
 class PaiementForm(Formulaire):
     paye_le = DateField("Date du paiement", validators=[InputRequired("Indiquez la date du paiement.")])
-    reference = StringField("Référence comptable", validators=[requis("Indiquez la référence comptable."),
-                                                               Length(max=100)],
-                            description="Numéro de la demande de paiement dans Chorus.")
+    reference = StringField(
+        "Référence comptable",
+        validators=[requis("Indiquez la référence comptable."), Length(max=100)],
+        description="Numéro de la demande de paiement dans Chorus.",
+    )
     version = HiddenField()
 
 
 class AnnulationForm(Formulaire):
-    motif = TextAreaField("Motif de l'annulation", validators=[requis("Indiquez le motif de l'annulation."),
-                                                               Length(max=TEXTE_MAX)])
+    motif = TextAreaField(
+        "Motif de l'annulation", validators=[requis("Indiquez le motif de l'annulation."), Length(max=TEXTE_MAX)]
+    )
     version = HiddenField()
 
 
 class AjustementForm(Formulaire):
     montant = StringField("Montant du solde (€)", validators=[requis("Indiquez le montant du solde."), Length(max=20)])
-    motif = TextAreaField("Motif de la réduction", validators=[Optional(), Length(max=TEXTE_MAX)],
-                          description="Obligatoire si le solde est réduit : réalisations ou dépenses inférieures à ce qui "
-                                      "était convenu.")
+    motif = TextAreaField(
+        "Motif de la réduction",
+        validators=[Optional(), Length(max=TEXTE_MAX)],
+        description="Obligatoire si le solde est réduit : réalisations ou dépenses inférieures à ce qui était convenu.",
+    )
     version = HiddenField()
 
 
@@ -105,26 +128,38 @@ class ReversementForm(Formulaire):
 
 
 class PieceBilanForm(Formulaire):
-    nature = RadioField("Nature", choices=choix([("compte_rendu_financier", "Compte rendu financier (cerfa n° 15059)"),
-                                                 ("annexe", "Autre document")]),
-                        default="annexe", validators=[requis("Choisissez la nature du document.")])
-    libelle = StringField("Description", validators=[Optional(), Length(max=200)],
-                          description="Par exemple : « tableau de suivi des heures d'insertion ».")
-    fichier = FileField("Fichier", description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
-                        render_kw={"accept": ACCEPT_HTML})
+    nature = RadioField(
+        "Nature",
+        choices=choix([("compte_rendu_financier", "Compte rendu financier (cerfa n° 15059)"), ("annexe", "Autre document")]),
+        default="annexe",
+        validators=[requis("Choisissez la nature du document.")],
+    )
+    libelle = StringField(
+        "Description",
+        validators=[Optional(), Length(max=200)],
+        description="Par exemple : « tableau de suivi des heures d'insertion ».",
+    )
+    fichier = FileField(
+        "Fichier",
+        description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
+        render_kw={"accept": ACCEPT_HTML},
+    )
 
 
 class ApprobationForm(Formulaire):
-    depenses_eligibles = StringField("Dépenses éligibles retenues (€)", validators=[Optional(), Length(max=20)],
-                                     description="Bilan annuel : au vu du compte rendu financier. Par défaut, les "
-                                                 "dépenses déclarées. Le solde s'y limite.")
+    depenses_eligibles = StringField(
+        "Dépenses éligibles retenues (€)",
+        validators=[Optional(), Length(max=20)],
+        description="Bilan annuel : au vu du compte rendu financier. Par défaut, les dépenses déclarées. Le solde s'y limite.",
+    )
     commentaire = TextAreaField("Commentaire", validators=[Optional(), Length(max=TEXTE_MAX)])
     version = HiddenField()
 
 
 class CorrectionsForm(Formulaire):
-    message = TextAreaField("Corrections demandées", validators=[requis("Indiquez ce qui est à corriger."),
-                                                                 Length(max=TEXTE_MAX)])
+    message = TextAreaField(
+        "Corrections demandées", validators=[requis("Indiquez ce qui est à corriger."), Length(max=TEXTE_MAX)]
+    )
     date_limite = DateField("À redéposer avant le", validators=[InputRequired("Indiquez la date limite.")])
     version = HiddenField()
 
@@ -140,14 +175,21 @@ def formulaire_bilan(indicateurs, annuel, **valeurs):
         nom = nom_champ(indicateur.cle)
         if indicateur.numerique:
             unite = {"heures": " (heures)", "euros": " (€ HT)"}.get(indicateur.type, "")
-            setattr(BilanForm, nom, StringField(f"{indicateur.libelle}{unite}", validators=[Length(max=20)],
-                                                description=indicateur.aide or None))
+            setattr(
+                BilanForm,
+                nom,
+                StringField(f"{indicateur.libelle}{unite}", validators=[Length(max=20)], description=indicateur.aide or None),
+            )
         else:
-            setattr(BilanForm, nom, TextAreaField(indicateur.libelle, validators=[Length(max=TEXTE_MAX)],
-                                                  description=indicateur.aide or None))
+            setattr(
+                BilanForm,
+                nom,
+                TextAreaField(indicateur.libelle, validators=[Length(max=TEXTE_MAX)], description=indicateur.aide or None),
+            )
     if annuel:
         BilanForm.depenses_realisees = StringField(
-            "Dépenses réalisées pour l'action (€)", validators=[Length(max=20)],
+            "Dépenses réalisées pour l'action (€)",
+            validators=[Length(max=20)],
             description="Total des charges de l'action sur l'année, tel qu'au compte rendu financier (cerfa n° 15059).",
         )
     return BilanForm(**valeurs)

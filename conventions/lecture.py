@@ -54,7 +54,9 @@ def charger(convention_id):
     if not isinstance(convention_id, int) or not 1 <= convention_id <= ID_MAX:
         return None
     return db.session.scalar(
-        select(Convention).where(Convention.id == convention_id).options(*options_convention())
+        select(Convention)
+        .where(Convention.id == convention_id)
+        .options(*options_convention())
         .execution_options(populate_existing=True)
     )
 
@@ -67,9 +69,14 @@ def charger_bilan(convention, bilan_id):
 
 def bilan_complet(bilan_id):
     return db.session.scalar(
-        select(Bilan).where(Bilan.id == bilan_id).options(
-            selectinload(Bilan.valeurs), selectinload(Bilan.pieces), selectinload(Bilan.versions),
-        ).execution_options(populate_existing=True)
+        select(Bilan)
+        .where(Bilan.id == bilan_id)
+        .options(
+            selectinload(Bilan.valeurs),
+            selectinload(Bilan.pieces),
+            selectinload(Bilan.versions),
+        )
+        .execution_options(populate_existing=True)
     )
 
 
@@ -118,11 +125,15 @@ def etat(convention, prochain_copil=None):
         prochain_copil=prochain_copil,
         annees=tuple(
             regles.AnneeEtat(
-                rang=a.rang, debut=a.debut, fin=a.fin, signee_le=a.signee_le, renouvellement=a.renouvellement,
-                versements=tuple(regles.VersementEtat(v.id, v.nature, v.etat, v.montant, v.a_payer_le)
-                                 for v in a.versements),
-                bilans=tuple(regles.BilanEtat(b.id, b.type, b.echeance, b.statut, b.arrete_au, b.corrections_avant)
-                             for b in a.bilans),
+                rang=a.rang,
+                debut=a.debut,
+                fin=a.fin,
+                signee_le=a.signee_le,
+                renouvellement=a.renouvellement,
+                versements=tuple(regles.VersementEtat(v.id, v.nature, v.etat, v.montant, v.a_payer_le) for v in a.versements),
+                bilans=tuple(
+                    regles.BilanEtat(b.id, b.type, b.echeance, b.statut, b.arrete_au, b.corrections_avant) for b in a.bilans
+                ),
             )
             for a in convention.annees
         ),

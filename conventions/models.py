@@ -201,11 +201,11 @@ class AnneeConvention(db.Model):
         CheckConstraint("montant > 0", name="montant"),
         CheckConstraint("etp_facilitateur >= 0 AND etp_coordinateur >= 0", name="etp"),
         CheckConstraint("depenses_eligibles IS NULL OR depenses_eligibles >= 0", name="depenses"),
+        CheckConstraint(f"renouvellement IS NULL OR {_check_valeurs('renouvellement', Renouvellement)}", name="renouvellement"),
         CheckConstraint(
-            f"renouvellement IS NULL OR {_check_valeurs('renouvellement', Renouvellement)}", name="renouvellement"
+            "renouvellement IS NULL OR renouvellement = 'renouvelee' OR renouvellement_motif <> ''",
+            name="motif_non_renouvellement",
         ),
-        CheckConstraint("renouvellement IS NULL OR renouvellement = 'renouvelee' OR renouvellement_motif <> ''",
-                        name="motif_non_renouvellement"),
         CheckConstraint("signee_le IS NULL OR scan_id IS NOT NULL", name="scan_signe"),
     )
 

@@ -77,8 +77,9 @@ def _texte(valeur, champ, libelle, obligatoire=False, longueur=TEXTE_MAX):
     if obligatoire and not valeur:
         return valeur, [regles.Erreur(champ, f"{champ}_manquant", f"Indiquez {libelle}.")]
     if len(valeur) > longueur:
-        return valeur, [regles.Erreur(champ, f"{champ}_trop_long", f"{libelle[0].upper()}{libelle[1:]} : {longueur} "
-                                                                    "caractères au plus.")]
+        return valeur, [
+            regles.Erreur(champ, f"{champ}_trop_long", f"{libelle[0].upper()}{libelle[1:]} : {longueur} caractères au plus.")
+        ]
     return valeur, []
 
 
@@ -91,8 +92,9 @@ def _adresse_agent(convention):
 
 def _courriel_structure(convention, sujet, gabarit, cle=None, **contexte):
     for adresse in destinataires(convention.structure):
-        mettre_en_file(adresse, sujet, gabarit, cle=f"{cle}:{adresse.lower()}" if cle else None,
-                       convention=convention, **contexte)
+        mettre_en_file(
+            adresse, sujet, gabarit, cle=f"{cle}:{adresse.lower()}" if cle else None, convention=convention, **contexte
+        )
 
 
 # --- Objectifs ----------------------------------------------------------------------------------------
@@ -127,8 +129,13 @@ def _lire_objectifs(objectifs, etp_facilitateur, etp_coordinateur):
         if message:
             erreurs.append(regles.Erreur(f"objectif-{indicateur.cle}", "objectif_invalide", message))
         elif valeur is None:
-            erreurs.append(regles.Erreur(f"objectif-{indicateur.cle}", "objectif_manquant",
-                                         f"Fixez l'objectif « {indicateur.libelle} » avec la structure."))
+            erreurs.append(
+                regles.Erreur(
+                    f"objectif-{indicateur.cle}",
+                    "objectif_manquant",
+                    f"Fixez l'objectif « {indicateur.libelle} » avec la structure.",
+                )
+            )
         else:
             resultat[indicateur.cle] = valeur
     return resultat, erreurs
@@ -154,8 +161,14 @@ def _planifier_annee(convention, rang, debut, montant, etp_facilitateur, etp_coo
 
     cal = regles.calendrier(debut, convention.mois_bilan_intermediaire, coordinateur=etp_coordinateur > 0)
     annee = AnneeConvention(
-        rang=rang, debut=cal.debut, fin=cal.fin, montant=montant, etp_facilitateur=etp_facilitateur,
-        etp_coordinateur=etp_coordinateur, cree_le=instant, cree_par_id=par.id,
+        rang=rang,
+        debut=cal.debut,
+        fin=cal.fin,
+        montant=montant,
+        etp_facilitateur=etp_facilitateur,
+        etp_coordinateur=etp_coordinateur,
+        cree_le=instant,
+        cree_par_id=par.id,
     )
     convention.annees.append(annee)
     for cle, cible in objectifs.items():
@@ -163,15 +176,33 @@ def _planifier_annee(convention, rang, debut, montant, etp_facilitateur, etp_coo
         annee.objectifs.append(Objectif(poste=poste, code=code, cible=cible))
     avance, solde_ = regles.echeancier(montant)
     for nature, part in ((NatureVersement.AVANCE, avance), (NatureVersement.SOLDE, solde_)):
-        annee.versements.append(Versement(convention=convention, nature=str(nature), montant_prevu=part, montant=part,
-                                          etat=EtatVersement.PREVU, modifie_le=instant))
-    annee.bilans.append(Bilan(convention=convention, type=TypeBilan.INTERMEDIAIRE, ordre=1,
-                              echeance=cal.bilan_intermediaire, modifie_le=instant))
-    annee.bilans.append(Bilan(convention=convention, type=TypeBilan.ANNUEL, ordre=1, echeance=cal.bilan_annuel,
-                              modifie_le=instant))
+        annee.versements.append(
+            Versement(
+                convention=convention,
+                nature=str(nature),
+                montant_prevu=part,
+                montant=part,
+                etat=EtatVersement.PREVU,
+                modifie_le=instant,
+            )
+        )
+    annee.bilans.append(
+        Bilan(convention=convention, type=TypeBilan.INTERMEDIAIRE, ordre=1, echeance=cal.bilan_intermediaire, modifie_le=instant)
+    )
+    annee.bilans.append(
+        Bilan(convention=convention, type=TypeBilan.ANNUEL, ordre=1, echeance=cal.bilan_annuel, modifie_le=instant)
+    )
     for ordre, (echeance, arrete_au) in enumerate(cal.trimestriels, start=1):
-        annee.bilans.append(Bilan(convention=convention, type=TypeBilan.TRIMESTRIEL, ordre=ordre, echeance=echeance,
-                                  arrete_au=arrete_au, modifie_le=instant))
+        annee.bilans.append(
+            Bilan(
+                convention=convention,
+                type=TypeBilan.TRIMESTRIEL,
+                ordre=ordre,
+                echeance=echeance,
+                arrete_au=arrete_au,
+                modifie_le=instant,
+            )
+        )
     db.session.flush()
     annee.document, annee.document_modifiable = documents.produire(annee, par=par)
     db.session.flush()
@@ -187,8 +218,9 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
     if decision is None or not decision.retenu:
         raise Refus("Seul un dossier retenu par le COPIL donne lieu à une convention.", code="non_retenu")
     if decision.notifie_le is None:
-        raise Refus("La décision n'est pas encore notifiée : la convention se prépare après la clôture de la séance.",
-                    code="non_notifiee")
+        raise Refus(
+            "La décision n'est pas encore notifiée : la convention se prépare après la clôture de la séance.", code="non_notifiee"
+        )
     existante = db.session.scalar(select(Convention.id).where(Convention.decision_id == decision.id))
     if existante is not None:
         raise Conflit("La convention de ce dossier existe déjà.", code="deja_creee")
@@ -197,8 +229,11 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
     mois = regles.MOIS_BILAN_INTERMEDIAIRE if mois_intermediaire is None else mois_intermediaire
     erreurs = []
     if not isinstance(mois, int) or not 1 <= mois <= 11:
-        erreurs.append(regles.Erreur("mois_bilan_intermediaire", "mois_invalide",
-                                     "Le bilan intermédiaire tombe entre le 1er et le 11e mois."))
+        erreurs.append(
+            regles.Erreur(
+                "mois_bilan_intermediaire", "mois_invalide", "Le bilan intermédiaire tombe entre le 1er et le 11e mois."
+            )
+        )
     probleme = regles.probleme_date_effet(date_effet, regles.jour_local(decision.notifie_le, service.fuseau))
     if probleme:
         erreurs.append(regles.Erreur("date_effet", "date_effet_invalide", probleme))
@@ -224,15 +259,36 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
     convention.campagne, convention.decision = dossier.campagne, decision
     db.session.add(convention)
     _flush("La convention de ce dossier vient d'être créée par ailleurs : rechargez la page.")
-    annee = _planifier_annee(convention, 1, date_effet, decision.montant_accorde, decision.etp_facilitateur,
-                             decision.etp_coordinateur, cibles, par, instant)
-    journaliser("convention.creation", convention, par=par, details={
-        "numero": convention.numero, "decision": decision.id, "dossier": dossier.id, "montant": annee.montant,
-        "debut": annee.debut, "fin": annee.fin, "date_limite_signature": convention.date_limite_signature,
-        "objectifs": {cle: str(v) for cle, v in cibles.items()}, "document": annee.document.sha256,
-    })
-    _courriel_structure(convention, f"Votre convention {convention.numero} est prête à signer", "convention_a_signer",
-                        annee=annee)
+    annee = _planifier_annee(
+        convention,
+        1,
+        date_effet,
+        decision.montant_accorde,
+        decision.etp_facilitateur,
+        decision.etp_coordinateur,
+        cibles,
+        par,
+        instant,
+    )
+    journaliser(
+        "convention.creation",
+        convention,
+        par=par,
+        details={
+            "numero": convention.numero,
+            "decision": decision.id,
+            "dossier": dossier.id,
+            "montant": annee.montant,
+            "debut": annee.debut,
+            "fin": annee.fin,
+            "date_limite_signature": convention.date_limite_signature,
+            "objectifs": {cle: str(v) for cle, v in cibles.items()},
+            "document": annee.document.sha256,
+        },
+    )
+    _courriel_structure(
+        convention, f"Votre convention {convention.numero} est prête à signer", "convention_a_signer", annee=annee
+    )
     return convention
 
 
@@ -251,8 +307,7 @@ def enregistrer_signature(annee, *, signee_le, scan, par, instant=None):
     if annee.rang > 1 and convention.annee(annee.rang - 1).signee_le is None:
         raise Refus("La convention initiale doit être signée d'abord.", code="ordre_signatures")
     jour = aujourdhui(convention, instant)
-    probleme = regles.probleme_signature(signee_le, regles.jour_local(convention.notifie_le, convention.service.fuseau),
-                                         jour)
+    probleme = regles.probleme_signature(signee_le, regles.jour_local(convention.notifie_le, convention.service.fuseau), jour)
     if probleme:
         raise Invalide([regles.Erreur("signee_le", "date_invalide", probleme)])
     fichier = fichiers.enregistrer(scan, par=par, service_id=convention.service_id)
@@ -267,12 +322,26 @@ def enregistrer_signature(annee, *, signee_le, scan, par, instant=None):
     if avance.etat == EtatVersement.PREVU:
         avance.etat, avance.a_payer_le, avance.modifie_le = EtatVersement.A_PAYER, signee_le, maintenant()
     _flush("La convention a changé entre-temps : rechargez la page.")
-    journaliser("convention.signature", convention, par=par, details={
-        "annee": annee.rang, "signee_le": signee_le, "date_limite": convention.date_limite_signature,
-        "en_retard": en_retard, "scan": fichier.sha256, "avance_a_payer": avance.montant,
-    })
-    _courriel_structure(convention, f"{annee.intitule} {convention.numero} : signature enregistrée",
-                        "convention_signee", annee=annee, en_retard=en_retard)
+    journaliser(
+        "convention.signature",
+        convention,
+        par=par,
+        details={
+            "annee": annee.rang,
+            "signee_le": signee_le,
+            "date_limite": convention.date_limite_signature,
+            "en_retard": en_retard,
+            "scan": fichier.sha256,
+            "avance_a_payer": avance.montant,
+        },
+    )
+    _courriel_structure(
+        convention,
+        f"{annee.intitule} {convention.numero} : signature enregistrée",
+        "convention_signee",
+        annee=annee,
+        en_retard=en_retard,
+    )
     return annee
 
 
@@ -287,8 +356,11 @@ def payer(versement, *, paye_le, reference, par, version=None):
     """An agent records a payment made: its date and the accounting reference (Chorus)."""
     _version(versement, version, "Ce versement a changé entre-temps : rechargez la page.")
     if versement.etat != EtatVersement.A_PAYER:
-        raise Refus(f"Ce versement est « {versement.etat_enum.libelle.lower()} » : seul un versement à mettre en "
-                    "paiement peut être marqué payé.", code="etat_invalide")
+        raise Refus(
+            f"Ce versement est « {versement.etat_enum.libelle.lower()} » : seul un versement à mettre en "
+            "paiement peut être marqué payé.",
+            code="etat_invalide",
+        )
     convention = versement.convention
     reference, erreurs = _texte(reference, "reference_comptable", "la référence comptable", True, 100)
     if paye_le is None:
@@ -296,18 +368,34 @@ def payer(versement, *, paye_le, reference, par, version=None):
     elif paye_le > aujourdhui(convention):
         erreurs.append(regles.Erreur("paye_le", "date_future", "La date du paiement ne peut pas être dans le futur."))
     elif paye_le < versement.a_payer_le:
-        erreurs.append(regles.Erreur("paye_le", "date_invalide",
-                                     f"Le versement n'était payable qu'à partir du {date_fr(versement.a_payer_le)}."))
+        erreurs.append(
+            regles.Erreur(
+                "paye_le", "date_invalide", f"Le versement n'était payable qu'à partir du {date_fr(versement.a_payer_le)}."
+            )
+        )
     _verifier(erreurs)
     versement.etat, versement.paye_le, versement.reference_comptable = EtatVersement.PAYE, paye_le, reference
     versement.modifie_le = maintenant()
     _flush("Ce versement a changé entre-temps : rechargez la page.")
-    journaliser("versement.paiement", convention, par=par, details={
-        "versement": versement.id, "annee": versement.annee.rang, "nature": versement.nature,
-        "montant": versement.montant, "paye_le": paye_le, "reference": reference,
-    })
-    _courriel_structure(convention, f"Convention {convention.numero} : versement de {euros(versement.montant)}",
-                        "versement_paye", versement=versement)
+    journaliser(
+        "versement.paiement",
+        convention,
+        par=par,
+        details={
+            "versement": versement.id,
+            "annee": versement.annee.rang,
+            "nature": versement.nature,
+            "montant": versement.montant,
+            "paye_le": paye_le,
+            "reference": reference,
+        },
+    )
+    _courriel_structure(
+        convention,
+        f"Convention {convention.numero} : versement de {euros(versement.montant)}",
+        "versement_paye",
+        versement=versement,
+    )
     clore_si_terminee(convention, par=par)
     return versement
 
@@ -315,17 +403,25 @@ def payer(versement, *, paye_le, reference, par, version=None):
 def annuler(versement, *, motif, par, version=None):
     _version(versement, version, "Ce versement a changé entre-temps : rechargez la page.")
     if versement.etat not in (EtatVersement.PREVU, EtatVersement.A_PAYER):
-        raise Refus(f"Ce versement est « {versement.etat_enum.libelle.lower()} » : il ne s'annule plus.",
-                    code="etat_invalide")
+        raise Refus(f"Ce versement est « {versement.etat_enum.libelle.lower()} » : il ne s'annule plus.", code="etat_invalide")
     motif, erreurs = _texte(motif, "motif", "le motif de l'annulation", True)
     _verifier(erreurs)
     ancien = versement.etat
     versement.etat, versement.motif, versement.modifie_le = EtatVersement.ANNULE, motif, maintenant()
     _flush("Ce versement a changé entre-temps : rechargez la page.")
-    journaliser("versement.annulation", versement.convention, par=par, details={
-        "versement": versement.id, "annee": versement.annee.rang, "nature": versement.nature,
-        "etat": [ancien, "annule"], "montant": versement.montant, "motif": motif,
-    })
+    journaliser(
+        "versement.annulation",
+        versement.convention,
+        par=par,
+        details={
+            "versement": versement.id,
+            "annee": versement.annee.rang,
+            "nature": versement.nature,
+            "etat": [ancien, "annule"],
+            "montant": versement.montant,
+            "motif": motif,
+        },
+    )
     clore_si_terminee(versement.convention, par=par)
     return versement
 
@@ -355,10 +451,18 @@ def ajuster_solde(versement, *, montant, motif, par, version=None):
         versement.etat = EtatVersement.ANNULE
         versement.motif = motif or "Solde ramené à zéro."
     _flush("Ce versement a changé entre-temps : rechargez la page.")
-    journaliser("versement.ajustement", versement.convention, par=par, details={
-        "versement": versement.id, "annee": versement.annee.rang, "montant": [avant, montant_lu], "motif": motif,
-        "plafond": plafond.maximum,
-    })
+    journaliser(
+        "versement.ajustement",
+        versement.convention,
+        par=par,
+        details={
+            "versement": versement.id,
+            "annee": versement.annee.rang,
+            "montant": [avant, montant_lu],
+            "motif": motif,
+            "plafond": plafond.maximum,
+        },
+    )
     clore_si_terminee(versement.convention, par=par)
     return versement
 
@@ -373,8 +477,9 @@ def suivre_reversement(reversement, *, etat, le, reference="", commentaire="", p
     erreurs = []
     if le is None or le > aujourdhui(convention):
         erreurs.append(regles.Erreur("le", "date_invalide", "Indiquez une date passée ou d'aujourd'hui."))
-    reference, erreurs_ref = _texte(reference, "reference", "la référence du titre de perception",
-                                    etat == EtatReversement.EMIS, 100)
+    reference, erreurs_ref = _texte(
+        reference, "reference", "la référence du titre de perception", etat == EtatReversement.EMIS, 100
+    )
     commentaire, erreurs_com = _texte(commentaire, "commentaire", "le commentaire")
     _verifier(erreurs + erreurs_ref + erreurs_com)
     if etat == EtatReversement.EMIS:
@@ -385,10 +490,18 @@ def suivre_reversement(reversement, *, etat, le, reference="", commentaire="", p
         reversement.commentaire = commentaire
     ancien, reversement.etat = reversement.etat, str(etat)
     db.session.flush()
-    journaliser("reversement.suivi", convention, par=par, details={
-        "reversement": reversement.id, "etat": [ancien, str(etat)], "le": le, "reference": reference,
-        "montant": reversement.montant,
-    })
+    journaliser(
+        "reversement.suivi",
+        convention,
+        par=par,
+        details={
+            "reversement": reversement.id,
+            "etat": [ancien, str(etat)],
+            "le": le,
+            "reference": reference,
+            "montant": reversement.montant,
+        },
+    )
     return reversement
 
 
@@ -407,8 +520,12 @@ def precedentes(bilan):
     candidats = []
     for annee in convention.annees:
         for autre in annee.bilans:
-            if autre.id != bilan.id and autre.type == bilan.type and autre.premier_depot_le is not None \
-                    and (annee.rang, autre.ordre) < (bilan.annee.rang, bilan.ordre):
+            if (
+                autre.id != bilan.id
+                and autre.type == bilan.type
+                and autre.premier_depot_le is not None
+                and (annee.rang, autre.ordre) < (bilan.annee.rang, bilan.ordre)
+            ):
                 candidats.append(autre)
     if not candidats:
         return {}
@@ -418,8 +535,7 @@ def precedentes(bilan):
 
 def _exiger_modifiable(bilan):
     if not bilan.modifiable:
-        raise Refus(f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : il ne se modifie plus.",
-                    code="bilan_fige")
+        raise Refus(f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : il ne se modifie plus.", code="bilan_fige")
     if bilan.convention.statut == StatutConvention.A_SIGNER or bilan.annee.signee_le is None:
         raise Refus("Les bilans se remplissent une fois la convention (ou l'avenant) signée.", code="non_signee")
 
@@ -445,8 +561,11 @@ def lire_valeurs(bilan, saisies):
 def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=None):
     """Saves a draft: each value checked (no negative hours, integers where counts are asked); returns the
     warnings (an implausible jump from the previous period) without blocking."""
-    _version(bilan, version, "Ce bilan a été enregistré entre-temps (autre onglet ou autre personne) : rechargez la "
-                             "page ; rien n'a été écrasé.")
+    _version(
+        bilan,
+        version,
+        "Ce bilan a été enregistré entre-temps (autre onglet ou autre personne) : rechargez la page ; rien n'a été écrasé.",
+    )
     _exiger_modifiable(bilan)
     lues, erreurs_lecture = lire_valeurs(bilan, valeurs)
     depenses, message = regles.lire_nombre(depenses_realisees)
@@ -454,8 +573,9 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
         erreurs_lecture.append(regles.Erreur("depenses_realisees", "montant_invalide", message))
     illisibles = {e.champ for e in erreurs_lecture}
     annuel = bilan.type == TypeBilan.ANNUEL
-    erreurs, avertissements = regles.verifier_bilan(indicateurs_de(bilan), lues, precedentes(bilan), depot=False,
-                                                    annuel=annuel, depenses=depenses)
+    erreurs, avertissements = regles.verifier_bilan(
+        indicateurs_de(bilan), lues, precedentes(bilan), depot=False, annuel=annuel, depenses=depenses
+    )
     _verifier(erreurs_lecture + [e for e in erreurs if e.champ not in illisibles])
     existantes = {f"{v.poste}.{v.code}": v for v in bilan.valeurs}
     for cle, valeur in lues.items():
@@ -493,9 +613,18 @@ def ajouter_piece(bilan, televersement, *, par, nature="annexe", libelle=""):
     piece = PieceBilan(nature=nature, libelle=libelle, fichier=fichier, ajoutee_le=instant, ajoutee_par_id=par.id)
     bilan.pieces.append(piece)
     db.session.flush()
-    journaliser("bilan.piece", bilan.convention, par=par, details={
-        "bilan": bilan.id, "piece": piece.id, "nature": nature, "nom": fichier.nom, "sha256": fichier.sha256,
-    })
+    journaliser(
+        "bilan.piece",
+        bilan.convention,
+        par=par,
+        details={
+            "bilan": bilan.id,
+            "piece": piece.id,
+            "nature": nature,
+            "nom": fichier.nom,
+            "sha256": fichier.sha256,
+        },
+    )
     return piece
 
 
@@ -529,14 +658,20 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
     _exiger_modifiable(bilan)
     valeurs = bilan.valeurs_par_cle()
     annuel = bilan.type == TypeBilan.ANNUEL
-    erreurs, _ = regles.verifier_bilan(indicateurs_de(bilan), valeurs, precedentes(bilan), depot=True, annuel=annuel,
-                                       depenses=bilan.depenses_realisees, crf=bilan.compte_rendu_financier is not None)
+    erreurs, _ = regles.verifier_bilan(
+        indicateurs_de(bilan),
+        valeurs,
+        precedentes(bilan),
+        depot=True,
+        annuel=annuel,
+        depenses=bilan.depenses_realisees,
+        crf=bilan.compte_rendu_financier is not None,
+    )
     _verifier(erreurs)
     instant = instant or maintenant()
     texte, empreinte = _instantane(bilan)
     rang = len(bilan.versions) + 1
-    bilan.versions.append(VersionBilan(rang=rang, depose_le=instant, depose_par_id=par.id, instantane=texte,
-                                       empreinte=empreinte))
+    bilan.versions.append(VersionBilan(rang=rang, depose_le=instant, depose_par_id=par.id, instantane=texte, empreinte=empreinte))
     ancien = bilan.statut
     bilan.statut = StatutBilan.DEPOSE
     bilan.premier_depot_le = bilan.premier_depot_le or instant
@@ -544,19 +679,36 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
     _flush("Ce bilan a été déposé entre-temps : rechargez la page.")
     convention = bilan.convention
     a_l_heure = regles.jour_local(bilan.premier_depot_le, convention.service.fuseau) <= bilan.echeance
-    journaliser("bilan.depot", convention, par=par, details={
-        "bilan": bilan.id, "type": bilan.type, "rang": rang, "statut": [ancien, "depose"], "empreinte": empreinte,
-        "echeance": bilan.echeance, "a_l_heure": a_l_heure,
-    })
-    mettre_en_file(_adresse_agent(convention), f"Convention {convention.numero} : {bilan.intitule.lower()} déposé",
-                   "bilan_depose", convention=convention, bilan=bilan, rang=rang)
+    journaliser(
+        "bilan.depot",
+        convention,
+        par=par,
+        details={
+            "bilan": bilan.id,
+            "type": bilan.type,
+            "rang": rang,
+            "statut": [ancien, "depose"],
+            "empreinte": empreinte,
+            "echeance": bilan.echeance,
+            "a_l_heure": a_l_heure,
+        },
+    )
+    mettre_en_file(
+        _adresse_agent(convention),
+        f"Convention {convention.numero} : {bilan.intitule.lower()} déposé",
+        "bilan_depose",
+        convention=convention,
+        bilan=bilan,
+        rang=rang,
+    )
     return bilan
 
 
 def _exiger_depose(bilan):
     if bilan.statut != StatutBilan.DEPOSE:
-        raise Refus(f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : seul un bilan déposé s'examine.",
-                    code="etat_invalide")
+        raise Refus(
+            f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : seul un bilan déposé s'examine.", code="etat_invalide"
+        )
 
 
 def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", version=None, instant=None):
@@ -574,11 +726,19 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
         else:
             depenses, message = regles.lire_nombre(depenses_eligibles)
             if message or depenses is None or depenses < 0 or depenses != depenses.quantize(regles.CENTIME):
-                erreurs.append(regles.Erreur("depenses_eligibles", "montant_invalide",
-                                             message or "Les dépenses s'expriment en euros et centimes, positives."))
+                erreurs.append(
+                    regles.Erreur(
+                        "depenses_eligibles",
+                        "montant_invalide",
+                        message or "Les dépenses s'expriment en euros et centimes, positives.",
+                    )
+                )
         if annee.avance.etat in (EtatVersement.PREVU, EtatVersement.A_PAYER):
-            raise Refus("L'avance de cette année doit être payée (ou annulée) avant d'approuver le bilan annuel : le "
-                        "solde se calcule sur ce qui a été versé.", code="avance_non_payee")
+            raise Refus(
+                "L'avance de cette année doit être payée (ou annulée) avant d'approuver le bilan annuel : le "
+                "solde se calcule sur ce qui a été versé.",
+                code="avance_non_payee",
+            )
     _verifier(erreurs)
     instant = instant or maintenant()
     version_ = bilan.versions[-1]
@@ -597,21 +757,33 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
             if calcul.maximum > 0:
                 solde_.etat = EtatVersement.A_PAYER
                 if calcul.maximum < solde_.montant_prevu:
-                    solde_.motif = (f"Solde limité aux dépenses éligibles ({euros(depenses)}) : "
-                                    f"{euros(calcul.du)} dus sur {euros(annee.montant)} accordés.")
+                    solde_.motif = (
+                        f"Solde limité aux dépenses éligibles ({euros(depenses)}) : "
+                        f"{euros(calcul.du)} dus sur {euros(annee.montant)} accordés."
+                    )
             else:
                 solde_.etat = EtatVersement.ANNULE
-                solde_.motif = (f"Aucun solde : les dépenses éligibles ({euros(depenses)}) ne dépassent pas l'avance "
-                                f"versée ({euros(annee.avance.montant)}).")
+                solde_.motif = (
+                    f"Aucun solde : les dépenses éligibles ({euros(depenses)}) ne dépassent pas l'avance "
+                    f"versée ({euros(annee.avance.montant)})."
+                )
         if calcul.reversement > 0 and annee.reversement is None:
-            annee.reversement = Reversement(convention_id=bilan.convention_id, montant=calcul.reversement,
-                                            etat=EtatReversement.A_EMETTRE, calcule_le=instant,
-                                            commentaire=f"Avance de {euros(annee.avance.montant)} pour "
-                                                        f"{euros(depenses)} de dépenses éligibles.")
+            annee.reversement = Reversement(
+                convention_id=bilan.convention_id,
+                montant=calcul.reversement,
+                etat=EtatReversement.A_EMETTRE,
+                calcule_le=instant,
+                commentaire=f"Avance de {euros(annee.avance.montant)} pour {euros(depenses)} de dépenses éligibles.",
+            )
     _flush("Ce bilan a changé entre-temps : rechargez la page.")
     journaliser("bilan.approbation", bilan.convention, par=par, details=details)
-    _courriel_structure(bilan.convention, f"Convention {bilan.convention.numero} : {bilan.intitule.lower()} approuvé",
-                        "bilan_approuve", bilan=bilan, annee=annee)
+    _courriel_structure(
+        bilan.convention,
+        f"Convention {bilan.convention.numero} : {bilan.intitule.lower()} approuvé",
+        "bilan_approuve",
+        bilan=bilan,
+        annee=annee,
+    )
     clore_si_terminee(bilan.convention, par=par)
     return bilan
 
@@ -624,19 +796,32 @@ def demander_corrections(bilan, *, message, date_limite, par, version=None):
     message, erreurs = _texte(message, "message", "ce qui est à corriger", True)
     jour = aujourdhui(bilan.convention)
     if date_limite is None or date_limite < jour or date_limite > jour + timedelta(days=180):
-        erreurs.append(regles.Erreur("date_limite", "date_invalide",
-                                     "Indiquez une date limite à venir (dans les six mois)."))
+        erreurs.append(regles.Erreur("date_limite", "date_invalide", "Indiquez une date limite à venir (dans les six mois)."))
     _verifier(erreurs)
     version_ = bilan.versions[-1]
     version_.decision, version_.decide_le, version_.decide_par_id = "a_corriger", maintenant(), par.id
     version_.commentaire = message
     bilan.statut, bilan.corrections_avant = StatutBilan.A_CORRIGER, date_limite
     _flush("Ce bilan a changé entre-temps : rechargez la page.")
-    journaliser("bilan.corrections", bilan.convention, par=par, details={
-        "bilan": bilan.id, "version": version_.rang, "message": message, "date_limite": date_limite,
-    })
-    _courriel_structure(bilan.convention, f"Convention {bilan.convention.numero} : corrections demandées",
-                        "bilan_corrections", bilan=bilan, message=message, date_limite=date_limite)
+    journaliser(
+        "bilan.corrections",
+        bilan.convention,
+        par=par,
+        details={
+            "bilan": bilan.id,
+            "version": version_.rang,
+            "message": message,
+            "date_limite": date_limite,
+        },
+    )
+    _courriel_structure(
+        bilan.convention,
+        f"Convention {bilan.convention.numero} : corrections demandées",
+        "bilan_corrections",
+        bilan=bilan,
+        message=message,
+        date_limite=date_limite,
+    )
     return bilan
 
 
@@ -646,11 +831,16 @@ def demander_corrections(bilan, *, message, date_limite, par, version=None):
 def _exiger_decision_possible(convention):
     derniere = convention.derniere
     if derniere.rang >= regles.ANNEES_MAX:
-        raise Refus(f"La convention a déjà été renouvelée deux fois : {regles.ANNEES_MAX} ans au plus (AAP §D.1). Un "
-                    "troisième avenant n'est pas possible.", code="renouvellements_epuises")
+        raise Refus(
+            f"La convention a déjà été renouvelée deux fois : {regles.ANNEES_MAX} ans au plus (AAP §D.1). Un "
+            "troisième avenant n'est pas possible.",
+            code="renouvellements_epuises",
+        )
     if derniere.signee_le is None:
-        raise Refus(f"{derniere.intitule} n'est pas encore signé(e) : le renouvellement se décide sur une année en "
-                    "cours.", code="non_signee")
+        raise Refus(
+            f"{derniere.intitule} n'est pas encore signé(e) : le renouvellement se décide sur une année en cours.",
+            code="non_signee",
+        )
     if derniere.renouvellement is not None:
         raise Conflit("Le renouvellement de cette année est déjà décidé.", code="deja_decide")
     return derniere
@@ -664,23 +854,47 @@ def renouveler(convention, *, montant, objectifs, par, instant=None):
     derniere = _exiger_decision_possible(convention)
     bilan = derniere.bilan_annuel
     if bilan is None or bilan.statut != StatutBilan.APPROUVE:
-        raise Refus("Le renouvellement se fonde sur le bilan annuel (AAP §D.2) : approuvez-le d'abord.",
-                    code="bilan_annuel_requis")
+        raise Refus(
+            "Le renouvellement se fonde sur le bilan annuel (AAP §D.2) : approuvez-le d'abord.", code="bilan_annuel_requis"
+        )
     montant_lu, erreurs = _lire_montant(montant)
     cibles, erreurs_cibles = _lire_objectifs(objectifs, derniere.etp_facilitateur, derniere.etp_coordinateur)
     _verifier(erreurs + erreurs_cibles)
     instant = instant or maintenant()
     derniere.renouvellement, derniere.renouvellement_le, derniere.renouvellement_par_id = (
-        Renouvellement.RENOUVELEE, instant, par.id)
-    annee = _planifier_annee(convention, derniere.rang + 1, derniere.fin + timedelta(days=1), montant_lu,
-                             derniere.etp_facilitateur, derniere.etp_coordinateur, cibles, par, instant)
+        Renouvellement.RENOUVELEE,
+        instant,
+        par.id,
+    )
+    annee = _planifier_annee(
+        convention,
+        derniere.rang + 1,
+        derniere.fin + timedelta(days=1),
+        montant_lu,
+        derniere.etp_facilitateur,
+        derniere.etp_coordinateur,
+        cibles,
+        par,
+        instant,
+    )
     _flush("La convention a changé entre-temps : rechargez la page.")
-    journaliser("convention.renouvellement", convention, par=par, details={
-        "annee": annee.rang, "avenant": annee.rang - 1, "montant": montant_lu, "debut": annee.debut, "fin": annee.fin,
-        "objectifs": {cle: str(v) for cle, v in cibles.items()}, "document": annee.document.sha256,
-    })
-    _courriel_structure(convention, f"Convention {convention.numero} : avenant n° {annee.rang - 1} à signer",
-                        "avenant_a_signer", annee=annee)
+    journaliser(
+        "convention.renouvellement",
+        convention,
+        par=par,
+        details={
+            "annee": annee.rang,
+            "avenant": annee.rang - 1,
+            "montant": montant_lu,
+            "debut": annee.debut,
+            "fin": annee.fin,
+            "objectifs": {cle: str(v) for cle, v in cibles.items()},
+            "document": annee.document.sha256,
+        },
+    )
+    _courriel_structure(
+        convention, f"Convention {convention.numero} : avenant n° {annee.rang - 1} à signer", "avenant_a_signer", annee=annee
+    )
     return annee
 
 
@@ -693,8 +907,9 @@ def ne_pas_renouveler(convention, *, motif, par, instant=None):
     derniere.renouvellement_le, derniere.renouvellement_par_id = instant or maintenant(), par.id
     _flush("La convention a changé entre-temps : rechargez la page.")
     journaliser("convention.non_renouvellement", convention, par=par, details={"annee": derniere.rang, "motif": motif})
-    _courriel_structure(convention, f"Convention {convention.numero} : non-renouvellement", "non_renouvellement",
-                        annee=derniere, motif=motif)
+    _courriel_structure(
+        convention, f"Convention {convention.numero} : non-renouvellement", "non_renouvellement", annee=derniere, motif=motif
+    )
     clore_si_terminee(convention, par=par)
     return derniere
 
@@ -711,9 +926,15 @@ def clore_si_terminee(convention, *, par=None):
         return False
     convention.statut, convention.close_le = StatutConvention.CLOSE, maintenant()
     db.session.flush()
-    journaliser("convention.cloture", convention, par=par, details={
-        "annees": derniere.rang, "verse": sum((a.verse for a in convention.annees), Decimal("0")),
-    })
+    journaliser(
+        "convention.cloture",
+        convention,
+        par=par,
+        details={
+            "annees": derniere.rang,
+            "verse": sum((a.verse for a in convention.annees), Decimal("0")),
+        },
+    )
     return True
 
 
@@ -740,12 +961,17 @@ def envoyer_rappels(instant=None):
             if echeance.pour == regles.PORTEUR or echeance.nature == "signature":
                 adresses += destinataires(convention.structure)
             for adresse in dict.fromkeys(adresses):
-                sujet = ("En retard : " if palier == "retard" else "Rappel : ") + \
-                    f"{regles.minuscule(echeance.libelle)} — convention {convention.numero}"
+                sujet = (
+                    "En retard : " if palier == "retard" else "Rappel : "
+                ) + f"{regles.minuscule(echeance.libelle)} — convention {convention.numero}"
                 courriel = mettre_en_file(
-                    adresse, sujet[:250], "rappel_convention",
+                    adresse,
+                    sujet[:250],
+                    "rappel_convention",
                     cle=f"rappel-convention:{convention.id}:{echeance.code}:{palier}:{adresse.lower()}"[:200],
-                    convention=convention, echeance=echeance, palier=palier,
+                    convention=convention,
+                    echeance=echeance,
+                    palier=palier,
                     pour_agent=adresse == _adresse_agent(convention),
                 )
                 envoyes += courriel is not None

@@ -180,13 +180,22 @@ def verifier_solde(montant, solde_max, solde_prevu, motif):
     elif montant < 0 or montant != montant.quantize(CENTIME):
         erreurs.append(Erreur("montant", "montant_invalide", "Le solde s'exprime en euros et centimes, positif ou nul."))
     elif montant > solde_max:
-        erreurs.append(Erreur("montant", "solde_trop_eleve",
-                              f"Le solde ne peut pas dépasser {euros(solde_max)} : ce qui reste dû une fois l'avance "
-                              "déduite, dans la limite des dépenses éligibles."))
+        erreurs.append(
+            Erreur(
+                "montant",
+                "solde_trop_eleve",
+                f"Le solde ne peut pas dépasser {euros(solde_max)} : ce qui reste dû une fois l'avance "
+                "déduite, dans la limite des dépenses éligibles.",
+            )
+        )
     elif montant < solde_prevu and not (motif or "").strip():
-        erreurs.append(Erreur("motif", "motif_manquant",
-                              "Indiquez pourquoi le solde est réduit (réalisations ou dépenses inférieures à ce "
-                              "qui était convenu)."))
+        erreurs.append(
+            Erreur(
+                "motif",
+                "motif_manquant",
+                "Indiquez pourquoi le solde est réduit (réalisations ou dépenses inférieures à ce qui était convenu).",
+            )
+        )
     return erreurs
 
 
@@ -243,21 +252,52 @@ TOUS = frozenset({INTERMEDIAIRE, ANNUEL})
 # avec ses propres rubriques ; les bilans trimestriels du coordinateur en reprennent les chiffres.
 INDICATEURS = (
     _i("heures_insertion_etp", FACILITATEUR, "Heures d'insertion dégagées par l'ETP subventionné", "heures", TOUS, True),
-    _i("heures_insertion_structure", FACILITATEUR, "Heures clausées au total par la structure", "heures", TOUS,
-       aide="Toutes les heures de la structure, pour comparaison avec celles de l'ETP subventionné."),
+    _i(
+        "heures_insertion_structure",
+        FACILITATEUR,
+        "Heures clausées au total par la structure",
+        "heures",
+        TOUS,
+        aide="Toutes les heures de la structure, pour comparaison avec celles de l'ETP subventionné.",
+    ),
     _i("heures_insertion_annee_precedente", FACILITATEUR, "Heures dégagées l'année précédente", "heures", TOUS),
     _i("contacts_acheteurs", FACILITATEUR, "Prises de contact avec des acheteurs du territoire", "entier", TOUS, True),
     _i("marches_accompagnes", FACILITATEUR, "Marchés accompagnés", "entier", TOUS, True),
-    _i("secteurs_porteurs", FACILITATEUR, "Secteurs et entreprises accompagnés", "texte", TOUS,
-       aide="Secteurs d'activité, statut et nombre de salariés des entreprises accompagnées."),
-    _i("parcours_beneficiaires", FACILITATEUR, "Parcours des bénéficiaires", "texte", TOUS,
-       aide="Caractéristiques des contrats, accès à la formation, suites de parcours."),
+    _i(
+        "secteurs_porteurs",
+        FACILITATEUR,
+        "Secteurs et entreprises accompagnés",
+        "texte",
+        TOUS,
+        aide="Secteurs d'activité, statut et nombre de salariés des entreprises accompagnées.",
+    ),
+    _i(
+        "parcours_beneficiaires",
+        FACILITATEUR,
+        "Parcours des bénéficiaires",
+        "texte",
+        TOUS,
+        aide="Caractéristiques des contrats, accès à la formation, suites de parcours.",
+    ),
     _i("sollicitations_repondues", COORDINATEUR, "Sollicitations répondues", "entier", TOUS | {TRIMESTRIEL}, True),
-    _i("mises_en_relation", COORDINATEUR, "Mises en relation effectuées", "entier", TOUS | {TRIMESTRIEL}, True,
-       aide="Notamment avec les réseaux régionaux de la commande publique."),
+    _i(
+        "mises_en_relation",
+        COORDINATEUR,
+        "Mises en relation effectuées",
+        "entier",
+        TOUS | {TRIMESTRIEL},
+        True,
+        aide="Notamment avec les réseaux régionaux de la commande publique.",
+    ),
     _i("marches_accompagnes", COORDINATEUR, "Marchés accompagnés", "entier", TOUS | {TRIMESTRIEL}, True),
-    _i("zones_couvertes", COORDINATEUR, "Zones couvertes et zones blanches", "texte", TOUS,
-       aide="État des lieux du territoire : zones couvertes par un facilitateur, zones blanches."),
+    _i(
+        "zones_couvertes",
+        COORDINATEUR,
+        "Zones couvertes et zones blanches",
+        "texte",
+        TOUS,
+        aide="État des lieux du territoire : zones couvertes par un facilitateur, zones blanches.",
+    ),
     _i("appui_facilitateurs", COORDINATEUR, "Modalités d'appui aux facilitateurs", "texte", TOUS),
     _i("contrats_travail", COORDINATEUR, "Contrats de travail", "entier", TOUS | {TRIMESTRIEL}, True),
     _i("maitrises_ouvrage", COORDINATEUR, "Maîtrises d'ouvrage concernées", "entier", TOUS | {TRIMESTRIEL}),
@@ -273,8 +313,14 @@ INDICATEURS = (
     _i("heures_insertion_realisees", ENSEMBLE, "Volume horaire d'insertion réalisé", "heures", {ANNUEL}, True),
     _i("typologie_beneficiaires", ENSEMBLE, "Typologie des bénéficiaires", "texte", {ANNUEL}),
     _i("structures_inclusives_nombre", ENSEMBLE, "Structures inclusives mobilisées : nombre", "entier", {ANNUEL}),
-    _i("structures_inclusives_qualite", ENSEMBLE, "Structures inclusives mobilisées : lesquelles", "texte", {ANNUEL},
-       aide="SIAE, entreprises adaptées, GEIQ… et leur rôle dans les parcours."),
+    _i(
+        "structures_inclusives_qualite",
+        ENSEMBLE,
+        "Structures inclusives mobilisées : lesquelles",
+        "texte",
+        {ANNUEL},
+        aide="SIAE, entreprises adaptées, GEIQ… et leur rôle dans les parcours.",
+    ),
 )
 PAR_CLE = {i.cle: i for i in INDICATEURS}
 CIBLES = tuple(i for i in INDICATEURS if i.cible)
@@ -306,8 +352,13 @@ def lire_nombre(brut, type_="decimal"):
         nettoye = nettoye.removesuffix("€")
         if not nettoye:
             return None, None
-        if len(nettoye) > 20 or not all(c.isdigit() or c in ".-" for c in nettoye) or nettoye.count(".") > 1 \
-                or "-" in nettoye[1:] or nettoye in {"-", ".", "-."}:
+        if (
+            len(nettoye) > 20
+            or not all(c.isdigit() or c in ".-" for c in nettoye)
+            or nettoye.count(".") > 1
+            or "-" in nettoye[1:]
+            or nettoye in {"-", ".", "-."}
+        ):
             return None, "Indiquez un nombre (par exemple 1 250 ou 12,5)."
         valeur = Decimal(nettoye)
     if not valeur.is_finite():
@@ -360,32 +411,49 @@ def verifier_bilan(indicateurs, valeurs, precedentes=None, *, depot, annuel=Fals
                     erreurs.append(Erreur(champ, "valeur_manquante", f"Renseignez « {indicateur.libelle} »."))
                 continue
             if saut_invraisemblable(valeur, precedentes.get(indicateur.cle)):
-                avertissements.append(Erreur(
-                    champ, "saut_invraisemblable",
-                    f"« {indicateur.libelle} » : {nombre_fr(valeur)} contre {nombre_fr(precedentes[indicateur.cle])} "
-                    "à la période précédente. Vérifiez la saisie ; si le chiffre est juste, expliquez l'écart "
-                    "dans les informations qualitatives.",
-                ))
+                avertissements.append(
+                    Erreur(
+                        champ,
+                        "saut_invraisemblable",
+                        f"« {indicateur.libelle} » : {nombre_fr(valeur)} contre {nombre_fr(precedentes[indicateur.cle])} "
+                        "à la période précédente. Vérifiez la saisie ; si le chiffre est juste, expliquez l'écart "
+                        "dans les informations qualitatives.",
+                    )
+                )
         elif depot and not (valeur or "").strip():
             erreurs.append(Erreur(champ, "valeur_manquante", f"Renseignez « {indicateur.libelle} »."))
     etp = valeurs.get(f"{FACILITATEUR}.heures_insertion_etp")
     structure = valeurs.get(f"{FACILITATEUR}.heures_insertion_structure")
     if isinstance(etp, Decimal) and isinstance(structure, Decimal) and etp > structure:
-        avertissements.append(Erreur(
-            f"{FACILITATEUR}.heures_insertion_etp", "heures_superieures",
-            "Les heures dégagées par l'ETP subventionné dépassent les heures clausées au total par la structure : "
-            "vérifiez ces deux chiffres.",
-        ))
+        avertissements.append(
+            Erreur(
+                f"{FACILITATEUR}.heures_insertion_etp",
+                "heures_superieures",
+                "Les heures dégagées par l'ETP subventionné dépassent les heures clausées au total par la structure : "
+                "vérifiez ces deux chiffres.",
+            )
+        )
     if annuel:
         if depenses is not None and (depenses < 0 or depenses != depenses.quantize(CENTIME) or depenses > NOMBRE_MAX):
-            erreurs.append(Erreur("depenses_realisees", "montant_invalide",
-                                  "Les dépenses s'expriment en euros et centimes, positives."))
+            erreurs.append(
+                Erreur("depenses_realisees", "montant_invalide", "Les dépenses s'expriment en euros et centimes, positives.")
+            )
         elif depot and depenses is None:
-            erreurs.append(Erreur("depenses_realisees", "depenses_manquantes",
-                                  "Indiquez les dépenses réalisées pour l'action, telles qu'au compte rendu financier."))
+            erreurs.append(
+                Erreur(
+                    "depenses_realisees",
+                    "depenses_manquantes",
+                    "Indiquez les dépenses réalisées pour l'action, telles qu'au compte rendu financier.",
+                )
+            )
         if depot and not crf:
-            erreurs.append(Erreur("compte_rendu_financier", "crf_manquant",
-                                  "Joignez le compte rendu financier (cerfa n° 15059) : le solde en dépend (AAP §D.2)."))
+            erreurs.append(
+                Erreur(
+                    "compte_rendu_financier",
+                    "crf_manquant",
+                    "Joignez le compte rendu financier (cerfa n° 15059) : le solde en dépend (AAP §D.2).",
+                )
+            )
     return erreurs, avertissements
 
 
@@ -425,8 +493,7 @@ def minuscule(texte):
 def lignes_renouvellement(indicateurs, cibles, realises, precedents=None):
     precedents = precedents or {}
     return [
-        LigneRenouvellement(i, cibles.get(i.cle), realises.get(i.cle), precedents.get(i.cle))
-        for i in indicateurs if i.numerique
+        LigneRenouvellement(i, cibles.get(i.cle), realises.get(i.cle), precedents.get(i.cle)) for i in indicateurs if i.numerique
     ]
 
 
@@ -458,30 +525,38 @@ def suggestion_renouvellement(lignes, *, rang, bilan_approuve, a_l_heure):
     from aap.formats import pourcentage
 
     if rang >= ANNEES_MAX:
-        return Suggestion("impossible", f"Troisième année : la convention ne peut plus être renouvelée (AAP §D.1 : "
-                                        f"{ANNEES_MAX} ans au plus). Le solde se règle sur le bilan annuel.")
+        return Suggestion(
+            "impossible",
+            f"Troisième année : la convention ne peut plus être renouvelée (AAP §D.1 : "
+            f"{ANNEES_MAX} ans au plus). Le solde se règle sur le bilan annuel.",
+        )
     if not bilan_approuve:
-        return Suggestion("attendre", "En attente du bilan annuel approuvé : la décision de reconduction se fonde sur "
-                                      "lui (AAP §D.2).")
+        return Suggestion(
+            "attendre", "En attente du bilan annuel approuvé : la décision de reconduction se fonde sur lui (AAP §D.2)."
+        )
     taux = [min(ligne.taux, Decimal("1.5")) for ligne in lignes if ligne.taux is not None]
     if not taux:
-        return Suggestion("a_discuter", "Aucun objectif chiffré n'a de réalisation à comparer : décidez sur les "
-                                        "informations qualitatives du bilan.")
+        return Suggestion(
+            "a_discuter",
+            "Aucun objectif chiffré n'a de réalisation à comparer : décidez sur les informations qualitatives du bilan.",
+        )
     moyen = (sum(taux, ZERO) / len(taux)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
-    en_dessous = [minuscule(ligne.indicateur.libelle) for ligne in lignes
-                  if ligne.taux is not None and ligne.taux < SEUIL_CONSEILLE]
+    en_dessous = [
+        minuscule(ligne.indicateur.libelle) for ligne in lignes if ligne.taux is not None and ligne.taux < SEUIL_CONSEILLE
+    ]
     retard = "" if a_l_heure else " Le bilan annuel a été transmis en retard."
     if moyen >= SEUIL_CONSEILLE:
         issue = "renouveler"
         texte_ = f"Renouvellement conseillé : objectifs atteints à {pourcentage(moyen, 0)} en moyenne.{retard}"
     elif moyen >= SEUIL_A_DISCUTER:
         issue = "a_discuter"
-        texte_ = (f"Renouvellement à discuter, avec des objectifs ou un montant ajustés : objectifs atteints à "
-                  f"{pourcentage(moyen, 0)} en moyenne ; en deçà de 80 % : {', '.join(en_dessous)}.{retard}")
+        texte_ = (
+            f"Renouvellement à discuter, avec des objectifs ou un montant ajustés : objectifs atteints à "
+            f"{pourcentage(moyen, 0)} en moyenne ; en deçà de 80 % : {', '.join(en_dessous)}.{retard}"
+        )
     else:
         issue = "ne_pas_renouveler"
-        texte_ = (f"Non-renouvellement à envisager : objectifs atteints à {pourcentage(moyen, 0)} en moyenne "
-                  f"seulement.{retard}")
+        texte_ = f"Non-renouvellement à envisager : objectifs atteints à {pourcentage(moyen, 0)} en moyenne seulement.{retard}"
     return Suggestion(issue, texte_, moyen)
 
 
@@ -578,30 +653,48 @@ def echeances(convention, aujourdhui):
             if annee.rang == 1:
                 ajouter("signature", "signature", "Signature de la convention", convention.date_limite_signature, AGENT)
             else:
-                ajouter(f"signature-avenant-{annee.rang}", "signature", f"Signature de l'avenant n° {annee.rang - 1}",
-                        annee.debut, AGENT)
+                ajouter(
+                    f"signature-avenant-{annee.rang}",
+                    "signature",
+                    f"Signature de l'avenant n° {annee.rang - 1}",
+                    annee.debut,
+                    AGENT,
+                )
         for versement in annee.versements:
             if versement.etat == "a_payer" and versement.a_payer_le is not None:
                 nom = "l'avance" if versement.nature == "avance" else "le solde"
-                ajouter(f"versement-{versement.id}", "versement",
-                        f"Mettre en paiement {nom} de l'année {annee.rang} ({euros(versement.montant)})",
-                        versement.a_payer_le + timedelta(days=DELAI_PAIEMENT_JOURS), AGENT, versement.id)
+                ajouter(
+                    f"versement-{versement.id}",
+                    "versement",
+                    f"Mettre en paiement {nom} de l'année {annee.rang} ({euros(versement.montant)})",
+                    versement.a_payer_le + timedelta(days=DELAI_PAIEMENT_JOURS),
+                    AGENT,
+                    versement.id,
+                )
         for bilan in annee.bilans if annee.signee_le is not None else ():
             libelle = _libelle_bilan(bilan, annee.rang)
             if bilan.statut == "a_deposer":
                 ajouter(f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id)
             elif bilan.statut == "a_corriger":
-                ajouter(f"corrections-{bilan.id}", "corrections", f"Corriger et redéposer : {libelle}",
-                        bilan.corrections_avant or bilan.echeance, PORTEUR, bilan.id)
+                ajouter(
+                    f"corrections-{bilan.id}",
+                    "corrections",
+                    f"Corriger et redéposer : {libelle}",
+                    bilan.corrections_avant or bilan.echeance,
+                    PORTEUR,
+                    bilan.id,
+                )
             elif bilan.statut == "depose":
-                ajouter(f"examen-{bilan.id}", "bilan", f"Examiner : {libelle}", max(bilan.echeance, aujourdhui), AGENT,
-                        bilan.id)
+                ajouter(f"examen-{bilan.id}", "bilan", f"Examiner : {libelle}", max(bilan.echeance, aujourdhui), AGENT, bilan.id)
     derniere = convention.annees[-1] if convention.annees else None
-    if derniere is not None and derniere.signee_le is not None and derniere.rang < ANNEES_MAX \
-            and derniere.renouvellement is None:
-        ajouter(f"avenant-{derniere.rang + 1}", "avenant",
-                f"Décider du renouvellement pour l'année {derniere.rang + 1} (avenant n° {derniere.rang})",
-                derniere.fin, AGENT)
+    if derniere is not None and derniere.signee_le is not None and derniere.rang < ANNEES_MAX and derniere.renouvellement is None:
+        ajouter(
+            f"avenant-{derniere.rang + 1}",
+            "avenant",
+            f"Décider du renouvellement pour l'année {derniere.rang + 1} (avenant n° {derniere.rang})",
+            derniere.fin,
+            AGENT,
+        )
     if convention.prochain_copil is not None and convention.prochain_copil >= aujourdhui:
         ajouter("copil", "copil", "Prochain COPIL", convention.prochain_copil, AGENT)
     return sorted(resultat, key=lambda e: (e.date, e.code))

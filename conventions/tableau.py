@@ -71,10 +71,10 @@ def vue_renouvellement(convention):
         heures_par_etp=regles.heures_par_etp(heures, derniere.etp_facilitateur),
         part_heures_etp=regles.part(heures, realises.get("facilitateur.heures_insertion_structure")),
         a_l_heure=a_l_heure,
-        suggestion=regles.suggestion_renouvellement(lignes, rang=derniere.rang, bilan_approuve=approuve,
-                                                    a_l_heure=bool(a_l_heure)),
-        decidable=derniere.signee_le is not None and derniere.renouvellement is None
-        and derniere.rang < regles.ANNEES_MAX,
+        suggestion=regles.suggestion_renouvellement(
+            lignes, rang=derniere.rang, bilan_approuve=approuve, a_l_heure=bool(a_l_heure)
+        ),
+        decidable=derniere.signee_le is not None and derniere.renouvellement is None and derniere.rang < regles.ANNEES_MAX,
         precedente=precedente,
     )
 
@@ -123,9 +123,14 @@ class TableauDeBord:
         return [r for r in self.retards if r[1].nature == "versement"]
 
     def barres_enveloppe(self):
-        return [("Crédits de la campagne", self.credits), ("Accordé par le COPIL (année 1)", self.accorde_copil),
-                ("Avenants (années 2 et 3)", self.avenants), ("Versé", self.verse), ("Reste à verser", self.a_verser),
-                ("Enveloppe restante", self.restant)]
+        return [
+            ("Crédits de la campagne", self.credits),
+            ("Accordé par le COPIL (année 1)", self.accorde_copil),
+            ("Avenants (années 2 et 3)", self.avenants),
+            ("Versé", self.verse),
+            ("Reste à verser", self.a_verser),
+            ("Enveloppe restante", self.restant),
+        ]
 
 
 def _centimes(colonne):
@@ -162,15 +167,18 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
     campagne = next((c for c in campagnes if c.id == campagne_id), None)
     retenues = [campagne] if campagne else campagnes
     ids_campagnes = [c.id for c in retenues]
-    t = TableauDeBord(campagnes=campagnes, services=services, campagne=campagne, service_id=service_id,
-                      national=national, produit_le=instant)
+    t = TableauDeBord(
+        campagnes=campagnes, services=services, campagne=campagne, service_id=service_id, national=national, produit_le=instant
+    )
     t.credits = sum((c.credits for c in retenues), ZERO)
     if ids_campagnes:
-        t.accorde_copil = _decimal(db.session.scalar(
-            select(_centimes(Decision.montant_accorde))
-            .join(Dossier, Dossier.id == Decision.dossier_id)
-            .where(Decision.nature == Nature.RETENU, Dossier.campagne_id.in_(ids_campagnes))
-        ))
+        t.accorde_copil = _decimal(
+            db.session.scalar(
+                select(_centimes(Decision.montant_accorde))
+                .join(Dossier, Dossier.id == Decision.dossier_id)
+                .where(Decision.nature == Nature.RETENU, Dossier.campagne_id.in_(ids_campagnes))
+            )
+        )
     requete = select(Convention).where(Convention.campagne_id.in_(ids_campagnes or [-1]))
     conventions = lecture.conventions_de(requete)
     t.conventions = len(conventions)
@@ -185,8 +193,12 @@ def _valeurs_annuelles(annee_ids):
     return db.session.execute(
         select(Bilan.annee_id, Bilan.type, ValeurBilan.poste, ValeurBilan.code, type_coerce(ValeurBilan.nombre, BigInteger))
         .join(ValeurBilan, ValeurBilan.bilan_id == Bilan.id)
-        .where(Bilan.annee_id.in_(annee_ids), Bilan.type.in_([regles.ANNUEL, regles.INTERMEDIAIRE]),
-               Bilan.premier_depot_le.is_not(None), ValeurBilan.nombre.is_not(None))
+        .where(
+            Bilan.annee_id.in_(annee_ids),
+            Bilan.type.in_([regles.ANNUEL, regles.INTERMEDIAIRE]),
+            Bilan.premier_depot_le.is_not(None),
+            ValeurBilan.nombre.is_not(None),
+        )
     ).all()
 
 
@@ -200,45 +212,81 @@ def _consolider(t, conventions, instant):
         en_cours = convention.statut != "close"
         for annee in convention.annees:
             courante = annee is convention.derniere
-            lignes_annees.append({
-                "annee_id": annee.id, "convention": convention.numero, "structure": convention.structure.raison_sociale,
-                "service_id": convention.service_id, "rang": annee.rang, "exercice": annee.debut.year,
-                "debut": annee.debut, "fin": annee.fin, "montant": int(annee.montant * 100),
-                "etp_f": int(annee.etp_facilitateur * 10), "etp_c": int(annee.etp_coordinateur * 10),
-                "courante": courante and en_cours, "signee_le": annee.signee_le, "etat": code,
-            })
+            lignes_annees.append(
+                {
+                    "annee_id": annee.id,
+                    "convention": convention.numero,
+                    "structure": convention.structure.raison_sociale,
+                    "service_id": convention.service_id,
+                    "rang": annee.rang,
+                    "exercice": annee.debut.year,
+                    "debut": annee.debut,
+                    "fin": annee.fin,
+                    "montant": int(annee.montant * 100),
+                    "etp_f": int(annee.etp_facilitateur * 10),
+                    "etp_c": int(annee.etp_coordinateur * 10),
+                    "courante": courante and en_cours,
+                    "signee_le": annee.signee_le,
+                    "etat": code,
+                }
+            )
             for versement in annee.versements:
-                lignes_versements.append({
-                    "annee_id": annee.id, "exercice": annee.debut.year, "etat": versement.etat,
-                    "montant": int(versement.montant * 100),
-                    "paye_en": versement.paye_le.year if versement.paye_le else None,
-                })
+                lignes_versements.append(
+                    {
+                        "annee_id": annee.id,
+                        "exercice": annee.debut.year,
+                        "etat": versement.etat,
+                        "montant": int(versement.montant * 100),
+                        "paye_en": versement.paye_le.year if versement.paye_le else None,
+                    }
+                )
             for objectif in annee.objectifs:
-                lignes_objectifs.append({"annee_id": annee.id, "cle": f"{objectif.poste}.{objectif.code}",
-                                         "cible": int(objectif.cible * 100)})
+                lignes_objectifs.append(
+                    {"annee_id": annee.id, "cle": f"{objectif.poste}.{objectif.code}", "cible": int(objectif.cible * 100)}
+                )
             if annee.reversement is not None:
                 t.reversements += annee.reversement.montant
         for echeance in lecture.echeances_de(convention, instant):
             if echeance.en_retard and echeance.nature in ("bilan", "corrections", "versement", "signature"):
                 t.retards.append((convention, echeance))
     t.etats = [(code, lecture.LIBELLES_ETATS[code], etats[code]) for code in lecture.LIBELLES_ETATS if etats[code]]
-    annees = pd.DataFrame(lignes_annees, columns=["annee_id", "convention", "structure", "service_id", "rang",
-                                                  "exercice", "debut", "fin", "montant", "etp_f", "etp_c", "courante",
-                                                  "signee_le", "etat"])
-    annees = annees.astype({"rang": "int64", "exercice": "int64", "montant": "int64", "etp_f": "int64", "etp_c": "int64",
-                            "courante": "bool"})
+    annees = pd.DataFrame(
+        lignes_annees,
+        columns=[
+            "annee_id",
+            "convention",
+            "structure",
+            "service_id",
+            "rang",
+            "exercice",
+            "debut",
+            "fin",
+            "montant",
+            "etp_f",
+            "etp_c",
+            "courante",
+            "signee_le",
+            "etat",
+        ],
+    )
+    annees = annees.astype(
+        {"rang": "int64", "exercice": "int64", "montant": "int64", "etp_f": "int64", "etp_c": "int64", "courante": "bool"}
+    )
     versements = pd.DataFrame(lignes_versements, columns=["annee_id", "exercice", "etat", "montant", "paye_en"])
     versements = versements.astype({"montant": "int64"})
     objectifs = pd.DataFrame(lignes_objectifs, columns=["annee_id", "cle", "cible"]).astype({"cible": "int64"})
     valeurs = pd.DataFrame(
-        [{"annee_id": a, "type": ty, "cle": f"{p}.{c}", "valeur": v} for a, ty, p, c, v in
-         _valeurs_annuelles(list(annees["annee_id"]))],
+        [
+            {"annee_id": a, "type": ty, "cle": f"{p}.{c}", "valeur": v}
+            for a, ty, p, c, v in _valeurs_annuelles(list(annees["annee_id"]))
+        ],
         columns=["annee_id", "type", "cle", "valeur"],
     )
     t.avenants = _en_decimal(annees.loc[annees["rang"] > 1, "montant"].sum())
     t.verse = _en_decimal(versements.loc[versements["etat"] == EtatVersement.PAYE, "montant"].sum())
-    t.a_verser = _en_decimal(versements.loc[versements["etat"].isin([EtatVersement.PREVU, EtatVersement.A_PAYER]),
-                                            "montant"].sum())
+    t.a_verser = _en_decimal(
+        versements.loc[versements["etat"].isin([EtatVersement.PREVU, EtatVersement.A_PAYER]), "montant"].sum()
+    )
     courantes = annees[annees["courante"]]
     t.etp_facilitateur = (Decimal(int(courantes["etp_f"].sum())) / 10).quantize(Decimal("0.1"))
     t.etp_coordinateur = (Decimal(int(courantes["etp_c"].sum())) / 10).quantize(Decimal("0.1"))
@@ -261,16 +309,18 @@ def _consolider(t, conventions, instant):
     for exercice in exercices:
         cible = cibles_heures.get(exercice)
         declare = declarees_heures.get(exercice)
-        t.par_annee.append({
-            "exercice": int(exercice),
-            "conventions": int(nombre.get(exercice, 0)),
-            "engage": _en_decimal(engage.get(exercice, 0)),
-            "verse": _en_decimal(verse.get(exercice, 0)),
-            "etp_facilitateur": (Decimal(int(etp_f.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
-            "etp_coordinateur": (Decimal(int(etp_c.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
-            "heures_cible": None if cible is None else _en_decimal(cible),
-            "heures_declarees": None if declare is None else _en_decimal(declare),
-        })
+        t.par_annee.append(
+            {
+                "exercice": int(exercice),
+                "conventions": int(nombre.get(exercice, 0)),
+                "engage": _en_decimal(engage.get(exercice, 0)),
+                "verse": _en_decimal(verse.get(exercice, 0)),
+                "etp_facilitateur": (Decimal(int(etp_f.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
+                "etp_coordinateur": (Decimal(int(etp_c.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
+                "heures_cible": None if cible is None else _en_decimal(cible),
+                "heures_declarees": None if declare is None else _en_decimal(declare),
+            }
+        )
     # Les indicateurs consolidés par exercice : la somme des valeurs déclarées, face à la somme des objectifs.
     t.annees_indicateurs = sorted({int(e) for e in declarees["exercice"]} | {int(e) for e in cibles["exercice"]})
     for indicateur in regles.INDICATEURS:
@@ -280,12 +330,18 @@ def _consolider(t, conventions, instant):
         objectifs_ = cibles[cibles["cle"] == indicateur.cle].groupby("exercice")["cible"].sum()
         if lignes.empty and objectifs_.empty:
             continue
-        t.indicateurs.append({
-            "indicateur": indicateur,
-            "valeurs": {int(e): (_en_decimal(lignes[e]) if e in lignes.index else None,
-                                 _en_decimal(objectifs_[e]) if e in objectifs_.index else None)
-                        for e in t.annees_indicateurs},
-        })
+        t.indicateurs.append(
+            {
+                "indicateur": indicateur,
+                "valeurs": {
+                    int(e): (
+                        _en_decimal(lignes[e]) if e in lignes.index else None,
+                        _en_decimal(objectifs_[e]) if e in objectifs_.index else None,
+                    )
+                    for e in t.annees_indicateurs
+                },
+            }
+        )
     t.retards.sort(key=lambda r: (r[1].date, r[0].numero))
     t.lignes = annees.sort_values(["convention", "rang"]).to_dict("records")
 
@@ -294,16 +350,26 @@ def _consolider(t, conventions, instant):
 
 COLONNES_SYNTHESE = [Colonne("Indicateur", "texte", 46), Colonne("Valeur", "euros", 18)]
 COLONNES_PAR_ANNEE = [
-    Colonne("Exercice", "entier", 10), Colonne("Années de convention", "entier", 12),
-    Colonne("Engagé", "euros", 16), Colonne("Versé", "euros", 16),
-    Colonne("ETP facilitateur", "decimal", 12), Colonne("ETP coordinateur", "decimal", 12),
-    Colonne("Heures d'insertion : objectif", "entier", 14), Colonne("Heures d'insertion : déclarées", "entier", 14),
+    Colonne("Exercice", "entier", 10),
+    Colonne("Années de convention", "entier", 12),
+    Colonne("Engagé", "euros", 16),
+    Colonne("Versé", "euros", 16),
+    Colonne("ETP facilitateur", "decimal", 12),
+    Colonne("ETP coordinateur", "decimal", 12),
+    Colonne("Heures d'insertion : objectif", "entier", 14),
+    Colonne("Heures d'insertion : déclarées", "entier", 14),
 ]
 COLONNES_CONVENTIONS = [
-    Colonne("Convention", "texte", 22), Colonne("Structure", "texte", 36), Colonne("Année", "entier", 7),
-    Colonne("Début", "date", 12), Colonne("Fin", "date", 12), Colonne("Montant", "euros", 14),
-    Colonne("ETP facilitateur", "decimal", 10), Colonne("ETP coordinateur", "decimal", 10),
-    Colonne("Signée le", "date", 12), Colonne("État", "texte", 24),
+    Colonne("Convention", "texte", 22),
+    Colonne("Structure", "texte", 36),
+    Colonne("Année", "entier", 7),
+    Colonne("Début", "date", 12),
+    Colonne("Fin", "date", 12),
+    Colonne("Montant", "euros", 14),
+    Colonne("ETP facilitateur", "decimal", 10),
+    Colonne("ETP coordinateur", "decimal", 10),
+    Colonne("Signée le", "date", 12),
+    Colonne("État", "texte", 24),
 ]
 
 
@@ -326,8 +392,14 @@ def classeur(t):
     c.cellule(c.lignes + 4, 0, "texte", _titre(t))
     c.lignes += 4
     graphique = c.classeur.add_chart({"type": "bar"})
-    graphique.add_series({"name": "Montants", "categories": ["Synthèse", 1, 0, 6, 0], "values": ["Synthèse", 1, 1, 6, 1],
-                          "data_labels": {"value": True}})
+    graphique.add_series(
+        {
+            "name": "Montants",
+            "categories": ["Synthèse", 1, 0, 6, 0],
+            "values": ["Synthèse", 1, 1, 6, 1],
+            "data_labels": {"value": True},
+        }
+    )
     graphique.set_title({"name": "Crédits, engagements et versements"})
     graphique.set_legend({"none": True})
     graphique.set_y_axis({"reverse": True})
@@ -335,20 +407,32 @@ def classeur(t):
 
     c.nouvelle_feuille("Par exercice", COLONNES_PAR_ANNEE)
     for ligne in t.par_annee:
-        c.ligne([ligne["exercice"], ligne["conventions"], ligne["engage"], ligne["verse"], ligne["etp_facilitateur"],
-                 ligne["etp_coordinateur"], ligne["heures_cible"], ligne["heures_declarees"]])
+        c.ligne(
+            [
+                ligne["exercice"],
+                ligne["conventions"],
+                ligne["engage"],
+                ligne["verse"],
+                ligne["etp_facilitateur"],
+                ligne["etp_coordinateur"],
+                ligne["heures_cible"],
+                ligne["heures_declarees"],
+            ]
+        )
     if t.par_annee:
         n = len(t.par_annee)
         montants = c.classeur.add_chart({"type": "column"})
         for colonne, nom in ((2, "Engagé"), (3, "Versé")):
-            montants.add_series({"name": nom, "categories": ["Par exercice", 1, 0, n, 0],
-                                 "values": ["Par exercice", 1, colonne, n, colonne]})
+            montants.add_series(
+                {"name": nom, "categories": ["Par exercice", 1, 0, n, 0], "values": ["Par exercice", 1, colonne, n, colonne]}
+            )
         montants.set_title({"name": "Engagé et versé par exercice"})
         c.feuille.insert_chart(n + 2, 0, montants)
         heures = c.classeur.add_chart({"type": "column"})
         for colonne, nom in ((6, "Objectif"), (7, "Déclarées")):
-            heures.add_series({"name": nom, "categories": ["Par exercice", 1, 0, n, 0],
-                               "values": ["Par exercice", 1, colonne, n, colonne]})
+            heures.add_series(
+                {"name": nom, "categories": ["Par exercice", 1, 0, n, 0], "values": ["Par exercice", 1, colonne, n, colonne]}
+            )
         heures.set_title({"name": "Heures d'insertion des ETP financés : objectif et déclarées"})
         c.feuille.insert_chart(n + 2, 5, heures)
 
@@ -365,13 +449,31 @@ def classeur(t):
 
     c.nouvelle_feuille("Conventions", COLONNES_CONVENTIONS)
     for ligne in t.lignes:
-        c.ligne([ligne["convention"], ligne["structure"], ligne["rang"], ligne["debut"], ligne["fin"],
-                 _en_decimal(ligne["montant"]), Decimal(int(ligne["etp_f"])) / 10, Decimal(int(ligne["etp_c"])) / 10,
-                 ligne["signee_le"] if pd.notna(ligne["signee_le"]) else None, lecture.LIBELLES_ETATS[ligne["etat"]]])
+        c.ligne(
+            [
+                ligne["convention"],
+                ligne["structure"],
+                ligne["rang"],
+                ligne["debut"],
+                ligne["fin"],
+                _en_decimal(ligne["montant"]),
+                Decimal(int(ligne["etp_f"])) / 10,
+                Decimal(int(ligne["etp_c"])) / 10,
+                ligne["signee_le"] if pd.notna(ligne["signee_le"]) else None,
+                lecture.LIBELLES_ETATS[ligne["etat"]],
+            ]
+        )
 
-    c.nouvelle_feuille("Retards", [Colonne("Convention", "texte", 22), Colonne("Structure", "texte", 36),
-                                   Colonne("Échéance", "texte", 60), Colonne("Attendu le", "date", 12),
-                                   Colonne("Jours de retard", "entier", 10)])
+    c.nouvelle_feuille(
+        "Retards",
+        [
+            Colonne("Convention", "texte", 22),
+            Colonne("Structure", "texte", 36),
+            Colonne("Échéance", "texte", 60),
+            Colonne("Attendu le", "date", 12),
+            Colonne("Jours de retard", "entier", 10),
+        ],
+    )
     for convention, echeance in t.retards:
         c.ligne([convention.numero, convention.structure.raison_sociale, echeance.libelle, echeance.date, -echeance.jours])
     nom = f"tableau-de-bord-conventions-{t.campagne.annee if t.campagne else 'toutes-campagnes'}.xlsx"
@@ -381,9 +483,22 @@ def classeur(t):
 # --- Données ouvertes (SCDL subventions) ------------------------------------------------------------------
 
 COLONNES_SCDL = [
-    "nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision", "nomBeneficiaire", "idBeneficiaire",
-    "rnaBeneficiaire", "objet", "montant", "nature", "conditionsVersement", "datesPeriodeVersement", "idRAE",
-    "notificationUE", "pourcentageSubvention", "dispositifAide",
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "rnaBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+    "dispositifAide",
 ]
 
 
@@ -402,24 +517,26 @@ def lignes_scdl(conventions):
                 budget = synthese_budget(convention.dossier)
             charges = budget[min(annee.rang, len(budget)) - 1].charges if budget else ZERO
             taux = min(annee.montant / charges, Decimal(1)) if charges > 0 else Decimal(1)
-            lignes.append({
-                "nomAttribuant": convention.service.nom,
-                "idAttribuant": convention.service.siret,
-                "dateConvention": annee.signee_le.isoformat(),
-                "referenceDecision": convention.numero if annee.rang == 1 else f"{convention.numero}-A{annee.rang - 1}",
-                "nomBeneficiaire": cellule_csv(convention.structure.raison_sociale),
-                "idBeneficiaire": convention.structure.siret,
-                "rnaBeneficiaire": "",
-                "objet": cellule_csv(f"{convention.dossier.titre} — {annee.intitule.lower()}, année {annee.rang}"),
-                "montant": f"{annee.montant:.2f}",
-                "nature": "aide en numéraire",
-                "conditionsVersement": "échelonné",
-                "datesPeriodeVersement": f"{annee.debut.isoformat()}_{annee.fin.isoformat()}",
-                "idRAE": "",
-                "notificationUE": "non",
-                "pourcentageSubvention": f"{taux.quantize(Decimal('0.01'))}",
-                "dispositifAide": cellule_csv(convention.campagne.titre),
-            })
+            lignes.append(
+                {
+                    "nomAttribuant": convention.service.nom,
+                    "idAttribuant": convention.service.siret,
+                    "dateConvention": annee.signee_le.isoformat(),
+                    "referenceDecision": convention.numero if annee.rang == 1 else f"{convention.numero}-A{annee.rang - 1}",
+                    "nomBeneficiaire": cellule_csv(convention.structure.raison_sociale),
+                    "idBeneficiaire": convention.structure.siret,
+                    "rnaBeneficiaire": "",
+                    "objet": cellule_csv(f"{convention.dossier.titre} — {annee.intitule.lower()}, année {annee.rang}"),
+                    "montant": f"{annee.montant:.2f}",
+                    "nature": "aide en numéraire",
+                    "conditionsVersement": "échelonné",
+                    "datesPeriodeVersement": f"{annee.debut.isoformat()}_{annee.fin.isoformat()}",
+                    "idRAE": "",
+                    "notificationUE": "non",
+                    "pourcentageSubvention": f"{taux.quantize(Decimal('0.01'))}",
+                    "dispositifAide": cellule_csv(convention.campagne.titre),
+                }
+            )
     return lignes
 
 
@@ -430,7 +547,8 @@ def donnees_ouvertes(utilisateur, service_id=None):
 
     perimetre = _perimetre(utilisateur, service_id)
     requete = select(Convention).options(
-        joinedload(Convention.campagne), selectinload(Convention.dossier).selectinload(Dossier.lignes_budget),
+        joinedload(Convention.campagne),
+        joinedload(Convention.dossier).selectinload(Dossier.lignes_budget),
         selectinload(Convention.annees).selectinload(AnneeConvention.bilans),
     )
     if perimetre is not None:

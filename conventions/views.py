@@ -84,8 +84,11 @@ def index():
     statut = request.args.get("statut", "")
     if statut in {str(s) for s in StatutConvention}:
         requete = requete.where(lecture.Convention.statut == statut)
-    page_ = db.paginate(requete.options(*lecture.options_liste()).order_by(lecture.Convention.numero.desc()),
-                        per_page=current_app.config["PAR_PAGE"], error_out=False)
+    page_ = db.paginate(
+        requete.options(*lecture.options_liste()).order_by(lecture.Convention.numero.desc()),
+        per_page=current_app.config["PAR_PAGE"],
+        error_out=False,
+    )
     en_attente = lecture.decisions_sans_convention(current_user) if current_user.a_role(*GESTION) else []
     instant = maintenant()
     lignes = []
@@ -93,8 +96,9 @@ def index():
         jour = lecture.aujourdhui(convention, instant)
         prochaines = lecture.echeances_de(convention, instant)
         lignes.append((convention, lecture.etat_affiche(convention, jour), prochaines[0] if prochaines else None))
-    return render_template("conventions/index.html", page=page_, lignes=lignes, en_attente=en_attente,
-                           statut=statut, statuts=StatutConvention)
+    return render_template(
+        "conventions/index.html", page=page_, lignes=lignes, en_attente=en_attente, statut=statut, statuts=StatutConvention
+    )
 
 
 # --- Création -------------------------------------------------------------------------------------------
@@ -103,9 +107,13 @@ def index():
 @bp.route("/nouvelle/<int:decision_id>", methods=["GET", "POST"])
 @role_requis(*GESTION)
 def nouvelle(decision_id):
-    decision = db.session.scalar(
-        select(Decision).where(Decision.id == decision_id).options(joinedload(Decision.dossier), joinedload(Decision.seance))
-    ) if decision_id <= lecture.ID_MAX else None
+    decision = (
+        db.session.scalar(
+            select(Decision).where(Decision.id == decision_id).options(joinedload(Decision.dossier), joinedload(Decision.seance))
+        )
+        if decision_id <= lecture.ID_MAX
+        else None
+    )
     if decision is None or not current_user.instruit(decision.dossier.service_id):
         abort(404)
     existante = db.session.scalar(select(lecture.Convention.id).where(lecture.Convention.decision_id == decision.id))
@@ -116,8 +124,7 @@ def nouvelle(decision_id):
     form = forms.formulaire_creation(indicateurs)
     if request.method == "GET":
         form.date_effet.data = lecture.debut_par_defaut(decision, dossier.service.fuseau) if decision.notifie_le else None
-        for cle, valeur in operations.objectifs_proposes(dossier, decision.etp_facilitateur,
-                                                         decision.etp_coordinateur).items():
+        for cle, valeur in operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur).items():
             form["objectif_" + forms.nom_champ(cle)].data = regles.nombre_fr(valeur)
     erreurs, statut = [], 200
     if request.method == "POST":
@@ -125,23 +132,34 @@ def nouvelle(decision_id):
         if form.validate_on_submit():
             try:
                 convention = operations.creer_convention(
-                    decision, par=current_user, date_effet=form.date_effet.data,
+                    decision,
+                    par=current_user,
+                    date_effet=form.date_effet.data,
                     objectifs=forms.objectifs_de(form, indicateurs),
                     mois_intermediaire=form.mois_bilan_intermediaire.data,
                 )
                 db.session.commit()
-                flash(f"Convention {convention.numero} créée : téléchargez-la pour la faire signer avant le "
-                      f"{convention.date_limite_signature:%d/%m/%Y}.", "succes")
+                flash(
+                    f"Convention {convention.numero} créée : téléchargez-la pour la faire signer avant le "
+                    f"{convention.date_limite_signature:%d/%m/%Y}.",
+                    "succes",
+                )
                 return redirect(url_for(".convention", convention_id=convention.id))
             except Refus as refus:
                 db.session.rollback()
                 statut = refus.statut
                 erreurs = _erreurs_vers_formulaire(form, refus, _correspondances_objectifs())
     limite = regles.date_limite_signature(decision.notifie_le, dossier.service.fuseau) if decision.notifie_le else None
-    return render_template("conventions/nouvelle.html", decision=decision, dossier=dossier, form=form,
-                           indicateurs=indicateurs, erreurs=erreurs, limite=limite,
-                           jours=(limite - regles.jour_local(maintenant(), dossier.service.fuseau)).days if limite
-                           else None), statut
+    return render_template(
+        "conventions/nouvelle.html",
+        decision=decision,
+        dossier=dossier,
+        form=form,
+        indicateurs=indicateurs,
+        erreurs=erreurs,
+        limite=limite,
+        jours=(limite - regles.jour_local(maintenant(), dossier.service.fuseau)).days if limite else None,
+    ), statut
 
 
 # --- Une convention ------------------------------------------------------------------------------------
@@ -208,15 +226,22 @@ def signature(convention_id, rang):
     form = forms.SignatureForm()
     if form.validate_on_submit():
         try:
-            operations.enregistrer_signature(annee, signee_le=form.signee_le.data, scan=request.files.get("scan"),
-                                             par=current_user)
+            operations.enregistrer_signature(
+                annee, signee_le=form.signee_le.data, scan=request.files.get("scan"), par=current_user
+            )
             db.session.commit()
             if operations.signature_en_retard(annee):
-                flash(f"Signature enregistrée, après la date limite du {convention.date_limite_signature:%d/%m/%Y} : "
-                      "le retard est signalé. L'avance est à mettre en paiement.", "avertissement")
+                flash(
+                    f"Signature enregistrée, après la date limite du {convention.date_limite_signature:%d/%m/%Y} : "
+                    "le retard est signalé. L'avance est à mettre en paiement.",
+                    "avertissement",
+                )
             else:
-                flash(f"Signature de {annee.intitule.lower()} enregistrée : l'avance de {euros(annee.avance.montant)} "
-                      "est à mettre en paiement.", "succes")
+                flash(
+                    f"Signature de {annee.intitule.lower()} enregistrée : l'avance de {euros(annee.avance.montant)} "
+                    "est à mettre en paiement.",
+                    "succes",
+                )
             return redirect(url_for(".convention", convention_id=convention.id))
         except Refus as refus:
             db.session.rollback()
@@ -254,13 +279,17 @@ def paiement(convention_id, versement_id):
         flash(" ".join(e[0] for e in form.errors.values()), "erreur")
         return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
     try:
-        operations.payer(versement, paye_le=form.paye_le.data, reference=form.reference.data, par=current_user,
-                         version=_version(form.version.data))
+        operations.payer(
+            versement,
+            paye_le=form.paye_le.data,
+            reference=form.reference.data,
+            par=current_user,
+            version=_version(form.version.data),
+        )
         db.session.commit()
     except Refus as refus:
         return _apres_refus(convention_id, refus)
-    flash(f"Versement marqué payé le {versement.paye_le:%d/%m/%Y} (référence {versement.reference_comptable}).",
-          "succes")
+    flash(f"Versement marqué payé le {versement.paye_le:%d/%m/%Y} (référence {versement.reference_comptable}).", "succes")
     return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
 
 
@@ -292,8 +321,13 @@ def ajustement(convention_id, versement_id):
         flash(" ".join(e[0] for e in form.errors.values()), "erreur")
         return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
     try:
-        operations.ajuster_solde(versement, montant=form.montant.data, motif=form.motif.data or "", par=current_user,
-                                 version=_version(form.version.data))
+        operations.ajuster_solde(
+            versement,
+            montant=form.montant.data,
+            motif=form.motif.data or "",
+            par=current_user,
+            version=_version(form.version.data),
+        )
         db.session.commit()
     except Refus as refus:
         return _apres_refus(convention_id, refus)
@@ -305,8 +339,9 @@ def ajustement(convention_id, versement_id):
 @role_requis(*GESTION)
 def reversement(convention_id, reversement_id, etat):
     convention = _geree(convention_id)
-    reversement_ = next((a.reversement for a in convention.annees
-                         if a.reversement is not None and a.reversement.id == reversement_id), None)
+    reversement_ = next(
+        (a.reversement for a in convention.annees if a.reversement is not None and a.reversement.id == reversement_id), None
+    )
     if reversement_ is None:
         abort(404)
     form = forms.ReversementForm()
@@ -314,8 +349,14 @@ def reversement(convention_id, reversement_id, etat):
         flash(" ".join(e[0] for e in form.errors.values()), "erreur")
         return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
     try:
-        operations.suivre_reversement(reversement_, etat=etat, le=form.le.data, reference=form.reference.data or "",
-                                      commentaire=form.commentaire.data or "", par=current_user)
+        operations.suivre_reversement(
+            reversement_,
+            etat=etat,
+            le=form.le.data,
+            reference=form.reference.data or "",
+            commentaire=form.commentaire.data or "",
+            par=current_user,
+        )
         db.session.commit()
     except Refus as refus:
         return _apres_refus(convention_id, refus)
@@ -347,8 +388,9 @@ def _remplir_bilan(form, bilan, indicateurs):
     form.version.data = str(bilan.version)
 
 
-def _page_bilan(convention, bilan, form=None, statut=200, erreurs=(), avertissements=(), piece=None,
-                approbation=None, corrections=None):
+def _page_bilan(
+    convention, bilan, form=None, statut=200, erreurs=(), avertissements=(), piece=None, approbation=None, corrections=None
+):
     indicateurs = operations.indicateurs_de(bilan)
     edite = bilan.modifiable and convention.can_rendre_compte(current_user) and bilan.annee.signee_le is not None
     if form is None and edite:
@@ -402,8 +444,9 @@ def bilan(convention_id, bilan_id):
     depenses = form.depenses_realisees.data if "depenses_realisees" in form else None
     deposer = form.action.data == "deposer"
     try:
-        avertissements = operations.enregistrer_bilan(bilan_, valeurs=saisies, depenses_realisees=depenses,
-                                                      par=current_user, version=_version(form.version.data))
+        avertissements = operations.enregistrer_bilan(
+            bilan_, valeurs=saisies, depenses_realisees=depenses, par=current_user, version=_version(form.version.data)
+        )
         if deposer:
             operations.deposer_bilan(bilan_, par=current_user)
         db.session.commit()
@@ -435,8 +478,9 @@ def piece_bilan(convention_id, bilan_id):
     form = forms.PieceBilanForm()
     if form.validate_on_submit():
         try:
-            piece = operations.ajouter_piece(bilan_, request.files.get("fichier"), par=current_user,
-                                             nature=form.nature.data, libelle=form.libelle.data or "")
+            piece = operations.ajouter_piece(
+                bilan_, request.files.get("fichier"), par=current_user, nature=form.nature.data, libelle=form.libelle.data or ""
+            )
             db.session.commit()
             flash(f"« {piece.fichier.nom} » est joint au bilan.", "succes")
             return redirect(url_for(".bilan", convention_id=convention_id, bilan_id=bilan_id) + "#pieces")
@@ -454,8 +498,15 @@ def piece_bilan(convention_id, bilan_id):
 def fichier_piece_bilan(convention_id, bilan_id, piece_id):
     convention = _convention(convention_id)
     _bilan(convention, bilan_id)
-    piece = db.session.scalar(select(PieceBilan).where(PieceBilan.id == piece_id, PieceBilan.bilan_id == bilan_id)
-                              .options(joinedload(PieceBilan.fichier))) if piece_id <= lecture.ID_MAX else None
+    piece = (
+        db.session.scalar(
+            select(PieceBilan)
+            .where(PieceBilan.id == piece_id, PieceBilan.bilan_id == bilan_id)
+            .options(joinedload(PieceBilan.fichier))
+        )
+        if piece_id <= lecture.ID_MAX
+        else None
+    )
     if piece is None:
         abort(404)
     return reponse_telechargement(piece.fichier)
@@ -489,8 +540,13 @@ def approbation(convention_id, bilan_id):
     form = forms.ApprobationForm()
     if form.validate_on_submit():
         try:
-            operations.approuver_bilan(bilan_, par=current_user, depenses_eligibles=form.depenses_eligibles.data or None,
-                                       commentaire=form.commentaire.data or "", version=_version(form.version.data))
+            operations.approuver_bilan(
+                bilan_,
+                par=current_user,
+                depenses_eligibles=form.depenses_eligibles.data or None,
+                commentaire=form.commentaire.data or "",
+                version=_version(form.version.data),
+            )
             db.session.commit()
             flash(f"{bilan_.intitule} approuvé.", "succes")
             return redirect(url_for(".convention", convention_id=convention_id))
@@ -498,8 +554,7 @@ def approbation(convention_id, bilan_id):
             db.session.rollback()
             erreurs = _erreurs_vers_formulaire(form, refus)
             convention = _geree(convention_id)
-            return _page_bilan(convention, _bilan(convention, bilan_id), approbation=form, statut=refus.statut,
-                               erreurs=erreurs)
+            return _page_bilan(convention, _bilan(convention, bilan_id), approbation=form, statut=refus.statut, erreurs=erreurs)
     return _page_bilan(convention, bilan_, approbation=form, statut=422)
 
 
@@ -511,8 +566,13 @@ def corrections(convention_id, bilan_id):
     form = forms.CorrectionsForm()
     if form.validate_on_submit():
         try:
-            operations.demander_corrections(bilan_, message=form.message.data, date_limite=form.date_limite.data,
-                                            par=current_user, version=_version(form.version.data))
+            operations.demander_corrections(
+                bilan_,
+                message=form.message.data,
+                date_limite=form.date_limite.data,
+                par=current_user,
+                version=_version(form.version.data),
+            )
             db.session.commit()
             flash("Corrections demandées : la structure en est avertie par courriel.", "succes")
             return redirect(url_for(".convention", convention_id=convention_id))
@@ -520,8 +580,7 @@ def corrections(convention_id, bilan_id):
             db.session.rollback()
             erreurs = _erreurs_vers_formulaire(form, refus)
             convention = _geree(convention_id)
-            return _page_bilan(convention, _bilan(convention, bilan_id), corrections=form, statut=refus.statut,
-                               erreurs=erreurs)
+            return _page_bilan(convention, _bilan(convention, bilan_id), corrections=form, statut=refus.statut, erreurs=erreurs)
     return _page_bilan(convention, bilan_, corrections=form, statut=422)
 
 
@@ -555,11 +614,14 @@ def renouvellement(convention_id):
             if action == "renouveler":
                 form = forms.formulaire_renouvellement(indicateurs)
                 if form.validate_on_submit():
-                    annee = operations.renouveler(convention, montant=form.montant.data,
-                                                  objectifs=forms.objectifs_de(form, indicateurs), par=current_user)
+                    annee = operations.renouveler(
+                        convention, montant=form.montant.data, objectifs=forms.objectifs_de(form, indicateurs), par=current_user
+                    )
                     db.session.commit()
-                    flash(f"Convention renouvelée pour l'année {annee.rang} : l'avenant n° {annee.rang - 1} est à "
-                          "faire signer.", "succes")
+                    flash(
+                        f"Convention renouvelée pour l'année {annee.rang} : l'avenant n° {annee.rang - 1} est à faire signer.",
+                        "succes",
+                    )
                     return redirect(url_for(".convention", convention_id=convention_id))
             elif action == "ne_pas_renouveler":
                 refus_form = forms.NonRenouvellementForm()
@@ -579,8 +641,16 @@ def renouvellement(convention_id):
             vue = tableau.vue_renouvellement(convention)
         else:
             statut = 422
-    return render_template("conventions/renouvellement.html", convention=convention, vue=vue, form=form,
-                           refus_form=refus_form, erreurs=erreurs, indicateurs=indicateurs, gere=gere), statut
+    return render_template(
+        "conventions/renouvellement.html",
+        convention=convention,
+        vue=vue,
+        form=form,
+        refus_form=refus_form,
+        erreurs=erreurs,
+        indicateurs=indicateurs,
+        gere=gere,
+    ), statut
 
 
 # --- À faire, tableau de bord, exports ---------------------------------------------------------------------
@@ -590,15 +660,21 @@ def renouvellement(convention_id):
 @role_requis(*LECTEURS)
 def a_faire():
     lignes, prochain_copil = lecture.a_faire(current_user)
-    return render_template("conventions/a_faire.html", lignes=lignes, prochain_copil=prochain_copil,
-                           aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]))
+    return render_template(
+        "conventions/a_faire.html",
+        lignes=lignes,
+        prochain_copil=prochain_copil,
+        aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]),
+    )
 
 
 def _filtres_tableau():
     campagne_id = request.args.get("campagne", "")
     service_id = request.args.get("service", "")
-    return (int(campagne_id) if campagne_id.isdigit() and len(campagne_id) < 10 else None,
-            int(service_id) if service_id.isdigit() and len(service_id) < 10 else None)
+    return (
+        int(campagne_id) if campagne_id.isdigit() and len(campagne_id) < 10 else None,
+        int(service_id) if service_id.isdigit() and len(service_id) < 10 else None,
+    )
 
 
 @bp.route("/tableau-de-bord")
@@ -639,4 +715,3 @@ def commande_rappels():
     db.session.commit()
     envoyer_si_en_file()
     click.echo(f"{nombre} rappel(s) mis en file.")
-

@@ -10,6 +10,8 @@
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
+
 from aap.extensions import db
 from aap.pdf import pdf_minimal
 from conventions import lecture, operations, regles
@@ -18,6 +20,28 @@ from conventions.models import TypeBilan
 
 def scan_signe(texte="Convention signée"):
     return ("convention-signee.pdf", pdf_minimal(texte, "Trois exemplaires signés."))
+
+
+@pytest.fixture
+def documents_rapides(monkeypatch):
+    """For tests that are not about the documents: a one-page PDF and DOCX instead of WeasyPrint's (a second each)."""
+    from conventions import documents
+
+    monkeypatch.setattr(documents, "pdf", lambda annee: pdf_minimal(f"{annee.intitule} {annee.convention.numero}"))
+    monkeypatch.setattr(documents, "docx_", lambda annee: _DOCX)
+
+
+def _docx_minimal():
+    import io
+
+    import docx
+
+    sortie = io.BytesIO()
+    docx.Document().save(sortie)
+    return sortie.getvalue()
+
+
+_DOCX = _docx_minimal()
 
 
 def _nombre(indicateur, valeur):
@@ -40,23 +64,41 @@ def valeurs_bilan(bilan, facteur=1, textes="Marchés de voirie et de bâtiment ;
 
 
 class FabriqueConventions:
-    def convention(self, decision=None, date_effet=None, objectifs=None, par=None, signee=False, signee_le=None,
-                   avance_payee=False, mois_intermediaire=None, **champs_decision):
+    def convention(
+        self,
+        decision=None,
+        date_effet=None,
+        objectifs=None,
+        par=None,
+        signee=False,
+        signee_le=None,
+        avance_payee=False,
+        mois_intermediaire=None,
+        **champs_decision,
+    ):
         """A convention created by an agent of the service from a retenu, notified decision."""
         decision = decision or self.decision(**champs_decision)
         service = decision.dossier.service
         agent = par or self.utilisateur("agent", service=service)
         notifie = regles.jour_local(decision.notifie_le, service.fuseau)
-        objectifs = objectifs or {cle: str(v) for cle, v in operations.objectifs_proposes(
-            decision.dossier, decision.etp_facilitateur, decision.etp_coordinateur).items()}
+        objectifs = objectifs or {
+            cle: str(v)
+            for cle, v in operations.objectifs_proposes(
+                decision.dossier, decision.etp_facilitateur, decision.etp_coordinateur
+            ).items()
+        }
         convention = operations.creer_convention(
-            decision, par=agent, date_effet=date_effet or notifie + timedelta(days=20), objectifs=objectifs,
+            decision,
+            par=agent,
+            date_effet=date_effet or notifie + timedelta(days=20),
+            objectifs=objectifs,
             mois_intermediaire=mois_intermediaire,
         )
         db.session.commit()
         if signee or avance_payee:
-            self.signer(convention.premiere, signee_le or min(notifie + timedelta(days=3), lecture.aujourdhui(convention)),
-                        par=agent)
+            self.signer(
+                convention.premiere, signee_le or min(notifie + timedelta(days=3), lecture.aujourdhui(convention)), par=agent
+            )
         if avance_payee:
             self.payer(convention.premiere.avance, par=agent)
         return lecture.charger(convention.id)
@@ -69,8 +111,7 @@ class FabriqueConventions:
 
     def payer(self, versement, paye_le=None, par=None):
         par = par or self.utilisateur("agent", service=versement.convention.service)
-        operations.payer(versement, paye_le=paye_le or versement.a_payer_le, reference=f"CHORUS-{versement.id:06d}",
-                         par=par)
+        operations.payer(versement, paye_le=paye_le or versement.a_payer_le, reference=f"CHORUS-{versement.id:06d}", par=par)
         db.session.commit()
         return versement
 
@@ -79,12 +120,19 @@ class FabriqueConventions:
         convention = bilan.convention
         porteur = porteur or next(m for m in convention.structure.membres if m.role == "porteur")
         annuel = bilan.type == TypeBilan.ANNUEL
-        operations.enregistrer_bilan(bilan, valeurs=valeurs_bilan(bilan, facteur), par=porteur,
-                                     depenses_realisees=str(depenses if depenses is not None else bilan.annee.montant)
-                                     if annuel else None)
+        operations.enregistrer_bilan(
+            bilan,
+            valeurs=valeurs_bilan(bilan, facteur),
+            par=porteur,
+            depenses_realisees=str(depenses if depenses is not None else bilan.annee.montant) if annuel else None,
+        )
         if annuel:
-            operations.ajouter_piece(bilan, ("cerfa-15059.pdf", pdf_minimal("Compte rendu financier", "cerfa 15059")),
-                                     par=porteur, nature="compte_rendu_financier")
+            operations.ajouter_piece(
+                bilan,
+                ("cerfa-15059.pdf", pdf_minimal("Compte rendu financier", "cerfa 15059")),
+                par=porteur,
+                nature="compte_rendu_financier",
+            )
         operations.deposer_bilan(bilan, par=porteur, instant=instant)
         db.session.commit()
         if approuve:

@@ -12,8 +12,9 @@ from .conftest import texte
 @pytest.fixture
 def monde(fab, acteurs):
     structure_a = acteurs["porteur_a"].structure
-    decision = fab.decision(dossier=fab.dossier_pour_copil(structure=structure_a, campagne=fab.campagne(
-        service=structure_a.service, etat="cloturee")))
+    decision = fab.decision(
+        dossier=fab.dossier_pour_copil(structure=structure_a, campagne=fab.campagne(service=structure_a.service, etat="cloturee"))
+    )
     convention = fab.convention(decision=decision, par=acteurs["agent"], signee=True)
     return {"convention": convention, "bilan": convention.premiere.bilans[0], "versement": convention.premiere.avance}
 
@@ -32,8 +33,13 @@ def pages(m):
 
 
 ATTENDU = {
-    "porteur_a": 200, "agent": 200, "admin": 200, "national": 200,
-    "porteur_b": 404, "agent_autre_service": 404, "copil": 403,
+    "porteur_a": 200,
+    "agent": 200,
+    "admin": 200,
+    "national": 200,
+    "porteur_b": 404,
+    "agent_autre_service": 404,
+    "copil": 403,
 }
 
 
@@ -50,8 +56,13 @@ def test_pages_d_une_convention(client_de, acteurs, monde):
             assert (monde["convention"].numero in texte(liste)) == (acteur in LIRE), acteur
 
 
-TABLEAU = {"porteur_a": (403, 404), "copil": (403, 403), "agent": (200, 200), "national": (200, 200),
-           "agent_autre_service": (200, 404)}
+TABLEAU = {
+    "porteur_a": (403, 404),
+    "copil": (403, 403),
+    "agent": (200, 200),
+    "national": (200, 200),
+    "agent_autre_service": (200, 404),
+}
 
 
 def test_tableau_de_bord_et_renouvellement_reserves_a_la_deets(client_de, acteurs, monde):
@@ -70,14 +81,13 @@ def test_sans_connexion_on_est_renvoye_a_la_connexion(client, monde):
         assert reponse.status_code == 302 and "/connexion" in reponse.headers["Location"]
 
 
-def test_seuls_les_agents_du_service_changent_les_versements_et_seule_la_structure_ses_bilans(client_de, acteurs,
-                                                                                              monde):
+def test_seuls_les_agents_du_service_changent_les_versements_et_seule_la_structure_ses_bilans(client_de, acteurs, monde):
     c, v, b = monde["convention"], monde["versement"], monde["bilan"]
-    for acteur, statut in {"porteur_a": 403, "national": 403, "copil": 403, "agent_autre_service": 404,
-                           "porteur_b": 403}.items():
-        reponse = client_de(acteurs[acteur]).post(f"/conventions/{c.id}/versements/{v.id}/paiement",
-                                                  data={"paye_le": "2026-01-01", "reference": "X",
-                                                        "version": str(v.version)})
+    for acteur, statut in {"porteur_a": 403, "national": 403, "copil": 403, "agent_autre_service": 404, "porteur_b": 403}.items():
+        reponse = client_de(acteurs[acteur]).post(
+            f"/conventions/{c.id}/versements/{v.id}/paiement",
+            data={"paye_le": "2026-01-01", "reference": "X", "version": str(v.version)},
+        )
         assert reponse.status_code == statut, acteur
     assert lecture.charger(c.id).premiere.avance.etat == "a_payer"
     for acteur, statut in {"agent": 403, "national": 403, "porteur_b": 404, "copil": 403}.items():
@@ -86,8 +96,12 @@ def test_seuls_les_agents_du_service_changent_les_versements_et_seule_la_structu
 
 
 API = {
-    "porteur_a": (200, 200, 200, 403), "agent": (200, 200, 200, 200), "national": (200, 200, 200, 200),
-    "porteur_b": (404, 404, 200, 403), "agent_autre_service": (404, 404, 200, 200), "copil": (403, 403, 403, 403),
+    "porteur_a": (200, 200, 200, 403),
+    "agent": (200, 200, 200, 200),
+    "national": (200, 200, 200, 200),
+    "porteur_b": (404, 404, 200, 403),
+    "agent_autre_service": (404, 404, 200, 200),
+    "copil": (403, 403, 403, 403),
 }
 
 
@@ -110,7 +124,8 @@ def _api(app, fab, acteurs, monde, acteur, attendu):
         versements = client.get("/api/v1/versements", headers=entetes).json
         assert (monde["versement"].id in [v["id"] for v in versements]) == (attendu[0] == 200)
     assert client.get("/api/v1/tableau-de-bord", headers=entetes).status_code == attendu[3]
-    reponse = client.post(f"/api/v1/versements/{monde['versement'].id}/paiement", headers=entetes,
-                          json={"paye_le": "2026-01-01", "reference": "X"})
+    reponse = client.post(
+        f"/api/v1/versements/{monde['versement'].id}/paiement", headers=entetes, json={"paye_le": "2026-01-01", "reference": "X"}
+    )
     assert reponse.status_code in ({403, 404} if acteur != "agent" else {422})
     assert reponse.json["errors"][0]["message"]  # l'agent : la date est antérieure au déclenchement, en français

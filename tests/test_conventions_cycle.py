@@ -39,8 +39,10 @@ def champs_bilan(bilan, facteur=1, **surcharges):
 
 
 def objectifs_form(decision, dossier):
-    return {f"objectif_{cle.replace('.', '__')}": str(v) for cle, v in operations.objectifs_proposes(
-        dossier, decision.etp_facilitateur, decision.etp_coordinateur).items()}
+    return {
+        f"objectif_{cle.replace('.', '__')}": str(v)
+        for cle, v in operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur).items()
+    }
 
 
 @pytest.fixture
@@ -62,8 +64,10 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         assert "Décisions retenues sans convention (1)" in page and dossier.numero in page
         page = texte(pour_agent.get(f"/conventions/nouvelle/{decision_2030.id}"))
         assert "Signature au plus tard le 25 janvier 2030" in page and "Il reste 13 jour(s)" in page
-        reponse = pour_agent.post(f"/conventions/nouvelle/{decision_2030.id}", data={
-            "date_effet": "2030-02-01", "mois_bilan_intermediaire": "6"} | objectifs_form(decision_2030, dossier))
+        reponse = pour_agent.post(
+            f"/conventions/nouvelle/{decision_2030.id}",
+            data={"date_effet": "2030-02-01", "mois_bilan_intermediaire": "6"} | objectifs_form(decision_2030, dossier),
+        )
         assert reponse.status_code == 302
         convention = db.session.scalar(select(Convention).where(Convention.decision_id == decision_2030.id))
         assert re.fullmatch(r"CONV-\d{4}-976-0001", convention.numero)
@@ -74,10 +78,20 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         contenu_pdf = pour_porteur.get(f"/conventions/{convention.id}/annees/1/pdf").data
         lu = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(contenu_pdf)).pages)
         lu = re.sub(r"\s+", " ", lu)
-        for attendu in ("Convention n° " + convention.numero, "35 000,00 €", "Avance (50 %)", "17 500,00 €",
-                        "trois exemplaires", "cerfa n° 15059", "ne pas baisser les financements préexistants",
-                        "Marché de l'inclusion", "Calendrier prévisionnel", "conditionne le renouvellement",
-                        "au plus tard le 25 janvier 2030", "30 novembre 2030"):
+        for attendu in (
+            "Convention n° " + convention.numero,
+            "35 000,00 €",
+            "Avance (50 %)",
+            "17 500,00 €",
+            "trois exemplaires",
+            "cerfa n° 15059",
+            "ne pas baisser les financements préexistants",
+            "Marché de l'inclusion",
+            "Calendrier prévisionnel",
+            "conditionne le renouvellement",
+            "au plus tard le 25 janvier 2030",
+            "30 novembre 2030",
+        ):
             assert attendu in lu, attendu
         modifiable = pour_agent.get(f"/conventions/{convention.id}/annees/1/docx")
         paragraphes = " ".join(p.text for p in docx.Document(io.BytesIO(modifiable.data)).paragraphs)
@@ -86,16 +100,20 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         # Le 15e jour après la notification, la signature est à temps ; l'avance est à mettre en paiement.
         voyage.move_to(a_mayotte(2030, 1, 25, 16))
         pour_agent, pour_porteur = client_de(agent), client_de(porteur)
-        reponse = pour_agent.post(f"/conventions/{convention.id}/annees/1/signature", data={
-            "signee_le": "2030-01-25", "scan": (io.BytesIO(pdf("Convention signée")), "signee.pdf")},
-            content_type="multipart/form-data")
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/annees/1/signature",
+            data={"signee_le": "2030-01-25", "scan": (io.BytesIO(pdf("Convention signée")), "signee.pdf")},
+            content_type="multipart/form-data",
+        )
         assert reponse.status_code == 302
         page = texte(pour_agent.get(f"/conventions/{convention.id}"))
         assert "Signée en retard" not in page and "À mettre en paiement" in page
         convention = lecture.charger(convention.id)
         avance = convention.premiere.avance
-        reponse = pour_agent.post(f"/conventions/{convention.id}/versements/{avance.id}/paiement", data={
-            "paye_le": "2030-01-25", "reference": "DP-2030-0042", "version": str(avance.version)})
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/versements/{avance.id}/paiement",
+            data={"paye_le": "2030-01-25", "reference": "DP-2030-0042", "version": str(avance.version)},
+        )
         assert reponse.status_code == 302
         assert db.session.get(Versement, avance.id).etat == "paye"
 
@@ -104,13 +122,19 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         pour_agent, pour_porteur = client_de(agent), client_de(porteur)
         intermediaire = convention.premiere.bilan(TypeBilan.INTERMEDIAIRE)
         adresse = f"/conventions/{convention.id}/bilans/{intermediaire.id}"
-        reponse = pour_porteur.post(adresse, data=champs_bilan(intermediaire, facilitateur__heures_insertion_etp="-12",
-                                                               action="brouillon"))
+        reponse = pour_porteur.post(
+            adresse, data=champs_bilan(intermediaire, facilitateur__heures_insertion_etp="-12", action="brouillon")
+        )
         assert reponse.status_code == 422 and "Un nombre d'heures ne peut pas être négatif." in texte(reponse)
         assert pour_porteur.post(adresse, data=champs_bilan(intermediaire, action="deposer")).status_code == 302
-        reponse = pour_agent.post(f"{adresse}/corrections", data={
-            "message": "Précisez les secteurs des marchés accompagnés.", "date_limite": "2030-08-10",
-            "version": str(db.session.get(type(intermediaire), intermediaire.id).version)})
+        reponse = pour_agent.post(
+            f"{adresse}/corrections",
+            data={
+                "message": "Précisez les secteurs des marchés accompagnés.",
+                "date_limite": "2030-08-10",
+                "version": str(db.session.get(type(intermediaire), intermediaire.id).version),
+            },
+        )
         assert reponse.status_code == 302
         assert "Corrections demandées par la DEETS" in texte(pour_porteur.get(adresse))
         bilan = lecture.bilan_complet(intermediaire.id)
@@ -126,20 +150,32 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         convention = lecture.charger(convention.id)
         annuel = convention.premiere.bilan_annuel
         adresse = f"/conventions/{convention.id}/bilans/{annuel.id}"
-        reponse = pour_porteur.post(adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00",
-                                                               action="deposer"))
+        reponse = pour_porteur.post(
+            adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00", action="deposer")
+        )
         assert reponse.status_code == 422 and "compte rendu financier (cerfa n° 15059)" in texte(reponse)
-        reponse = pour_porteur.post(f"{adresse}/pieces", data={
-            "nature": "compte_rendu_financier", "libelle": "CRF 2030",
-            "fichier": (io.BytesIO(pdf("Compte rendu financier")), "cerfa-15059.pdf")}, content_type="multipart/form-data")
+        reponse = pour_porteur.post(
+            f"{adresse}/pieces",
+            data={
+                "nature": "compte_rendu_financier",
+                "libelle": "CRF 2030",
+                "fichier": (io.BytesIO(pdf("Compte rendu financier")), "cerfa-15059.pdf"),
+            },
+            content_type="multipart/form-data",
+        )
         assert reponse.status_code == 302
         annuel = lecture.bilan_complet(annuel.id)
-        assert pour_porteur.post(adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00",
-                                                            action="deposer")).status_code == 302
+        assert (
+            pour_porteur.post(
+                adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00", action="deposer")
+            ).status_code
+            == 302
+        )
         assert "(en retard)" in texte(pour_agent.get(f"/conventions/{convention.id}"))
         annuel = lecture.bilan_complet(annuel.id)
-        reponse = pour_agent.post(f"{adresse}/approbation", data={"version": str(annuel.version),
-                                                                 "depenses_eligibles": "36 200,00"})
+        reponse = pour_agent.post(
+            f"{adresse}/approbation", data={"version": str(annuel.version), "depenses_eligibles": "36 200,00"}
+        )
         assert reponse.status_code == 302
         convention = lecture.charger(convention.id)
         solde = convention.premiere.solde
@@ -149,21 +185,34 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         page = texte(pour_agent.get(f"/conventions/{convention.id}/renouvellement"))
         assert "Renouvellement conseillé : objectifs atteints à 109\u202f% en moyenne." in page  # 14 marchés sur 13
         assert "transmis en retard" in page
-        reponse = pour_agent.post(f"/conventions/{convention.id}/renouvellement", data={
-            "action": "renouveler", "montant": "36 000"} | objectifs_form(decision_2030, dossier))
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/renouvellement",
+            data={"action": "renouveler", "montant": "36 000"} | objectifs_form(decision_2030, dossier),
+        )
         assert reponse.status_code == 302
         convention = lecture.charger(convention.id)
         assert [(a.rang, a.debut, a.montant) for a in convention.annees] == [
-            (1, date(2030, 2, 1), D("35000.00")), (2, date(2031, 2, 1), D("36000.00"))]
+            (1, date(2030, 2, 1), D("35000.00")),
+            (2, date(2031, 2, 1), D("36000.00")),
+        ]
         assert convention.annee(2).document.nom.startswith("avenant-1-")
         assert [(v.nature, v.montant) for v in convention.annee(2).versements] == [
-            ("avance", D("18000.00")), ("solde", D("18000.00"))]
+            ("avance", D("18000.00")),
+            ("solde", D("18000.00")),
+        ]
         page = texte(pour_porteur.get(f"/conventions/{convention.id}"))
         assert "Année 2 — Avenant n° 1 — du 1 février 2031 au 31 janvier 2032" in page
 
     journal = db.session.scalars(select(EntreeJournal.action).where(EntreeJournal.objet_type == "conventions")).all()
-    for action in ("convention.creation", "convention.signature", "versement.paiement", "bilan.depot",
-                   "bilan.corrections", "bilan.approbation", "convention.renouvellement"):
+    for action in (
+        "convention.creation",
+        "convention.signature",
+        "versement.paiement",
+        "bilan.depot",
+        "bilan.corrections",
+        "bilan.approbation",
+        "convention.renouvellement",
+    ):
         assert action in journal
 
 
@@ -214,8 +263,7 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
         operations.ajuster_solde(solde, montant="12500.01", motif="", par=convention.agent)
     db.session.rollback()
     with pytest.raises(Refus, match="Indiquez pourquoi le solde est réduit"):
-        operations.ajuster_solde(lecture.charger(convention.id).premiere.solde, montant="10000", motif="",
-                                 par=convention.agent)
+        operations.ajuster_solde(lecture.charger(convention.id).premiere.solde, montant="10000", motif="", par=convention.agent)
     db.session.rollback()
     solde = lecture.charger(convention.id).premiere.solde
     operations.ajuster_solde(solde, montant="10 000,00", motif="Deux marchés accompagnés sur cinq.", par=convention.agent)
@@ -224,18 +272,22 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
 
     # Une autre convention : 10 000 € de dépenses pour 17 500 € d'avance, 7 500 € à reverser, pas de solde.
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
-        autre = fab.convention(decision=fab.decision(montant_accorde=D("35000.00"), notifie_le=a_mayotte(2030, 1, 10)),
-                               date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
+        autre = fab.convention(
+            decision=fab.decision(montant_accorde=D("35000.00"), notifie_le=a_mayotte(2030, 1, 10)),
+            date_effet=date(2030, 2, 1),
+            signee=True,
+            avance_payee=True,
+        )
     autre = _annee_approuvee(fab, autre, "10000.00", a_mayotte(2030, 11, 20))
     annee = autre.premiere
     assert (annee.solde.etat, annee.solde.montant) == ("annule", D("0.00"))
     assert annee.reversement.montant == D("7500.00") == annee.avance.montant - D("10000.00")
     with time_machine.travel(a_mayotte(2030, 12, 5), tick=False):
-        operations.suivre_reversement(annee.reversement, etat="emis", le=date(2030, 12, 5), reference="TP-2030-77",
-                                      par=autre.agent)
+        operations.suivre_reversement(
+            annee.reversement, etat="emis", le=date(2030, 12, 5), reference="TP-2030-77", par=autre.agent
+        )
         with pytest.raises(Refus, match="l'ordre"):
-            operations.suivre_reversement(annee.reversement, etat="emis", le=date(2030, 12, 5), reference="x",
-                                          par=autre.agent)
+            operations.suivre_reversement(annee.reversement, etat="emis", le=date(2030, 12, 5), reference="x", par=autre.agent)
         operations.suivre_reversement(annee.reversement, etat="recouvre", le=date(2030, 12, 5), par=autre.agent)
         db.session.commit()
     assert lecture.charger(autre.id).premiere.reversement.etat == "recouvre"
@@ -286,13 +338,17 @@ def test_non_renouvellement_puis_cloture_au_dernier_versement(fab, decision_2030
 
 
 def test_un_coordinateur_remet_ses_bilans_trimestriels(fab):
-    decision = fab.decision(dossier=fab.dossier_pour_copil(etp_facilitateur=D("0.5"), etp_coordinateur=D("0.5")),
-                            notifie_le=a_mayotte(2030, 1, 10))
+    decision = fab.decision(
+        dossier=fab.dossier_pour_copil(etp_facilitateur=D("0.5"), etp_coordinateur=D("0.5")), notifie_le=a_mayotte(2030, 1, 10)
+    )
     convention = fab.convention(decision=decision, date_effet=date(2030, 2, 1))
     trimestriels = [b for b in convention.premiere.bilans if b.type == TypeBilan.TRIMESTRIEL]
     assert [(b.echeance, b.arrete_au) for b in trimestriels] == [
-        (date(2030, 7, 1), date(2030, 4, 1)), (date(2030, 10, 1), date(2030, 7, 1)),
-        (date(2031, 1, 1), date(2030, 10, 1)), (date(2031, 4, 1), date(2031, 1, 1))]
+        (date(2030, 7, 1), date(2030, 4, 1)),
+        (date(2030, 10, 1), date(2030, 7, 1)),
+        (date(2031, 1, 1), date(2030, 10, 1)),
+        (date(2031, 4, 1), date(2031, 1, 1)),
+    ]
     assert {i.poste for i in operations.indicateurs_de(trimestriels[0])} == {"coordinateur"}
 
 

@@ -43,8 +43,10 @@ def test_chaque_rappel_part_une_fois_meme_si_la_commande_tourne_deux_fois(fab, r
         assert rappels(runner) == 1 + len(porteurs)
         assert rappels(runner) == 0
     sujets = [m["Subject"] for m in serveur_smtp.pour(agent.email)]
-    assert sujets == [f"Rappel : signature de la convention — convention {convention.numero}",
-                      f"En retard : signature de la convention — convention {convention.numero}"]
+    assert sujets == [
+        f"Rappel : signature de la convention — convention {convention.numero}",
+        f"En retard : signature de la convention — convention {convention.numero}",
+    ]
     for adresse in porteurs:
         assert len(serveur_smtp.pour(adresse)) == 2, [m["Subject"] for m in serveur_smtp.pour(adresse)]
     corps = serveur_smtp.texte(serveur_smtp.pour(agent.email)[1])
@@ -60,7 +62,8 @@ def test_chaque_rappel_part_une_fois_meme_si_la_commande_tourne_deux_fois(fab, r
         assert rappels(runner) == 1
         assert rappels(runner) == 0
     assert [m["Subject"] for m in serveur_smtp.messages] == [
-        f"Rappel : mettre en paiement l'avance de l'année 1 (17\u202f500,00\u00a0€) — convention {convention.numero}"]
+        f"Rappel : mettre en paiement l'avance de l'année 1 (17\u202f500,00\u00a0€) — convention {convention.numero}"
+    ]
     with time_machine.travel(a_mayotte(2030, 2, 27), tick=False):  # 31 jours après : le versement est en retard
         fab.payer(lecture.charger(convention.id).premiere.avance, paye_le=date(2030, 2, 27), par=agent)
         envoyer_en_attente()

@@ -38,9 +38,14 @@ def test_signature_au_plus_tard_le_quinzieme_jour_apres_la_notification(notifie_
 
 
 def etat_a_signer(limite, **champs):
-    return regles.ConventionEtat(id=1, numero="CONV", statut="a_signer", date_limite_signature=limite, annees=(
-        regles.AnneeEtat(rang=1, debut=date(2030, 2, 1), fin=date(2031, 1, 31), signee_le=None, renouvellement=None),
-    ), **champs)
+    return regles.ConventionEtat(
+        id=1,
+        numero="CONV",
+        statut="a_signer",
+        date_limite_signature=limite,
+        annees=(regles.AnneeEtat(rang=1, debut=date(2030, 2, 1), fin=date(2031, 1, 31), signee_le=None, renouvellement=None),),
+        **champs,
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,17 +99,52 @@ def test_le_bilan_intermediaire_a_mi_parcours_ou_au_mois_choisi(debut, mois, att
     "debut, attendu",
     [
         # Annexe 1 : le bilan transmis le 1er janvier 2023 détaille les résultats au 1er octobre 2022.
-        (date(2022, 7, 1), [(date(2023, 1, 1), date(2022, 10, 1)), (date(2023, 4, 1), date(2023, 1, 1)),
-                            (date(2023, 7, 1), date(2023, 4, 1)), (date(2023, 10, 1), date(2023, 7, 1))]),
+        (
+            date(2022, 7, 1),
+            [
+                (date(2023, 1, 1), date(2022, 10, 1)),
+                (date(2023, 4, 1), date(2023, 1, 1)),
+                (date(2023, 7, 1), date(2023, 4, 1)),
+                (date(2023, 10, 1), date(2023, 7, 1)),
+            ],
+        ),
         # Jusqu'au 14 juillet 2023 : le trimestre d'avril à juin est dans la convention, son bilan est dû le 1er octobre.
-        (date(2022, 7, 15), [(date(2023, 1, 1), date(2022, 10, 1)), (date(2023, 4, 1), date(2023, 1, 1)),
-                             (date(2023, 7, 1), date(2023, 4, 1)), (date(2023, 10, 1), date(2023, 7, 1))]),
-        (date(2023, 1, 1), [(date(2023, 7, 1), date(2023, 4, 1)), (date(2023, 10, 1), date(2023, 7, 1)),
-                            (date(2024, 1, 1), date(2023, 10, 1)), (date(2024, 4, 1), date(2024, 1, 1))]),
-        (date(2022, 9, 30), [(date(2023, 1, 1), date(2022, 10, 1)), (date(2023, 4, 1), date(2023, 1, 1)),
-                             (date(2023, 7, 1), date(2023, 4, 1)), (date(2023, 10, 1), date(2023, 7, 1))]),
-        (date(2022, 10, 1), [(date(2023, 4, 1), date(2023, 1, 1)), (date(2023, 7, 1), date(2023, 4, 1)),
-                             (date(2023, 10, 1), date(2023, 7, 1)), (date(2024, 1, 1), date(2023, 10, 1))]),
+        (
+            date(2022, 7, 15),
+            [
+                (date(2023, 1, 1), date(2022, 10, 1)),
+                (date(2023, 4, 1), date(2023, 1, 1)),
+                (date(2023, 7, 1), date(2023, 4, 1)),
+                (date(2023, 10, 1), date(2023, 7, 1)),
+            ],
+        ),
+        (
+            date(2023, 1, 1),
+            [
+                (date(2023, 7, 1), date(2023, 4, 1)),
+                (date(2023, 10, 1), date(2023, 7, 1)),
+                (date(2024, 1, 1), date(2023, 10, 1)),
+                (date(2024, 4, 1), date(2024, 1, 1)),
+            ],
+        ),
+        (
+            date(2022, 9, 30),
+            [
+                (date(2023, 1, 1), date(2022, 10, 1)),
+                (date(2023, 4, 1), date(2023, 1, 1)),
+                (date(2023, 7, 1), date(2023, 4, 1)),
+                (date(2023, 10, 1), date(2023, 7, 1)),
+            ],
+        ),
+        (
+            date(2022, 10, 1),
+            [
+                (date(2023, 4, 1), date(2023, 1, 1)),
+                (date(2023, 7, 1), date(2023, 4, 1)),
+                (date(2023, 10, 1), date(2023, 7, 1)),
+                (date(2024, 1, 1), date(2023, 10, 1)),
+            ],
+        ),
     ],
 )
 def test_les_bilans_trimestriels_du_coordinateur_ont_un_trimestre_de_decalage(debut, attendu):
@@ -128,11 +168,22 @@ def test_le_calendrier_n_a_de_trimestriels_que_pour_un_coordinateur():
     ],
 )
 def test_echeance_du_bilan_annuel(aujourdhui, jours, palier):
-    etat = regles.ConventionEtat(id=1, numero="C", statut="en_cours", date_limite_signature=date(2029, 12, 20), annees=(
-        regles.AnneeEtat(rang=1, debut=date(2030, 1, 1), fin=date(2030, 12, 31), signee_le=date(2029, 12, 18),
-                         renouvellement="renouvelee",
-                         bilans=(regles.BilanEtat(7, "annuel", date(2030, 10, 31), "a_deposer"),)),
-    ))
+    etat = regles.ConventionEtat(
+        id=1,
+        numero="C",
+        statut="en_cours",
+        date_limite_signature=date(2029, 12, 20),
+        annees=(
+            regles.AnneeEtat(
+                rang=1,
+                debut=date(2030, 1, 1),
+                fin=date(2030, 12, 31),
+                signee_le=date(2029, 12, 18),
+                renouvellement="renouvelee",
+                bilans=(regles.BilanEtat(7, "annuel", date(2030, 10, 31), "a_deposer"),),
+            ),
+        ),
+    )
     (echeance,) = regles.echeances(etat, aujourdhui)
     assert (echeance.code, echeance.pour, echeance.jours) == ("bilan-7", "porteur", jours)
     assert regles.palier_rappel(echeance) == palier
@@ -140,14 +191,28 @@ def test_echeance_du_bilan_annuel(aujourdhui, jours, palier):
 
 def test_les_echeances_d_une_convention_en_cours():
     etat = regles.ConventionEtat(
-        id=1, numero="C", statut="en_cours", date_limite_signature=date(2030, 1, 25), prochain_copil=date(2030, 3, 12),
-        annees=(regles.AnneeEtat(
-            rang=1, debut=date(2030, 2, 1), fin=date(2031, 1, 31), signee_le=date(2030, 1, 20), renouvellement=None,
-            versements=(regles.VersementEtat(1, "avance", "a_payer", D("17500.00"), date(2030, 1, 20)),
-                        regles.VersementEtat(2, "solde", "prevu", D("17500.00"))),
-            bilans=(regles.BilanEtat(3, "intermediaire", date(2030, 8, 1), "depose"),
-                    regles.BilanEtat(4, "annuel", date(2030, 11, 30), "a_deposer")),
-        ),),
+        id=1,
+        numero="C",
+        statut="en_cours",
+        date_limite_signature=date(2030, 1, 25),
+        prochain_copil=date(2030, 3, 12),
+        annees=(
+            regles.AnneeEtat(
+                rang=1,
+                debut=date(2030, 2, 1),
+                fin=date(2031, 1, 31),
+                signee_le=date(2030, 1, 20),
+                renouvellement=None,
+                versements=(
+                    regles.VersementEtat(1, "avance", "a_payer", D("17500.00"), date(2030, 1, 20)),
+                    regles.VersementEtat(2, "solde", "prevu", D("17500.00")),
+                ),
+                bilans=(
+                    regles.BilanEtat(3, "intermediaire", date(2030, 8, 1), "depose"),
+                    regles.BilanEtat(4, "annuel", date(2030, 11, 30), "a_deposer"),
+                ),
+            ),
+        ),
     )
     echeances = regles.echeances(etat, date(2030, 3, 1))
     assert [(e.code, e.pour, e.date) for e in echeances] == [
@@ -162,13 +227,18 @@ def test_les_echeances_d_une_convention_en_cours():
 
 
 def test_une_troisieme_annee_n_appelle_plus_de_renouvellement_et_une_convention_close_plus_rien():
-    annee = regles.AnneeEtat(rang=3, debut=date(2032, 2, 1), fin=date(2033, 1, 31), signee_le=date(2032, 1, 25),
-                             renouvellement=None)
-    etat = regles.ConventionEtat(id=1, numero="C", statut="en_cours", date_limite_signature=date(2030, 1, 25),
-                                 annees=(annee,))
+    annee = regles.AnneeEtat(
+        rang=3, debut=date(2032, 2, 1), fin=date(2033, 1, 31), signee_le=date(2032, 1, 25), renouvellement=None
+    )
+    etat = regles.ConventionEtat(id=1, numero="C", statut="en_cours", date_limite_signature=date(2030, 1, 25), annees=(annee,))
     assert [e.nature for e in regles.echeances(etat, date(2032, 6, 1))] == []
-    assert regles.echeances(regles.ConventionEtat(id=1, numero="C", statut="close", date_limite_signature=date(2030, 1, 1),
-                                                  annees=(annee,)), date(2032, 6, 1)) == []
+    assert (
+        regles.echeances(
+            regles.ConventionEtat(id=1, numero="C", statut="close", date_limite_signature=date(2030, 1, 1), annees=(annee,)),
+            date(2032, 6, 1),
+        )
+        == []
+    )
 
 
 # --- Montants ----------------------------------------------------------------------------------------------
@@ -235,17 +305,39 @@ def test_reduire_le_solde_demande_un_motif_et_reste_sous_le_plafond(montant, sol
 def test_les_indicateurs_minimum_de_la_section_d1_par_poste():
     intermediaire = regles.indicateurs_du_bilan("intermediaire", D("1"), D("0.5"))
     assert [i.code for i in intermediaire if i.poste == "facilitateur"] == [
-        "heures_insertion_etp", "heures_insertion_structure", "heures_insertion_annee_precedente",
-        "contacts_acheteurs", "marches_accompagnes", "secteurs_porteurs", "parcours_beneficiaires"]
+        "heures_insertion_etp",
+        "heures_insertion_structure",
+        "heures_insertion_annee_precedente",
+        "contacts_acheteurs",
+        "marches_accompagnes",
+        "secteurs_porteurs",
+        "parcours_beneficiaires",
+    ]
     assert [i.code for i in intermediaire if i.poste == "coordinateur"] == [
-        "sollicitations_repondues", "mises_en_relation", "marches_accompagnes", "zones_couvertes",
-        "appui_facilitateurs", "contrats_travail", "maitrises_ouvrage", "titulaires_marche"]
+        "sollicitations_repondues",
+        "mises_en_relation",
+        "marches_accompagnes",
+        "zones_couvertes",
+        "appui_facilitateurs",
+        "contrats_travail",
+        "maitrises_ouvrage",
+        "titulaires_marche",
+    ]
     annuel = regles.indicateurs_du_bilan("annuel", D("1"), D("0"))
     assert {i.poste for i in annuel} == {"facilitateur", "ensemble"}
     assert [i.code for i in annuel if i.poste == "ensemble"] == [
-        "acteurs_mobilises", "territoires_concernes", "marches_nombre", "marches_montant_ht", "typologie_acheteurs",
-        "typologie_segments", "beneficiaires_etp", "heures_insertion_realisees", "typologie_beneficiaires",
-        "structures_inclusives_nombre", "structures_inclusives_qualite"]
+        "acteurs_mobilises",
+        "territoires_concernes",
+        "marches_nombre",
+        "marches_montant_ht",
+        "typologie_acheteurs",
+        "typologie_segments",
+        "beneficiaires_etp",
+        "heures_insertion_realisees",
+        "typologie_beneficiaires",
+        "structures_inclusives_nombre",
+        "structures_inclusives_qualite",
+    ]
     trimestriel = regles.indicateurs_du_bilan("trimestriel", D("1"), D("1"))
     assert {i.poste for i in trimestriel} == {"coordinateur"} and all(i.numerique for i in trimestriel)
 
@@ -275,11 +367,13 @@ def test_heures_negatives_refusees_et_saut_invraisemblable_signale_en_francais()
     valeurs["facilitateur.heures_insertion_etp"] = D("-5")
     erreurs, _ = regles.verifier_bilan(indicateurs, valeurs, depot=True)
     assert [(e.champ, e.message) for e in erreurs] == [
-        ("facilitateur.heures_insertion_etp", "Un nombre d'heures ne peut pas être négatif.")]
+        ("facilitateur.heures_insertion_etp", "Un nombre d'heures ne peut pas être négatif.")
+    ]
     valeurs["facilitateur.heures_insertion_etp"] = D("2400")
     valeurs["facilitateur.heures_insertion_structure"] = D("9000")
     erreurs, avertissements = regles.verifier_bilan(
-        indicateurs, valeurs, {"facilitateur.heures_insertion_etp": D("600")}, depot=True)
+        indicateurs, valeurs, {"facilitateur.heures_insertion_etp": D("600")}, depot=True
+    )
     assert erreurs == []
     (avertissement,) = avertissements
     assert avertissement.code == "saut_invraisemblable"
