@@ -33,6 +33,7 @@ def options_liste():
         selectinload(Convention.annees).selectinload(AnneeConvention.versements),
         selectinload(Convention.annees).selectinload(AnneeConvention.bilans),
         selectinload(Convention.annees).selectinload(AnneeConvention.objectifs),
+        selectinload(Convention.annees).selectinload(AnneeConvention.reversement),
     ]
 
 
@@ -45,7 +46,6 @@ def options_convention():
         selectinload(Convention.annees).joinedload(AnneeConvention.document),
         selectinload(Convention.annees).joinedload(AnneeConvention.document_modifiable),
         selectinload(Convention.annees).joinedload(AnneeConvention.scan),
-        selectinload(Convention.annees).selectinload(AnneeConvention.reversement),
         selectinload(Convention.annees).selectinload(AnneeConvention.bilans).selectinload(Bilan.valeurs),
     ]
 
