@@ -15,6 +15,7 @@ import pytest
 from aap.extensions import db
 from aap.pdf import pdf_minimal
 from conventions import lecture, operations, regles
+from conventions.demo import valeurs_pour
 from conventions.models import TypeBilan
 
 
@@ -44,23 +45,9 @@ def _docx_minimal():
 _DOCX = _docx_minimal()
 
 
-def _nombre(indicateur, valeur):
-    return str(int(valeur)) if indicateur.type in ("entier", "heures") else str(valeur.quantize(regles.CENTIME))
-
-
-def valeurs_bilan(bilan, facteur=1, textes="Marchés de voirie et de bâtiment ; contrats en CDD d'insertion."):
-    """Values for every indicator of a report: the targets × `facteur` where there are targets, 10 elsewhere."""
-    cibles = bilan.annee.cibles()
-    valeurs = {}
-    for indicateur in operations.indicateurs_de(bilan):
-        if not indicateur.numerique:
-            valeurs[indicateur.cle] = textes
-        elif indicateur.cle in cibles:
-            valeurs[indicateur.cle] = _nombre(indicateur, cibles[indicateur.cle] * Decimal(str(facteur)))
-        else:
-            valeurs[indicateur.cle] = "10"
-    valeurs["facilitateur.heures_insertion_structure"] = "100000"
-    return valeurs
+def valeurs_bilan(bilan, facteur=1):
+    """Values for every indicator of a report: the targets × `facteur` (those of the demo)."""
+    return valeurs_pour(bilan, Decimal(str(facteur)))
 
 
 class FabriqueConventions:
