@@ -133,3 +133,41 @@ class Classeur:
             self.classeur.close()
         finally:
             os.unlink(self.chemin)
+
+
+class ClasseurFeuilles(Classeur):
+    """A `Classeur` with several worksheets and charts (the COPIL's workbook, the dashboard's export)."""
+
+    def __init__(self, titre, colonnes):
+        super().__init__(titre, colonnes)
+        self.format_entete = self.classeur.add_format(
+            {"bold": True, "bg_color": "#E3E3FD", "text_wrap": True, "valign": "top"}
+        )
+        self.format_titre = self.classeur.add_format({"bold": True})
+
+    def _terminer_feuille(self):
+        self.feuille.autofilter(0, 0, max(self.lignes, 0), len(self.colonnes) - 1)
+
+    def nouvelle_feuille(self, titre, colonnes):
+        self._terminer_feuille()
+        self.colonnes = colonnes
+        self.feuille = self.classeur.add_worksheet(titre[:31])
+        for i, colonne in enumerate(colonnes):
+            self.feuille.set_column(i, i, colonne.largeur)
+            self.feuille.write_string(0, i, colonne.titre, self.format_entete)
+        self.feuille.freeze_panes(1, 0)
+        self.lignes = 0
+        return self.feuille
+
+    def titre(self, ligne, texte):
+        self.feuille.write_string(ligne, 0, texte, self.format_titre)
+
+    def octets(self):
+        """Closes the workbook and returns its bytes; the temporary file is erased."""
+        self.feuille.autofilter(0, 0, max(self.lignes, 0), len(self.colonnes) - 1)
+        self.classeur.close()
+        try:
+            with open(self.chemin, "rb") as entree:
+                return entree.read()
+        finally:
+            os.unlink(self.chemin)

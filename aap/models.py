@@ -59,6 +59,8 @@ class Service(db.Model):
     telephone: Mapped[str] = mapped_column(String(40), default="")
     adresse: Mapped[str] = mapped_column(Text, default="")
     fuseau: Mapped[str] = mapped_column(String(60), default="Indian/Mayotte")
+    # Identifiant de l'attribuant dans les données ouvertes des subventions (SCDL, décret n° 2017-779).
+    siret: Mapped[str] = mapped_column(String(14), default="")
 
     def __str__(self):
         return self.nom

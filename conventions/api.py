@@ -1,5 +1,780 @@
-"""JSON API of the conventions domain."""
+"""JSON API of the conventions domain: conventions (list, read with their schedule and deadlines, creation,
+signature, documents), payments (list, state changes), reports (read, save, attachments, file, approve or
+return), renewal (view, avenant, non-renewal), the dashboard's figures and the "À faire" list.
 
-from aap.api import blueprint_api
+The same operations, rules and permissions as the pages: a convention the caller may not see answers 404 (another
+structure, another service, a COPIL member). Amounts, ETP and indicator values are decimal strings ("35000.00"),
+never floats.
+"""
+
+from flask import abort, request
+from flask_login import current_user
+from flask_smorest.fields import Upload
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from aap import fichiers
+from aap.api import ErreurSchema, blueprint_api
+from aap.erreurs import Refus
+from aap.extensions import db
+from aap.models import Role
+from aap.types import maintenant
+from notation.models import Decision
+
+from . import lecture, operations, regles, tableau
+from .models import Bilan, Convention, StatutConvention, Versement
 
 bp = blueprint_api("api_conventions", "Conventions, versements, bilans, avenants, tableau de bord.")
+
+ID_MAX = 2**31 - 1
+Identifiant = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
+Decimal_ = fields.Decimal(as_string=True)
+TEXTE_MAX = 5000
+LECTEURS = (Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)
+
+
+def _id(valeur):
+    if not 1 <= valeur <= ID_MAX:
+        abort(404)
+    return valeur
+
+
+def texte_ou_nombre(valeur):
+    if (
+        valeur is not None
+        and not isinstance(valeur, str)
+        and not (isinstance(valeur, (int, float)) and not isinstance(valeur, bool))
+    ):
+        raise ValidationError("Texte ou nombre attendu.")
+
+
+# --- Schémas ---------------------------------------------------------------------------------------------
+
+
+class BeneficiaireSchema(Schema):
+    id = fields.Integer()
+    raison_sociale = fields.String()
+    siret = fields.String()
+
+
+class VersementSchema(Schema):
+    id = fields.Integer()
+    convention_id = fields.Integer()
+    annee = fields.Function(lambda v: v.annee.rang)
+    nature = fields.String(metadata={"description": "avance ou solde"})
+    montant_prevu = Decimal_
+    montant = Decimal_
+    etat = fields.String(metadata={"description": "prevu, a_payer, paye ou annule"})
+    a_payer_le = fields.Date(allow_none=True)
+    paye_le = fields.Date(allow_none=True)
+    reference_comptable = fields.String()
+    motif = fields.String()
+    version = fields.Integer(metadata={"description": "À renvoyer pour changer le versement."})
+
+
+class ReversementSchema(Schema):
+    id = fields.Integer()
+    montant = Decimal_
+    etat = fields.String(metadata={"description": "a_emettre, emis ou recouvre"})
+    titre_emis_le = fields.Date(allow_none=True)
+    reference = fields.String()
+    recouvre_le = fields.Date(allow_none=True)
+    commentaire = fields.String()
+
+
+class BilanResumeSchema(Schema):
+    id = fields.Integer()
+    annee = fields.Function(lambda b: b.annee.rang)
+    type = fields.String(metadata={"description": "intermediaire, annuel ou trimestriel"})
+    intitule = fields.String()
+    arrete_au = fields.Date(allow_none=True, metadata={"description": "Trimestriel : résultats à cette date."})
+    echeance = fields.Date()
+    statut = fields.String(metadata={"description": "a_deposer, depose, a_corriger ou approuve"})
+    premier_depot_le = fields.DateTime(allow_none=True)
+    a_l_heure = fields.Boolean(allow_none=True)
+    corrections_avant = fields.Date(allow_none=True)
+    version = fields.Integer()
+
+
+class ObjectifSchema(Schema):
+    cle = fields.Function(lambda o: f"{o.poste}.{o.code}")
+    libelle = fields.Function(lambda o: o.indicateur.libelle if o.indicateur else o.code)
+    cible = Decimal_
+
+
+class AnneeConventionSchema(Schema):
+    rang = fields.Integer()
+    intitule = fields.String()
+    debut = fields.Date()
+    fin = fields.Date()
+    montant = Decimal_
+    etp_facilitateur = Decimal_
+    etp_coordinateur = Decimal_
+    signee_le = fields.Date(allow_none=True)
+    depenses_eligibles = fields.Decimal(as_string=True, allow_none=True)
+    renouvellement = fields.String(allow_none=True, metadata={"description": "renouvelee, non_renouvelee ou null"})
+    renouvellement_motif = fields.String()
+    objectifs = fields.List(fields.Nested(ObjectifSchema))
+    versements = fields.List(fields.Nested(VersementSchema))
+    reversement = fields.Nested(ReversementSchema, allow_none=True)
+    bilans = fields.List(fields.Nested(BilanResumeSchema))
+
+
+class EcheanceSchema(Schema):
+    code = fields.String()
+    nature = fields.String(metadata={"description": "signature, versement, bilan, corrections, avenant ou copil"})
+    libelle = fields.String()
+    date = fields.Date()
+    jours = fields.Integer(metadata={"description": "Jours restants (négatif : en retard)."})
+    etat = fields.String(metadata={"description": "a_venir, bientot ou en_retard"})
+    pour = fields.String(metadata={"description": "agent (la DEETS) ou porteur (la structure)"})
+
+
+class ConventionSchema(Schema):
+    id = fields.Integer()
+    numero = fields.String()
+    service = fields.Function(lambda c: c.service.code)
+    campagne_id = fields.Integer()
+    dossier_id = fields.Integer()
+    decision_id = fields.Integer()
+    structure = fields.Nested(BeneficiaireSchema)
+    statut = fields.String(metadata={"description": "a_signer, en_cours ou close"})
+    etat = fields.Method("_etat")
+    notifie_le = fields.DateTime()
+    date_limite_signature = fields.Date(metadata={"description": "15 jours après la notification (AAP §D.1)."})
+    signee_le = fields.Date(allow_none=True)
+    signature_en_retard = fields.Method("_retard")
+    montant_total = Decimal_
+    annees_ecoulees = fields.Function(lambda c: len(c.annees))
+    version = fields.Integer()
+
+    def _etat(self, convention):
+        return lecture.etat_affiche(convention, lecture.aujourdhui(convention))[0]
+
+    def _retard(self, convention):
+        return operations.signature_en_retard(convention.premiere) if convention.premiere else False
+
+
+class ConventionDetailSchema(ConventionSchema):
+    annees = fields.List(fields.Nested(AnneeConventionSchema))
+    echeances = fields.Method("_echeances")
+
+    def _echeances(self, convention):
+        return EcheanceSchema(many=True).dump(lecture.echeances_de(convention))
+
+
+class PageConventionsSchema(Schema):
+    elements = fields.List(fields.Nested(ConventionSchema))
+    page = fields.Integer()
+    pages = fields.Integer()
+    total = fields.Integer()
+
+
+class FiltresConventionsSchema(Schema):
+    statut = fields.String(validate=validate.OneOf([str(s) for s in StatutConvention]))
+    campagne_id = Identifiant
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+Objectifs = fields.Dict(
+    keys=fields.String(validate=validate.Length(max=80)),
+    values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
+    load_default=dict,
+    validate=validate.Length(max=50),
+    metadata={
+        "description": '{"facilitateur.heures_insertion_etp": "8000", …} : un objectif par indicateur cible des postes financés.'
+    },
+)
+
+
+class CreationConventionSchema(Schema):
+    decision_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    date_effet = fields.Date(required=True)
+    mois_bilan_intermediaire = fields.Integer(
+        load_default=regles.MOIS_BILAN_INTERMEDIAIRE, validate=validate.Range(min=1, max=11)
+    )
+    objectifs = Objectifs
+
+
+class SignatureSchema(Schema):
+    signee_le = fields.Date(required=True)
+
+
+class ScanSchema(Schema):
+    scan = Upload(required=True, metadata={"description": "L'exemplaire signé, numérisé (PDF, JPEG ou PNG)."})
+
+
+class PaiementSchema(Schema):
+    paye_le = fields.Date(required=True)
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class AnnulationSchema(Schema):
+    motif = fields.String(required=True, validate=validate.Length(min=1, max=TEXTE_MAX))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class AjustementSchema(Schema):
+    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": '"12500.00"'})
+    motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class FiltresVersementsSchema(Schema):
+    convention_id = Identifiant
+    etat = fields.String(validate=validate.OneOf(["prevu", "a_payer", "paye", "annule"]))
+
+
+class IndicateurValeurSchema(Schema):
+    cle = fields.String()
+    poste = fields.String()
+    libelle = fields.String()
+    type = fields.String(metadata={"description": "entier, heures, euros, decimal ou texte"})
+    valeur = fields.Raw(allow_none=True, metadata={"description": "Nombre décimal en texte, ou texte."})
+    cible = fields.Decimal(as_string=True, allow_none=True)
+    precedente = fields.Decimal(as_string=True, allow_none=True)
+
+
+class PieceBilanSchema(Schema):
+    id = fields.Integer()
+    nature = fields.String()
+    libelle = fields.String()
+    nom = fields.Function(lambda p: p.fichier.nom)
+    sha256 = fields.Function(lambda p: p.fichier.sha256)
+    ajoutee_le = fields.DateTime()
+
+
+class VersionBilanSchema(Schema):
+    rang = fields.Integer()
+    depose_le = fields.DateTime()
+    empreinte = fields.String()
+    decision = fields.String(allow_none=True)
+    decide_le = fields.DateTime(allow_none=True)
+    commentaire = fields.String()
+
+
+class BilanSchema(Schema):
+    id = fields.Integer()
+    convention_id = fields.Integer()
+    annee = fields.Integer()
+    type = fields.String(metadata={"description": "intermediaire, annuel ou trimestriel"})
+    intitule = fields.String()
+    arrete_au = fields.Date(allow_none=True)
+    echeance = fields.Date()
+    statut = fields.String(metadata={"description": "a_deposer, depose, a_corriger ou approuve"})
+    premier_depot_le = fields.DateTime(allow_none=True)
+    a_l_heure = fields.Boolean(allow_none=True)
+    corrections_avant = fields.Date(allow_none=True)
+    version = fields.Integer()
+    depenses_realisees = fields.Decimal(as_string=True, allow_none=True)
+    indicateurs = fields.List(fields.Nested(IndicateurValeurSchema))
+    pieces = fields.List(fields.Nested(PieceBilanSchema))
+    versions = fields.List(fields.Nested(VersionBilanSchema))
+    avertissements = fields.List(fields.Nested(ErreurSchema))
+
+
+class EnregistrementBilanSchema(Schema):
+    valeurs = fields.Dict(
+        keys=fields.String(validate=validate.Length(max=80)),
+        values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
+        load_default=dict,
+        validate=validate.Length(max=60),
+    )
+    depenses_realisees = fields.Raw(load_default=None, allow_none=True, validate=texte_ou_nombre)
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class VersionBilanEnvoiSchema(Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class PieceEnvoiSchema(Schema):
+    nature = fields.String(load_default="annexe", validate=validate.OneOf(["annexe", "compte_rendu_financier"]))
+    libelle = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class FichierBilanSchema(Schema):
+    fichier = Upload(required=True)
+
+
+class ApprobationSchema(Schema):
+    depenses_eligibles = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
+    commentaire = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class CorrectionsSchema(Schema):
+    message = fields.String(required=True, validate=validate.Length(min=1, max=TEXTE_MAX))
+    date_limite = fields.Date(required=True)
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+
+
+class LigneRenouvellementSchema(Schema):
+    cle = fields.Function(lambda ligne: ligne.indicateur.cle)
+    libelle = fields.Function(lambda ligne: ligne.indicateur.libelle)
+    cible = fields.Decimal(as_string=True, allow_none=True)
+    realise = fields.Decimal(as_string=True, allow_none=True)
+    taux = fields.Decimal(as_string=True, allow_none=True)
+    precedent = fields.Decimal(as_string=True, allow_none=True)
+    evolution = fields.Decimal(as_string=True, allow_none=True)
+
+
+class RenouvellementSchema(Schema):
+    annee = fields.Function(lambda v: v.annee.rang)
+    bilan_annuel = fields.Function(lambda v: v.bilan.statut if v.bilan else None)
+    a_l_heure = fields.Boolean(allow_none=True)
+    heures_par_etp = fields.Decimal(as_string=True, allow_none=True)
+    part_heures_etp = fields.Decimal(as_string=True, allow_none=True)
+    suggestion = fields.Function(lambda v: {"issue": v.suggestion.issue, "texte": v.suggestion.texte})
+    decidable = fields.Boolean()
+    lignes = fields.List(fields.Nested(LigneRenouvellementSchema))
+
+
+class AvenantSchema(Schema):
+    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": '"36000.00"'})
+    objectifs = Objectifs
+
+
+class NonRenouvellementSchema(Schema):
+    motif = fields.String(required=True, validate=validate.Length(min=1, max=TEXTE_MAX))
+
+
+class FiltresTableauSchema(Schema):
+    campagne_id = Identifiant
+    service_id = Identifiant
+
+
+class ParAnneeSchema(Schema):
+    exercice = fields.Integer()
+    conventions = fields.Integer()
+    engage = Decimal_
+    verse = Decimal_
+    etp_facilitateur = Decimal_
+    etp_coordinateur = Decimal_
+    heures_cible = fields.Decimal(as_string=True, allow_none=True)
+    heures_declarees = fields.Decimal(as_string=True, allow_none=True)
+
+
+class TableauSchema(Schema):
+    campagne_id = fields.Function(lambda t: t.campagne.id if t.campagne else None)
+    credits = Decimal_
+    accorde_copil = Decimal_
+    avenants = Decimal_
+    engage = Decimal_
+    verse = Decimal_
+    a_verser = Decimal_
+    restant = Decimal_
+    reversements = Decimal_
+    etp_facilitateur = Decimal_
+    etp_coordinateur = Decimal_
+    conventions = fields.Integer()
+    etats = fields.Function(lambda t: {code: n for code, _, n in t.etats})
+    par_annee = fields.List(fields.Nested(ParAnneeSchema))
+    bilans_en_retard = fields.Function(lambda t: len(t.retards_bilans))
+    versements_en_retard = fields.Function(lambda t: len(t.retards_versements))
+
+
+class AFaireSchema(EcheanceSchema):
+    convention_id = fields.Integer()
+    numero = fields.String()
+    structure = fields.String()
+
+
+# --- Chargement ----------------------------------------------------------------------------------------------
+
+
+def _role():
+    if not current_user.a_role(*LECTEURS):
+        abort(403)
+
+
+def _convention(convention_id):
+    _role()
+    convention = lecture.charger(_id(convention_id))
+    if convention is None or not convention.can_voir(current_user):
+        abort(404)
+    return convention
+
+
+def _geree(convention_id):
+    convention = _convention(convention_id)
+    if not convention.can_gerer(current_user):
+        abort(403)
+    return convention
+
+
+def _rendant_compte(convention):
+    if not convention.can_rendre_compte(current_user):
+        abort(403)
+
+
+def _versement(versement_id):
+    _role()
+    convention_id = db.session.scalar(select(Versement.convention_id).where(Versement.id == _id(versement_id)))
+    if convention_id is None:
+        abort(404)
+    convention = _convention(convention_id)
+    versement = next((v for a in convention.annees for v in a.versements if v.id == versement_id), None)
+    if not convention.can_gerer(current_user):
+        abort(403)
+    return versement
+
+
+def _bilan(bilan_id):
+    _role()
+    convention_id = db.session.scalar(select(Bilan.convention_id).where(Bilan.id == _id(bilan_id)))
+    if convention_id is None:
+        abort(404)
+    convention = _convention(convention_id)
+    return convention, lecture.charger_bilan(convention, bilan_id)
+
+
+def _detail_bilan(bilan, avertissements=()):
+    complet = lecture.bilan_complet(bilan.id)
+    valeurs, cibles, precedentes = complet.valeurs_par_cle(), bilan.annee.cibles(), operations.precedentes(bilan)
+    indicateurs = [
+        {
+            "cle": i.cle,
+            "poste": i.poste,
+            "libelle": i.libelle,
+            "type": i.type,
+            "valeur": (str(valeurs[i.cle]) if valeurs.get(i.cle) is not None else None)
+            if i.numerique
+            else valeurs.get(i.cle, ""),
+            "cible": cibles.get(i.cle),
+            "precedente": precedentes.get(i.cle),
+        }
+        for i in operations.indicateurs_de(bilan)
+    ]
+    champs = (
+        "id",
+        "convention_id",
+        "type",
+        "intitule",
+        "arrete_au",
+        "echeance",
+        "statut",
+        "premier_depot_le",
+        "a_l_heure",
+        "corrections_avant",
+        "version",
+    )
+    return {
+        **{champ: getattr(complet, champ) for champ in champs},
+        "annee": bilan.annee.rang,
+        "depenses_realisees": complet.depenses_realisees,
+        "indicateurs": indicateurs,
+        "pieces": complet.pieces_courantes,
+        "versions": complet.versions,
+        "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in avertissements],
+    }
+
+
+# --- Conventions --------------------------------------------------------------------------------------------
+
+
+@bp.route("/conventions")
+@bp.arguments(FiltresConventionsSchema, location="query")
+@bp.response(200, PageConventionsSchema)
+def conventions(filtres):
+    """Les conventions visibles : celles de sa structure (porteur), de son service (agents), toutes (national)."""
+    _role()
+    requete = lecture.visibles(current_user)
+    if filtres.get("statut"):
+        requete = requete.where(Convention.statut == filtres["statut"])
+    if filtres.get("campagne_id"):
+        requete = requete.where(Convention.campagne_id == filtres["campagne_id"])
+    page = db.paginate(
+        requete.options(*lecture.options_liste()).order_by(Convention.numero), page=filtres["page"], per_page=25, error_out=False
+    )
+    return {"elements": page.items, "page": page.page, "pages": page.pages, "total": page.total}
+
+
+@bp.route("/conventions", methods=["POST"])
+@bp.arguments(CreationConventionSchema)
+@bp.response(201, ConventionDetailSchema)
+def creer(valeurs):
+    """Crée la convention d'une décision retenue et notifiée (agents du service) : numéro, première année de douze
+    mois à la date d'effet, objectifs, échéancier (50 % à la signature, le solde sur le bilan annuel), calendrier des
+    bilans, documents PDF et DOCX. 409 si elle existe déjà."""
+    if not current_user.a_role(Role.AGENT, Role.ADMIN):
+        abort(403)
+    decision = db.session.get(Decision, valeurs["decision_id"])
+    if decision is None or not current_user.instruit(decision.dossier.service_id):
+        raise Refus("Décision inconnue dans ce service.", code="decision_inconnue", champ="decision_id")
+    objectifs = {cle: (None if v is None else str(v)) for cle, v in valeurs["objectifs"].items()}
+    convention = operations.creer_convention(
+        decision,
+        par=current_user,
+        date_effet=valeurs["date_effet"],
+        objectifs=objectifs,
+        mois_intermediaire=valeurs["mois_bilan_intermediaire"],
+    )
+    db.session.commit()
+    return lecture.charger(convention.id)
+
+
+@bp.route("/conventions/<int:convention_id>")
+@bp.response(200, ConventionDetailSchema)
+def convention(convention_id):
+    """Une convention : ses années (convention puis avenants), objectifs, versements, bilans, et ses échéances."""
+    return _convention(convention_id)
+
+
+@bp.route("/conventions/<int:convention_id>/annees/<int:rang>/document")
+@bp.response(200, content_type="application/pdf")
+def document(convention_id, rang):
+    """Le document de l'année (convention ou avenant), en PDF ; `?format=docx` pour la version modifiable."""
+    annee = _convention(convention_id).annee(rang)
+    if annee is None:
+        abort(404)
+    fichier = annee.document_modifiable if request.args.get("format") == "docx" else annee.document
+    if fichier is None:
+        abort(404)
+    return fichiers.reponse_telechargement(fichier)
+
+
+@bp.route("/conventions/<int:convention_id>/annees/<int:rang>/signature", methods=["POST"])
+@bp.arguments(SignatureSchema, location="form")
+@bp.arguments(ScanSchema, location="files")
+@bp.response(200, ConventionDetailSchema)
+def signer(valeurs, envoi, convention_id, rang):
+    """Enregistre la signature de la convention (année 1) ou d'un avenant (multipart/form-data : `signee_le`,
+    `scan`). L'avance de l'année passe « à mettre en paiement » ; une signature au-delà du 15e jour est signalée."""
+    convention = _geree(convention_id)
+    annee = convention.annee(rang)
+    if annee is None:
+        abort(404)
+    operations.enregistrer_signature(annee, signee_le=valeurs["signee_le"], scan=envoi["scan"], par=current_user)
+    db.session.commit()
+    return lecture.charger(convention.id)
+
+
+# --- Versements ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/versements")
+@bp.arguments(FiltresVersementsSchema, location="query")
+@bp.response(200, VersementSchema(many=True))
+def versements(filtres):
+    """Les versements des conventions visibles (500 au plus), les plus récents d'abord."""
+    _role()
+    visibles = lecture.visibles(current_user).with_only_columns(Convention.id)
+    requete = select(Versement).where(Versement.convention_id.in_(visibles)).order_by(Versement.id.desc()).limit(500)
+    if filtres.get("convention_id"):
+        requete = requete.where(Versement.convention_id == filtres["convention_id"])
+    if filtres.get("etat"):
+        requete = requete.where(Versement.etat == filtres["etat"])
+    return db.session.scalars(requete.options(joinedload(Versement.annee))).all()
+
+
+@bp.route("/versements/<int:versement_id>/paiement", methods=["POST"])
+@bp.arguments(PaiementSchema)
+@bp.response(200, VersementSchema)
+def payer(valeurs, versement_id):
+    """Marque payé un versement à mettre en paiement : date et référence comptable (agents du service)."""
+    versement = _versement(versement_id)
+    operations.payer(
+        versement, paye_le=valeurs["paye_le"], reference=valeurs["reference"], par=current_user, version=valeurs["version"]
+    )
+    db.session.commit()
+    return db.session.get(Versement, versement.id)
+
+
+@bp.route("/versements/<int:versement_id>/annulation", methods=["POST"])
+@bp.arguments(AnnulationSchema)
+@bp.response(200, VersementSchema)
+def annuler(valeurs, versement_id):
+    """Annule un versement prévu ou à mettre en paiement, avec son motif."""
+    versement = _versement(versement_id)
+    operations.annuler(versement, motif=valeurs["motif"], par=current_user, version=valeurs["version"])
+    db.session.commit()
+    return db.session.get(Versement, versement.id)
+
+
+@bp.route("/versements/<int:versement_id>/ajustement", methods=["POST"])
+@bp.arguments(AjustementSchema)
+@bp.response(200, VersementSchema)
+def ajuster(valeurs, versement_id):
+    """Réduit un solde à mettre en paiement (motif obligatoire), dans la limite des dépenses éligibles."""
+    versement = _versement(versement_id)
+    operations.ajuster_solde(
+        versement, montant=valeurs["montant"], motif=valeurs["motif"], par=current_user, version=valeurs["version"]
+    )
+    db.session.commit()
+    return db.session.get(Versement, versement.id)
+
+
+# --- Bilans -----------------------------------------------------------------------------------------------
+
+
+@bp.route("/bilans/<int:bilan_id>")
+@bp.response(200, BilanSchema)
+def bilan(bilan_id):
+    """Un bilan : ses indicateurs (valeur, objectif, période précédente), pièces et versions déposées."""
+    _, bilan_ = _bilan(bilan_id)
+    return _detail_bilan(bilan_)
+
+
+@bp.route("/bilans/<int:bilan_id>", methods=["PUT"])
+@bp.arguments(EnregistrementBilanSchema)
+@bp.response(200, BilanSchema)
+def enregistrer_bilan(valeurs, bilan_id):
+    """Enregistre le brouillon (membres de la structure) : chaque valeur vérifiée ; un saut invraisemblable depuis la
+    période précédente est signalé dans `avertissements` sans bloquer."""
+    convention, bilan_ = _bilan(bilan_id)
+    _rendant_compte(convention)
+    saisies = {cle: (None if v is None else str(v)) for cle, v in valeurs["valeurs"].items()}
+    depenses = valeurs["depenses_realisees"]
+    avertissements = operations.enregistrer_bilan(
+        bilan_,
+        valeurs=saisies,
+        par=current_user,
+        version=valeurs["version"],
+        depenses_realisees=None if depenses is None else str(depenses),
+    )
+    db.session.commit()
+    return _detail_bilan(bilan_, avertissements)
+
+
+@bp.route("/bilans/<int:bilan_id>/pieces", methods=["POST"])
+@bp.arguments(PieceEnvoiSchema, location="form")
+@bp.arguments(FichierBilanSchema, location="files")
+@bp.response(201, PieceBilanSchema)
+def joindre(valeurs, envoi, bilan_id):
+    """Joint un fichier au bilan (multipart/form-data) : le compte rendu financier (cerfa n° 15059) ou une annexe."""
+    convention, bilan_ = _bilan(bilan_id)
+    _rendant_compte(convention)
+    piece = operations.ajouter_piece(
+        bilan_, envoi["fichier"], par=current_user, nature=valeurs["nature"], libelle=valeurs["libelle"]
+    )
+    db.session.commit()
+    return piece
+
+
+@bp.route("/bilans/<int:bilan_id>/depot", methods=["POST"])
+@bp.arguments(VersionBilanEnvoiSchema)
+@bp.response(200, BilanSchema)
+def deposer(valeurs, bilan_id):
+    """Dépose le bilan : chaque indicateur renseigné ; pour le bilan annuel, les dépenses et le compte rendu financier."""
+    convention, bilan_ = _bilan(bilan_id)
+    _rendant_compte(convention)
+    operations.deposer_bilan(bilan_, par=current_user, version=valeurs["version"])
+    db.session.commit()
+    return _detail_bilan(bilan_)
+
+
+@bp.route("/bilans/<int:bilan_id>/approbation", methods=["POST"])
+@bp.arguments(ApprobationSchema)
+@bp.response(200, BilanSchema)
+def approuver(valeurs, bilan_id):
+    """Approuve un bilan déposé (agents du service). Le bilan annuel approuvé met le solde en paiement, dans la
+    limite des dépenses éligibles, et calcule le reversement si elles sont sous l'avance."""
+    convention, bilan_ = _bilan(bilan_id)
+    if not convention.can_gerer(current_user):
+        abort(403)
+    operations.approuver_bilan(
+        bilan_,
+        par=current_user,
+        depenses_eligibles=valeurs["depenses_eligibles"],
+        commentaire=valeurs["commentaire"],
+        version=valeurs["version"],
+    )
+    db.session.commit()
+    return _detail_bilan(bilan_)
+
+
+@bp.route("/bilans/<int:bilan_id>/corrections", methods=["POST"])
+@bp.arguments(CorrectionsSchema)
+@bp.response(200, BilanSchema)
+def corriger(valeurs, bilan_id):
+    """Renvoie un bilan déposé à la structure, avec ce qui est à corriger et la date limite."""
+    convention, bilan_ = _bilan(bilan_id)
+    if not convention.can_gerer(current_user):
+        abort(403)
+    operations.demander_corrections(
+        bilan_, message=valeurs["message"], date_limite=valeurs["date_limite"], par=current_user, version=valeurs["version"]
+    )
+    db.session.commit()
+    return _detail_bilan(bilan_)
+
+
+# --- Renouvellement ------------------------------------------------------------------------------------------
+
+
+def _lecteur_deets():
+    if not current_user.a_role(Role.AGENT, Role.ADMIN, Role.NATIONAL):
+        abort(403)
+
+
+@bp.route("/conventions/<int:convention_id>/renouvellement")
+@bp.response(200, RenouvellementSchema)
+def renouvellement(convention_id):
+    """La vue du renouvellement : objectifs et réalisations du dernier bilan annuel, évolution, heures par ETP, bilan
+    à temps ou non, et l'issue suggérée (la décision reste à la DEETS)."""
+    convention = _convention(convention_id)
+    _lecteur_deets()
+    return tableau.vue_renouvellement(convention)
+
+
+@bp.route("/conventions/<int:convention_id>/avenants", methods=["POST"])
+@bp.arguments(AvenantSchema)
+@bp.response(201, AnneeConventionSchema)
+def renouveler(valeurs, convention_id):
+    """Renouvelle la convention par avenant pour une année (deux au plus : 422 au troisième), sur le bilan annuel
+    approuvé : montant, objectifs, échéancier 50/50, calendrier des bilans, avenant PDF et DOCX."""
+    convention = _geree(convention_id)
+    objectifs = {cle: (None if v is None else str(v)) for cle, v in valeurs["objectifs"].items()}
+    annee = operations.renouveler(convention, montant=valeurs["montant"], objectifs=objectifs, par=current_user)
+    db.session.commit()
+    return lecture.charger(convention.id).annee(annee.rang)
+
+
+@bp.route("/conventions/<int:convention_id>/non-renouvellement", methods=["POST"])
+@bp.arguments(NonRenouvellementSchema)
+@bp.response(200, ConventionDetailSchema)
+def ne_pas_renouveler(valeurs, convention_id):
+    """Décide de ne pas renouveler la convention après l'année en cours, avec son motif."""
+    convention = _geree(convention_id)
+    operations.ne_pas_renouveler(convention, motif=valeurs["motif"], par=current_user)
+    db.session.commit()
+    return lecture.charger(convention.id)
+
+
+# --- Tableau de bord, à faire --------------------------------------------------------------------------------
+
+
+@bp.route("/tableau-de-bord")
+@bp.arguments(FiltresTableauSchema, location="query")
+@bp.response(200, TableauSchema)
+def tableau_de_bord(filtres):
+    """Les chiffres du tableau de bord (agents : leur service ; national : tous, ou un service) : crédits, accordé,
+    versé, restant, ETP financés, conventions par état, par exercice, retards."""
+    if not current_user.a_role(Role.AGENT, Role.ADMIN, Role.NATIONAL):
+        abort(403)
+    return tableau.tableau_de_bord(current_user, campagne_id=filtres.get("campagne_id"), service_id=filtres.get("service_id"))
+
+
+@bp.route("/a-faire")
+@bp.response(200, AFaireSchema(many=True))
+def a_faire():
+    """Ce qui est dû, en retard ou attend la personne, les échéances les plus proches d'abord."""
+    _role()
+    lignes, _ = lecture.a_faire(current_user, maintenant())
+    return [
+        {
+            "code": e.code,
+            "nature": e.nature,
+            "libelle": e.libelle,
+            "date": e.date,
+            "jours": e.jours,
+            "etat": e.etat,
+            "pour": e.pour,
+            "convention_id": c.id,
+            "numero": c.numero,
+            "structure": c.structure.raison_sociale,
+        }
+        for c, e in lignes
+    ]

@@ -1,14 +1,717 @@
-"""Pages of the conventions domain."""
+"""Pages of the conventions domain: the list, the creation from a retenu decision, the convention with its years,
+signature, payments, reports and renewal, the "À faire" page, the dashboard and its exports.
 
-from flask import Blueprint, render_template
+Thin: load (a bounded number of queries), check with the model's permissions (404 for what the person may not
+see), validate, call the operation, commit once, redirect or render.
+"""
 
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from aap.erreurs import Conflit, Refus
+from aap.extensions import db
+from aap.fichiers import reponse_telechargement
+from aap.formats import euros
 from aap.models import Role
 from aap.securite import role_requis
+from aap.types import maintenant
+from notation.models import Decision
+
+from . import forms, lecture, operations, regles, tableau
+from .models import PieceBilan, StatutBilan, StatutConvention
 
 bp = Blueprint("conventions", __name__, url_prefix="/conventions")
+LECTEURS = (Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)
+GESTION = (Role.AGENT, Role.ADMIN)
+
+
+# --- Chargement --------------------------------------------------------------------------------------
+
+
+def _convention(convention_id):
+    convention = lecture.charger(convention_id)
+    if convention is None or not convention.can_voir(current_user):
+        abort(404)
+    return convention
+
+
+def _geree(convention_id):
+    convention = _convention(convention_id)
+    if not convention.can_gerer(current_user):
+        abort(404)
+    return convention
+
+
+def _annee(convention, rang):
+    annee = convention.annee(rang)
+    if annee is None:
+        abort(404)
+    return annee
+
+
+def _version(texte):
+    texte = texte or ""
+    return int(texte) if texte.isdigit() and len(texte) < 10 else None
+
+
+def _erreurs_vers_formulaire(form, refus, correspondances=None):
+    """Puts each error of a refusal next to its field; the others go to the page's alert."""
+    restantes = []
+    for erreur in getattr(refus, "liste", None) or [regles.Erreur(refus.champ, refus.code, refus.message)]:
+        nom = erreur.champ or ""
+        nom = (correspondances or {}).get(nom, nom)
+        nom = forms.nom_champ(nom).replace("-", "_")
+        if nom and nom in form:
+            form[nom].errors = [*form[nom].errors, erreur.message]
+        else:
+            restantes.append(erreur.message)
+    return restantes
+
+
+def _correspondances_objectifs():
+    return {f"objectif-{i.cle}": "objectif_" + forms.nom_champ(i.cle) for i in regles.INDICATEURS}
+
+
+# --- Liste ---------------------------------------------------------------------------------------------
 
 
 @bp.route("/")
-@role_requis(Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)
+@role_requis(*LECTEURS)
 def index():
-    return render_template("conventions/index.html")
+    requete = lecture.visibles(current_user)
+    statut = request.args.get("statut", "")
+    if statut in {str(s) for s in StatutConvention}:
+        requete = requete.where(lecture.Convention.statut == statut)
+    page_ = db.paginate(
+        requete.options(*lecture.options_liste()).order_by(lecture.Convention.numero.desc()),
+        per_page=current_app.config["PAR_PAGE"],
+        error_out=False,
+    )
+    en_attente = lecture.decisions_sans_convention(current_user) if current_user.a_role(*GESTION) else []
+    instant = maintenant()
+    lignes = []
+    for convention in page_.items:
+        jour = lecture.aujourdhui(convention, instant)
+        prochaines = lecture.echeances_de(convention, instant)
+        lignes.append((convention, lecture.etat_affiche(convention, jour), prochaines[0] if prochaines else None))
+    return render_template(
+        "conventions/index.html", page=page_, lignes=lignes, en_attente=en_attente, statut=statut, statuts=StatutConvention
+    )
+
+
+# --- Création -------------------------------------------------------------------------------------------
+
+
+@bp.route("/nouvelle/<int:decision_id>", methods=["GET", "POST"])
+@role_requis(*GESTION)
+def nouvelle(decision_id):
+    decision = (
+        db.session.scalar(
+            select(Decision).where(Decision.id == decision_id).options(joinedload(Decision.dossier), joinedload(Decision.seance))
+        )
+        if decision_id <= lecture.ID_MAX
+        else None
+    )
+    if decision is None or not current_user.instruit(decision.dossier.service_id):
+        abort(404)
+    existante = db.session.scalar(select(lecture.Convention.id).where(lecture.Convention.decision_id == decision.id))
+    if existante is not None:
+        return redirect(url_for(".convention", convention_id=existante))
+    dossier = decision.dossier
+    indicateurs = regles.indicateurs_cibles(decision.etp_facilitateur, decision.etp_coordinateur)
+    form = forms.formulaire_creation(indicateurs)
+    if request.method == "GET":
+        form.date_effet.data = lecture.debut_par_defaut(decision, dossier.service.fuseau) if decision.notifie_le else None
+        for cle, valeur in operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur).items():
+            form["objectif_" + forms.nom_champ(cle)].data = regles.nombre_fr(valeur)
+    erreurs, statut = [], 200
+    if request.method == "POST":
+        statut = 422
+        if form.validate_on_submit():
+            try:
+                convention = operations.creer_convention(
+                    decision,
+                    par=current_user,
+                    date_effet=form.date_effet.data,
+                    objectifs=forms.objectifs_de(form, indicateurs),
+                    mois_intermediaire=form.mois_bilan_intermediaire.data,
+                )
+                db.session.commit()
+                flash(
+                    f"Convention {convention.numero} créée : téléchargez-la pour la faire signer avant le "
+                    f"{convention.date_limite_signature:%d/%m/%Y}.",
+                    "succes",
+                )
+                return redirect(url_for(".convention", convention_id=convention.id))
+            except Refus as refus:
+                db.session.rollback()
+                statut = refus.statut
+                erreurs = _erreurs_vers_formulaire(form, refus, _correspondances_objectifs())
+    limite = regles.date_limite_signature(decision.notifie_le, dossier.service.fuseau) if decision.notifie_le else None
+    return render_template(
+        "conventions/nouvelle.html",
+        decision=decision,
+        dossier=dossier,
+        form=form,
+        indicateurs=indicateurs,
+        erreurs=erreurs,
+        limite=limite,
+        jours=(limite - regles.jour_local(maintenant(), dossier.service.fuseau)).days if limite else None,
+    ), statut
+
+
+# --- Une convention ------------------------------------------------------------------------------------
+
+
+def _page(convention, statut=200, **formulaires):
+    instant = maintenant()
+    jour = lecture.aujourdhui(convention, instant)
+    gere = convention.can_gerer(current_user)
+    echeances = lecture.echeances_de(convention, instant)
+    signature = None
+    a_signer = next((a for a in convention.annees if a.signee_le is None), None)
+    if gere and a_signer is not None:
+        signature = formulaires.get("signature") or forms.SignatureForm(formdata=None)
+        if signature.signee_le.data is None and not signature.errors:
+            signature.signee_le.data = jour
+    return render_template(
+        "conventions/convention.html",
+        convention=convention,
+        jour=jour,
+        etat=lecture.etat_affiche(convention, jour),
+        echeances=echeances,
+        gere=gere,
+        a_signer=a_signer,
+        signature=signature,
+        paiement=formulaires.get("paiement"),
+        versement_en_erreur=formulaires.get("versement_id"),
+        jours_signature=(convention.date_limite_signature - jour).days,
+        en_retard=operations.signature_en_retard,
+        plafond_solde=operations.plafond_solde,
+    ), statut
+
+
+@bp.route("/<int:convention_id>")
+@role_requis(*LECTEURS)
+def convention(convention_id):
+    return _page(_convention(convention_id))
+
+
+@bp.route("/<int:convention_id>/annees/<int:rang>/<any(pdf, docx):format_>")
+@role_requis(*LECTEURS)
+def document(convention_id, rang, format_):
+    annee = _annee(_convention(convention_id), rang)
+    fichier = annee.document if format_ == "pdf" else annee.document_modifiable
+    if fichier is None:
+        abort(404)
+    return reponse_telechargement(fichier)
+
+
+@bp.route("/<int:convention_id>/annees/<int:rang>/exemplaire-signe")
+@role_requis(*LECTEURS)
+def exemplaire_signe(convention_id, rang):
+    annee = _annee(_convention(convention_id), rang)
+    if annee.scan is None:
+        abort(404)
+    return reponse_telechargement(annee.scan)
+
+
+@bp.route("/<int:convention_id>/annees/<int:rang>/signature", methods=["POST"])
+@role_requis(*GESTION)
+def signature(convention_id, rang):
+    convention = _geree(convention_id)
+    annee = _annee(convention, rang)
+    form = forms.SignatureForm()
+    if form.validate_on_submit():
+        try:
+            operations.enregistrer_signature(
+                annee, signee_le=form.signee_le.data, scan=request.files.get("scan"), par=current_user
+            )
+            db.session.commit()
+            if operations.signature_en_retard(annee):
+                flash(
+                    f"Signature enregistrée, après la date limite du {convention.date_limite_signature:%d/%m/%Y} : "
+                    "le retard est signalé. L'avance est à mettre en paiement.",
+                    "avertissement",
+                )
+            else:
+                flash(
+                    f"Signature de {annee.intitule.lower()} enregistrée : l'avance de {euros(annee.avance.montant)} "
+                    "est à mettre en paiement.",
+                    "succes",
+                )
+            return redirect(url_for(".convention", convention_id=convention.id))
+        except Refus as refus:
+            db.session.rollback()
+            restantes = _erreurs_vers_formulaire(form, refus)
+            for message in restantes:
+                form.scan.errors = [*form.scan.errors, message]
+            convention = _geree(convention_id)
+            return _page(convention, refus.statut, signature=form)
+    return _page(_geree(convention_id), 422, signature=form)
+
+
+# --- Versements -----------------------------------------------------------------------------------------
+
+
+def _versement(convention, versement_id):
+    versement = next((v for a in convention.annees for v in a.versements if v.id == versement_id), None)
+    if versement is None:
+        abort(404)
+    return versement
+
+
+def _apres_refus(convention_id, refus):
+    db.session.rollback()
+    flash(refus.message if not getattr(refus, "liste", None) else " ".join(e.message for e in refus.liste), "erreur")
+    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+
+
+@bp.route("/<int:convention_id>/versements/<int:versement_id>/paiement", methods=["POST"])
+@role_requis(*GESTION)
+def paiement(convention_id, versement_id):
+    convention = _geree(convention_id)
+    versement = _versement(convention, versement_id)
+    form = forms.PaiementForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
+        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    try:
+        operations.payer(
+            versement,
+            paye_le=form.paye_le.data,
+            reference=form.reference.data,
+            par=current_user,
+            version=_version(form.version.data),
+        )
+        db.session.commit()
+    except Refus as refus:
+        return _apres_refus(convention_id, refus)
+    flash(f"Versement marqué payé le {versement.paye_le:%d/%m/%Y} (référence {versement.reference_comptable}).", "succes")
+    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+
+
+@bp.route("/<int:convention_id>/versements/<int:versement_id>/annulation", methods=["POST"])
+@role_requis(*GESTION)
+def annulation(convention_id, versement_id):
+    convention = _geree(convention_id)
+    versement = _versement(convention, versement_id)
+    form = forms.AnnulationForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
+        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    try:
+        operations.annuler(versement, motif=form.motif.data, par=current_user, version=_version(form.version.data))
+        db.session.commit()
+    except Refus as refus:
+        return _apres_refus(convention_id, refus)
+    flash("Versement annulé.", "succes")
+    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+
+
+@bp.route("/<int:convention_id>/versements/<int:versement_id>/ajustement", methods=["POST"])
+@role_requis(*GESTION)
+def ajustement(convention_id, versement_id):
+    convention = _geree(convention_id)
+    versement = _versement(convention, versement_id)
+    form = forms.AjustementForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
+        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    try:
+        operations.ajuster_solde(
+            versement,
+            montant=form.montant.data,
+            motif=form.motif.data or "",
+            par=current_user,
+            version=_version(form.version.data),
+        )
+        db.session.commit()
+    except Refus as refus:
+        return _apres_refus(convention_id, refus)
+    flash("Solde ajusté.", "succes")
+    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+
+
+@bp.route("/<int:convention_id>/reversements/<int:reversement_id>/<any(emis, recouvre):etat>", methods=["POST"])
+@role_requis(*GESTION)
+def reversement(convention_id, reversement_id, etat):
+    convention = _geree(convention_id)
+    reversement_ = next(
+        (a.reversement for a in convention.annees if a.reversement is not None and a.reversement.id == reversement_id), None
+    )
+    if reversement_ is None:
+        abort(404)
+    form = forms.ReversementForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
+        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    try:
+        operations.suivre_reversement(
+            reversement_,
+            etat=etat,
+            le=form.le.data,
+            reference=form.reference.data or "",
+            commentaire=form.commentaire.data or "",
+            par=current_user,
+        )
+        db.session.commit()
+    except Refus as refus:
+        return _apres_refus(convention_id, refus)
+    flash("Suivi du reversement enregistré.", "succes")
+    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+
+
+# --- Bilans ----------------------------------------------------------------------------------------------
+
+
+def _bilan(convention, bilan_id):
+    bilan = lecture.charger_bilan(convention, bilan_id)
+    if bilan is None:
+        abort(404)
+    return bilan
+
+
+def _remplir_bilan(form, bilan, indicateurs):
+    valeurs = bilan.valeurs_par_cle()
+    for indicateur in indicateurs:
+        valeur = valeurs.get(indicateur.cle)
+        if indicateur.numerique:
+            form[forms.nom_champ(indicateur.cle)].data = regles.nombre_fr(valeur) if valeur is not None else ""
+        else:
+            form[forms.nom_champ(indicateur.cle)].data = valeur or ""
+    if "depenses_realisees" in form:
+        depenses = bilan.depenses_realisees
+        form.depenses_realisees.data = regles.nombre_fr(depenses) if depenses is not None else ""
+    form.version.data = str(bilan.version)
+
+
+def _page_bilan(
+    convention, bilan, form=None, statut=200, erreurs=(), avertissements=(), piece=None, approbation=None, corrections=None
+):
+    indicateurs = operations.indicateurs_de(bilan)
+    edite = bilan.modifiable and convention.can_rendre_compte(current_user) and bilan.annee.signee_le is not None
+    if form is None and edite:
+        form = forms.formulaire_bilan(indicateurs, bilan.type == regles.ANNUEL, formdata=None)
+        _remplir_bilan(form, bilan, indicateurs)
+    if edite and piece is None:
+        piece = forms.PieceBilanForm(formdata=None)
+    examen = bilan.statut == StatutBilan.DEPOSE and convention.can_gerer(current_user)
+    if examen:
+        approbation = approbation or forms.ApprobationForm(formdata=None, version=str(bilan.version))
+        corrections = corrections or forms.CorrectionsForm(formdata=None, version=str(bilan.version))
+        if bilan.type == regles.ANNUEL and not approbation.depenses_eligibles.data and bilan.depenses_realisees is not None:
+            approbation.depenses_eligibles.data = regles.nombre_fr(bilan.depenses_realisees)
+    complet = lecture.bilan_complet(bilan.id)
+    return render_template(
+        "conventions/bilan.html",
+        convention=convention,
+        bilan=complet,
+        annee=bilan.annee,
+        indicateurs=indicateurs,
+        valeurs=complet.valeurs_par_cle(),
+        cibles=bilan.annee.cibles(),
+        precedentes=operations.precedentes(bilan),
+        form=form,
+        edite=edite,
+        erreurs=erreurs,
+        avertissements=avertissements,
+        piece=piece,
+        approbation=approbation,
+        corrections=corrections,
+        postes=regles.LIBELLES_POSTES,
+        nom_champ=forms.nom_champ,
+        jour=lecture.aujourdhui(convention),
+    ), statut
+
+
+@bp.route("/<int:convention_id>/bilans/<int:bilan_id>", methods=["GET", "POST"])
+@role_requis(*LECTEURS)
+def bilan(convention_id, bilan_id):
+    convention = _convention(convention_id)
+    bilan_ = _bilan(convention, bilan_id)
+    if request.method == "GET":
+        return _page_bilan(convention, bilan_)
+    if not convention.can_rendre_compte(current_user):
+        abort(403)
+    indicateurs = operations.indicateurs_de(bilan_)
+    form = forms.formulaire_bilan(indicateurs, bilan_.type == regles.ANNUEL)
+    if not form.validate_on_submit():
+        return _page_bilan(convention, bilan_, form=form, statut=422)
+    saisies = {i.cle: form[forms.nom_champ(i.cle)].data for i in indicateurs}
+    depenses = form.depenses_realisees.data if "depenses_realisees" in form else None
+    deposer = form.action.data == "deposer"
+    try:
+        avertissements = operations.enregistrer_bilan(
+            bilan_, valeurs=saisies, depenses_realisees=depenses, par=current_user, version=_version(form.version.data)
+        )
+        if deposer:
+            operations.deposer_bilan(bilan_, par=current_user)
+        db.session.commit()
+    except Refus as refus:
+        db.session.rollback()
+        convention = _convention(convention_id)
+        bilan_ = _bilan(convention, bilan_id)
+        erreurs = _erreurs_vers_formulaire(form, refus)
+        if isinstance(refus, Conflit):
+            erreurs = [refus.message]
+        return _page_bilan(convention, bilan_, form=form, statut=refus.statut, erreurs=erreurs)
+    if deposer:
+        flash(f"{bilan_.intitule} déposé : la DEETS l'examine. La version déposée est conservée.", "succes")
+        return redirect(url_for(".convention", convention_id=convention_id))
+    flash("Brouillon du bilan enregistré : il n'est pas encore déposé.", "succes")
+    if avertissements:
+        for avertissement in avertissements:
+            flash(avertissement.message, "avertissement")
+    return redirect(url_for(".bilan", convention_id=convention_id, bilan_id=bilan_id))
+
+
+@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/pieces", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def piece_bilan(convention_id, bilan_id):
+    convention = _convention(convention_id)
+    if not convention.can_rendre_compte(current_user):
+        abort(404)
+    bilan_ = _bilan(convention, bilan_id)
+    form = forms.PieceBilanForm()
+    if form.validate_on_submit():
+        try:
+            piece = operations.ajouter_piece(
+                bilan_, request.files.get("fichier"), par=current_user, nature=form.nature.data, libelle=form.libelle.data or ""
+            )
+            db.session.commit()
+            flash(f"« {piece.fichier.nom} » est joint au bilan.", "succes")
+            return redirect(url_for(".bilan", convention_id=convention_id, bilan_id=bilan_id) + "#pieces")
+        except Refus as refus:
+            db.session.rollback()
+            champ = refus.champ if refus.champ in form else "fichier"
+            form[champ].errors = [*form[champ].errors, refus.message]
+            convention = _convention(convention_id)
+            bilan_ = _bilan(convention, bilan_id)
+    return _page_bilan(convention, bilan_, piece=form, statut=422)
+
+
+@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/pieces/<int:piece_id>")
+@role_requis(*LECTEURS)
+def fichier_piece_bilan(convention_id, bilan_id, piece_id):
+    convention = _convention(convention_id)
+    _bilan(convention, bilan_id)
+    piece = (
+        db.session.scalar(
+            select(PieceBilan)
+            .where(PieceBilan.id == piece_id, PieceBilan.bilan_id == bilan_id)
+            .options(joinedload(PieceBilan.fichier))
+        )
+        if piece_id <= lecture.ID_MAX
+        else None
+    )
+    if piece is None:
+        abort(404)
+    return reponse_telechargement(piece.fichier)
+
+
+@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/pieces/<int:piece_id>/retirer", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def retirer_piece_bilan(convention_id, bilan_id, piece_id):
+    convention = _convention(convention_id)
+    if not convention.can_rendre_compte(current_user):
+        abort(404)
+    _bilan(convention, bilan_id)
+    piece = db.session.get(PieceBilan, piece_id) if piece_id <= lecture.ID_MAX else None
+    if piece is None or piece.bilan_id != bilan_id:
+        abort(404)
+    try:
+        operations.retirer_piece(piece, par=current_user)
+        db.session.commit()
+        flash("Pièce retirée du bilan.", "succes")
+    except Refus as refus:
+        db.session.rollback()
+        flash(refus.message, "erreur")
+    return redirect(url_for(".bilan", convention_id=convention_id, bilan_id=bilan_id) + "#pieces")
+
+
+@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/approbation", methods=["POST"])
+@role_requis(*GESTION)
+def approbation(convention_id, bilan_id):
+    convention = _geree(convention_id)
+    bilan_ = _bilan(convention, bilan_id)
+    form = forms.ApprobationForm()
+    if form.validate_on_submit():
+        try:
+            operations.approuver_bilan(
+                bilan_,
+                par=current_user,
+                depenses_eligibles=form.depenses_eligibles.data or None,
+                commentaire=form.commentaire.data or "",
+                version=_version(form.version.data),
+            )
+            db.session.commit()
+            flash(f"{bilan_.intitule} approuvé.", "succes")
+            return redirect(url_for(".convention", convention_id=convention_id))
+        except Refus as refus:
+            db.session.rollback()
+            erreurs = _erreurs_vers_formulaire(form, refus)
+            convention = _geree(convention_id)
+            return _page_bilan(convention, _bilan(convention, bilan_id), approbation=form, statut=refus.statut, erreurs=erreurs)
+    return _page_bilan(convention, bilan_, approbation=form, statut=422)
+
+
+@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/corrections", methods=["POST"])
+@role_requis(*GESTION)
+def corrections(convention_id, bilan_id):
+    convention = _geree(convention_id)
+    bilan_ = _bilan(convention, bilan_id)
+    form = forms.CorrectionsForm()
+    if form.validate_on_submit():
+        try:
+            operations.demander_corrections(
+                bilan_,
+                message=form.message.data,
+                date_limite=form.date_limite.data,
+                par=current_user,
+                version=_version(form.version.data),
+            )
+            db.session.commit()
+            flash("Corrections demandées : la structure en est avertie par courriel.", "succes")
+            return redirect(url_for(".convention", convention_id=convention_id))
+        except Refus as refus:
+            db.session.rollback()
+            erreurs = _erreurs_vers_formulaire(form, refus)
+            convention = _geree(convention_id)
+            return _page_bilan(convention, _bilan(convention, bilan_id), corrections=form, statut=refus.statut, erreurs=erreurs)
+    return _page_bilan(convention, bilan_, corrections=form, statut=422)
+
+
+# --- Renouvellement ----------------------------------------------------------------------------------------
+
+
+@bp.route("/<int:convention_id>/renouvellement", methods=["GET", "POST"])
+@role_requis(*LECTEURS)
+def renouvellement(convention_id):
+    convention = _convention(convention_id)
+    if not current_user.a_role(*GESTION, Role.NATIONAL):
+        abort(404)
+    vue = tableau.vue_renouvellement(convention)
+    derniere = convention.derniere
+    indicateurs = regles.indicateurs_cibles(derniere.etp_facilitateur, derniere.etp_coordinateur)
+    gere = convention.can_gerer(current_user) and vue.decidable
+    form = forms.formulaire_renouvellement(indicateurs, formdata=None) if gere else None
+    refus_form = forms.NonRenouvellementForm(formdata=None) if gere else None
+    erreurs, statut = [], 200
+    if gere and request.method == "GET":
+        form.montant.data = regles.nombre_fr(derniere.montant)
+        cibles = derniere.cibles()
+        for indicateur in indicateurs:
+            if indicateur.cle in cibles:
+                form["objectif_" + forms.nom_champ(indicateur.cle)].data = regles.nombre_fr(cibles[indicateur.cle])
+    if request.method == "POST":
+        if not gere:
+            abort(404)
+        action = request.form.get("action")
+        try:
+            if action == "renouveler":
+                form = forms.formulaire_renouvellement(indicateurs)
+                if form.validate_on_submit():
+                    annee = operations.renouveler(
+                        convention, montant=form.montant.data, objectifs=forms.objectifs_de(form, indicateurs), par=current_user
+                    )
+                    db.session.commit()
+                    flash(
+                        f"Convention renouvelée pour l'année {annee.rang} : l'avenant n° {annee.rang - 1} est à faire signer.",
+                        "succes",
+                    )
+                    return redirect(url_for(".convention", convention_id=convention_id))
+            elif action == "ne_pas_renouveler":
+                refus_form = forms.NonRenouvellementForm()
+                if refus_form.validate_on_submit():
+                    operations.ne_pas_renouveler(convention, motif=refus_form.motif.data, par=current_user)
+                    db.session.commit()
+                    flash("Non-renouvellement enregistré : la structure en est avertie.", "succes")
+                    return redirect(url_for(".convention", convention_id=convention_id))
+            else:
+                abort(400)
+        except Refus as refus:
+            db.session.rollback()
+            cible = form if action == "renouveler" else refus_form
+            erreurs = _erreurs_vers_formulaire(cible, refus, _correspondances_objectifs())
+            statut = refus.statut
+            convention = _convention(convention_id)
+            vue = tableau.vue_renouvellement(convention)
+        else:
+            statut = 422
+    return render_template(
+        "conventions/renouvellement.html",
+        convention=convention,
+        vue=vue,
+        form=form,
+        refus_form=refus_form,
+        erreurs=erreurs,
+        indicateurs=indicateurs,
+        gere=gere,
+    ), statut
+
+
+# --- À faire, tableau de bord, exports ---------------------------------------------------------------------
+
+
+@bp.route("/a-faire")
+@role_requis(*LECTEURS)
+def a_faire():
+    lignes, prochain_copil = lecture.a_faire(current_user)
+    return render_template(
+        "conventions/a_faire.html",
+        lignes=lignes,
+        prochain_copil=prochain_copil,
+        aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]),
+    )
+
+
+def _filtres_tableau():
+    campagne_id = request.args.get("campagne", "")
+    service_id = request.args.get("service", "")
+    return (
+        int(campagne_id) if campagne_id.isdigit() and len(campagne_id) < 10 else None,
+        int(service_id) if service_id.isdigit() and len(service_id) < 10 else None,
+    )
+
+
+@bp.route("/tableau-de-bord")
+@role_requis(*GESTION, Role.NATIONAL)
+def tableau_de_bord():
+    campagne_id, service_id = _filtres_tableau()
+    donnees = tableau.tableau_de_bord(current_user, campagne_id=campagne_id, service_id=service_id)
+    return render_template("conventions/tableau_de_bord.html", t=donnees)
+
+
+@bp.route("/tableau-de-bord.xlsx")
+@role_requis(*GESTION, Role.NATIONAL)
+def tableau_de_bord_xlsx():
+    campagne_id, service_id = _filtres_tableau()
+    donnees = tableau.tableau_de_bord(current_user, campagne_id=campagne_id, service_id=service_id)
+    return tableau.classeur(donnees)
+
+
+@bp.route("/donnees-ouvertes.csv")
+@role_requis(*GESTION, Role.NATIONAL)
+def donnees_ouvertes():
+    _, service_id = _filtres_tableau()
+    return tableau.donnees_ouvertes(current_user, service_id=service_id)
+
+
+# --- Commande planifiée -------------------------------------------------------------------------------------
+
+
+@bp.cli.command("rappels")
+def commande_rappels():
+    """Envoie les rappels des échéances des conventions (signature, versements, bilans, renouvellement) ; à lancer
+    chaque jour : chaque rappel ne part qu'une fois."""
+    import click
+
+    from aap.courriels import envoyer_si_en_file
+
+    nombre = operations.envoyer_rappels()
+    db.session.commit()
+    envoyer_si_en_file()
+    click.echo(f"{nombre} rappel(s) mis en file.")

@@ -5,9 +5,7 @@ The workbook goes through `aap.exports.Classeur`: every text cell is written as 
 typed as `=HYPERLINK("http://…")` stays that text and never becomes a formula.
 """
 
-import os
-
-from aap.exports import Classeur, Colonne
+from aap.exports import ClasseurFeuilles, Colonne
 from aap.fichiers import enregistrer_produit
 from aap.pdf import rendre_pdf
 from aap.types import maintenant
@@ -50,44 +48,6 @@ def lettre(tableau, ligne, *, par, instant=None):
     return enregistrer_produit(nom, contenu, "pdf", par=par, service_id=seance.service_id)
 
 
-class ClasseurSeance(Classeur):
-    """`aap.exports.Classeur` with several worksheets (the ranking, then one per dossier) and charts."""
-
-    def __init__(self, titre, colonnes):
-        super().__init__(titre, colonnes)
-        self.format_entete = self.classeur.add_format(
-            {"bold": True, "bg_color": "#E3E3FD", "text_wrap": True, "valign": "top"}
-        )
-        self.format_titre = self.classeur.add_format({"bold": True})
-
-    def _terminer_feuille(self):
-        self.feuille.autofilter(0, 0, max(self.lignes, 0), len(self.colonnes) - 1)
-
-    def nouvelle_feuille(self, titre, colonnes):
-        self._terminer_feuille()
-        self.colonnes = colonnes
-        self.feuille = self.classeur.add_worksheet(titre[:31])
-        for i, colonne in enumerate(colonnes):
-            self.feuille.set_column(i, i, colonne.largeur)
-            self.feuille.write_string(0, i, colonne.titre, self.format_entete)
-        self.feuille.freeze_panes(1, 0)
-        self.lignes = 0
-        return self.feuille
-
-    def titre(self, ligne, texte):
-        self.feuille.write_string(ligne, 0, texte, self.format_titre)
-
-    def octets(self):
-        """Closes the workbook and returns its bytes; the temporary file is erased."""
-        self.feuille.autofilter(0, 0, max(self.lignes, 0), len(self.colonnes) - 1)
-        self.classeur.close()
-        try:
-            with open(self.chemin, "rb") as entree:
-                return entree.read()
-        finally:
-            os.unlink(self.chemin)
-
-
 COLONNES_CLASSEMENT = [
     Colonne("Rang", "entier", 7),
     Colonne("Ex aequo", "booleen", 9),
@@ -116,7 +76,7 @@ def classeur(tableau, feuilles, declarations, *, par):
     """The session's workbook: a summary sheet with the ranking, then one sheet per dossier with each
     member's scores and comments, the recusals, the mean per criterion and its chart."""
     seance = tableau.seance
-    classeur_ = ClasseurSeance("Classement", COLONNES_CLASSEMENT)
+    classeur_ = ClasseurFeuilles("Classement", COLONNES_CLASSEMENT)
     for ligne in tableau.lignes:
         agregat, rang, decision, dossier = ligne.agregat, ligne.classement, ligne.decision, ligne.dossier
         classeur_.ligne(

@@ -23,10 +23,13 @@ def _compter():
 
 def test_demo_du_copil(app):
     avant = _compter()
-    charger_demo()  # deuxième chargement : rien de plus
+    contexte = charger_demo()  # deuxième chargement : rien de plus
     db.session.commit()
     assert _compter() == avant
-    close, ouverte = db.session.scalars(select(Seance).order_by(Seance.id)).all()
+    # Les séances des deux campagnes de la notation (la démonstration des conventions en ajoute d'autres).
+    campagnes = {contexte.campagne_2022.id, contexte.campagne_ouverte.id}
+    close, ouverte = db.session.scalars(select(Seance).where(Seance.campagne_id.in_(campagnes))
+                                        .order_by(Seance.id)).all()
     assert close.phase == Phase.CLOSE and close.proces_verbal is not None and close.classeur is not None
     membres = {m.utilisateur.email for m in close.membres}
     assert membres == {"agent@exemple.fr", "copil@exemple.fr", "copil2@exemple.fr"}

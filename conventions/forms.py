@@ -1,0 +1,195 @@
+"""Forms of the conventions domain. Numbers typed by people (euros, hours, counts) are read as text and parsed by
+the rules, so that "1 250,50" and "1250.5" both work and anything else gets a French message next to its field.
+Indicator fields are named `<poste>__<code>` (an indicator's key is `<poste>.<code>`)."""
+
+from flask_wtf.file import FileField
+from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from aap.fichiers import ACCEPT_HTML, FORMATS_ACCEPTES
+from aap.forms import Formulaire, choix, requis
+
+from . import regles
+
+TEXTE_MAX = 5000
+
+
+def nom_champ(cle):
+    return cle.replace(".", "__")
+
+
+def cle_champ(nom):
+    return nom.replace("__", ".", 1)
+
+
+def _champs_objectifs(classe, indicateurs):
+    for indicateur in indicateurs:
+        unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "")
+        setattr(
+            classe,
+            "objectif_" + nom_champ(indicateur.cle),
+            StringField(
+                f"{indicateur.libelle}{unite}",
+                validators=[Length(max=20)],
+                description=f"{regles.LIBELLES_POSTES[indicateur.poste]} — objectif de l'année, convenu avec la structure.",
+            ),
+        )
+
+
+def objectifs_de(form, indicateurs):
+    return {i.cle: form["objectif_" + nom_champ(i.cle)].data for i in indicateurs}
+
+
+def formulaire_creation(indicateurs, **valeurs):
+    class CreationForm(Formulaire):
+        date_effet = DateField(
+            "Date d'effet",
+            validators=[InputRequired("Indiquez la date d'effet.")],
+            description="Premier jour des douze mois de la convention (AAP §D.1 : elle peut préciser une date d'effet).",
+        )
+        mois_bilan_intermediaire = IntegerField(
+            "Bilan intermédiaire : au bout de combien de mois ?",
+            default=regles.MOIS_BILAN_INTERMEDIAIRE,
+            validators=[
+                InputRequired("Indiquez le mois du bilan intermédiaire."),
+                NumberRange(1, 11, "Entre le 1er et le 11e mois."),
+            ],
+            description="À mi-parcours par défaut (6 mois).",
+        )
+
+    _champs_objectifs(CreationForm, indicateurs)
+    return CreationForm(**valeurs)
+
+
+def formulaire_renouvellement(indicateurs, **valeurs):
+    class RenouvellementForm(Formulaire):
+        montant = StringField(
+            "Montant accordé pour la nouvelle année (€)",
+            validators=[Length(max=20)],
+            description="Versé à 50 % à la signature de l'avenant, le solde à la réalisation.",
+        )
+
+    _champs_objectifs(RenouvellementForm, indicateurs)
+    return RenouvellementForm(**valeurs)
+
+
+class NonRenouvellementForm(Formulaire):
+    motif = TextAreaField(
+        "Motif du non-renouvellement",
+        validators=[requis("Indiquez le motif."), Length(max=TEXTE_MAX)],
+        description="Il est envoyé à la structure.",
+    )
+
+
+class SignatureForm(Formulaire):
+    signee_le = DateField(
+        "Date de signature",
+        validators=[InputRequired("Indiquez la date de signature.")],
+        description="Celle des trois exemplaires signés par les deux parties.",
+    )
+    scan = FileField(
+        "Exemplaire signé, numérisé",
+        description=f"PDF (ou image JPEG, PNG). Taille maximale : 20 Mo. Formats acceptés : {FORMATS_ACCEPTES}.",
+        render_kw={"accept": ".pdf,.jpg,.jpeg,.png"},
+    )
+
+
+class PaiementForm(Formulaire):
+    paye_le = DateField("Date du paiement", validators=[InputRequired("Indiquez la date du paiement.")])
+    reference = StringField(
+        "Référence comptable",
+        validators=[requis("Indiquez la référence comptable."), Length(max=100)],
+        description="Numéro de la demande de paiement dans Chorus.",
+    )
+    version = HiddenField()
+
+
+class AnnulationForm(Formulaire):
+    motif = TextAreaField(
+        "Motif de l'annulation", validators=[requis("Indiquez le motif de l'annulation."), Length(max=TEXTE_MAX)]
+    )
+    version = HiddenField()
+
+
+class AjustementForm(Formulaire):
+    montant = StringField("Montant du solde (€)", validators=[requis("Indiquez le montant du solde."), Length(max=20)])
+    motif = TextAreaField(
+        "Motif de la réduction",
+        validators=[Optional(), Length(max=TEXTE_MAX)],
+        description="Obligatoire si le solde est réduit : réalisations ou dépenses inférieures à ce qui était convenu.",
+    )
+    version = HiddenField()
+
+
+class ReversementForm(Formulaire):
+    le = DateField("Date", validators=[InputRequired("Indiquez la date.")])
+    reference = StringField("Référence du titre de perception", validators=[Optional(), Length(max=100)])
+    commentaire = TextAreaField("Commentaire", validators=[Optional(), Length(max=TEXTE_MAX)])
+
+
+class PieceBilanForm(Formulaire):
+    nature = RadioField(
+        "Nature",
+        choices=choix([("compte_rendu_financier", "Compte rendu financier (cerfa n° 15059)"), ("annexe", "Autre document")]),
+        default="annexe",
+        validators=[requis("Choisissez la nature du document.")],
+    )
+    libelle = StringField(
+        "Description",
+        validators=[Optional(), Length(max=200)],
+        description="Par exemple : « tableau de suivi des heures d'insertion ».",
+    )
+    fichier = FileField(
+        "Fichier",
+        description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
+        render_kw={"accept": ACCEPT_HTML},
+    )
+
+
+class ApprobationForm(Formulaire):
+    depenses_eligibles = StringField(
+        "Dépenses éligibles retenues (€)",
+        validators=[Optional(), Length(max=20)],
+        description="Bilan annuel : au vu du compte rendu financier. Par défaut, les dépenses déclarées. Le solde s'y limite.",
+    )
+    commentaire = TextAreaField("Commentaire", validators=[Optional(), Length(max=TEXTE_MAX)])
+    version = HiddenField()
+
+
+class CorrectionsForm(Formulaire):
+    message = TextAreaField(
+        "Corrections demandées", validators=[requis("Indiquez ce qui est à corriger."), Length(max=TEXTE_MAX)]
+    )
+    date_limite = DateField("À redéposer avant le", validators=[InputRequired("Indiquez la date limite.")])
+    version = HiddenField()
+
+
+def formulaire_bilan(indicateurs, annuel, **valeurs):
+    """The report's form: one field per indicator (numbers as text, qualitative information as paragraphs)."""
+
+    class BilanForm(Formulaire):
+        version = HiddenField()
+        action = HiddenField()
+
+    for indicateur in indicateurs:
+        nom = nom_champ(indicateur.cle)
+        if indicateur.numerique:
+            unite = {"heures": " (heures)", "euros": " (€ HT)"}.get(indicateur.type, "")
+            setattr(
+                BilanForm,
+                nom,
+                StringField(f"{indicateur.libelle}{unite}", validators=[Length(max=20)], description=indicateur.aide or None),
+            )
+        else:
+            setattr(
+                BilanForm,
+                nom,
+                TextAreaField(indicateur.libelle, validators=[Length(max=TEXTE_MAX)], description=indicateur.aide or None),
+            )
+    if annuel:
+        BilanForm.depenses_realisees = StringField(
+            "Dépenses réalisées pour l'action (€)",
+            validators=[Length(max=20)],
+            description="Total des charges de l'action sur l'année, tel qu'au compte rendu financier (cerfa n° 15059).",
+        )
+    return BilanForm(**valeurs)

@@ -1,0 +1,235 @@
+"""Reading conventions in a bounded number of queries, and turning rows into the plain values the rules read.
+
+A convention page loads the convention with its years, targets, payments, reports and documents in a fixed
+number of queries (`charger`). Lists, the "À faire" pages, the reminders and the dashboard load every
+convention they need at once (`conventions_de`), so their cost does not depend on how many there are.
+"""
+
+from datetime import datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from aap.extensions import db
+from aap.models import Role, Service
+from aap.types import maintenant
+from candidatures.models import Dossier, Structure
+from notation.models import Decision, Nature, Phase, Seance
+
+from . import regles
+from .models import AnneeConvention, Bilan, Convention, StatutConvention
+
+ID_MAX = 2**31 - 1
+
+
+def options_liste():
+    return [
+        joinedload(Convention.structure).selectinload(Structure.membres),
+        joinedload(Convention.service),
+        joinedload(Convention.dossier),
+        joinedload(Convention.agent),
+        selectinload(Convention.annees).selectinload(AnneeConvention.versements),
+        selectinload(Convention.annees).selectinload(AnneeConvention.bilans),
+        selectinload(Convention.annees).selectinload(AnneeConvention.objectifs),
+        selectinload(Convention.annees).selectinload(AnneeConvention.reversement),
+    ]
+
+
+def options_convention():
+    return options_liste() + [
+        joinedload(Convention.campagne),
+        joinedload(Convention.decision).joinedload(Decision.seance),
+        joinedload(Convention.dossier).selectinload(Dossier.lignes_budget),
+        joinedload(Convention.dossier).selectinload(Dossier.volumes),
+        selectinload(Convention.annees).joinedload(AnneeConvention.document),
+        selectinload(Convention.annees).joinedload(AnneeConvention.document_modifiable),
+        selectinload(Convention.annees).joinedload(AnneeConvention.scan),
+        selectinload(Convention.annees).selectinload(AnneeConvention.bilans).selectinload(Bilan.valeurs),
+    ]
+
+
+def charger(convention_id):
+    if not isinstance(convention_id, int) or not 1 <= convention_id <= ID_MAX:
+        return None
+    return db.session.scalar(
+        select(Convention)
+        .where(Convention.id == convention_id)
+        .options(*options_convention())
+        .execution_options(populate_existing=True)
+    )
+
+
+def charger_bilan(convention, bilan_id):
+    if not 1 <= bilan_id <= ID_MAX:
+        return None
+    return next((b for a in convention.annees for b in a.bilans if b.id == bilan_id), None)
+
+
+def bilan_complet(bilan_id):
+    return db.session.scalar(
+        select(Bilan)
+        .where(Bilan.id == bilan_id)
+        .options(
+            selectinload(Bilan.valeurs),
+            selectinload(Bilan.pieces),
+            selectinload(Bilan.versions),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+def visibles(utilisateur):
+    """The conventions a person may see, as a query: their structure's; their service's; all (national)."""
+    requete = select(Convention)
+    if utilisateur.a_role(Role.NATIONAL):
+        return requete
+    if utilisateur.a_role(Role.AGENT, Role.ADMIN):
+        return requete.where(Convention.service_id == utilisateur.service_id)
+    if utilisateur.a_role(Role.PORTEUR) and utilisateur.rattachement_valide and utilisateur.structure_id:
+        return requete.where(Convention.structure_id == utilisateur.structure_id)
+    return requete.where(Convention.id.is_(None))
+
+
+def conventions_de(requete):
+    return db.session.scalars(requete.options(*options_liste()).order_by(Convention.numero)).unique().all()
+
+
+def conventions_en_cours():
+    return conventions_de(select(Convention).where(Convention.statut != StatutConvention.CLOSE))
+
+
+def prochains_copil(instant=None):
+    """{service_id: date of its next COPIL session}, judged in each service's time zone (one query)."""
+    instant = instant or maintenant()
+    lignes = db.session.execute(
+        select(Seance.service_id, Seance.tenue_le, Service.fuseau)
+        .join(Service, Service.id == Seance.service_id)
+        .where(Seance.tenue_le >= instant, Seance.phase != Phase.CLOSE)
+        .order_by(Seance.tenue_le)
+    ).all()
+    resultat = {}
+    for service_id, tenue_le, fuseau in lignes:
+        resultat.setdefault(service_id, regles.jour_local(tenue_le, fuseau))
+    return resultat
+
+
+def etat(convention, prochain_copil=None):
+    """The convention as the deadline rules read it."""
+    return regles.ConventionEtat(
+        id=convention.id,
+        numero=convention.numero,
+        statut=convention.statut,
+        date_limite_signature=convention.date_limite_signature,
+        prochain_copil=prochain_copil,
+        annees=tuple(
+            regles.AnneeEtat(
+                rang=a.rang,
+                debut=a.debut,
+                fin=a.fin,
+                signee_le=a.signee_le,
+                renouvellement=a.renouvellement,
+                versements=tuple(regles.VersementEtat(v.id, v.nature, v.etat, v.montant, v.a_payer_le) for v in a.versements),
+                bilans=tuple(
+                    regles.BilanEtat(b.id, b.type, b.echeance, b.statut, b.arrete_au, b.corrections_avant) for b in a.bilans
+                ),
+            )
+            for a in convention.annees
+        ),
+    )
+
+
+def aujourdhui(convention, instant=None):
+    return regles.jour_local(instant or maintenant(), convention.service.fuseau)
+
+
+def echeances_de(convention, instant=None, prochain_copil=None):
+    return regles.echeances(etat(convention, prochain_copil), aujourdhui(convention, instant))
+
+
+def etat_affiche(convention, jour):
+    """The state in words, for lists and the dashboard."""
+    if convention.statut == StatutConvention.CLOSE:
+        return "close", "Close"
+    if convention.statut == StatutConvention.A_SIGNER:
+        if jour > convention.date_limite_signature:
+            return "signature_en_retard", "Signature en retard"
+        return "a_signer", "À signer"
+    derniere = convention.derniere
+    if derniere.signee_le is None:
+        return "avenant_a_signer", f"Avenant n° {derniere.rang - 1} à signer"
+    if derniere.renouvellement == "non_renouvelee":
+        return "non_renouvelee", "Non renouvelée (dernière année)"
+    if jour > derniere.fin:
+        return "echue", "Échue, solde à régler"
+    return "en_cours", f"En cours (année {derniere.rang})"
+
+
+LIBELLES_ETATS = {
+    "a_signer": "À signer",
+    "signature_en_retard": "Signature en retard",
+    "en_cours": "En cours",
+    "avenant_a_signer": "Avenant à signer",
+    "non_renouvelee": "Non renouvelée",
+    "echue": "Échue, solde à régler",
+    "close": "Close",
+}
+
+
+# --- À faire -------------------------------------------------------------------------------------------
+
+
+def a_faire(utilisateur, instant=None):
+    """What is due, late or waiting for this person, soonest first: [(convention, échéance)]. Agents see their
+    service's conventions (what the DEETS must do, and what the structures are late on); a porteur sees what
+    their structure must do; a national reader sees what is late everywhere."""
+    instant = instant or maintenant()
+    conventions = conventions_de(visibles(utilisateur).where(Convention.statut != StatutConvention.CLOSE))
+    copil = prochains_copil(instant) if utilisateur.a_role(Role.AGENT, Role.ADMIN) else {}
+    lignes = []
+    for convention in conventions:
+        for echeance in echeances_de(convention, instant, copil.get(convention.service_id)):
+            if utilisateur.a_role(Role.PORTEUR):
+                garder = echeance.pour == regles.PORTEUR or echeance.nature == "signature"
+            elif utilisateur.a_role(Role.NATIONAL):
+                garder = echeance.en_retard
+            else:
+                garder = echeance.pour == regles.AGENT or echeance.en_retard
+            if garder and echeance.nature != "copil":
+                lignes.append((convention, echeance))
+    lignes.sort(key=lambda ligne: (ligne[1].date, ligne[0].numero, ligne[1].code))
+    prochain = min(copil.values()) if copil else None
+    return lignes, prochain
+
+
+# --- Décisions en attente de convention ------------------------------------------------------------------
+
+
+def decisions_sans_convention(utilisateur):
+    """Retenu, notified decisions of the person's service that have no convention yet."""
+    requete = (
+        select(Decision)
+        .join(Dossier, Dossier.id == Decision.dossier_id)
+        .outerjoin(Convention, Convention.decision_id == Decision.id)
+        .where(Decision.nature == Nature.RETENU, Decision.notifie_le.is_not(None), Convention.id.is_(None))
+        .options(joinedload(Decision.dossier).joinedload(Dossier.structure), joinedload(Decision.seance))
+        .order_by(Decision.notifie_le)
+    )
+    if not utilisateur.a_role(Role.NATIONAL):
+        requete = requete.where(Dossier.service_id == utilisateur.service_id)
+    return db.session.scalars(requete).all()
+
+
+def debut_par_defaut(decision, fuseau):
+    """The effective date proposed: the first day of the month after the signature limit."""
+    limite = regles.date_limite_signature(decision.notifie_le, fuseau)
+    return regles.ajouter_mois(limite.replace(day=1), 1)
+
+
+def fin_du_jour(jour, fuseau):
+    return datetime.combine(jour, time(23, 59, 59), tzinfo=ZoneInfo(fuseau))
+
+
+def somme(valeurs):
+    return sum((Decimal(v) for v in valeurs if v is not None), Decimal("0"))

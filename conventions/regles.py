@@ -1,0 +1,739 @@
+"""The rules of the convention as plain functions over plain values: no Flask, no session.
+
+- Dates (AAP §D.1, §D.2, annexe 1), judged as calendar days in the service's time zone: signature at the
+  latest 15 days after the notification, a 12-month year renewable twice by annual avenant (3 years in
+  all), the intermediate report at mid-term, the annual report 2 months before the end, the
+  coordinators' quarterly quantitative reports one quarter behind.
+- Money (AAP §D.2), in exact cents: 50 % advance at signature, the balance on realisation, the balance
+  capped by the eligible spending, the amount to recover (reversement) when the spending is below the
+  advance already paid.
+- The indicators of the reports (AAP §D.1): per post, which report asks for them, which carry a target.
+- Every deadline of a convention (`echeances`), for the "À faire" pages and the daily reminders.
+- The renewal view: targets against achievements, and a suggested outcome in words.
+"""
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from aap.formats import euros
+from notation.regles import Erreur, nombre_fr, texte
+
+__all__ = ["Erreur", "texte", "nombre_fr"]
+
+ZERO = Decimal("0")
+CENTIME = Decimal("0.01")
+
+# AAP §D.1 : conclue au plus tard dans les 15 jours à compter de la notification ; douze mois ; trois ans au plus.
+DELAI_SIGNATURE_JOURS = 15
+DUREE_MOIS = 12
+ANNEES_MAX = 3
+# AAP §D.2 : le bilan annuel est transmis 2 mois avant le terme de la convention.
+PREAVIS_BILAN_ANNUEL_MOIS = 2
+# AAP §D.1 : un rapport intermédiaire ; « à mi-parcours » par défaut, réglable à la création.
+MOIS_BILAN_INTERMEDIAIRE = 6
+# AAP §D.2 : 50 % à la signature, le solde à la réalisation.
+TAUX_AVANCE = Decimal("0.5")
+# Choix de la plateforme : un versement « à mettre en paiement » est en retard 30 jours après son déclenchement.
+DELAI_PAIEMENT_JOURS = 30
+# Jours avant l'échéance où un rappel part (une fois) ; un second courriel part le lendemain de l'échéance.
+PREAVIS_RAPPEL = {"signature": 5, "bilan": 15, "versement": DELAI_PAIEMENT_JOURS, "avenant": 60, "corrections": 5}
+# Décret n° 2017-779 : les subventions au-dessus de 23 000 € sont publiées en données ouvertes.
+SEUIL_DONNEES_OUVERTES = Decimal("23000")
+# Au-delà de ce facteur entre deux périodes, une valeur est signalée (sans bloquer).
+SAUT_INVRAISEMBLABLE = Decimal("3")
+SAUT_MINIMUM = Decimal("20")
+NOMBRE_MAX = Decimal("100000000")
+
+
+# --- Dates --------------------------------------------------------------------------------------
+
+
+def ajouter_mois(jour, mois):
+    """`jour` moved by `mois` months; the day is clamped to the month's length (31 Jan + 1 month = 28/29 Feb)."""
+    total = jour.year * 12 + jour.month - 1 + mois
+    annee, mois_ = divmod(total, 12)
+    dernier = calendar.monthrange(annee, mois_ + 1)[1]
+    return date(annee, mois_ + 1, min(jour.day, dernier))
+
+
+def jour_local(instant, fuseau="Indian/Mayotte"):
+    """The calendar day of an instant in the service's time zone."""
+    return instant.astimezone(ZoneInfo(fuseau)).date()
+
+
+def date_limite_signature(notifie_le, fuseau="Indian/Mayotte"):
+    """AAP §D.1: signed at the latest on the 15th day after the day of notification (Mayotte time)."""
+    return jour_local(notifie_le, fuseau) + timedelta(days=DELAI_SIGNATURE_JOURS)
+
+
+def fin_annee(debut):
+    """The last day in force of a 12-month year that starts on `debut`."""
+    return ajouter_mois(debut, DUREE_MOIS) - timedelta(days=1)
+
+
+def echeance_bilan_annuel(fin):
+    """AAP §D.2: the annual report is due 2 months before the term of the convention (its last day)."""
+    return ajouter_mois(fin, -PREAVIS_BILAN_ANNUEL_MOIS)
+
+
+def echeance_bilan_intermediaire(debut, mois=MOIS_BILAN_INTERMEDIAIRE):
+    return ajouter_mois(debut, mois)
+
+
+def debut_trimestre(jour):
+    return date(jour.year, 3 * ((jour.month - 1) // 3) + 1, 1)
+
+
+def trimestres(debut, fin):
+    """The coordinators' quarterly reports of a year: [(due date, results up to)], one quarter behind
+    (annexe 1: the report sent on 1 January details the results to 1 October). Each quarter start after
+    `debut` and up to the day after `fin` closes a period; its report is due three months later."""
+    resultats_au = ajouter_mois(debut_trimestre(debut), 3)
+    lendemain_fin = fin + timedelta(days=1)
+    periodes = []
+    while resultats_au <= lendemain_fin:
+        periodes.append((ajouter_mois(resultats_au, 3), resultats_au))
+        resultats_au = ajouter_mois(resultats_au, 3)
+    return periodes
+
+
+@dataclass(frozen=True)
+class Calendrier:
+    """A year of the convention and its reports."""
+
+    debut: date
+    fin: date
+    bilan_intermediaire: date
+    bilan_annuel: date
+    trimestriels: tuple
+
+
+def calendrier(debut, mois_intermediaire=MOIS_BILAN_INTERMEDIAIRE, coordinateur=False):
+    fin = fin_annee(debut)
+    return Calendrier(
+        debut=debut,
+        fin=fin,
+        bilan_intermediaire=echeance_bilan_intermediaire(debut, mois_intermediaire),
+        bilan_annuel=echeance_bilan_annuel(fin),
+        trimestriels=tuple(trimestres(debut, fin)) if coordinateur else (),
+    )
+
+
+def probleme_date_effet(date_effet, notifie_le_jour):
+    if date_effet is None:
+        return "Indiquez la date d'effet de la convention."
+    if date_effet < notifie_le_jour - timedelta(days=366) or date_effet > notifie_le_jour + timedelta(days=366):
+        return "La date d'effet doit être à moins d'un an de la notification de la décision."
+    return None
+
+
+def probleme_signature(signee_le, notifie_le_jour, aujourdhui):
+    if signee_le is None:
+        return "Indiquez la date de signature."
+    if signee_le < notifie_le_jour:
+        return "La convention ne peut pas être signée avant la notification de la décision."
+    if signee_le > aujourdhui:
+        return "La date de signature ne peut pas être dans le futur."
+    return None
+
+
+# --- Montants -----------------------------------------------------------------------------------
+
+
+def echeancier(montant):
+    """(advance, balance) of a year's grant: 50 % at signature, rounded down to the cent, the rest on
+    realisation; their sum is the grant, to the cent."""
+    montant = Decimal(montant)
+    avance = (montant * TAUX_AVANCE).quantize(CENTIME, rounding=ROUND_DOWN)
+    return avance, montant - avance
+
+
+@dataclass(frozen=True)
+class Solde:
+    """What the balance may be once the spending is known, and what must be recovered."""
+
+    maximum: Decimal
+    reversement: Decimal
+    du: Decimal
+
+
+def solde(montant, avance, depenses_eligibles=None, solde_prevu=None):
+    """The balance allowed after the annual report: the year's grant is due up to the eligible spending;
+    what the advance already covers is deducted; when the spending is below the advance, nothing more is
+    paid and the difference is to be recovered (reversement = advance − spending)."""
+    montant, avance = Decimal(montant), Decimal(avance)
+    du = montant if depenses_eligibles is None else min(montant, max(Decimal(depenses_eligibles), ZERO))
+    plafond = montant - avance if solde_prevu is None else Decimal(solde_prevu)
+    if du >= avance:
+        return Solde(maximum=min(du - avance, plafond), reversement=ZERO, du=du)
+    return Solde(maximum=ZERO, reversement=avance - du, du=du)
+
+
+def verifier_solde(montant, solde_max, solde_prevu, motif):
+    """The agent's balance: at most what the spending allows; a reason for any reduction."""
+    erreurs = []
+    if montant is None:
+        erreurs.append(Erreur("montant", "montant_manquant", "Indiquez le montant du solde."))
+    elif montant < 0 or montant != montant.quantize(CENTIME):
+        erreurs.append(Erreur("montant", "montant_invalide", "Le solde s'exprime en euros et centimes, positif ou nul."))
+    elif montant > solde_max:
+        erreurs.append(
+            Erreur(
+                "montant",
+                "solde_trop_eleve",
+                f"Le solde ne peut pas dépasser {euros(solde_max)} : ce qui reste dû une fois l'avance "
+                "déduite, dans la limite des dépenses éligibles.",
+            )
+        )
+    elif montant < solde_prevu and not (motif or "").strip():
+        erreurs.append(
+            Erreur(
+                "motif",
+                "motif_manquant",
+                "Indiquez pourquoi le solde est réduit (réalisations ou dépenses inférieures à ce qui était convenu).",
+            )
+        )
+    return erreurs
+
+
+def total_engage(versements):
+    """The sum of the payments that are not cancelled: never above the year's grant."""
+    return sum((Decimal(v.montant) for v in versements if v.etat != "annule"), ZERO)
+
+
+def arrondi(valeur, pas=CENTIME):
+    return Decimal(valeur).quantize(pas, rounding=ROUND_HALF_UP)
+
+
+# --- Indicateurs ----------------------------------------------------------------------------------
+
+FACILITATEUR, COORDINATEUR, ENSEMBLE = "facilitateur", "coordinateur", "ensemble"
+INTERMEDIAIRE, ANNUEL, TRIMESTRIEL = "intermediaire", "annuel", "trimestriel"
+LIBELLES_BILANS = {
+    INTERMEDIAIRE: "Bilan intermédiaire",
+    ANNUEL: "Bilan annuel",
+    TRIMESTRIEL: "Bilan trimestriel quantitatif (coordination)",
+}
+LIBELLES_POSTES = {
+    FACILITATEUR: "ETP de facilitateur",
+    COORDINATEUR: "ETP de coordinateur régional",
+    ENSEMBLE: "Ensemble de l'action",
+}
+
+
+@dataclass(frozen=True)
+class Indicateur:
+    code: str
+    poste: str
+    libelle: str
+    type: str  # entier, heures, euros, decimal, texte
+    bilans: frozenset
+    cible: bool = False
+    aide: str = ""
+
+    @property
+    def numerique(self):
+        return self.type != "texte"
+
+    @property
+    def cle(self):
+        return f"{self.poste}.{self.code}"
+
+
+def _i(code, poste, libelle, type_, bilans, cible=False, aide=""):
+    return Indicateur(code, poste, libelle, type_, frozenset(bilans), cible, aide)
+
+
+TOUS = frozenset({INTERMEDIAIRE, ANNUEL})
+# AAP §D.1 : le minimum du bilan intermédiaire, par poste ; le bilan annuel le reprend pour l'année entière,
+# avec ses propres rubriques ; les bilans trimestriels du coordinateur en reprennent les chiffres.
+INDICATEURS = (
+    _i("heures_insertion_etp", FACILITATEUR, "Heures d'insertion dégagées par l'ETP subventionné", "heures", TOUS, True),
+    _i(
+        "heures_insertion_structure",
+        FACILITATEUR,
+        "Heures clausées au total par la structure",
+        "heures",
+        TOUS,
+        aide="Toutes les heures de la structure, pour comparaison avec celles de l'ETP subventionné.",
+    ),
+    _i("heures_insertion_annee_precedente", FACILITATEUR, "Heures dégagées l'année précédente", "heures", TOUS),
+    _i("contacts_acheteurs", FACILITATEUR, "Prises de contact avec des acheteurs du territoire", "entier", TOUS, True),
+    _i("marches_accompagnes", FACILITATEUR, "Marchés accompagnés", "entier", TOUS, True),
+    _i(
+        "secteurs_porteurs",
+        FACILITATEUR,
+        "Secteurs et entreprises accompagnés",
+        "texte",
+        TOUS,
+        aide="Secteurs d'activité, statut et nombre de salariés des entreprises accompagnées.",
+    ),
+    _i(
+        "parcours_beneficiaires",
+        FACILITATEUR,
+        "Parcours des bénéficiaires",
+        "texte",
+        TOUS,
+        aide="Caractéristiques des contrats, accès à la formation, suites de parcours.",
+    ),
+    _i("sollicitations_repondues", COORDINATEUR, "Sollicitations répondues", "entier", TOUS | {TRIMESTRIEL}, True),
+    _i(
+        "mises_en_relation",
+        COORDINATEUR,
+        "Mises en relation effectuées",
+        "entier",
+        TOUS | {TRIMESTRIEL},
+        True,
+        aide="Notamment avec les réseaux régionaux de la commande publique.",
+    ),
+    _i("marches_accompagnes", COORDINATEUR, "Marchés accompagnés", "entier", TOUS | {TRIMESTRIEL}, True),
+    _i(
+        "zones_couvertes",
+        COORDINATEUR,
+        "Zones couvertes et zones blanches",
+        "texte",
+        TOUS,
+        aide="État des lieux du territoire : zones couvertes par un facilitateur, zones blanches.",
+    ),
+    _i("appui_facilitateurs", COORDINATEUR, "Modalités d'appui aux facilitateurs", "texte", TOUS),
+    _i("contrats_travail", COORDINATEUR, "Contrats de travail", "entier", TOUS | {TRIMESTRIEL}, True),
+    _i("maitrises_ouvrage", COORDINATEUR, "Maîtrises d'ouvrage concernées", "entier", TOUS | {TRIMESTRIEL}),
+    _i("titulaires_marche", COORDINATEUR, "Titulaires de marché", "entier", TOUS | {TRIMESTRIEL}),
+    # Le rapport annuel (AAP §D.1, dernier alinéa).
+    _i("acteurs_mobilises", ENSEMBLE, "Acteurs mobilisés", "entier", {ANNUEL}),
+    _i("territoires_concernes", ENSEMBLE, "Territoires concernés", "entier", {ANNUEL}),
+    _i("marches_nombre", ENSEMBLE, "Volume des marchés : nombre", "entier", {ANNUEL}, True),
+    _i("marches_montant_ht", ENSEMBLE, "Volume des marchés : montant HT (€)", "euros", {ANNUEL}),
+    _i("typologie_acheteurs", ENSEMBLE, "Typologie des acheteurs accompagnés", "texte", {ANNUEL}),
+    _i("typologie_segments", ENSEMBLE, "Typologie des segments d'achat", "texte", {ANNUEL}),
+    _i("beneficiaires_etp", ENSEMBLE, "Bénéficiaires (en ETP)", "decimal", {ANNUEL}),
+    _i("heures_insertion_realisees", ENSEMBLE, "Volume horaire d'insertion réalisé", "heures", {ANNUEL}, True),
+    _i("typologie_beneficiaires", ENSEMBLE, "Typologie des bénéficiaires", "texte", {ANNUEL}),
+    _i("structures_inclusives_nombre", ENSEMBLE, "Structures inclusives mobilisées : nombre", "entier", {ANNUEL}),
+    _i(
+        "structures_inclusives_qualite",
+        ENSEMBLE,
+        "Structures inclusives mobilisées : lesquelles",
+        "texte",
+        {ANNUEL},
+        aide="SIAE, entreprises adaptées, GEIQ… et leur rôle dans les parcours.",
+    ),
+)
+PAR_CLE = {i.cle: i for i in INDICATEURS}
+CIBLES = tuple(i for i in INDICATEURS if i.cible)
+
+
+def postes_de(etp_facilitateur, etp_coordinateur):
+    return [p for p, etp in ((FACILITATEUR, etp_facilitateur), (COORDINATEUR, etp_coordinateur)) if etp > 0]
+
+
+def indicateurs_du_bilan(type_bilan, etp_facilitateur, etp_coordinateur):
+    """The indicators a report asks for, in order: per funded post, then the whole action (annual)."""
+    postes = set(postes_de(etp_facilitateur, etp_coordinateur)) | {ENSEMBLE}
+    return [i for i in INDICATEURS if type_bilan in i.bilans and i.poste in postes]
+
+
+def indicateurs_cibles(etp_facilitateur, etp_coordinateur):
+    postes = set(postes_de(etp_facilitateur, etp_coordinateur)) | {ENSEMBLE}
+    return [i for i in CIBLES if i.poste in postes]
+
+
+def lire_nombre(brut, type_="decimal"):
+    """A number typed by a person ("1 234,5") → (Decimal | None, message | None). Empty is None."""
+    if brut is None:
+        return None, None
+    if isinstance(brut, (int, Decimal)) and not isinstance(brut, bool):
+        valeur = Decimal(brut)
+    else:
+        nettoye = str(brut).strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
+        nettoye = nettoye.removesuffix("€")
+        if not nettoye:
+            return None, None
+        if (
+            len(nettoye) > 20
+            or not all(c.isdigit() or c in ".-" for c in nettoye)
+            or nettoye.count(".") > 1
+            or "-" in nettoye[1:]
+            or nettoye in {"-", ".", "-."}
+        ):
+            return None, "Indiquez un nombre (par exemple 1 250 ou 12,5)."
+        valeur = Decimal(nettoye)
+    if not valeur.is_finite():
+        return None, "Indiquez un nombre."
+    return valeur, None
+
+
+def probleme_valeur(indicateur, valeur):
+    """None when the value fits the indicator; otherwise the French reason."""
+    if valeur is None:
+        return None
+    if valeur < 0:
+        if indicateur.type == "heures":
+            return "Un nombre d'heures ne peut pas être négatif."
+        return "La valeur ne peut pas être négative."
+    if valeur > NOMBRE_MAX:
+        return "Valeur trop grande : vérifiez la saisie."
+    if indicateur.type in ("entier", "heures") and valeur != valeur.to_integral_value():
+        return "Indiquez un nombre entier." if indicateur.type == "entier" else "Indiquez un nombre entier d'heures."
+    if valeur != valeur.quantize(CENTIME):
+        return "Au plus deux chiffres après la virgule."
+    return None
+
+
+def saut_invraisemblable(valeur, precedente):
+    """A jump from the previous period too large to be plausible (×3 or ÷3, and at least 20 units apart)."""
+    if valeur is None or precedente is None or precedente <= 0:
+        return False
+    if abs(valeur - precedente) < SAUT_MINIMUM:
+        return False
+    return valeur > precedente * SAUT_INVRAISEMBLABLE or valeur * SAUT_INVRAISEMBLABLE < precedente
+
+
+def verifier_bilan(indicateurs, valeurs, precedentes=None, *, depot, annuel=False, depenses=None, crf=True):
+    """(errors, warnings) of a report. `valeurs`: {clé: Decimal | str | None}; `precedentes`: {clé: Decimal}
+    of the previous period. A draft may be incomplete; filing needs every indicator, and for the annual
+    report the spending and the compte rendu financier (cerfa n° 15059)."""
+    erreurs, avertissements = [], []
+    precedentes = precedentes or {}
+    for indicateur in indicateurs:
+        valeur = valeurs.get(indicateur.cle)
+        champ = indicateur.cle
+        if indicateur.numerique:
+            probleme = probleme_valeur(indicateur, valeur)
+            if probleme:
+                erreurs.append(Erreur(champ, "valeur_invalide", probleme))
+                continue
+            if valeur is None:
+                if depot:
+                    erreurs.append(Erreur(champ, "valeur_manquante", f"Renseignez « {indicateur.libelle} »."))
+                continue
+            if saut_invraisemblable(valeur, precedentes.get(indicateur.cle)):
+                avertissements.append(
+                    Erreur(
+                        champ,
+                        "saut_invraisemblable",
+                        f"« {indicateur.libelle} » : {nombre_fr(valeur)} contre {nombre_fr(precedentes[indicateur.cle])} "
+                        "à la période précédente. Vérifiez la saisie ; si le chiffre est juste, expliquez l'écart "
+                        "dans les informations qualitatives.",
+                    )
+                )
+        elif depot and not (valeur or "").strip():
+            erreurs.append(Erreur(champ, "valeur_manquante", f"Renseignez « {indicateur.libelle} »."))
+    etp = valeurs.get(f"{FACILITATEUR}.heures_insertion_etp")
+    structure = valeurs.get(f"{FACILITATEUR}.heures_insertion_structure")
+    if isinstance(etp, Decimal) and isinstance(structure, Decimal) and etp > structure:
+        avertissements.append(
+            Erreur(
+                f"{FACILITATEUR}.heures_insertion_etp",
+                "heures_superieures",
+                "Les heures dégagées par l'ETP subventionné dépassent les heures clausées au total par la structure : "
+                "vérifiez ces deux chiffres.",
+            )
+        )
+    if annuel:
+        if depenses is not None and (depenses < 0 or depenses != depenses.quantize(CENTIME) or depenses > NOMBRE_MAX):
+            erreurs.append(
+                Erreur("depenses_realisees", "montant_invalide", "Les dépenses s'expriment en euros et centimes, positives.")
+            )
+        elif depot and depenses is None:
+            erreurs.append(
+                Erreur(
+                    "depenses_realisees",
+                    "depenses_manquantes",
+                    "Indiquez les dépenses réalisées pour l'action, telles qu'au compte rendu financier.",
+                )
+            )
+        if depot and not crf:
+            erreurs.append(
+                Erreur(
+                    "compte_rendu_financier",
+                    "crf_manquant",
+                    "Joignez le compte rendu financier (cerfa n° 15059) : le solde en dépend (AAP §D.2).",
+                )
+            )
+    return erreurs, avertissements
+
+
+# --- Renouvellement ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LigneRenouvellement:
+    indicateur: Indicateur
+    cible: Decimal | None
+    realise: Decimal | None
+    precedent: Decimal | None
+
+    @property
+    def taux(self):
+        if self.cible is None or self.cible <= 0 or self.realise is None:
+            return None
+        return (self.realise / self.cible).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+    @property
+    def evolution(self):
+        """The change from the previous year, as a share (None without a previous value)."""
+        if self.precedent is None or self.precedent <= 0 or self.realise is None:
+            return None
+        return ((self.realise - self.precedent) / self.precedent).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+    @property
+    def atteint(self):
+        return self.taux is not None and self.taux >= 1
+
+
+def minuscule(texte):
+    """The first letter in lower case only (« ETP » stays « ETP »)."""
+    return texte[:1].lower() + texte[1:]
+
+
+def lignes_renouvellement(indicateurs, cibles, realises, precedents=None):
+    precedents = precedents or {}
+    return [
+        LigneRenouvellement(i, cibles.get(i.cle), realises.get(i.cle), precedents.get(i.cle)) for i in indicateurs if i.numerique
+    ]
+
+
+def heures_par_etp(heures, etp):
+    if heures is None or not etp:
+        return None
+    return (Decimal(heures) / Decimal(etp)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+
+
+def part(partie, tout):
+    if partie is None or not tout:
+        return None
+    return (Decimal(partie) / Decimal(tout)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+SEUIL_CONSEILLE = Decimal("0.8")
+SEUIL_A_DISCUTER = Decimal("0.5")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    issue: str  # renouveler, a_discuter, ne_pas_renouveler, attendre, impossible
+    texte: str
+    taux_moyen: Decimal | None = None
+
+
+def suggestion_renouvellement(lignes, *, rang, bilan_approuve, a_l_heure):
+    """A suggested outcome in words, from the approved annual report. The decision stays with the DEETS."""
+    from aap.formats import pourcentage
+
+    if rang >= ANNEES_MAX:
+        return Suggestion(
+            "impossible",
+            f"Troisième année : la convention ne peut plus être renouvelée (AAP §D.1 : "
+            f"{ANNEES_MAX} ans au plus). Le solde se règle sur le bilan annuel.",
+        )
+    if not bilan_approuve:
+        return Suggestion(
+            "attendre", "En attente du bilan annuel approuvé : la décision de reconduction se fonde sur lui (AAP §D.2)."
+        )
+    taux = [min(ligne.taux, Decimal("1.5")) for ligne in lignes if ligne.taux is not None]
+    if not taux:
+        return Suggestion(
+            "a_discuter",
+            "Aucun objectif chiffré n'a de réalisation à comparer : décidez sur les informations qualitatives du bilan.",
+        )
+    moyen = (sum(taux, ZERO) / len(taux)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    en_dessous = [
+        minuscule(ligne.indicateur.libelle) for ligne in lignes if ligne.taux is not None and ligne.taux < SEUIL_CONSEILLE
+    ]
+    retard = "" if a_l_heure else " Le bilan annuel a été transmis en retard."
+    if moyen >= SEUIL_CONSEILLE:
+        issue = "renouveler"
+        texte_ = f"Renouvellement conseillé : objectifs atteints à {pourcentage(moyen, 0)} en moyenne.{retard}"
+    elif moyen >= SEUIL_A_DISCUTER:
+        issue = "a_discuter"
+        texte_ = (
+            f"Renouvellement à discuter, avec des objectifs ou un montant ajustés : objectifs atteints à "
+            f"{pourcentage(moyen, 0)} en moyenne ; en deçà de 80 % : {', '.join(en_dessous)}.{retard}"
+        )
+    else:
+        issue = "ne_pas_renouveler"
+        texte_ = f"Non-renouvellement à envisager : objectifs atteints à {pourcentage(moyen, 0)} en moyenne seulement.{retard}"
+    return Suggestion(issue, texte_, moyen)
+
+
+# --- Échéances ------------------------------------------------------------------------------------
+
+A_VENIR, BIENTOT, EN_RETARD = "a_venir", "bientot", "en_retard"
+AGENT, PORTEUR = "agent", "porteur"
+
+
+@dataclass(frozen=True)
+class VersementEtat:
+    id: int
+    nature: str  # avance, solde
+    etat: str  # prevu, a_payer, paye, annule
+    montant: Decimal
+    a_payer_le: date | None = None
+
+
+@dataclass(frozen=True)
+class BilanEtat:
+    id: int
+    type: str
+    echeance: date
+    statut: str  # a_deposer, depose, a_corriger, approuve
+    arrete_au: date | None = None
+    corrections_avant: date | None = None
+
+
+@dataclass(frozen=True)
+class AnneeEtat:
+    rang: int
+    debut: date
+    fin: date
+    signee_le: date | None
+    renouvellement: str | None
+    versements: tuple = ()
+    bilans: tuple = ()
+
+
+@dataclass(frozen=True)
+class ConventionEtat:
+    """What the deadlines need to know of a convention, as plain values."""
+
+    id: int
+    numero: str
+    statut: str  # a_signer, en_cours, close
+    date_limite_signature: date
+    annees: tuple = ()
+    prochain_copil: date | None = None
+
+
+@dataclass(frozen=True)
+class Echeance:
+    convention_id: int
+    code: str  # stable: one reminder per code and stage
+    nature: str  # signature, versement, bilan, corrections, avenant, copil
+    libelle: str
+    date: date
+    jours: int  # days left (negative: late)
+    pour: str  # agent or porteur: who must act
+    objet_id: int | None = None
+
+    @property
+    def etat(self):
+        if self.jours < 0:
+            return EN_RETARD
+        if self.jours <= PREAVIS_RAPPEL.get(self.nature, 0):
+            return BIENTOT
+        return A_VENIR
+
+    @property
+    def en_retard(self):
+        return self.jours < 0
+
+
+def _libelle_bilan(bilan, rang):
+    if bilan.type == TRIMESTRIEL:
+        return f"Bilan trimestriel (résultats au {bilan.arrete_au:%d/%m/%Y}) — année {rang}"
+    return f"{LIBELLES_BILANS[bilan.type]} — année {rang}"
+
+
+def echeances(convention, aujourdhui):
+    """Every open deadline of a convention at `aujourdhui` (a date in the service's time zone), soonest first:
+    what someone must still do (sign, pay, file, review, decide the renewal) and by when."""
+    resultat = []
+
+    def ajouter(code, nature, libelle, jour, pour, objet_id=None):
+        resultat.append(Echeance(convention.id, code, nature, libelle, jour, (jour - aujourdhui).days, pour, objet_id))
+
+    if convention.statut == "close":
+        return []
+    for annee in convention.annees:
+        if annee.signee_le is None:
+            if annee.rang == 1:
+                ajouter("signature", "signature", "Signature de la convention", convention.date_limite_signature, AGENT)
+            else:
+                ajouter(
+                    f"signature-avenant-{annee.rang}",
+                    "signature",
+                    f"Signature de l'avenant n° {annee.rang - 1}",
+                    annee.debut,
+                    AGENT,
+                )
+        for versement in annee.versements:
+            if versement.etat == "a_payer" and versement.a_payer_le is not None:
+                nom = "l'avance" if versement.nature == "avance" else "le solde"
+                ajouter(
+                    f"versement-{versement.id}",
+                    "versement",
+                    f"Mettre en paiement {nom} de l'année {annee.rang} ({euros(versement.montant)})",
+                    versement.a_payer_le + timedelta(days=DELAI_PAIEMENT_JOURS),
+                    AGENT,
+                    versement.id,
+                )
+        for bilan in annee.bilans if annee.signee_le is not None else ():
+            libelle = _libelle_bilan(bilan, annee.rang)
+            if bilan.statut == "a_deposer":
+                ajouter(f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id)
+            elif bilan.statut == "a_corriger":
+                ajouter(
+                    f"corrections-{bilan.id}",
+                    "corrections",
+                    f"Corriger et redéposer : {libelle}",
+                    bilan.corrections_avant or bilan.echeance,
+                    PORTEUR,
+                    bilan.id,
+                )
+            elif bilan.statut == "depose":
+                ajouter(f"examen-{bilan.id}", "bilan", f"Examiner : {libelle}", max(bilan.echeance, aujourdhui), AGENT, bilan.id)
+    derniere = convention.annees[-1] if convention.annees else None
+    if derniere is not None and derniere.signee_le is not None and derniere.rang < ANNEES_MAX and derniere.renouvellement is None:
+        ajouter(
+            f"avenant-{derniere.rang + 1}",
+            "avenant",
+            f"Décider du renouvellement pour l'année {derniere.rang + 1} (avenant n° {derniere.rang})",
+            derniere.fin,
+            AGENT,
+        )
+    if convention.prochain_copil is not None and convention.prochain_copil >= aujourdhui:
+        ajouter("copil", "copil", "Prochain COPIL", convention.prochain_copil, AGENT)
+    return sorted(resultat, key=lambda e: (e.date, e.code))
+
+
+def palier_rappel(echeance):
+    """Which reminder an open deadline calls for today: "avant" within its notice, "retard" once passed, or
+    None. Each is sent once (its key), whatever the number of runs; the next COPIL is never emailed."""
+    if echeance.nature == "copil":
+        return None
+    if echeance.jours < 0:
+        return "retard"
+    if echeance.jours <= PREAVIS_RAPPEL[echeance.nature]:
+        return "avant"
+    return None
+
+
+# --- Tableau de bord ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Enveloppe:
+    credits: Decimal = ZERO
+    accorde_copil: Decimal = ZERO
+    avenants: Decimal = ZERO
+    verse: Decimal = ZERO
+    a_verser: Decimal = ZERO
+    reversements: Decimal = ZERO
+    details: dict = field(default_factory=dict)
+
+    @property
+    def restant(self):
+        """The envelope left for new grants: credits − what the COPIL granted (year 1)."""
+        return self.credits - self.accorde_copil
+
+    @property
+    def engage(self):
+        return self.accorde_copil + self.avenants
+
+
+def maintenant_local(instant: datetime, fuseau="Indian/Mayotte"):
+    return jour_local(instant, fuseau)

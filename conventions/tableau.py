@@ -1,0 +1,565 @@
+"""What the DEETS reads across its conventions: the renewal view of one convention, the dashboard of a campaign
+and across years (credits, grants, payments, ETP, insertion hours against targets, states, what is late), its
+Excel export (consolidated with pandas, written by xlsxwriter with native charts) and the open-data export of
+the grants in the SCDL « subventions » schema (décret n° 2017-779).
+
+Amounts stay Decimal from the database to the page; pandas only groups them (as integer cents) and gives them
+back as Decimal. The dashboard's cost is a fixed number of queries whatever the number of conventions.
+"""
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pandas as pd
+from flask import Response
+from sqlalchemy import BigInteger, func, select, type_coerce
+
+from aap.exports import ClasseurFeuilles, Colonne, cellule_csv
+from aap.extensions import db
+from aap.models import Campagne, Role, Service
+from aap.types import maintenant
+from candidatures.models import Dossier
+from notation.models import Decision, Nature
+
+from . import lecture, regles
+from .models import Bilan, Convention, EtatVersement, StatutBilan, ValeurBilan
+
+ZERO = Decimal("0")
+CENTIME = Decimal("0.01")
+
+
+# --- Renouvellement ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class VueRenouvellement:
+    convention: Convention
+    annee: object
+    bilan: object
+    lignes: list
+    heures_par_etp: Decimal | None
+    part_heures_etp: Decimal | None
+    a_l_heure: bool | None
+    suggestion: regles.Suggestion
+    decidable: bool
+    precedente: object = None
+
+
+def vue_renouvellement(convention):
+    """Targets against achievements for every indicator of the last year's annual report, the change from the
+    previous year, the insertion hours per funded ETP, whether the report came on time, and a suggestion."""
+    derniere = convention.derniere
+    bilan = derniere.bilan_annuel
+    depose = bilan is not None and bilan.premier_depot_le is not None
+    realises = bilan.valeurs_par_cle() if depose else {}
+    precedente = convention.annee(derniere.rang - 1)
+    bilan_precedent = precedente.bilan_annuel if precedente else None
+    precedents = bilan_precedent.valeurs_par_cle() if bilan_precedent and bilan_precedent.premier_depot_le else {}
+    indicateurs = regles.indicateurs_du_bilan(regles.ANNUEL, derniere.etp_facilitateur, derniere.etp_coordinateur)
+    lignes = regles.lignes_renouvellement(indicateurs, derniere.cibles(), realises, precedents)
+    heures = realises.get("facilitateur.heures_insertion_etp")
+    approuve = bilan is not None and bilan.statut == StatutBilan.APPROUVE
+    a_l_heure = bilan.a_l_heure if depose else None
+    return VueRenouvellement(
+        convention=convention,
+        annee=derniere,
+        bilan=bilan,
+        lignes=lignes,
+        heures_par_etp=regles.heures_par_etp(heures, derniere.etp_facilitateur),
+        part_heures_etp=regles.part(heures, realises.get("facilitateur.heures_insertion_structure")),
+        a_l_heure=a_l_heure,
+        suggestion=regles.suggestion_renouvellement(
+            lignes, rang=derniere.rang, bilan_approuve=approuve, a_l_heure=bool(a_l_heure)
+        ),
+        decidable=derniere.signee_le is not None and derniere.renouvellement is None and derniere.rang < regles.ANNEES_MAX,
+        precedente=precedente,
+    )
+
+
+# --- Tableau de bord --------------------------------------------------------------------------------------
+
+
+@dataclass
+class TableauDeBord:
+    campagnes: list
+    services: list
+    campagne: Campagne | None
+    service_id: int | None
+    national: bool
+    credits: Decimal = ZERO
+    accorde_copil: Decimal = ZERO
+    avenants: Decimal = ZERO
+    verse: Decimal = ZERO
+    a_verser: Decimal = ZERO
+    reversements: Decimal = ZERO
+    etp_facilitateur: Decimal = ZERO
+    etp_coordinateur: Decimal = ZERO
+    conventions: int = 0
+    etats: list = field(default_factory=list)
+    par_annee: list = field(default_factory=list)
+    indicateurs: list = field(default_factory=list)
+    annees_indicateurs: list = field(default_factory=list)
+    retards: list = field(default_factory=list)
+    lignes: list = field(default_factory=list)
+    produit_le: object = None
+
+    @property
+    def restant(self):
+        return self.credits - self.accorde_copil
+
+    @property
+    def engage(self):
+        return self.accorde_copil + self.avenants
+
+    @property
+    def retards_bilans(self):
+        return [r for r in self.retards if r[1].nature in ("bilan", "corrections")]
+
+    @property
+    def retards_versements(self):
+        return [r for r in self.retards if r[1].nature == "versement"]
+
+    def barres_enveloppe(self):
+        return [
+            ("Crédits de la campagne", self.credits),
+            ("Accordé par le COPIL (année 1)", self.accorde_copil),
+            ("Avenants (années 2 et 3)", self.avenants),
+            ("Versé", self.verse),
+            ("Reste à verser", self.a_verser),
+            ("Enveloppe restante", self.restant),
+        ]
+
+
+def _centimes(colonne):
+    return func.coalesce(func.sum(type_coerce(colonne, BigInteger)), 0)
+
+
+def _decimal(centimes):
+    return (Decimal(int(centimes)) / 100).quantize(CENTIME)
+
+
+def _en_decimal(valeur):
+    """A pandas sum of cents (an integer) or of hundredths back to an exact Decimal."""
+    return (Decimal(int(round(valeur))) / 100).quantize(CENTIME)
+
+
+def _perimetre(utilisateur, service_id):
+    """The service ids the person reads: their own; all, or one chosen, for the national role."""
+    if utilisateur.a_role(Role.NATIONAL):
+        return None if service_id is None else [service_id]
+    return [utilisateur.service_id]
+
+
+def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None):
+    """The dashboard of a campaign (or of every campaign, across years) for an agent's service, or across services
+    for the national role."""
+    instant = instant or maintenant()
+    national = utilisateur.a_role(Role.NATIONAL)
+    services = db.session.scalars(select(Service).order_by(Service.code)).all() if national else []
+    perimetre = _perimetre(utilisateur, service_id)
+    requete_campagnes = select(Campagne).order_by(Campagne.annee.desc(), Campagne.id.desc())
+    if perimetre is not None:
+        requete_campagnes = requete_campagnes.where(Campagne.service_id.in_(perimetre))
+    campagnes = db.session.scalars(requete_campagnes).all()
+    campagne = next((c for c in campagnes if c.id == campagne_id), None)
+    retenues = [campagne] if campagne else campagnes
+    ids_campagnes = [c.id for c in retenues]
+    t = TableauDeBord(
+        campagnes=campagnes, services=services, campagne=campagne, service_id=service_id, national=national, produit_le=instant
+    )
+    t.credits = sum((c.credits for c in retenues), ZERO)
+    if ids_campagnes:
+        t.accorde_copil = _decimal(
+            db.session.scalar(
+                select(_centimes(Decision.montant_accorde))
+                .join(Dossier, Dossier.id == Decision.dossier_id)
+                .where(Decision.nature == Nature.RETENU, Dossier.campagne_id.in_(ids_campagnes))
+            )
+        )
+    requete = select(Convention).where(Convention.campagne_id.in_(ids_campagnes or [-1]))
+    conventions = lecture.conventions_de(requete)
+    t.conventions = len(conventions)
+    _consolider(t, conventions, instant)
+    return t
+
+
+def _valeurs_annuelles(annee_ids):
+    """Numeric values of the filed annual and intermediate reports of these years, in one query."""
+    if not annee_ids:
+        return []
+    return db.session.execute(
+        select(Bilan.annee_id, Bilan.type, ValeurBilan.poste, ValeurBilan.code, type_coerce(ValeurBilan.nombre, BigInteger))
+        .join(ValeurBilan, ValeurBilan.bilan_id == Bilan.id)
+        .where(
+            Bilan.annee_id.in_(annee_ids),
+            Bilan.type.in_([regles.ANNUEL, regles.INTERMEDIAIRE]),
+            Bilan.premier_depot_le.is_not(None),
+            ValeurBilan.nombre.is_not(None),
+        )
+    ).all()
+
+
+def _consolider(t, conventions, instant):
+    lignes_annees, lignes_versements, lignes_objectifs = [], [], []
+    etats = Counter()
+    for convention in conventions:
+        jour = lecture.aujourdhui(convention, instant)
+        code, _ = lecture.etat_affiche(convention, jour)
+        etats[code] += 1
+        en_cours = convention.statut != "close"
+        for annee in convention.annees:
+            courante = annee is convention.derniere
+            lignes_annees.append(
+                {
+                    "annee_id": annee.id,
+                    "convention": convention.numero,
+                    "structure": convention.structure.raison_sociale,
+                    "service_id": convention.service_id,
+                    "rang": annee.rang,
+                    "exercice": annee.debut.year,
+                    "debut": annee.debut,
+                    "fin": annee.fin,
+                    "montant": int(annee.montant * 100),
+                    "etp_f": int(annee.etp_facilitateur * 10),
+                    "etp_c": int(annee.etp_coordinateur * 10),
+                    "courante": courante and en_cours,
+                    "signee_le": annee.signee_le,
+                    "etat": code,
+                }
+            )
+            for versement in annee.versements:
+                lignes_versements.append(
+                    {
+                        "annee_id": annee.id,
+                        "exercice": annee.debut.year,
+                        "etat": versement.etat,
+                        "montant": int(versement.montant * 100),
+                        "paye_en": versement.paye_le.year if versement.paye_le else None,
+                    }
+                )
+            for objectif in annee.objectifs:
+                lignes_objectifs.append(
+                    {"annee_id": annee.id, "cle": f"{objectif.poste}.{objectif.code}", "cible": int(objectif.cible * 100)}
+                )
+            if annee.reversement is not None:
+                t.reversements += annee.reversement.montant
+        for echeance in lecture.echeances_de(convention, instant):
+            if echeance.en_retard and echeance.nature in ("bilan", "corrections", "versement", "signature"):
+                t.retards.append((convention, echeance))
+    t.etats = [(code, lecture.LIBELLES_ETATS[code], etats[code]) for code in lecture.LIBELLES_ETATS if etats[code]]
+    annees = pd.DataFrame(
+        lignes_annees,
+        columns=[
+            "annee_id",
+            "convention",
+            "structure",
+            "service_id",
+            "rang",
+            "exercice",
+            "debut",
+            "fin",
+            "montant",
+            "etp_f",
+            "etp_c",
+            "courante",
+            "signee_le",
+            "etat",
+        ],
+    )
+    annees = annees.astype(
+        {"rang": "int64", "exercice": "int64", "montant": "int64", "etp_f": "int64", "etp_c": "int64", "courante": "bool"}
+    )
+    versements = pd.DataFrame(lignes_versements, columns=["annee_id", "exercice", "etat", "montant", "paye_en"])
+    versements = versements.astype({"montant": "int64"})
+    objectifs = pd.DataFrame(lignes_objectifs, columns=["annee_id", "cle", "cible"]).astype({"cible": "int64"})
+    valeurs = pd.DataFrame(
+        [
+            {"annee_id": a, "type": ty, "cle": f"{p}.{c}", "valeur": v}
+            for a, ty, p, c, v in _valeurs_annuelles(list(annees["annee_id"]))
+        ],
+        columns=["annee_id", "type", "cle", "valeur"],
+    )
+    t.avenants = _en_decimal(annees.loc[annees["rang"] > 1, "montant"].sum())
+    t.verse = _en_decimal(versements.loc[versements["etat"] == EtatVersement.PAYE, "montant"].sum())
+    t.a_verser = _en_decimal(
+        versements.loc[versements["etat"].isin([EtatVersement.PREVU, EtatVersement.A_PAYER]), "montant"].sum()
+    )
+    courantes = annees[annees["courante"]]
+    t.etp_facilitateur = (Decimal(int(courantes["etp_f"].sum())) / 10).quantize(Decimal("0.1"))
+    t.etp_coordinateur = (Decimal(int(courantes["etp_c"].sum())) / 10).quantize(Decimal("0.1"))
+    # Par exercice (année civile du début de chaque année de convention) : engagé, versé, ETP.
+    engage = annees.groupby("exercice")["montant"].sum()
+    verse = versements[versements["etat"] == EtatVersement.PAYE].groupby("paye_en")["montant"].sum()
+    etp_f = annees.groupby("exercice")["etp_f"].sum()
+    etp_c = annees.groupby("exercice")["etp_c"].sum()
+    nombre = annees.groupby("exercice")["annee_id"].count()
+    # Valeurs déclarées : le bilan annuel s'il est déposé, sinon le bilan intermédiaire.
+    if not valeurs.empty:
+        valeurs["rang_type"] = valeurs["type"].map({regles.ANNUEL: 0, regles.INTERMEDIAIRE: 1})
+        valeurs = valeurs.sort_values("rang_type").drop_duplicates(["annee_id", "cle"], keep="first")
+    declarees = valeurs.merge(annees[["annee_id", "exercice"]], on="annee_id")
+    cibles = objectifs.merge(annees[["annee_id", "exercice"]], on="annee_id")
+    heures = "facilitateur.heures_insertion_etp"
+    cibles_heures = cibles[cibles["cle"] == heures].groupby("exercice")["cible"].sum()
+    declarees_heures = declarees[declarees["cle"] == heures].groupby("exercice")["valeur"].sum()
+    exercices = sorted(set(engage.index) | set(verse.index.dropna().astype(int)))
+    for exercice in exercices:
+        cible = cibles_heures.get(exercice)
+        declare = declarees_heures.get(exercice)
+        t.par_annee.append(
+            {
+                "exercice": int(exercice),
+                "conventions": int(nombre.get(exercice, 0)),
+                "engage": _en_decimal(engage.get(exercice, 0)),
+                "verse": _en_decimal(verse.get(exercice, 0)),
+                "etp_facilitateur": (Decimal(int(etp_f.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
+                "etp_coordinateur": (Decimal(int(etp_c.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
+                "heures_cible": None if cible is None else _en_decimal(cible),
+                "heures_declarees": None if declare is None else _en_decimal(declare),
+            }
+        )
+    # Les indicateurs consolidés par exercice : la somme des valeurs déclarées, face à la somme des objectifs.
+    t.annees_indicateurs = sorted({int(e) for e in declarees["exercice"]} | {int(e) for e in cibles["exercice"]})
+    for indicateur in regles.INDICATEURS:
+        if not indicateur.numerique:
+            continue
+        lignes = declarees[declarees["cle"] == indicateur.cle].groupby("exercice")["valeur"].sum()
+        objectifs_ = cibles[cibles["cle"] == indicateur.cle].groupby("exercice")["cible"].sum()
+        if lignes.empty and objectifs_.empty:
+            continue
+        t.indicateurs.append(
+            {
+                "indicateur": indicateur,
+                "valeurs": {
+                    int(e): (
+                        _en_decimal(lignes[e]) if e in lignes.index else None,
+                        _en_decimal(objectifs_[e]) if e in objectifs_.index else None,
+                    )
+                    for e in t.annees_indicateurs
+                },
+            }
+        )
+    t.retards.sort(key=lambda r: (r[1].date, r[0].numero))
+    t.lignes = annees.sort_values(["convention", "rang"]).to_dict("records")
+
+
+# --- Export Excel -------------------------------------------------------------------------------------------
+
+COLONNES_SYNTHESE = [Colonne("Indicateur", "texte", 46), Colonne("Valeur", "euros", 18)]
+COLONNES_PAR_ANNEE = [
+    Colonne("Exercice", "entier", 10),
+    Colonne("Années de convention", "entier", 12),
+    Colonne("Engagé", "euros", 16),
+    Colonne("Versé", "euros", 16),
+    Colonne("ETP facilitateur", "decimal", 12),
+    Colonne("ETP coordinateur", "decimal", 12),
+    Colonne("Heures d'insertion : objectif", "entier", 14),
+    Colonne("Heures d'insertion : déclarées", "entier", 14),
+]
+COLONNES_CONVENTIONS = [
+    Colonne("Convention", "texte", 22),
+    Colonne("Structure", "texte", 36),
+    Colonne("Année", "entier", 7),
+    Colonne("Début", "date", 12),
+    Colonne("Fin", "date", 12),
+    Colonne("Montant", "euros", 14),
+    Colonne("ETP facilitateur", "decimal", 10),
+    Colonne("ETP coordinateur", "decimal", 10),
+    Colonne("Signée le", "date", 12),
+    Colonne("État", "texte", 24),
+]
+
+
+def _titre(t):
+    portee = f"campagne {t.campagne.annee}" if t.campagne else "toutes les campagnes"
+    return f"Tableau de bord des conventions — {portee}"
+
+
+def classeur(t):
+    """The consolidated indicators a DEETS sends upward: one workbook, a sheet per table, native charts."""
+    c = ClasseurFeuilles("Synthèse", COLONNES_SYNTHESE)
+    for libelle, valeur in t.barres_enveloppe():
+        c.ligne([libelle, valeur])
+    c.cellule(c.lignes + 1, 0, "texte", "ETP de facilitateur financés (années en cours)")
+    c.cellule(c.lignes + 1, 1, "decimal", t.etp_facilitateur)
+    c.cellule(c.lignes + 2, 0, "texte", "ETP de coordinateur financés (années en cours)")
+    c.cellule(c.lignes + 2, 1, "decimal", t.etp_coordinateur)
+    c.cellule(c.lignes + 3, 0, "texte", "Reversements calculés")
+    c.cellule(c.lignes + 3, 1, "euros", t.reversements)
+    c.cellule(c.lignes + 4, 0, "texte", _titre(t))
+    c.lignes += 4
+    graphique = c.classeur.add_chart({"type": "bar"})
+    graphique.add_series(
+        {
+            "name": "Montants",
+            "categories": ["Synthèse", 1, 0, 6, 0],
+            "values": ["Synthèse", 1, 1, 6, 1],
+            "data_labels": {"value": True},
+        }
+    )
+    graphique.set_title({"name": "Crédits, engagements et versements"})
+    graphique.set_legend({"none": True})
+    graphique.set_y_axis({"reverse": True})
+    c.feuille.insert_chart(1, 3, graphique)
+
+    c.nouvelle_feuille("Par exercice", COLONNES_PAR_ANNEE)
+    for ligne in t.par_annee:
+        c.ligne(
+            [
+                ligne["exercice"],
+                ligne["conventions"],
+                ligne["engage"],
+                ligne["verse"],
+                ligne["etp_facilitateur"],
+                ligne["etp_coordinateur"],
+                ligne["heures_cible"],
+                ligne["heures_declarees"],
+            ]
+        )
+    if t.par_annee:
+        n = len(t.par_annee)
+        montants = c.classeur.add_chart({"type": "column"})
+        for colonne, nom in ((2, "Engagé"), (3, "Versé")):
+            montants.add_series(
+                {"name": nom, "categories": ["Par exercice", 1, 0, n, 0], "values": ["Par exercice", 1, colonne, n, colonne]}
+            )
+        montants.set_title({"name": "Engagé et versé par exercice"})
+        c.feuille.insert_chart(n + 2, 0, montants)
+        heures = c.classeur.add_chart({"type": "column"})
+        for colonne, nom in ((6, "Objectif"), (7, "Déclarées")):
+            heures.add_series(
+                {"name": nom, "categories": ["Par exercice", 1, 0, n, 0], "values": ["Par exercice", 1, colonne, n, colonne]}
+            )
+        heures.set_title({"name": "Heures d'insertion des ETP financés : objectif et déclarées"})
+        c.feuille.insert_chart(n + 2, 5, heures)
+
+    colonnes = [Colonne("Poste", "texte", 24), Colonne("Indicateur", "texte", 44)]
+    for exercice in t.annees_indicateurs:
+        colonnes += [Colonne(f"{exercice} : déclaré", "decimal", 13), Colonne(f"{exercice} : objectif", "decimal", 13)]
+    c.nouvelle_feuille("Indicateurs", colonnes)
+    for ligne in t.indicateurs:
+        indicateur = ligne["indicateur"]
+        valeurs = [regles.LIBELLES_POSTES[indicateur.poste], indicateur.libelle]
+        for exercice in t.annees_indicateurs:
+            valeurs += list(ligne["valeurs"][exercice])
+        c.ligne(valeurs)
+
+    c.nouvelle_feuille("Conventions", COLONNES_CONVENTIONS)
+    for ligne in t.lignes:
+        c.ligne(
+            [
+                ligne["convention"],
+                ligne["structure"],
+                ligne["rang"],
+                ligne["debut"],
+                ligne["fin"],
+                _en_decimal(ligne["montant"]),
+                Decimal(int(ligne["etp_f"])) / 10,
+                Decimal(int(ligne["etp_c"])) / 10,
+                ligne["signee_le"] if pd.notna(ligne["signee_le"]) else None,
+                lecture.LIBELLES_ETATS[ligne["etat"]],
+            ]
+        )
+
+    c.nouvelle_feuille(
+        "Retards",
+        [
+            Colonne("Convention", "texte", 22),
+            Colonne("Structure", "texte", 36),
+            Colonne("Échéance", "texte", 60),
+            Colonne("Attendu le", "date", 12),
+            Colonne("Jours de retard", "entier", 10),
+        ],
+    )
+    for convention, echeance in t.retards:
+        c.ligne([convention.numero, convention.structure.raison_sociale, echeance.libelle, echeance.date, -echeance.jours])
+    nom = f"tableau-de-bord-conventions-{t.campagne.annee if t.campagne else 'toutes-campagnes'}.xlsx"
+    return c.reponse(nom)
+
+
+# --- Données ouvertes (SCDL subventions) ------------------------------------------------------------------
+
+COLONNES_SCDL = [
+    "nomAttribuant",
+    "idAttribuant",
+    "dateConvention",
+    "referenceDecision",
+    "nomBeneficiaire",
+    "idBeneficiaire",
+    "rnaBeneficiaire",
+    "objet",
+    "montant",
+    "nature",
+    "conditionsVersement",
+    "datesPeriodeVersement",
+    "idRAE",
+    "notificationUE",
+    "pourcentageSubvention",
+    "dispositifAide",
+]
+
+
+def lignes_scdl(conventions):
+    """One line per signed year (the convention, then each avenant) whose grant is above 23 000 € (décret
+    n° 2017-779, art. 1er), in the SCDL « subventions » schema (2.1)."""
+    from candidatures.synthese import synthese_budget
+
+    lignes = []
+    for convention in conventions:
+        budget = None
+        for annee in convention.annees:
+            if annee.signee_le is None or annee.montant <= regles.SEUIL_DONNEES_OUVERTES:
+                continue
+            if budget is None:
+                budget = synthese_budget(convention.dossier)
+            charges = budget[min(annee.rang, len(budget)) - 1].charges if budget else ZERO
+            taux = min(annee.montant / charges, Decimal(1)) if charges > 0 else Decimal(1)
+            lignes.append(
+                {
+                    "nomAttribuant": convention.service.nom,
+                    "idAttribuant": convention.service.siret,
+                    "dateConvention": annee.signee_le.isoformat(),
+                    "referenceDecision": convention.numero if annee.rang == 1 else f"{convention.numero}-A{annee.rang - 1}",
+                    "nomBeneficiaire": cellule_csv(convention.structure.raison_sociale),
+                    "idBeneficiaire": convention.structure.siret,
+                    "rnaBeneficiaire": "",
+                    "objet": cellule_csv(f"{convention.dossier.titre} — {annee.intitule.lower()}, année {annee.rang}"),
+                    "montant": f"{annee.montant:.2f}",
+                    "nature": "aide en numéraire",
+                    "conditionsVersement": "échelonné",
+                    "datesPeriodeVersement": f"{annee.debut.isoformat()}_{annee.fin.isoformat()}",
+                    "idRAE": "",
+                    "notificationUE": "non",
+                    "pourcentageSubvention": f"{taux.quantize(Decimal('0.01'))}",
+                    "dispositifAide": cellule_csv(convention.campagne.titre),
+                }
+            )
+    return lignes
+
+
+def donnees_ouvertes(utilisateur, service_id=None):
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from .models import AnneeConvention
+
+    perimetre = _perimetre(utilisateur, service_id)
+    requete = select(Convention).options(
+        joinedload(Convention.campagne),
+        joinedload(Convention.dossier).selectinload(Dossier.lignes_budget),
+        selectinload(Convention.annees).selectinload(AnneeConvention.bilans),
+    )
+    if perimetre is not None:
+        requete = requete.where(Convention.service_id.in_(perimetre))
+    conventions = lecture.conventions_de(requete)
+    sortie = io.StringIO()
+    ecrivain = csv.DictWriter(sortie, fieldnames=COLONNES_SCDL, lineterminator="\n")
+    ecrivain.writeheader()
+    for ligne in lignes_scdl(conventions):
+        ecrivain.writerow(ligne)
+    reponse = Response(sortie.getvalue().encode("utf-8"), mimetype="text/csv")
+    reponse.headers["Content-Disposition"] = 'attachment; filename="subventions-conventions.csv"'
+    reponse.headers["X-Content-Type-Options"] = "nosniff"
+    return reponse

@@ -1,0 +1,217 @@
+"""A convention through the JSON API: creation, signature (multipart), advance, reports (errors field by field,
+attachments, filing, approval), balance, renewal, dashboard figures and the "À faire" list; all in the OpenAPI
+document."""
+
+import io
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+
+from aap.aap2022 import MAYOTTE
+from conventions import operations
+
+from .contenus import pdf
+
+
+def a_mayotte(annee, mois, jour, heure=10):
+    return datetime(annee, mois, jour, heure, 0, tzinfo=MAYOTTE)
+
+
+@pytest.fixture
+def api(app, fab):
+    decision = fab.decision(montant_accorde=Decimal("35000.00"), notifie_le=a_mayotte(2030, 1, 10))
+    agent = fab.utilisateur("agent", service=decision.dossier.service)
+    porteur = next(m for m in decision.dossier.structure.membres if m.role == "porteur")
+    client = app.test_client()
+
+    def entetes(utilisateur):
+        return {"Authorization": f"Bearer {fab.jeton(utilisateur)[0]}"}
+
+    return decision, agent, porteur, client, entetes
+
+
+def test_une_annee_de_convention_par_l_api(api):
+    decision, agent, porteur, client, entetes = api
+    with time_machine.travel(a_mayotte(2030, 1, 15), tick=False) as voyage:
+        pour_agent, pour_porteur = entetes(agent), entetes(porteur)
+        objectifs = {
+            cle: str(v)
+            for cle, v in operations.objectifs_proposes(
+                decision.dossier, decision.etp_facilitateur, decision.etp_coordinateur
+            ).items()
+        }
+        incomplet = client.post(
+            "/api/v1/conventions",
+            headers=pour_agent,
+            json={"decision_id": decision.id, "date_effet": "2030-02-01", "objectifs": {}},
+        )
+        assert incomplet.status_code == 422
+        assert {
+            "field": "objectif-facilitateur.heures_insertion_etp",
+            "code": "objectif_manquant",
+            "message": "Fixez l'objectif « Heures d'insertion dégagées par l'ETP subventionné » avec la structure.",
+        } in incomplet.json["errors"]
+        reponse = client.post(
+            "/api/v1/conventions",
+            headers=pour_agent,
+            json={"decision_id": decision.id, "date_effet": "2030-02-01", "objectifs": objectifs},
+        )
+        assert reponse.status_code == 201, reponse.json
+        convention = reponse.json
+        assert convention["date_limite_signature"] == "2030-01-25"
+        assert convention["etat"] == "a_signer" and convention["statut"] == "a_signer"
+        (annee,) = convention["annees"]
+        assert (annee["montant"], [v["montant"] for v in annee["versements"]]) == ("35000.00", ["17500.00", "17500.00"])
+        assert [b["type"] for b in annee["bilans"]] == ["intermediaire", "annuel"]
+        assert convention["echeances"][0] == {
+            "code": "signature",
+            "nature": "signature",
+            "libelle": "Signature de la convention",
+            "date": "2030-01-25",
+            "jours": 10,
+            "etat": "a_venir",
+            "pour": "agent",
+        }
+        assert (
+            client.post(
+                "/api/v1/conventions",
+                headers=pour_agent,
+                json={"decision_id": decision.id, "date_effet": "2030-02-01", "objectifs": objectifs},
+            ).status_code
+            == 409
+        )
+        cid = convention["id"]
+        assert client.get(f"/api/v1/conventions/{cid}/annees/1/document", headers=pour_porteur).data.startswith(b"%PDF")
+        assert client.get(f"/api/v1/conventions/{cid}/annees/1/document?format=docx", headers=pour_agent).data.startswith(b"PK")
+
+        # Signature (multipart), puis l'avance est payée.
+        refus = client.post(
+            f"/api/v1/conventions/{cid}/annees/1/signature",
+            headers=pour_porteur,
+            data={"signee_le": "2030-01-15", "scan": (io.BytesIO(pdf()), "signee.pdf")},
+        )
+        assert refus.status_code == 403
+        signee = client.post(
+            f"/api/v1/conventions/{cid}/annees/1/signature",
+            headers=pour_agent,
+            data={"signee_le": "2030-01-15", "scan": (io.BytesIO(pdf("Signée")), "signee.pdf")},
+        )
+        assert signee.status_code == 200 and signee.json["signee_le"] == "2030-01-15"
+        assert signee.json["signature_en_retard"] is False
+        avance = signee.json["annees"][0]["versements"][0]
+        assert avance["etat"] == "a_payer"
+        paye = client.post(
+            f"/api/v1/versements/{avance['id']}/paiement",
+            headers=pour_agent,
+            json={"paye_le": "2030-01-15", "reference": "DP-77", "version": avance["version"]},
+        )
+        assert paye.status_code == 200 and paye.json["etat"] == "paye"
+        perime = client.post(
+            f"/api/v1/versements/{avance['id']}/annulation", headers=pour_agent, json={"motif": "x", "version": avance["version"]}
+        )
+        assert perime.status_code == 409
+
+        # Bilan annuel : erreurs champ par champ, pièce jointe, dépôt, approbation, solde.
+        voyage.move_to(a_mayotte(2030, 11, 20))
+        pour_agent, pour_porteur = entetes(agent), entetes(porteur)
+        bilan_id = annee["bilans"][1]["id"]
+        bilan = client.get(f"/api/v1/bilans/{bilan_id}", headers=pour_porteur).json
+        cles = [i["cle"] for i in bilan["indicateurs"]]
+        valeurs = {
+            c: ("100" if i["type"] != "texte" else "Bâtiment, voirie.") for c, i in zip(cles, bilan["indicateurs"], strict=True)
+        }
+        mauvais = client.put(
+            f"/api/v1/bilans/{bilan_id}",
+            headers=pour_porteur,
+            json={"valeurs": valeurs | {"facilitateur.heures_insertion_etp": "-3", "facilitateur.contacts_acheteurs": "2,5"}},
+        )
+        assert mauvais.status_code == 422
+        assert {(e["field"], e["message"]) for e in mauvais.json["errors"]} == {
+            ("facilitateur.heures_insertion_etp", "Un nombre d'heures ne peut pas être négatif."),
+            ("facilitateur.contacts_acheteurs", "Indiquez un nombre entier."),
+        }
+        bon = client.put(
+            f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"valeurs": valeurs, "depenses_realisees": "35000.00"}
+        )
+        assert bon.status_code == 200 and bon.json["avertissements"] == []
+        sans_crf = client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={})
+        assert sans_crf.status_code == 422 and sans_crf.json["errors"][0]["field"] == "compte_rendu_financier"
+        piece = client.post(
+            f"/api/v1/bilans/{bilan_id}/pieces",
+            headers=pour_porteur,
+            data={"nature": "compte_rendu_financier", "fichier": (io.BytesIO(pdf("CRF")), "crf.pdf")},
+        )
+        assert piece.status_code == 201 and piece.json["nature"] == "compte_rendu_financier"
+        depose = client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={})
+        assert depose.status_code == 200 and depose.json["statut"] == "depose" and depose.json["a_l_heure"] is True
+        assert client.post(f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_porteur, json={}).status_code == 403
+        approuve = client.post(
+            f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_agent, json={"depenses_eligibles": "30000.00"}
+        )
+        assert approuve.status_code == 200 and approuve.json["statut"] == "approuve"
+        detail = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json
+        solde = detail["annees"][0]["versements"][1]
+        assert (solde["etat"], solde["montant"]) == ("a_payer", "12500.00")
+        ajuste = client.post(
+            f"/api/v1/versements/{solde['id']}/ajustement", headers=pour_agent, json={"montant": "13000.00", "motif": ""}
+        )
+        assert ajuste.status_code == 422 and "ne peut pas dépasser 12" in ajuste.json["errors"][0]["message"]
+
+        # Renouvellement : la vue, l'avenant, puis le tableau de bord et l'« À faire ».
+        vue = client.get(f"/api/v1/conventions/{cid}/renouvellement", headers=pour_agent).json
+        assert vue["decidable"] is True and vue["suggestion"]["issue"] in ("renouveler", "a_discuter", "ne_pas_renouveler")
+        assert client.get(f"/api/v1/conventions/{cid}/renouvellement", headers=pour_porteur).status_code == 403
+        avenant = client.post(
+            f"/api/v1/conventions/{cid}/avenants", headers=pour_agent, json={"montant": "36000.00", "objectifs": objectifs}
+        )
+        assert avenant.status_code == 201, avenant.json
+        assert (avenant.json["rang"], avenant.json["debut"], avenant.json["fin"]) == (2, "2031-02-01", "2032-01-31")
+        tableau = client.get("/api/v1/tableau-de-bord", headers=pour_agent).json
+        assert tableau["verse"] == "17500.00" and tableau["avenants"] == "36000.00"
+        assert tableau["etats"] == {"avenant_a_signer": 1}
+        a_faire = client.get("/api/v1/a-faire", headers=pour_agent).json
+        # Pour l'agent : le bilan intermédiaire en retard chez la structure, le solde à payer, l'avenant à signer.
+        intermediaire = annee["bilans"][0]["id"]
+        assert [e["code"] for e in a_faire] == [f"bilan-{intermediaire}", f"versement-{solde['id']}", "signature-avenant-2"]
+        assert a_faire[0]["etat"] == "en_retard" and a_faire[0]["pour"] == "porteur"
+        pour_la_structure = client.get("/api/v1/a-faire", headers=pour_porteur).json
+        assert [e["code"] for e in pour_la_structure] == [f"bilan-{intermediaire}", "signature-avenant-2"]
+
+
+def test_le_document_openapi_decrit_les_conventions(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for chemin in (
+        "/api/v1/conventions",
+        "/api/v1/conventions/{convention_id}",
+        "/api/v1/conventions/{convention_id}/annees/{rang}/signature",
+        "/api/v1/versements",
+        "/api/v1/versements/{versement_id}/paiement",
+        "/api/v1/bilans/{bilan_id}",
+        "/api/v1/bilans/{bilan_id}/depot",
+        "/api/v1/bilans/{bilan_id}/approbation",
+        "/api/v1/conventions/{convention_id}/avenants",
+        "/api/v1/tableau-de-bord",
+        "/api/v1/a-faire",
+    ):
+        assert chemin in spec["paths"], chemin
+
+
+def test_entrees_hostiles_de_l_api(api):
+    decision, agent, _, client, entetes = api
+    pour_agent = entetes(agent)
+    for corps in (
+        {"decision_id": "x"},
+        {"decision_id": decision.id, "date_effet": "2030-13-45"},
+        {"decision_id": decision.id, "date_effet": "2030-02-01", "objectifs": {"a": {"b": 1}}},
+        {"decision_id": 2**40, "date_effet": "2030-02-01"},
+        [1, 2],
+    ):
+        reponse = client.post("/api/v1/conventions", headers=pour_agent, json=corps)
+        assert reponse.status_code in (400, 422), corps
+        assert reponse.json["errors"][0]["message"]
+    assert client.get("/api/v1/conventions/99999999999", headers=pour_agent).status_code == 404
+    assert client.get("/api/v1/bilans/0", headers=pour_agent).status_code == 404
+    assert client.get("/api/v1/conventions?statut=n_importe", headers=pour_agent).status_code == 422
+    assert client.get("/api/v1/conventions", headers={}).status_code == 401

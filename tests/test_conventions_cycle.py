@@ -1,0 +1,379 @@
+"""A convention's three years, with time moved forward (Mayotte dates): creation from a retenu decision and its
+documents, signature within 15 days (and late), the advance, the reports and their corrections loop, the
+balance on the approved annual report (reduced, or turned into a reversement), the renewals — two, never three —
+and the end of the convention."""
+
+import io
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+import docx
+import pypdf
+import pytest
+import time_machine
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from aap.aap2022 import MAYOTTE
+from aap.erreurs import Refus
+from aap.extensions import db
+from aap.models import EntreeJournal
+from conventions import lecture, operations
+from conventions.models import Convention, StatutBilan, StatutConvention, TypeBilan, Versement
+
+from .conftest import texte
+from .contenus import pdf
+from .fabrique_conventions import valeurs_bilan
+
+D = Decimal
+
+
+def a_mayotte(annee, mois, jour, heure=10):
+    return datetime(annee, mois, jour, heure, 0, tzinfo=MAYOTTE)
+
+
+def champs_bilan(bilan, facteur=1, **surcharges):
+    valeurs = {cle.replace(".", "__"): v for cle, v in valeurs_bilan(bilan, facteur).items()}
+    return valeurs | {"version": str(bilan.version)} | surcharges
+
+
+def objectifs_form(decision, dossier):
+    return {
+        f"objectif_{cle.replace('.', '__')}": str(v)
+        for cle, v in operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur).items()
+    }
+
+
+@pytest.fixture
+def decision_2030(fab):
+    """A dossier retenu for 35 000,00 € (1 ETP of facilitator), notified on 10 January 2030 at 10:00 in Mayotte."""
+    return fab.decision(montant_accorde=D("35000.00"), notifie_le=a_mayotte(2030, 1, 10))
+
+
+def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030):
+    dossier = decision_2030.dossier
+    agent = fab.utilisateur("agent", service=dossier.service)
+    porteur = next(m for m in dossier.structure.membres if m.role == "porteur")
+
+    with time_machine.travel(a_mayotte(2030, 1, 12), tick=False) as voyage:
+        # Chaque saut dans le temps dépasse la durée d'inactivité des sessions : on se reconnecte.
+        pour_agent, pour_porteur = client_de(agent), client_de(porteur)
+        # La décision retenue attend sa convention ; l'agent la prépare, objectifs proposés d'après le dossier.
+        page = texte(pour_agent.get("/conventions/"))
+        assert "Décisions retenues sans convention (1)" in page and dossier.numero in page
+        page = texte(pour_agent.get(f"/conventions/nouvelle/{decision_2030.id}"))
+        assert "Signature au plus tard le 25 janvier 2030" in page and "Il reste 13 jour(s)" in page
+        reponse = pour_agent.post(
+            f"/conventions/nouvelle/{decision_2030.id}",
+            data={"date_effet": "2030-02-01", "mois_bilan_intermediaire": "6"} | objectifs_form(decision_2030, dossier),
+        )
+        assert reponse.status_code == 302
+        convention = db.session.scalar(select(Convention).where(Convention.decision_id == decision_2030.id))
+        assert re.fullmatch(r"CONV-\d{4}-976-0001", convention.numero)
+        page = texte(pour_porteur.get(f"/conventions/{convention.id}"))
+        assert "13 jour(s) restant(s)" in page and "du 1 février 2030 au 31 janvier 2031" in page
+
+        # Le PDF à signer et le DOCX modifiable disent la même chose : tout ce que l'appel exige.
+        contenu_pdf = pour_porteur.get(f"/conventions/{convention.id}/annees/1/pdf").data
+        lu = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(contenu_pdf)).pages)
+        lu = re.sub(r"\s+", " ", lu)
+        for attendu in (
+            "Convention n° " + convention.numero,
+            "35 000,00 €",
+            "Avance (50 %)",
+            "17 500,00 €",
+            "trois exemplaires",
+            "cerfa n° 15059",
+            "ne pas baisser les financements préexistants",
+            "Marché de l'inclusion",
+            "Calendrier prévisionnel",
+            "conditionne le renouvellement",
+            "au plus tard le 25 janvier 2030",
+            "30 novembre 2030",
+        ):
+            assert attendu in lu, attendu
+        modifiable = pour_agent.get(f"/conventions/{convention.id}/annees/1/docx")
+        paragraphes = " ".join(p.text for p in docx.Document(io.BytesIO(modifiable.data)).paragraphs)
+        assert "trois exemplaires" in paragraphes and "Marché de l'inclusion" in paragraphes
+
+        # Le 15e jour après la notification, la signature est à temps ; l'avance est à mettre en paiement.
+        voyage.move_to(a_mayotte(2030, 1, 25, 16))
+        pour_agent, pour_porteur = client_de(agent), client_de(porteur)
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/annees/1/signature",
+            data={"signee_le": "2030-01-25", "scan": (io.BytesIO(pdf("Convention signée")), "signee.pdf")},
+            content_type="multipart/form-data",
+        )
+        assert reponse.status_code == 302
+        page = texte(pour_agent.get(f"/conventions/{convention.id}"))
+        assert "Signée en retard" not in page and "À mettre en paiement" in page
+        convention = lecture.charger(convention.id)
+        avance = convention.premiere.avance
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/versements/{avance.id}/paiement",
+            data={"paye_le": "2030-01-25", "reference": "DP-2030-0042", "version": str(avance.version)},
+        )
+        assert reponse.status_code == 302
+        assert db.session.get(Versement, avance.id).etat == "paye"
+
+        # Bilan intermédiaire : une heure négative est refusée en français, puis les corrections font un tour.
+        voyage.move_to(a_mayotte(2030, 7, 20))
+        pour_agent, pour_porteur = client_de(agent), client_de(porteur)
+        intermediaire = convention.premiere.bilan(TypeBilan.INTERMEDIAIRE)
+        adresse = f"/conventions/{convention.id}/bilans/{intermediaire.id}"
+        reponse = pour_porteur.post(
+            adresse, data=champs_bilan(intermediaire, facilitateur__heures_insertion_etp="-12", action="brouillon")
+        )
+        assert reponse.status_code == 422 and "Un nombre d'heures ne peut pas être négatif." in texte(reponse)
+        assert pour_porteur.post(adresse, data=champs_bilan(intermediaire, action="deposer")).status_code == 302
+        reponse = pour_agent.post(
+            f"{adresse}/corrections",
+            data={
+                "message": "Précisez les secteurs des marchés accompagnés.",
+                "date_limite": "2030-08-10",
+                "version": str(db.session.get(type(intermediaire), intermediaire.id).version),
+            },
+        )
+        assert reponse.status_code == 302
+        assert "Corrections demandées par la DEETS" in texte(pour_porteur.get(adresse))
+        bilan = lecture.bilan_complet(intermediaire.id)
+        assert pour_porteur.post(adresse, data=champs_bilan(bilan, action="deposer")).status_code == 302
+        bilan = lecture.bilan_complet(intermediaire.id)
+        assert [v.decision for v in bilan.versions] == ["a_corriger", None]
+        reponse = pour_agent.post(f"{adresse}/approbation", data={"version": str(bilan.version), "commentaire": ""})
+        assert reponse.status_code == 302
+
+        # Bilan annuel (dû le 30 novembre 2030), déposé le 1er décembre : en retard, signalé.
+        voyage.move_to(a_mayotte(2030, 12, 1))
+        pour_agent, pour_porteur = client_de(agent), client_de(porteur)
+        convention = lecture.charger(convention.id)
+        annuel = convention.premiere.bilan_annuel
+        adresse = f"/conventions/{convention.id}/bilans/{annuel.id}"
+        reponse = pour_porteur.post(
+            adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00", action="deposer")
+        )
+        assert reponse.status_code == 422 and "compte rendu financier (cerfa n° 15059)" in texte(reponse)
+        reponse = pour_porteur.post(
+            f"{adresse}/pieces",
+            data={
+                "nature": "compte_rendu_financier",
+                "libelle": "CRF 2030",
+                "fichier": (io.BytesIO(pdf("Compte rendu financier")), "cerfa-15059.pdf"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert reponse.status_code == 302
+        annuel = lecture.bilan_complet(annuel.id)
+        assert (
+            pour_porteur.post(
+                adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00", action="deposer")
+            ).status_code
+            == 302
+        )
+        assert "(en retard)" in texte(pour_agent.get(f"/conventions/{convention.id}"))
+        annuel = lecture.bilan_complet(annuel.id)
+        reponse = pour_agent.post(
+            f"{adresse}/approbation", data={"version": str(annuel.version), "depenses_eligibles": "36 200,00"}
+        )
+        assert reponse.status_code == 302
+        convention = lecture.charger(convention.id)
+        solde = convention.premiere.solde
+        assert (solde.etat, solde.montant) == ("a_payer", D("17500.00"))
+
+        # La vue du renouvellement : objectifs dépassés d'environ 10 %, bilan en retard ; l'agent renouvelle.
+        page = texte(pour_agent.get(f"/conventions/{convention.id}/renouvellement"))
+        assert "Renouvellement conseillé : objectifs atteints à 109\u202f% en moyenne." in page  # 14 marchés sur 13
+        assert "transmis en retard" in page
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/renouvellement",
+            data={"action": "renouveler", "montant": "36 000"} | objectifs_form(decision_2030, dossier),
+        )
+        assert reponse.status_code == 302
+        convention = lecture.charger(convention.id)
+        assert [(a.rang, a.debut, a.montant) for a in convention.annees] == [
+            (1, date(2030, 2, 1), D("35000.00")),
+            (2, date(2031, 2, 1), D("36000.00")),
+        ]
+        assert convention.annee(2).document.nom.startswith("avenant-1-")
+        assert [(v.nature, v.montant) for v in convention.annee(2).versements] == [
+            ("avance", D("18000.00")),
+            ("solde", D("18000.00")),
+        ]
+        page = texte(pour_porteur.get(f"/conventions/{convention.id}"))
+        assert "Année 2 — Avenant n° 1 — du 1 février 2031 au 31 janvier 2032" in page
+
+    journal = db.session.scalars(select(EntreeJournal.action).where(EntreeJournal.objet_type == "conventions")).all()
+    for action in (
+        "convention.creation",
+        "convention.signature",
+        "versement.paiement",
+        "bilan.depot",
+        "bilan.corrections",
+        "bilan.approbation",
+        "convention.renouvellement",
+    ):
+        assert action in journal
+
+
+def test_une_signature_au_seizieme_jour_est_enregistree_et_signalee(fab, client_de, decision_2030):
+    convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
+    agent = convention.agent
+    with time_machine.travel(a_mayotte(2030, 1, 26, 8), tick=False):
+        assert "délai dépassé de 1 jour(s)" in texte(client_de(agent).get(f"/conventions/{convention.id}"))
+        fab.signer(convention.premiere, date(2030, 1, 26), par=agent)
+        page = texte(client_de(agent).get(f"/conventions/{convention.id}"))
+    assert "Signée en retard" in page
+    entree = db.session.scalar(select(EntreeJournal).where(EntreeJournal.action == "convention.signature"))
+    assert '"en_retard":true' in entree.details
+
+
+def test_la_signature_ne_precede_pas_la_notification_et_ne_se_fait_qu_une_fois(fab, decision_2030):
+    convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        with pytest.raises(Refus, match="avant la notification"):
+            fab.signer(convention.premiere, date(2030, 1, 9), par=convention.agent)
+        db.session.rollback()
+        with pytest.raises(Refus, match="dans le futur"):
+            fab.signer(convention.premiere, date(2030, 1, 21), par=convention.agent)
+        db.session.rollback()
+        fab.signer(lecture.charger(convention.id).premiere, date(2030, 1, 20), par=convention.agent)
+        with pytest.raises(Refus, match="déjà signée"):
+            fab.signer(lecture.charger(convention.id).premiere, date(2030, 1, 20), par=convention.agent)
+
+
+def _annee_approuvee(fab, convention, depenses, instant):
+    """The year's annual report filed and approved with these eligible spendings."""
+    with time_machine.travel(instant, tick=False):
+        convention = lecture.charger(convention.id)
+        fab.bilan_depose(convention.derniere.bilan_annuel, depenses=depenses)
+        operations.approuver_bilan(lecture.charger(convention.id).derniere.bilan_annuel, par=convention.agent)
+        db.session.commit()
+    return lecture.charger(convention.id)
+
+
+def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l_avance(fab, decision_2030):
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
+    # Dépenses éligibles de 30 000 € : le solde se limite à 12 500 € (30 000 − 17 500 d'avance).
+    convention = _annee_approuvee(fab, convention, "30000.00", a_mayotte(2030, 11, 20))
+    solde = convention.premiere.solde
+    assert (solde.etat, solde.montant, solde.montant_prevu) == ("a_payer", D("12500.00"), D("17500.00"))
+    with pytest.raises(Refus, match="ne peut pas dépasser 12"):
+        operations.ajuster_solde(solde, montant="12500.01", motif="", par=convention.agent)
+    db.session.rollback()
+    with pytest.raises(Refus, match="Indiquez pourquoi le solde est réduit"):
+        operations.ajuster_solde(lecture.charger(convention.id).premiere.solde, montant="10000", motif="", par=convention.agent)
+    db.session.rollback()
+    solde = lecture.charger(convention.id).premiere.solde
+    operations.ajuster_solde(solde, montant="10 000,00", motif="Deux marchés accompagnés sur cinq.", par=convention.agent)
+    db.session.commit()
+    assert db.session.get(Versement, solde.id).montant == D("10000.00")
+
+    # Une autre convention : 10 000 € de dépenses pour 17 500 € d'avance, 7 500 € à reverser, pas de solde.
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        autre = fab.convention(
+            decision=fab.decision(montant_accorde=D("35000.00"), notifie_le=a_mayotte(2030, 1, 10)),
+            date_effet=date(2030, 2, 1),
+            signee=True,
+            avance_payee=True,
+        )
+    autre = _annee_approuvee(fab, autre, "10000.00", a_mayotte(2030, 11, 20))
+    annee = autre.premiere
+    assert (annee.solde.etat, annee.solde.montant) == ("annule", D("0.00"))
+    assert annee.reversement.montant == D("7500.00") == annee.avance.montant - D("10000.00")
+    with time_machine.travel(a_mayotte(2030, 12, 5), tick=False):
+        operations.suivre_reversement(
+            annee.reversement, etat="emis", le=date(2030, 12, 5), reference="TP-2030-77", par=autre.agent
+        )
+        with pytest.raises(Refus, match="l'ordre"):
+            operations.suivre_reversement(annee.reversement, etat="emis", le=date(2030, 12, 5), reference="x", par=autre.agent)
+        operations.suivre_reversement(annee.reversement, etat="recouvre", le=date(2030, 12, 5), par=autre.agent)
+        db.session.commit()
+    assert lecture.charger(autre.id).premiere.reversement.etat == "recouvre"
+
+
+def test_deux_renouvellements_au_plus_puis_la_convention_se_clot(fab, decision_2030):
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
+    agent = convention.agent
+    objectifs = {cle: str(v) for cle, v in convention.premiere.cibles().items()}
+    for rang, annee_civile in ((1, 2030), (2, 2031), (3, 2032)):
+        convention = _annee_approuvee(fab, convention, "50000", a_mayotte(annee_civile, 11, 20))
+        with time_machine.travel(a_mayotte(annee_civile, 11, 25), tick=False):
+            fab.payer(convention.derniere.solde, paye_le=date(annee_civile, 11, 25), par=agent)
+            convention = lecture.charger(convention.id)
+            if rang < 3:
+                operations.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
+                db.session.commit()
+                convention = lecture.charger(convention.id)
+                fab.signer(convention.derniere, date(annee_civile, 11, 25), par=agent)
+                fab.payer(lecture.charger(convention.id).derniere.avance, paye_le=date(annee_civile, 11, 25), par=agent)
+                convention = lecture.charger(convention.id)
+            else:
+                with pytest.raises(Refus, match="trois ans au plus|3 ans au plus"):
+                    operations.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
+                db.session.rollback()
+    convention = lecture.charger(convention.id)
+    assert [a.rang for a in convention.annees] == [1, 2, 3]
+    assert convention.statut == StatutConvention.CLOSE
+    assert sum(a.verse for a in convention.annees) == D("105000.00")
+    assert lecture.echeances_de(convention) == []
+
+
+def test_non_renouvellement_puis_cloture_au_dernier_versement(fab, decision_2030):
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
+    with pytest.raises(Refus, match="approuvez-le d'abord"):
+        operations.renouveler(convention, montant="35000", objectifs={}, par=convention.agent)
+    db.session.rollback()
+    convention = lecture.charger(convention.id)
+    operations.ne_pas_renouveler(convention, motif="Objectifs très en deçà.", par=convention.agent)
+    db.session.commit()
+    assert lecture.charger(convention.id).statut == StatutConvention.EN_COURS  # le solde reste à régler
+    convention = _annee_approuvee(fab, convention, "40000", a_mayotte(2030, 11, 20))
+    with time_machine.travel(a_mayotte(2030, 12, 1), tick=False):
+        fab.payer(convention.premiere.solde, par=convention.agent)
+    assert lecture.charger(convention.id).statut == StatutConvention.CLOSE
+
+
+def test_un_coordinateur_remet_ses_bilans_trimestriels(fab):
+    decision = fab.decision(
+        dossier=fab.dossier_pour_copil(etp_facilitateur=D("0.5"), etp_coordinateur=D("0.5")), notifie_le=a_mayotte(2030, 1, 10)
+    )
+    convention = fab.convention(decision=decision, date_effet=date(2030, 2, 1))
+    trimestriels = [b for b in convention.premiere.bilans if b.type == TypeBilan.TRIMESTRIEL]
+    assert [(b.echeance, b.arrete_au) for b in trimestriels] == [
+        (date(2030, 7, 1), date(2030, 4, 1)),
+        (date(2030, 10, 1), date(2030, 7, 1)),
+        (date(2031, 1, 1), date(2030, 10, 1)),
+        (date(2031, 4, 1), date(2031, 1, 1)),
+    ]
+    assert {i.poste for i in operations.indicateurs_de(trimestriels[0])} == {"coordinateur"}
+
+
+def test_les_montants_ne_depassent_jamais_le_prevu_en_base(fab, decision_2030):
+    convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
+    avance = convention.premiere.avance
+    avance.montant = avance.montant_prevu + D("0.01")
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+    avance = db.session.get(Versement, avance.id)
+    avance.etat = "paye"  # sans date ni référence
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_une_decision_ne_donne_qu_une_convention(fab, decision_2030):
+    convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
+    with pytest.raises(Refus, match="existe déjà"):
+        operations.creer_convention(decision_2030, par=convention.agent, date_effet=date(2030, 2, 1), objectifs={})
+    db.session.rollback()
+    rejet = fab.decision(nature="rejete")
+    with pytest.raises(Refus, match="Seul un dossier retenu"):
+        operations.creer_convention(rejet, par=convention.agent, date_effet=date(2030, 2, 1), objectifs={})
+    db.session.rollback()
+    assert db.session.scalar(select(Convention).where(Convention.decision_id == rejet.id)) is None
+    assert lecture.charger(convention.id).premiere.bilans[0].statut == StatutBilan.A_DEPOSER
