@@ -10,7 +10,7 @@ URL_PUBLIQUE ?= http://$(HOST):$(PORT)
 export FLASK_APP := aap
 export URL_PUBLIQUE
 
-.PHONY: run test install install-dev assets db demo system-deps lint clean
+.PHONY: run test bench install install-dev assets db demo system-deps lint clean
 
 run: install assets system-deps-run db
 	@$(BIN)/flask demo
@@ -19,6 +19,14 @@ run: install assets system-deps-run db
 
 test: install-dev assets system-deps
 	@scripts/tests.sh
+
+# Banc d'essai national (docs/performance.md) : jeux de données, charge sous gunicorn sur SQLite et PostgreSQL
+# (BENCH_PG_URL), export Excel ; écrit bench/results.json. Essai rapide : make bench ECHELLES=mini DUREE=3
+ECHELLES ?= dixieme,national
+DUREE ?= 10
+bench: install assets
+	@scripts/dependances-systeme.sh wrk
+	$(BIN)/python -m bench.banc --echelles $(ECHELLES) --duree $(DUREE)
 
 $(VENV)/.installe: requirements.txt
 	$(PYTHON) -m venv $(VENV)
