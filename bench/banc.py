@@ -55,9 +55,18 @@ def preparer(base, echelle, graine, regenerer):
     url = url_de(base, echelle)
     fichiers = TRAVAIL / f"{echelle}-{base}-fichiers"
     chemin = TRAVAIL / f"{echelle}-{base}-manifeste.json"
+    env = os.environ | {"AAP_ENV": "production", "SECRET_KEY": "banc-d-essai", "DATABASE_URL": url}
+    migrer = [sys.executable, "-m", "flask", "--app", "aap", "db", "upgrade"]
     if chemin.exists() and not regenerer:
         manifeste = json.loads(chemin.read_text())
-        if manifeste.get("graine") == graine and manifeste.get("schema") == tete_des_migrations():
+        if manifeste.get("graine") == graine and manifeste.get("schema"):
+            if manifeste["schema"] != tete_des_migrations():
+                # Une migration de plus (un index…) : appliquée comme en production, sans régénérer.
+                subprocess.run(migrer, cwd=RACINE, env=env, check=True, capture_output=True)
+                manifeste["schema"] = tete_des_migrations()
+                chemin.write_text(json.dumps(manifeste, indent=2, ensure_ascii=False))
+                if base == "postgresql":
+                    _analyser(url)
             dire(f"{base}, {echelle} : jeu de données déjà généré (en {manifeste['generation_s']} s), réutilisé.")
             return url, fichiers, chemin, manifeste
     TRAVAIL.mkdir(parents=True, exist_ok=True)
@@ -72,9 +81,8 @@ def preparer(base, echelle, graine, regenerer):
             connexion.execute(text(f'DROP DATABASE IF EXISTS "aap_bench_{echelle}" WITH (FORCE)'))
             connexion.execute(text(f'CREATE DATABASE "aap_bench_{echelle}"'))
         admin.dispose()
-    env = os.environ | {"AAP_ENV": "production", "SECRET_KEY": "banc-d-essai", "DATABASE_URL": url}
     python = sys.executable
-    subprocess.run([python, "-m", "flask", "--app", "aap", "db", "upgrade"], cwd=RACINE, env=env, check=True, capture_output=True)
+    subprocess.run(migrer, cwd=RACINE, env=env, check=True, capture_output=True)
     dire(f"{base}, {echelle} : génération du jeu de données…")
     debut = time.perf_counter()
     subprocess.run(
