@@ -10,7 +10,7 @@ URL_PUBLIQUE ?= http://$(HOST):$(PORT)
 export FLASK_APP := aap
 export URL_PUBLIQUE
 
-.PHONY: run test install install-dev assets db demo system-deps lint clean
+.PHONY: run test bench install install-dev assets db demo system-deps lint clean
 
 run: install assets system-deps-run db
 	@$(BIN)/flask demo
@@ -19,6 +19,25 @@ run: install assets system-deps-run db
 
 test: install-dev assets system-deps
 	@scripts/tests.sh
+
+# Banc d'essai national (docs/performance.md) : jeux de données, charge sous gunicorn sur SQLite et PostgreSQL
+# (BENCH_PG_URL), export Excel ; écrit bench/results.json. Essai rapide : make bench ECHELLES=mini DUREE=3
+# Servie par gunicorn, l'application plante sous Python 3.11.7 (erreur de segmentation de l'interpréteur,
+# docs/performance.md) : le banc a son propre environnement, en Python 3.12 ou 3.13 quand la machine en a un.
+ECHELLES ?= dixieme,national
+DUREE ?= 10
+BENCH_PYTHON ?= $(or $(shell for p in python3.12 python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[23]*/bin/python3; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; break; }; done),$(PYTHON))
+BENCH_VENV := instance/bench/venv
+$(BENCH_VENV)/.installe: requirements.txt
+	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+bench: assets $(BENCH_VENV)/.installe
+	@scripts/dependances-systeme.sh wrk
+	$(BENCH_VENV)/bin/python -m bench.banc --echelles $(ECHELLES) --duree $(DUREE)
 
 $(VENV)/.installe: requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -41,6 +41,8 @@ class Config:
 
     # Où sont rangés les fichiers déposés (pièces, bilans, conventions signées) et les sauvegardes.
     FICHIERS_DIR = env("FICHIERS_DIR", str(RACINE / "instance" / "fichiers"))
+    # `local` (FICHIERS_DIR) ou la classe d'un autre magasin, `module:Classe` (voir aap/fichiers.py, docs/production.md).
+    FICHIERS_STOCKAGE = env("FICHIERS_STOCKAGE", "local")
     TAILLE_MAX_PIECE = env_int("TAILLE_MAX_PIECE", 20 * 1024 * 1024)
     # Un peu de marge au-dessus d'une pièce pour les autres champs du formulaire.
     MAX_CONTENT_LENGTH = TAILLE_MAX_PIECE + 1024 * 1024
@@ -100,6 +102,8 @@ class Config:
     DEMO_PASSWORD = env("DEMO_PASSWORD")
     PAR_PAGE = env_int("PAR_PAGE", 25)
     RAPPELS_COPIL_JOURS = env("RAPPELS_COPIL_JOURS", "7,2")  # jours avant la séance où relancer les membres
+    # Banc d'essai (`make bench`) : nombre de requêtes SQL de chaque réponse dans l'en-tête X-Requetes.
+    COMPTE_REQUETES = env_bool("COMPTE_REQUETES", False)
 
 
 class DevelopmentConfig(Config):

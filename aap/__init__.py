@@ -48,6 +48,7 @@ def create_app(config=None):
         erreurs,
         fichiers,  # noqa: F401
         formats,
+        mesures,
         navigation,
         securite,
         views,
@@ -59,6 +60,7 @@ def create_app(config=None):
     navigation.init_app(app)
     courriels.init_app(app)
     api.init_app(app)
+    mesures.init_app(app)
     erreurs.init_app(app)  # après l'API : ses pages d'erreur remplacent celles de flask-smorest
     app.register_blueprint(views.bp)
     app.register_blueprint(comptes.bp)

@@ -3,14 +3,16 @@
 An upload is judged by its content, never by its name: its type comes from its magic bytes (PDF,
 ODT/DOCX, ODS/XLSX, JPEG, PNG), office containers are opened to refuse zip bombs and macros, its
 size is capped by `TAILLE_MAX_PIECE`, its SHA-256 is kept and checked again each time it is served.
-It is stored under `FICHIERS_DIR` at a path made of a date and a random name: nothing the user
-typed reaches the file system. A file written by a transaction that is rolled back is erased.
+It is kept by the file store (`stockage()`: a local directory, FICHIERS_DIR, by default; an S3-compatible
+object store can replace it) under a path made of a date and a random name: nothing the user typed reaches
+the file system. A file written by a transaction that is rolled back is erased.
 
     fichier = enregistrer(request.files["fichier"], par=current_user, service_id=dossier.service_id)
     return reponse_telechargement(fichier)
 """
 
 import hashlib
+import importlib
 import io
 import os
 import re
@@ -230,6 +232,57 @@ def taille_lisible(octets):
     return f"{octets} octets"
 
 
+class StockageLocal:
+    """Stored files in a local directory (FICHIERS_DIR): the default store.
+
+    Every access to the bytes goes through these five methods, with a relative path of ours
+    (`2026/03/<random>.pdf`): an S3-compatible object store (a bucket, the relative path as its key) can
+    replace this class without touching the domains. FICHIERS_STOCKAGE names the class to use
+    (`module:Classe`, built with the app's config); `local` is this one.
+    """
+
+    def __init__(self, config):
+        self.racine = Path(config["FICHIERS_DIR"])
+
+    def ecrire(self, relatif, contenu):
+        chemin = self.racine / relatif
+        chemin.parent.mkdir(parents=True, exist_ok=True)
+        provisoire = chemin.with_suffix(".partiel")
+        # Écrit à côté puis renommé : un arrêt brutal ne laisse jamais un fichier tronqué sous son vrai nom.
+        with open(provisoire, "wb") as sortie:
+            sortie.write(contenu)
+            sortie.flush()
+            os.fsync(sortie.fileno())
+        os.replace(provisoire, chemin)
+
+    def ouvrir(self, relatif):
+        """A binary file object to read from (raises OSError when the file is missing)."""
+        return open(self.racine / relatif, "rb")
+
+    def effacer(self, relatif):
+        (self.racine / relatif).unlink(missing_ok=True)
+
+    def chemin_local(self, relatif):
+        """The file's path on this host, or None for a remote store (the download is then streamed)."""
+        return self.racine / relatif
+
+
+def stockage():
+    """The app's file store, built once per app from FICHIERS_STOCKAGE and FICHIERS_DIR."""
+    cle = ("stockage_fichiers", current_app.config["FICHIERS_STOCKAGE"], current_app.config["FICHIERS_DIR"])
+    magasin = current_app.extensions.get("stockage_fichiers")
+    if magasin is None or magasin[0] != cle:
+        nom = current_app.config["FICHIERS_STOCKAGE"]
+        if nom == "local":
+            classe = StockageLocal
+        else:
+            module, _, attribut = nom.partition(":")
+            classe = getattr(importlib.import_module(module), attribut)
+        magasin = (cle, classe(current_app.config))
+        current_app.extensions["stockage_fichiers"] = magasin
+    return magasin[1]
+
+
 def racine():
     return Path(current_app.config["FICHIERS_DIR"])
 
@@ -263,16 +316,9 @@ def enregistrer_produit(nom, contenu, extension, *, par=None, service_id=None):
 def _ecrire(examen, contenu, *, par, service_id):
     instant = maintenant()
     relatif = f"{instant:%Y}/{instant:%m}/{secrets.token_hex(16)}.{examen.type.extension}"
-    chemin = racine() / relatif
-    chemin.parent.mkdir(parents=True, exist_ok=True)
-    provisoire = chemin.with_suffix(".partiel")
-    # Écrit à côté puis renommé : un arrêt brutal ne laisse jamais un fichier tronqué sous son vrai nom.
-    with open(provisoire, "wb") as sortie:
-        sortie.write(contenu)
-        sortie.flush()
-        os.fsync(sortie.fileno())
-    os.replace(provisoire, chemin)
-    db.session.info.setdefault("fichiers_ecrits", []).append(str(chemin))
+    magasin = stockage()
+    magasin.ecrire(relatif, contenu)
+    db.session.info.setdefault("fichiers_ecrits", []).append((magasin, relatif))
     fichier = Fichier(
         nom=examen.nom,
         extension=examen.type.extension,
@@ -298,17 +344,18 @@ def _garder_fichiers(session):
 @event.listens_for(Session, "after_rollback")
 def _effacer_fichiers_annules(session):
     # La ligne `fichiers` n'existe plus : le fichier écrit pour elle ne doit pas rester orphelin.
-    for chemin in session.info.pop("fichiers_ecrits", []):
-        Path(chemin).unlink(missing_ok=True)
+    for magasin, relatif in session.info.pop("fichiers_ecrits", []):
+        magasin.effacer(relatif)
 
 
 def chemin_absolu(fichier):
+    """Where a file of the local store sits (tests and the backup read it there)."""
     return racine() / fichier.chemin
 
 
 def empreinte_sur_disque(fichier):
     sha = hashlib.sha256()
-    with open(chemin_absolu(fichier), "rb") as entree:
+    with stockage().ouvrir(fichier.chemin) as entree:
         for bloc in iter(lambda: entree.read(1024 * 1024), b""):
             sha.update(bloc)
     return sha.hexdigest()
@@ -336,14 +383,16 @@ def verifier(fichier):
 def lire(fichier):
     """The stored bytes, checked against their SHA-256."""
     verifier(fichier)
-    return chemin_absolu(fichier).read_bytes()
+    with stockage().ouvrir(fichier.chemin) as entree:
+        return entree.read()
 
 
 def reponse_telechargement(fichier, nom=None):
     """Serves a stored file as a download, never rendered by the browser in our origin."""
     verifier(fichier)
+    magasin = stockage()
     reponse = send_file(
-        chemin_absolu(fichier),
+        magasin.chemin_local(fichier.chemin) or magasin.ouvrir(fichier.chemin),
         mimetype=fichier.type_mime,
         as_attachment=True,
         download_name=nom or fichier.nom,

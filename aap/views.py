@@ -2,7 +2,8 @@
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from .extensions import db
@@ -28,6 +29,17 @@ def accueil():
     instant = maintenant()
     campagnes = [(c, etat_campagne(c.ouverture_le, c.cloture_le, instant)) for c in campagnes_publiees()]
     return render_template("aap/accueil.html", campagnes=campagnes)
+
+
+@bp.route("/sante")
+def sante():
+    """For the reverse proxy's health check and the benchmark's baseline: the app answers, and so does its
+    database (one trivial query). Public, and says nothing else."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return {"etat": "base de données injoignable"}, 503
+    return {"etat": "ok"}
 
 
 @bp.route("/campagnes/<int:campagne_id>")

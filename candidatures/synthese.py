@@ -20,8 +20,9 @@ from .models import MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statu
 ZERO = Decimal("0")
 
 
-def options_dossier_complet():
-    """Eager loading for everything `controles_dossier` and `synthese_dossier` read."""
+def options_liste():
+    """Eager loading for everything `controles_dossier` reads: what lists and exports need for the checks'
+    summary of each row (the pieces' codes, not their files)."""
     return [
         joinedload(Dossier.service),
         joinedload(Dossier.campagne).selectinload(Campagne.pieces),
@@ -31,9 +32,14 @@ def options_dossier_complet():
         selectinload(Dossier.missions),
         selectinload(Dossier.volumes),
         selectinload(Dossier.lignes_budget),
-        selectinload(Dossier.pieces).joinedload(Piece.fichier),
+        selectinload(Dossier.pieces),
         selectinload(Dossier.demandes_complements),
     ]
+
+
+def options_dossier_complet():
+    """Eager loading for everything `controles_dossier` and `synthese_dossier` read, pieces' files included."""
+    return options_liste() + [selectinload(Dossier.pieces).joinedload(Piece.fichier)]
 
 
 def options_page_dossier():

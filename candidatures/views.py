@@ -56,6 +56,7 @@ from .models import (
 from .synthese import (
     controles_dossier,
     options_dossier_complet,
+    options_liste,
     options_page_dossier,
     pieces_attendues,
     synthese_budget,
@@ -235,7 +236,7 @@ def requete_instruction(filtres):
 def _instruction():
     filtres = _filtres()
     page = db.paginate(
-        requete_instruction(filtres).options(*options_dossier_complet()),
+        requete_instruction(filtres).options(*options_liste()),
         per_page=current_app.config["PAR_PAGE"],
         error_out=False,
     )
@@ -244,7 +245,7 @@ def _instruction():
     campagnes = db.session.scalars(
         select(Campagne).where(
             True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id
-        ).order_by(Campagne.annee.desc())
+        ).options(joinedload(Campagne.service)).order_by(Campagne.annee.desc())
     ).all()
     return render_template(
         "candidatures/instruction.html", page=page, lignes=lignes, filtres=filtres, communes=communes,
@@ -272,13 +273,13 @@ def export():
     ]
     classeur = Classeur("Dossiers", colonnes)
     try:
-        requete = requete_instruction(_filtres()).options(*options_dossier_complet())
+        requete = requete_instruction(_filtres())
         lot, dernier = 200, 0
         ids = db.session.scalars(requete.with_only_columns(Dossier.id)).all()
         while dernier < len(ids):
             morceau = ids[dernier:dernier + lot]
             dossiers = db.session.scalars(
-                select(Dossier).where(Dossier.id.in_(morceau)).options(*options_dossier_complet())
+                select(Dossier).where(Dossier.id.in_(morceau)).options(*options_liste())
             ).all()
             par_id = {d.id: d for d in dossiers}
             for ident in morceau:
