@@ -190,3 +190,13 @@ def test_aucun_formulaire_ne_casse_ni_n_ecrit_a_moitie(app, fab, sans_limite_de_
         statuts = _fuzzer(client, route, acteur, url, champs, compter)
         bilan[route.endpoint] = statuts
     assert len(bilan) >= 10 and all(len(s) == EXEMPLES for s in bilan.values())
+
+
+def test_un_nul_colle_dans_un_champ_est_retire_et_non_une_erreur(client_de, fab):
+    """PostgreSQL refuses NUL in text: once, the token form answered 500 there (found by the fuzzing above)."""
+    from aap.models import JetonApi
+
+    porteur = fab.utilisateur("porteur")
+    reponse = client_de(porteur).post("/profil/jetons", data={"nom": "tableur\x00 de suivi"})
+    assert reponse.status_code == 302
+    assert db.session.scalars(select(JetonApi.nom).where(JetonApi.utilisateur_id == porteur.id)).all() == ["tableur de suivi"]
