@@ -11,11 +11,21 @@ from .models import LIBELLES_ROLES, Role
 from .regles import probleme_mot_de_passe, probleme_siret
 
 
+def sans_nul(valeur):
+    """PostgreSQL refuses the NUL character in text: a NUL typed or pasted into any field is dropped."""
+    return valeur.replace("\x00", "") if isinstance(valeur, str) else valeur
+
+
 class Formulaire(FlaskForm):
-    """Base form: WTForms' own messages in French."""
+    """Base form: WTForms' own messages in French; no NUL in any text it lets through."""
 
     class Meta:
         locales = ["fr_FR", "fr"]
+
+        def bind_field(self, form, unbound_field, options):
+            filtres = unbound_field.kwargs.get("filters", ())
+            unbound_field.kwargs["filters"] = (*filtres, sans_nul) if sans_nul not in filtres else filtres
+            return unbound_field.bind(form=form, **options)
 
 
 def choix(paires):

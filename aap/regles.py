@@ -17,8 +17,9 @@ def probleme_mot_de_passe(mot_de_passe, indices=()):
         return f"Le mot de passe doit compter au moins {LONGUEUR_MIN_MOT_DE_PASSE} caractères."
     # Chaque morceau d'une adresse ou d'un nom compte : « nassur.attoumani@… » donne nassur, attoumani…
     indices = [mot for indice in indices if indice for mot in re.split(r"\W+", indice.lower()) if len(mot) > 2]
-    # zxcvbn compare aux mots de passe les plus courants, aux mots du dictionnaire et aux indices donnés.
-    if zxcvbn(mot_de_passe[:128], user_inputs=indices)["guesses_log10"] < ESSAIS_LOG10_MIN:
+    # zxcvbn compare aux mots de passe les plus courants, aux mots du dictionnaire et aux indices donnés ;
+    # il refuse (ValueError) au-delà de 72 caractères : une phrase plus longue est jugée sur son début.
+    if zxcvbn(mot_de_passe[:72], user_inputs=indices)["guesses_log10"] < ESSAIS_LOG10_MIN:
         return (
             "Ce mot de passe est trop courant ou trop facile à deviner : "
             "allongez-le avec des mots sans lien entre eux."

@@ -50,6 +50,8 @@ def test_une_campagne_est_ouverte_exactement_de_l_ouverture_a_la_derniere_second
         ("qwertyuiopasdf", False),  # suite de clavier
         ("mahorais-lagon-baobab-1976", True),
         ("Une phrase assez longue pour passer", True),
+        ("0" * 300, False),  # au-delà de 72 caractères, jugé sur son début (zxcvbn refusait : erreur 500)
+        ("mahorais-lagon-baobab-1976 " * 5, True),
     ],
 )
 def test_mots_de_passe(mot_de_passe, accepte):
