@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -308,6 +309,8 @@ class Dossier(db.Model):
         CheckConstraint(f"avis_ctn IS NULL OR {_check_valeurs('avis_ctn', AvisCtn)}", name="avis_ctn"),
         CheckConstraint("statut = 'brouillon' OR depose_le IS NOT NULL", name="depot"),
         CheckConstraint("statut = 'brouillon' OR numero IS NOT NULL", name="numero"),
+        # Liste d'instruction : tri par dépôt, filtre du statut, jointure de la structure, dans l'index seul.
+        Index("ix_dossiers_liste", "depose_le", "statut", "structure_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

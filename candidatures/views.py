@@ -233,13 +233,21 @@ def requete_instruction(filtres):
     return requete.order_by(sens(TRIS[filtres["tri"]]).nulls_last(), Dossier.id)
 
 
+def paginer_dossiers(requete, options):
+    """The page of dossiers, sorted and counted on their ids alone, then loaded (25 rows) with `options`.
+
+    Sorting whole rows (long texts, eager-loaded joins) to skip 5 000 of them made page 200 of the national
+    list cost a quarter of a second on SQLite; the ids sort in a few milliseconds."""
+    page = db.paginate(requete.with_only_columns(Dossier.id), per_page=current_app.config["PAR_PAGE"], error_out=False)
+    if page.items:
+        par_id = {d.id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(page.items)).options(*options))}
+        page.items = [par_id[ident] for ident in page.items]
+    return page
+
+
 def _instruction():
     filtres = _filtres()
-    page = db.paginate(
-        requete_instruction(filtres).options(*options_liste()),
-        per_page=current_app.config["PAR_PAGE"],
-        error_out=False,
-    )
+    page = paginer_dossiers(requete_instruction(filtres), options_liste())
     lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
     communes = db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom)).all()
     campagnes = db.session.scalars(
