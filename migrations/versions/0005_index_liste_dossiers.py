@@ -1,7 +1,7 @@
 """performance : index couvrant de la liste d'instruction (tri par date de dépôt, statut, structure)
 
-Revision ID: 0004_index_liste_dossiers
-Revises: 0003_notation
+Revision ID: 0005_index_liste_dossiers
+Revises: 0004_conventions
 Create Date: 2026-11-22 06:30:00.000000
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 
 
 # revision identifiers, used by Alembic.
-revision = '0004_index_liste_dossiers'
-down_revision = '0003_notation'
+revision = '0005_index_liste_dossiers'
+down_revision = '0004_conventions'
 branch_labels = None
 depends_on = None
 
