@@ -1,7 +1,10 @@
 # Two commands: `make run` (serve the app with demo data) and `make test` (the whole suite).
 # Everything they need is installed here: a fresh clone needs only python3, npm and make.
 
-PYTHON ?= python3
+# Python 3.12 or newer when the machine has one: served by gunicorn, the app crashed the 3.11.7 interpreter
+# (segmentation fault, docs/performance.md). Otherwise python3.
+PYTHON ?= $(or $(shell for p in python3.13 python3.12 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[23]*/bin/python3; do \
+	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; break; }; done),python3)
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
@@ -22,22 +25,12 @@ test: install-dev assets system-deps
 
 # Banc d'essai national (docs/performance.md) : jeux de données, charge sous gunicorn sur SQLite et PostgreSQL
 # (BENCH_PG_URL), export Excel ; écrit bench/results.json. Essai rapide : make bench ECHELLES=mini DUREE=3
-# Servie par gunicorn, l'application plante sous Python 3.11.7 (erreur de segmentation de l'interpréteur,
-# docs/performance.md) : le banc a son propre environnement, en Python 3.12 ou 3.13 quand la machine en a un.
 ECHELLES ?= dixieme,national
 DUREE ?= 10
-BENCH_PYTHON ?= $(or $(shell for p in python3.12 python3.13 $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[23]*/bin/python3; do \
-	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; break; }; done),$(PYTHON))
-BENCH_VENV := instance/bench/venv
-$(BENCH_VENV)/.installe: requirements.txt
-	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/pip install --quiet -r requirements.txt
-	touch $@
 
-bench: assets $(BENCH_VENV)/.installe
+bench: install assets
 	@scripts/dependances-systeme.sh wrk
-	$(BENCH_VENV)/bin/python -m bench.banc --echelles $(ECHELLES) --duree $(DUREE)
+	$(BIN)/python -m bench.banc --echelles $(ECHELLES) --duree $(DUREE)
 
 $(VENV)/.installe: requirements.txt
 	$(PYTHON) -m venv $(VENV)
