@@ -105,7 +105,7 @@ def fichiers_cli():
 @fichiers_cli.command("verifier")
 def verifier_fichiers():
     """Vérifie l'empreinte SHA-256 de chaque fichier stocké ; nomme ceux qui manquent ou sont altérés."""
-    from .fichiers import Fichier, verifier_tous
+    from .fichiers import Fichier, orphelins, verifier_tous
 
     alteres = [(fichier.id, fichier.chemin, cause) for fichier, cause in verifier_tous()]
     total = db.session.scalar(db.select(db.func.count(Fichier.id)))
@@ -114,6 +114,20 @@ def verifier_fichiers():
     if alteres:
         _echouer(f"{len(alteres)} fichier(s) sur {total} absent(s) ou altéré(s).")
     click.echo(f"{total} fichier(s) intègre(s).")
+    restes = list(orphelins())
+    if restes:
+        click.echo(f"{len(restes)} fichier(s) sans ligne, laissé(s) par un arrêt brutal : `flask fichiers nettoyer` les efface.")
+
+
+@fichiers_cli.command("nettoyer")
+def nettoyer_fichiers():
+    """Efface les fichiers qu'aucune ligne ne nomme (laissés par un arrêt brutal), vieux de plus de 15 minutes."""
+    from .fichiers import orphelins
+
+    restes = list(orphelins())
+    for chemin in restes:
+        chemin.unlink(missing_ok=True)
+    click.echo(f"{len(restes)} fichier(s) sans ligne effacé(s).")
 
 
 @click.group("referentiel")

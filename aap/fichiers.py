@@ -17,6 +17,7 @@ import io
 import os
 import re
 import secrets
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -403,6 +404,24 @@ def reponse_telechargement(fichier, nom=None):
     reponse.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     reponse.headers["Cache-Control"] = "private, no-store"
     return reponse
+
+
+# Ce que `_ecrire` range : année/mois/nom aléatoire.extension (ou .partiel pendant l'écriture).
+MOTIF_STOCKE = re.compile(r"^\d{4}/\d{2}/[0-9a-f]{32}\.[a-z]+$")
+AGE_ORPHELIN = 15 * 60  # secondes : plus jeune, un fichier peut attendre la validation de sa transaction
+
+
+def orphelins(age_min=AGE_ORPHELIN):
+    """Files we stored that no row names, older than `age_min` seconds: what a crash (SIGKILL, power cut)
+    leaves between writing a file and committing its row, or while writing it (`.partiel`). Nothing is
+    lost with them (their row never existed); they only take space."""
+    base = racine()
+    connus = set(db.session.scalars(select(Fichier.chemin)))
+    limite = time.time() - age_min
+    for chemin in sorted(base.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*")):
+        relatif = chemin.relative_to(base).as_posix()
+        if MOTIF_STOCKE.match(relatif) and relatif not in connus and chemin.stat().st_mtime <= limite:
+            yield chemin
 
 
 def verifier_tous(taille_lot=500):

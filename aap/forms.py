@@ -23,9 +23,8 @@ class Formulaire(FlaskForm):
         locales = ["fr_FR", "fr"]
 
         def bind_field(self, form, unbound_field, options):
-            filtres = unbound_field.kwargs.get("filters", ())
-            unbound_field.kwargs["filters"] = (*filtres, sans_nul) if sans_nul not in filtres else filtres
-            return unbound_field.bind(form=form, **options)
+            filtres = (*unbound_field.kwargs.get("filters", ()), sans_nul)
+            return unbound_field.bind(form=form, filters=filtres, **options)
 
 
 def choix(paires):

@@ -1,8 +1,9 @@
 """Crash safety: the application served by gunicorn (a real process, on this test's database and file folder)
 is killed with SIGKILL in the middle of an upload (body half sent, or being processed) and of a filing.
-Afterwards: no partial file, no row without its file, no file without its row, a dossier either filed whole
-(number, filing, receipt) or not at all, and the same request, sent again to a restarted server, succeeds
-with the first number of the campaign (no gap).
+Afterwards: no row without its file (nor with a truncated one), a dossier either filed whole (number, filing,
+receipt) or not at all, what the kill left on disk without a row (a file written but not yet committed, or
+still being written) found and erased by `flask fichiers nettoyer`, and the same request, sent again to the
+restarted worker, succeeds with the first number of the campaign (no gap).
 """
 
 import http.client
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from aap.extensions import db
-from aap.fichiers import Fichier, verifier_tous
+from aap.fichiers import Fichier, orphelins, verifier_tous
 from aap.pdf import pdf_minimal
 from candidatures.models import Depot, Dossier, Piece
 
@@ -140,15 +141,38 @@ def _envoyer_sans_attendre(serveur, chemin, corps, type_, jeton, jusqua=None, pa
 
 
 def _constater_integrite(app):
-    """No partial file; every row's file present and intact; every file on disk has its row."""
+    """Every row's file present and intact; what a kill left on disk without a row (written, not yet committed;
+    or `.partiel`, being written) is found by the sweep of `flask fichiers nettoyer`, which erases it."""
     db.session.expire_all()
-    racine = Path(app.config["FICHIERS_DIR"])
-    sur_disque = {str(p.relative_to(racine)) for p in racine.rglob("*") if p.is_file()}
-    assert not [p for p in sur_disque if p.endswith(".partiel")], f"fichier partiel : {sur_disque}"
     assert list(verifier_tous()) == [], "une ligne désigne un fichier absent ou altéré"
+    racine = Path(app.config["FICHIERS_DIR"])
     connus = set(db.session.scalars(select(Fichier.chemin)))
-    assert sur_disque <= connus, f"fichiers sans ligne : {sur_disque - connus}"
-    return len(connus)
+    restes = {str(p.relative_to(racine)) for p in racine.rglob("*") if p.is_file()} - connus
+    orphelins_trouves = list(orphelins(age_min=0))
+    assert {str(p.relative_to(racine)) for p in orphelins_trouves} == restes
+    for chemin in orphelins_trouves:
+        chemin.unlink()
+    return len(restes)
+
+
+def test_le_balayage_efface_les_orphelins_anciens_et_rien_d_autre(app, runner):
+    from aap import fichiers
+
+    garde = fichiers.enregistrer(("a.pdf", pdf_minimal("gardé")))
+    db.session.commit()
+    racine = Path(app.config["FICHIERS_DIR"])
+    ancien, recent, partiel = (racine / "2026" / "01" / f"{uuid.uuid4().hex}{ext}" for ext in (".pdf", ".pdf", ".partiel"))
+    autre = racine / "sauvegardes" / "manifeste.json"
+    for chemin in (ancien, recent, partiel, autre):
+        chemin.parent.mkdir(parents=True, exist_ok=True)
+        chemin.write_bytes(b"%PDF-1.4 tronqu")
+    il_y_a_une_heure = time.time() - 3600
+    for chemin in (ancien, partiel, autre):
+        os.utime(chemin, (il_y_a_une_heure, il_y_a_une_heure))
+    assert "2 fichier(s) sans ligne" in runner.invoke(args=["fichiers", "verifier"]).output
+    assert "2 fichier(s) sans ligne effacé(s)" in runner.invoke(args=["fichiers", "nettoyer"]).output
+    assert not ancien.exists() and not partiel.exists()
+    assert recent.exists() and autre.exists() and fichiers.chemin_absolu(garde).exists()
 
 
 @pytest.fixture
