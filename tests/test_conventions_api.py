@@ -13,6 +13,7 @@ from aap.aap2022 import MAYOTTE
 from conventions import operations
 
 from .contenus import pdf
+from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
 
 
 def a_mayotte(annee, mois, jour, heure=10):
@@ -20,7 +21,7 @@ def a_mayotte(annee, mois, jour, heure=10):
 
 
 @pytest.fixture
-def api(app, fab):
+def api(app, fab, documents_rapides):  # noqa: F811
     decision = fab.decision(montant_accorde=Decimal("35000.00"), notifie_le=a_mayotte(2030, 1, 10))
     agent = fab.utilisateur("agent", service=decision.dossier.service)
     porteur = next(m for m in decision.dossier.structure.membres if m.role == "porteur")
