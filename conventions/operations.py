@@ -24,7 +24,8 @@ from aap.types import maintenant
 from notation.models import Decision
 from notation.operations import Invalide, destinataires
 
-from . import regles
+from . import lecture, regles
+from .lecture import aujourdhui
 from .models import (
     AnneeConvention,
     Bilan,
@@ -65,11 +66,6 @@ def _flush(message):
 def _version(objet, version, message):
     if version is not None and objet.version != version:
         raise Conflit(message, code="version_perimee")
-
-
-def aujourdhui(convention, instant=None):
-    """Today in the convention's service time zone: every deadline is judged there."""
-    return regles.jour_local(instant or maintenant(), convention.service.fuseau)
 
 
 def _texte(valeur, champ, libelle, obligatoire=False, longueur=TEXTE_MAX):
@@ -969,8 +965,6 @@ def envoyer_rappels(instant=None):
     """Emails the people concerned by each open deadline of every convention: once before it (within its notice)
     and once when it is passed. Each reminder has its key in the outbox: running this twice (or every day)
     never sends the same reminder twice. Returns the number of emails queued."""
-    from . import lecture
-
     instant = instant or maintenant()
     envoyes = 0
     for convention in lecture.conventions_en_cours():
