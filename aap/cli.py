@@ -68,6 +68,24 @@ def creer_service(code, nom, intitule, courriel, fuseau):
     click.echo(f"Service {code} créé.")
 
 
+@service_cli.command("siret")
+@click.argument("code")
+@click.argument("siret")
+def siret_service(code, siret):
+    """Enregistre le SIRET du service : l'identifiant de l'attribuant dans les données ouvertes des subventions."""
+    from .regles import normaliser_siret, probleme_siret
+
+    service = db.session.scalar(db.select(Service).where(Service.code == code))
+    if service is None:
+        _echouer(f"Service {code} inconnu.")
+    probleme = probleme_siret(siret)
+    if probleme:
+        _echouer(probleme)
+    service.siret = normaliser_siret(siret)
+    db.session.commit()
+    click.echo(f"SIRET du service {code} : {service.siret}.")
+
+
 @click.group("courriels")
 def courriels_cli():
     """File d'envoi des courriels."""

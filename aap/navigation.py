@@ -28,6 +28,7 @@ MENU = [
     _entree("Séances du COPIL", "notation.index", Role.COPIL, *INSTRUCTION, Role.NATIONAL),
     _entree("Mes conventions", "conventions.index", Role.PORTEUR),
     _entree("Conventions", "conventions.index", *INSTRUCTION, Role.NATIONAL),
+    _entree("À faire", "conventions.a_faire", Role.PORTEUR, *INSTRUCTION, Role.NATIONAL),
     _entree("Journal", "aap.journal", *INSTRUCTION, Role.NATIONAL),
     _entree("Campagnes", "campagnes.liste", Role.ADMIN),
     _entree("Administration", "admin.comptes", Role.ADMIN),
@@ -45,13 +46,16 @@ def init_app(app):
     def navigation():
         if not has_request_context():  # un courriel rendu par une commande ou une fabrique : pas de menu
             return {"menu": []}
+        entrees = menu_pour(current_user)
+        # L'entrée de la page elle-même, sinon celle de son domaine (« À faire » et « Conventions » partagent le leur).
+        exacte = any(e.endpoint == request.endpoint for e in entrees)
         return {
             "menu": [
                 {
                     "libelle": e.libelle,
                     "url": url_for(e.endpoint),
-                    "actif": request.blueprint == e.blueprint,
+                    "actif": e.endpoint == request.endpoint if exacte else request.blueprint == e.blueprint,
                 }
-                for e in menu_pour(current_user)
+                for e in entrees
             ]
         }

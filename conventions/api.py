@@ -530,9 +530,10 @@ def document(convention_id, rang):
     annee = _convention(convention_id).annee(rang)
     if annee is None:
         abort(404)
+    if annee.document is None:
+        operations.produire_documents(annee, par=current_user)
+        db.session.commit()
     fichier = annee.document_modifiable if request.args.get("format") == "docx" else annee.document
-    if fichier is None:
-        abort(404)
     return fichiers.reponse_telechargement(fichier)
 
 

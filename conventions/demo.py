@@ -4,10 +4,11 @@ operations, so that the dashboard and the "À faire" pages show something true a
 - the two dossiers retenu by the COPIL of December 2022: the association's convention ran its three years (two
   avenants, every report approved, every payment made) and is closed; the commune's was signed late, its balance
   reduced on a spending below what was agreed, and not renewed;
-- on the previous year's campaign, four projects examined by the COPIL at four dates before today, whose conventions
+- on the previous year's campaign, four projects examined by the COPIL at three dates before today, whose conventions
   stand at four points of their life: renewed once and in its second year (association), its intermediate report
-  late and a quarterly report waiting for the agent (the emerging network, facilitator and coordinator), signed with
-  its advance paid (commune), awaiting its signature with ten days left (association).
+  late and a quarterly report waiting for the agent (the emerging network, facilitator and coordinator), and from
+  last week's session: signed with its advance paid (commune), awaiting its signature with ten days left
+  (association).
 """
 
 from dataclasses import replace
@@ -94,16 +95,25 @@ def a_mayotte(jour, heure=10):
 def _creer(decision, agent, date_effet, le):
     dossier = decision.dossier
     objectifs = operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur)
-    convention = operations.creer_convention(decision, par=agent, date_effet=date_effet, objectifs=objectifs,
-                                             instant=a_mayotte(le, 9))
+    # Les documents se produisent à leur premier téléchargement : la démonstration se charge plus vite.
+    convention = operations.creer_convention(
+        decision, par=agent, date_effet=date_effet, objectifs=objectifs, instant=a_mayotte(le, 9), documents=False
+    )
     convention.cree_le = a_mayotte(le, 9)
     return convention
 
 
 def _signer(annee, agent, le):
-    operations.enregistrer_signature(annee, signee_le=le, par=agent, instant=a_mayotte(le, 15), scan=(
-        f"{annee.intitule.lower().replace(' ', '-').replace('°', '')}-signee.pdf",
-        pdf_minimal(f"{annee.intitule} {annee.convention.numero}", "Exemplaire signé par les deux parties.")))
+    operations.enregistrer_signature(
+        annee,
+        signee_le=le,
+        par=agent,
+        instant=a_mayotte(le, 15),
+        scan=(
+            f"{annee.intitule.lower().replace(' ', '-').replace('°', '')}-signee.pdf",
+            pdf_minimal(f"{annee.intitule} {annee.convention.numero}", "Exemplaire signé par les deux parties."),
+        ),
+    )
 
 
 def _payer(versement, agent, le):
@@ -111,13 +121,23 @@ def _payer(versement, agent, le):
 
 
 def _bilan(bilan, porteur, agent, depose_le, facteur, depenses=None, approuve_le=None):
-    operations.enregistrer_bilan(bilan, valeurs=valeurs_pour(bilan, facteur), par=porteur,
-                                 depenses_realisees=None if depenses is None else str(depenses))
+    operations.enregistrer_bilan(
+        bilan, valeurs=valeurs_pour(bilan, facteur), par=porteur, depenses_realisees=None if depenses is None else str(depenses)
+    )
     if bilan.type == TypeBilan.ANNUEL:
-        operations.ajouter_piece(bilan, ("compte-rendu-financier-cerfa-15059.pdf", pdf_minimal(
-            "Compte rendu financier (cerfa n° 15059)", bilan.convention.structure.raison_sociale,
-            f"Année {bilan.annee.rang} de la convention {bilan.convention.numero}")), par=porteur,
-            nature="compte_rendu_financier")
+        operations.ajouter_piece(
+            bilan,
+            (
+                "compte-rendu-financier-cerfa-15059.pdf",
+                pdf_minimal(
+                    "Compte rendu financier (cerfa n° 15059)",
+                    bilan.convention.structure.raison_sociale,
+                    f"Année {bilan.annee.rang} de la convention {bilan.convention.numero}",
+                ),
+            ),
+            par=porteur,
+            nature="compte_rendu_financier",
+        )
     operations.deposer_bilan(bilan, par=porteur, instant=a_mayotte(depose_le, 11))
     if approuve_le is not None:
         operations.approuver_bilan(bilan, par=agent, instant=a_mayotte(approuve_le, 14))
@@ -125,17 +145,36 @@ def _bilan(bilan, porteur, agent, depose_le, facteur, depenses=None, approuve_le
 
 def _annee_complete(annee, porteur, agent, facteur, depenses=None, renouveler=None):
     """A whole year: both reports filed on time and approved, the balance paid; then the renewal, if asked."""
-    _bilan(annee.bilan(TypeBilan.INTERMEDIAIRE), porteur, agent, annee.bilan(TypeBilan.INTERMEDIAIRE).echeance
-           - timedelta(days=4), facteur, approuve_le=annee.bilan(TypeBilan.INTERMEDIAIRE).echeance + timedelta(days=6))
+    _bilan(
+        annee.bilan(TypeBilan.INTERMEDIAIRE),
+        porteur,
+        agent,
+        annee.bilan(TypeBilan.INTERMEDIAIRE).echeance - timedelta(days=4),
+        facteur,
+        approuve_le=annee.bilan(TypeBilan.INTERMEDIAIRE).echeance + timedelta(days=6),
+    )
     annuel = annee.bilan_annuel
-    _bilan(annuel, porteur, agent, annuel.echeance - timedelta(days=8), facteur,
-           depenses=annee.montant if depenses is None else depenses, approuve_le=annuel.echeance + timedelta(days=5))
+    _bilan(
+        annuel,
+        porteur,
+        agent,
+        annuel.echeance - timedelta(days=8),
+        facteur,
+        depenses=annee.montant if depenses is None else depenses,
+        approuve_le=annuel.echeance + timedelta(days=5),
+    )
     if annee.solde.etat == EtatVersement.A_PAYER:
         _payer(annee.solde, agent, annuel.echeance + timedelta(days=19))
     if renouveler is not None:
         convention = annee.convention
-        nouvelle = operations.renouveler(convention, montant=renouveler, objectifs=annee.cibles(), par=agent,
-                                         instant=a_mayotte(annuel.echeance + timedelta(days=10)))
+        nouvelle = operations.renouveler(
+            convention,
+            montant=renouveler,
+            objectifs=annee.cibles(),
+            par=agent,
+            instant=a_mayotte(annuel.echeance + timedelta(days=10)),
+            documents=False,
+        )
         _signer(nouvelle, agent, annee.fin - timedelta(days=16))
         _payer(nouvelle.avance, agent, annee.fin - timedelta(days=9))
         return nouvelle
@@ -151,9 +190,11 @@ def _porteur(convention, comptes):
 
 def _conventions_2022(contexte, agent):
     decisions = db.session.scalars(
-        select(Decision).join(Seance, Seance.id == Decision.seance_id)
-        .where(Seance.campagne_id == contexte.campagne_2022.id, Decision.nature == Nature.RETENU,
-               Decision.notifie_le.is_not(None))
+        select(Decision)
+        .join(Seance, Seance.id == Decision.seance_id)
+        .where(
+            Seance.campagne_id == contexte.campagne_2022.id, Decision.nature == Nature.RETENU, Decision.notifie_le.is_not(None)
+        )
         .order_by(Decision.id)
     ).all()
     for decision in decisions:
@@ -177,22 +218,39 @@ def _conventions_2022(contexte, agent):
             _payer(annee.avance, agent, date(2023, 1, 10))
             intermediaire = annee.bilan(TypeBilan.INTERMEDIAIRE)
             _bilan(intermediaire, porteur, agent, date(2023, 7, 12), Decimal("0.55"))
-            operations.demander_corrections(intermediaire, message="Le nombre de marchés accompagnés ne correspond pas "
-                                            "au tableau de suivi joint : précisez les marchés de la commune et ceux de "
-                                            "l'intercommunalité.", date_limite=operations.aujourdhui(convention)
-                                            + timedelta(days=30), par=agent)
+            operations.demander_corrections(
+                intermediaire,
+                message="Le nombre de marchés accompagnés ne correspond pas "
+                "au tableau de suivi joint : précisez les marchés de la commune et ceux de "
+                "l'intercommunalité.",
+                date_limite=operations.aujourdhui(convention) + timedelta(days=30),
+                par=agent,
+            )
             intermediaire.corrections_avant = date(2023, 7, 31)
             _bilan(intermediaire, porteur, agent, date(2023, 7, 24), Decimal("0.6"), approuve_le=date(2023, 7, 28))
             annuel = annee.bilan_annuel
-            _bilan(annuel, porteur, agent, date(2023, 10, 27), Decimal("0.6"), depenses=Decimal("30000.00"),
-                   approuve_le=date(2023, 11, 8))
-            operations.ajuster_solde(annee.solde, montant="10000.00", par=agent,
-                                     motif="Objectifs de marchés accompagnés atteints à 60 % ; solde réduit d'autant "
-                                     "au vu du compte rendu financier.")
+            _bilan(
+                annuel,
+                porteur,
+                agent,
+                date(2023, 10, 27),
+                Decimal("0.6"),
+                depenses=Decimal("30000.00"),
+                approuve_le=date(2023, 11, 8),
+            )
+            operations.ajuster_solde(
+                annee.solde,
+                montant="10000.00",
+                par=agent,
+                motif="Objectifs de marchés accompagnés atteints à 60 % ; solde réduit d'autant au vu du compte rendu financier.",
+            )
             _payer(annee.solde, agent, date(2023, 11, 24))
-            operations.ne_pas_renouveler(convention, par=agent, instant=a_mayotte(date(2023, 12, 1)),
-                                         motif="Résultats en deçà des objectifs et cofinancement communal non "
-                                         "reconduit pour 2024.")
+            operations.ne_pas_renouveler(
+                convention,
+                par=agent,
+                instant=a_mayotte(date(2023, 12, 1)),
+                motif="Résultats en deçà des objectifs et cofinancement communal non reconduit pour 2024.",
+            )
         db.session.flush()
 
 
@@ -206,8 +264,7 @@ PROJETS = [
         "etp": ("1.0", "0"),
         "communes": ["97611", "97607"],
         "budget": _budget("46500", "6000", "2500", "1000", "39200", {("collectivites", "CADEMA"): "10500"}),
-        "volumes": {"marches_etat": (5, 7000), "npnru": (2, 9000), "marches_locaux": (10, 14000),
-                    "marches_prives": (1, 800)},
+        "volumes": {"marches_etat": (5, 7000), "npnru": (2, 9000), "marches_locaux": (10, 14000), "marches_prives": (1, 800)},
         "mois": 15,
     },
     {
@@ -219,8 +276,7 @@ PROJETS = [
         "zone_blanche": "Aucun facilitateur n'intervient dans la communauté de communes du Sud : les marchés de la "
         "RN3 et des écoles de Chirongui et Bouéni n'ont jamais été clausés.",
         "budget": _budget("41000", "5000", "3500", "1500", "35500", {("collectivites", "CC du Sud"): "9000"}),
-        "volumes": {"marches_etat": (2, 2500), "npnru": (0, 0), "marches_locaux": (6, 6500),
-                    "marches_prives": (1, 800)},
+        "volumes": {"marches_etat": (2, 2500), "npnru": (0, 0), "marches_locaux": (6, 6500), "marches_prives": (1, 800)},
         "avis_ctn": ("favorable", None, "Projet pertinent pour couvrir la zone blanche du Sud."),
         "mois": 9,
     },
@@ -231,9 +287,8 @@ PROJETS = [
         "etp": ("1.0", "0"),
         "communes": ["97610", "97602"],
         "budget": _budget("44500", "4000", "1500", "500", "40000", {("epa", "CA du Grand Nord de Mayotte"): "6500"}),
-        "volumes": {"marches_etat": (2, 3000), "npnru": (2, 8000), "marches_locaux": (8, 11000),
-                    "marches_prives": (0, 0)},
-        "jours": 25,
+        "volumes": {"marches_etat": (2, 3000), "npnru": (2, 8000), "marches_locaux": (8, 11000), "marches_prives": (0, 0)},
+        "jours": 5,
     },
     {
         "cle": "a_signer",
@@ -242,8 +297,7 @@ PROJETS = [
         "etp": ("1.0", "0"),
         "communes": ["97608", "97615"],
         "budget": _budget("45000", "5500", "3000", "1000", "38100", {("collectivites", "CC de Petite-Terre"): "11000"}),
-        "volumes": {"marches_etat": (3, 4000), "npnru": (0, 0), "marches_locaux": (7, 9000),
-                    "marches_prives": (2, 1500)},
+        "volumes": {"marches_etat": (3, 4000), "npnru": (0, 0), "marches_locaux": (7, 9000), "marches_prives": (2, 1500)},
         "jours": 5,
     },
 ]
@@ -264,25 +318,42 @@ def _tenue(projet, aujourdhui):
     return aujourdhui - timedelta(days=projet["jours"])
 
 
-def _examiner(projet, dossier, campagne, agent, copil, aujourdhui):
-    """A COPIL session for one project, held on its date: scored, deliberated, retenu, closed and notified."""
-    tenue = a_mayotte(_tenue(projet, aujourdhui), 9)
-    seance = notation.creer_seance(campagne, tenue_le=tenue, lieu="DEETS de Mayotte, Mamoudzou — salle de réunion",
-                                   lien_visio="", president=agent, membres=[copil], par=agent,
-                                   instant=tenue - timedelta(days=20))
-    notation.inscrire(seance, dossier, par=agent)
+def _examiner(dossiers, tenue, campagne, agent, copil):
+    """A COPIL session held on that day for these dossiers: scored, deliberated, retenu, closed and notified."""
+    tenue = a_mayotte(tenue, 9)
+    seance = notation.creer_seance(
+        campagne,
+        tenue_le=tenue,
+        lieu="DEETS de Mayotte, Mamoudzou — salle de réunion",
+        lien_visio="",
+        president=agent,
+        membres=[copil],
+        par=agent,
+        instant=tenue - timedelta(days=20),
+    )
+    for dossier in dossiers:
+        notation.inscrire(seance, dossier, par=agent)
     notation.changer_phase(seance, Phase.NOTATION, par=agent, instant=tenue - timedelta(days=14))
-    for membre in (agent, copil):
-        notation.declarer(seance, dossier, membre, conflit=False)
-        _noter(seance, dossier, membre, POINTS, "favorable")
+    for dossier in dossiers:
+        for membre in (agent, copil):
+            notation.declarer(seance, dossier, membre, conflit=False)
+            _noter(seance, dossier, membre, POINTS, "favorable")
     notation.changer_phase(seance, Phase.DELIBERATION, par=agent, instant=tenue)
-    notation.decider(seance, dossier, nature="retenu", par=agent, montant_accorde=dossier.montant_demande,
-                     etp_facilitateur=dossier.etp_facilitateur, etp_coordinateur=dossier.etp_coordinateur)
+    for dossier in dossiers:
+        notation.decider(
+            seance,
+            dossier,
+            nature="retenu",
+            par=agent,
+            montant_accorde=dossier.montant_demande,
+            etp_facilitateur=dossier.etp_facilitateur,
+            etp_coordinateur=dossier.etp_coordinateur,
+        )
     notation.changer_phase(seance, Phase.CLOSE, par=agent, instant=tenue + timedelta(hours=3))
-    return db.session.scalar(select(Decision).where(Decision.seance_id == seance.id))
 
 
 def _dossiers_precedents(contexte, campagne, agent, aujourdhui):
+    """The four projects' dossiers (filed, complete) and the COPIL sessions that retained them, one per date."""
     porteurs = {
         "association": contexte.comptes["porteur@exemple.fr"],
         "collectivite": contexte.comptes["porteur2@exemple.fr"],
@@ -290,28 +361,35 @@ def _dossiers_precedents(contexte, campagne, agent, aujourdhui):
     }
     # Le dossier se dépose dans la campagne précédente (et non celle ouverte aujourd'hui).
     contexte_precedent = replace(contexte, campagne_ouverte=campagne)
-    decisions = {}
+    a_examiner, dossiers = {}, {}
     for projet in PROJETS:
         tenue = _tenue(projet, aujourdhui)
-        spec = {**projet, "campagne": "precedente", "statut": Statut.RECEVABLE,
-                "depot": a_mayotte(tenue - timedelta(days=40), 10), "recevable": tenue - timedelta(days=30)}
+        spec = {
+            **projet,
+            "campagne": "precedente",
+            "statut": Statut.RECEVABLE,
+            "depot": a_mayotte(tenue - timedelta(days=40), 10),
+            "recevable": tenue - timedelta(days=30),
+        }
         if "avis_ctn" in projet:
             spec["avis_ctn"] = (projet["avis_ctn"][0], tenue - timedelta(days=20), projet["avis_ctn"][2])
         dossier = _un_dossier(spec, contexte_precedent, porteurs, agent)
         db.session.flush()
-        decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
-        if decision is None and dossier.statut == Statut.RECEVABLE:
-            decision = _examiner(projet, dossier, campagne, agent, contexte.comptes["copil@exemple.fr"], aujourdhui)
-        decisions[projet["cle"]] = decision
-    return decisions
+        dossiers[projet["cle"]] = dossier
+        if dossier.statut == Statut.RECEVABLE:
+            a_examiner.setdefault(tenue, []).append(dossier)
+    for tenue, liste in sorted(a_examiner.items()):
+        _examiner(liste, tenue, campagne, agent, contexte.comptes["copil@exemple.fr"])
+    return {
+        cle: db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id)) for cle, dossier in dossiers.items()
+    }
 
 
 def _conventions_en_cours(contexte, agent, aujourdhui):
     campagne = _campagne_precedente(contexte, aujourdhui)
     decisions = _dossiers_precedents(contexte, campagne, agent, aujourdhui)
     for cle, decision in decisions.items():
-        if decision is None or db.session.scalar(
-                select(Convention.id).where(Convention.decision_id == decision.id)) is not None:
+        if decision is None or db.session.scalar(select(Convention.id).where(Convention.decision_id == decision.id)) is not None:
             continue
         notifie = regles.jour_local(decision.notifie_le)
         if cle == "a_signer":
@@ -320,8 +398,9 @@ def _conventions_en_cours(contexte, agent, aujourdhui):
         effet = regles.ajouter_mois(notifie.replace(day=1), 1)
         convention = _creer(decision, agent, effet, notifie + timedelta(days=2))
         porteur = _porteur(convention, contexte.comptes)
-        _signer(convention.premiere, agent, notifie + timedelta(days=11))
-        _payer(convention.premiere.avance, agent, notifie + timedelta(days=18))
+        rapide = cle == "avance_payee"  # notifiée il y a cinq jours : signée deux jours après, avance payée
+        _signer(convention.premiere, agent, notifie + timedelta(days=2 if rapide else 11))
+        _payer(convention.premiere.avance, agent, notifie + timedelta(days=4 if rapide else 18))
         if cle == "renouvelee":
             _annee_complete(convention.premiere, porteur, agent, Decimal("1.04"), renouveler="40300.00")
         elif cle == "en_retard":

@@ -5,10 +5,6 @@ number of queries (`charger`). Lists, the "À faire" pages, the reminders and th
 convention they need at once (`conventions_de`), so their cost does not depend on how many there are.
 """
 
-from datetime import datetime, time
-from decimal import Decimal
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -225,11 +221,3 @@ def debut_par_defaut(decision, fuseau):
     """The effective date proposed: the first day of the month after the signature limit."""
     limite = regles.date_limite_signature(decision.notifie_le, fuseau)
     return regles.ajouter_mois(limite.replace(day=1), 1)
-
-
-def fin_du_jour(jour, fuseau):
-    return datetime.combine(jour, time(23, 59, 59), tzinfo=ZoneInfo(fuseau))
-
-
-def somme(valeurs):
-    return sum((Decimal(v) for v in valeurs if v is not None), Decimal("0"))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aap.extensions import db
 from aap.fichiers import Fichier
-from aap.models import Campagne, Role, Service, Utilisateur, _check_valeurs
+from aap.models import Campagne, Service, Utilisateur, _check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
 from candidatures.models import Dossier, Structure
 from notation.models import Decision
@@ -538,6 +538,3 @@ class VersionBilan(db.Model):
     bilan: Mapped[Bilan] = relationship(back_populates="versions")
     depose_par: Mapped[Utilisateur | None] = relationship(foreign_keys=[depose_par_id])
     decide_par: Mapped[Utilisateur | None] = relationship(foreign_keys=[decide_par_id])
-
-
-ROLES_LECTEURS = (Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)

@@ -24,7 +24,8 @@ from aap.types import maintenant
 from notation.models import Decision
 from notation.operations import Invalide, destinataires
 
-from . import regles
+from . import lecture, regles
+from .lecture import aujourdhui
 from .models import (
     AnneeConvention,
     Bilan,
@@ -65,11 +66,6 @@ def _flush(message):
 def _version(objet, version, message):
     if version is not None and objet.version != version:
         raise Conflit(message, code="version_perimee")
-
-
-def aujourdhui(convention, instant=None):
-    """Today in the convention's service time zone: every deadline is judged there."""
-    return regles.jour_local(instant or maintenant(), convention.service.fuseau)
 
 
 def _texte(valeur, champ, libelle, obligatoire=False, longueur=TEXTE_MAX):
@@ -152,13 +148,34 @@ def _lire_montant(valeur, champ="montant", libelle="le montant"):
     return montant, []
 
 
+def produire_documents(annee, *, par=None):
+    """Renders and stores the year's document (PDF and DOCX). At creation, or at the first download when the
+    creation deferred it (demo history, imports), like a dossier's receipt."""
+    from . import documents
+
+    annee.document, annee.document_modifiable = documents.produire(annee, par=par)
+    db.session.flush()
+    journaliser(
+        "convention.document",
+        annee.convention,
+        par=par,
+        details={
+            "annee": annee.rang,
+            "pdf": annee.document.sha256,
+            "docx": annee.document_modifiable.sha256,
+        },
+    )
+    return annee.document, annee.document_modifiable
+
+
 # --- Création -----------------------------------------------------------------------------------------
 
 
-def _planifier_annee(convention, rang, debut, montant, etp_facilitateur, etp_coordinateur, objectifs, par, instant):
+def _planifier_annee(
+    convention, rang, debut, montant, etp_facilitateur, etp_coordinateur, objectifs, par, instant, documents=True
+):
     """A year and everything it carries: targets, payment schedule (50/50), report calendar, document."""
-    from . import documents
-
+    produire = documents
     cal = regles.calendrier(debut, convention.mois_bilan_intermediaire, coordinateur=etp_coordinateur > 0)
     annee = AnneeConvention(
         rang=rang,
@@ -204,12 +221,13 @@ def _planifier_annee(convention, rang, debut, montant, etp_facilitateur, etp_coo
             )
         )
     db.session.flush()
-    annee.document, annee.document_modifiable = documents.produire(annee, par=par)
+    if produire:
+        produire_documents(annee, par=par)
     db.session.flush()
     return annee
 
 
-def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire=None, instant=None):
+def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire=None, instant=None, documents=True):
     """The convention of a retenu, notified decision: its number, its first year (12 months from the effective
     date), targets, payment schedule, report calendar and document (PDF and DOCX). The 15-day signature clock
     runs from the notification (AAP §D.1)."""
@@ -269,6 +287,7 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
         cibles,
         par,
         instant,
+        documents,
     )
     journaliser(
         "convention.creation",
@@ -283,7 +302,7 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
             "fin": annee.fin,
             "date_limite_signature": convention.date_limite_signature,
             "objectifs": {cle: str(v) for cle, v in cibles.items()},
-            "document": annee.document.sha256,
+            "document": annee.document.sha256 if annee.document else None,
         },
     )
     _courriel_structure(
@@ -846,7 +865,7 @@ def _exiger_decision_possible(convention):
     return derniere
 
 
-def renouveler(convention, *, montant, objectifs, par, instant=None):
+def renouveler(convention, *, montant, objectifs, par, instant=None, documents=True):
     """Renews the convention for one more year by avenant (AAP §D.1: at most two, three years in all), on the
     approved annual report: the avenant (PDF and DOCX), the new year's targets, payment schedule (50/50) and
     report calendar. A third renewal is refused."""
@@ -876,6 +895,7 @@ def renouveler(convention, *, montant, objectifs, par, instant=None):
         cibles,
         par,
         instant,
+        documents,
     )
     _flush("La convention a changé entre-temps : rechargez la page.")
     journaliser(
@@ -889,7 +909,7 @@ def renouveler(convention, *, montant, objectifs, par, instant=None):
             "debut": annee.debut,
             "fin": annee.fin,
             "objectifs": {cle: str(v) for cle, v in cibles.items()},
-            "document": annee.document.sha256,
+            "document": annee.document.sha256 if annee.document else None,
         },
     )
     _courriel_structure(
@@ -945,8 +965,6 @@ def envoyer_rappels(instant=None):
     """Emails the people concerned by each open deadline of every convention: once before it (within its notice)
     and once when it is passed. Each reminder has its key in the outbox: running this twice (or every day)
     never sends the same reminder twice. Returns the number of emails queued."""
-    from . import lecture
-
     instant = instant or maintenant()
     envoyes = 0
     for convention in lecture.conventions_en_cours():

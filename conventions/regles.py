@@ -13,8 +13,8 @@
 """
 
 import calendar
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -197,15 +197,6 @@ def verifier_solde(montant, solde_max, solde_prevu, motif):
             )
         )
     return erreurs
-
-
-def total_engage(versements):
-    """The sum of the payments that are not cancelled: never above the year's grant."""
-    return sum((Decimal(v.montant) for v in versements if v.etat != "annule"), ZERO)
-
-
-def arrondi(valeur, pas=CENTIME):
-    return Decimal(valeur).quantize(pas, rounding=ROUND_HALF_UP)
 
 
 # --- Indicateurs ----------------------------------------------------------------------------------
@@ -710,30 +701,3 @@ def palier_rappel(echeance):
     if echeance.jours <= PREAVIS_RAPPEL[echeance.nature]:
         return "avant"
     return None
-
-
-# --- Tableau de bord ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Enveloppe:
-    credits: Decimal = ZERO
-    accorde_copil: Decimal = ZERO
-    avenants: Decimal = ZERO
-    verse: Decimal = ZERO
-    a_verser: Decimal = ZERO
-    reversements: Decimal = ZERO
-    details: dict = field(default_factory=dict)
-
-    @property
-    def restant(self):
-        """The envelope left for new grants: credits − what the COPIL granted (year 1)."""
-        return self.credits - self.accorde_copil
-
-    @property
-    def engage(self):
-        return self.accorde_copil + self.avenants
-
-
-def maintenant_local(instant: datetime, fuseau="Indian/Mayotte"):
-    return jour_local(instant, fuseau)

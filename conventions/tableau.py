@@ -16,6 +16,7 @@ from decimal import Decimal
 import pandas as pd
 from flask import Response
 from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy.orm import joinedload
 
 from aap.exports import ClasseurFeuilles, Colonne, cellule_csv
 from aap.extensions import db
@@ -104,6 +105,7 @@ class TableauDeBord:
     annees_indicateurs: list = field(default_factory=list)
     retards: list = field(default_factory=list)
     lignes: list = field(default_factory=list)
+    sans_siret: list = field(default_factory=list)
     produit_le: object = None
 
     @property
@@ -160,7 +162,7 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
     national = utilisateur.a_role(Role.NATIONAL)
     services = db.session.scalars(select(Service).order_by(Service.code)).all() if national else []
     perimetre = _perimetre(utilisateur, service_id)
-    requete_campagnes = select(Campagne).order_by(Campagne.annee.desc(), Campagne.id.desc())
+    requete_campagnes = select(Campagne).options(joinedload(Campagne.service)).order_by(Campagne.annee.desc(), Campagne.id.desc())
     if perimetre is not None:
         requete_campagnes = requete_campagnes.where(Campagne.service_id.in_(perimetre))
     campagnes = db.session.scalars(requete_campagnes).all()
@@ -171,6 +173,7 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
         campagnes=campagnes, services=services, campagne=campagne, service_id=service_id, national=national, produit_le=instant
     )
     t.credits = sum((c.credits for c in retenues), ZERO)
+    t.sans_siret = sorted({c.service.nom for c in retenues if not c.service.siret})
     if ids_campagnes:
         t.accorde_copil = _decimal(
             db.session.scalar(
@@ -541,7 +544,7 @@ def lignes_scdl(conventions):
 
 
 def donnees_ouvertes(utilisateur, service_id=None):
-    from sqlalchemy.orm import joinedload, selectinload
+    from sqlalchemy.orm import selectinload
 
     from .models import AnneeConvention
 

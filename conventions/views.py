@@ -203,10 +203,10 @@ def convention(convention_id):
 @role_requis(*LECTEURS)
 def document(convention_id, rang, format_):
     annee = _annee(_convention(convention_id), rang)
-    fichier = annee.document if format_ == "pdf" else annee.document_modifiable
-    if fichier is None:
-        abort(404)
-    return reponse_telechargement(fichier)
+    if annee.document is None:
+        operations.produire_documents(annee, par=current_user)
+        db.session.commit()
+    return reponse_telechargement(annee.document if format_ == "pdf" else annee.document_modifiable)
 
 
 @bp.route("/<int:convention_id>/annees/<int:rang>/exemplaire-signe")
@@ -335,9 +335,9 @@ def ajustement(convention_id, versement_id):
     return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
 
 
-@bp.route("/<int:convention_id>/reversements/<int:reversement_id>/<any(emis, recouvre):etat>", methods=["POST"])
+@bp.route("/<int:convention_id>/reversements/<int:reversement_id>/suivi", methods=["POST"])
 @role_requis(*GESTION)
-def reversement(convention_id, reversement_id, etat):
+def reversement(convention_id, reversement_id):
     convention = _geree(convention_id)
     reversement_ = next(
         (a.reversement for a in convention.annees if a.reversement is not None and a.reversement.id == reversement_id), None
@@ -345,6 +345,9 @@ def reversement(convention_id, reversement_id, etat):
     if reversement_ is None:
         abort(404)
     form = forms.ReversementForm()
+    etat = request.form.get("etat", "")
+    if etat not in ("emis", "recouvre"):
+        abort(400)
     if not form.validate_on_submit():
         flash(" ".join(e[0] for e in form.errors.values()), "erreur")
         return redirect(url_for(".convention", convention_id=convention_id) + "#versements")

@@ -35,11 +35,11 @@ def test_compte_d_un_autre_service_introuvable_pour_l_administrateur(app, acteur
 @pytest.mark.parametrize(
     ("acteur", "menu"),
     [
-        ("porteur_a", ["Mes dossiers", "Ma structure", "Mes conventions"]),
+        ("porteur_a", ["Mes dossiers", "Ma structure", "Mes conventions", "À faire"]),
         ("copil", ["Séances du COPIL"]),
-        ("agent", ["Dossiers", "Séances du COPIL", "Conventions", "Journal"]),
-        ("admin", ["Dossiers", "Séances du COPIL", "Conventions", "Journal", "Campagnes", "Administration"]),
-        ("national", ["Dossiers", "Séances du COPIL", "Conventions", "Journal"]),
+        ("agent", ["Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal"]),
+        ("admin", ["Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal", "Campagnes", "Administration"]),
+        ("national", ["Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal"]),
     ],
 )
 def test_navigation_par_role(app, acteurs, acteur, menu):

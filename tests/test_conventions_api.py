@@ -13,6 +13,7 @@ from aap.aap2022 import MAYOTTE
 from conventions import operations
 
 from .contenus import pdf
+from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
 
 
 def a_mayotte(annee, mois, jour, heure=10):
@@ -20,7 +21,7 @@ def a_mayotte(annee, mois, jour, heure=10):
 
 
 @pytest.fixture
-def api(app, fab):
+def api(app, fab, documents_rapides):  # noqa: F811
     decision = fab.decision(montant_accorde=Decimal("35000.00"), notifie_le=a_mayotte(2030, 1, 10))
     agent = fab.utilisateur("agent", service=decision.dossier.service)
     porteur = next(m for m in decision.dossier.structure.membres if m.role == "porteur")
@@ -32,7 +33,7 @@ def api(app, fab):
     return decision, agent, porteur, client, entetes
 
 
-def test_une_annee_de_convention_par_l_api(api):
+def test_trois_annees_de_convention_par_l_api(api):
     decision, agent, porteur, client, entetes = api
     with time_machine.travel(a_mayotte(2030, 1, 15), tick=False) as voyage:
         pour_agent, pour_porteur = entetes(agent), entetes(porteur)
@@ -178,6 +179,73 @@ def test_une_annee_de_convention_par_l_api(api):
         assert a_faire[0]["etat"] == "en_retard" and a_faire[0]["pour"] == "porteur"
         pour_la_structure = client.get("/api/v1/a-faire", headers=pour_porteur).json
         assert [e["code"] for e in pour_la_structure] == [f"bilan-{intermediaire}", "signature-avenant-2"]
+
+        # Les années 2 et 3 : avenant signé, avance payée, bilan annuel approuvé, solde payé ; pas de quatrième année.
+        paye = client.post(
+            f"/api/v1/versements/{solde['id']}/paiement", headers=pour_agent, json={"paye_le": "2030-11-20", "reference": "DP-78"}
+        )
+        assert paye.status_code == 200
+        for rang, annee_civile in ((2, 2031), (3, 2032)):
+            voyage.move_to(a_mayotte(annee_civile, 1, 20))
+            pour_agent, pour_porteur = entetes(agent), entetes(porteur)
+            signee = client.post(
+                f"/api/v1/conventions/{cid}/annees/{rang}/signature",
+                headers=pour_agent,
+                data={"signee_le": f"{annee_civile}-01-20", "scan": (io.BytesIO(pdf()), "avenant.pdf")},
+            )
+            assert signee.status_code == 200, signee.json
+            annee = signee.json["annees"][rang - 1]
+            avance = annee["versements"][0]
+            assert (
+                client.post(
+                    f"/api/v1/versements/{avance['id']}/paiement",
+                    headers=pour_agent,
+                    json={"paye_le": f"{annee_civile}-01-20", "reference": f"DP-{rang}"},
+                ).status_code
+                == 200
+            )
+            voyage.move_to(a_mayotte(annee_civile, 11, 20))
+            pour_agent, pour_porteur = entetes(agent), entetes(porteur)
+            bilan_id = annee["bilans"][1]["id"]
+            assert (
+                client.put(
+                    f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"valeurs": valeurs, "depenses_realisees": "40000"}
+                ).status_code
+                == 200
+            )
+            assert (
+                client.post(
+                    f"/api/v1/bilans/{bilan_id}/pieces",
+                    headers=pour_porteur,
+                    data={"nature": "compte_rendu_financier", "fichier": (io.BytesIO(pdf("CRF")), "crf.pdf")},
+                ).status_code
+                == 201
+            )
+            assert client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={}).status_code == 200
+            assert client.post(f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_agent, json={}).status_code == 200
+            solde = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json["annees"][rang - 1]["versements"][1]
+            assert (solde["etat"], solde["montant"]) == ("a_payer", "18000.00")
+            assert (
+                client.post(
+                    f"/api/v1/versements/{solde['id']}/paiement",
+                    headers=pour_agent,
+                    json={"paye_le": f"{annee_civile}-11-20", "reference": f"DS-{rang}"},
+                ).status_code
+                == 200
+            )
+            suite = client.post(
+                f"/api/v1/conventions/{cid}/avenants", headers=pour_agent, json={"montant": "36000.00", "objectifs": objectifs}
+            )
+            if rang == 2:
+                assert suite.status_code == 201 and suite.json["rang"] == 3
+            else:
+                assert suite.status_code == 422
+                assert suite.json["errors"][0]["code"] == "renouvellements_epuises"
+        fin = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json
+        assert fin["statut"] == "close" and fin["echeances"] == []
+        assert [a["rang"] for a in fin["annees"]] == [1, 2, 3]
+        verse = sum(Decimal(v["montant"]) for a in fin["annees"] for v in a["versements"] if v["etat"] == "paye")
+        assert verse == Decimal("17500.00") + Decimal("12500.00") + 2 * Decimal("36000.00")
 
 
 def test_le_document_openapi_decrit_les_conventions(client):

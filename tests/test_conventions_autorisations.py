@@ -7,10 +7,11 @@ import pytest
 from conventions import lecture
 
 from .conftest import texte
+from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
 
 
 @pytest.fixture
-def monde(fab, acteurs):
+def monde(fab, acteurs, documents_rapides):  # noqa: F811
     structure_a = acteurs["porteur_a"].structure
     decision = fab.decision(
         dossier=fab.dossier_pour_copil(structure=structure_a, campagne=fab.campagne(service=structure_a.service, etat="cloturee"))

@@ -24,7 +24,7 @@ from conventions.models import Convention, StatutBilan, StatutConvention, TypeBi
 
 from .conftest import texte
 from .contenus import pdf
-from .fabrique_conventions import valeurs_bilan
+from .fabrique_conventions import documents_rapides, valeurs_bilan  # noqa: F401  (fixture)
 
 D = Decimal
 
@@ -216,6 +216,7 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         assert action in journal
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_une_signature_au_seizieme_jour_est_enregistree_et_signalee(fab, client_de, decision_2030):
     convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
     agent = convention.agent
@@ -228,6 +229,7 @@ def test_une_signature_au_seizieme_jour_est_enregistree_et_signalee(fab, client_
     assert '"en_retard":true' in entree.details
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_la_signature_ne_precede_pas_la_notification_et_ne_se_fait_qu_une_fois(fab, decision_2030):
     convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
@@ -252,6 +254,7 @@ def _annee_approuvee(fab, convention, depenses, instant):
     return lecture.charger(convention.id)
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l_avance(fab, decision_2030):
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
@@ -293,6 +296,7 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
     assert lecture.charger(autre.id).premiere.reversement.etat == "recouvre"
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_deux_renouvellements_au_plus_puis_la_convention_se_clot(fab, decision_2030):
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
@@ -321,6 +325,7 @@ def test_deux_renouvellements_au_plus_puis_la_convention_se_clot(fab, decision_2
     assert lecture.echeances_de(convention) == []
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_non_renouvellement_puis_cloture_au_dernier_versement(fab, decision_2030):
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
@@ -337,6 +342,7 @@ def test_non_renouvellement_puis_cloture_au_dernier_versement(fab, decision_2030
     assert lecture.charger(convention.id).statut == StatutConvention.CLOSE
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_un_coordinateur_remet_ses_bilans_trimestriels(fab):
     decision = fab.decision(
         dossier=fab.dossier_pour_copil(etp_facilitateur=D("0.5"), etp_coordinateur=D("0.5")), notifie_le=a_mayotte(2030, 1, 10)
@@ -352,6 +358,7 @@ def test_un_coordinateur_remet_ses_bilans_trimestriels(fab):
     assert {i.poste for i in operations.indicateurs_de(trimestriels[0])} == {"coordinateur"}
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_les_montants_ne_depassent_jamais_le_prevu_en_base(fab, decision_2030):
     convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
     avance = convention.premiere.avance
@@ -366,6 +373,7 @@ def test_les_montants_ne_depassent_jamais_le_prevu_en_base(fab, decision_2030):
     db.session.rollback()
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_une_decision_ne_donne_qu_une_convention(fab, decision_2030):
     convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
     with pytest.raises(Refus, match="existe déjà"):

@@ -21,8 +21,10 @@ def donnees_initiales():
 
 
 def _compter():
-    return {m.__name__: db.session.scalar(select(func.count()).select_from(m))
-            for m in (Convention, AnneeConvention, Versement, Bilan, EntreeJournal)}
+    return {
+        m.__name__: db.session.scalar(select(func.count()).select_from(m))
+        for m in (Convention, AnneeConvention, Versement, Bilan, EntreeJournal)
+    }
 
 
 def compte(email):

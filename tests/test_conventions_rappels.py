@@ -4,6 +4,7 @@ however many times the command runs — counted at a real SMTP server."""
 from datetime import date, datetime
 from decimal import Decimal
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -12,6 +13,8 @@ from aap.courriels import envoyer_en_attente
 from aap.extensions import db
 from aap.models import Courriel
 from conventions import lecture
+
+from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
 
 
 def a_mayotte(annee, mois, jour, heure=7):
@@ -24,6 +27,7 @@ def rappels(runner):
     return int(resultat.output.split()[0])
 
 
+@pytest.mark.usefixtures("documents_rapides")
 def test_chaque_rappel_part_une_fois_meme_si_la_commande_tourne_deux_fois(fab, runner, serveur_smtp):
     decision = fab.decision(montant_accorde=Decimal("35000.00"), notifie_le=a_mayotte(2030, 1, 10, 10))
     convention = fab.convention(decision=decision, date_effet=date(2030, 2, 1))

@@ -83,7 +83,6 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         page.get_by_label("Référence comptable").first.fill("DP-2030-0042")
         page.get_by_role("button", name="Enregistrer le paiement").click()
         expect(page.get_by_text("Versement marqué payé le 20/01/2030 (référence DP-2030-0042).")).to_be_visible()
-        assert chiffre(page, "verse") == "17 500,00 €"
         se_deconnecter(page)
 
         # La structure remplit son bilan annuel, joint le compte rendu financier et le dépose.
@@ -120,5 +119,7 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         page.get_by_role("button", name="Renouveler par avenant").click()
         expect(page.get_by_text("Convention renouvelée pour l'année 2 : l'avenant n° 1 est à faire signer.")).to_be_visible()
         expect(page.get_by_role("heading", name=re.compile("Année 2 — Avenant n° 1"))).to_be_visible()
+        # Le tableau de bord a bougé : l'avance versée, l'avenant engagé.
+        assert chiffre(page, "verse") == "17 500,00 €"
         assert chiffre(page, "engage") == "71 000,00 €"
         expect(page.locator("#etat-avenant_a_signer")).to_have_text("1")

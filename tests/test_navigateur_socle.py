@@ -16,11 +16,12 @@ def config_supplementaire():
 
 
 MENUS = {
-    "porteur": ["Accueil", "Mes dossiers", "Ma structure", "Mes conventions"],
+    "porteur": ["Accueil", "Mes dossiers", "Ma structure", "Mes conventions", "À faire"],
     "copil": ["Accueil", "Séances du COPIL"],
-    "agent": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "Journal"],
-    "admin": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "Journal", "Campagnes", "Administration"],
-    "national": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "Journal"],
+    "agent": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal"],
+    "admin": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal", "Campagnes",
+              "Administration"],
+    "national": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal"],
 }
 
 
