@@ -402,7 +402,13 @@ def _page_bilan(
     if edite and piece is None:
         piece = forms.PieceBilanForm(formdata=None)
     examen = bilan.statut == StatutBilan.DEPOSE and convention.can_gerer(current_user)
-    if examen:
+    if not examen:
+        # Un examen refusé parce que le bilan n'est plus déposé (approuvé ou renvoyé entre-temps) : la page dit
+        # pourquoi, sans les formulaires d'examen (l'un des deux manquait : erreur 500).
+        if approbation is not None or corrections is not None:
+            erreurs = [*erreurs, *(m for m in _hors_examen(bilan) if m not in erreurs)]
+        approbation = corrections = None
+    else:
         approbation = approbation or forms.ApprobationForm(formdata=None, version=str(bilan.version))
         corrections = corrections or forms.CorrectionsForm(formdata=None, version=str(bilan.version))
         if bilan.type == regles.ANNUEL and not approbation.depenses_eligibles.data and bilan.depenses_realisees is not None:
@@ -428,6 +434,11 @@ def _page_bilan(
         nom_champ=forms.nom_champ,
         jour=lecture.aujourdhui(convention),
     ), statut
+
+
+def _hors_examen(bilan):
+    message = f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : seul un bilan déposé s'examine."
+    return [] if bilan.statut == StatutBilan.DEPOSE else [message]
 
 
 @bp.route("/<int:convention_id>/bilans/<int:bilan_id>", methods=["GET", "POST"])
@@ -591,11 +602,11 @@ def corrections(convention_id, bilan_id):
 
 
 @bp.route("/<int:convention_id>/renouvellement", methods=["GET", "POST"])
-@role_requis(*LECTEURS)
+@role_requis(*GESTION, Role.NATIONAL)
 def renouvellement(convention_id):
+    if request.method == "POST" and not current_user.a_role(*GESTION):
+        abort(403)  # le national lit, ne décide pas
     convention = _convention(convention_id)
-    if not current_user.a_role(*GESTION, Role.NATIONAL):
-        abort(404)
     vue = tableau.vue_renouvellement(convention)
     derniere = convention.derniere
     indicateurs = regles.indicateurs_cibles(derniere.etp_facilitateur, derniere.etp_coordinateur)

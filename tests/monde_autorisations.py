@@ -2,15 +2,28 @@
 one service, their dossiers, COPIL sessions (one deliberating, one closed with its documents, one of
 another member), a campaign an administrator may edit freely, and the ten actors of the table.
 
+Conventions: A's convention, created by the agent from a retenu, notified decision, signed (its signed copy),
+its advance paid, its annual report filed and approved with spendings under the advance (so a reversement to
+follow, the balance cancelled, the renewal decidable), its intermediate report still to file with an annex
+attached; and a second notified decision of A awaiting its convention.
+
 `construire(fab)` returns `(acteurs, ids)`: `ids` fills the URL parameters of every route.
 """
 
 from decimal import Decimal
+from unittest import mock
 
 from aap.extensions import db
+from aap.pdf import pdf_minimal
 from candidatures.models import FinancementExistant
+from conventions import documents as documents_conventions
+from conventions import lecture as lecture_conventions
+from conventions import operations as operations_conventions
+from conventions.models import TypeBilan
 from notation import operations as operations_notation
 from notation.models import Phase
+
+from .fabrique_conventions import _DOCX as DOCX_MINIMAL
 
 ACTEURS = (
     "anonyme",
@@ -75,6 +88,8 @@ def construire(fab):
     fab.seance(campagne=cloturee, membres=[copil_autre], dossiers=[dossier_b])
     en_attente = fab.utilisateur("porteur", structure=structure_a, rattachement_valide=False)
     _, jeton = fab.jeton(porteur_a)
+    conventions = _conventions(fab, cloturee, structure_a, porteur_a, agent)
+
     financement = db.session.query(FinancementExistant).filter_by(structure_id=structure_a.id).first()
     pieces_brouillon = brouillon.pieces_courantes
 
@@ -102,6 +117,7 @@ def construire(fab):
         "piece_brouillon": pieces_brouillon[0].id,
         "piece_brouillon_api": pieces_brouillon[1].id,
         "structure": structure_a.id,
+        "service": service.id,
         "document": document.id,
         "financement": financement.id,
         "seance": seance.id,
@@ -116,6 +132,42 @@ def construire(fab):
         "en_attente": en_attente.id,
         "jeton": jeton.id,
         "compte_du_service": deporte.id,
+        **conventions,
     }
     db.session.commit()
     return acteurs, ids
+
+
+def _conventions(fab, campagne, structure_a, porteur_a, agent):
+    """A's convention at its first year's end (see the module's docstring), and a decision awaiting its convention.
+    Its documents are one-page files: WeasyPrint's cost a second each and prove nothing about who may read them."""
+    with (
+        mock.patch.object(documents_conventions, "pdf", lambda annee: pdf_minimal(f"{annee.intitule} {annee.convention.numero}")),
+        mock.patch.object(documents_conventions, "docx_", lambda annee: DOCX_MINIMAL),
+    ):
+        decision = fab.decision(
+            dossier=fab.dossier(statut="recevable", campagne=campagne, structure=structure_a, porteur=porteur_a), decide_par=agent
+        )
+        convention = fab.convention(decision=decision, par=agent, signee=True, avance_payee=True)
+    annuel = convention.premiere.bilan_annuel
+    fab.bilan_depose(annuel, porteur=porteur_a, depenses="1000.00", approuve=True, agent=agent)
+    convention = lecture_conventions.charger(convention.id)
+    intermediaire = convention.premiere.bilan(TypeBilan.INTERMEDIAIRE)
+    annexe = operations_conventions.ajouter_piece(
+        intermediaire, ("annexe.pdf", pdf_minimal("Annexe au bilan")), par=porteur_a, libelle="Liste des marchés"
+    )
+    en_attente = fab.decision(
+        dossier=fab.dossier(statut="recevable", campagne=campagne, structure=structure_a, porteur=porteur_a), decide_par=agent
+    )
+    db.session.commit()
+    return {
+        "convention": convention.id,
+        "decision_convention": decision.id,
+        "decision_sans_convention": en_attente.id,
+        "versement": convention.premiere.avance.id,
+        "reversement": convention.premiere.reversement.id,
+        "bilan": intermediaire.id,
+        "bilan_approuve": annuel.id,
+        "piece_bilan": annexe.id,
+        "piece_bilan_approuve": annuel.pieces_courantes[0].id,
+    }

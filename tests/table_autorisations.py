@@ -48,6 +48,12 @@ PAR_DEFAUT = {
     "critere_id": "critere_libre",
     "mission_id": "mission_libre",
     "decision_id": "decision_close",
+    "convention_id": "convention",
+    "format_": "pdf",
+    "versement_id": "versement",
+    "reversement_id": "reversement",
+    "etat": "emis",
+    "bilan_id": "bilan",
 }
 
 ABREVIATIONS = {"C": "connexion"}
@@ -90,6 +96,7 @@ TABLE = [
     L("404 404 404 404 404 404 ok  404 ok  ok ", "GET", "aap.campagne", campagne_id="campagne_libre"),  # non publiée
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.documentation_api"),
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.information"),
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.sante"),
     L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "aap.journal"),
     # --- Administration des comptes
     L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.compte"),
@@ -181,8 +188,42 @@ TABLE = [
     L("C   ok  404 404 404 404 404 404 404 404", "POST", "comptes.revoquer_jeton"),
     L("C   ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "comptes.totp"),
     L("C   ok  ok  ok  ok  ok  ok  ok  ok  ok ", "POST", "comptes.totp"),
-    # --- Conventions
+    # --- Conventions : la convention de A (signée, avance payée, bilan annuel approuvé, bilan intermédiaire à déposer).
+    # Le porteur de A lit et rend compte ; les agents et administrateurs du service gèrent ; le national lit.
     L("C   ok  ok  403 403 403 ok  ok  ok  ok ", "GET", "conventions.index"),
+    L("C   ok  ok  403 403 403 ok  ok  ok  ok ", "GET", "conventions.a_faire"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "GET", "conventions.nouvelle", decision_id="decision_sans_convention"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.nouvelle", decision_id="decision_sans_convention"),
+    L("C   ok  404 403 403 403 ok  404 ok  ok ", "GET", "conventions.convention"),
+    L("C   ok  404 403 403 403 ok  404 ok  ok ", "GET", "conventions.document"),
+    L("C   ok  404 403 403 403 ok  404 ok  ok ", "GET", "conventions.document", format_="docx"),
+    L("C   ok  404 403 403 403 ok  404 ok  ok ", "GET", "conventions.exemplaire_signe"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.signature"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.paiement"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.annulation"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.ajustement"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.reversement"),
+    L("C   ok  404 403 403 403 ok  404 ok  ok ", "GET", "conventions.bilan"),
+    L("C   ok  404 403 403 403 403 404 403 403", "POST", "conventions.bilan"),
+    L("C   ok  404 403 403 403 403 403 403 403", "POST", "conventions.piece_bilan"),
+    L("C   ok  404 403 403 403 ok  404 ok  ok ", "GET", "conventions.fichier_piece_bilan", piece_id="piece_bilan"),
+    # La pièce d'un autre bilan, demandée sous l'adresse de celui-ci : introuvable pour tous.
+    L("C   404 404 403 403 403 404 404 404 404", "GET", "conventions.fichier_piece_bilan", piece_id="piece_bilan_approuve"),
+    # Retirer une pièce d'un bilan approuvé : le porteur de A est admis, et l'opération refuse (bilan figé).
+    L(
+        "C   ok  404 403 403 403 403 403 403 403",
+        "POST",
+        "conventions.retirer_piece_bilan",
+        bilan_id="bilan_approuve",
+        piece_id="piece_bilan_approuve",
+    ),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.approbation", bilan_id="bilan_approuve"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.corrections", bilan_id="bilan_approuve"),
+    L("C   403 403 403 403 403 ok  404 ok  ok ", "GET", "conventions.renouvellement"),
+    L("C   403 403 403 403 403 ok  404 ok  403", "POST", "conventions.renouvellement"),
+    L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "conventions.tableau_de_bord"),
+    L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "conventions.tableau_de_bord_xlsx"),
+    L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "conventions.donnees_ouvertes"),
     # --- Fichiers publics
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "dsfr"),
     # --- COPIL
@@ -306,6 +347,58 @@ TABLE = [
     L("401 403 403 ok  ok  404 ok  404 ok  ok ", "GET", "api_notation.seance"),
     L("401 403 403 ok  ok  ok  ok  ok  ok  ok ", "GET", "api_notation.seances"),
     L("401 403 403 ok  404 404 ok  404 404 404", "POST", "api_notation.soumettre_feuille", {"version": 0}),
+    # --- API : conventions (corps valides ; pour un acteur admis, l'opération refuse : déjà signée, déjà payée,
+    # bilan approuvé, montant nul, motif vide après nettoyage)
+    L("401 ok  ok  403 403 403 ok  ok  ok  ok ", "GET", "api_conventions.conventions"),
+    # La décision est désignée dans le corps : pour l'agent d'un autre service, « décision inconnue dans ce
+    # service » (422, la même réponse que pour une décision qui n'existe pas : rien n'est révélé).
+    L(
+        "401 403 403 403 403 403 ok  ok  ok  403",
+        "POST",
+        "api_conventions.creer",
+        {"decision_id": "$decision_convention", "date_effet": "2000-01-01"},
+    ),
+    L("401 ok  404 403 403 403 ok  404 ok  ok ", "GET", "api_conventions.convention"),
+    L("401 ok  404 403 403 403 ok  404 ok  ok ", "GET", "api_conventions.document"),
+    L(
+        "401 403 404 403 403 403 ok  404 ok  403",
+        "POST",
+        "api_conventions.signer",
+        {"signee_le": "2000-01-01", "scan": "$pdf"},
+    ),
+    L("401 ok  ok  403 403 403 ok  ok  ok  ok ", "GET", "api_conventions.versements"),
+    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.payer", {"paye_le": "2000-01-01", "reference": "X"}),
+    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.annuler", {"motif": "Annulation du test."}),
+    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.ajuster", {"montant": "1.00", "motif": "Test."}),
+    L("401 ok  404 403 403 403 ok  404 ok  ok ", "GET", "api_conventions.bilan"),
+    L(
+        "401 ok  404 403 403 403 403 404 403 403",
+        "PUT",
+        "api_conventions.enregistrer_bilan",
+        {"valeurs": {}},
+        bilan_id="bilan_approuve",
+    ),
+    L(
+        "401 ok  404 403 403 403 403 404 403 403",
+        "POST",
+        "api_conventions.joindre",
+        {"nature": "annexe", "libelle": "Annexe", "fichier": "$pdf"},
+        bilan_id="bilan_approuve",
+    ),
+    L("401 ok  404 403 403 403 403 404 403 403", "POST", "api_conventions.deposer", {}, bilan_id="bilan_approuve"),
+    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.approuver", {}, bilan_id="bilan_approuve"),
+    L(
+        "401 403 404 403 403 403 ok  404 ok  403",
+        "POST",
+        "api_conventions.corriger",
+        {"message": "À corriger.", "date_limite": "2000-01-01"},
+        bilan_id="bilan_approuve",
+    ),
+    L("401 403 404 403 403 403 ok  404 ok  ok ", "GET", "api_conventions.renouvellement"),
+    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.renouveler", {"montant": "0"}),
+    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.ne_pas_renouveler", {"motif": " "}),
+    L("401 403 403 403 403 403 ok  ok  ok  ok ", "GET", "api_conventions.tableau_de_bord"),
+    L("401 ok  ok  403 403 403 ok  ok  ok  ok ", "GET", "api_conventions.a_faire"),
     # --- API : socle
     L("401 403 403 403 403 403 ok  ok  ok  ok ", "GET", "api_socle.journal"),
     L("401 ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "api_socle.moi"),

@@ -58,7 +58,7 @@ def test_pages_d_une_convention(client_de, acteurs, monde):
 
 
 TABLEAU = {
-    "porteur_a": (403, 404),
+    "porteur_a": (403, 403),
     "copil": (403, 403),
     "agent": (200, 200),
     "national": (200, 200),

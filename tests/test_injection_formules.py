@@ -1,6 +1,7 @@
 """Formula injection through every spreadsheet export of the product: text typed by porteurs, members and
 administrators that starts with =, +, -, @, a tab or a carriage return is read back from each downloaded file
-(openpyxl) as that very text, and no cell of any sheet is a formula.
+(openpyxl) as that very text, and no cell of any sheet is a formula. A CSV has no cell types: there, such a text
+is read back behind an apostrophe, and no field starts with a character a spreadsheet would run.
 
 The exports are found from the URL map (`.xlsx`/`.csv` addresses) and the views' code (one that builds or
 answers a spreadsheet or CSV): a new export that is not listed in `EXPORTS` below fails the first test.
@@ -14,10 +15,12 @@ from decimal import Decimal
 import openpyxl
 from flask import url_for
 
+from aap.exports import DEBUTS_DANGEREUX
 from aap.extensions import db
 from notation import operations as operations_notation
 from notation.models import Phase
 
+from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
 from .test_exports import DANGEREUX
 
 TYPES_TABLEUR = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "text/csv")
@@ -27,6 +30,14 @@ EXPORTS = {
     "candidatures.export": {},
     "notation.classeur": {"seance_id": "seance"},
     "api_notation.classeur": {"seance_id": "seance"},
+    "conventions.tableau_de_bord_xlsx": {},
+    "conventions.donnees_ouvertes": {},
+}
+# Les textes dangereux que chaque export reprend (par défaut : tous).
+REPRIS = {
+    "candidatures.export": set(DANGEREUX[:2] + DANGEREUX[4:6]),
+    "conventions.tableau_de_bord_xlsx": {DANGEREUX[0]},  # la structure de la convention
+    "conventions.donnees_ouvertes": {DANGEREUX[0], DANGEREUX[1], DANGEREUX[2]},  # bénéficiaire, objet, dispositif
 }
 
 
@@ -74,6 +85,13 @@ def _monde(fab):
     fab.decision("ajourne", dossier=dossiers[1], seance=seance, notifie_le=None, motif=DANGEREUX[1])
     operations_notation.changer_phase(seance, Phase.CLOSE, par=agent)
     db.session.commit()
+    # Une convention signée de la première structure (au-delà de 23 000 € : elle est dans les données ouvertes) ;
+    # le titre de la campagne devient le dispositif d'aide du fichier SCDL.
+    campagne.titre = DANGEREUX[2]
+    dossier = fab.dossier_pour_copil(campagne=campagne, structure=dossiers[0].structure, titre=DANGEREUX[1])
+    decision = fab.decision(dossier=dossier, decide_par=agent, montant_accorde=Decimal("35000.00"))
+    fab.convention(decision=decision, par=agent, signee=True)
+    db.session.commit()
     return agent, {"seance": seance.id}
 
 
@@ -93,7 +111,7 @@ def _cellules(reponse):
     return cellules
 
 
-def test_aucune_cellule_d_aucun_export_n_est_une_formule(app, client_de, fab):
+def test_aucune_cellule_d_aucun_export_n_est_une_formule(app, client_de, fab, documents_rapides):  # noqa: F811
     agent, ids = _monde(fab)
     session = client_de(agent)
     jeton, _ = fab.jeton(agent)
@@ -110,5 +128,10 @@ def test_aucune_cellule_d_aucun_export_n_est_une_formule(app, client_de, fab):
         formules = [valeur for type_, valeur in cellules if type_ == "f"]
         assert not formules, f"{url} : formules {formules}"
         textes = {valeur for type_, valeur in cellules if type_ == "s"}
-        attendus = set(DANGEREUX[:2] + DANGEREUX[4:6]) if endpoint == "candidatures.export" else set(DANGEREUX)
+        attendus = REPRIS.get(endpoint, set(DANGEREUX))
+        if reponse.mimetype == "text/csv":
+            executables = [v for v in textes if v.startswith(DEBUTS_DANGEREUX)]
+            assert not executables, f"{url} : champs exécutables par un tableur {executables}"
+            attendus = {"'" + t for t in attendus}
+            textes |= {v.split(" — ")[0] for v in textes}  # l'objet : « titre — convention, année 1 »
         assert attendus <= textes, f"{url} : textes perdus ou altérés {attendus - textes}"

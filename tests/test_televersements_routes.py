@@ -1,7 +1,8 @@
 """Hostile files through every upload route of the product, found from the views' code so that a new one
 cannot be forgotten: `tests/test_televersements.py` sends its corpus to the dossier's pieces (page, autosave,
-API); here the standing documents of the structure and a piece sent in answer to a request for complements
-get the whole corpus, and every route gets what that corpus lacked (a zip bomb disguised as DOCX, a NUL in
+API); here the standing documents of the structure, a piece sent in answer to a request for complements, and
+the conventions' uploads (the signed copy, by page and API; a report's pieces, by page and API) get the whole
+corpus, and every route gets what that corpus lacked (a zip bomb disguised as DOCX, a NUL in
 the name). Each file is refused with a French message and leaves nothing behind (no row, no file, no audit
 entry); a PDF carrying JavaScript is accepted but flagged, to the porteur and to the agent; the name on disk
 never comes from the user.
@@ -22,9 +23,11 @@ from aap.models import EntreeJournal
 from aap.types import maintenant
 from candidatures import operations
 from candidatures.models import DocumentStructure, Piece
+from conventions.models import AnneeConvention, PieceBilan
 
 from . import contenus
 from .conftest import texte
+from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
 from .test_televersements import HOSTILES
 
 TAILLE_MAX = 40_000
@@ -40,6 +43,10 @@ ROUTES = {
     "candidatures.ajouter_piece": "pièce du dossier (page, enregistrement automatique, compléments)",
     "api_candidatures.envoyer_piece": "pièce du dossier (API)",
     "structures.ajouter_document": "document permanent de la structure (page)",
+    "conventions.signature": "exemplaire signé de la convention (page)",
+    "api_conventions.signer": "exemplaire signé de la convention (API)",
+    "conventions.piece_bilan": "pièce d'un bilan (page)",
+    "api_conventions.joindre": "pièce d'un bilan (API)",
 }
 
 
@@ -59,11 +66,20 @@ def _contenu(contenu):
 def _etat(app):
     fichiers = sorted(p.name for p in Path(app.config["FICHIERS_DIR"]).rglob("*") if p.is_file())
     compter = lambda modele: db.session.scalar(select(func.count()).select_from(modele))  # noqa: E731
-    return fichiers, compter(Fichier), compter(Piece), compter(DocumentStructure), compter(EntreeJournal)
+    signees = db.session.scalar(select(func.count()).where(AnneeConvention.signee_le.is_not(None)))
+    return (
+        fichiers,
+        compter(Fichier),
+        compter(Piece),
+        compter(DocumentStructure),
+        compter(PieceBilan),
+        signees,
+        compter(EntreeJournal),
+    )
 
 
 @pytest.fixture
-def monde(app, fab, client_de):
+def monde(request, app, fab, client_de):
     app.config["TAILLE_MAX_PIECE"] = TAILLE_MAX
     structure = fab.structure_complete()
     porteur = fab.porteur_de(structure)
@@ -80,7 +96,22 @@ def monde(app, fab, client_de):
     )
     db.session.commit()
     jeton, _ = fab.jeton(porteur)
-    return {
+    conventions = {}
+    if request.node.callspec.params.get("route", "").startswith(("signature", "bilan")):
+        request.getfixturevalue("documents_rapides")
+        # Deux conventions de la structure : l'une à signer, l'autre signée (ses bilans se remplissent).
+        a_signer = fab.convention(decision=fab.decision(dossier=fab.dossier_pour_copil(structure=structure)), par=agent)
+        signee = fab.convention(
+            decision=fab.decision(dossier=fab.dossier_pour_copil(structure=structure)), par=agent, signee=True
+        )
+        jeton_agent, _ = fab.jeton(agent)
+        conventions = {
+            "a_signer": a_signer.id,
+            "signee": signee.id,
+            "bilan": signee.premiere.bilan_annuel.id,
+            "jeton_agent": jeton_agent,
+        }
+    return conventions | {
         "brouillon": brouillon.id,
         "complements": complements.id,
         "session": client_de(porteur),
@@ -115,6 +146,31 @@ def _envoyer(monde, route, nom, contenu):
             data={"code": "autre", "libelle": "Lettre de soutien", "fichier": fichier},
         )
         return reponse.status_code, texte(reponse)
+    if route in ("signature", "signature_api"):
+        api = route == "signature_api"
+        reponse = monde["agent"].post(
+            f"{'/api/v1' if api else ''}/conventions/{monde['a_signer']}/annees/1/signature",
+            content_type="multipart/form-data",
+            headers={"Authorization": f"Bearer {monde['jeton_agent']}"} if api else {},
+            data={"signee_le": maintenant().date().isoformat(), "scan": fichier},
+        )
+    elif route in ("bilan", "bilan_api"):
+        api = route == "bilan_api"
+        adresse = (
+            f"/api/v1/bilans/{monde['bilan']}/pieces" if api else f"/conventions/{monde['signee']}/bilans/{monde['bilan']}/pieces"
+        )
+        reponse = session.post(
+            adresse,
+            content_type="multipart/form-data",
+            headers={"Authorization": f"Bearer {monde['jeton']}"} if api else {},
+            data={"nature": "compte_rendu_financier", "libelle": "Cerfa 15059", "fichier": fichier},
+        )
+    else:
+        reponse = None
+    if reponse is not None and reponse.mimetype == "text/html":
+        return reponse.status_code, texte(reponse)
+    if reponse is not None:
+        return reponse.status_code, " ".join(e["message"] for e in reponse.json.get("errors", []))
     reponse = session.post(
         f"/api/v1/dossiers/{monde['brouillon']}/pieces",
         content_type="multipart/form-data",
@@ -126,8 +182,26 @@ def _envoyer(monde, route, nom, contenu):
 
 @pytest.mark.parametrize(
     ("route", "corpus"),
-    [("document", CORPUS), ("complements", CORPUS), ("piece", NOUVEAUX), ("api", NOUVEAUX)],
-    ids=["documents du profil", "pièce en réponse aux compléments", "pièce (page)", "pièce (API)"],
+    [
+        ("document", CORPUS),
+        ("complements", CORPUS),
+        ("piece", NOUVEAUX),
+        ("api", NOUVEAUX),
+        ("signature", CORPUS),
+        ("signature_api", CORPUS),
+        ("bilan", CORPUS),
+        ("bilan_api", CORPUS),
+    ],
+    ids=[
+        "documents du profil",
+        "pièce en réponse aux compléments",
+        "pièce (page)",
+        "pièce (API)",
+        "exemplaire signé (page)",
+        "exemplaire signé (API)",
+        "pièce de bilan (page)",
+        "pièce de bilan (API)",
+    ],
 )
 def test_chaque_fichier_hostile_est_refuse_en_francais_sans_rien_laisser(app, monde, route, corpus):
     avant = _etat(app)
