@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from hypothesis import settings
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -30,6 +31,10 @@ from aap.extensions import db, limiter
 from config import TestConfig
 
 from .factories import MOT_DE_PASSE, Fabrique
+
+# Properties are judged on their results, not their speed: on a loaded CI machine a time limit only makes them flaky.
+settings.register_profile("aap", deadline=None)
+settings.load_profile("aap")
 
 URL_PG = os.environ.get("TEST_DATABASE_URL")
 STRICT = os.environ.get("AAP_TEST_STRICT") == "1"
