@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from hypothesis import settings
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
