@@ -10,8 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from aap import fichiers
 from aap.courriels import mettre_en_file
@@ -22,7 +20,9 @@ from aap.journal import canonique, journaliser
 from aap.numerotation import prochain, verrouiller
 from aap.types import maintenant
 from notation.models import Decision
-from notation.operations import Invalide, destinataires
+
+# Les mêmes aides que la notation : erreurs champ par champ, conflit d'écriture sur une ligne versionnée.
+from notation.operations import Invalide, _flush, _verifier, destinataires
 
 from . import lecture, regles
 from .lecture import aujourdhui
@@ -47,20 +47,6 @@ from .models import (
 
 TEXTE_MAX = 5000
 MONTANT_MAX = Decimal("10000000")
-
-
-def _verifier(erreurs):
-    if erreurs:
-        raise Invalide(erreurs)
-
-
-def _flush(message):
-    """Flushes; a concurrent change of a versioned row (another tab, another person) becomes a Conflit."""
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise Conflit(message) from None
 
 
 def _version(objet, version, message):

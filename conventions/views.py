@@ -263,76 +263,65 @@ def _versement(convention, versement_id):
     return versement
 
 
-def _apres_refus(convention_id, refus):
-    db.session.rollback()
-    flash(refus.message if not getattr(refus, "liste", None) else " ".join(e.message for e in refus.liste), "erreur")
-    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+def _action_versement(convention_id, versement_id, formulaire, action, message):
+    """A payment's change from its small form on the convention page: the operation, then back to the payments
+    with the outcome (a refusal's messages in the alert)."""
+    convention = _geree(convention_id)
+    versement = _versement(convention, versement_id)
+    form = formulaire()
+    retour = redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    if not form.validate_on_submit():
+        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
+        return retour
+    try:
+        action(versement, form, _version(form.version.data))
+        db.session.commit()
+    except Refus as refus:
+        db.session.rollback()
+        flash(" ".join(e.message for e in getattr(refus, "liste", None) or [refus]), "erreur")
+        return retour
+    flash(message(versement), "succes")
+    return retour
 
 
 @bp.route("/<int:convention_id>/versements/<int:versement_id>/paiement", methods=["POST"])
 @role_requis(*GESTION)
 def paiement(convention_id, versement_id):
-    convention = _geree(convention_id)
-    versement = _versement(convention, versement_id)
-    form = forms.PaiementForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
-        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
-    try:
-        operations.payer(
-            versement,
-            paye_le=form.paye_le.data,
-            reference=form.reference.data,
-            par=current_user,
-            version=_version(form.version.data),
-        )
-        db.session.commit()
-    except Refus as refus:
-        return _apres_refus(convention_id, refus)
-    flash(f"Versement marqué payé le {versement.paye_le:%d/%m/%Y} (référence {versement.reference_comptable}).", "succes")
-    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    return _action_versement(
+        convention_id,
+        versement_id,
+        forms.PaiementForm,
+        lambda v, f, version: operations.payer(
+            v, paye_le=f.paye_le.data, reference=f.reference.data, par=current_user, version=version
+        ),
+        lambda v: f"Versement marqué payé le {v.paye_le:%d/%m/%Y} (référence {v.reference_comptable}).",
+    )
 
 
 @bp.route("/<int:convention_id>/versements/<int:versement_id>/annulation", methods=["POST"])
 @role_requis(*GESTION)
 def annulation(convention_id, versement_id):
-    convention = _geree(convention_id)
-    versement = _versement(convention, versement_id)
-    form = forms.AnnulationForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
-        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
-    try:
-        operations.annuler(versement, motif=form.motif.data, par=current_user, version=_version(form.version.data))
-        db.session.commit()
-    except Refus as refus:
-        return _apres_refus(convention_id, refus)
-    flash("Versement annulé.", "succes")
-    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    return _action_versement(
+        convention_id,
+        versement_id,
+        forms.AnnulationForm,
+        lambda v, f, version: operations.annuler(v, motif=f.motif.data, par=current_user, version=version),
+        lambda v: "Versement annulé.",
+    )
 
 
 @bp.route("/<int:convention_id>/versements/<int:versement_id>/ajustement", methods=["POST"])
 @role_requis(*GESTION)
 def ajustement(convention_id, versement_id):
-    convention = _geree(convention_id)
-    versement = _versement(convention, versement_id)
-    form = forms.AjustementForm()
-    if not form.validate_on_submit():
-        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
-        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
-    try:
-        operations.ajuster_solde(
-            versement,
-            montant=form.montant.data,
-            motif=form.motif.data or "",
-            par=current_user,
-            version=_version(form.version.data),
-        )
-        db.session.commit()
-    except Refus as refus:
-        return _apres_refus(convention_id, refus)
-    flash("Solde ajusté.", "succes")
-    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+    return _action_versement(
+        convention_id,
+        versement_id,
+        forms.AjustementForm,
+        lambda v, f, version: operations.ajuster_solde(
+            v, montant=f.montant.data, motif=f.motif.data or "", par=current_user, version=version
+        ),
+        lambda v: "Solde ajusté.",
+    )
 
 
 @bp.route("/<int:convention_id>/reversements/<int:reversement_id>/suivi", methods=["POST"])
@@ -362,7 +351,9 @@ def reversement(convention_id, reversement_id):
         )
         db.session.commit()
     except Refus as refus:
-        return _apres_refus(convention_id, refus)
+        db.session.rollback()
+        flash(" ".join(e.message for e in getattr(refus, "liste", None) or [refus]), "erreur")
+        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
     flash("Suivi du reversement enregistré.", "succes")
     return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
 

@@ -255,7 +255,7 @@ def _annee_approuvee(fab, convention, depenses, instant):
 
 
 @pytest.mark.usefixtures("documents_rapides")
-def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l_avance(fab, decision_2030):
+def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l_avance(fab, client_de, decision_2030):
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
     # Dépenses éligibles de 30 000 € : le solde se limite à 12 500 € (30 000 − 17 500 d'avance).
@@ -269,8 +269,13 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
         operations.ajuster_solde(lecture.charger(convention.id).premiere.solde, montant="10000", motif="", par=convention.agent)
     db.session.rollback()
     solde = lecture.charger(convention.id).premiere.solde
-    operations.ajuster_solde(solde, montant="10 000,00", motif="Deux marchés accompagnés sur cinq.", par=convention.agent)
-    db.session.commit()
+    with time_machine.travel(a_mayotte(2030, 11, 21), tick=False):
+        reponse = client_de(convention.agent).post(
+            f"/conventions/{convention.id}/versements/{solde.id}/ajustement",
+            data={"montant": "10 000,00", "motif": "Deux marchés accompagnés sur cinq.", "version": str(solde.version)},
+            follow_redirects=True,
+        )
+    assert "Solde ajusté." in texte(reponse) and "sur 17\u202f500,00\u00a0€ prévus" in texte(reponse)
     assert db.session.get(Versement, solde.id).montant == D("10000.00")
 
     # Une autre convention : 10 000 € de dépenses pour 17 500 € d'avance, 7 500 € à reverser, pas de solde.
@@ -286,9 +291,13 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
     assert (annee.solde.etat, annee.solde.montant) == ("annule", D("0.00"))
     assert annee.reversement.montant == D("7500.00") == annee.avance.montant - D("10000.00")
     with time_machine.travel(a_mayotte(2030, 12, 5), tick=False):
-        operations.suivre_reversement(
-            annee.reversement, etat="emis", le=date(2030, 12, 5), reference="TP-2030-77", par=autre.agent
+        reponse = client_de(autre.agent).post(
+            f"/conventions/{autre.id}/reversements/{annee.reversement.id}/suivi",
+            data={"etat": "emis", "le": "2030-12-05", "reference": "TP-2030-77"},
+            follow_redirects=True,
         )
+        assert "Titre émis le 5 décembre 2030 (TP-2030-77)." in texte(reponse)
+        annee = lecture.charger(autre.id).premiere
         with pytest.raises(Refus, match="l'ordre"):
             operations.suivre_reversement(annee.reversement, etat="emis", le=date(2030, 12, 5), reference="x", par=autre.agent)
         operations.suivre_reversement(annee.reversement, etat="recouvre", le=date(2030, 12, 5), par=autre.agent)
