@@ -14,7 +14,7 @@ from aap.extensions import db
 
 from .conftest import application_de_test, copie_du_monde_demo
 
-EXEMPLES = int(os.environ.get("FUZZ_EXEMPLES", "40"))  # par opération, rôle tiré au hasard pour chacun
+EXEMPLES = int(os.environ.get("FUZZ_EXEMPLES", "20"))  # par opération, rôle tiré au hasard pour chacun
 COMPTES = {
     "porteur": "porteur@exemple.fr",
     "copil": "copil@exemple.fr",

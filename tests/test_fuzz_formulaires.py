@@ -9,6 +9,7 @@ the same before and after it. A refusal that re-renders the form says why, in Fr
 """
 
 import inspect
+import os
 import re
 import string
 
@@ -29,7 +30,7 @@ from .monde_autorisations import construire
 from .table_autorisations import TABLE
 from .test_autorisations_routes import _sessions, _url
 
-EXEMPLES = 20
+EXEMPLES = int(os.environ.get("FUZZ_EXEMPLES_FORMULAIRE", "8"))  # par formulaire ; plus en local : FUZZ_EXEMPLES_FORMULAIRE=50
 NON_FUZZES = {"comptes.deconnexion"}  # sans champ : elle ne fait que fermer la session
 # Une page publique est éprouvée par un visiteur anonyme ; les autres par le premier acteur admis.
 ORDRE_DES_ACTEURS = ["anonyme", "porteur_a", "agent", "admin", "membre", "deporte", "national"]
