@@ -128,7 +128,16 @@ def etat(convention, prochain_copil=None):
                 renouvellement=a.renouvellement,
                 versements=tuple(regles.VersementEtat(v.id, v.nature, v.etat, v.montant, v.a_payer_le) for v in a.versements),
                 bilans=tuple(
-                    regles.BilanEtat(b.id, b.type, b.echeance, b.statut, b.arrete_au, b.corrections_avant) for b in a.bilans
+                    regles.BilanEtat(
+                        b.id,
+                        b.type,
+                        b.echeance,
+                        b.statut,
+                        b.arrete_au,
+                        b.corrections_avant,
+                        regles.jour_local(b.depose_le, convention.service.fuseau) if b.depose_le else None,
+                    )
+                    for b in a.bilans
                 ),
             )
             for a in convention.annees
@@ -177,9 +186,9 @@ LIBELLES_ETATS = {
 
 
 def a_faire(utilisateur, instant=None):
-    """What is due, late or waiting for this person, soonest first: [(convention, échéance)]. Agents see their
-    service's conventions (what the DEETS must do, and what the structures are late on); a porteur sees what
-    their structure must do; a national reader sees what is late everywhere."""
+    """What is due (within 60 days), late or waiting for this person, soonest first: [(convention, échéance)]. Agents
+    see their service's conventions (what the DEETS must do, and what the structures are late on); a porteur sees
+    what their structure must do; a national reader sees what is late everywhere."""
     instant = instant or maintenant()
     conventions = conventions_de(visibles(utilisateur).where(Convention.statut != StatutConvention.CLOSE))
     copil = prochains_copil(instant) if utilisateur.a_role(Role.AGENT, Role.ADMIN) else {}
@@ -192,7 +201,8 @@ def a_faire(utilisateur, instant=None):
                 garder = echeance.en_retard
             else:
                 garder = echeance.pour == regles.AGENT or echeance.en_retard
-            if garder and echeance.nature != "copil":
+            proche = echeance.jours <= regles.HORIZON_A_FAIRE or echeance.nature == "examen"
+            if garder and proche and echeance.nature != "copil":
                 lignes.append((convention, echeance))
     lignes.sort(key=lambda ligne: (ligne[1].date, ligne[0].numero, ligne[1].code))
     prochain = min(copil.values()) if copil else None

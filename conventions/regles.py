@@ -39,7 +39,11 @@ TAUX_AVANCE = Decimal("0.5")
 # Choix de la plateforme : un versement « à mettre en paiement » est en retard 30 jours après son déclenchement.
 DELAI_PAIEMENT_JOURS = 30
 # Jours avant l'échéance où un rappel part (une fois) ; un second courriel part le lendemain de l'échéance.
-PREAVIS_RAPPEL = {"signature": 5, "bilan": 15, "versement": DELAI_PAIEMENT_JOURS, "avenant": 60, "corrections": 5}
+# Choix de la plateforme : un bilan déposé s'examine dans les 15 jours.
+DELAI_EXAMEN_JOURS = 15
+PREAVIS_RAPPEL = {"signature": 5, "bilan": 15, "versement": DELAI_PAIEMENT_JOURS, "avenant": 60, "corrections": 5, "examen": 5}
+# « À faire » : ce qui est en retard, ce qui attend la personne, et les échéances des 60 prochains jours.
+HORIZON_A_FAIRE = 60
 # Décret n° 2017-779 : les subventions au-dessus de 23 000 € sont publiées en données ouvertes.
 SEUIL_DONNEES_OUVERTES = Decimal("23000")
 # Au-delà de ce facteur entre deux périodes, une valeur est signalée (sans bloquer).
@@ -574,6 +578,7 @@ class BilanEtat:
     statut: str  # a_deposer, depose, a_corriger, approuve
     arrete_au: date | None = None
     corrections_avant: date | None = None
+    depose_le: date | None = None
 
 
 @dataclass(frozen=True)
@@ -603,7 +608,7 @@ class ConventionEtat:
 class Echeance:
     convention_id: int
     code: str  # stable: one reminder per code and stage
-    nature: str  # signature, versement, bilan, corrections, avenant, copil
+    nature: str  # signature, versement, bilan, corrections, examen, avenant, copil
     libelle: str
     date: date
     jours: int  # days left (negative: late)
@@ -676,7 +681,8 @@ def echeances(convention, aujourdhui):
                     bilan.id,
                 )
             elif bilan.statut == "depose":
-                ajouter(f"examen-{bilan.id}", "bilan", f"Examiner : {libelle}", max(bilan.echeance, aujourdhui), AGENT, bilan.id)
+                examen = (bilan.depose_le or aujourdhui) + timedelta(days=DELAI_EXAMEN_JOURS)
+                ajouter(f"examen-{bilan.id}", "examen", f"Examiner : {libelle}", examen, AGENT, bilan.id)
     derniere = convention.annees[-1] if convention.annees else None
     if derniere is not None and derniere.signee_le is not None and derniere.rang < ANNEES_MAX and derniere.renouvellement is None:
         ajouter(

@@ -208,7 +208,7 @@ def test_les_echeances_d_une_convention_en_cours():
                     regles.VersementEtat(2, "solde", "prevu", D("17500.00")),
                 ),
                 bilans=(
-                    regles.BilanEtat(3, "intermediaire", date(2030, 8, 1), "depose"),
+                    regles.BilanEtat(3, "intermediaire", date(2030, 8, 1), "depose", depose_le=date(2030, 2, 20)),
                     regles.BilanEtat(4, "annuel", date(2030, 11, 30), "a_deposer"),
                 ),
             ),
@@ -217,13 +217,13 @@ def test_les_echeances_d_une_convention_en_cours():
     echeances = regles.echeances(etat, date(2030, 3, 1))
     assert [(e.code, e.pour, e.date) for e in echeances] == [
         ("versement-1", "agent", date(2030, 2, 19)),  # 30 jours après le déclenchement : en retard
+        ("examen-3", "agent", date(2030, 3, 7)),  # déposé le 20 février, à examiner sous 15 jours
         ("copil", "agent", date(2030, 3, 12)),
-        ("examen-3", "agent", date(2030, 8, 1)),
         ("bilan-4", "porteur", date(2030, 11, 30)),
         ("avenant-2", "agent", date(2031, 1, 31)),
     ]
     assert echeances[0].en_retard and regles.palier_rappel(echeances[0]) == "retard"
-    assert regles.palier_rappel(echeances[1]) is None  # le prochain COPIL ne fait pas l'objet d'un courriel
+    assert regles.palier_rappel(echeances[2]) is None  # le prochain COPIL ne fait pas l'objet d'un courriel
 
 
 def test_une_troisieme_annee_n_appelle_plus_de_renouvellement_et_une_convention_close_plus_rien():

@@ -76,7 +76,8 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         assert "trois exemplaires" in lu and "15059" in lu
 
         page.get_by_label("Exemplaire signé, numérisé").set_input_files(
-            {"name": "convention-signee.pdf", "mimeType": "application/pdf", "buffer": pdf("Convention signée")})
+            {"name": "convention-signee.pdf", "mimeType": "application/pdf", "buffer": pdf("Convention signée")}
+        )
         page.get_by_role("button", name="Enregistrer la signature").click()
         expect(page.get_by_text("Signature de convention enregistrée")).to_be_visible()
         page.locator("summary", has_text="Marquer payé").first.click()
@@ -99,7 +100,8 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         expect(page.get_by_text("Brouillon du bilan enregistré")).to_be_visible()
         page.get_by_role("radio", name="Compte rendu financier (cerfa n° 15059)").check(force=True)
         page.locator("#fichier").set_input_files(
-            {"name": "cerfa-15059.pdf", "mimeType": "application/pdf", "buffer": pdf("Compte rendu financier")})
+            {"name": "cerfa-15059.pdf", "mimeType": "application/pdf", "buffer": pdf("Compte rendu financier")}
+        )
         page.get_by_role("button", name="Joindre le document").click()
         expect(page.get_by_text("« cerfa-15059.pdf » est joint au bilan.")).to_be_visible()
         page.get_by_role("button", name="Déposer le bilan").click()
