@@ -215,7 +215,7 @@ def test_chaque_fichier_hostile_est_refuse_en_francais_sans_rien_laisser(app, mo
     assert statut in (200, 201, 302)
 
 
-@pytest.mark.parametrize("route", ["document", "complements", "piece", "api"])
+@pytest.mark.parametrize("route", ["document", "complements", "piece", "api", "signature", "bilan"])
 def test_un_pdf_avec_javascript_est_accepte_signale_et_range_sous_un_nom_a_nous(app, monde, route):
     statut, _ = _envoyer(monde, route, "Formulaire rempli.pdf", contenus.pdf_avec_javascript())
     assert statut in (200, 201, 302)
@@ -225,6 +225,11 @@ def test_un_pdf_avec_javascript_est_accepte_signale_et_range_sous_un_nom_a_nous(
     assert "Formulaire" not in fichier.chemin and fichier.nom == "Formulaire rempli.pdf"
     if route == "document":
         pages = [monde["session"].get("/structure"), monde["agent"].get(f"/structures/{monde['structure']}")]
+    elif route == "signature":
+        pages = [acteur.get(f"/conventions/{monde['a_signer']}") for acteur in (monde["session"], monde["agent"])]
+    elif route == "bilan":
+        adresse = f"/conventions/{monde['signee']}/bilans/{monde['bilan']}"
+        pages = [acteur.get(adresse) for acteur in (monde["session"], monde["agent"])]
     else:
         dossier = monde["complements"] if route == "complements" else monde["brouillon"]
         pages = [monde["session"].get(f"/dossiers/{dossier}/etapes/pieces" if route != "complements" else f"/dossiers/{dossier}")]
