@@ -123,6 +123,7 @@ def mesurer_brut(url_base, fichiers, manifeste):
                 ]
                 for col, valeur in enumerate(texte):
                     feuille.write_string(lignes, col, valeur)
+                # Une cellule Excel est un double : le produit convertit au même endroit (aap/exports.py).
                 nombres = [ligne.annee, float(ligne.etp_facilitateur), float(ligne.etp_coordinateur)]
                 nombres += [float(ligne.montant_demande)] * 5 + [1000, 0, 0]
                 for col, valeur in enumerate(nombres, start=8):

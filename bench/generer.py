@@ -70,7 +70,8 @@ def _montant(valeur):
 
 def budget_projet(rng, etp):
     """Ten lines of the cerfa budget, balanced, the State at 65 % of the charges (under the 70 % cap)."""
-    salaires = [_montant(42000 * float(etp) * (1 + 0.02 * i) * rng.uniform(0.9, 1.1)) for i in range(3)]
+    alea = [Decimal(rng.randint(900, 1100)) / 1000 for _ in range(3)]  # ±10 %, en décimaux comme tout montant
+    salaires = [_montant(42000 * Decimal(etp) * (1 + Decimal("0.02") * i) * alea[i]) for i in range(3)]
     lignes = {
         "salaires": ("Salaires et charges des ETP", salaires),
         "fonctionnement": ("Locaux, poste informatique", [_montant(s * Decimal("0.12")) for s in salaires]),

@@ -102,7 +102,7 @@ def redis_partage(tmp_path):
     """A Redis server of our own, on a free loopback port, for the rate-limit counters."""
     binaire = shutil.which("redis-server")
     if binaire is None:
-        pytest.skip("redis-server absent : installez le paquet redis-server")
+        pytest.fail("redis-server absent : installez le paquet redis-server (un test sauté ne prouve rien)")
     port = port_libre()
     processus = subprocess.Popen(  # noqa: S603
         [binaire, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
