@@ -39,8 +39,10 @@ def test_la_saisie_survit_a_une_session_expiree(navigateur, brouillon):
     adresse = f"{page.serveur.url}/dossiers/{dossier.id}/etapes/projet"
     page.goto(adresse)
     page.context.clear_cookies()  # la session a pris fin (inactivité, redémarrage du serveur…)
+    page.wait_for_load_state("load")  # l'enregistrement automatique écoute le formulaire une fois la page chargée
     page.fill("#titre", "Titre tapé pendant que la session expirait")
-    expect(page.locator("#alerte-autosave")).to_contain_text("Votre session a expiré", timeout=15_000)
+    page.locator("#titre").blur()  # « change » en plus de « input », comme quand on quitte le champ
+    expect(page.locator("#alerte-autosave")).to_contain_text("Votre session a expiré", timeout=30_000)
     expect(page.locator("#etat-enregistrement")).to_contain_text("session expirée")
     assert titre_enregistre(dossier) == "Titre de départ"
 
