@@ -48,7 +48,8 @@ class DecimalFixe(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return (Decimal(value) / self.echelle).quantize(Decimal(1).scaleb(-self.places))
+        # Le coefficient entier décalé de `places` : exact, et sans division (une liste en lit des milliers).
+        return Decimal(int(value)).scaleb(-self.places)
 
 
 class Euros(DecimalFixe):
@@ -58,6 +59,9 @@ class Euros(DecimalFixe):
 
     def __init__(self, *args, **kwargs):
         super().__init__(2, *args, **kwargs)
+
+
+DEMI_POINTS = {n: (Decimal(n) / 2).quantize(Decimal("0.1")) for n in range(201)}
 
 
 class DemiPoints(TypeDecorator):
@@ -77,7 +81,9 @@ class DemiPoints(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return (Decimal(value) / 2).quantize(Decimal("0.1"))
+        # Une séance de 200 dossiers lit 14 400 notes : les valeurs d'une grille (0 à 40 points) sont prêtes.
+        demi = DEMI_POINTS.get(value)
+        return demi if demi is not None else (Decimal(value) / 2).quantize(Decimal("0.1"))
 
 
 def maintenant():

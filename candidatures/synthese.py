@@ -20,26 +20,28 @@ from .models import MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statu
 ZERO = Decimal("0")
 
 
-def options_liste():
+def options_liste(un_seul=False):
     """Eager loading for everything `controles_dossier` reads: what lists and exports need for the checks'
-    summary of each row (the pieces' codes, not their files)."""
+    summary of each row (the pieces' codes, not their files). For a single dossier (`un_seul`), its three
+    smallest collections come in the dossier's own query: a few rows each, three queries fewer."""
+    petite_collection = joinedload if un_seul else selectinload
     return [
         joinedload(Dossier.service),
         joinedload(Dossier.campagne).selectinload(Campagne.pieces),
-        joinedload(Dossier.structure).selectinload(Structure.financements),
+        joinedload(Dossier.structure).options(petite_collection(Structure.financements)),
         joinedload(Dossier.structure).joinedload(Structure.commune),
         selectinload(Dossier.communes),
         selectinload(Dossier.missions),
-        selectinload(Dossier.volumes),
+        petite_collection(Dossier.volumes),
         selectinload(Dossier.lignes_budget),
         selectinload(Dossier.pieces),
-        selectinload(Dossier.demandes_complements),
+        petite_collection(Dossier.demandes_complements),
     ]
 
 
-def options_dossier_complet():
+def options_dossier_complet(un_seul=False):
     """Eager loading for everything `controles_dossier` and `synthese_dossier` read, pieces' files included."""
-    return options_liste() + [selectinload(Dossier.pieces).joinedload(Piece.fichier)]
+    return options_liste(un_seul) + [selectinload(Dossier.pieces).joinedload(Piece.fichier)]
 
 
 def options_page_dossier():

@@ -205,6 +205,15 @@ def _valeurs_annuelles(annee_ids):
     ).all()
 
 
+def _par_cle(frame, colonne):
+    """{indicator key: {exercice: sum of `colonne`}} in one grouped pass: a pass per indicator (40 of them)
+    cost more than the rest of the dashboard."""
+    sommes = {}
+    for (cle, exercice), valeur in frame.groupby(["cle", "exercice"])[colonne].sum().items():
+        sommes.setdefault(cle, {})[int(exercice)] = valeur
+    return sommes
+
+
 def _consolider(t, conventions, instant):
     lignes_annees, lignes_versements, lignes_objectifs = [], [], []
     etats = Counter()
@@ -305,9 +314,9 @@ def _consolider(t, conventions, instant):
         valeurs = valeurs.sort_values("rang_type").drop_duplicates(["annee_id", "cle"], keep="first")
     declarees = valeurs.merge(annees[["annee_id", "exercice"]], on="annee_id")
     cibles = objectifs.merge(annees[["annee_id", "exercice"]], on="annee_id")
+    declarees_par_cle, cibles_par_cle = _par_cle(declarees, "valeur"), _par_cle(cibles, "cible")
     heures = "facilitateur.heures_insertion_etp"
-    cibles_heures = cibles[cibles["cle"] == heures].groupby("exercice")["cible"].sum()
-    declarees_heures = declarees[declarees["cle"] == heures].groupby("exercice")["valeur"].sum()
+    cibles_heures, declarees_heures = cibles_par_cle.get(heures, {}), declarees_par_cle.get(heures, {})
     exercices = sorted(set(engage.index) | set(verse.index.dropna().astype(int)))
     for exercice in exercices:
         cible = cibles_heures.get(exercice)
@@ -329,17 +338,17 @@ def _consolider(t, conventions, instant):
     for indicateur in regles.INDICATEURS:
         if not indicateur.numerique:
             continue
-        lignes = declarees[declarees["cle"] == indicateur.cle].groupby("exercice")["valeur"].sum()
-        objectifs_ = cibles[cibles["cle"] == indicateur.cle].groupby("exercice")["cible"].sum()
-        if lignes.empty and objectifs_.empty:
+        lignes = declarees_par_cle.get(indicateur.cle, {})
+        objectifs_ = cibles_par_cle.get(indicateur.cle, {})
+        if not lignes and not objectifs_:
             continue
         t.indicateurs.append(
             {
                 "indicateur": indicateur,
                 "valeurs": {
-                    int(e): (
-                        _en_decimal(lignes[e]) if e in lignes.index else None,
-                        _en_decimal(objectifs_[e]) if e in objectifs_.index else None,
+                    e: (
+                        _en_decimal(lignes[e]) if e in lignes else None,
+                        _en_decimal(objectifs_[e]) if e in objectifs_ else None,
                     )
                     for e in t.annees_indicateurs
                 },

@@ -1,9 +1,10 @@
 """Reading a session in a bounded number of queries, and turning rows into the plain values the rules read.
 
-`tableau_seance(seance)` is what the ranking page, the API, the minutes, the workbook and the letters
-use: the agenda, every submitted score of the session (one query), the declarations (one query), the
+`tableau_seance(seance)` is what the ranking page, the API, the minutes, the workbook and the letters use:
+the agenda, every submitted score of the session (one query), the declarations (one query), the
 decisions (one query), the credits already granted (one query), the aggregation and the ranking.
-Its cost does not depend on the number of dossiers or members.
+Its cost does not depend on the number of dossiers or members. A scoring page needs only the aggregated
+scores: `agregats_seance(seance)`, the first two of those queries.
 """
 
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from .models import AccesSeance, Decision, Declaration, FeuilleNotation, MembreS
 
 def options_seance():
     return [
-        joinedload(Seance.campagne).selectinload(Campagne.criteres),
+        joinedload(Seance.campagne).joinedload(Campagne.criteres),  # 9 lignes pour 1 : une requête de moins
         joinedload(Seance.service),
         joinedload(Seance.president),
         selectinload(Seance.membres).joinedload(MembreSeance.utilisateur),
@@ -35,7 +36,7 @@ def options_seance():
 def charger_seance(seance_id):
     if not isinstance(seance_id, int) or seance_id < 1 or seance_id > 2**31 - 1:
         return None
-    return db.session.scalar(select(Seance).where(Seance.id == seance_id).options(*options_seance()))
+    return db.session.scalars(select(Seance).where(Seance.id == seance_id).options(*options_seance())).unique().one_or_none()
 
 
 def acces(seance, utilisateur):
@@ -46,10 +47,11 @@ def point_de(seance, dossier_id):
     return next((p for p in seance.ordre_du_jour if p.dossier_id == dossier_id), None)
 
 
-def declarations_de(seance_id):
-    return db.session.scalars(
-        select(Declaration).where(Declaration.seance_id == seance_id).order_by(Declaration.id)
-    ).all()
+def declarations_de(seance_id, conflits_seulement=False):
+    requete = select(Declaration).where(Declaration.seance_id == seance_id).order_by(Declaration.id)
+    if conflits_seulement:  # les déports seuls : quelques lignes au lieu d'une par membre et par dossier
+        requete = requete.where(Declaration.conflit.is_(True))
+    return db.session.scalars(requete).all()
 
 
 def decisions_de(seance_id):
@@ -152,13 +154,13 @@ def deportes_par_dossier(seance, declarations):
     return resultat
 
 
-def tableau_seance(seance, acces_lecteur=None, normalise=False):
-    """Aggregation and ranking of a session. `acces_lecteur` (an `AccesSeance`) masks the dossiers its person
-    is recused on."""
+def agregats_seance(seance):
+    """Each dossier's aggregated scores, from the session's recusals and submitted scores (two queries), with
+    the recusals' declarations."""
     grille = regles.grille_de(seance.campagne.criteres)
     codes = {c.id: c.code for c in seance.campagne.criteres}
-    declarations = declarations_de(seance.id)
-    deportes = {(d.membre_id, d.dossier_id) for d in declarations if d.conflit}
+    declarations = declarations_de(seance.id, conflits_seulement=True)
+    deportes = {(d.membre_id, d.dossier_id) for d in declarations}
     membres = {m.utilisateur_id for m in seance.membres}
     feuilles = {}
     for membre_id, dossier_id, avis, critere_id, points in notes_soumises(seance.id):
@@ -172,7 +174,13 @@ def tableau_seance(seance, acces_lecteur=None, normalise=False):
     attendues = {
         p.dossier_id: sum(1 for m in membres if (m, p.dossier_id) not in deportes) for p in seance.ordre_du_jour
     }
-    agregats = regles.agreger(grille, soumises, attendues, frozenset(deportes), seance.seuil_desaccord)
+    return regles.agreger(grille, soumises, attendues, frozenset(deportes), seance.seuil_desaccord), declarations
+
+
+def tableau_seance(seance, acces_lecteur=None, normalise=False):
+    """Aggregation and ranking of a session. `acces_lecteur` (an `AccesSeance`) masks the dossiers its person
+    is recused on."""
+    agregats, declarations = agregats_seance(seance)
     decisions = {d.dossier_id: d for d in decisions_de(seance.id)}
     accordes_ailleurs = credits_accordes(seance.campagne_id, sauf_seance_id=seance.id)
     disponible = seance.campagne.credits - accordes_ailleurs
@@ -200,7 +208,7 @@ def tableau_seance(seance, acces_lecteur=None, normalise=False):
     )
     return TableauSeance(
         seance=seance,
-        grille=grille,
+        grille=regles.grille_de(seance.campagne.criteres),
         lignes=lignes,
         credits=seance.campagne.credits,
         accordes_ailleurs=accordes_ailleurs,

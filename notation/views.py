@@ -408,7 +408,8 @@ def declaration(seance_id, dossier_id):
 
 
 def _dossier_complet(dossier_id):
-    return db.session.scalar(select(Dossier).where(Dossier.id == dossier_id).options(*options_dossier_complet()))
+    requete = select(Dossier).where(Dossier.id == dossier_id).options(*options_dossier_complet(un_seul=True))
+    return db.session.scalars(requete).unique().one_or_none()
 
 
 def _valeurs_formulaire(form, grille):
@@ -445,9 +446,7 @@ def _page_dossier(seance, point, acces, form=None, statut=200, erreurs=(), confl
         form.version.data = str(feuille.version if feuille else 0)
     agregat = None
     if acces.voit_notes(point.dossier_id):
-        tableau = lecture.tableau_seance(seance, acces)
-        ligne = tableau.ligne(point.dossier_id)
-        agregat = ligne.agregat if ligne else None
+        agregat = lecture.agregats_seance(seance)[0].get(point.dossier_id)
     total = _total_saisi(form, grille) if form is not None else None
     return render_template(
         "notation/dossier.html",

@@ -1,11 +1,12 @@
-"""The ranking of a session costs the same number of SQL statements for 10 dossiers as for 60, scored by
-8 members each (statements counted with a `before_cursor_execute` listener), by page and by API."""
+"""The ranking of a session, and a member's scoring page, cost the same number of SQL statements for 10
+dossiers as for 60, scored by 8 members each (statements counted with a `before_cursor_execute` listener),
+and at most 15."""
 
 import contextlib
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from aap.extensions import db
 from notation.models import Declaration, FeuilleNotation, Note, Phase
@@ -27,7 +28,7 @@ def compteur():
         event.remove(db.engine, "before_cursor_execute", compter)
 
 
-def seance_notee(fab, nombre):
+def seance_notee(fab, nombre, phase=Phase.DELIBERATION):
     campagne = fab.campagne(etat="cloturee", credits=Decimal("1000000.00"))
     service = campagne.service
     membres = [fab.utilisateur("copil", service=service) for _ in range(MEMBRES)]
@@ -37,7 +38,7 @@ def seance_notee(fab, nombre):
                                montant_demande=Decimal(20000 + 37 * i))
         for i in range(nombre)
     ]
-    seance = fab.seance(campagne=campagne, membres=membres, dossiers=dossiers, phase=Phase.DELIBERATION)
+    seance = fab.seance(campagne=campagne, membres=membres, dossiers=dossiers, phase=phase)
     criteres = campagne.criteres
     for i, dossier in enumerate(dossiers):
         for j, membre in enumerate(membres):
@@ -81,4 +82,30 @@ def test_classement_en_nombre_de_requetes_borne(app, fab, client_de, canal):
             assert reponse.get_data(as_text=True).count('id="ligne-') == nombre
         mesures[nombre] = len(instructions)
     print(f"\nclassement ({canal}) : {mesures[10]} requêtes pour 10 dossiers, {mesures[60]} pour 60")
+    assert mesures[10] == mesures[60] <= 15, mesures
+
+
+@pytest.mark.parametrize("soumise", [False, True])
+def test_page_de_notation_en_nombre_de_requetes_borne(fab, client_de, soumise):
+    """The page a member scores on: the dossier's synthesis and his sheet (a draft: the form), or once
+    submitted, the session's aggregates for the dossier."""
+    mesures = {}
+    for nombre in (10, 60):
+        seance = seance_notee(fab, nombre, phase=Phase.NOTATION)
+        membre = seance.membres[1].utilisateur
+        dossier_id = seance.ordre_du_jour[1].dossier_id
+        if not soumise:
+            feuille = db.session.scalar(
+                select(FeuilleNotation).filter_by(seance_id=seance.id, dossier_id=dossier_id, membre_id=membre.id)
+            )
+            feuille.soumise_le = None
+            db.session.commit()
+        client = client_de(membre)
+        adresse = f"/copil/seances/{seance.id}/dossiers/{dossier_id}"
+        client.get(adresse)
+        with compteur() as instructions:
+            reponse = client.get(adresse)
+        assert reponse.status_code == 200
+        assert ('name="points_' in reponse.get_data(as_text=True)) is not soumise
+        mesures[nombre] = len(instructions)
     assert mesures[10] == mesures[60] <= 15, mesures
