@@ -60,6 +60,12 @@ SCENARIOS = [
     ),
     Scenario("api-dossier-list", "jeton_agent", lambda m: "/api/v1/dossiers", "API : liste des dossiers (jeton de l'agent)"),
     Scenario("deets-dashboard", "agent", lambda m: "/conventions/tableau-de-bord", "tableau de bord de la DEETS (conventions)"),
+    Scenario(
+        "convention-page",
+        "agent",
+        lambda m: f"/conventions/{m['convention']}",
+        "page d'une convention (agent) : la plus chargée du service, années, versements et bilans",
+    ),
 ]
 
 

@@ -11,8 +11,10 @@ of piece, hard-linked under a distinct path for each row, so each `fichiers` row
 
 `national`: 100 services, 20 000 dossiers (10 budget lines, 8 pieces each), 10 000 of them scored in
 500 sessions by 8 members on the 9 criteria (720 000 scores). Every scale also has one session of
-200 dossiers × 8 members in deliberation (the ranking the benchmark loads). The manifest tells the load
-run who to log in as and which pages to open.
+200 dossiers × 8 members in deliberation (the ranking the benchmark loads). Up to 5 000 conventions (national)
+come from the retenu, notified decisions of the closed sessions, each lived up to today (`bench.vie_conventions`):
+signed scans and comptes rendus financiers are files too; contract documents are rendered at their first
+download. The manifest tells the load run who to log in as and which pages to open.
 """
 
 import argparse
@@ -340,7 +342,8 @@ class Generateur:
         self.stockage = stockage()
         self.local = isinstance(self.stockage, StockageLocal)
         self.modeles = {}
-        for code in ("demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "autre"):
+        codes = ("demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "autre")
+        for code in codes + ("convention_signee", "compte_rendu_financier"):
             contenu = pdf_minimal(f"Banc d'essai - {code}", "Document fictif du jeu de données national")
             relatif = f"banc/modeles/{code}.pdf"
             self.stockage.ecrire(relatif, contenu)
@@ -729,15 +732,166 @@ class Generateur:
     # --- Conventions ---------------------------------------------------------------------------------------------
 
     def conventions(self):
-        import conventions.models as modeles
+        """The conventions of retenu, notified decisions (the 'close' sessions'), each lived up to today."""
+        from aap.models import Compteur
+        from bench.vie_conventions import Vie
+        from conventions.regles import jour_local
 
-        if not hasattr(modeles, "Convention"):
-            self.dire(
-                f"  conventions : le domaine n'a pas encore de modèle Convention ; les {self.echelle.conventions} "
-                "conventions de l'échelle ne sont pas générées."
+        decisions = self._decisions_retenues()
+        cible = self.echelle.conventions
+        if len(decisions) > cible:
+            decisions = sorted(self.rng.sample(decisions, cible), key=lambda d: d["id"])
+        numeros = {}
+        for service in self.services:
+            fuseau = FUSEAUX.get(service["code"], "Europe/Paris")
+            vie = Vie(self.rng, service, fuseau, jour_local(self.instant, fuseau), self.fichier)
+            annees = {c["id"]: c["annee"] for c in service["campagnes"]}
+            crees = []
+            for decision in (d for d in decisions if d["service_id"] == service["id"]):
+                cle = f"convention:{service['code']}:{annees[decision['campagne_id']]}"
+                numeros[cle] = numeros.get(cle, 0) + 1
+                numero = f"CONV-{annees[decision['campagne_id']]}-{service['code']}-{numeros[cle]:04d}"
+                crees.append(vie.vivre(decision, numero))
+            for debut in range(0, len(crees), LOT):
+                self._inserer_conventions(crees[debut : debut + LOT])
+            if service is self.services[0] and crees:
+                # La page la plus chargée : le plus d'années, puis de dépôts de bilans.
+                self.manifeste["convention"] = max(crees, key=_poids_convention)["id"]
+        # Les numéros suivants, s'ils sont créés par l'application, continuent la série.
+        self.db.session.add_all([Compteur(cle=cle, valeur=valeur) for cle, valeur in numeros.items()])
+        self.db.session.commit()
+        manque = (
+            f" sur {cible} visées : il n'y a que {len(decisions)} décisions retenues notifiées" if len(decisions) < cible else ""
+        )
+        self.dire(f"  conventions : {len(decisions)}{manque} ; {self._stades_conventions()}")
+
+    def _decisions_retenues(self):
+        from candidatures.models import Dossier, VolumeActivite
+        from notation.models import Decision
+
+        retenues = (Decision.nature == "retenu", Decision.notifie_le.is_not(None))
+        volumes = {
+            dossier_id: (heures, marches)
+            for dossier_id, heures, marches in self.db.session.execute(
+                select(
+                    VolumeActivite.dossier_id, func.sum(VolumeActivite.heures_insertion), func.sum(VolumeActivite.nombre_marches)
+                )
+                .where(VolumeActivite.dossier_id.in_(select(Decision.dossier_id).where(*retenues)))
+                .group_by(VolumeActivite.dossier_id)
             )
-            return
-        self.dire("  conventions : modèle présent mais générateur à écrire (bench/generer.py, Generateur.conventions).")
+        }
+        porteurs = {s["id"]: s["porteur"] for service in self.services for s in service["structures"]}
+        lignes = self.db.session.execute(
+            select(
+                Decision.id,
+                Decision.dossier_id,
+                Decision.montant_accorde.label("montant"),
+                Decision.etp_facilitateur,
+                Decision.etp_coordinateur,
+                Decision.notifie_le,
+                Dossier.service_id,
+                Dossier.campagne_id,
+                Dossier.structure_id,
+            )
+            .join(Dossier, Dossier.id == Decision.dossier_id)
+            .where(*retenues)
+            .order_by(Decision.id)
+        ).mappings()
+        return [
+            dict(
+                ligne,
+                porteur=porteurs[ligne["structure_id"]],
+                heures=volumes[ligne["dossier_id"]][0],
+                marches=volumes[ligne["dossier_id"]][1],
+            )
+            for ligne in lignes
+        ]
+
+    def _inserer(self, modele, lignes):
+        """Ids of the rows inserted, in order."""
+        if not lignes:
+            return []
+        return self.db.session.scalars(insert(modele).returning(modele.id, sort_by_parameter_order=True), lignes).all()
+
+    def _inserer_conventions(self, conventions):
+        from aap.fichiers import Fichier
+        from bench.vie_conventions import instantane
+        from conventions.models import AnneeConvention, Bilan, Convention, Objectif, Reversement, Versement
+
+        annees = [a for c in conventions for a in c["annees"]]
+        bilans = [b for a in annees for b in a["bilans"]]
+        fichiers = [(a["ligne"], "scan_id", a["scan"]) for a in annees if a["scan"]]
+        fichiers += [(b, "crf_id", b["crf"]) for b in bilans if b["crf"]]
+        for (cible, cle, _), ident in zip(fichiers, self._inserer(Fichier, [f for *_, f in fichiers]), strict=True):
+            cible[cle] = ident
+        for convention, ident in zip(conventions, self._inserer(Convention, [c["ligne"] for c in conventions]), strict=True):
+            convention["id"] = ident
+            for annee in convention["annees"]:
+                annee["ligne"]["convention_id"] = ident
+        objectifs, versements, reversements = [], [], []
+        for annee, ident in zip(annees, self._inserer(AnneeConvention, [a["ligne"] for a in annees]), strict=True):
+            liens = {"annee_id": ident, "convention_id": annee["ligne"]["convention_id"]}
+            objectifs += [
+                {"annee_id": ident, "poste": cle.split(".")[0], "code": cle.split(".")[1], "cible": v}
+                for cle, v in annee["cibles"].items()
+            ]
+            versements += [v | liens for v in annee["versements"]]
+            reversements += [annee["reversement"] | liens] if annee["reversement"] else []
+            for bilan in annee["bilans"]:
+                bilan["ligne"] |= liens
+        self.db.session.execute(insert(Objectif), objectifs)
+        self.db.session.execute(insert(Versement), versements)
+        if reversements:
+            self.db.session.execute(insert(Reversement), reversements)
+        self._inserer_bilans(bilans, self._inserer(Bilan, [b["ligne"] for b in bilans]), instantane)
+        self.db.session.commit()
+        self.compter("conventions", len(conventions))
+        self.compter("annees_convention", len(annees))
+        self.compter("versements", len(versements))
+        self.compter("bilans", len(bilans))
+        self.db.session.expunge_all()
+
+    def _inserer_bilans(self, bilans, ids, instantane):
+        from conventions.models import PieceBilan, ValeurBilan, VersionBilan
+
+        valeurs, versions, pieces = [], [], []
+        for bilan, ident in zip(bilans, ids, strict=True):
+            for cle, v in bilan["valeurs"].items():
+                texte = isinstance(v, str)
+                poste, code = cle.split(".", 1)
+                valeurs.append(
+                    {"bilan_id": ident, "poste": poste, "code": code, "nombre": None if texte else v, "texte": v if texte else ""}
+                )
+            if bilan["versions"]:
+                texte, empreinte = instantane(ident, bilan)
+                versions += [v | {"bilan_id": ident, "instantane": texte, "empreinte": empreinte} for v in bilan["versions"]]
+            if bilan["crf"]:
+                crf = bilan["crf"]
+                pieces.append(
+                    {
+                        "bilan_id": ident,
+                        "nature": "compte_rendu_financier",
+                        "libelle": "",
+                        "fichier_id": bilan["crf_id"],
+                        "ajoutee_le": crf["depose_le"],
+                        "ajoutee_par_id": crf["depose_par_id"],
+                        "retiree_le": None,
+                    }
+                )
+        for modele, lignes in ((ValeurBilan, valeurs), (VersionBilan, versions), (PieceBilan, pieces)):
+            if lignes:
+                self.db.session.execute(insert(modele), lignes)
+        self.compter("valeurs_bilan", len(valeurs))
+
+    def _stades_conventions(self):
+        from conventions.models import AnneeConvention, Bilan, Convention, Versement
+
+        db = self.db
+        statuts = dict(db.session.execute(select(Convention.statut, func.count()).group_by(Convention.statut)).all())
+        versements = dict(db.session.execute(select(Versement.etat, func.count()).group_by(Versement.etat)).all())
+        bilans = dict(db.session.execute(select(Bilan.statut, func.count()).group_by(Bilan.statut)).all())
+        avenants = db.session.scalar(select(func.count()).where(AnneeConvention.rang > 1))
+        return f"statuts {statuts}, {avenants} avenants, versements {versements}, bilans {bilans}"
 
     # --- Tout ---------------------------------------------------------------------------------------------------
 
@@ -769,6 +923,11 @@ class Generateur:
         self.manifeste["totaux"] = self.totaux
         self.dire(f"Génération ({self.nom_echelle}) : {duree:.1f} s — {self.totaux}")
         return self.manifeste
+
+
+def _poids_convention(convention):
+    annees = convention["annees"]
+    return len(annees), sum(len(b["versions"]) for a in annees for b in a["bilans"])
 
 
 def base_vide(db):
