@@ -1,10 +1,10 @@
 """What the DEETS reads across its conventions: the renewal view of one convention, the dashboard of a campaign
 and across years (credits, grants, payments, ETP, insertion hours against targets, states, what is late), its
-Excel export (consolidated with pandas, written by xlsxwriter with native charts) and the open-data export of
-the grants in the SCDL « subventions » schema (décret n° 2017-779).
+Excel export (written by xlsxwriter with native charts) and the open-data export of the grants in the SCDL
+« subventions » schema (décret n° 2017-779).
 
-Amounts stay Decimal from the database to the page; pandas only groups them (as integer cents) and gives them
-back as Decimal. The dashboard's cost is a fixed number of queries whatever the number of conventions.
+Amounts stay Decimal from the database to the page; the sums run on integer cents and come back as Decimal.
+The dashboard's cost is a fixed number of queries whatever the number of conventions.
 """
 
 import csv
@@ -13,7 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import pandas as pd
 from flask import Response
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload
@@ -143,11 +142,6 @@ def _decimal(centimes):
     return (Decimal(int(centimes)) / 100).quantize(CENTIME)
 
 
-def _en_decimal(valeur):
-    """A pandas sum of cents (an integer) or of hundredths back to an exact Decimal."""
-    return (Decimal(int(round(valeur))) / 100).quantize(CENTIME)
-
-
 def _perimetre(utilisateur, service_id):
     """The service ids the person reads: their own; all, or one chosen, for the national role."""
     if utilisateur.a_role(Role.NATIONAL):
@@ -205,16 +199,41 @@ def _valeurs_annuelles(annee_ids):
     ).all()
 
 
-def _par_cle(frame, colonne):
-    """{indicator key: {exercice: sum of `colonne`}} in one grouped pass: a pass per indicator (40 of them)
-    cost more than the rest of the dashboard."""
-    sommes = {}
-    for (cle, exercice), valeur in frame.groupby(["cle", "exercice"])[colonne].sum().items():
-        sommes.setdefault(cle, {})[int(exercice)] = valeur
+def _sommes(lignes):
+    """{key: sum} of (key, value) pairs."""
+    sommes = Counter()
+    for cle, valeur in lignes:
+        sommes[cle] += valeur
     return sommes
 
 
-def _consolider(t, conventions, instant):
+def _par_cle(lignes):
+    """{indicator key: {exercice: sum}} of (key, exercice, value) rows."""
+    sommes = {}
+    for cle, exercice, valeur in lignes:
+        par_exercice = sommes.setdefault(cle, Counter())
+        par_exercice[exercice] += valeur
+    return sommes
+
+
+def _valeurs_retenues(exercices, annee_ids):
+    """(key, exercice, value) of what the reports declare: the annual report's value where it is filed, else
+    the intermediate one's."""
+    retenues = {}
+    for annee_id, type_, poste, code, valeur in _valeurs_annuelles(annee_ids):
+        cle = (annee_id, f"{poste}.{code}")
+        if type_ == regles.ANNUEL or cle not in retenues:
+            retenues[cle] = valeur
+    return [(cle, exercices[annee_id], valeur) for (annee_id, cle), valeur in retenues.items()]
+
+
+def _dixiemes(etp):
+    return (Decimal(etp) / 10).quantize(Decimal("0.1"))
+
+
+def _lignes_conventions(t, conventions, instant):
+    """The rows the dashboard sums (years, payments, targets), in integer cents or tenths of ETP; counts the
+    states, the reversements and what is late on the way."""
     lignes_annees, lignes_versements, lignes_objectifs = [], [], []
     etats = Counter()
     for convention in conventions:
@@ -245,8 +264,6 @@ def _consolider(t, conventions, instant):
             for versement in annee.versements:
                 lignes_versements.append(
                     {
-                        "annee_id": annee.id,
-                        "exercice": annee.debut.year,
                         "etat": versement.etat,
                         "montant": int(versement.montant * 100),
                         "paye_en": versement.paye_le.year if versement.paye_le else None,
@@ -262,100 +279,64 @@ def _consolider(t, conventions, instant):
             if echeance.en_retard and echeance.nature in ("bilan", "corrections", "versement", "signature"):
                 t.retards.append((convention, echeance))
     t.etats = [(code, lecture.LIBELLES_ETATS[code], etats[code]) for code in lecture.LIBELLES_ETATS if etats[code]]
-    annees = pd.DataFrame(
-        lignes_annees,
-        columns=[
-            "annee_id",
-            "convention",
-            "structure",
-            "service_id",
-            "rang",
-            "exercice",
-            "debut",
-            "fin",
-            "montant",
-            "etp_f",
-            "etp_c",
-            "courante",
-            "signee_le",
-            "etat",
-        ],
-    )
-    annees = annees.astype(
-        {"rang": "int64", "exercice": "int64", "montant": "int64", "etp_f": "int64", "etp_c": "int64", "courante": "bool"}
-    )
-    versements = pd.DataFrame(lignes_versements, columns=["annee_id", "exercice", "etat", "montant", "paye_en"])
-    versements = versements.astype({"montant": "int64"})
-    objectifs = pd.DataFrame(lignes_objectifs, columns=["annee_id", "cle", "cible"]).astype({"cible": "int64"})
-    valeurs = pd.DataFrame(
-        [
-            {"annee_id": a, "type": ty, "cle": f"{p}.{c}", "valeur": v}
-            for a, ty, p, c, v in _valeurs_annuelles(list(annees["annee_id"]))
-        ],
-        columns=["annee_id", "type", "cle", "valeur"],
-    )
-    t.avenants = _en_decimal(annees.loc[annees["rang"] > 1, "montant"].sum())
-    t.verse = _en_decimal(versements.loc[versements["etat"] == EtatVersement.PAYE, "montant"].sum())
-    t.a_verser = _en_decimal(
-        versements.loc[versements["etat"].isin([EtatVersement.PREVU, EtatVersement.A_PAYER]), "montant"].sum()
-    )
-    courantes = annees[annees["courante"]]
-    t.etp_facilitateur = (Decimal(int(courantes["etp_f"].sum())) / 10).quantize(Decimal("0.1"))
-    t.etp_coordinateur = (Decimal(int(courantes["etp_c"].sum())) / 10).quantize(Decimal("0.1"))
+    return lignes_annees, lignes_versements, lignes_objectifs
+
+
+def _consolider(t, conventions, instant):
+    """Sums over the conventions' years, payments, targets and declared values, in integer cents (or tenths of
+    ETP), back to Decimal. Plain sums: with pandas, its fixed cost per call was most of the page."""
+    annees, versements, cibles = _lignes_conventions(t, conventions, instant)
+    exercices = {a["annee_id"]: a["exercice"] for a in annees}
+    payes = [v for v in versements if v["etat"] == EtatVersement.PAYE]
+    t.avenants = _decimal(sum(a["montant"] for a in annees if a["rang"] > 1))
+    t.verse = _decimal(sum(v["montant"] for v in payes))
+    t.a_verser = _decimal(sum(v["montant"] for v in versements if v["etat"] in (EtatVersement.PREVU, EtatVersement.A_PAYER)))
+    courantes = [a for a in annees if a["courante"]]
+    t.etp_facilitateur = _dixiemes(sum(a["etp_f"] for a in courantes))
+    t.etp_coordinateur = _dixiemes(sum(a["etp_c"] for a in courantes))
     # Par exercice (année civile du début de chaque année de convention) : engagé, versé, ETP.
-    engage = annees.groupby("exercice")["montant"].sum()
-    verse = versements[versements["etat"] == EtatVersement.PAYE].groupby("paye_en")["montant"].sum()
-    etp_f = annees.groupby("exercice")["etp_f"].sum()
-    etp_c = annees.groupby("exercice")["etp_c"].sum()
-    nombre = annees.groupby("exercice")["annee_id"].count()
-    # Valeurs déclarées : le bilan annuel s'il est déposé, sinon le bilan intermédiaire.
-    if not valeurs.empty:
-        valeurs["rang_type"] = valeurs["type"].map({regles.ANNUEL: 0, regles.INTERMEDIAIRE: 1})
-        valeurs = valeurs.sort_values("rang_type").drop_duplicates(["annee_id", "cle"], keep="first")
-    declarees = valeurs.merge(annees[["annee_id", "exercice"]], on="annee_id")
-    cibles = objectifs.merge(annees[["annee_id", "exercice"]], on="annee_id")
-    declarees_par_cle, cibles_par_cle = _par_cle(declarees, "valeur"), _par_cle(cibles, "cible")
+    engage = _sommes((a["exercice"], a["montant"]) for a in annees)
+    verse = _sommes((v["paye_en"], v["montant"]) for v in payes if v["paye_en"] is not None)
+    etp_f = _sommes((a["exercice"], a["etp_f"]) for a in annees)
+    etp_c = _sommes((a["exercice"], a["etp_c"]) for a in annees)
+    nombre = _sommes((a["exercice"], 1) for a in annees)
+    declarees = _par_cle(_valeurs_retenues(exercices, list(exercices)))
+    objectifs = _par_cle((o["cle"], exercices[o["annee_id"]], o["cible"]) for o in cibles)
     heures = "facilitateur.heures_insertion_etp"
-    cibles_heures, declarees_heures = cibles_par_cle.get(heures, {}), declarees_par_cle.get(heures, {})
-    exercices = sorted(set(engage.index) | set(verse.index.dropna().astype(int)))
-    for exercice in exercices:
-        cible = cibles_heures.get(exercice)
-        declare = declarees_heures.get(exercice)
+    cibles_heures, declarees_heures = objectifs.get(heures, {}), declarees.get(heures, {})
+    for exercice in sorted(set(engage) | set(verse)):
         t.par_annee.append(
             {
-                "exercice": int(exercice),
-                "conventions": int(nombre.get(exercice, 0)),
-                "engage": _en_decimal(engage.get(exercice, 0)),
-                "verse": _en_decimal(verse.get(exercice, 0)),
-                "etp_facilitateur": (Decimal(int(etp_f.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
-                "etp_coordinateur": (Decimal(int(etp_c.get(exercice, 0))) / 10).quantize(Decimal("0.1")),
-                "heures_cible": None if cible is None else _en_decimal(cible),
-                "heures_declarees": None if declare is None else _en_decimal(declare),
+                "exercice": exercice,
+                "conventions": nombre[exercice],
+                "engage": _decimal(engage[exercice]),
+                "verse": _decimal(verse[exercice]),
+                "etp_facilitateur": _dixiemes(etp_f[exercice]),
+                "etp_coordinateur": _dixiemes(etp_c[exercice]),
+                "heures_cible": _decimal(cibles_heures[exercice]) if exercice in cibles_heures else None,
+                "heures_declarees": _decimal(declarees_heures[exercice]) if exercice in declarees_heures else None,
             }
         )
     # Les indicateurs consolidés par exercice : la somme des valeurs déclarées, face à la somme des objectifs.
-    t.annees_indicateurs = sorted({int(e) for e in declarees["exercice"]} | {int(e) for e in cibles["exercice"]})
+    t.annees_indicateurs = sorted({e for d in (*declarees.values(), *objectifs.values()) for e in d})
     for indicateur in regles.INDICATEURS:
-        if not indicateur.numerique:
-            continue
-        lignes = declarees_par_cle.get(indicateur.cle, {})
-        objectifs_ = cibles_par_cle.get(indicateur.cle, {})
-        if not lignes and not objectifs_:
+        lignes, objectifs_ = declarees.get(indicateur.cle, {}), objectifs.get(indicateur.cle, {})
+        if not indicateur.numerique or not (lignes or objectifs_):
             continue
         t.indicateurs.append(
             {
                 "indicateur": indicateur,
                 "valeurs": {
                     e: (
-                        _en_decimal(lignes[e]) if e in lignes else None,
-                        _en_decimal(objectifs_[e]) if e in objectifs_ else None,
+                        _decimal(lignes[e]) if e in lignes else None,
+                        _decimal(objectifs_[e]) if e in objectifs_ else None,
                     )
                     for e in t.annees_indicateurs
                 },
             }
         )
     t.retards.sort(key=lambda r: (r[1].date, r[0].numero))
-    t.lignes = annees.sort_values(["convention", "rang"]).to_dict("records")
+    t.lignes = sorted(annees, key=lambda a: (a["convention"], a["rang"]))
 
 
 # --- Export Excel -------------------------------------------------------------------------------------------
@@ -468,10 +449,10 @@ def classeur(t):
                 ligne["rang"],
                 ligne["debut"],
                 ligne["fin"],
-                _en_decimal(ligne["montant"]),
+                _decimal(ligne["montant"]),
                 Decimal(int(ligne["etp_f"])) / 10,
                 Decimal(int(ligne["etp_c"])) / 10,
-                ligne["signee_le"] if pd.notna(ligne["signee_le"]) else None,
+                ligne["signee_le"],
                 lecture.LIBELLES_ETATS[ligne["etat"]],
             ]
         )

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -218,14 +219,25 @@ class AgregatDossier:
 def _decimal(valeur):
     if valeur is None or (isinstance(valeur, float) and math.isnan(valeur)):
         return None
-    return Decimal(float(valeur)).quantize(CENTIEME, rounding=ROUND_HALF_UP)
+    return _centiemes(float(valeur) + 0.0)  # -0.0 + 0.0 = 0.0 : le cache ne confond pas les deux zéros
 
 
 def _exact(valeur):
     """A min/max/median of half-points: exact as a float, kept exact."""
     if valeur is None or (isinstance(valeur, float) and math.isnan(valeur)):
         return None
-    return Decimal(repr(float(valeur))).quantize(Decimal("0.01"))
+    return _exact_centiemes(float(valeur) + 0.0)
+
+
+# Un classement de 200 dossiers convertit 10 000 statistiques, qui se répètent beaucoup (des demi-points).
+@lru_cache(maxsize=4096)
+def _centiemes(valeur):
+    return Decimal(valeur).quantize(CENTIEME, rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=4096)
+def _exact_centiemes(valeur):
+    return Decimal(repr(valeur)).quantize(CENTIEME)
 
 
 def _tableau(grille, feuilles, deportes):
