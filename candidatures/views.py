@@ -19,7 +19,7 @@ from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import fuseau, instant_fr
 from aap.forms import choix
-from aap.models import Campagne, Commune, Role
+from aap.models import Campagne, Commune, Role, Service
 from aap.regles import EtatCampagne, etat_campagne
 from aap.securite import role_requis
 from aap.types import maintenant
@@ -250,10 +250,11 @@ def _instruction():
     page = paginer_dossiers(requete_instruction(filtres), options_liste())
     lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
     communes = db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom)).all()
-    campagnes = db.session.scalars(
-        select(Campagne).where(
+    # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
+    campagnes = db.session.execute(
+        select(Campagne.id, Campagne.annee, Service.code).join(Service, Service.id == Campagne.service_id).where(
             True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id
-        ).options(joinedload(Campagne.service)).order_by(Campagne.annee.desc())
+        ).order_by(Campagne.annee.desc())
     ).all()
     return render_template(
         "candidatures/instruction.html", page=page, lignes=lignes, filtres=filtres, communes=communes,

@@ -1,7 +1,7 @@
 """Reading a session in a bounded number of queries, and turning rows into the plain values the rules read.
 
 `tableau_seance(seance)` is what the ranking page, the API, the minutes, the workbook and the letters use:
-the agenda, every submitted score of the session (one query), the declarations (one query), the
+the agenda, every submitted score of the session (one query), the recusals (one query), the
 decisions (one query), the credits already granted (one query), the aggregation and the ranking.
 Its cost does not depend on the number of dossiers or members. A scoring page needs only the aggregated
 scores: `agregats_seance(seance)`, the first two of those queries.

@@ -219,7 +219,7 @@ class AgregatDossier:
 def _decimal(valeur):
     if valeur is None or (isinstance(valeur, float) and math.isnan(valeur)):
         return None
-    return _centiemes(float(valeur) + 0.0)  # -0.0 + 0.0 = 0.0 : le cache ne confond pas les deux zéros
+    return _centiemes(float(valeur) + 0.0)  # -0.0 + 0.0 = 0.0 : un seul zéro dans le cache
 
 
 def _exact(valeur):
