@@ -430,7 +430,7 @@ def dossiers(filtres):
 
         requete = requete_instruction({"q": "", "statut": "", "poste": "", "commune": "", "statut_juridique": "",
                                        "emergente": "", "zone_blanche": "", "campagne": "", "tri": "depose_le",
-                                       "ordre": "desc"})
+                                       "ordre": "desc"}, avec_structure=True)
     else:
         abort(403)
     if filtres.get("statut"):

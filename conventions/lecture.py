@@ -20,16 +20,23 @@ from .models import AnneeConvention, Bilan, Convention, StatutConvention
 ID_MAX = 2**31 - 1
 
 
-def options_liste():
+def options_annees():
+    """Each convention's years with what its deadlines and sums read: the dashboard needs no more."""
     return [
-        joinedload(Convention.structure).selectinload(Structure.membres),
+        joinedload(Convention.structure),
         joinedload(Convention.service),
-        joinedload(Convention.dossier),
-        joinedload(Convention.agent),
         selectinload(Convention.annees).selectinload(AnneeConvention.versements),
         selectinload(Convention.annees).selectinload(AnneeConvention.bilans),
         selectinload(Convention.annees).selectinload(AnneeConvention.objectifs),
         selectinload(Convention.annees).selectinload(AnneeConvention.reversement),
+    ]
+
+
+def options_liste():
+    return options_annees() + [
+        joinedload(Convention.structure).selectinload(Structure.membres),
+        joinedload(Convention.dossier),
+        joinedload(Convention.agent),
     ]
 
 
@@ -88,8 +95,9 @@ def visibles(utilisateur):
     return requete.where(Convention.id.is_(None))
 
 
-def conventions_de(requete):
-    return db.session.scalars(requete.options(*options_liste()).order_by(Convention.numero)).unique().all()
+def conventions_de(requete, options=None):
+    options = options_liste() if options is None else options
+    return db.session.scalars(requete.options(*options).order_by(Convention.numero)).unique().all()
 
 
 def conventions_en_cours():

@@ -177,7 +177,7 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
             )
         )
     requete = select(Convention).where(Convention.campagne_id.in_(ids_campagnes or [-1]))
-    conventions = lecture.conventions_de(requete)
+    conventions = lecture.conventions_de(requete, lecture.options_annees())
     t.conventions = len(conventions)
     _consolider(t, conventions, instant)
     return t

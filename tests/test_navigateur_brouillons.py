@@ -38,8 +38,11 @@ def test_la_saisie_survit_a_une_session_expiree(navigateur, brouillon):
     connexion(page, porteur.email, MOT_DE_PASSE)
     adresse = f"{page.serveur.url}/dossiers/{dossier.id}/etapes/projet"
     page.goto(adresse)
+    # Plus aucune requête en vol : chaque réponse renouvelle le cookie de session, et une réponse arrivée après
+    # l'effacement le remettait (l'enregistrement passait alors, d'où un échec intermittent en CI).
+    page.wait_for_load_state("networkidle")
     page.context.clear_cookies()  # la session a pris fin (inactivité, redémarrage du serveur…)
-    page.wait_for_load_state("load")  # l'enregistrement automatique écoute le formulaire une fois la page chargée
+    assert page.context.cookies() == []
     page.fill("#titre", "Titre tapé pendant que la session expirait")
     page.locator("#titre").blur()  # « change » en plus de « input », comme quand on quitte le champ
     expect(page.locator("#alerte-autosave")).to_contain_text("Votre session a expiré", timeout=30_000)
