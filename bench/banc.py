@@ -31,7 +31,8 @@ TRAVAIL = RACINE / "instance" / "bench"
 RESULTATS = RACINE / "bench" / "results.json"
 DOC = RACINE / "docs" / "performance.md"
 PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-CROISSANCE = ("dossier-list", "dossier-list-filtered", "dossier-list-page-200", "ranking", "api-dossier-list")
+# La page 200 n'existe qu'au national (le dixième en a 76) : sa croissance ne se mesure pas.
+CROISSANCE = ("dossier-list", "dossier-list-filtered", "ranking", "api-dossier-list")
 CIBLES = {"p95_ms": 150, "throughput_ratio": 0.25, "queries": 15, "export_ratio": 1.5, "growth": 1.5}
 
 
