@@ -216,11 +216,11 @@ def _par_cle(lignes):
     return sommes
 
 
-def _valeurs_retenues(exercices, annee_ids):
-    """(key, exercice, value) of what the reports declare: the annual report's value where it is filed, else
-    the intermediate one's."""
+def _valeurs_retenues(exercices):
+    """(key, exercice, value) of what the reports of these years ({year id: exercice}) declare: the annual
+    report's value where it is filed, else the intermediate one's."""
     retenues = {}
-    for annee_id, type_, poste, code, valeur in _valeurs_annuelles(annee_ids):
+    for annee_id, type_, poste, code, valeur in _valeurs_annuelles(list(exercices)):
         cle = (annee_id, f"{poste}.{code}")
         if type_ == regles.ANNUEL or cle not in retenues:
             retenues[cle] = valeur
@@ -300,7 +300,7 @@ def _consolider(t, conventions, instant):
     etp_f = _sommes((a["exercice"], a["etp_f"]) for a in annees)
     etp_c = _sommes((a["exercice"], a["etp_c"]) for a in annees)
     nombre = _sommes((a["exercice"], 1) for a in annees)
-    declarees = _par_cle(_valeurs_retenues(exercices, list(exercices)))
+    declarees = _par_cle(_valeurs_retenues(exercices))
     objectifs = _par_cle((o["cle"], exercices[o["annee_id"]], o["cible"]) for o in cibles)
     heures = "facilitateur.heures_insertion_etp"
     cibles_heures, declarees_heures = objectifs.get(heures, {}), declarees.get(heures, {})
