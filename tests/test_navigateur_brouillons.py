@@ -67,3 +67,16 @@ def test_connexion_perdue_puis_revenue_l_enregistrement_reprend_seul(navigateur,
     page.context.set_offline(False)
     attendre_enregistrement(page)  # sans recharger la page : le nouvel essai part seul
     assert titre_enregistre(dossier) == "Titre tapé dans le train"
+
+
+def test_ce_qui_est_tape_avant_le_chargement_du_script_est_enregistre(navigateur, brouillon):
+    """On a slow connection the porteur types before `dossier.js` has run: that typing is saved too."""
+    page, (dossier, porteur) = navigateur, brouillon
+    connexion(page, porteur.email, MOT_DE_PASSE)
+    page.route("**/static/js/dossier.js*", lambda route: route.abort())  # le script n'est pas encore arrivé
+    page.goto(f"{page.serveur.url}/dossiers/{dossier.id}/etapes/projet")
+    page.fill("#titre", "Titre tapé avant le script")
+    page.unroute("**/static/js/dossier.js*")
+    page.add_script_tag(url="/static/js/dossier.js")  # il arrive enfin
+    attendre_enregistrement(page)
+    assert titre_enregistre(dossier) == "Titre tapé avant le script"

@@ -59,7 +59,26 @@
       if (moi.modifie && !moi.arrete) { evenement.preventDefault(); evenement.returnValue = ""; }
     });
     this.restaurer();
+    // Sur une connexion lente, on tape parfois avant que ce fichier ne s'exécute : ce qui diffère déjà de la
+    // page reçue est une modification comme les suivantes, enregistrée de même.
+    if (!this.modifie && this.saisieAvantChargement()) { this.changement(); }
   }
+
+  EnregistrementAuto.prototype.saisieAvantChargement = function () {
+    return Array.prototype.some.call(this.formulaire.elements, function (champ) {
+      if (!champ.name || champ.type === "hidden" || champ.type === "submit" || champ.type === "file") { return false; }
+      if (champ.type === "checkbox" || champ.type === "radio") { return champ.checked !== champ.defaultChecked; }
+      if (champ.tagName === "SELECT") {
+        if (champ.multiple) {
+          return Array.prototype.some.call(champ.options, function (option) { return option.selected !== option.defaultSelected; });
+        }
+        var defaut = 0;  // sans option « selected », le navigateur choisit la première
+        Array.prototype.forEach.call(champ.options, function (option, rang) { if (option.defaultSelected) { defaut = rang; } });
+        return champ.options.length > 0 && champ.selectedIndex !== defaut;
+      }
+      return champ.value !== champ.defaultValue;
+    });
+  };
 
   EnregistrementAuto.prototype.dire = function (texte) {
     if (this.etat) { this.etat.textContent = texte; }
