@@ -270,12 +270,12 @@ class Vie:
         """Most spend at least the grant; some less (balance reduced), a few less than the advance (to recover)."""
         tirage = self.rng.random()
         if tirage < 0.03:
-            part = 0.42
+            milliemes = 420
         elif tirage < 0.15:
-            part = self.rng.uniform(0.8, 0.99)
+            milliemes = self.rng.randint(800, 990)
         else:
-            part = 1 + self.rng.random() / 2
-        return (montant * Decimal(str(round(part, 3)))).quantize(regles.CENTIME)
+            milliemes = self.rng.randint(1000, 1500)
+        return (montant * milliemes / 1000).quantize(regles.CENTIME)  # en décimaux, comme tout montant
 
     def _solde(self, annee, bilan):
         """What `approuver_bilan` does for the annual report: the balance capped by the spending, or cancelled

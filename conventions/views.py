@@ -670,6 +670,7 @@ def a_faire():
         lignes=lignes,
         prochain_copil=prochain_copil,
         aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]),
+        horizon=regles.HORIZON_A_FAIRE,
     )
 
 
