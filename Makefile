@@ -62,6 +62,7 @@ system-deps-run:
 	@scripts/dependances-systeme.sh libharfbuzz-subset0
 
 lint: install-dev
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
 clean:

@@ -28,9 +28,9 @@ def env_bool(nom, defaut):
 def url_base_de_donnees(url):
     """Accepts the usual `postgres://` URLs of hosting platforms and picks the psycopg 3 driver."""
     if url and url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url and url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 
@@ -51,9 +51,7 @@ class Config:
     SERVICE_PAR_DEFAUT = env("SERVICE_PAR_DEFAUT", "976")
     URL_PUBLIQUE = env("URL_PUBLIQUE", "http://127.0.0.1:5000")
     DSFR_DIST = env("DSFR_DIST", str(RACINE / "node_modules" / "@gouvfr" / "dsfr" / "dist"))
-    REFERENTIEL_DIR = env(
-        "REFERENTIEL_DIR", str(RACINE / "node_modules" / "@etalab" / "decoupage-administratif" / "data")
-    )
+    REFERENTIEL_DIR = env("REFERENTIEL_DIR", str(RACINE / "node_modules" / "@etalab" / "decoupage-administratif" / "data"))
 
     # Courriels : tout passe par la table `courriels` (outbox), puis part par SMTP ou la console.
     COURRIEL_TRANSPORT = env("COURRIEL_TRANSPORT", "smtp")  # smtp | console
@@ -108,9 +106,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     SECRET_KEY = env("SECRET_KEY", "dev-uniquement-ne-pas-utiliser-en-production")
-    SQLALCHEMY_DATABASE_URI = url_base_de_donnees(
-        env("DATABASE_URL", f"sqlite:///{RACINE / 'instance' / 'aap.sqlite'}")
-    )
+    SQLALCHEMY_DATABASE_URI = url_base_de_donnees(env("DATABASE_URL", f"sqlite:///{RACINE / 'instance' / 'aap.sqlite'}"))
     COURRIEL_TRANSPORT = env("COURRIEL_TRANSPORT", "console")
 
 

@@ -6,10 +6,7 @@ from zoneinfo import ZoneInfo
 
 MAYOTTE = ZoneInfo("Indian/Mayotte")
 
-TITRE = (
-    "Augmentation et consolidation du nombre de facilitateurs et de coordinateurs régionaux "
-    "de la clause sociale d'insertion"
-)
+TITRE = "Augmentation et consolidation du nombre de facilitateurs et de coordinateurs régionaux de la clause sociale d'insertion"
 PRESENTATION = (
     "Appel à projets national mis en œuvre dans le cadre du Plan national des achats durables (PNAD) "
     "2022-2025, volet social, relayé par la DEETS de Mayotte. Il cofinance des postes (en ETP) de "
@@ -88,8 +85,7 @@ MISSIONS = {
         "Coordination des facilitateurs à l'échelle régionale",
         "Diversification des secteurs d'activité mobilisés par la commande publique durable",
         "Mobilisation des acteurs inclusifs des territoires, dont les SIAE et STPA",
-        "État des lieux des zones blanches et accompagnement de l'émergence d'acteurs, "
-        "couverture de nouveaux territoires",
+        "État des lieux des zones blanches et accompagnement de l'émergence d'acteurs, couverture de nouveaux territoires",
         "Encouragement des coopérations territoriales infrarégionales",
         "Mise en visibilité de l'offre de formation à destination des bénéficiaires de la clause",
     ],

@@ -44,7 +44,10 @@ def inviter():
     if form.validate_on_submit():
         try:
             operations.inviter(
-                email=form.email.data, role=form.role.data, par=current_user, prenom=form.prenom.data or "",
+                email=form.email.data,
+                role=form.role.data,
+                par=current_user,
+                prenom=form.prenom.data or "",
                 nom=form.nom.data or "",
             )
         except Refus as refus:

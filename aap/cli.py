@@ -216,6 +216,14 @@ def demo():
 
 def init_app(app):
     for commande in (
-        api_token, inviter, service_cli, courriels_cli, journal_cli, fichiers_cli, referentiel_cli, sauvegarde_cli, demo
+        api_token,
+        inviter,
+        service_cli,
+        courriels_cli,
+        journal_cli,
+        fichiers_cli,
+        referentiel_cli,
+        sauvegarde_cli,
+        demo,
     ):
         app.cli.add_command(commande)

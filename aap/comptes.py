@@ -289,9 +289,7 @@ def totp():
     uri = None if actif else pyotp.TOTP(secret).provisioning_uri(name=current_user.email, issuer_name="AAP DEETS")
     # SVG produit par segno à partir de notre propre URI : aucune donnée saisie par l'utilisateur.
     qr = None if actif else Markup(segno.make(uri, error="m").svg_inline(scale=4, title="Code QR à scanner"))  # noqa: S704
-    return render_template("comptes/totp.html", form=form, actif=actif, secret=secret, qr=qr), (
-        422 if form.errors else 200
-    )
+    return render_template("comptes/totp.html", form=form, actif=actif, secret=secret, qr=qr), (422 if form.errors else 200)
 
 
 @bp.route("/profil/rattachements/<int:utilisateur_id>", methods=["POST"])

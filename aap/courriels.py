@@ -65,9 +65,7 @@ def _message(courriel):
     from .fichiers import Fichier, PieceJointe, lire
 
     fichiers = db.session.scalars(
-        select(Fichier)
-        .join(PieceJointe, PieceJointe.fichier_id == Fichier.id)
-        .where(PieceJointe.courriel_id == courriel.id)
+        select(Fichier).join(PieceJointe, PieceJointe.fichier_id == Fichier.id).where(PieceJointe.courriel_id == courriel.id)
     ).all()
     for fichier in fichiers:
         principal, _, secondaire = fichier.type_mime.partition("/")

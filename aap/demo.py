@@ -45,9 +45,7 @@ COMPTES = [
 
 # Structures fictives : (raison sociale, statut, 8 premiers chiffres du SIREN, commune, émergente).
 STRUCTURES = {
-    "association": (
-        "Association mahoraise pour l'insertion par les clauses (AMIC)", "association", "84512304", "97611", False
-    ),
+    "association": ("Association mahoraise pour l'insertion par les clauses (AMIC)", "association", "84512304", "97611", False),
     "collectivite": ("Commune de Koungou (démonstration)", "collectivite", "21976010", "97610", False),
     "emergente": ("Réseau emploi insertion du Sud (démonstration)", "reseau_emploi", "90123456", "97607", True),
 }

@@ -140,9 +140,7 @@ class ClasseurFeuilles(Classeur):
 
     def __init__(self, titre, colonnes):
         super().__init__(titre, colonnes)
-        self.format_entete = self.classeur.add_format(
-            {"bold": True, "bg_color": "#E3E3FD", "text_wrap": True, "valign": "top"}
-        )
+        self.format_entete = self.classeur.add_format({"bold": True, "bg_color": "#E3E3FD", "text_wrap": True, "valign": "top"})
         self.format_titre = self.classeur.add_format({"bold": True})
 
     def _terminer_feuille(self):

@@ -118,18 +118,12 @@ def verifier_nom(nom):
         raise refus("Choisissez un fichier à envoyer.", "fichier_absent")
     if len(nom) > LONGUEUR_MAX_NOM:
         raise refus(
-            f"Le nom du fichier compte {len(nom)} caractères : {LONGUEUR_MAX_NOM} au plus. "
-            "Renommez-le avant de l'envoyer.",
+            f"Le nom du fichier compte {len(nom)} caractères : {LONGUEUR_MAX_NOM} au plus. Renommez-le avant de l'envoyer.",
             "nom_trop_long",
         )
     # Séparateurs de chemin, « .. », caractères de contrôle ou de mise en forme (dont l'inversion du sens
     # d'écriture, qui fait passer « facture‮fdp.exe » pour un PDF).
-    interdits = (
-        "/" in nom
-        or "\\" in nom
-        or ".." in nom
-        or any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co"} for c in nom)
-    )
+    interdits = "/" in nom or "\\" in nom or ".." in nom or any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co"} for c in nom)
     if interdits:
         raise refus(
             "Le nom du fichier contient des caractères non permis (/, \\, .., caractères de contrôle ou "

@@ -80,8 +80,7 @@ class InscriptionForm(NouveauMotDePasse):
         "SIRET de votre structure",
         validators=[requis("Indiquez le SIRET de votre structure.")],
         description=(
-            "14 chiffres, espaces permis. Si votre structure a déjà un compte, "
-            "un de ses membres validera votre rattachement."
+            "14 chiffres, espaces permis. Si votre structure a déjà un compte, un de ses membres validera votre rattachement."
         ),
     )
     raison_sociale = StringField(
@@ -95,7 +94,6 @@ class InscriptionForm(NouveauMotDePasse):
         validators=[Optional()],
         description="Seulement si votre structure n'a pas encore de compte.",
     )
-
 
     def indices(self):
         return [self.email.data, self.prenom.data, self.nom.data]
@@ -133,7 +131,5 @@ class InvitationForm(Formulaire):
 
 
 class CompteForm(Formulaire):
-    role = SelectField(
-        "Rôle", choices=choix((str(r), LIBELLES_ROLES[r]) for r in ROLES_INVITABLES), validators=[requis()]
-    )
+    role = SelectField("Rôle", choices=choix((str(r), LIBELLES_ROLES[r]) for r in ROLES_INVITABLES), validators=[requis()])
     actif = SelectField("État du compte", choices=choix([("1", "Actif"), ("0", "Désactivé")]), validators=[requis()])

@@ -278,9 +278,7 @@ def creer_jeton_api(utilisateur, nom, *, par=None, validite_jours=None):
     )
     db.session.add(jeton)
     db.session.flush()
-    journaliser(
-        "jeton.creation", jeton, par=par or utilisateur, details={"nom": jeton.nom, "expire_le": jeton.expire_le}
-    )
+    journaliser("jeton.creation", jeton, par=par or utilisateur, details={"nom": jeton.nom, "expire_le": jeton.expire_le})
     return clair, jeton
 
 

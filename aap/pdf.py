@@ -94,8 +94,7 @@ def rendre_pdf(gabarit, **contexte):
             font_config=polices,
             url_fetcher=lecteur,
         ),
-        CSS(filename=str(Path(current_app.static_folder) / "css" / "pdf.css"), font_config=polices,
-            url_fetcher=lecteur),
+        CSS(filename=str(Path(current_app.static_folder) / "css" / "pdf.css"), font_config=polices, url_fetcher=lecteur),
     ]
     document = HTML(string=html, base_url=Path(current_app.static_folder).as_uri() + "/", url_fetcher=lecteur)
     return document.write_pdf(stylesheets=feuilles, font_config=polices)
@@ -113,8 +112,7 @@ def pdf_minimal(*lignes):
     objets = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length " + str(len(flux_octets)).encode() + b" >>\nstream\n" + flux_octets + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
     ]

@@ -15,11 +15,7 @@ def _lire(nom):
 
 def charger_referentiel(departements=("976",)):
     """Inserts or updates the current communes of these départements and their EPCI. Idempotent."""
-    communes = [
-        c
-        for c in _lire("communes.json")
-        if c.get("type") == "commune-actuelle" and c.get("departement") in departements
-    ]
+    communes = [c for c in _lire("communes.json") if c.get("type") == "commune-actuelle" and c.get("departement") in departements]
     departement_de = {c["code"]: c["departement"] for c in communes}
     epci_de = {}
     nb_epci = 0

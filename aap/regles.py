@@ -20,10 +20,7 @@ def probleme_mot_de_passe(mot_de_passe, indices=()):
     # zxcvbn compare aux mots de passe les plus courants, aux mots du dictionnaire et aux indices donnés ;
     # il refuse (ValueError) au-delà de 72 caractères : une phrase plus longue est jugée sur son début.
     if zxcvbn(mot_de_passe[:72], user_inputs=indices)["guesses_log10"] < ESSAIS_LOG10_MIN:
-        return (
-            "Ce mot de passe est trop courant ou trop facile à deviner : "
-            "allongez-le avec des mots sans lien entre eux."
-        )
+        return "Ce mot de passe est trop courant ou trop facile à deviner : allongez-le avec des mots sans lien entre eux."
     return None
 
 

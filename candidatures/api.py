@@ -160,8 +160,7 @@ class DossierSchema(DossierResumeSchema):
     calendrier = fields.String()
     missions = fields.Function(lambda d: [m.id for m in d.missions])
     volumes = fields.Function(
-        lambda d: {v.categorie: {"nombre_marches": v.nombre_marches, "heures_insertion": v.heures_insertion}
-                   for v in d.volumes}
+        lambda d: {v.categorie: {"nombre_marches": v.nombre_marches, "heures_insertion": v.heures_insertion} for v in d.volumes}
     )
     engagement_non_baisse = fields.Boolean()
     declaration_honneur = fields.Boolean()
@@ -170,8 +169,7 @@ class DossierSchema(DossierResumeSchema):
     motif_irrecevabilite = fields.String()
     avis_ctn = fields.String(allow_none=True)
     avis_ctn_le = fields.Date(allow_none=True)
-    rubriques_ouvertes = fields.Function(lambda d: [r for r in regles.RUBRIQUES if r != "pieces" and
-                                                    d.rubrique_ouverte(r)])
+    rubriques_ouvertes = fields.Function(lambda d: [r for r in regles.RUBRIQUES if r != "pieces" and d.rubrique_ouverte(r)])
 
 
 class ModificationSchema(Schema):
@@ -188,11 +186,10 @@ class ModificationSchema(Schema):
     objectifs = fields.String(validate=validate.Length(max=20000))
     strategie = fields.String(validate=validate.Length(max=20000))
     calendrier = fields.String(validate=validate.Length(max=20000))
-    missions = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), validate=validate.Length(max=50)
+    missions = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), validate=validate.Length(max=50))
+    volumes = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(regles.CATEGORIES_VOLUMES))), values=fields.Nested(VolumeSchema)
     )
-    volumes = fields.Dict(keys=fields.String(validate=validate.OneOf(list(regles.CATEGORIES_VOLUMES))),
-                          values=fields.Nested(VolumeSchema))
     engagement_non_baisse = fields.Boolean()
     declaration_honneur = fields.Boolean()
     signataire_nom = fields.String(validate=validate.Length(max=200))
@@ -206,8 +203,9 @@ class CreationSchema(Schema):
 
 class LigneBudgetSchema(Schema):
     precision = fields.String(load_default="", validate=validate.Length(max=300))
-    montants = fields.List(Montant, required=True, validate=validate.Length(equal=3),
-                           metadata={"description": "Années 1, 2 et 3, en euros."})
+    montants = fields.List(
+        Montant, required=True, validate=validate.Length(equal=3), metadata={"description": "Années 1, 2 et 3, en euros."}
+    )
 
 
 class AnneeSchema(Schema):
@@ -255,8 +253,7 @@ class PieceSchema(Schema):
     remplacee_le = fields.DateTime(allow_none=True)
     retiree_le = fields.DateTime(allow_none=True)
     fichier = fields.Nested(FichierSchema)
-    url = fields.Function(lambda p: url_for("api_candidatures.fichier_piece", dossier_id=p.dossier_id,
-                                            piece_id=p.id))
+    url = fields.Function(lambda p: url_for("api_candidatures.fichier_piece", dossier_id=p.dossier_id, piece_id=p.id))
 
 
 class PiecesSchema(Schema):
@@ -333,9 +330,7 @@ class PageDossiersSchema(Schema):
 
 
 def _dossier(dossier_id, options=None):
-    dossier = db.session.scalar(
-        select(Dossier).where(Dossier.id == dossier_id).options(*(options or options_dossier_complet()))
-    )
+    dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id).options(*(options or options_dossier_complet())))
     if dossier is None or not dossier.can_voir(current_user):
         abort(404)
     return dossier
@@ -372,9 +367,9 @@ def campagnes():
 def campagne(campagne_id):
     """Une campagne avec ses plafonds, ses pièces (et leurs conditions), ses missions et sa grille."""
     campagne = db.session.scalar(
-        _campagnes_visibles().where(Campagne.id == campagne_id).options(
-            selectinload(Campagne.pieces), selectinload(Campagne.missions), selectinload(Campagne.criteres)
-        )
+        _campagnes_visibles()
+        .where(Campagne.id == campagne_id)
+        .options(selectinload(Campagne.pieces), selectinload(Campagne.missions), selectinload(Campagne.criteres))
     )
     if campagne is None:
         abort(404)
@@ -428,9 +423,21 @@ def dossiers(filtres):
     elif current_user.a_role(*LECTEURS):
         from .views import requete_instruction
 
-        requete = requete_instruction({"q": "", "statut": "", "poste": "", "commune": "", "statut_juridique": "",
-                                       "emergente": "", "zone_blanche": "", "campagne": "", "tri": "depose_le",
-                                       "ordre": "desc"}, avec_structure=True)
+        requete = requete_instruction(
+            {
+                "q": "",
+                "statut": "",
+                "poste": "",
+                "commune": "",
+                "statut_juridique": "",
+                "emergente": "",
+                "zone_blanche": "",
+                "campagne": "",
+                "tri": "depose_le",
+                "ordre": "desc",
+            },
+            avec_structure=True,
+        )
     else:
         abort(403)
     if filtres.get("statut"):
@@ -453,11 +460,16 @@ def dossiers(filtres):
         echappe = filtres["q"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         motif = f"%{echappe}%"
         requete = requete.where(
-            Dossier.numero.ilike(motif, escape="\\") | Dossier.titre.ilike(motif, escape="\\")
+            Dossier.numero.ilike(motif, escape="\\")
+            | Dossier.titre.ilike(motif, escape="\\")
             | Structure.raison_sociale.ilike(motif, escape="\\")
         )
-    page = db.paginate(requete.order_by(Dossier.id.desc()).options(selectinload(Dossier.structure)),
-                       page=filtres["page"], per_page=filtres["par_page"], error_out=False)
+    page = db.paginate(
+        requete.order_by(Dossier.id.desc()).options(selectinload(Dossier.structure)),
+        page=filtres["page"],
+        per_page=filtres["par_page"],
+        error_out=False,
+    )
     return {"elements": page.items, "page": page.page, "pages": page.pages, "total": page.total}
 
 
@@ -492,8 +504,9 @@ def modifier_dossier(valeurs, dossier_id):
     dossier = _dossier_porteur(dossier_id)
     version = valeurs.pop("version")
     if "volumes" in valeurs:
-        valeurs["volumes"] = {c: (v.get("nombre_marches", 0), v.get("heures_insertion", 0))
-                              for c, v in valeurs["volumes"].items()}
+        valeurs["volumes"] = {
+            c: (v.get("nombre_marches", 0), v.get("heures_insertion", 0)) for c, v in valeurs["volumes"].items()
+        }
     operations.modifier(dossier, valeurs, par=current_user, version=version)
     db.session.commit()
     return _dossier(dossier_id)
@@ -502,8 +515,9 @@ def modifier_dossier(valeurs, dossier_id):
 def _budget(dossier):
     return {
         "version": dossier.version,
-        "lignes": {ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)}
-                   for ligne in dossier.lignes_budget},
+        "lignes": {
+            ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)} for ligne in dossier.lignes_budget
+        },
         "taux_plafond": regles.taux_plafond(dossier.campagne, dossier.structure.statut_juridique),
         "synthese": synthese_budget(dossier),
     }
@@ -536,8 +550,7 @@ def controles(dossier_id):
     dossier = _dossier(dossier_id)
     constats = controles_dossier(dossier)
     bloquants, avertissements = regles.resume(constats)
-    return {"peut_deposer": bloquants == 0, "bloquants": bloquants, "avertissements": avertissements,
-            "constats": constats}
+    return {"peut_deposer": bloquants == 0, "bloquants": bloquants, "avertissements": avertissements, "constats": constats}
 
 
 @bp.route("/dossiers/<int:dossier_id>/historique")
@@ -569,8 +582,7 @@ def pieces(dossier_id):
 def envoyer_piece(valeurs, envoi, dossier_id):
     """Envoie un fichier (multipart/form-data) : type vérifié par son contenu, taille plafonnée, SHA-256 gardé."""
     dossier = _dossier_porteur(dossier_id)
-    piece = operations.ajouter_piece(dossier, valeurs["code"], envoi["fichier"], par=current_user,
-                                     libelle=valeurs["libelle"])
+    piece = operations.ajouter_piece(dossier, valeurs["code"], envoi["fichier"], par=current_user, libelle=valeurs["libelle"])
     db.session.commit()
     return piece
 
@@ -654,9 +666,14 @@ def decider(valeurs, dossier_id):
     else:
         if valeurs.get("date_limite") is None:
             raise Refus("Indiquez la date limite des compléments.", code="date_invalide", champ="date_limite")
-        operations.demander_complements(dossier, par=current_user, rubriques=valeurs["rubriques"],
-                                        pieces=valeurs["pieces"], date_limite=valeurs["date_limite"],
-                                        message=valeurs["message"])
+        operations.demander_complements(
+            dossier,
+            par=current_user,
+            rubriques=valeurs["rubriques"],
+            pieces=valeurs["pieces"],
+            date_limite=valeurs["date_limite"],
+            message=valeurs["message"],
+        )
     db.session.commit()
     return _dossier(dossier_id)
 
@@ -670,4 +687,3 @@ def avis_ctn(valeurs, dossier_id):
     operations.enregistrer_avis_ctn(dossier, par=current_user, **valeurs)
     db.session.commit()
     return _dossier(dossier_id)
-

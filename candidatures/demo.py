@@ -84,11 +84,16 @@ def _budget(salaires, fonctionnement, deplacements, formation, etat, autres):
     budget = {}
     charges_annees = []
     for i, facteur in enumerate((Decimal("1"), Decimal("1.02"), Decimal("1.04"))):
+
         def f(montant, facteur=facteur):
             return (Decimal(montant) * facteur).quantize(Decimal("1"))
 
-        lignes = {"salaires": f(salaires), "fonctionnement": f(fonctionnement), "deplacements": f(deplacements),
-                  "formation": f(formation)}
+        lignes = {
+            "salaires": f(salaires),
+            "fonctionnement": f(fonctionnement),
+            "deplacements": f(deplacements),
+            "formation": f(formation),
+        }
         charges = sum(lignes.values())
         charges_annees.append(charges)
         produits = {"etat_aap": f(etat)} | {categorie: f(m) for (categorie, _), m in autres.items()}
@@ -110,10 +115,10 @@ DOSSIERS = [
         "statut": Statut.RECEVABLE,
         "etp": ("1.0", "0"),
         "communes": ["97611", "97607"],
-        "budget": _budget("46000", "6500", "2500", "1000", "39200",
-                          {("collectivites", "Conseil départemental de Mayotte"): "10000"}),
-        "volumes": {"marches_etat": (6, 8500), "npnru": (3, 12000), "marches_locaux": (12, 18000),
-                    "marches_prives": (2, 1500)},
+        "budget": _budget(
+            "46000", "6500", "2500", "1000", "39200", {("collectivites", "Conseil départemental de Mayotte"): "10000"}
+        ),
+        "volumes": {"marches_etat": (6, 8500), "npnru": (3, 12000), "marches_locaux": (12, 18000), "marches_prives": (2, 1500)},
         "depot": datetime(2022, 9, 12, 10, 14, tzinfo=MAYOTTE),
         "recevable": date(2022, 9, 20),
     },
@@ -126,14 +131,15 @@ DOSSIERS = [
         "etp": ("1.0", "0"),
         "communes": ["97610", "97602", "97612", "97601"],
         # AAP §B.2-3 : une collectivité territoriale peut aller jusqu'à 80 %.
-        "budget": _budget("44000", "4000", "1500", "500", "40000",
-                          {("epa", "CA du Grand Nord de Mayotte"): "6000"}),
-        "volumes": {"marches_etat": (2, 3000), "npnru": (0, 0), "marches_locaux": (9, 14000),
-                    "marches_prives": (0, 0)},
+        "budget": _budget("44000", "4000", "1500", "500", "40000", {("epa", "CA du Grand Nord de Mayotte"): "6000"}),
+        "volumes": {"marches_etat": (2, 3000), "npnru": (0, 0), "marches_locaux": (9, 14000), "marches_prives": (0, 0)},
         "depot": datetime(2022, 10, 3, 15, 2, tzinfo=MAYOTTE),
-        "complements": (datetime(2022, 10, 10, 9, 30, tzinfo=MAYOTTE), date(2022, 10, 25),
-                        "Les comptes annuels joints sont ceux de 2019 : merci de joindre les derniers comptes "
-                        "approuvés (2021) et de préciser le cofinancement de l'intercommunalité."),
+        "complements": (
+            datetime(2022, 10, 10, 9, 30, tzinfo=MAYOTTE),
+            date(2022, 10, 25),
+            "Les comptes annuels joints sont ceux de 2019 : merci de joindre les derniers comptes "
+            "approuvés (2021) et de préciser le cofinancement de l'intercommunalité.",
+        ),
         "redepot": datetime(2022, 10, 18, 11, 45, tzinfo=MAYOTTE),
         "recevable": date(2022, 10, 24),
     },
@@ -147,15 +153,22 @@ DOSSIERS = [
         "communes": ["97603", "97606", "97604", "97609"],
         "zone_blanche": "Aucun facilitateur n'intervient dans la communauté de communes du Sud : les marchés de la "
         "RN3 et des écoles de Chirongui et Bouéni n'ont jamais été clausés.",
-        "budget": _budget("40000", "5000", "3500", "1500", "35000",
-                          {("collectivites", "CC du Sud"): "8000", ("acheteurs_prives", "SIM — Société immobilière "
-                                                                     "de Mayotte"): "3000"}),
-        "volumes": {"marches_etat": (2, 2500), "npnru": (0, 0), "marches_locaux": (5, 6000),
-                    "marches_prives": (1, 800)},
+        "budget": _budget(
+            "40000",
+            "5000",
+            "3500",
+            "1500",
+            "35000",
+            {("collectivites", "CC du Sud"): "8000", ("acheteurs_prives", "SIM — Société immobilière de Mayotte"): "3000"},
+        ),
+        "volumes": {"marches_etat": (2, 2500), "npnru": (0, 0), "marches_locaux": (5, 6000), "marches_prives": (1, 800)},
         "depot": datetime(2022, 10, 28, 16, 20, tzinfo=MAYOTTE),
         "recevable": date(2022, 11, 2),
-        "avis_ctn": ("favorable", date(2022, 11, 15), "Projet pertinent pour couvrir une zone blanche ; "
-                     "vigilance sur la montée en charge de la coordination."),
+        "avis_ctn": (
+            "favorable",
+            date(2022, 11, 15),
+            "Projet pertinent pour couvrir une zone blanche ; vigilance sur la montée en charge de la coordination.",
+        ),
     },
     {
         "cle": "amic-coordination-2022",
@@ -179,10 +192,8 @@ DOSSIERS = [
         "statut": Statut.RECEVABLE,
         "etp": ("1.0", "0"),
         "communes": ["97608", "97615"],
-        "budget": _budget("47000", "6000", "3000", "1000", "39200",
-                          {("collectivites", "CC de Petite-Terre"): "12000"}),
-        "volumes": {"marches_etat": (5, 7000), "npnru": (0, 0), "marches_locaux": (8, 11000),
-                    "marches_prives": (3, 2500)},
+        "budget": _budget("47000", "6000", "3000", "1000", "39200", {("collectivites", "CC de Petite-Terre"): "12000"}),
+        "volumes": {"marches_etat": (5, 7000), "npnru": (0, 0), "marches_locaux": (8, 11000), "marches_prives": (3, 2500)},
         "decalage": 20,
         "recevable_decalage": 15,
     },
@@ -206,10 +217,15 @@ DOSSIERS = [
         "statut": Statut.DEPOSE,
         "etp": ("1.0", "0"),
         "communes": ["97610"],
-        "budget": _budget("45000", "4500", "2000", "500", "41600",
-                          {("epa", "Établissement public foncier et d'aménagement de Mayotte (EPFAM)"): "5000"}),
-        "volumes": {"marches_etat": (1, 1500), "npnru": (4, 16000), "marches_locaux": (6, 9000),
-                    "marches_prives": (0, 0)},
+        "budget": _budget(
+            "45000",
+            "4500",
+            "2000",
+            "500",
+            "41600",
+            {("epa", "Établissement public foncier et d'aménagement de Mayotte (EPFAM)"): "5000"},
+        ),
+        "volumes": {"marches_etat": (1, 1500), "npnru": (4, 16000), "marches_locaux": (6, 9000), "marches_prives": (0, 0)},
         "decalage": 3,
     },
     {
@@ -248,9 +264,16 @@ def _compte_emergente(contexte):
     if utilisateur is None:
         modele = contexte.comptes["porteur@exemple.fr"]
         utilisateur = Utilisateur(
-            email=email, role=str(Role.PORTEUR), prenom=prenom, nom=nom, service_id=contexte.service.id,
-            structure_id=structure.id, rattachement_valide=True, email_confirme_le=maintenant(),
-            mot_de_passe_hash=modele.mot_de_passe_hash, jeton_session=nouveau_jeton_session(),
+            email=email,
+            role=str(Role.PORTEUR),
+            prenom=prenom,
+            nom=nom,
+            service_id=contexte.service.id,
+            structure_id=structure.id,
+            rattachement_valide=True,
+            email_confirme_le=maintenant(),
+            mot_de_passe_hash=modele.mot_de_passe_hash,
+            jeton_session=nouveau_jeton_session(),
         )
         db.session.add(utilisateur)
         db.session.flush()
@@ -272,18 +295,29 @@ def _profils(contexte, porteurs):
         operations.modifier_structure(structure, valeurs, par=porteurs[cle])
         for poste, financeur, nom, avant, apres in FINANCEMENTS.get(cle, []):
             operations.ajouter_financement(
-                structure, par=porteurs[cle], poste=poste, financeur=financeur, nom_financeur=nom,
-                montant_annee_precedente=avant, montant_annee_courante=apres,
+                structure,
+                par=porteurs[cle],
+                poste=poste,
+                financeur=financeur,
+                nom_financeur=nom,
+                montant_annee_precedente=avant,
+                montant_annee_courante=apres,
             )
         for type_, annee_document in DOCUMENTS.get(cle, []):
             annee_document = annee_document or annee - 1
             operations.ajouter_document(
-                structure, par=porteurs[cle], type_=type_, annee=annee_document,
-                televersement=(f"{type_}-{annee_document}.pdf", pdf_minimal(
-                    f"{structure.raison_sociale}",
-                    f"{type_.replace('_', ' ').capitalize()} {annee_document}",
-                    "Document de démonstration.",
-                )),
+                structure,
+                par=porteurs[cle],
+                type_=type_,
+                annee=annee_document,
+                televersement=(
+                    f"{type_}-{annee_document}.pdf",
+                    pdf_minimal(
+                        f"{structure.raison_sociale}",
+                        f"{type_.replace('_', ' ').capitalize()} {annee_document}",
+                        "Document de démonstration.",
+                    ),
+                ),
             )
     db.session.flush()
 
@@ -302,9 +336,9 @@ def _pieces(dossier, porteur):
         if piece.code in fournies:
             continue
         operations.ajouter_piece(
-            dossier, piece.code,
-            (f"{piece.code.replace('_', '-')}.pdf", pdf_minimal(piece.libelle, dossier.structure.raison_sociale,
-                                                                 dossier.titre)),
+            dossier,
+            piece.code,
+            (f"{piece.code.replace('_', '-')}.pdf", pdf_minimal(piece.libelle, dossier.structure.raison_sociale, dossier.titre)),
             par=porteur,
         )
 
@@ -313,8 +347,9 @@ def _un_dossier(spec, contexte, porteurs, agent):
     structure = contexte.structures[spec["structure"]]
     campagne = contexte.campagne_2022 if spec["campagne"] == "2022" else contexte.campagne_ouverte
     existant = db.session.scalar(
-        select(Dossier).where(Dossier.structure_id == structure.id, Dossier.campagne_id == campagne.id,
-                              Dossier.titre == spec["titre"])
+        select(Dossier).where(
+            Dossier.structure_id == structure.id, Dossier.campagne_id == campagne.id, Dossier.titre == spec["titre"]
+        )
     )
     if existant is not None:
         return existant
@@ -338,8 +373,9 @@ def _un_dossier(spec, contexte, porteurs, agent):
     }
     if not spec.get("brouillon_partiel"):
         demandes = {"facilitateur": facilitateur > 0, "coordinateur": coordinateur > 0}
-        missions = [m.id for poste, oui in demandes.items() if oui
-                    for m in [m for m in campagne.missions if m.poste == poste][:3]]
+        missions = [
+            m.id for poste, oui in demandes.items() if oui for m in [m for m in campagne.missions if m.poste == poste][:3]
+        ]
         valeurs |= {
             "zone_blanche": bool(spec.get("zone_blanche")),
             "zone_blanche_justification": spec.get("zone_blanche", ""),
@@ -373,21 +409,34 @@ def _un_dossier(spec, contexte, porteurs, agent):
     if "complements" in spec and "redepot" in spec:  # l'histoire de 2022 : compléments puis second dépôt
         le, limite, message = spec["complements"]
         demande = operations.demander_complements(
-            dossier, par=agent, rubriques=["budget"], pieces=["comptes_annuels"],
-            date_limite=maintenant().date() + timedelta(days=30), message=message, notifier=False,
+            dossier,
+            par=agent,
+            rubriques=["budget"],
+            pieces=["comptes_annuels"],
+            date_limite=maintenant().date() + timedelta(days=30),
+            message=message,
+            notifier=False,
         )
         demande.date_limite, demande.demandee_le = limite, le
         _dater(dossier, le)
         db.session.flush()
-        operations.ajouter_piece(dossier, "comptes_annuels", ("comptes-annuels-2021.pdf", pdf_minimal(
-            "Comptes annuels 2021", structure.raison_sociale)), par=porteur)
+        operations.ajouter_piece(
+            dossier,
+            "comptes_annuels",
+            ("comptes-annuels-2021.pdf", pdf_minimal("Comptes annuels 2021", structure.raison_sociale)),
+            par=porteur,
+        )
         operations.deposer(dossier, par=porteur, instant=spec["redepot"], notifier=False)
         _dater(dossier, spec["redepot"])
     elif spec["statut"] == Statut.COMPLEMENTS_DEMANDES:
         demande = operations.demander_complements(
-            dossier, par=agent, rubriques=["budget"], pieces=["autre"],
+            dossier,
+            par=agent,
+            rubriques=["budget"],
+            pieces=["autre"],
             date_limite=aujourdhui.date() + timedelta(days=spec["complements_decalage"]),
-            message=spec["complements"], notifier=False,
+            message=spec["complements"],
+            notifier=False,
         )
         _dater(dossier, depot + timedelta(days=3))
     if spec["statut"] == Statut.IRRECEVABLE:

@@ -72,8 +72,14 @@ class NombreField(StringField):
 
 class EtpField(NombreField):
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, places=1, maximum=Decimal("100"),
-                         message="Nombre d'ETP invalide : écrivez par exemple 0,5 ou 1,2.", **kwargs)
+        super().__init__(
+            label,
+            validators,
+            places=1,
+            maximum=Decimal("100"),
+            message="Nombre d'ETP invalide : écrivez par exemple 0,5 ou 1,2.",
+            **kwargs,
+        )
 
     def process_formdata(self, valuelist):
         try:
@@ -152,8 +158,9 @@ class StrategieForm(EtapeForm):
         description="Les besoins recensés sur votre territoire d'action : acheteurs, marchés, publics, acteurs de "
         "l'insertion (§B.2-1).",
     )
-    objectifs = TextAreaField("Objectifs visés", validators=[Length(max=20000)],
-                              description="Des objectifs clairs et, si possible, chiffrés.")
+    objectifs = TextAreaField(
+        "Objectifs visés", validators=[Length(max=20000)], description="Des objectifs clairs et, si possible, chiffrés."
+    )
     strategie = TextAreaField(
         "Stratégie de mise en œuvre",
         validators=[Length(max=20000)],
@@ -306,8 +313,11 @@ class ComplementsForm(Formulaire):
         choices=choix([(r, libelle) for r, libelle in regles.RUBRIQUES.items() if r != "pieces"]),
     )
     pieces = CasesField("Pièces à fournir ou à remplacer", choices=[])
-    date_limite = DateField("Date limite", validators=[InputRequired("Indiquez la date limite des compléments.")],
-                            description="Les compléments sont reçus jusqu'à 23h59 (heure de Mayotte) ce jour-là.")
+    date_limite = DateField(
+        "Date limite",
+        validators=[InputRequired("Indiquez la date limite des compléments.")],
+        description="Les compléments sont reçus jusqu'à 23h59 (heure de Mayotte) ce jour-là.",
+    )
     message = TextAreaField(
         "Message au porteur",
         validators=[Length(max=20000)],
@@ -330,8 +340,9 @@ class StructureForm(Formulaire):
     code_postal = StringField("Code postal", validators=[Optional(), Length(min=5, max=5, message="5 chiffres.")])
     commune_code = SelectField("Commune", choices=[], validators=[Optional()])
     representant_nom = StringField("Nom du représentant légal", validators=[Length(max=200)])
-    representant_qualite = StringField("Qualité du représentant légal", validators=[Length(max=200)],
-                                       description="Président, maire, directeur général…")
+    representant_qualite = StringField(
+        "Qualité du représentant légal", validators=[Length(max=200)], description="Président, maire, directeur général…"
+    )
     contact_nom = StringField("Personne à contacter", validators=[Length(max=200)])
     contact_courriel = StringField(
         "Courriel de contact",
@@ -343,9 +354,7 @@ class StructureForm(Formulaire):
         "Structure émergente (elle ne porte pas encore de facilitateur ni de coordinateur)",
         description="Les dossiers des structures émergentes sont aussi soumis au comité technique national (§C.1).",
     )
-    soumise_cac = BooleanField(
-        "Association tenue d'avoir un commissaire aux comptes (article L.612-4 du code de commerce)"
-    )
+    soumise_cac = BooleanField("Association tenue d'avoir un commissaire aux comptes (article L.612-4 du code de commerce)")
     etp_facilitateurs_existants = NombreField("ETP de facilitateurs déjà portés", places=2, maximum=Decimal("100"))
     etp_coordinateurs_existants = NombreField("ETP de coordinateurs déjà portés", places=2, maximum=Decimal("100"))
     annee_financements = IntegerField(
@@ -364,25 +373,31 @@ class StructureForm(Formulaire):
 class FinancementForm(Formulaire):
     poste = SelectField("Poste", choices=choix([(str(p), p.libelle) for p in Poste]))
     financeur = SelectField("Type de financeur", choices=choix(list(regles.LIBELLES_FINANCEURS.items())))
-    nom_financeur = StringField("Nom du financeur", validators=[requis("Nommez le financeur."), Length(max=200)],
-                                description="Par exemple : Conseil départemental de Mayotte.")
+    nom_financeur = StringField(
+        "Nom du financeur",
+        validators=[requis("Nommez le financeur."), Length(max=200)],
+        description="Par exemple : Conseil départemental de Mayotte.",
+    )
     montant_annee_precedente = NombreField("Montant de l'année précédente (€)")
     montant_annee_courante = NombreField("Montant de l'année courante (€)")
 
 
 class DocumentForm(Formulaire):
-    type = SelectField(
-        "Type de document", choices=choix([(str(t), libelle) for t, libelle in LIBELLES_DOCUMENTS.items()])
-    )
+    type = SelectField("Type de document", choices=choix([(str(t), libelle) for t, libelle in LIBELLES_DOCUMENTS.items()]))
     annee = IntegerField(
         "Année",
-        validators=[InputRequired("Indiquez l'année du document."),
-                    NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100.")],
+        validators=[
+            InputRequired("Indiquez l'année du document."),
+            NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100."),
+        ],
         description="L'exercice des comptes, l'année du rapport d'activité, l'année d'adoption des statuts.",
     )
     libelle = StringField("Précision (facultatif)", validators=[Length(max=200)])
-    fichier = FileField("Fichier", description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
-                        render_kw={"accept": ACCEPT_HTML})
+    fichier = FileField(
+        "Fichier",
+        description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
+        render_kw={"accept": ACCEPT_HTML},
+    )
 
 
 STATUTS_FILTRABLES = [s for s in Statut if s != Statut.BROUILLON]

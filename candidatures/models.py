@@ -212,9 +212,7 @@ class Structure(db.Model):
         return [d for d in self.documents if d.retire_le is None]
 
     def can_voir(self, utilisateur):
-        return utilisateur.is_authenticated and (
-            utilisateur.porte(self.id) or utilisateur.peut_lire_service(self.service_id)
-        )
+        return utilisateur.is_authenticated and (utilisateur.porte(self.id) or utilisateur.peut_lire_service(self.service_id))
 
     def can_modifier(self, utilisateur):
         return utilisateur.is_authenticated and utilisateur.porte(self.id)
@@ -370,9 +368,7 @@ class Dossier(db.Model):
     )
     pieces: Mapped[list["Piece"]] = relationship(back_populates="dossier", order_by="Piece.id")
     depots: Mapped[list["Depot"]] = relationship(back_populates="dossier", order_by="Depot.rang")
-    historique: Mapped[list["ChangementStatut"]] = relationship(
-        back_populates="dossier", order_by="ChangementStatut.id"
-    )
+    historique: Mapped[list["ChangementStatut"]] = relationship(back_populates="dossier", order_by="ChangementStatut.id")
     demandes_complements: Mapped[list["DemandeComplements"]] = relationship(
         back_populates="dossier", order_by="DemandeComplements.id"
     )
@@ -453,11 +449,7 @@ class Dossier(db.Model):
 
     def can_instruire(self, utilisateur):
         """Completeness decisions and the comité technique's opinion: agents and administrators of the service."""
-        return (
-            utilisateur.is_authenticated
-            and utilisateur.instruit(self.service_id)
-            and self.statut != Statut.BROUILLON
-        )
+        return utilisateur.is_authenticated and utilisateur.instruit(self.service_id) and self.statut != Statut.BROUILLON
 
     def __str__(self):
         return self.numero or self.titre or f"Dossier n°{self.id}"

@@ -101,8 +101,11 @@ def destinataires(structure):
 def _changer_statut(dossier, statut, par, commentaire=""):
     ancien = dossier.statut
     dossier.statut = str(statut)
-    db.session.add(ChangementStatut(dossier=dossier, statut=str(statut), par_id=par.id if par else None,
-                                    commentaire=commentaire, le=maintenant()))
+    db.session.add(
+        ChangementStatut(
+            dossier=dossier, statut=str(statut), par_id=par.id if par else None, commentaire=commentaire, le=maintenant()
+        )
+    )
     return ancien
 
 
@@ -222,8 +225,7 @@ def _normaliser(dossier, valeurs):
         elif champ in ("etp_facilitateur", "etp_coordinateur"):
             etp = _decimal(valeur, champ, "ETP", places=2, maximum=ETP_MAX)
             if not regles.etp_valide(etp):
-                raise Refus("Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).", code="etp_invalide",
-                            champ=champ)
+                raise Refus("Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).", code="etp_invalide", champ=champ)
             propres[champ] = etp.quantize(Decimal("0.1"))
         elif champ in ("zone_blanche", "engagement_non_baisse", "declaration_honneur"):
             propres[champ] = bool(valeur)
@@ -258,9 +260,7 @@ def _volumes(valeur):
             try:
                 nombre = int(brut or 0)
             except (TypeError, ValueError):
-                raise Refus(
-                    "Nombre entier attendu.", code="nombre_invalide", champ=f"volumes.{categorie}.{nom}"
-                ) from None
+                raise Refus("Nombre entier attendu.", code="nombre_invalide", champ=f"volumes.{categorie}.{nom}") from None
             if not 0 <= nombre <= VOLUME_MAX:
                 raise Refus("Nombre positif attendu.", code="nombre_invalide", champ=f"volumes.{categorie}.{nom}")
             nombres.append(nombre)
@@ -274,8 +274,7 @@ def _budget(valeur):
         if categorie not in regles.CATEGORIES_BUDGET:
             raise Refus("Ligne de budget inconnue.", code="categorie_inconnue", champ=f"budget.{categorie}")
         if len(montants) != 3:
-            raise Refus("Trois montants attendus (années 1 à 3).", code="montants_invalides",
-                        champ=f"budget.{categorie}")
+            raise Refus("Trois montants attendus (années 1 à 3).", code="montants_invalides", champ=f"budget.{categorie}")
         budget[categorie] = (
             _texte(precision, f"budget.{categorie}.precision", 300),
             tuple(
@@ -288,8 +287,10 @@ def _budget(valeur):
 
 def _resume_changement(champ, avant, apres):
     if champ in ("communes", "missions"):
-        return [sorted(str(getattr(x, "code", getattr(x, "id", x))) for x in avant),
-                sorted(str(getattr(x, "code", getattr(x, "id", x))) for x in apres)]
+        return [
+            sorted(str(getattr(x, "code", getattr(x, "id", x))) for x in avant),
+            sorted(str(getattr(x, "code", getattr(x, "id", x))) for x in apres),
+        ]
     if champ in TEXTES and champ not in ("titre", "signataire_nom", "signataire_qualite"):
         return f"{len(avant)} → {len(apres)} caractères"  # le texte lui-même reste dans le dossier, pas au journal
     return [avant, apres]
@@ -345,8 +346,7 @@ def _appliquer_volumes(dossier, volumes):
         ligne = existants.get(categorie)
         if ligne is None:
             if nombre or heures:
-                dossier.volumes.append(VolumeActivite(categorie=categorie, nombre_marches=nombre,
-                                                      heures_insertion=heures))
+                dossier.volumes.append(VolumeActivite(categorie=categorie, nombre_marches=nombre, heures_insertion=heures))
                 change = True
         elif (ligne.nombre_marches, ligne.heures_insertion) != (nombre, heures):
             ligne.nombre_marches, ligne.heures_insertion = nombre, heures
@@ -362,8 +362,13 @@ def _appliquer_budget(dossier, budget):
         if ligne is None:
             if precision or any(montants):
                 dossier.lignes_budget.append(
-                    LigneBudget(categorie=categorie, precision=precision, montant_annee1=montants[0],
-                                montant_annee2=montants[1], montant_annee3=montants[2])
+                    LigneBudget(
+                        categorie=categorie,
+                        precision=precision,
+                        montant_annee1=montants[0],
+                        montant_annee2=montants[1],
+                        montant_annee3=montants[2],
+                    )
                 )
                 change = True
         elif (ligne.precision, ligne.montants) != (precision, montants):
@@ -396,8 +401,7 @@ def _exiger_piece_ouverte(dossier, code, par):
     _exiger_modifiable(dossier, par)
     if not dossier.piece_ouverte(code):
         raise Refus(
-            "Cette pièce n'est pas demandée en complément : seuls les éléments demandés par la DEETS peuvent être "
-            "modifiés.",
+            "Cette pièce n'est pas demandée en complément : seuls les éléments demandés par la DEETS peuvent être modifiés.",
             code="piece_fermee",
             champ="code",
         )
@@ -419,14 +423,18 @@ def ajouter_piece(dossier, code, televersement, *, par, libelle=""):
         raise Refus("Choisissez la pièce à laquelle correspond ce fichier.", code="piece_inconnue", champ="code")
     libelle = _texte(libelle, "libelle", 300)
     if code == "autre" and not libelle:
-        raise Refus("Décrivez ce document en quelques mots (par exemple « Lettre de soutien de la CCI »).",
-                    code="libelle_manquant", champ="libelle")
+        raise Refus(
+            "Décrivez ce document en quelques mots (par exemple « Lettre de soutien de la CCI »).",
+            code="libelle_manquant",
+            champ="libelle",
+        )
     _exiger_piece_ouverte(dossier, code, par)
     fichier = fichiers.enregistrer(televersement, par=par, service_id=dossier.service_id)
     instant = maintenant()
     anciennes = _remplacer_anciennes(dossier, code, instant)
-    piece = Piece(dossier=dossier, code=code, libelle=libelle or libelle_requis, fichier=fichier, ajoutee_le=instant,
-                  ajoutee_par_id=par.id)
+    piece = Piece(
+        dossier=dossier, code=code, libelle=libelle or libelle_requis, fichier=fichier, ajoutee_le=instant, ajoutee_par_id=par.id
+    )
     db.session.add(piece)
     db.session.flush()
     journaliser(
@@ -441,13 +449,23 @@ def ajouter_piece(dossier, code, televersement, *, par, libelle=""):
 def _ajouter_piece_document(dossier, code, document, par):
     instant = maintenant()
     anciennes = _remplacer_anciennes(dossier, code, instant)
-    piece = Piece(dossier=dossier, code=code, libelle=_libelle_piece(dossier, code) or document.intitule,
-                  fichier_id=document.fichier_id, document_id=document.id, ajoutee_le=instant, ajoutee_par_id=par.id)
+    piece = Piece(
+        dossier=dossier,
+        code=code,
+        libelle=_libelle_piece(dossier, code) or document.intitule,
+        fichier_id=document.fichier_id,
+        document_id=document.id,
+        ajoutee_le=instant,
+        ajoutee_par_id=par.id,
+    )
     db.session.add(piece)
     db.session.flush()
-    journaliser("piece.reprise_document", dossier, par=par,
-                details={"piece": piece.id, "code": code, "document": document.id,
-                         "remplace": [p.id for p in anciennes]})
+    journaliser(
+        "piece.reprise_document",
+        dossier,
+        par=par,
+        details={"piece": piece.id, "code": code, "document": document.id, "remplace": [p.id for p in anciennes]},
+    )
     return piece
 
 
@@ -507,12 +525,19 @@ def instantane(dossier, rang, instant):
             "commune": structure.commune_code,
             "representant": [structure.representant_nom, structure.representant_qualite],
             "contact": [structure.contact_nom, structure.contact_courriel, structure.contact_telephone],
-            "etp_existants": {"facilitateur": structure.etp_facilitateurs_existants,
-                              "coordinateur": structure.etp_coordinateurs_existants},
+            "etp_existants": {
+                "facilitateur": structure.etp_facilitateurs_existants,
+                "coordinateur": structure.etp_coordinateurs_existants,
+            },
             "annee_financements": structure.annee_financements,
             "financements_existants": [
-                {"poste": f.poste, "financeur": f.financeur, "nom": f.nom_financeur,
-                 "annee_precedente": f.montant_annee_precedente, "annee_courante": f.montant_annee_courante}
+                {
+                    "poste": f.poste,
+                    "financeur": f.financeur,
+                    "nom": f.nom_financeur,
+                    "annee_precedente": f.montant_annee_precedente,
+                    "annee_courante": f.montant_annee_courante,
+                }
                 for f in structure.financements
             ],
         },
@@ -529,11 +554,19 @@ def instantane(dossier, rang, instant):
             "volumes": {v.categorie: [v.nombre_marches, v.heures_insertion] for v in dossier.volumes},
             "calendrier": dossier.calendrier,
         },
-        "budget": {ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)}
-                   for ligne in dossier.lignes_budget},
+        "budget": {
+            ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)} for ligne in dossier.lignes_budget
+        },
         "synthese_budget": [
-            {"annee": a.annee, "charges": a.charges, "produits": a.produits, "part_etat": a.part_etat,
-             "taux_etat": a.taux_etat, "cofinancement": a.cofinancement, "plafond_etat": a.plafond_etat}
+            {
+                "annee": a.annee,
+                "charges": a.charges,
+                "produits": a.produits,
+                "part_etat": a.part_etat,
+                "taux_etat": a.taux_etat,
+                "cofinancement": a.cofinancement,
+                "plafond_etat": a.plafond_etat,
+            }
             for a in annees
         ],
         "engagements": {
@@ -543,8 +576,15 @@ def instantane(dossier, rang, instant):
             "le": dossier.engagements_le,
         },
         "pieces": [
-            {"id": p.id, "code": p.code, "libelle": p.libelle, "nom": p.fichier.nom, "taille": p.fichier.taille,
-             "sha256": p.fichier.sha256, "fichier": p.fichier_id}
+            {
+                "id": p.id,
+                "code": p.code,
+                "libelle": p.libelle,
+                "nom": p.fichier.nom,
+                "taille": p.fichier.taille,
+                "sha256": p.fichier.sha256,
+                "fichier": p.fichier_id,
+            }
             for p in dossier.pieces_courantes
         ],
     }
@@ -582,8 +622,14 @@ def deposer(dossier, *, par, version=None, instant=None, accuse=True, notifier=T
     rang = len(dossier.depots) + 1
     contenu = instantane(dossier, rang, instant)
     texte = canonique(contenu)
-    depot = Depot(dossier=dossier, rang=rang, depose_le=instant, depose_par_id=par.id, instantane=texte,
-                  empreinte=hashlib.sha256(texte.encode()).hexdigest())
+    depot = Depot(
+        dossier=dossier,
+        rang=rang,
+        depose_le=instant,
+        depose_par_id=par.id,
+        instantane=texte,
+        empreinte=hashlib.sha256(texte.encode()).hexdigest(),
+    )
     db.session.add(depot)
     if dossier.depose_le is None:
         dossier.depose_le = instant
@@ -593,9 +639,17 @@ def deposer(dossier, *, par, version=None, instant=None, accuse=True, notifier=T
     _changer_statut(dossier, Statut.DEPOSE, par, commentaire)
     dossier.modifie_le = instant
     _enregistrer(dossier)
-    journaliser("dossier.depot", dossier, par=par,
-                details={"numero": dossier.numero, "rang": rang, "empreinte": depot.empreinte,
-                         "pieces": [p["sha256"] for p in contenu["pieces"]]})
+    journaliser(
+        "dossier.depot",
+        dossier,
+        par=par,
+        details={
+            "numero": dossier.numero,
+            "rang": rang,
+            "empreinte": depot.empreinte,
+            "pieces": [p["sha256"] for p in contenu["pieces"]],
+        },
+    )
     if accuse:
         try:
             with db.session.begin_nested():
@@ -619,8 +673,14 @@ def accuse_de(depot):
 
     contenu = json.loads(depot.instantane)
     dossier = depot.dossier
-    pdf = rendre_pdf("candidatures/accuse.html", depot=depot, dossier=dossier, contenu=contenu,
-                     service=dossier.service, campagne=dossier.campagne)
+    pdf = rendre_pdf(
+        "candidatures/accuse.html",
+        depot=depot,
+        dossier=dossier,
+        contenu=contenu,
+        service=dossier.service,
+        campagne=dossier.campagne,
+    )
     depot.accuse = fichiers.enregistrer_produit(
         f"accuse-reception-{dossier.numero}-{depot.rang}.pdf", pdf, "pdf", service_id=dossier.service_id
     )
@@ -632,12 +692,16 @@ def _courriels_depot(dossier, depot, fichier, par):
     sujet = f"Accusé de réception de votre dossier {dossier.numero}"
     adresses = [par.email] + [a for a in destinataires(dossier.structure) if a.lower() != par.email.lower()]
     for adresse in adresses:
-        mettre_en_file(adresse, sujet, "depot", dossier=dossier, depot=depot,
-                       pieces_jointes=[fichier] if fichier else [])
+        mettre_en_file(adresse, sujet, "depot", dossier=dossier, depot=depot, pieces_jointes=[fichier] if fichier else [])
     service = dossier.campagne.courriel_contact or dossier.service.courriel
     if service:
-        mettre_en_file(service, f"Dossier {'déposé à nouveau' if depot.rang > 1 else 'déposé'} : {dossier.numero}",
-                       "depot_service", dossier=dossier, depot=depot)
+        mettre_en_file(
+            service,
+            f"Dossier {'déposé à nouveau' if depot.rang > 1 else 'déposé'} : {dossier.numero}",
+            "depot_service",
+            dossier=dossier,
+            depot=depot,
+        )
 
 
 # --- Instruction (DEETS) -------------------------------------------------------------------------
@@ -688,8 +752,7 @@ def declarer_irrecevable(dossier, *, par, motif, notifier=True):
     _exiger_instruction(dossier, par, (Statut.DEPOSE, Statut.COMPLEMENTS_DEMANDES), "déclaré irrecevable")
     motif = _texte(motif, "motif", TEXTE_MAX)
     if not motif:
-        raise Refus("Indiquez le motif de l'irrecevabilité : il est communiqué au porteur.", code="motif_manquant",
-                    champ="motif")
+        raise Refus("Indiquez le motif de l'irrecevabilité : il est communiqué au porteur.", code="motif_manquant", champ="motif")
     instant = maintenant()
     if dossier.demande_en_cours:
         dossier.demande_en_cours.close_le = instant
@@ -716,15 +779,15 @@ def demander_complements(dossier, *, par, rubriques=(), pieces=(), date_limite, 
     if any(p not in codes for p in pieces):
         raise Refus("Pièce inconnue.", code="piece_inconnue", champ="pieces")
     if not rubriques and not pieces:
-        raise Refus("Nommez au moins une étape ou une pièce à compléter.", code="rien_a_completer",
-                    champ="rubriques")
+        raise Refus("Nommez au moins une étape ou une pièce à compléter.", code="rien_a_completer", champ="rubriques")
     if not isinstance(date_limite, date) or date_limite <= _aujourdhui(dossier):
         raise Refus("La date limite doit être postérieure à aujourd'hui.", code="date_invalide", champ="date_limite")
     if date_limite > _aujourdhui(dossier) + timedelta(days=365):
         raise Refus("La date limite est trop lointaine (un an au plus).", code="date_invalide", champ="date_limite")
     message = _texte(message, "message", TEXTE_MAX)
-    demande = DemandeComplements(dossier=dossier, par_id=par.id, date_limite=date_limite, message=message,
-                                 demandee_le=maintenant())
+    demande = DemandeComplements(
+        dossier=dossier, par_id=par.id, date_limite=date_limite, message=message, demandee_le=maintenant()
+    )
     demande.elements = [ElementComplement(type="rubrique", code=r) for r in rubriques] + [
         ElementComplement(type="piece", code=p) for p in pieces
     ]
@@ -732,8 +795,12 @@ def demander_complements(dossier, *, par, rubriques=(), pieces=(), date_limite, 
     dossier.recevable_le = None
     _changer_statut(dossier, Statut.COMPLEMENTS_DEMANDES, par, message or "Compléments demandés.")
     _enregistrer(dossier)
-    journaliser("dossier.complements_demandes", dossier, par=par,
-                details={"rubriques": rubriques, "pieces": pieces, "date_limite": date_limite})
+    journaliser(
+        "dossier.complements_demandes",
+        dossier,
+        par=par,
+        details={"rubriques": rubriques, "pieces": pieces, "date_limite": date_limite},
+    )
     libelles_pieces = {p.code: p.libelle for p in dossier.campagne.pieces} | {"autre": "Autre document"}
     for adresse in destinataires(dossier.structure) if notifier else []:
         mettre_en_file(
@@ -755,8 +822,9 @@ def enregistrer_avis_ctn(dossier, *, par, avis, le=None, commentaire=""):
         dossier, par, (Statut.DEPOSE, Statut.COMPLEMENTS_DEMANDES, Statut.RECEVABLE), "soumis au comité technique"
     )
     if not dossier.structure.emergente:
-        raise Refus("L'avis du comité technique national concerne les structures émergentes (§C.1).",
-                    code="structure_non_emergente")
+        raise Refus(
+            "L'avis du comité technique national concerne les structures émergentes (§C.1).", code="structure_non_emergente"
+        )
     if avis not in {str(a) for a in AvisCtn}:
         raise Refus("Choisissez l'avis du comité.", code="avis_invalide", champ="avis")
     le = le or _aujourdhui(dossier)
@@ -842,8 +910,7 @@ def _annee(valeur, champ):
     return annee
 
 
-def ajouter_financement(structure, *, par, poste, financeur, nom_financeur, montant_annee_precedente,
-                        montant_annee_courante):
+def ajouter_financement(structure, *, par, poste, financeur, nom_financeur, montant_annee_precedente, montant_annee_courante):
     if not structure.can_modifier(par):
         raise Refus("Vous n'êtes pas membre de cette structure.", code="interdit")
     if poste not in {str(p) for p in Poste}:
@@ -852,8 +919,11 @@ def ajouter_financement(structure, *, par, poste, financeur, nom_financeur, mont
         raise Refus("Financeur inconnu.", code="financeur_inconnu", champ="financeur")
     nom = _texte(nom_financeur, "nom_financeur", 200)
     if not nom:
-        raise Refus("Nommez le financeur (par exemple « Conseil départemental de Mayotte »).",
-                    code="champ_obligatoire", champ="nom_financeur")
+        raise Refus(
+            "Nommez le financeur (par exemple « Conseil départemental de Mayotte »).",
+            code="champ_obligatoire",
+            champ="nom_financeur",
+        )
     financement = FinancementExistant(
         structure=structure,
         poste=poste,
@@ -865,9 +935,17 @@ def ajouter_financement(structure, *, par, poste, financeur, nom_financeur, mont
     db.session.add(financement)
     structure.modifie_le = maintenant()
     db.session.flush()
-    journaliser("structure.financement_ajout", structure, par=par,
-                details={"financement": financement.id, "poste": poste, "financeur": nom,
-                         "montants": [financement.montant_annee_precedente, financement.montant_annee_courante]})
+    journaliser(
+        "structure.financement_ajout",
+        structure,
+        par=par,
+        details={
+            "financement": financement.id,
+            "poste": poste,
+            "financeur": nom,
+            "montants": [financement.montant_annee_precedente, financement.montant_annee_courante],
+        },
+    )
     return financement
 
 
@@ -875,8 +953,11 @@ def supprimer_financement(financement, *, par):
     structure = financement.structure
     if not structure.can_modifier(par):
         raise Refus("Vous n'êtes pas membre de cette structure.", code="interdit")
-    details = {"financement": financement.id, "financeur": financement.nom_financeur,
-               "montants": [financement.montant_annee_precedente, financement.montant_annee_courante]}
+    details = {
+        "financement": financement.id,
+        "financeur": financement.nom_financeur,
+        "montants": [financement.montant_annee_precedente, financement.montant_annee_courante],
+    }
     structure.financements.remove(financement)
     structure.modifie_le = maintenant()
     db.session.flush()
@@ -891,16 +972,26 @@ def ajouter_document(structure, *, par, type_, annee, televersement, libelle="")
         raise Refus("Choisissez le type de document.", code="type_inconnu", champ="type")
     annee = _annee(annee, "annee")
     if annee is None:
-        raise Refus("Indiquez l'année du document (exercice ou année de validité).", code="annee_invalide",
-                    champ="annee")
+        raise Refus("Indiquez l'année du document (exercice ou année de validité).", code="annee_invalide", champ="annee")
     libelle = _texte(libelle, "libelle", 200)
     fichier = fichiers.enregistrer(televersement, par=par, service_id=structure.service_id)
-    document = DocumentStructure(structure=structure, type=type_, annee=annee, libelle=libelle, fichier=fichier,
-                                 ajoute_par_id=par.id, ajoute_le=maintenant())
+    document = DocumentStructure(
+        structure=structure,
+        type=type_,
+        annee=annee,
+        libelle=libelle,
+        fichier=fichier,
+        ajoute_par_id=par.id,
+        ajoute_le=maintenant(),
+    )
     db.session.add(document)
     db.session.flush()
-    journaliser("structure.document_ajout", structure, par=par,
-                details={"document": document.id, "type": type_, "annee": annee, "sha256": fichier.sha256})
+    journaliser(
+        "structure.document_ajout",
+        structure,
+        par=par,
+        details={"document": document.id, "type": type_, "annee": annee, "sha256": fichier.sha256},
+    )
     return document
 
 

@@ -113,9 +113,7 @@ CONDITIONS_PIECES = {
     "existante": lambda f: not f.emergente,
     # §B.1 : structure existante hors collectivité, candidate à la coordination ou à une zone blanche.
     "attestation_ave": lambda f: (
-        not f.emergente
-        and f.statut_juridique != "collectivite"
-        and (_coordinateur(f) or _facilitateur_zone_blanche(f))
+        not f.emergente and f.statut_juridique != "collectivite" and (_coordinateur(f) or _facilitateur_zone_blanche(f))
     ),
     # §B.1 : structure émergente candidate à la coordination régionale.
     "coordinateur_emergente": lambda f: f.emergente and _coordinateur(f),
@@ -274,6 +272,7 @@ def synthese_budget(budget, taux, etp_total=ZERO):
     """
     annees = []
     for i in range(3):
+
         def montant(categorie, i=i):
             return Decimal(budget.get(categorie, (ZERO, ZERO, ZERO))[i])
 
@@ -460,8 +459,7 @@ def _controles_projet(f, campagne):
         )
     if not f.communes:
         constats.append(
-            Constat("communes_manquantes", BLOQUANT, "Indiquez les communes couvertes par le projet.", "territoire",
-                    "communes")
+            Constat("communes_manquantes", BLOQUANT, "Indiquez les communes couvertes par le projet.", "territoire", "communes")
         )
     if f.zone_blanche and not f.zone_blanche_justification.strip():
         constats.append(

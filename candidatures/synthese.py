@@ -67,9 +67,7 @@ def regles_campagne(campagne, fuseau="Indian/Mayotte"):
         taux_plafond_collectivite=campagne.taux_plafond_collectivite,
         etp_minimum=campagne.etp_minimum,
         credits=campagne.credits,
-        pieces=tuple(
-            regles.PieceExigible(p.code, p.libelle, p.condition, p.description) for p in campagne.pieces
-        ),
+        pieces=tuple(regles.PieceExigible(p.code, p.libelle, p.condition, p.description) for p in campagne.pieces),
         fuseau=fuseau,
     )
 
@@ -95,9 +93,7 @@ def faits(dossier):
         soumise_cac=structure.soumise_cac,
         profil_manquant=profil_manquant(structure),
         etp_existants=structure.etp_existants,
-        financements_existants=tuple(
-            (f.montant_annee_precedente, f.montant_annee_courante) for f in structure.financements
-        ),
+        financements_existants=tuple((f.montant_annee_precedente, f.montant_annee_courante) for f in structure.financements),
         titre=dossier.titre,
         etp_facilitateur=dossier.etp_facilitateur,
         etp_coordinateur=dossier.etp_coordinateur,
@@ -217,4 +213,3 @@ def pieces_attendues(dossier):
         if code not in codes and code != "autre"
     ]
     return lignes, courantes.get("autre", [])
-

@@ -109,8 +109,14 @@ def veut_json():
 def _etat_etapes(dossier, constats):
     a_corriger = regles.rubriques_a_corriger(constats)
     return [
-        {"code": r, "libelle": libelle, "complete": r not in a_corriger, "ouverte": dossier.rubrique_ouverte(r)
-         if r != "pieces" else dossier.statut in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES)}
+        {
+            "code": r,
+            "libelle": libelle,
+            "complete": r not in a_corriger,
+            "ouverte": dossier.rubrique_ouverte(r)
+            if r != "pieces"
+            else dossier.statut in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES),
+        }
         for r, libelle in regles.RUBRIQUES.items()
     ]
 
@@ -122,8 +128,12 @@ def _fragments(dossier, constats):
     return {
         "liste-controles": render_template("candidatures/_controles.html", **contexte),
         "menu-etapes": render_template("candidatures/_menu_etapes.html", **contexte, rubrique=rubrique),
-        "synthese-budget": render_template("candidatures/_synthese_budget.html", dossier=dossier,
-                                           annees=synthese_budget(dossier), taux_plafond=taux_plafond(dossier)),
+        "synthese-budget": render_template(
+            "candidatures/_synthese_budget.html",
+            dossier=dossier,
+            annees=synthese_budget(dossier),
+            taux_plafond=taux_plafond(dossier),
+        ),
     }
 
 
@@ -150,8 +160,7 @@ def _campagnes_ouvertes():
 
 def _mes_dossiers():
     if not current_user.rattachement_valide or current_user.structure_id is None:
-        return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True,
-                               page=None)
+        return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True, page=None)
     page = db.paginate(
         select(Dossier)
         .where(Dossier.structure_id == current_user.structure_id)
@@ -161,8 +170,9 @@ def _mes_dossiers():
         error_out=False,
     )
     lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
-    return render_template("candidatures/mes_dossiers.html", dossiers=lignes, campagnes=_campagnes_ouvertes(),
-                           en_attente=False, page=page)
+    return render_template(
+        "candidatures/mes_dossiers.html", dossiers=lignes, campagnes=_campagnes_ouvertes(), en_attente=False, page=page
+    )
 
 
 TRIS = {
@@ -183,11 +193,11 @@ def _filtres():
         "poste": args.get("poste", "") if args.get("poste") in {str(p) for p in Poste} else "",
         "commune": args.get("commune", "").strip()[:5],
         "statut_juridique": args.get("statut_juridique", "")
-        if args.get("statut_juridique") in {str(s) for s in LIBELLES_STATUTS} else "",
+        if args.get("statut_juridique") in {str(s) for s in LIBELLES_STATUTS}
+        else "",
         "emergente": args.get("emergente", "") if args.get("emergente") in {"oui", "non"} else "",
         "zone_blanche": args.get("zone_blanche", "") if args.get("zone_blanche") in {"oui", "non"} else "",
-        "campagne": args.get("campagne", "") if args.get("campagne", "").isdigit() and len(args["campagne"]) < 10
-        else "",
+        "campagne": args.get("campagne", "") if args.get("campagne", "").isdigit() and len(args["campagne"]) < 10 else "",
         "tri": args.get("tri", "depose_le") if args.get("tri") in TRIS else "depose_le",
         "ordre": "asc" if args.get("ordre") == "asc" else "desc",
     }
@@ -211,8 +221,9 @@ def requete_instruction(filtres, avec_structure=False):
         requete = requete.where(Dossier.etp_coordinateur > 0)
     if filtres["commune"]:
         requete = requete.where(
-            exists().where(and_(dossiers_communes.c.dossier_id == Dossier.id,
-                                dossiers_communes.c.commune_code == filtres["commune"]))
+            exists().where(
+                and_(dossiers_communes.c.dossier_id == Dossier.id, dossiers_communes.c.commune_code == filtres["commune"])
+            )
         )
     if filtres["statut_juridique"]:
         requete = requete.where(Structure.statut_juridique == filtres["statut_juridique"])
@@ -261,13 +272,20 @@ def _instruction():
     communes = db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom)).all()
     # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
     campagnes = db.session.execute(
-        select(Campagne.id, Campagne.annee, Service.code).join(Service, Service.id == Campagne.service_id).where(
-            True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id
-        ).order_by(Campagne.annee.desc())
+        select(Campagne.id, Campagne.annee, Service.code)
+        .join(Service, Service.id == Campagne.service_id)
+        .where(True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id)
+        .order_by(Campagne.annee.desc())
     ).all()
     return render_template(
-        "candidatures/instruction.html", page=page, lignes=lignes, filtres=filtres, communes=communes,
-        campagnes=campagnes, statuts=STATUTS_FILTRABLES, statuts_juridiques=LIBELLES_STATUTS,
+        "candidatures/instruction.html",
+        page=page,
+        lignes=lignes,
+        filtres=filtres,
+        communes=communes,
+        campagnes=campagnes,
+        statuts=STATUTS_FILTRABLES,
+        statuts_juridiques=LIBELLES_STATUTS,
     )
 
 
@@ -278,16 +296,28 @@ def export():
     from aap.exports import Classeur, Colonne
 
     colonnes = [
-        Colonne("Numéro", largeur=20), Colonne("Statut", largeur=18), Colonne("Campagne", "entier", 10),
-        Colonne("Structure", largeur=36), Colonne("SIRET", largeur=16), Colonne("Statut juridique", largeur=22),
-        Colonne("Émergente", "booleen", 10), Colonne("Titre du projet", largeur=40),
-        Colonne("ETP facilitateur", "decimal", 10), Colonne("ETP coordinateur", "decimal", 10),
-        Colonne("Communes", largeur=30), Colonne("Zone blanche", "booleen", 10),
-        Colonne("Coût année 1", "euros", 14), Colonne("Part de l'État demandée (année 1)", "euros", 16),
-        Colonne("Taux État (année 1)", "pourcentage", 12), Colonne("Cofinancement (année 1)", "euros", 14),
-        Colonne("Heures d'insertion visées", "entier", 12), Colonne("Déposé le", "instant", 18),
-        Colonne("Dossier complet le", "date", 14), Colonne("Points bloquants", "entier", 10),
-        Colonne("Avertissements", "entier", 10), Colonne("Avis du comité technique", largeur=18),
+        Colonne("Numéro", largeur=20),
+        Colonne("Statut", largeur=18),
+        Colonne("Campagne", "entier", 10),
+        Colonne("Structure", largeur=36),
+        Colonne("SIRET", largeur=16),
+        Colonne("Statut juridique", largeur=22),
+        Colonne("Émergente", "booleen", 10),
+        Colonne("Titre du projet", largeur=40),
+        Colonne("ETP facilitateur", "decimal", 10),
+        Colonne("ETP coordinateur", "decimal", 10),
+        Colonne("Communes", largeur=30),
+        Colonne("Zone blanche", "booleen", 10),
+        Colonne("Coût année 1", "euros", 14),
+        Colonne("Part de l'État demandée (année 1)", "euros", 16),
+        Colonne("Taux État (année 1)", "pourcentage", 12),
+        Colonne("Cofinancement (année 1)", "euros", 14),
+        Colonne("Heures d'insertion visées", "entier", 12),
+        Colonne("Déposé le", "instant", 18),
+        Colonne("Dossier complet le", "date", 14),
+        Colonne("Points bloquants", "entier", 10),
+        Colonne("Avertissements", "entier", 10),
+        Colonne("Avis du comité technique", largeur=18),
     ]
     classeur = Classeur("Dossiers", colonnes)
     try:
@@ -295,23 +325,39 @@ def export():
         lot, dernier = 200, 0
         ids = db.session.scalars(requete.with_only_columns(Dossier.id)).all()
         while dernier < len(ids):
-            morceau = ids[dernier:dernier + lot]
-            dossiers = db.session.scalars(
-                select(Dossier).where(Dossier.id.in_(morceau)).options(*options_liste())
-            ).all()
+            morceau = ids[dernier : dernier + lot]
+            dossiers = db.session.scalars(select(Dossier).where(Dossier.id.in_(morceau)).options(*options_liste())).all()
             par_id = {d.id: d for d in dossiers}
             for ident in morceau:
                 d = par_id[ident]
                 annee = synthese_budget(d)[0]
                 bloquants, avertissements = regles.resume(controles_dossier(d))
-                classeur.ligne([
-                    d.numero, d.statut_enum.libelle, d.campagne.annee, d.structure.raison_sociale, d.structure.siret,
-                    d.structure.statut_enum.libelle, d.structure.emergente, d.titre, d.etp_facilitateur,
-                    d.etp_coordinateur, ", ".join(c.nom for c in d.communes), d.zone_blanche, annee.charges,
-                    annee.part_etat, annee.taux_etat, annee.cofinancement,
-                    sum(v.heures_insertion for v in d.volumes), d.depose_le, d.recevable_le, bloquants, avertissements,
-                    d.avis_ctn and d.avis_ctn.replace("reserve", "réservé"),
-                ])
+                classeur.ligne(
+                    [
+                        d.numero,
+                        d.statut_enum.libelle,
+                        d.campagne.annee,
+                        d.structure.raison_sociale,
+                        d.structure.siret,
+                        d.structure.statut_enum.libelle,
+                        d.structure.emergente,
+                        d.titre,
+                        d.etp_facilitateur,
+                        d.etp_coordinateur,
+                        ", ".join(c.nom for c in d.communes),
+                        d.zone_blanche,
+                        annee.charges,
+                        annee.part_etat,
+                        annee.taux_etat,
+                        annee.cofinancement,
+                        sum(v.heures_insertion for v in d.volumes),
+                        d.depose_le,
+                        d.recevable_le,
+                        bloquants,
+                        avertissements,
+                        d.avis_ctn and d.avis_ctn.replace("reserve", "réservé"),
+                    ]
+                )
             dernier += lot
             db.session.expunge_all()
     except Exception:
@@ -334,8 +380,7 @@ def nouveau():
     if form.validate_on_submit():
         campagne = next(c for c in campagnes if c.id == form.campagne_id.data)
         try:
-            dossier = operations.creer_dossier(campagne, current_user.structure, par=current_user,
-                                               titre=form.titre.data)
+            dossier = operations.creer_dossier(campagne, current_user.structure, par=current_user, titre=form.titre.data)
         except Refus as refus:
             db.session.rollback()
             form[refus.champ or "titre"].errors.append(refus.message)
@@ -428,7 +473,9 @@ def _decider(dossier_id, nom, form_classe, action, succes):
 @role_requis(Role.AGENT, Role.ADMIN)
 def recevable(dossier_id):
     return _decider(
-        dossier_id, "form_recevable", RecevableForm,
+        dossier_id,
+        "form_recevable",
+        RecevableForm,
         lambda d, f: operations.declarer_recevable(d, par=current_user, le=f.recevable_le.data),
         "Le dossier est déclaré recevable ; le porteur en est informé.",
     )
@@ -438,7 +485,9 @@ def recevable(dossier_id):
 @role_requis(Role.AGENT, Role.ADMIN)
 def irrecevable(dossier_id):
     return _decider(
-        dossier_id, "form_irrecevable", IrrecevableForm,
+        dossier_id,
+        "form_irrecevable",
+        IrrecevableForm,
         lambda d, f: operations.declarer_irrecevable(d, par=current_user, motif=f.motif.data),
         "Le dossier est déclaré irrecevable ; le porteur en est informé avec le motif.",
     )
@@ -448,10 +497,16 @@ def irrecevable(dossier_id):
 @role_requis(Role.AGENT, Role.ADMIN)
 def complements(dossier_id):
     return _decider(
-        dossier_id, "form_complements", ComplementsForm,
+        dossier_id,
+        "form_complements",
+        ComplementsForm,
         lambda d, f: operations.demander_complements(
-            d, par=current_user, rubriques=f.rubriques.data or [], pieces=f.pieces.data or [],
-            date_limite=f.date_limite.data, message=f.message.data,
+            d,
+            par=current_user,
+            rubriques=f.rubriques.data or [],
+            pieces=f.pieces.data or [],
+            date_limite=f.date_limite.data,
+            message=f.message.data,
         ),
         "La demande de compléments est envoyée au porteur ; seuls les éléments nommés sont rouverts.",
     )
@@ -461,9 +516,12 @@ def complements(dossier_id):
 @role_requis(Role.AGENT, Role.ADMIN)
 def avis_ctn(dossier_id):
     return _decider(
-        dossier_id, "form_avis", AvisCtnForm,
-        lambda d, f: operations.enregistrer_avis_ctn(d, par=current_user, avis=f.avis.data, le=f.le.data,
-                                                     commentaire=f.commentaire.data),
+        dossier_id,
+        "form_avis",
+        AvisCtnForm,
+        lambda d, f: operations.enregistrer_avis_ctn(
+            d, par=current_user, avis=f.avis.data, le=f.le.data, commentaire=f.commentaire.data
+        ),
         "L'avis du comité technique national est enregistré.",
     )
 
@@ -473,10 +531,12 @@ def avis_ctn(dossier_id):
 
 def _preparer(form, dossier):
     if "communes" in form:
-        form.communes.choices = choix([
-            (c.code, c.nom) for c in db.session.scalars(
-                select(Commune).where(Commune.departement == "976").order_by(Commune.nom))
-        ])
+        form.communes.choices = choix(
+            [
+                (c.code, c.nom)
+                for c in db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom))
+            ]
+        )
     if "missions" in form:
         form.missions.choices = choix([(m.id, m.libelle) for m in dossier.campagne.missions])
     return form
@@ -486,14 +546,24 @@ def _donnees(dossier, rubrique):
     """The step form's initial values, from the dossier."""
     donnees = {"version": dossier.version}
     if rubrique == "projet":
-        donnees |= {"titre": dossier.titre, "etp_facilitateur": dossier.etp_facilitateur,
-                    "etp_coordinateur": dossier.etp_coordinateur}
+        donnees |= {
+            "titre": dossier.titre,
+            "etp_facilitateur": dossier.etp_facilitateur,
+            "etp_coordinateur": dossier.etp_coordinateur,
+        }
     elif rubrique == "territoire":
-        donnees |= {"communes": [c.code for c in dossier.communes], "zone_blanche": dossier.zone_blanche,
-                    "zone_blanche_justification": dossier.zone_blanche_justification}
+        donnees |= {
+            "communes": [c.code for c in dossier.communes],
+            "zone_blanche": dossier.zone_blanche,
+            "zone_blanche_justification": dossier.zone_blanche_justification,
+        }
     elif rubrique == "strategie":
-        donnees |= {"diagnostic": dossier.diagnostic, "objectifs": dossier.objectifs, "strategie": dossier.strategie,
-                    "missions": [m.id for m in dossier.missions]}
+        donnees |= {
+            "diagnostic": dossier.diagnostic,
+            "objectifs": dossier.objectifs,
+            "strategie": dossier.strategie,
+            "missions": [m.id for m in dossier.missions],
+        }
     elif rubrique == "activite":
         donnees["calendrier"] = dossier.calendrier
         volumes = {v.categorie: v for v in dossier.volumes}
@@ -509,10 +579,12 @@ def _donnees(dossier, rubrique):
             for i, annee in enumerate(regles.ANNEES):
                 donnees[f"{categorie}_{annee}"] = ligne.montants[i] if ligne and ligne.montants[i] else None
     elif rubrique == "engagements":
-        donnees |= {"engagement_non_baisse": dossier.engagement_non_baisse,
-                    "declaration_honneur": dossier.declaration_honneur,
-                    "signataire_nom": dossier.signataire_nom or dossier.structure.representant_nom,
-                    "signataire_qualite": dossier.signataire_qualite or dossier.structure.representant_qualite}
+        donnees |= {
+            "engagement_non_baisse": dossier.engagement_non_baisse,
+            "declaration_honneur": dossier.declaration_honneur,
+            "signataire_nom": dossier.signataire_nom or dossier.structure.representant_nom,
+            "signataire_qualite": dossier.signataire_qualite or dossier.structure.representant_qualite,
+        }
     return donnees
 
 
@@ -539,8 +611,9 @@ def etape(dossier_id, rubrique):
     if not dossier.rubrique_ouverte(rubrique):
         if request.method == "POST":
             if veut_json():
-                return jsonify({"errors": [{"field": None, "code": "rubrique_fermee",
-                                            "message": "Cette étape n'est pas modifiable."}]}), 422
+                return jsonify(
+                    {"errors": [{"field": None, "code": "rubrique_fermee", "message": "Cette étape n'est pas modifiable."}]}
+                ), 422
             flash("Cette étape n'est pas modifiable : le dossier est déposé, ou elle n'est pas rouverte.", "info")
         return redirect(url_for("candidatures.dossier", dossier_id=dossier.id))
     classe = FORMULAIRES_ETAPES[rubrique]
@@ -581,8 +654,7 @@ def etape(dossier_id, rubrique):
                 return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique=rubrique))
         else:
             if veut_json():
-                erreurs = [{"field": nom, "code": "invalide", "message": messages[0]}
-                           for nom, messages in form.errors.items()]
+                erreurs = [{"field": nom, "code": "invalide", "message": messages[0]} for nom, messages in form.errors.items()]
                 return jsonify({"errors": erreurs}), 422
             statut = 422
     return _page_etape(dossier, rubrique, form, statut, conflit)
@@ -626,8 +698,16 @@ def _page_pieces(dossier, form=None, statut=200):
         form.code.choices += choix([("autre", "Autre document utile à l'instruction")])
     form.fichier.description = aide_fichier()
     documents = [d for d in dossier.structure.documents if d.retire_le is None]
-    return _page_etape(dossier, "pieces", form, statut, lignes=lignes, autres=autres, documents=documents,
-                       historique=[p for p in dossier.pieces if not p.en_vigueur])
+    return _page_etape(
+        dossier,
+        "pieces",
+        form,
+        statut,
+        lignes=lignes,
+        autres=autres,
+        documents=documents,
+        historique=[p for p in dossier.pieces if not p.en_vigueur],
+    )
 
 
 def pieces(dossier_id):
@@ -645,8 +725,9 @@ def ajouter_piece(dossier_id):
     form.code.choices = choix_pieces(dossier)
     if form.validate_on_submit():
         try:
-            piece = operations.ajouter_piece(dossier, form.code.data, request.files.get("fichier"), par=current_user,
-                                             libelle=form.libelle.data or "")
+            piece = operations.ajouter_piece(
+                dossier, form.code.data, request.files.get("fichier"), par=current_user, libelle=form.libelle.data or ""
+            )
         except Refus as refus:
             db.session.rollback()
             if veut_json():
@@ -739,14 +820,23 @@ def depot(dossier_id):
             form = DepotForm(formdata=None, version=dossier.version)
         else:
             db.session.commit()
-            flash(f"Votre dossier est déposé sous le numéro {dossier.numero}. L'accusé de réception vous est envoyé "
-                  "par courriel.", "succes")
+            flash(
+                f"Votre dossier est déposé sous le numéro {dossier.numero}. L'accusé de réception vous est envoyé par courriel.",
+                "succes",
+            )
             return redirect(url_for("candidatures.dossier", dossier_id=dossier.id, depot=depot.rang))
     constats = controles_dossier(dossier)
     return render_template(
-        "candidatures/depot.html", dossier=dossier, form=form, constats=constats, erreur=erreur,
-        etapes=_etat_etapes(dossier, constats), synthese=synthese_dossier(dossier),
-        pieces=pieces_attendues(dossier), numero_etape=len(ETAPES) + 1, nombre_etapes=len(ETAPES) + 1,
+        "candidatures/depot.html",
+        dossier=dossier,
+        form=form,
+        constats=constats,
+        erreur=erreur,
+        etapes=_etat_etapes(dossier, constats),
+        synthese=synthese_dossier(dossier),
+        pieces=pieces_attendues(dossier),
+        numero_etape=len(ETAPES) + 1,
+        nombre_etapes=len(ETAPES) + 1,
         taux_plafond=taux_plafond(dossier),
     ), statut
 
@@ -777,10 +867,16 @@ def instantane(dossier_id, rang):
     dossier = charger_dossier(dossier_id, [selectinload(Dossier.depots)])
     depot = _depot_de(dossier, rang)
     contenu = json.loads(depot.instantane)
-    return render_template("candidatures/instantane.html", dossier=dossier, depot=depot, contenu=contenu,
-                           depose_le=datetime.fromisoformat(contenu["depose_le"]),
-                           libelles_budget=regles.CATEGORIES_BUDGET, libelles_volumes=regles.CATEGORIES_VOLUMES,
-                           Decimal=Decimal)
+    return render_template(
+        "candidatures/instantane.html",
+        dossier=dossier,
+        depot=depot,
+        contenu=contenu,
+        depose_le=datetime.fromisoformat(contenu["depose_le"]),
+        libelles_budget=regles.CATEGORIES_BUDGET,
+        libelles_volumes=regles.CATEGORIES_VOLUMES,
+        Decimal=Decimal,
+    )
 
 
 # --- La structure --------------------------------------------------------------------------------
@@ -790,7 +886,9 @@ def _ma_structure():
     if not current_user.rattachement_valide or current_user.structure_id is None:
         abort(404)  # un rattachement en attente n'ouvre rien (la page de profil l'explique)
     return db.session.scalar(
-        select(Structure).where(Structure.id == current_user.structure_id).options(
+        select(Structure)
+        .where(Structure.id == current_user.structure_id)
+        .options(
             selectinload(Structure.financements),
             selectinload(Structure.documents).joinedload(DocumentStructure.fichier),
         )
@@ -808,8 +906,11 @@ def _page_structure(structure, form=None, form_financement=None, form_document=N
     form_document = form_document or DocumentForm(annee=maintenant().year - 1)
     form_document.fichier.description = aide_fichier()
     return render_template(
-        "candidatures/structure.html", structure=structure, form=form,
-        form_financement=form_financement or FinancementForm(), form_document=form_document,
+        "candidatures/structure.html",
+        structure=structure,
+        form=form,
+        form_financement=form_financement or FinancementForm(),
+        form_document=form_document,
         financeurs=regles.LIBELLES_FINANCEURS,
     ), statut
 
@@ -818,8 +919,7 @@ def _page_structure(structure, form=None, form_financement=None, form_document=N
 @role_requis(Role.PORTEUR)
 def structure():
     if not current_user.rattachement_valide or current_user.structure_id is None:
-        return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True,
-                               page=None)
+        return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True, page=None)
     structure = _ma_structure()
     form = StructureForm(obj=structure) if request.method == "GET" else StructureForm()
     form.commune_code.choices = _communes_choix()
@@ -848,8 +948,12 @@ def ajouter_financement():
     if form.validate_on_submit():
         try:
             operations.ajouter_financement(
-                structure, par=current_user, poste=form.poste.data, financeur=form.financeur.data,
-                nom_financeur=form.nom_financeur.data, montant_annee_precedente=form.montant_annee_precedente.data,
+                structure,
+                par=current_user,
+                poste=form.poste.data,
+                financeur=form.financeur.data,
+                nom_financeur=form.nom_financeur.data,
+                montant_annee_precedente=form.montant_annee_precedente.data,
                 montant_annee_courante=form.montant_annee_courante.data,
             )
         except Refus as refus:
@@ -883,9 +987,14 @@ def ajouter_document():
     form = DocumentForm()
     if form.validate_on_submit():
         try:
-            document = operations.ajouter_document(structure, par=current_user, type_=form.type.data,
-                                                   annee=form.annee.data, libelle=form.libelle.data or "",
-                                                   televersement=request.files.get("fichier"))
+            document = operations.ajouter_document(
+                structure,
+                par=current_user,
+                type_=form.type.data,
+                annee=form.annee.data,
+                libelle=form.libelle.data or "",
+                televersement=request.files.get("fichier"),
+            )
         except Refus as refus:
             db.session.rollback()
             champ = refus.champ if refus.champ in form else "fichier"
@@ -914,8 +1023,8 @@ def retirer_document(document_id):
 @login_required
 def telecharger_document(structure_id, document_id):
     document = db.session.scalar(
-        select(DocumentStructure).where(DocumentStructure.id == document_id,
-                                        DocumentStructure.structure_id == structure_id)
+        select(DocumentStructure)
+        .where(DocumentStructure.id == document_id, DocumentStructure.structure_id == structure_id)
         .options(joinedload(DocumentStructure.structure), joinedload(DocumentStructure.fichier))
     )
     if document is None or not document.structure.can_voir(current_user):
@@ -927,7 +1036,9 @@ def telecharger_document(structure_id, document_id):
 @role_requis(*LECTEURS)
 def fiche_structure(structure_id):
     structure = db.session.scalar(
-        select(Structure).where(Structure.id == structure_id).options(
+        select(Structure)
+        .where(Structure.id == structure_id)
+        .options(
             selectinload(Structure.financements),
             selectinload(Structure.documents).joinedload(DocumentStructure.fichier),
             joinedload(Structure.commune),
@@ -936,10 +1047,12 @@ def fiche_structure(structure_id):
     if structure is None or not structure.can_voir(current_user):
         abort(404)
     dossiers = db.session.scalars(
-        select(Dossier).where(Dossier.structure_id == structure.id, Dossier.statut != Statut.BROUILLON)
+        select(Dossier)
+        .where(Dossier.structure_id == structure.id, Dossier.statut != Statut.BROUILLON)
         .order_by(Dossier.depose_le.desc())
     ).all()
     if not current_user.a_role(Role.NATIONAL):
         dossiers = [d for d in dossiers if d.service_id == current_user.service_id]
-    return render_template("candidatures/fiche_structure.html", structure=structure, dossiers=dossiers,
-                           financeurs=regles.LIBELLES_FINANCEURS)
+    return render_template(
+        "candidatures/fiche_structure.html", structure=structure, dossiers=dossiers, financeurs=regles.LIBELLES_FINANCEURS
+    )

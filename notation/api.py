@@ -111,11 +111,16 @@ class CreationSeanceSchema(Schema):
     annee = fields.Integer(validate=validate.Range(min=2000, max=2200))
     trimestre = fields.Integer(validate=validate.Range(min=1, max=4))
     president_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
-    membres = fields.List(fields.Integer(validate=validate.Range(min=1, max=ID_MAX)), load_default=list,
-                          validate=validate.Length(max=100))
-    seuil_desaccord = fields.Decimal(as_string=True, load_default=None, allow_none=True,
-                                     validate=entre("0.01", "1"),
-                                     metadata={"description": "Part du maximum d'un critère (0.40 par défaut)."})
+    membres = fields.List(
+        fields.Integer(validate=validate.Range(min=1, max=ID_MAX)), load_default=list, validate=validate.Length(max=100)
+    )
+    seuil_desaccord = fields.Decimal(
+        as_string=True,
+        load_default=None,
+        allow_none=True,
+        validate=entre("0.01", "1"),
+        metadata={"description": "Part du maximum d'un critère (0.40 par défaut)."},
+    )
 
 
 class PhaseSchema(Schema):
@@ -160,8 +165,13 @@ class DeclarationSchema(Schema):
 
 class NoteSchema(Schema):
     critere = fields.String(required=True, validate=validate.Length(max=40), metadata={"description": "Code du critère."})
-    points = fields.Decimal(as_string=True, allow_none=True, load_default=None, validate=entre(0, 100),
-                            metadata={"description": "De 0 au maximum du critère, par demi-points ; null : pas encore noté."})
+    points = fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        load_default=None,
+        validate=entre(0, 100),
+        metadata={"description": "De 0 au maximum du critère, par demi-points ; null : pas encore noté."},
+    )
     commentaire = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
 
 
@@ -220,8 +230,7 @@ class AgregatSchema(Schema):
     ecart_type = fields.Decimal(as_string=True, allow_none=True)
     minimum = fields.Decimal(as_string=True, allow_none=True)
     plus_haute = fields.Decimal(as_string=True, allow_none=True)
-    normalise = fields.Decimal(as_string=True, allow_none=True,
-                               metadata={"description": regles.EXPLICATION_NORMALISATION})
+    normalise = fields.Decimal(as_string=True, allow_none=True, metadata={"description": regles.EXPLICATION_NORMALISATION})
     avis = fields.Dict(keys=fields.String(), values=fields.Integer())
     criteres = fields.List(fields.Nested(StatCritereSchema))
     groupes = fields.List(fields.Nested(StatGroupeSchema))
@@ -250,15 +259,15 @@ class DecisionCopilSchema(Schema):
 
 
 class DecisionCopilDemandeSchema(Schema):
-    version = fields.Integer(load_default=0, validate=validate.Range(min=0, max=ID_MAX),
-                             metadata={"description": "0 pour une première décision, sinon la version lue."})
+    version = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=ID_MAX),
+        metadata={"description": "0 pour une première décision, sinon la version lue."},
+    )
     nature = fields.String(required=True, validate=validate.OneOf([str(n) for n in Nature]))
-    montant_accorde = fields.Decimal(as_string=True, allow_none=True, load_default=None,
-                                     validate=entre(0, 100_000_000))
-    etp_facilitateur = fields.Decimal(as_string=True, load_default=None, allow_none=True,
-                                      validate=entre(0, 1000))
-    etp_coordinateur = fields.Decimal(as_string=True, load_default=None, allow_none=True,
-                                      validate=entre(0, 1000))
+    montant_accorde = fields.Decimal(as_string=True, allow_none=True, load_default=None, validate=entre(0, 100_000_000))
+    etp_facilitateur = fields.Decimal(as_string=True, load_default=None, allow_none=True, validate=entre(0, 1000))
+    etp_coordinateur = fields.Decimal(as_string=True, load_default=None, allow_none=True, validate=entre(0, 1000))
     conditions = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
     motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
 
@@ -269,8 +278,9 @@ class LigneClassementSchema(Schema):
     dossier_id = fields.Integer()
     numero = fields.String()
     structure = fields.String()
-    masque = fields.Boolean(metadata={"description": "Vous êtes déporté sur ce dossier, ou n'avez pas déclaré vos "
-                                                     "intérêts : notes masquées."})
+    masque = fields.Boolean(
+        metadata={"description": "Vous êtes déporté sur ce dossier, ou n'avez pas déclaré vos intérêts : notes masquées."}
+    )
     moyenne = fields.Decimal(as_string=True, allow_none=True)
     mediane = fields.Decimal(as_string=True, allow_none=True)
     ecart_type = fields.Decimal(as_string=True, allow_none=True)
@@ -357,9 +367,17 @@ def _position(acces, dossier_id):
 
 def _feuille(feuille, criteres):
     if feuille is None:
-        return {"version": 0, "membre": None, "soumise": False, "soumise_le": None, "modifiee_le": None, "avis": None,
-                "commentaire": "", "total": regles.ZERO,
-                "notes": [{"critere": c.code, "points": None, "commentaire": ""} for c in criteres]}
+        return {
+            "version": 0,
+            "membre": None,
+            "soumise": False,
+            "soumise_le": None,
+            "modifiee_le": None,
+            "avis": None,
+            "commentaire": "",
+            "total": regles.ZERO,
+            "notes": [{"critere": c.code, "points": None, "commentaire": ""} for c in criteres],
+        }
     par_critere = {n.critere_id: n for n in feuille.notes}
     return {
         "version": feuille.version,
@@ -371,8 +389,11 @@ def _feuille(feuille, criteres):
         "commentaire": feuille.commentaire,
         "total": feuille.total,
         "notes": [
-            {"critere": c.code, "points": par_critere[c.id].points if c.id in par_critere else None,
-             "commentaire": par_critere[c.id].commentaire if c.id in par_critere else ""}
+            {
+                "critere": c.code,
+                "points": par_critere[c.id].points if c.id in par_critere else None,
+                "commentaire": par_critere[c.id].commentaire if c.id in par_critere else "",
+            }
             for c in criteres
         ],
     }
@@ -419,11 +440,15 @@ def creer_seance(valeurs):
     personnes = {u.id: u for u in db.session.scalars(select(Utilisateur).where(Utilisateur.id.in_(ids)))}
     inconnus = [i for i in ids if i not in personnes or personnes[i].service_id != campagne.service_id]
     if inconnus:
-        raise Refus("Membre inconnu dans ce service : " + ", ".join(map(str, sorted(inconnus))) + ".",
-                    code="membre_inconnu", champ="membres")
+        raise Refus(
+            "Membre inconnu dans ce service : " + ", ".join(map(str, sorted(inconnus))) + ".",
+            code="membre_inconnu",
+            champ="membres",
+        )
     if (valeurs.get("annee") is None) != (valeurs.get("trimestre") is None):
-        raise Refus("Indiquez l'année et le trimestre ensemble, ou ni l'un ni l'autre.", code="trimestre_incomplet",
-                    champ="trimestre")
+        raise Refus(
+            "Indiquez l'année et le trimestre ensemble, ou ni l'un ni l'autre.", code="trimestre_incomplet", champ="trimestre"
+        )
     seance = operations.creer_seance(
         campagne,
         tenue_le=valeurs["tenue_le"],
@@ -495,10 +520,17 @@ def inscrire(valeurs, seance_id):
         raise Refus("Dossier inconnu dans ce service.", code="dossier_inconnu", champ="dossier_id")
     point = operations.inscrire(seance, dossier, par=current_user)
     db.session.commit()
-    return {"rang": point.rang, "dossier_id": dossier.id, "numero": dossier.numero,
-            "structure": dossier.structure.raison_sociale, "titre": dossier.titre,
-            "montant_demande": dossier.montant_demande, "etp_facilitateur": dossier.etp_facilitateur,
-            "etp_coordinateur": dossier.etp_coordinateur, "moi": None}
+    return {
+        "rang": point.rang,
+        "dossier_id": dossier.id,
+        "numero": dossier.numero,
+        "structure": dossier.structure.raison_sociale,
+        "titre": dossier.titre,
+        "montant_demande": dossier.montant_demande,
+        "etp_facilitateur": dossier.etp_facilitateur,
+        "etp_coordinateur": dossier.etp_coordinateur,
+        "moi": None,
+    }
 
 
 @bp.route("/seances/<int:seance_id>/ordre-du-jour/<int:dossier_id>", methods=["DELETE"])
@@ -543,8 +575,7 @@ def declarer(valeurs, seance_id, dossier_id):
     seance = _seance(seance_id)
     point = _point(seance, dossier_id)
     _membre(seance)
-    declaration = operations.declarer(seance, point.dossier, current_user, conflit=valeurs["conflit"],
-                                      nature=valeurs["nature"])
+    declaration = operations.declarer(seance, point.dossier, current_user, conflit=valeurs["conflit"], nature=valeurs["nature"])
     db.session.commit()
     return declaration
 
@@ -583,8 +614,15 @@ def enregistrer_feuille(valeurs, seance_id, dossier_id):
     seance, point, acces = _ma_feuille_acces(seance_id, dossier_id)
     points, commentaires = _points(valeurs["notes"], seance)
     feuille = operations.enregistrer_notes(
-        seance, point.dossier, current_user, version=valeurs["version"], points=points, commentaires=commentaires,
-        avis=valeurs["avis"], commentaire=valeurs["commentaire"], acces=acces,
+        seance,
+        point.dossier,
+        current_user,
+        version=valeurs["version"],
+        points=points,
+        commentaires=commentaires,
+        avis=valeurs["avis"],
+        commentaire=valeurs["commentaire"],
+        acces=acces,
     )
     db.session.commit()
     return _feuille(feuille, seance.campagne.criteres)
@@ -600,17 +638,22 @@ def soumettre_feuille(valeurs, seance_id, dossier_id):
     feuille = acces.feuille(dossier_id)
     contenu = _feuille(feuille, seance.campagne.criteres)
     feuille = operations.enregistrer_notes(
-        seance, point.dossier, current_user, version=valeurs["version"],
+        seance,
+        point.dossier,
+        current_user,
+        version=valeurs["version"],
         points={n["critere"]: n["points"] for n in contenu["notes"]},
         commentaires={n["critere"]: n["commentaire"] for n in contenu["notes"]},
-        avis=contenu["avis"], commentaire=contenu["commentaire"], soumettre=True, acces=acces,
+        avis=contenu["avis"],
+        commentaire=contenu["commentaire"],
+        soumettre=True,
+        acces=acces,
     )
     db.session.commit()
     return _feuille(feuille, seance.campagne.criteres)
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/feuilles/<int:membre_id>/reouverture",
-          methods=["POST"])
+@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/feuilles/<int:membre_id>/reouverture", methods=["POST"])
 @bp.arguments(ReouvertureSchema)
 @bp.response(200, FeuilleSchema)
 def rouvrir(valeurs, seance_id, dossier_id, membre_id):
@@ -667,28 +710,35 @@ def classement(filtres, seance_id):
     for ligne in tableau.lignes:
         c, a, d = ligne.classement, ligne.agregat, ligne.dossier
         masque = ligne.masque
-        lignes.append({
-            "rang": None if masque else c.rang,
-            "ex_aequo": False if masque else c.ex_aequo,
-            "dossier_id": d.id,
-            "numero": d.numero,
-            "structure": d.structure.raison_sociale,
-            "masque": masque,
-            "moyenne": None if masque else a.moyenne,
-            "mediane": None if masque else a.mediane,
-            "ecart_type": None if masque else a.ecart_type,
-            "normalise": None if masque or not filtres["normalise"] else a.normalise,
-            "recues": None if masque else a.recues,
-            "attendues": None if masque else a.attendues,
-            "desaccords": [] if masque else [s.code for s in a.desaccords],
-            "montant_demande": d.montant_demande,
-            "cumul": None if masque else c.cumul,
-            "enveloppe": "masque" if masque else c.enveloppe,
-            "decision": ligne.decision,
-        })
-    return {"credits": tableau.credits, "accordes_ailleurs": tableau.accordes_ailleurs,
-            "disponible_seance": tableau.disponible_seance, "accordes_seance": tableau.accordes_seance,
-            "restant": tableau.restant, "lignes": lignes}
+        lignes.append(
+            {
+                "rang": None if masque else c.rang,
+                "ex_aequo": False if masque else c.ex_aequo,
+                "dossier_id": d.id,
+                "numero": d.numero,
+                "structure": d.structure.raison_sociale,
+                "masque": masque,
+                "moyenne": None if masque else a.moyenne,
+                "mediane": None if masque else a.mediane,
+                "ecart_type": None if masque else a.ecart_type,
+                "normalise": None if masque or not filtres["normalise"] else a.normalise,
+                "recues": None if masque else a.recues,
+                "attendues": None if masque else a.attendues,
+                "desaccords": [] if masque else [s.code for s in a.desaccords],
+                "montant_demande": d.montant_demande,
+                "cumul": None if masque else c.cumul,
+                "enveloppe": "masque" if masque else c.enveloppe,
+                "decision": ligne.decision,
+            }
+        )
+    return {
+        "credits": tableau.credits,
+        "accordes_ailleurs": tableau.accordes_ailleurs,
+        "disponible_seance": tableau.disponible_seance,
+        "accordes_seance": tableau.accordes_seance,
+        "restant": tableau.restant,
+        "lignes": lignes,
+    }
 
 
 @bp.route("/seances/<int:seance_id>/decisions")
@@ -712,16 +762,25 @@ def decider(valeurs, seance_id, dossier_id):
     seance = _seance(seance_id)
     point = _point(seance, dossier_id)
     acces = lecture.acces(seance, current_user)
-    president_deporte = any(u.id == seance.president_id for u, _ in lecture.deportes_par_dossier(
-        seance, lecture.declarations_de(seance.id)).get(dossier_id, []))
+    president_deporte = any(
+        u.id == seance.president_id
+        for u, _ in lecture.deportes_par_dossier(seance, lecture.declarations_de(seance.id)).get(dossier_id, [])
+    )
     if not acces.peut_decider(dossier_id, president_deporte):
         if seance.phase != Phase.DELIBERATION and (acces.president or acces.gestionnaire):
             raise Refus("Les décisions se prennent en délibération.", code="hors_deliberation")
         abort(403 if acces.voit_seance and not acces.deporte(dossier_id) else 404)
     decision = operations.decider(
-        seance, point.dossier, nature=valeurs["nature"], par=current_user, version=valeurs["version"],
-        montant_accorde=valeurs["montant_accorde"], etp_facilitateur=valeurs["etp_facilitateur"],
-        etp_coordinateur=valeurs["etp_coordinateur"], conditions=valeurs["conditions"], motif=valeurs["motif"],
+        seance,
+        point.dossier,
+        nature=valeurs["nature"],
+        par=current_user,
+        version=valeurs["version"],
+        montant_accorde=valeurs["montant_accorde"],
+        etp_facilitateur=valeurs["etp_facilitateur"],
+        etp_coordinateur=valeurs["etp_coordinateur"],
+        conditions=valeurs["conditions"],
+        motif=valeurs["motif"],
     )
     db.session.commit()
     return decision
@@ -740,10 +799,16 @@ def documents(seance_id):
     lettres = []
     if detail:
         lettres = [
-            {"dossier_id": d.dossier_id, "nom": d.lettre.nom, "sha256": d.lettre.sha256, "taille": d.lettre.taille,
-             "type_mime": d.lettre.type_mime}
+            {
+                "dossier_id": d.dossier_id,
+                "nom": d.lettre.nom,
+                "sha256": d.lettre.sha256,
+                "taille": d.lettre.taille,
+                "type_mime": d.lettre.type_mime,
+            }
             for d in db.session.scalars(
-                select(Decision).where(Decision.seance_id == seance.id, Decision.lettre_id.is_not(None))
+                select(Decision)
+                .where(Decision.seance_id == seance.id, Decision.lettre_id.is_not(None))
                 .options(joinedload(Decision.lettre))
             )
         ]
@@ -779,7 +844,8 @@ def lettre(seance_id, dossier_id):
     if not seance.can_voir_detail(current_user):
         abort(404)
     decision = db.session.scalar(
-        select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
+        select(Decision)
+        .where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
         .options(joinedload(Decision.lettre))
     )
     if decision is None or decision.lettre is None:

@@ -75,14 +75,19 @@ def _noter(seance, dossier, membre, points, avis, soumettre=True):
     criteres = seance.campagne.criteres
     valeurs = {c.code: None if p is None else Decimal(str(p)) for c, p in zip(criteres, points, strict=True)}
     commentaires = {
-        c.code: COMMENTAIRES.get(c.code, "À étayer.") if valeurs[c.code] is not None and valeurs[c.code] * 2 < c.maximum
-        else ""
+        c.code: COMMENTAIRES.get(c.code, "À étayer.") if valeurs[c.code] is not None and valeurs[c.code] * 2 < c.maximum else ""
         for c in criteres
     }
     feuille = operations.feuille_de(seance, dossier.id, membre.id)
     operations.enregistrer_notes(
-        seance, dossier, membre, version=feuille.version if feuille else 0, points=valeurs,
-        commentaires=commentaires, avis=avis, soumettre=soumettre,
+        seance,
+        dossier,
+        membre,
+        version=feuille.version if feuille else 0,
+        points=valeurs,
+        commentaires=commentaires,
+        avis=avis,
+        soumettre=soumettre,
         commentaire="Projet solide, bien ancré sur le territoire." if avis == "favorable" else "",
     )
 
@@ -108,8 +113,14 @@ def _seance_2022(contexte):
     agent, copil, copil2 = comptes["agent@exemple.fr"], comptes["copil@exemple.fr"], comptes["copil2@exemple.fr"]
     creation = TENUE_2022 - timedelta(days=30)
     seance = operations.creer_seance(
-        campagne, tenue_le=TENUE_2022, lieu="DEETS de Mayotte, Mamoudzou — salle de réunion du 2e étage",
-        lien_visio="", president=agent, membres=[copil, copil2], par=agent, instant=creation,
+        campagne,
+        tenue_le=TENUE_2022,
+        lieu="DEETS de Mayotte, Mamoudzou — salle de réunion du 2e étage",
+        lien_visio="",
+        president=agent,
+        membres=[copil, copil2],
+        par=agent,
+        instant=creation,
     )
     seance.cree_le = creation
     for dossier in dossiers:
@@ -129,24 +140,40 @@ def _seance_2022(contexte):
     for dossier in dossiers:
         cle = _cle(dossier)
         if cle == "amic":
-            operations.decider(seance, dossier, nature="retenu", par=agent, montant_accorde=dossier.montant_demande,
-                               etp_facilitateur=dossier.etp_facilitateur, etp_coordinateur=dossier.etp_coordinateur)
+            operations.decider(
+                seance,
+                dossier,
+                nature="retenu",
+                par=agent,
+                montant_accorde=dossier.montant_demande,
+                etp_facilitateur=dossier.etp_facilitateur,
+                etp_coordinateur=dossier.etp_coordinateur,
+            )
         elif cle == "koungou":
             montant = (dossier.montant_demande * Decimal("0.9")).quantize(Decimal("1"))
             operations.decider(
-                seance, dossier, nature="retenu", par=agent, montant_accorde=montant,
-                etp_facilitateur=dossier.etp_facilitateur, etp_coordinateur=dossier.etp_coordinateur,
+                seance,
+                dossier,
+                nature="retenu",
+                par=agent,
+                montant_accorde=montant,
+                etp_facilitateur=dossier.etp_facilitateur,
+                etp_coordinateur=dossier.etp_coordinateur,
                 conditions="Transmettre avant la signature de la convention la délibération du conseil municipal "
                 "sur le cofinancement communal.",
             )
         else:
             operations.decider(
-                seance, dossier, nature="ajourne", par=agent,
+                seance,
+                dossier,
+                nature="ajourne",
+                par=agent,
                 motif="Budget des années 2 et 3 à consolider et cofinancements à confirmer par écrit ; le COPIL "
                 "réexaminera le dossier au premier trimestre 2023.",
             )
-    operations.changer_phase(seance, Phase.CLOSE, par=agent, instant=datetime.combine(
-        TENUE_2022.date(), time(12, 30), tzinfo=MAYOTTE))
+    operations.changer_phase(
+        seance, Phase.CLOSE, par=agent, instant=datetime.combine(TENUE_2022.date(), time(12, 30), tzinfo=MAYOTTE)
+    )
 
 
 def _seance_ouverte(contexte):
@@ -160,8 +187,12 @@ def _seance_ouverte(contexte):
     agent, copil, copil2 = comptes["agent@exemple.fr"], comptes["copil@exemple.fr"], comptes["copil2@exemple.fr"]
     jour = (maintenant().astimezone(MAYOTTE) + timedelta(days=12)).date()
     seance = operations.creer_seance(
-        campagne, tenue_le=datetime.combine(jour, time(9, 0), tzinfo=MAYOTTE), lieu="",
-        lien_visio="https://webconf.numerique.gouv.fr/copil-deets-976", president=agent, membres=[copil, copil2],
+        campagne,
+        tenue_le=datetime.combine(jour, time(9, 0), tzinfo=MAYOTTE),
+        lieu="",
+        lien_visio="https://webconf.numerique.gouv.fr/copil-deets-976",
+        president=agent,
+        membres=[copil, copil2],
         par=agent,
     )
     for dossier in dossiers:

@@ -118,16 +118,22 @@ def classeur(tableau, feuilles, declarations, *, par):
             if any(d.membre_id == feuille.membre_id and d.conflit for d in declarations if d.dossier_id == dossier.id):
                 continue
             notes = {n.critere_id: n for n in feuille.notes}
-            valeurs = [membres.get(feuille.membre_id, feuille.membre).nom_complet,
-                       LIBELLES_AVIS.get(feuille.avis, ""), feuille.total]
+            valeurs = [
+                membres.get(feuille.membre_id, feuille.membre).nom_complet,
+                LIBELLES_AVIS.get(feuille.avis, ""),
+                feuille.total,
+            ]
             for critere in tableau.grille:
                 note = notes.get(codes[critere.code].id)
                 valeurs += [note.points if note else None, note.commentaire if note else ""]
             valeurs.append(feuille.commentaire)
             classeur_.ligne(valeurs)
         for utilisateur, declaration in ligne.deportes:
-            classeur_.ligne([utilisateur.nom_complet, "Déporté", None] + [None, ""] * len(tableau.grille)
-                            + [f"Conflit d'intérêts déclaré : {declaration.nature}"])
+            classeur_.ligne(
+                [utilisateur.nom_complet, "Déporté", None]
+                + [None, ""] * len(tableau.grille)
+                + [f"Conflit d'intérêts déclaré : {declaration.nature}"]
+            )
         # La moyenne par critère : un tableau, et le graphique qui le représente.
         debut = classeur_.lignes + 2
         classeur_.titre(debut, "Moyenne par critère")
@@ -140,17 +146,21 @@ def classeur(tableau, feuilles, declarations, *, par):
         fin = debut + 1 + len(ligne.agregat.criteres)
         if ligne.agregat.recues:
             graphique = classeur_.classeur.add_chart({"type": "bar"})
-            graphique.add_series({
-                "name": "Moyenne",
-                "categories": [nom_feuille, debut + 2, 0, fin, 0],
-                "values": [nom_feuille, debut + 2, 2, fin, 2],
-                "data_labels": {"value": True},
-            })
-            graphique.add_series({
-                "name": "Maximum",
-                "categories": [nom_feuille, debut + 2, 0, fin, 0],
-                "values": [nom_feuille, debut + 2, 1, fin, 1],
-            })
+            graphique.add_series(
+                {
+                    "name": "Moyenne",
+                    "categories": [nom_feuille, debut + 2, 0, fin, 0],
+                    "values": [nom_feuille, debut + 2, 2, fin, 2],
+                    "data_labels": {"value": True},
+                }
+            )
+            graphique.add_series(
+                {
+                    "name": "Maximum",
+                    "categories": [nom_feuille, debut + 2, 0, fin, 0],
+                    "values": [nom_feuille, debut + 2, 1, fin, 1],
+                }
+            )
             graphique.set_title({"name": f"Moyenne par critère — {nom_feuille}"})
             graphique.set_y_axis({"reverse": True})
             graphique.set_legend({"position": "bottom"})
@@ -159,4 +169,3 @@ def classeur(tableau, feuilles, declarations, *, par):
     contenu = classeur_.octets()
     nom = f"notes-copil-{seance.annee}-T{seance.trimestre}-{seance.id}.xlsx"
     return enregistrer_produit(nom, contenu, "xlsx", par=par, service_id=seance.service_id)
-

@@ -54,23 +54,33 @@ def lire_decimal(texte, places=2):
 
 class SeanceForm(Formulaire):
     campagne_id = SelectField("Campagne", coerce=str, validators=[requis("Choisissez la campagne.")])
-    date = DateField("Date de la séance", validators=[InputRequired("Indiquez la date de la séance.")],
-                     description="Au format jj/mm/aaaa.")
+    date = DateField(
+        "Date de la séance", validators=[InputRequired("Indiquez la date de la séance.")], description="Au format jj/mm/aaaa."
+    )
     heure = TimeField("Heure (heure de Mayotte)", validators=[InputRequired("Indiquez l'heure de la séance.")])
-    lieu = StringField("Lieu", validators=[Optional(), Length(max=300)],
-                       description="Salle et adresse ; facultatif si la séance se tient en visioconférence.")
-    lien_visio = StringField("Lien de visioconférence", validators=[Optional(), Length(max=500)],
-                             description="Commence par https:// ; facultatif si un lieu est indiqué.")
-    trimestre = SelectField("Trimestre examiné", validators=[Optional()],
-                            description="AAP §C.2 : au moins une séance par trimestre. Par défaut, celui de la date.")
+    lieu = StringField(
+        "Lieu",
+        validators=[Optional(), Length(max=300)],
+        description="Salle et adresse ; facultatif si la séance se tient en visioconférence.",
+    )
+    lien_visio = StringField(
+        "Lien de visioconférence",
+        validators=[Optional(), Length(max=500)],
+        description="Commence par https:// ; facultatif si un lieu est indiqué.",
+    )
+    trimestre = SelectField(
+        "Trimestre examiné",
+        validators=[Optional()],
+        description="AAP §C.2 : au moins une séance par trimestre. Par défaut, celui de la date.",
+    )
     president_id = SelectField("Président de séance", validators=[requis("Choisissez le président de séance.")])
-    membres = CasesACocher("Membres invités", coerce=str,
-                           description="Membres du COPIL et agents du service ; le président en fait partie.")
+    membres = CasesACocher(
+        "Membres invités", coerce=str, description="Membres du COPIL et agents du service ; le président en fait partie."
+    )
     seuil_desaccord = IntegerField(
         "Seuil de désaccord (en % du maximum d'un critère)",
         default=40,
-        validators=[InputRequired("Indiquez le seuil de désaccord."),
-                    NumberRange(1, 100, "Entre 1 et 100 %%.")],
+        validators=[InputRequired("Indiquez le seuil de désaccord."), NumberRange(1, 100, "Entre 1 et 100 %%.")],
         description="Au-delà de cet écart entre deux membres sur un critère, le critère est signalé en délibération.",
     )
     version = HiddenField()
@@ -95,8 +105,12 @@ class PresencesForm(Formulaire):
 class DeclarationForm(Formulaire):
     conflit = RadioField(
         "Avez-vous un conflit d'intérêts avec ce dossier ?",
-        choices=choix([("non", "Non, je n'ai aucun lien avec la structure ni avec le projet"),
-                       ("oui", "Oui : je me déporte (je ne note pas ce dossier et n'en vois pas les notes)")]),
+        choices=choix(
+            [
+                ("non", "Non, je n'ai aucun lien avec la structure ni avec le projet"),
+                ("oui", "Oui : je me déporte (je ne note pas ce dossier et n'en vois pas les notes)"),
+            ]
+        ),
         validators=[requis("Répondez par oui ou par non.")],
     )
     nature = TextAreaField(
@@ -111,23 +125,34 @@ class DeclarationForm(Formulaire):
 
 
 class ReouvertureForm(Formulaire):
-    motif = TextAreaField("Motif de la réouverture", validators=[requis("Indiquez pourquoi vous rouvrez cette notation."),
-                                                                 Length(max=TEXTE_MAX)])
+    motif = TextAreaField(
+        "Motif de la réouverture", validators=[requis("Indiquez pourquoi vous rouvrez cette notation."), Length(max=TEXTE_MAX)]
+    )
 
 
 class DecisionForm(Formulaire):
-    nature = RadioField("Décision", choices=choix(LIBELLES_NATURES.items()),
-                        validators=[requis("Choisissez : retenu, ajourné ou rejeté.")])
-    montant_accorde = StringField("Montant accordé (€)", validators=[Length(max=30)],
-                                  description="Si retenu : au plus le montant demandé et les crédits restants.")
-    etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)],
-                                   description="Par pas de 0,1.")
-    etp_coordinateur = StringField("ETP de coordinateur régional financés", validators=[Length(max=10)],
-                                   description="Par pas de 0,1.")
-    conditions = TextAreaField("Conditions", validators=[Optional(), Length(max=TEXTE_MAX)],
-                               description="Si retenu : conditions posées par le COPIL (facultatif).")
-    motif = TextAreaField("Motif", validators=[Length(max=TEXTE_MAX)],
-                          description="Obligatoire pour un ajournement ou un rejet : il figure dans la lettre.")
+    nature = RadioField(
+        "Décision", choices=choix(LIBELLES_NATURES.items()), validators=[requis("Choisissez : retenu, ajourné ou rejeté.")]
+    )
+    montant_accorde = StringField(
+        "Montant accordé (€)",
+        validators=[Length(max=30)],
+        description="Si retenu : au plus le montant demandé et les crédits restants.",
+    )
+    etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)], description="Par pas de 0,1.")
+    etp_coordinateur = StringField(
+        "ETP de coordinateur régional financés", validators=[Length(max=10)], description="Par pas de 0,1."
+    )
+    conditions = TextAreaField(
+        "Conditions",
+        validators=[Optional(), Length(max=TEXTE_MAX)],
+        description="Si retenu : conditions posées par le COPIL (facultatif).",
+    )
+    motif = TextAreaField(
+        "Motif",
+        validators=[Length(max=TEXTE_MAX)],
+        description="Obligatoire pour un ajournement ou un rejet : il figure dans la lettre.",
+    )
     version = HiddenField()
 
     def valeurs(self):
@@ -148,20 +173,31 @@ def formulaire_notation(grille, **valeurs):
 
     class NotationForm(Formulaire):
         avis = RadioField("Avis global", choices=choix(LIBELLES_AVIS.items()), validators=[Optional()])
-        commentaire = TextAreaField("Commentaire général", validators=[Optional(), Length(max=TEXTE_MAX)],
-                                    description="Facultatif : ce que le comité doit retenir de ce dossier.")
+        commentaire = TextAreaField(
+            "Commentaire général",
+            validators=[Optional(), Length(max=TEXTE_MAX)],
+            description="Facultatif : ce que le comité doit retenir de ce dossier.",
+        )
         version = HiddenField()
         action = HiddenField()
 
     for critere in grille:
-        setattr(NotationForm, f"points_{critere.code}", StringField(
-            f"{critere.libelle} (sur {regles.nombre_fr(critere.maximum)})",
-            validators=[Optional(), Length(max=12)],
-            description=f"De 0 à {regles.nombre_fr(critere.maximum)}, en points entiers ou demi-points.",
-        ))
-        setattr(NotationForm, f"commentaire_{critere.code}", TextAreaField(
-            f"Commentaire — {critere.libelle}",
-            validators=[Optional(), Length(max=TEXTE_MAX)],
-            description=f"Obligatoire sous {regles.nombre_fr(critere.maximum / 2)} points.",
-        ))
+        setattr(
+            NotationForm,
+            f"points_{critere.code}",
+            StringField(
+                f"{critere.libelle} (sur {regles.nombre_fr(critere.maximum)})",
+                validators=[Optional(), Length(max=12)],
+                description=f"De 0 à {regles.nombre_fr(critere.maximum)}, en points entiers ou demi-points.",
+            ),
+        )
+        setattr(
+            NotationForm,
+            f"commentaire_{critere.code}",
+            TextAreaField(
+                f"Commentaire — {critere.libelle}",
+                validators=[Optional(), Length(max=TEXTE_MAX)],
+                description=f"Obligatoire sous {regles.nombre_fr(critere.maximum / 2)} points.",
+            ),
+        )
     return NotationForm(**valeurs)

@@ -27,9 +27,7 @@ def options_seance():
         joinedload(Seance.service),
         joinedload(Seance.president),
         selectinload(Seance.membres).joinedload(MembreSeance.utilisateur),
-        selectinload(Seance.ordre_du_jour)
-        .joinedload(PointOrdreDuJour.dossier)
-        .joinedload(Dossier.structure),
+        selectinload(Seance.ordre_du_jour).joinedload(PointOrdreDuJour.dossier).joinedload(Dossier.structure),
     ]
 
 
@@ -171,9 +169,7 @@ def agregats_seance(seance):
         for (membre_id, dossier_id), f in feuilles.items()
         if membre_id in membres
     ]
-    attendues = {
-        p.dossier_id: sum(1 for m in membres if (m, p.dossier_id) not in deportes) for p in seance.ordre_du_jour
-    }
+    attendues = {p.dossier_id: sum(1 for m in membres if (m, p.dossier_id) not in deportes) for p in seance.ordre_du_jour}
     return regles.agreger(grille, soumises, attendues, frozenset(deportes), seance.seuil_desaccord), declarations
 
 
@@ -198,14 +194,11 @@ def tableau_seance(seance, acces_lecteur=None, normalise=False):
             classement=ligne,
             decision=decisions.get(dossier_id),
             deportes=deportes_noms.get(dossier_id, []),
-            masque=acces_lecteur is not None and acces_lecteur.membre is not None
-            and not acces_lecteur.voit_notes(dossier_id),
+            masque=acces_lecteur is not None and acces_lecteur.membre is not None and not acces_lecteur.voit_notes(dossier_id),
         )
         for dossier_id, ligne in classement.items()
     ]
-    accordes_seance = sum(
-        (d.montant_accorde for d in decisions.values() if d.nature == Nature.RETENU), Decimal("0.00")
-    )
+    accordes_seance = sum((d.montant_accorde for d in decisions.values() if d.nature == Nature.RETENU), Decimal("0.00"))
     return TableauSeance(
         seance=seance,
         grille=regles.grille_de(seance.campagne.criteres),

@@ -269,9 +269,7 @@ class FeuilleNotation(db.Model):
     rouverte_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
 
     membre: Mapped[Utilisateur] = relationship(foreign_keys=[membre_id])
-    notes: Mapped[list["Note"]] = relationship(
-        back_populates="feuille", cascade="all, delete-orphan", order_by="Note.id"
-    )
+    notes: Mapped[list["Note"]] = relationship(back_populates="feuille", cascade="all, delete-orphan", order_by="Note.id")
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -334,9 +332,7 @@ class Decision(db.Model):
             name="montant_accorde",
         ),
         CheckConstraint("etp_facilitateur >= 0 AND etp_coordinateur >= 0", name="etp"),
-        CheckConstraint(
-            "nature = 'retenu' OR (etp_facilitateur = 0 AND etp_coordinateur = 0)", name="etp_si_retenu"
-        ),
+        CheckConstraint("nature = 'retenu' OR (etp_facilitateur = 0 AND etp_coordinateur = 0)", name="etp_si_retenu"),
         CheckConstraint("nature = 'retenu' OR motif <> ''", name="motif"),
     )
 
@@ -397,15 +393,11 @@ class AccesSeance:
         self.president = seance.est_president(utilisateur)
         if self.membre is not None and declarations is None:
             declarations = db.session.scalars(
-                select(Declaration).where(
-                    Declaration.seance_id == seance.id, Declaration.membre_id == utilisateur.id
-                )
+                select(Declaration).where(Declaration.seance_id == seance.id, Declaration.membre_id == utilisateur.id)
             ).all()
         if self.membre is not None and feuilles is None:
             feuilles = db.session.scalars(
-                select(FeuilleNotation).where(
-                    FeuilleNotation.seance_id == seance.id, FeuilleNotation.membre_id == utilisateur.id
-                )
+                select(FeuilleNotation).where(FeuilleNotation.seance_id == seance.id, FeuilleNotation.membre_id == utilisateur.id)
             ).all()
         self.declarations = {d.dossier_id: d for d in declarations or ()}
         self.feuilles = {f.dossier_id: f for f in feuilles or ()}

@@ -86,8 +86,10 @@ def delais_rappel():
 def _membres_valides(service_id, utilisateurs):
     erreurs = []
     for utilisateur in utilisateurs:
-        if not utilisateur.actif or utilisateur.service_id != service_id or not utilisateur.a_role(
-            Role.COPIL, Role.AGENT, Role.ADMIN
+        if (
+            not utilisateur.actif
+            or utilisateur.service_id != service_id
+            or not utilisateur.a_role(Role.COPIL, Role.AGENT, Role.ADMIN)
         ):
             erreurs.append(
                 regles.Erreur(
@@ -104,13 +106,30 @@ def _probleme_seuil(seuil):
     if seuil is None:
         return []
     if not (Decimal("0.01") <= seuil <= 1) or seuil != seuil.quantize(Decimal("0.01")):
-        return [regles.Erreur("seuil_desaccord", "seuil_invalide",
-                              "Le seuil de désaccord est un pourcentage entier entre 1 et 100 % (0,01 à 1).")]
+        return [
+            regles.Erreur(
+                "seuil_desaccord",
+                "seuil_invalide",
+                "Le seuil de désaccord est un pourcentage entier entre 1 et 100 % (0,01 à 1).",
+            )
+        ]
     return []
 
 
-def creer_seance(campagne, *, tenue_le, lieu, lien_visio, president, membres, par, annee=None, trimestre=None,
-                 seuil_desaccord=None, instant=None):
+def creer_seance(
+    campagne,
+    *,
+    tenue_le,
+    lieu,
+    lien_visio,
+    president,
+    membres,
+    par,
+    annee=None,
+    trimestre=None,
+    seuil_desaccord=None,
+    instant=None,
+):
     """A new session in preparation, on a date to come (`instant`: now). The president sits among its members."""
     instant = instant or maintenant()
     lieu, lien_visio = regles.texte(lieu), regles.texte(lien_visio)
@@ -154,8 +173,9 @@ def creer_seance(campagne, *, tenue_le, lieu, lien_visio, president, membres, pa
     return seance
 
 
-def modifier_seance(seance, *, version, tenue_le, lieu, lien_visio, president, membres, par, annee=None,
-                    trimestre=None, seuil_desaccord=None):
+def modifier_seance(
+    seance, *, version, tenue_le, lieu, lien_visio, president, membres, par, annee=None, trimestre=None, seuil_desaccord=None
+):
     """Date, place, quarter, president and members, while the session is prepared or scored. A member who
     already submitted scores stays; a member added while scoring is open is told at once."""
     if seance.version != version:
@@ -278,8 +298,7 @@ def inscrire(seance, dossier, *, par):
     point = PointOrdreDuJour(dossier_id=dossier.id, rang=rang, inscrit_par_id=par.id, inscrit_le=maintenant())
     seance.ordre_du_jour.append(point)
     _flush(f"Le dossier {dossier} vient d'être inscrit par ailleurs : rechargez la page.")
-    journaliser("seance.inscription", seance, par=par, details={"dossier": dossier.id, "numero": dossier.numero,
-                                                               "rang": rang})
+    journaliser("seance.inscription", seance, par=par, details={"dossier": dossier.id, "numero": dossier.numero, "rang": rang})
     return point
 
 
@@ -291,7 +310,8 @@ def retirer(seance, dossier, *, par):
     if seance.phase not in (Phase.PREPARATION, Phase.NOTATION):
         raise Refus("L'ordre du jour est arrêté : la séance délibère ou est close.", code="ordre_du_jour_fige")
     notee = db.session.scalar(
-        select(FeuilleNotation.id).where(FeuilleNotation.seance_id == seance.id, FeuilleNotation.dossier_id == dossier.id)
+        select(FeuilleNotation.id)
+        .where(FeuilleNotation.seance_id == seance.id, FeuilleNotation.dossier_id == dossier.id)
         .limit(1)
     )
     if notee is not None:
@@ -315,8 +335,7 @@ def retirer(seance, dossier, *, par):
             "dossier": dossier.id,
             "numero": dossier.numero,
             "declarations_retirees": [
-                {"membre": d.membre_id, "conflit": d.conflit, "nature": d.nature, "le": d.declaree_le}
-                for d in declarations
+                {"membre": d.membre_id, "conflit": d.conflit, "nature": d.nature, "le": d.declaree_le} for d in declarations
             ],
         },
     )
@@ -384,15 +403,18 @@ def notes_visibles(seance, dossier_id):
     one member has submitted his scores (he then sees the others' as they come)."""
     if seance.phase in (Phase.DELIBERATION, Phase.CLOSE):
         return True
-    return db.session.scalar(
-        select(FeuilleNotation.id)
-        .where(
-            FeuilleNotation.seance_id == seance.id,
-            FeuilleNotation.dossier_id == dossier_id,
-            FeuilleNotation.soumise_le.is_not(None),
+    return (
+        db.session.scalar(
+            select(FeuilleNotation.id)
+            .where(
+                FeuilleNotation.seance_id == seance.id,
+                FeuilleNotation.dossier_id == dossier_id,
+                FeuilleNotation.soumise_le.is_not(None),
+            )
+            .limit(1)
         )
-        .limit(1)
-    ) is not None
+        is not None
+    )
 
 
 def declarer(seance, dossier, membre, *, conflit, nature="", par=None):
@@ -406,8 +428,13 @@ def declarer(seance, dossier, membre, *, conflit, nature="", par=None):
         raise Refus("Seuls les membres de la séance déclarent leurs intérêts pour ses dossiers.", code="non_membre")
     nature = regles.texte(nature)
     if conflit and not nature:
-        raise Invalide([regles.Erreur("nature", "nature_manquante",
-                                      "Précisez la nature du conflit d'intérêts (lien avec la structure, fonction…).")])
+        raise Invalide(
+            [
+                regles.Erreur(
+                    "nature", "nature_manquante", "Précisez la nature du conflit d'intérêts (lien avec la structure, fonction…)."
+                )
+            ]
+        )
     if not conflit:
         nature = ""
     instant = maintenant()
@@ -417,12 +444,17 @@ def declarer(seance, dossier, membre, *, conflit, nature="", par=None):
         )
     )
     if declaration is None:
-        declaration = Declaration(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, conflit=conflit,
-                                  nature=nature, declaree_le=instant)
+        declaration = Declaration(
+            seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, conflit=conflit, nature=nature, declaree_le=instant
+        )
         db.session.add(declaration)
         _flush("Votre déclaration a déjà été enregistrée (dans un autre onglet) : rechargez la page.")
-        journaliser("declaration.creation", seance, par=par,
-                    details={"dossier": dossier.id, "membre": membre.id, "conflit": conflit, "nature": nature})
+        journaliser(
+            "declaration.creation",
+            seance,
+            par=par,
+            details={"dossier": dossier.id, "membre": membre.id, "conflit": conflit, "nature": nature},
+        )
         return declaration
     if (declaration.conflit, declaration.nature) == (conflit, nature):
         return declaration
@@ -477,8 +509,9 @@ MESSAGE_CONFLIT_FEUILLE = (
 )
 
 
-def enregistrer_notes(seance, dossier, membre, *, version, points, commentaires, avis, commentaire="",
-                      soumettre=False, acces=None):
+def enregistrer_notes(
+    seance, dossier, membre, *, version, points, commentaires, avis, commentaire="", soumettre=False, acces=None
+):
     """Saves a member's draft (possibly incomplete) or submits it (complete; then locked).
 
     `version` is the sheet's version the member's page was built from (0 for a sheet not yet created): an
@@ -498,8 +531,7 @@ def enregistrer_notes(seance, dossier, membre, *, version, points, commentaires,
             raise Refus("Déclarez d'abord vos éventuels conflits d'intérêts pour ce dossier.", code="declaration_requise")
         if feuille is not None and feuille.soumise:
             raise Refus(
-                "Vos notes de ce dossier sont soumises : elles ne changent plus, sauf réouverture par le président "
-                "de séance.",
+                "Vos notes de ce dossier sont soumises : elles ne changent plus, sauf réouverture par le président de séance.",
                 code="feuille_soumise",
             )
         raise Refus("La notation de cette séance n'est pas ouverte.", code="notation_fermee")
@@ -512,9 +544,7 @@ def enregistrer_notes(seance, dossier, membre, *, version, points, commentaires,
     instant = maintenant()
     if feuille is None:
         feuille = FeuilleNotation(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, creee_le=instant)
-        feuille.notes = [
-            Note(critere_id=c.id, maximum=Decimal(c.maximum), points=None) for c in seance.campagne.criteres
-        ]
+        feuille.notes = [Note(critere_id=c.id, maximum=Decimal(c.maximum), points=None) for c in seance.campagne.criteres]
         db.session.add(feuille)
     par_critere = {n.critere_id: n for n in feuille.notes}
     for critere in seance.campagne.criteres:
@@ -556,8 +586,13 @@ def empreinte_feuille(feuille, criteres):
     """SHA-256 of a sheet's content (points and comments per criterion, opinion, general comment)."""
     par_critere = {n.critere_id: n for n in feuille.notes}
     contenu = {
-        "notes": {c.code: [_points_canoniques(par_critere[c.id].points) if c.id in par_critere else None,
-                           par_critere[c.id].commentaire if c.id in par_critere else ""] for c in criteres},
+        "notes": {
+            c.code: [
+                _points_canoniques(par_critere[c.id].points) if c.id in par_critere else None,
+                par_critere[c.id].commentaire if c.id in par_critere else "",
+            ]
+            for c in criteres
+        },
         "avis": feuille.avis,
         "commentaire": feuille.commentaire,
     }
@@ -576,9 +611,12 @@ def rouvrir(seance, feuille, *, motif, par):
     instant = maintenant()
     feuille.soumise_le, feuille.rouverte_le, feuille.rouverte_par_id = None, instant, par.id
     _flush(MESSAGE_CONFLIT_FEUILLE)
-    journaliser("feuille.reouverture", seance, par=par,
-                details={"feuille": feuille.id, "dossier": feuille.dossier_id, "membre": feuille.membre_id,
-                         "motif": motif})
+    journaliser(
+        "feuille.reouverture",
+        seance,
+        par=par,
+        details={"feuille": feuille.id, "dossier": feuille.dossier_id, "membre": feuille.membre_id, "motif": motif},
+    )
     mettre_en_file(
         feuille.membre.email,
         f"{seance.intitule} : votre notation est rouverte",
@@ -610,14 +648,24 @@ def envoyer_rappels(instant=None, seance=None):
         if jours is None:
             continue
         dossiers = {p.dossier_id for p in une_seance.ordre_du_jour}
-        deportes = {(d.membre_id, d.dossier_id) for d in db.session.scalars(
-            select(Declaration).where(Declaration.seance_id == une_seance.id, Declaration.conflit.is_(True)))}
-        soumises = {(f.membre_id, f.dossier_id) for f in db.session.execute(
-            select(FeuilleNotation.membre_id, FeuilleNotation.dossier_id).where(
-                FeuilleNotation.seance_id == une_seance.id, FeuilleNotation.soumise_le.is_not(None)))}
+        deportes = {
+            (d.membre_id, d.dossier_id)
+            for d in db.session.scalars(
+                select(Declaration).where(Declaration.seance_id == une_seance.id, Declaration.conflit.is_(True))
+            )
+        }
+        soumises = {
+            (f.membre_id, f.dossier_id)
+            for f in db.session.execute(
+                select(FeuilleNotation.membre_id, FeuilleNotation.dossier_id).where(
+                    FeuilleNotation.seance_id == une_seance.id, FeuilleNotation.soumise_le.is_not(None)
+                )
+            )
+        }
         for membre in une_seance.membres:
-            restants = [d for d in dossiers
-                        if (membre.utilisateur_id, d) not in deportes and (membre.utilisateur_id, d) not in soumises]
+            restants = [
+                d for d in dossiers if (membre.utilisateur_id, d) not in deportes and (membre.utilisateur_id, d) not in soumises
+            ]
             if not restants:
                 continue
             courriel = mettre_en_file(
@@ -636,8 +684,19 @@ def envoyer_rappels(instant=None, seance=None):
 # --- Décisions -----------------------------------------------------------------------------------------
 
 
-def decider(seance, dossier, *, nature, par, version=0, montant_accorde=None, etp_facilitateur=None,
-            etp_coordinateur=None, conditions="", motif=""):
+def decider(
+    seance,
+    dossier,
+    *,
+    nature,
+    par,
+    version=0,
+    montant_accorde=None,
+    etp_facilitateur=None,
+    etp_coordinateur=None,
+    conditions="",
+    motif="",
+):
     """Records (or changes, until the session closes) the decision on a dossier, in deliberation.
 
     The campaign's row is locked first: two decisions at once (two presidents, two tabs) are judged one
@@ -649,7 +708,8 @@ def decider(seance, dossier, *, nature, par, version=0, montant_accorde=None, et
         raise Refus("Ce dossier n'est pas à l'ordre du jour de la séance.", code="hors_ordre_du_jour")
     campagne = verrouiller(Campagne, seance.campagne_id)
     existante = db.session.scalar(
-        select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier.id)
+        select(Decision)
+        .where(Decision.seance_id == seance.id, Decision.dossier_id == dossier.id)
         .execution_options(populate_existing=True)
     )
     if (existante.version if existante else 0) != version:
@@ -669,8 +729,14 @@ def decider(seance, dossier, *, nature, par, version=0, montant_accorde=None, et
     demande = regles.Demande(dossier.montant_demande, dossier.etp_facilitateur, dossier.etp_coordinateur)
     _verifier(
         regles.verifier_decision(
-            nature, demande, disponible, montant_accorde=montant_accorde, etp_facilitateur=etp_facilitateur,
-            etp_coordinateur=etp_coordinateur, motif=motif, etp_minimum=campagne.etp_minimum,
+            nature,
+            demande,
+            disponible,
+            montant_accorde=montant_accorde,
+            etp_facilitateur=etp_facilitateur,
+            etp_coordinateur=etp_coordinateur,
+            motif=motif,
+            etp_minimum=campagne.etp_minimum,
         )
     )
     valeurs = {
@@ -693,8 +759,14 @@ def decider(seance, dossier, *, nature, par, version=0, montant_accorde=None, et
         "decision.enregistrement" if avant is None else "decision.modification",
         seance,
         par=par,
-        details={"dossier": dossier.id, "numero": dossier.numero, "decision": decision.id, "avant": avant,
-                 "apres": valeurs, "credits_restants": disponible - (montant_accorde or 0)},
+        details={
+            "dossier": dossier.id,
+            "numero": dossier.numero,
+            "decision": decision.id,
+            "avant": avant,
+            "apres": valeurs,
+            "credits_restants": disponible - (montant_accorde or 0),
+        },
     )
     return decision
 
@@ -757,12 +829,26 @@ def clore(seance, *, par, instant=None):
         ancien = dossier.statut
         dossier.statut = str(statut)
         db.session.add(
-            ChangementStatut(dossier_id=dossier.id, statut=str(statut), par_id=par.id, le=instant,
-                             commentaire=_commentaire_statut(decision, seance))
+            ChangementStatut(
+                dossier_id=dossier.id,
+                statut=str(statut),
+                par_id=par.id,
+                le=instant,
+                commentaire=_commentaire_statut(decision, seance),
+            )
         )
-        journaliser("dossier.decision_copil", dossier, par=par,
-                    details={"seance": seance.id, "decision": decision.id, "nature": decision.nature,
-                             "statut": [ancien, str(statut)], "montant_accorde": decision.montant_accorde})
+        journaliser(
+            "dossier.decision_copil",
+            dossier,
+            par=par,
+            details={
+                "seance": seance.id,
+                "decision": decision.id,
+                "nature": decision.nature,
+                "statut": [ancien, str(statut)],
+                "montant_accorde": decision.montant_accorde,
+            },
+        )
     db.session.flush()
     tableau = lecture.tableau_seance(seance)
     feuilles = lecture.feuilles_completes(seance.id)
@@ -798,4 +884,3 @@ def clore(seance, *, par, instant=None):
         },
     )
     return seance
-

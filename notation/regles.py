@@ -436,9 +436,7 @@ def classement(candidats, disponible):
         k = dernieres[-1]
         lignes[k] = LigneClassement(**{**lignes[k].__dict__, "derniere_dans_enveloppe": True})
     for candidat in non_notes:
-        lignes.append(
-            LigneClassement(candidat.dossier_id, None, False, None, candidat.montant_demande, None, NON_NOTE)
-        )
+        lignes.append(LigneClassement(candidat.dossier_id, None, False, None, candidat.montant_demande, None, NON_NOTE))
     return lignes
 
 
@@ -463,8 +461,9 @@ def _multiple(valeur, pas):
     return (valeur / pas) == (valeur / pas).to_integral_value()
 
 
-def verifier_decision(nature, demande, disponible, *, montant_accorde=None, etp_facilitateur=ZERO,
-                      etp_coordinateur=ZERO, motif="", etp_minimum=DEMI):
+def verifier_decision(
+    nature, demande, disponible, *, montant_accorde=None, etp_facilitateur=ZERO, etp_coordinateur=ZERO, motif="", etp_minimum=DEMI
+):
     """The problems of a decision, field by field. `disponible`: the campaign's credits left for this dossier
     (its own previous grant, if any, already given back)."""
     erreurs = []
@@ -561,8 +560,12 @@ SUIVANTE = {"preparation": "notation", "notation": "deliberation", "deliberation
 def probleme_transition(etat, vers):
     """None when the session may move to phase `vers`; otherwise the French reason."""
     if SUIVANTE.get(etat.phase) != vers:
-        libelles = {"preparation": "en préparation", "notation": "en notation", "deliberation": "en délibération",
-                    "close": "close"}
+        libelles = {
+            "preparation": "en préparation",
+            "notation": "en notation",
+            "deliberation": "en délibération",
+            "close": "close",
+        }
         return f"La séance est {libelles.get(etat.phase, etat.phase)} : ce changement de phase n'est pas possible."
     if vers == "notation":
         if etat.dossiers == 0:
@@ -587,9 +590,7 @@ def verifier_seance(tenue_le, lieu, lien_visio, instant: datetime | None = None)
     if not (lieu or "").strip() and not (lien_visio or "").strip():
         erreurs.append(Erreur("lieu", "lieu_manquant", "Indiquez un lieu ou un lien de visioconférence."))
     if (lien_visio or "").strip() and not est_https(lien_visio.strip()):
-        erreurs.append(
-            Erreur("lien_visio", "lien_invalide", "Le lien de visioconférence commence par https:// (sans espace).")
-        )
+        erreurs.append(Erreur("lien_visio", "lien_invalide", "Le lien de visioconférence commence par https:// (sans espace)."))
     if tenue_le is not None and not 2000 <= tenue_le.year <= 2199:
         erreurs.append(Erreur("tenue_le", "date_invalide", "Indiquez une date de séance entre 2000 et 2199."))
     elif instant is not None and tenue_le is not None and tenue_le < instant:

@@ -77,11 +77,7 @@ def _erreurs_vers_formulaire(form, refus, prefixes=None):
 @bp.route("/")
 @role_requis(*LECTEURS)
 def index():
-    requete = (
-        select(Seance)
-        .options(joinedload(Seance.campagne), joinedload(Seance.president))
-        .order_by(Seance.tenue_le.desc())
-    )
+    requete = select(Seance).options(joinedload(Seance.campagne), joinedload(Seance.president)).order_by(Seance.tenue_le.desc())
     if current_user.a_role(Role.AGENT, Role.ADMIN):
         requete = requete.where(Seance.service_id == current_user.service_id)
     elif current_user.a_role(Role.COPIL):
@@ -100,16 +96,16 @@ def _campagnes_du_service():
 
 def _trimestres(annee):
     return [("", "Celui de la date de la séance")] + [
-        (f"{a}-{t}", f"{'1er' if t == 1 else f'{t}e'} trimestre {a}") for a in (annee - 1, annee, annee + 1)
-        for t in (1, 2, 3, 4)
+        (f"{a}-{t}", f"{'1er' if t == 1 else f'{t}e'} trimestre {a}") for a in (annee - 1, annee, annee + 1) for t in (1, 2, 3, 4)
     ]
 
 
 def _preparer_formulaire_seance(form, candidats, campagnes=None, annee=None):
     if campagnes is not None:
         form.campagne_id.choices = choix([(str(c.id), f"{c.titre[:60]}… ({c.annee})") for c in campagnes])
-    form.president_id.choices = choix([("", "— Choisir —")] + [(str(u.id), f"{u.nom_complet} ({u.role_enum.libelle})")
-                                                              for u in candidats])
+    form.president_id.choices = choix(
+        [("", "— Choisir —")] + [(str(u.id), f"{u.nom_complet} ({u.role_enum.libelle})") for u in candidats]
+    )
     form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role_enum.libelle}") for u in candidats])
     form.trimestre.choices = choix(_trimestres(annee or maintenant().year))
 
@@ -152,8 +148,7 @@ def nouvelle_seance():
         try:
             if campagne is None:
                 raise operations.Invalide([regles.Erreur("campagne_id", "campagne_invalide", "Choisissez la campagne.")])
-            seance = operations.creer_seance(campagne, par=current_user, **_valeurs_seance(form, candidats,
-                                                                                          _fuseau()))
+            seance = operations.creer_seance(campagne, par=current_user, **_valeurs_seance(form, candidats, _fuseau()))
             db.session.commit()
             flash(f"{seance.intitule} créée : inscrivez les dossiers à l'ordre du jour.", "succes")
             return redirect(url_for(".seance", seance_id=seance.id))
@@ -190,8 +185,9 @@ def modifier_seance(seance_id):
     if form.validate_on_submit():
         try:
             version = int(form.version.data) if (form.version.data or "").isdigit() else -1
-            operations.modifier_seance(seance, version=version, par=current_user,
-                                       **_valeurs_seance(form, candidats, _fuseau(seance)))
+            operations.modifier_seance(
+                seance, version=version, par=current_user, **_valeurs_seance(form, candidats, _fuseau(seance))
+            )
             db.session.commit()
             flash("Séance modifiée.", "succes")
             return redirect(url_for(".seance", seance_id=seance.id))
@@ -226,8 +222,10 @@ def _avancement(seance):
         for m in seance.membres
     }
     par_dossier = {
-        d: (sum(1 for m in seance.membres if (m.utilisateur_id, d) in soumises),
-            sum(1 for m in seance.membres if (m.utilisateur_id, d) not in deportes))
+        d: (
+            sum(1 for m in seance.membres if (m.utilisateur_id, d) in soumises),
+            sum(1 for m in seance.membres if (m.utilisateur_id, d) not in deportes),
+        )
         for d in dossiers
     }
     return par_membre, par_dossier, len(declarations)
@@ -245,11 +243,14 @@ def seance(seance_id):
         inscription = forms.InscriptionForm()
         inscription.dossier_id.choices = choix(
             [("", "— Choisir —")]
-            + [(str(d.id), f"{d.numero} — {d.structure.raison_sociale} — {d.titre[:60]}")
-               for d in lecture.dossiers_inscriptibles(seance)]
+            + [
+                (str(d.id), f"{d.numero} — {d.structure.raison_sociale} — {d.titre[:60]}")
+                for d in lecture.dossiers_inscriptibles(seance)
+            ]
         )
-    decisions = {d.dossier_id: d for d in lecture.decisions_de(seance.id)} if seance.phase in (
-        Phase.DELIBERATION, Phase.CLOSE) else {}
+    decisions = (
+        {d.dossier_id: d for d in lecture.decisions_de(seance.id)} if seance.phase in (Phase.DELIBERATION, Phase.CLOSE) else {}
+    )
     presences = None
     if seance.phase == Phase.DELIBERATION and (acces.president or acces.gestionnaire):
         presences = forms.PresencesForm()
@@ -347,8 +348,11 @@ def rappels(seance_id):
         flash(f"{nombre} rappel(s) envoyé(s) aux membres qui n'ont pas fini de noter.", "succes")
     else:
         jours = " puis ".join(str(n) for n in operations.delais_rappel())
-        flash("Aucun rappel à envoyer maintenant : chacun a noté, ou a déjà été relancé pour cette échéance "
-              f"(les rappels partent {jours} jours avant la séance).", "info")
+        flash(
+            "Aucun rappel à envoyer maintenant : chacun a noté, ou a déjà été relancé pour cette échéance "
+            f"(les rappels partent {jours} jours avant la séance).",
+            "info",
+        )
     return redirect(url_for(".seance", seance_id=seance_id))
 
 
@@ -389,8 +393,9 @@ def declaration(seance_id, dossier_id):
     statut = 200
     if form.validate_on_submit():
         try:
-            operations.declarer(seance, point.dossier, current_user, conflit=form.conflit.data == "oui",
-                                nature=form.nature.data or "")
+            operations.declarer(
+                seance, point.dossier, current_user, conflit=form.conflit.data == "oui", nature=form.nature.data or ""
+            )
             db.session.commit()
             if form.conflit.data == "oui":
                 flash("Votre déport est enregistré : vous ne notez pas ce dossier et n'en voyez pas les notes.", "succes")
@@ -403,8 +408,9 @@ def declaration(seance_id, dossier_id):
             erreurs = _erreurs_vers_formulaire(form, refus)
     elif request.method == "POST":
         statut = 422
-    return render_template("notation/declaration.html", seance=seance, point=point, form=form, existante=existante,
-                           erreurs=erreurs, acces=acces), statut
+    return render_template(
+        "notation/declaration.html", seance=seance, point=point, form=form, existante=existante, erreurs=erreurs, acces=acces
+    ), statut
 
 
 def _dossier_complet(dossier_id):
@@ -488,8 +494,17 @@ def dossier(seance_id, dossier_id):
         abort(404)
     if acces.doit_declarer(dossier_id):
         if request.method == "POST" and veut_json():
-            return jsonify({"errors": [{"field": None, "code": "declaration_requise",
-                                        "message": "Déclarez d'abord vos éventuels conflits d'intérêts."}]}), 422
+            return jsonify(
+                {
+                    "errors": [
+                        {
+                            "field": None,
+                            "code": "declaration_requise",
+                            "message": "Déclarez d'abord vos éventuels conflits d'intérêts.",
+                        }
+                    ]
+                }
+            ), 422
         return redirect(url_for(".declaration", seance_id=seance_id, dossier_id=dossier_id))
     if request.method == "GET":
         return _page_dossier(seance, point, acces)
@@ -504,8 +519,9 @@ def _noter(seance, point, acces):
     soumettre = request.form.get("action") == "soumettre"
     if not form.validate():
         if veut_json():
-            return jsonify({"errors": [{"field": nom, "code": "invalide", "message": e[0]}
-                                       for nom, e in form.errors.items()]}), 422
+            return jsonify(
+                {"errors": [{"field": nom, "code": "invalide", "message": e[0]} for nom, e in form.errors.items()]}
+            ), 422
         return _page_dossier(seance, point, acces, form=form, statut=422)
     points, commentaires, erreurs_saisie = _valeurs_formulaire(form, grille)
     version_texte = form.version.data or ""
@@ -514,12 +530,19 @@ def _noter(seance, point, acces):
         if erreurs_saisie:
             # Toutes les erreurs à la fois : celles de saisie, puis celles de la grille sur le reste.
             illisibles = {e.champ for e in erreurs_saisie}
-            autres = regles.verifier_feuille(grille, points, commentaires, form.avis.data or None,
-                                             soumission=soumettre)
+            autres = regles.verifier_feuille(grille, points, commentaires, form.avis.data or None, soumission=soumettre)
             raise operations.Invalide(erreurs_saisie + [e for e in autres if e.champ not in illisibles])
         feuille = operations.enregistrer_notes(
-            seance, point.dossier, current_user, version=version, points=points, commentaires=commentaires,
-            avis=form.avis.data or None, commentaire=form.commentaire.data or "", soumettre=soumettre, acces=acces,
+            seance,
+            point.dossier,
+            current_user,
+            version=version,
+            points=points,
+            commentaires=commentaires,
+            avis=form.avis.data or None,
+            commentaire=form.commentaire.data or "",
+            soumettre=soumettre,
+            acces=acces,
         )
         db.session.commit()
     except Refus as refus:
@@ -535,12 +558,14 @@ def _noter(seance, point, acces):
         erreurs = _erreurs_vers_formulaire(form, refus, prefixes)
         return _page_dossier(seance, point, acces, form=form, statut=422, erreurs=erreurs)
     if veut_json():
-        return jsonify({
-            "version": feuille.version,
-            "total": str(feuille.total),
-            "soumise": feuille.soumise,
-            "enregistre_le": instant_fr(feuille.modifiee_le, "HH'h'mm'min'ss"),
-        })
+        return jsonify(
+            {
+                "version": feuille.version,
+                "total": str(feuille.total),
+                "soumise": feuille.soumise,
+                "enregistre_le": instant_fr(feuille.modifiee_le, "HH'h'mm'min'ss"),
+            }
+        )
     if soumettre:
         flash("Vos notes sont soumises. Vous voyez maintenant celles des autres membres.", "succes")
         return redirect(url_for(".notes", seance_id=seance.id, dossier_id=point.dossier_id))
@@ -559,15 +584,20 @@ def notes(seance_id, dossier_id):
     if acces.doit_declarer(dossier_id):
         return redirect(url_for(".declaration", seance_id=seance_id, dossier_id=dossier_id))
     if not acces.voit_notes(dossier_id):
-        message = ("Vous verrez les notes des autres membres après avoir soumis les vôtres (pas d'ancrage)."
-                   if acces.membre is not None else None)
+        message = (
+            "Vous verrez les notes des autres membres après avoir soumis les vôtres (pas d'ancrage)."
+            if acces.membre is not None
+            else None
+        )
         return page(404, message)
     tableau = lecture.tableau_seance(seance, acces, normalise=True)
     ligne = tableau.ligne(dossier_id)
-    feuilles = [f for f in lecture.feuilles_completes(seance.id, dossier_id)
-                if not any(d.membre_id == f.membre_id for _, d in ligne.deportes)]
-    reouverture = forms.ReouvertureForm() if acces.president and seance.phase in (
-        Phase.NOTATION, Phase.DELIBERATION) else None
+    feuilles = [
+        f
+        for f in lecture.feuilles_completes(seance.id, dossier_id)
+        if not any(d.membre_id == f.membre_id for _, d in ligne.deportes)
+    ]
+    reouverture = forms.ReouvertureForm() if acces.president and seance.phase in (Phase.NOTATION, Phase.DELIBERATION) else None
     return render_template(
         "notation/notes.html",
         seance=seance,
@@ -638,8 +668,9 @@ def classement(seance_id):
         return page(404, "Le classement est visible quand la séance délibère (pas d'ancrage pendant la notation).")
     normalise = request.args.get("normalise") == "1"
     tableau = lecture.tableau_seance(seance, acces, normalise=normalise)
-    president_deporte = {dossier_id for dossier_id, liste in tableau.deportes.items()
-                         if any(u.id == seance.president_id for u, _ in liste)}
+    president_deporte = {
+        dossier_id for dossier_id, liste in tableau.deportes.items() if any(u.id == seance.president_id for u, _ in liste)
+    }
     return render_template(
         "notation/classement.html",
         seance=seance,
@@ -647,14 +678,18 @@ def classement(seance_id):
         tableau=tableau,
         normalise=normalise,
         explication=regles.EXPLICATION_NORMALISATION,
-        peut_decider={ligne.dossier.id: acces.peut_decider(ligne.dossier.id, ligne.dossier.id in president_deporte)
-                      for ligne in tableau.lignes},
+        peut_decider={
+            ligne.dossier.id: acces.peut_decider(ligne.dossier.id, ligne.dossier.id in president_deporte)
+            for ligne in tableau.lignes
+        },
     )
 
 
 def _president_deporte(seance, dossier_id):
-    return any(u.id == seance.president_id for u, _ in lecture.deportes_par_dossier(
-        seance, lecture.declarations_de(seance.id)).get(dossier_id, []))
+    return any(
+        u.id == seance.president_id
+        for u, _ in lecture.deportes_par_dossier(seance, lecture.declarations_de(seance.id)).get(dossier_id, [])
+    )
 
 
 @bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/decision", methods=["GET", "POST"])
@@ -665,9 +700,7 @@ def decision(seance_id, dossier_id):
     acces = AccesSeance(seance, current_user)
     if not acces.peut_decider(dossier_id, _president_deporte(seance, dossier_id)):
         abort(404)
-    existante = db.session.scalar(
-        select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
-    )
+    existante = db.session.scalar(select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id))
     form = forms.DecisionForm()
     if request.method == "GET":
         dossier_ = point.dossier
@@ -691,9 +724,14 @@ def decision(seance_id, dossier_id):
                 version_texte = form.version.data or ""
                 try:
                     operations.decider(
-                        seance, point.dossier, nature=form.nature.data, par=current_user,
+                        seance,
+                        point.dossier,
+                        nature=form.nature.data,
+                        par=current_user,
                         version=int(version_texte) if version_texte.isdigit() and len(version_texte) < 10 else -1,
-                        conditions=form.conditions.data or "", motif=form.motif.data or "", **valeurs,
+                        conditions=form.conditions.data or "",
+                        motif=form.motif.data or "",
+                        **valeurs,
                     )
                     db.session.commit()
                     flash(f"Décision enregistrée pour le dossier {point.dossier.numero}.", "succes")
@@ -703,8 +741,16 @@ def decision(seance_id, dossier_id):
                     statut = refus.statut
                     erreurs = _erreurs_vers_formulaire(form, refus)
     tableau = lecture.tableau_seance(seance, acces)
-    return render_template("notation/decision.html", seance=seance, point=point, form=form, existante=existante,
-                           tableau=tableau, ligne=tableau.ligne(dossier_id), erreurs=erreurs), statut
+    return render_template(
+        "notation/decision.html",
+        seance=seance,
+        point=point,
+        form=form,
+        existante=existante,
+        tableau=tableau,
+        ligne=tableau.ligne(dossier_id),
+        erreurs=erreurs,
+    ), statut
 
 
 # --- Documents d'une séance close --------------------------------------------------------------------
@@ -736,7 +782,8 @@ def lettre(seance_id, dossier_id):
     if not seance.can_voir_detail(current_user):
         abort(404)
     decision_ = db.session.scalar(
-        select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
+        select(Decision)
+        .where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
         .options(joinedload(Decision.lettre))
     )
     if decision_ is None or decision_.lettre is None:
@@ -748,8 +795,11 @@ def lettre(seance_id, dossier_id):
 def decision_notifiee(dossier):
     """The notified decision shown on the dossier page (one query), or None."""
     return db.session.scalar(
-        select(Decision).where(Decision.dossier_id == dossier.id, Decision.notifie_le.is_not(None))
-        .options(joinedload(Decision.lettre)).order_by(Decision.notifie_le.desc()).limit(1)
+        select(Decision)
+        .where(Decision.dossier_id == dossier.id, Decision.notifie_le.is_not(None))
+        .options(joinedload(Decision.lettre))
+        .order_by(Decision.notifie_le.desc())
+        .limit(1)
     )
 
 
@@ -777,4 +827,3 @@ def commande_rappels():
     db.session.commit()
     envoyer_si_en_file()
     click.echo(f"{nombre} rappel(s) mis en file.")
-

@@ -64,9 +64,7 @@ def _migrer(url):
 
 
 def _config_de_base():
-    return {
-        key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()
-    } | {"WTF_CSRF_ENABLED": False}
+    return {key: getattr(TestConfig, key) for key in dir(TestConfig) if key.isupper()} | {"WTF_CSRF_ENABLED": False}
 
 
 def _creer_base_pg(nom, modele=None):
@@ -145,9 +143,7 @@ def _vider_postgresql():
     tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
     with db.engine.begin() as connexion:
         connexion.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        connexion.execute(
-            text("INSERT INTO journal_tete (id, dernier_hash, nombre) VALUES (1, :h, 0)"), {"h": "0" * 64}
-        )
+        connexion.execute(text("INSERT INTO journal_tete (id, dernier_hash, nombre) VALUES (1, :h, 0)"), {"h": "0" * 64})
 
 
 class ClientIsole(FlaskClient):

@@ -58,12 +58,7 @@ def png_valide():
         return struct.pack(">I", len(donnees)) + type_ + donnees + struct.pack(">I", zlib.crc32(type_ + donnees))
 
     entete = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + morceau(b"IHDR", entete)
-        + morceau(b"IDAT", zlib.compress(b"\x00\x00"))
-        + morceau(b"IEND", b"")
-    )
+    return b"\x89PNG\r\n\x1a\n" + morceau(b"IHDR", entete) + morceau(b"IDAT", zlib.compress(b"\x00\x00")) + morceau(b"IEND", b"")
 
 
 def jpeg_valide():

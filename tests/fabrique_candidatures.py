@@ -45,7 +45,8 @@ def _referentiel_976(dossier_donnees):
     """Mayotte's communes and EPCI from the npm package, read once per test process."""
     racine = Path(dossier_donnees)
     communes = [
-        c for c in json.loads((racine / "communes.json").read_text(encoding="utf-8"))
+        c
+        for c in json.loads((racine / "communes.json").read_text(encoding="utf-8"))
         if c.get("departement") == "976" and c.get("type") == "commune-actuelle"
     ]
     codes = {c["code"] for c in communes}
@@ -85,8 +86,16 @@ class FabriqueCandidatures:
             membre_de.update({m: code for m in membres})
         self.session.flush()
         for code, nom, postaux, population in communes:
-            self.session.add(Commune(code=code, nom=nom, departement="976", codes_postaux=postaux,
-                                     population=population, epci_code=membre_de.get(code)))
+            self.session.add(
+                Commune(
+                    code=code,
+                    nom=nom,
+                    departement="976",
+                    codes_postaux=postaux,
+                    population=population,
+                    epci_code=membre_de.get(code),
+                )
+            )
         self.session.flush()
 
     def structure_complete(self, service=None, emergente=False, statut_juridique="association", **champs):
@@ -111,11 +120,16 @@ class FabriqueCandidatures:
         if not emergente and not sans_financement:
             from candidatures.models import FinancementExistant
 
-            self.session.add(FinancementExistant(
-                structure_id=structure.id, poste="facilitateur", financeur="collectivites",
-                nom_financeur="Conseil départemental de Mayotte",
-                montant_annee_precedente=Decimal("18000.00"), montant_annee_courante=Decimal("18000.00"),
-            ))
+            self.session.add(
+                FinancementExistant(
+                    structure_id=structure.id,
+                    poste="facilitateur",
+                    financeur="collectivites",
+                    nom_financeur="Conseil départemental de Mayotte",
+                    montant_annee_precedente=Decimal("18000.00"),
+                    montant_annee_courante=Decimal("18000.00"),
+                )
+            )
             self.session.flush()
             self.session.expire(structure, ["financements"])
         return structure
@@ -152,15 +166,23 @@ class FabriqueCandidatures:
         """Adds a real file as a piece of `dossier` through the operation (replacing one of the same code)."""
         par = par or self.porteur_de(dossier.structure)
         contenu = contenu or pdf_minimal(f"{code} - {dossier.structure.raison_sociale}", f"Dossier {dossier.id}")
-        piece = operations.ajouter_piece(dossier, code, (nom or f"{code}.pdf", contenu), par=par,
-                                         libelle=libelle or ("Document complémentaire" if code == "autre" else ""))
+        piece = operations.ajouter_piece(
+            dossier,
+            code,
+            (nom or f"{code}.pdf", contenu),
+            par=par,
+            libelle=libelle or ("Document complémentaire" if code == "autre" else ""),
+        )
         self.session.flush()
         return piece
 
     def document(self, structure, type_="comptes_annuels", annee=None, par=None):
         par = par or self.porteur_de(structure)
         return operations.ajouter_document(
-            structure, par=par, type_=type_, annee=annee or maintenant().year - 1,
+            structure,
+            par=par,
+            type_=type_,
+            annee=annee or maintenant().year - 1,
             televersement=(f"{type_}.pdf", pdf_minimal(type_, structure.raison_sociale)),
         )
 
@@ -193,21 +215,24 @@ class FabriqueCandidatures:
         porteur = porteur or self.porteur_de(structure)
         depose_le = depose_le or min(maintenant(), campagne.cloture_le) - timedelta(minutes=5)
         dossier = operations.creer_dossier(
-            campagne, structure, par=porteur, titre=titre or f"Facilitation de la clause sociale — {structure}",
+            campagne,
+            structure,
+            par=porteur,
+            titre=titre or f"Facilitation de la clause sociale — {structure}",
             instant=min(depose_le, campagne.cloture_le) - timedelta(days=1),
         )
         if complet:
             etp_total = etp_facilitateur + etp_coordinateur
             demandes = {"facilitateur": etp_facilitateur > 0, "coordinateur": etp_coordinateur > 0}
-            missions = [m.id for poste in demandes if demandes[poste]
-                        for m in [m for m in campagne.missions if m.poste == poste][:2]]
+            missions = [
+                m.id for poste in demandes if demandes[poste] for m in [m for m in campagne.missions if m.poste == poste][:2]
+            ]
             valeurs = {
                 "etp_facilitateur": etp_facilitateur,
                 "etp_coordinateur": etp_coordinateur,
                 "communes": list(communes),
                 "zone_blanche": zone_blanche,
-                "zone_blanche_justification": "Centre et sud de l'île : aucun facilitateur présent."
-                if zone_blanche else "",
+                "zone_blanche_justification": "Centre et sud de l'île : aucun facilitateur présent." if zone_blanche else "",
                 "diagnostic": "Mamoudzou et Dembeni concentrent les chantiers NPNRU (Kawéni) et les marchés de l'État "
                 "(caserne, lycée) ; 2 300 demandeurs d'emploi de longue durée sur le territoire.",
                 "objectifs": "Accompagner 13 marchés et générer 10 000 heures d'insertion par an.",
@@ -233,8 +258,12 @@ class FabriqueCandidatures:
         agent = self.agent_de(campagne.service)
         if statut == Statut.COMPLEMENTS_DEMANDES:
             operations.demander_complements(
-                dossier, par=agent, rubriques=["budget"], pieces=["comptes_annuels"],
-                date_limite=maintenant().date() + timedelta(days=15), message="Merci de joindre les comptes 2023.",
+                dossier,
+                par=agent,
+                rubriques=["budget"],
+                pieces=["comptes_annuels"],
+                date_limite=maintenant().date() + timedelta(days=15),
+                message="Merci de joindre les comptes 2023.",
             )
         elif statut == Statut.IRRECEVABLE:
             operations.declarer_irrecevable(dossier, par=agent, motif="Pièces manquantes malgré la relance.")

@@ -119,9 +119,7 @@ class FabriqueNotation:
             **champs,
         )
         seance.membres = [MembreSeance(utilisateur_id=m.id) for m in membres]
-        seance.ordre_du_jour = [
-            PointOrdreDuJour(dossier_id=d.id, rang=i) for i, d in enumerate(dossiers, start=1)
-        ]
+        seance.ordre_du_jour = [PointOrdreDuJour(dossier_id=d.id, rang=i) for i, d in enumerate(dossiers, start=1)]
         return self._ajouter(seance)
 
     def declaration(self, seance, dossier, membre, conflit=False, nature=""):
@@ -131,8 +129,7 @@ class FabriqueNotation:
             Declaration(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, conflit=conflit, nature=nature)
         )
 
-    def feuille(self, seance, dossier, membre, points=None, soumise=True, avis="favorable", commentaires=None,
-                declarer=True):
+    def feuille(self, seance, dossier, membre, points=None, soumise=True, avis="favorable", commentaires=None, declarer=True):
         """A score sheet. `points`: {criterion code: points} (default: 60 % of each maximum, rounded to the
         half-point); `commentaires`: {code: text}. Declares "no conflict" first unless told not to."""
         if declarer and not any(
@@ -203,9 +200,11 @@ class FabriqueNotation:
             nature=str(nature),
             montant_accorde=(montant_accorde or dossier.montant_demande) if retenu else None,
             etp_facilitateur=(etp_facilitateur if etp_facilitateur is not None else dossier.etp_facilitateur)
-            if retenu else Decimal("0"),
+            if retenu
+            else Decimal("0"),
             etp_coordinateur=(etp_coordinateur if etp_coordinateur is not None else dossier.etp_coordinateur)
-            if retenu else Decimal("0"),
+            if retenu
+            else Decimal("0"),
             conditions=conditions,
             motif=motif if motif is not None else ("" if retenu else "Projet insuffisamment étayé."),
             decide_par_id=seance.president_id,

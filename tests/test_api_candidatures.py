@@ -50,18 +50,38 @@ def test_un_dossier_de_bout_en_bout(api, fab, serveur_smtp):
     assert {"poste_manquant", "budget_vide", "piece_manquante"} <= {c["code"] for c in controles["constats"]}
 
     missions = [m.id for m in campagne.missions if m.poste == "facilitateur"][:2]
-    reponse = api(porteur, fab, "PATCH", url, json={
-        "version": 1, "etp_facilitateur": "1.0", "communes": ["97611"], "diagnostic": "d", "objectifs": "o",
-        "strategie": "s", "calendrier": "c", "missions": missions, "engagement_non_baisse": True,
-        "declaration_honneur": True, "signataire_nom": "Ahmed Ali", "signataire_qualite": "Président",
-        "volumes": {"npnru": {"nombre_marches": 2, "heures_insertion": 4000}},
-    })
+    reponse = api(
+        porteur,
+        fab,
+        "PATCH",
+        url,
+        json={
+            "version": 1,
+            "etp_facilitateur": "1.0",
+            "communes": ["97611"],
+            "diagnostic": "d",
+            "objectifs": "o",
+            "strategie": "s",
+            "calendrier": "c",
+            "missions": missions,
+            "engagement_non_baisse": True,
+            "declaration_honneur": True,
+            "signataire_nom": "Ahmed Ali",
+            "signataire_qualite": "Président",
+            "volumes": {"npnru": {"nombre_marches": 2, "heures_insertion": 4000}},
+        },
+    )
     assert reponse.status_code == 200 and reponse.json["version"] == 2
     # Même règle que la page : des ETP hors du pas de 0,1 sont refusés, en français.
     reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "etp_facilitateur": "0.45"})
     assert reponse.status_code == 422
-    assert reponse.json["errors"] == [{"field": "etp_facilitateur", "code": "etp_invalide",
-                                       "message": "Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2)."}]
+    assert reponse.json["errors"] == [
+        {
+            "field": "etp_facilitateur",
+            "code": "etp_invalide",
+            "message": "Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).",
+        }
+    ]
     reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "pirate": "x"})
     assert reponse.status_code == 422 and reponse.json["errors"][0]["message"] == "Champ inconnu."
     assert api(porteur, fab, "PATCH", url, json={"version": 1, "titre": "Vieux"}).status_code == 409
@@ -74,23 +94,40 @@ def test_un_dossier_de_bout_en_bout(api, fab, serveur_smtp):
     reponse = api(porteur, fab, "PUT", f"{url}/budget", json={"version": 2, "lignes": lignes})
     assert reponse.status_code == 200
     budget = reponse.json
-    assert budget["synthese"][0] == {"annee": 1, "charges": "42000.00", "produits": "42000.00",
-                                     "part_etat": "29400.00", "taux_etat": "0.7000", "cofinancement": "12600.00",
-                                     "taux_cofinancement": "0.3000", "plafond_etat": "29400.00", "equilibre": True}
+    assert budget["synthese"][0] == {
+        "annee": 1,
+        "charges": "42000.00",
+        "produits": "42000.00",
+        "part_etat": "29400.00",
+        "taux_etat": "0.7000",
+        "cofinancement": "12600.00",
+        "taux_cofinancement": "0.3000",
+        "plafond_etat": "29400.00",
+        "equilibre": True,
+    }
     version = budget["version"]
 
     codes = [p["code"] for p in api(porteur, fab, "GET", f"{url}/pieces").json["exigees"]]
     for code in codes:
-        reponse = api(porteur, fab, "POST", f"{url}/pieces", data={
-            "code": code, "fichier": (io.BytesIO(contenus.pdf(code)), f"{code}.pdf")},
-            content_type="multipart/form-data")
+        reponse = api(
+            porteur,
+            fab,
+            "POST",
+            f"{url}/pieces",
+            data={"code": code, "fichier": (io.BytesIO(contenus.pdf(code)), f"{code}.pdf")},
+            content_type="multipart/form-data",
+        )
         assert reponse.status_code == 201, reponse.json
     piece = reponse.json
     fichier = api(porteur, fab, "GET", piece["url"])
     assert fichier.data == contenus.pdf(codes[-1]) and fichier.headers["Content-Disposition"].startswith("attachment")
 
     assert api(porteur, fab, "GET", f"{url}/controles").json == {
-        "peut_deposer": True, "bloquants": 0, "avertissements": 0, "constats": []}
+        "peut_deposer": True,
+        "bloquants": 0,
+        "avertissements": 0,
+        "constats": [],
+    }
     reponse = api(porteur, fab, "POST", f"{url}/depot", json={"version": version})
     assert reponse.status_code == 201
     depot = reponse.json
@@ -107,8 +144,9 @@ def test_un_dossier_de_bout_en_bout(api, fab, serveur_smtp):
 
 def test_depot_refuse_par_les_regles(api, fab):
     dossier = fab.dossier(statut="brouillon", etp_facilitateur=Decimal("0.4"))
-    reponse = api(fab.porteur_de(dossier.structure), fab, "POST", f"/api/v1/dossiers/{dossier.id}/depot",
-                  json={"version": dossier.version})
+    reponse = api(
+        fab.porteur_de(dossier.structure), fab, "POST", f"/api/v1/dossiers/{dossier.id}/depot", json={"version": dossier.version}
+    )
     assert reponse.status_code == 422
     [erreur] = reponse.json["errors"]
     assert erreur["code"] == "controles_bloquants" and "au moins 0,5 ETP" in erreur["message"]
@@ -121,9 +159,19 @@ def test_decisions_de_l_agent(api, fab):
     reponse = api(agent, fab, "POST", url, json={"decision": "complements", "rubriques": ["budget"]})
     assert reponse.status_code == 422 and reponse.json["errors"][0]["field"] == "date_limite"
     limite = (maintenant().date() + timedelta(days=7)).isoformat()
-    reponse = api(agent, fab, "POST", url, json={"decision": "complements", "rubriques": ["budget"],
-                                                 "pieces": ["comptes_annuels"], "date_limite": limite,
-                                                 "message": "Budget à revoir."})
+    reponse = api(
+        agent,
+        fab,
+        "POST",
+        url,
+        json={
+            "decision": "complements",
+            "rubriques": ["budget"],
+            "pieces": ["comptes_annuels"],
+            "date_limite": limite,
+            "message": "Budget à revoir.",
+        },
+    )
     assert reponse.status_code == 200
     assert reponse.json["statut"] == "complements_demandes" and reponse.json["rubriques_ouvertes"] == ["budget"]
     reponse = api(agent, fab, "POST", url, json={"decision": "recevable"})
@@ -147,8 +195,9 @@ def test_liste_filtree_et_paginee(api, fab):
     campagne = fab.campagne_ouverte(fab.service())
     for _ in range(3):
         fab.dossier(statut="depose", campagne=campagne)
-    coordination = fab.dossier(statut="recevable", campagne=campagne, etp_facilitateur=Decimal("0"),
-                               etp_coordinateur=Decimal("0.5"))
+    coordination = fab.dossier(
+        statut="recevable", campagne=campagne, etp_facilitateur=Decimal("0"), etp_coordinateur=Decimal("0.5")
+    )
     agent = fab.agent_de(campagne.service)
     page = api(agent, fab, "GET", "/api/v1/dossiers?par_page=2&page=2").json
     assert (page["total"], page["pages"], len(page["elements"])) == (4, 2, 2)
@@ -171,8 +220,14 @@ def test_structure_lue_et_modifiee(api, fab):
 
 def test_le_document_openapi_decrit_les_points_d_entree(client):
     chemins = client.get("/api/v1/openapi.json").json["paths"]
-    for chemin in ("/api/v1/campagnes", "/api/v1/dossiers", "/api/v1/dossiers/{dossier_id}/budget",
-                   "/api/v1/dossiers/{dossier_id}/pieces", "/api/v1/dossiers/{dossier_id}/controles",
-                   "/api/v1/dossiers/{dossier_id}/depot", "/api/v1/dossiers/{dossier_id}/decisions",
-                   "/api/v1/structures/{structure_id}"):
+    for chemin in (
+        "/api/v1/campagnes",
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{dossier_id}/budget",
+        "/api/v1/dossiers/{dossier_id}/pieces",
+        "/api/v1/dossiers/{dossier_id}/controles",
+        "/api/v1/dossiers/{dossier_id}/depot",
+        "/api/v1/dossiers/{dossier_id}/decisions",
+        "/api/v1/structures/{structure_id}",
+    ):
         assert chemin in chemins, chemin

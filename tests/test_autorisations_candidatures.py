@@ -30,8 +30,7 @@ def monde(fab, acteurs):
     db.session.flush()
     db.session.expire_all()
     depose = fab.dossier(statut="depose", structure=structure_a, porteur=acteurs["porteur_a"])
-    brouillon = fab.dossier(statut="brouillon", structure=structure_a, porteur=acteurs["porteur_a"],
-                            titre="Brouillon de A")
+    brouillon = fab.dossier(statut="brouillon", structure=structure_a, porteur=acteurs["porteur_a"], titre="Brouillon de A")
     document = fab.document(structure_a, par=acteurs["porteur_a"])
     db.session.commit()
     return {
@@ -80,15 +79,17 @@ PAGES = [
     ("GET", "/dossiers/export.xlsx", None, [302, 403, 403, 403, 200, 200, 200, 200]),
     ("GET", "/structure", None, [302, 200, 200, 403, 403, 403, 403, 403]),
     ("GET", "/dossiers/999999", None, [302, 404, 404, 404, 404, 404, 404, 404]),
-    ("POST", "/dossiers/{brouillon}/etapes/projet", {"titre": "Piraté", "version": "{version}"},
-     [302, None, 404, 403, 403, 403, 403, 403]),
+    (
+        "POST",
+        "/dossiers/{brouillon}/etapes/projet",
+        {"titre": "Piraté", "version": "{version}"},
+        [302, None, 404, 403, 403, 403, 403, 403],
+    ),
     ("POST", "/dossiers/{brouillon}/depot", {"version": "{version}"}, [302, None, 404, 403, 403, 403, 403, 403]),
     ("POST", "/dossiers/{brouillon}/pieces/{piece_brouillon}/retirer", {}, [302, None, 404, 403, 403, 403, 403, 403]),
-    ("POST", "/dossiers/{depose}/recevable", {"recevable_le": "2000-01-01"},
-     [302, 403, 403, 403, None, 404, None, 403]),
+    ("POST", "/dossiers/{depose}/recevable", {"recevable_le": "2000-01-01"}, [302, 403, 403, 403, None, 404, None, 403]),
     ("POST", "/dossiers/{depose}/irrecevable", {"motif": "Piraté"}, [302, 403, 403, 403, None, 404, None, 403]),
-    ("POST", "/dossiers/{brouillon}/recevable", {"recevable_le": "2000-01-01"},
-     [302, 403, 403, 403, 404, 404, 404, 403]),
+    ("POST", "/dossiers/{brouillon}/recevable", {"recevable_le": "2000-01-01"}, [302, 403, 403, 403, 404, 404, 404, 403]),
     ("POST", "/structures/{structure}/documents/{document}", {}, [405] * 8),
 ]
 
@@ -99,24 +100,33 @@ API = [
     ("GET", "/api/v1/dossiers/{depose}/controles", None, [401, 200, 404, 404, 200, 404, 200, 200]),
     ("GET", "/api/v1/dossiers/{depose}/pieces", None, [401, 200, 404, 404, 200, 404, 200, 200]),
     ("GET", "/api/v1/dossiers/{depose}/pieces/{piece}/fichier", None, [401, 200, 404, 404, 200, 404, 200, 200]),
-    ("GET", "/api/v1/dossiers/{depose}/pieces/{piece_brouillon}/fichier", None,
-     [401, 404, 404, 404, 404, 404, 404, 404]),
+    ("GET", "/api/v1/dossiers/{depose}/pieces/{piece_brouillon}/fichier", None, [401, 404, 404, 404, 404, 404, 404, 404]),
     ("GET", "/api/v1/dossiers/{depose}/depots/1/accuse", None, [401, 200, 404, 404, 200, 404, 200, 200]),
     ("GET", "/api/v1/dossiers/{depose}/historique", None, [401, 200, 404, 404, 200, 404, 200, 200]),
     ("GET", "/api/v1/structures/{structure}", None, [401, 200, 404, 404, 200, 404, 200, 200]),
     ("GET", "/api/v1/dossiers", None, [401, 200, 200, 403, 200, 200, 200, 200]),
-    ("PATCH", "/api/v1/dossiers/{brouillon}", {"version": "{version}", "titre": "Piraté"},
-     [401, None, 404, 404, 404, 404, 404, 404]),
+    (
+        "PATCH",
+        "/api/v1/dossiers/{brouillon}",
+        {"version": "{version}", "titre": "Piraté"},
+        [401, None, 404, 404, 404, 404, 404, 404],
+    ),
     ("PATCH", "/api/v1/dossiers/{depose}", {"version": 1, "titre": "Piraté"}, [401, 422, 404, 404, 403, 404, 403, 403]),
-    ("PUT", "/api/v1/dossiers/{brouillon}/budget", {"version": "{version}", "lignes": {}},
-     [401, None, 404, 404, 404, 404, 404, 404]),
+    (
+        "PUT",
+        "/api/v1/dossiers/{brouillon}/budget",
+        {"version": "{version}", "lignes": {}},
+        [401, None, 404, 404, 404, 404, 404, 404],
+    ),
     ("POST", "/api/v1/dossiers/{brouillon}/depot", {"version": "{version}"}, [401, None, 404, 404, 404, 404, 404, 404]),
-    ("DELETE", "/api/v1/dossiers/{brouillon}/pieces/{piece_brouillon}", None,
-     [401, None, 404, 404, 404, 404, 404, 404]),
-    ("PATCH", "/api/v1/structures/{structure}", {"raison_sociale": "Piratée"},
-     [401, None, 404, 404, 403, 404, 403, 403]),
-    ("POST", "/api/v1/dossiers/{depose}/decisions", {"decision": "irrecevable", "motif": "Piraté"},
-     [401, 403, 404, 404, None, 404, None, 403]),
+    ("DELETE", "/api/v1/dossiers/{brouillon}/pieces/{piece_brouillon}", None, [401, None, 404, 404, 404, 404, 404, 404]),
+    ("PATCH", "/api/v1/structures/{structure}", {"raison_sociale": "Piratée"}, [401, None, 404, 404, 403, 404, 403, 403]),
+    (
+        "POST",
+        "/api/v1/dossiers/{depose}/decisions",
+        {"decision": "irrecevable", "motif": "Piraté"},
+        [401, 403, 404, 404, None, 404, None, 403],
+    ),
     ("PUT", "/api/v1/dossiers/{depose}/avis-ctn", {"avis": "favorable"}, [401, 403, 404, 404, None, 404, None, 403]),
 ]
 
@@ -213,14 +223,18 @@ def test_un_porteur_ne_depose_pas_de_piece_dans_le_dossier_d_un_autre(app, fab, 
     sessions = clients(app, fab, acteurs)
     client_b, jeton_b = sessions["porteur_b"]
     avant = db.session.scalar(select(func.count(EntreeJournal.id)))
-    reponse = client_b.post(f"/dossiers/{monde['brouillon']}/pieces", data={
-        "code": "autre", "libelle": "Intrus", "fichier": (io.BytesIO(contenus.pdf()), "intrus.pdf")},
-        content_type="multipart/form-data")
+    reponse = client_b.post(
+        f"/dossiers/{monde['brouillon']}/pieces",
+        data={"code": "autre", "libelle": "Intrus", "fichier": (io.BytesIO(contenus.pdf()), "intrus.pdf")},
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 404
-    reponse = client_b.post(f"/api/v1/dossiers/{monde['brouillon']}/pieces", headers={
-        "Authorization": f"Bearer {jeton_b}"}, data={"code": "autre", "libelle": "Intrus",
-                                                    "fichier": (io.BytesIO(contenus.pdf()), "intrus.pdf")},
-        content_type="multipart/form-data")
+    reponse = client_b.post(
+        f"/api/v1/dossiers/{monde['brouillon']}/pieces",
+        headers={"Authorization": f"Bearer {jeton_b}"},
+        data={"code": "autre", "libelle": "Intrus", "fichier": (io.BytesIO(contenus.pdf()), "intrus.pdf")},
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 404
     assert db.session.scalar(select(func.count(EntreeJournal.id))) == avant
 

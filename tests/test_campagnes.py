@@ -11,10 +11,19 @@ from aap.models import Campagne, EntreeJournal
 from .conftest import texte
 
 FORMULAIRE = {
-    "titre": "Facilitateurs 2027", "annee": "2027", "presentation": "Texte de l'appel.",
-    "ouverture_jour": "2027-07-01", "ouverture_heure": "00:00", "cloture_jour": "2027-10-31",
-    "cloture_heure": "23:59", "taux_plafond": "70", "taux_plafond_collectivite": "80", "etp_minimum": "0,5",
-    "credits": "150 000", "courriel_contact": "976.insertion@deets.gouv.fr", "publiee": "y",
+    "titre": "Facilitateurs 2027",
+    "annee": "2027",
+    "presentation": "Texte de l'appel.",
+    "ouverture_jour": "2027-07-01",
+    "ouverture_heure": "00:00",
+    "cloture_jour": "2027-10-31",
+    "cloture_heure": "23:59",
+    "taux_plafond": "70",
+    "taux_plafond_collectivite": "80",
+    "etp_minimum": "0,5",
+    "credits": "150 000",
+    "courriel_contact": "976.insertion@deets.gouv.fr",
+    "publiee": "y",
 }
 
 
@@ -26,9 +35,7 @@ def test_creer_une_campagne_garnie_de_l_appel_2022(client_de, fab):
     assert campagne.taux_plafond == Decimal("0.7") and campagne.credits == Decimal("150000")
     assert campagne.cloture_le.isoformat() == "2027-10-31T20:59:00+00:00"  # 23:59 à Mayotte
     assert len(campagne.pieces) == 8 and len(campagne.criteres) == 9 and len(campagne.missions) == 12
-    assert db.session.scalar(select(EntreeJournal.acteur).where(EntreeJournal.action == "campagne.creation")) == (
-        admin.email
-    )
+    assert db.session.scalar(select(EntreeJournal.acteur).where(EntreeJournal.action == "campagne.creation")) == (admin.email)
 
 
 def test_la_cloture_avant_l_ouverture_est_refusee(client_de, fab):
@@ -42,8 +49,7 @@ def test_les_regles_se_figent_au_premier_depot_et_tout_est_journalise(client_de,
     campagne = fab.campagne()
     admin = fab.utilisateur("admin", service=campagne.service)
     session = client_de(admin)
-    donnees = FORMULAIRE | {"annee": str(campagne.annee), "ouverture_jour": "2020-01-01",
-                            "cloture_jour": "2099-10-31"}
+    donnees = FORMULAIRE | {"annee": str(campagne.annee), "ouverture_jour": "2020-01-01", "cloture_jour": "2099-10-31"}
     # Avant tout dépôt : les règles changent, et le journal dit qui a changé quoi.
     assert session.post(f"/admin/campagnes/{campagne.id}", data=donnees | {"taux_plafond": "75"}).status_code == 302
     db.session.refresh(campagne)
@@ -51,8 +57,13 @@ def test_les_regles_se_figent_au_premier_depot_et_tout_est_journalise(client_de,
     entree = db.session.scalar(select(EntreeJournal).where(EntreeJournal.action == "campagne.modification"))
     assert entree.acteur == admin.email and json.loads(entree.details)["taux_plafond"] == ["0.7000", "0.75"]
     piece = campagne.pieces[0]
-    assert session.post(f"/admin/campagnes/{campagne.id}/pieces", data={
-        "code": "lettre_soutien", "libelle": "Lettre de soutien", "condition": "toujours"}).status_code == 302
+    assert (
+        session.post(
+            f"/admin/campagnes/{campagne.id}/pieces",
+            data={"code": "lettre_soutien", "libelle": "Lettre de soutien", "condition": "toujours"},
+        ).status_code
+        == 302
+    )
 
     fab.dossier(statut="depose", campagne=campagne)
     db.session.commit()
@@ -60,14 +71,18 @@ def test_les_regles_se_figent_au_premier_depot_et_tout_est_journalise(client_de,
     assert reponse.status_code == 422 and "1 dossier(s) ont déjà été déposés" in texte(reponse)
     reponse = session.post(f"/admin/campagnes/{campagne.id}/pieces/{piece.id}/supprimer", follow_redirects=True)
     assert "ne peuvent plus changer" in texte(reponse)
-    reponse = session.post(f"/admin/campagnes/{campagne.id}/criteres", data={
-        "code": "nouveau", "groupe": "Budget", "libelle": "Nouveau", "maximum": "5"})
+    reponse = session.post(
+        f"/admin/campagnes/{campagne.id}/criteres",
+        data={"code": "nouveau", "groupe": "Budget", "libelle": "Nouveau", "maximum": "5"},
+    )
     assert reponse.status_code == 422
     db.session.refresh(campagne)
     assert campagne.taux_plafond == Decimal("0.75") and piece in campagne.pieces
     # Le calendrier et les crédits restent modifiables, journalisés.
-    assert session.post(f"/admin/campagnes/{campagne.id}", data=donnees | {"taux_plafond": "75",
-                                                                          "credits": "200000"}).status_code == 302
+    assert (
+        session.post(f"/admin/campagnes/{campagne.id}", data=donnees | {"taux_plafond": "75", "credits": "200000"}).status_code
+        == 302
+    )
     db.session.refresh(campagne)
     assert campagne.credits == Decimal("200000")
     page = texte(session.get(f"/admin/campagnes/{campagne.id}"))
@@ -84,10 +99,17 @@ def test_seul_l_administrateur_du_service_administre(client_de, fab):
 def test_la_page_publique_de_la_campagne(client, fab):
     campagne = fab.campagne()
     page = texte(client.get(f"/campagnes/{campagne.id}"))
-    for attendu in ("Qui peut candidater", "structures émergentes", "au plus 70\u202f% du coût de l'ETP",
-                    "80\u202f% pour les collectivités", "Associations tenues d'avoir un commissaire aux comptes",
-                    "Structures émergentes candidates à la coordination régionale", "total 100",
-                    "Créer un compte pour ma structure", campagne.courriel_contact):
+    for attendu in (
+        "Qui peut candidater",
+        "structures émergentes",
+        "au plus 70\u202f% du coût de l'ETP",
+        "80\u202f% pour les collectivités",
+        "Associations tenues d'avoir un commissaire aux comptes",
+        "Structures émergentes candidates à la coordination régionale",
+        "total 100",
+        "Créer un compte pour ma structure",
+        campagne.courriel_contact,
+    ):
         assert attendu in page, attendu
     campagne.publiee = False
     db.session.commit()

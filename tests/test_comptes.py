@@ -185,9 +185,7 @@ def test_invitation_d_un_agent_par_l_administrateur(client, client_de, fab, serv
 
 
 def test_un_agent_ne_peut_pas_inviter(client_de, fab):
-    reponse = client_de(fab.utilisateur("agent")).post(
-        "/admin/comptes/inviter", data={"email": "x@y.fr", "role": "admin"}
-    )
+    reponse = client_de(fab.utilisateur("agent")).post("/admin/comptes/inviter", data={"email": "x@y.fr", "role": "admin"})
     assert reponse.status_code == 403
     assert db.session.scalar(select(func.count(Utilisateur.id)).where(Utilisateur.email == "x@y.fr")) == 0
 
@@ -243,7 +241,5 @@ def test_redirection_apres_connexion_reste_sur_le_site(client, fab):
     utilisateur = fab.utilisateur("agent")
     for cible, attendu in [("/journal", "/journal"), ("//pirate.example", "/"), ("https://pirate.example", "/")]:
         nouveau = client.application.test_client()
-        reponse = nouveau.post(
-            f"/connexion?suite={cible}", data={"email": utilisateur.email, "mot_de_passe": MOT_DE_PASSE}
-        )
+        reponse = nouveau.post(f"/connexion?suite={cible}", data={"email": utilisateur.email, "mot_de_passe": MOT_DE_PASSE})
         assert reponse.headers["Location"] == attendu

@@ -70,9 +70,8 @@ def test_la_campagne_2022_est_celle_de_l_appel(app):
 
 def test_une_campagne_est_ouverte_le_jour_du_chargement(app):
     ouvertes = [
-        c for c in db.session.scalars(select(Campagne))
+        c
+        for c in db.session.scalars(select(Campagne))
         if etat_campagne(c.ouverture_le, c.cloture_le, maintenant()) == EtatCampagne.OUVERTE
     ]
     assert len(ouvertes) == 1
-
-

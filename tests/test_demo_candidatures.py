@@ -13,8 +13,10 @@ from candidatures.synthese import controles_dossier
 
 
 def compter():
-    return {modele.__name__: db.session.scalar(select(func.count()).select_from(modele))
-            for modele in (Dossier, Depot, Fichier, EntreeJournal)}
+    return {
+        modele.__name__: db.session.scalar(select(func.count()).select_from(modele))
+        for modele in (Dossier, Depot, Fichier, EntreeJournal)
+    }
 
 
 @pytest.fixture
@@ -39,8 +41,9 @@ def test_la_demo_montre_chaque_etat_et_se_recharge_sans_doublon(app):
             assert regles.resume(controles_dossier(dossier))[0] == 0, dossier.titre
             assert dossier.numero.startswith(f"AAP-{dossier.campagne.annee}-976-")
             assert dossier.dernier_depot.accuse is not None
-    koungou_2022 = next(d for d in dossiers if d.campagne_id == contexte.campagne_2022.id
-                        and d.structure.statut_juridique == "collectivite")
+    koungou_2022 = next(
+        d for d in dossiers if d.campagne_id == contexte.campagne_2022.id and d.structure.statut_juridique == "collectivite"
+    )
     assert [d.rang for d in koungou_2022.depots] == [1, 2]
     assert koungou_2022.depots[0].depose_le.year == 2022
     assert any(d.structure.emergente and d.avis_ctn == "favorable" for d in dossiers)

@@ -1,6 +1,5 @@
 """Reference data and the account commands of `flask --app aap`."""
 
-
 from sqlalchemy import func, select
 
 from aap.extensions import db

@@ -22,9 +22,7 @@ class SansRedirection(urllib.request.HTTPRedirectHandler):
 
 def navigateur_http(url_base, email):
     """A cookie-keeping HTTP client logged in as `email` (CSRF is off in tests)."""
-    ouvreur = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), SansRedirection()
-    )
+    ouvreur = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), SansRedirection())
 
     def poster(chemin, donnees):
         assert url_base.startswith("http://127.0.0.1:")
@@ -81,9 +79,7 @@ def test_des_depots_simultanes_ont_des_numeros_uniques_et_sans_trou(fab, serveur
     versions = {d.id: d.version for d in dossiers}
     db.session.commit()
     onglets = [(d, navigateur_http(serveur.url, porteurs[d.id])) for d in dossiers]
-    resultats = en_parallele([
-        lambda d=d, o=o: o(f"/dossiers/{d.id}/depot", {"version": versions[d.id]}) for d, o in onglets
-    ])
+    resultats = en_parallele([lambda d=d, o=o: o(f"/dossiers/{d.id}/depot", {"version": versions[d.id]}) for d, o in onglets])
     assert [statut for statut, _ in resultats] == [302] * 4
     db.session.expire_all()
     numeros = sorted(db.session.scalars(select(Dossier.numero)).all())

@@ -31,8 +31,7 @@ def brouillon(fab):
 
 
 def etape(session, dossier, rubrique, donnees, **kwargs):
-    return session.post(f"/dossiers/{dossier.id}/etapes/{rubrique}", data={"version": dossier.version} | donnees,
-                        **kwargs)
+    return session.post(f"/dossiers/{dossier.id}/etapes/{rubrique}", data={"version": dossier.version} | donnees, **kwargs)
 
 
 def test_creer_un_dossier_depuis_la_page_de_la_campagne(client_de, fab):
@@ -50,9 +49,7 @@ def test_creer_un_dossier_depuis_la_page_de_la_campagne(client_de, fab):
     assert dossier.service_id == campagne.service_id
     # « Dites-le-nous une fois » : les comptes annuels du profil sont déjà dans le dossier.
     assert [p.code for p in dossier.pieces_courantes] == ["comptes_annuels"]
-    assert db.session.scalar(select(EntreeJournal.action).where(EntreeJournal.objet_type == "dossiers")) == (
-        "dossier.creation"
-    )
+    assert db.session.scalar(select(EntreeJournal.action).where(EntreeJournal.objet_type == "dossiers")) == ("dossier.creation")
 
 
 def test_une_campagne_close_n_accepte_pas_de_nouveau_dossier(client_de, fab):
@@ -68,17 +65,29 @@ def test_une_campagne_close_n_accepte_pas_de_nouveau_dossier(client_de, fab):
 def test_chaque_etape_s_enregistre_sans_javascript(client_de, brouillon):
     dossier, porteur = brouillon
     session = client_de(porteur)
-    reponse = etape(session, dossier, "projet", {"titre": "Facilitation Grand Nord", "etp_facilitateur": "0,5",
-                                                 "etp_coordinateur": "", "action": "continuer"})
+    reponse = etape(
+        session,
+        dossier,
+        "projet",
+        {"titre": "Facilitation Grand Nord", "etp_facilitateur": "0,5", "etp_coordinateur": "", "action": "continuer"},
+    )
     assert reponse.status_code == 302 and reponse.headers["Location"].endswith("/etapes/territoire")
     db.session.refresh(dossier)
     assert (dossier.titre, dossier.etp_facilitateur, dossier.version) == ("Facilitation Grand Nord", Decimal("0.5"), 2)
     missions = [m.id for m in dossier.campagne.missions if m.poste == "facilitateur"][:2]
-    etape(session, dossier, "territoire", {"communes": ["97610", "97602"], "zone_blanche": "y",
-                                           "zone_blanche_justification": "Bandraboua n'est pas couverte."})
+    etape(
+        session,
+        dossier,
+        "territoire",
+        {"communes": ["97610", "97602"], "zone_blanche": "y", "zone_blanche_justification": "Bandraboua n'est pas couverte."},
+    )
     db.session.refresh(dossier)
-    etape(session, dossier, "strategie", {"diagnostic": "Diagnostic", "objectifs": "Objectifs",
-                                          "strategie": "Stratégie", "missions": [str(m) for m in missions]})
+    etape(
+        session,
+        dossier,
+        "strategie",
+        {"diagnostic": "Diagnostic", "objectifs": "Objectifs", "strategie": "Stratégie", "missions": [str(m) for m in missions]},
+    )
     db.session.refresh(dossier)
     etape(session, dossier, "activite", {"calendrier": "Janvier", "nombre_npnru": "3", "heures_npnru": "9000"})
     db.session.refresh(dossier)
@@ -89,10 +98,19 @@ def test_chaque_etape_s_enregistre_sans_javascript(client_de, brouillon):
 
 def test_le_budget_en_francais_et_ses_chiffres_calcules(client_de, brouillon):
     dossier, porteur = brouillon
-    reponse = etape(client_de(porteur), dossier, "budget", {
-        "salaires_1": "42 000", "fonctionnement_1": "8 000,50", "etat_aap_1": "35000,35",
-        "collectivites_1": "15 000,15", "precision_collectivites": "Conseil départemental",
-    }, follow_redirects=True)
+    reponse = etape(
+        client_de(porteur),
+        dossier,
+        "budget",
+        {
+            "salaires_1": "42 000",
+            "fonctionnement_1": "8 000,50",
+            "etat_aap_1": "35000,35",
+            "collectivites_1": "15 000,15",
+            "precision_collectivites": "Conseil départemental",
+        },
+        follow_redirects=True,
+    )
     page = texte(reponse)
     assert "35\u202f000,35\xa0€ (70\u202f%)" in page  # part de l'État et son taux
     assert "35\u202f000,35\xa0€" in page and "équilibré" in page
@@ -109,8 +127,7 @@ def test_le_budget_en_francais_et_ses_chiffres_calcules(client_de, brouillon):
         ("projet", {"titre": "Mon titre", "etp_facilitateur": "un demi"}, "etp_facilitateur", "Nombre d'ETP invalide"),
         ("budget", {"precision_salaires": "Mon titre", "salaires_1": "12.345"}, "salaires_1", "Au plus 2 décimales"),
         ("budget", {"precision_salaires": "Mon titre", "salaires_1": "-5"}, "salaires_1", "positif"),
-        ("activite", {"calendrier": "Mon titre", "heures_npnru": "beaucoup"}, "heures_npnru",
-         "N'est pas un entier valide."),
+        ("activite", {"calendrier": "Mon titre", "heures_npnru": "beaucoup"}, "heures_npnru", "N'est pas un entier valide."),
     ],
 )
 def test_une_saisie_invalide_est_expliquee_a_cote_du_champ_et_rien_n_est_perdu(
@@ -137,8 +154,7 @@ def test_enregistrement_automatique_renvoie_la_version_et_la_liste_a_jour(client
     assert "il en compte 0,4" in corps["fragments"]["liste-controles"]
     assert "Étapes du dossier" in corps["fragments"]["menu-etapes"]
     # Une valeur invalide : 422 en JSON, avec le message en français ; rien n'est écrit.
-    reponse = session.post(f"/dossiers/{dossier.id}/etapes/projet", data={"version": 2, "etp_facilitateur": "abc"},
-                           headers=AUTO)
+    reponse = session.post(f"/dossiers/{dossier.id}/etapes/projet", data={"version": 2, "etp_facilitateur": "abc"}, headers=AUTO)
     assert reponse.status_code == 422
     assert reponse.json["errors"][0]["field"] == "etp_facilitateur"
 
@@ -164,8 +180,7 @@ def test_rien_n_est_ecrit_quand_rien_ne_change(client_de, brouillon):
     dossier, porteur = brouillon
     session = client_de(porteur)
     avant = db.session.scalar(select(func.count(EntreeJournal.id)))
-    reponse = etape(session, dossier, "projet", {"titre": "Projet Koungou", "etp_facilitateur": ""},
-                    headers=AUTO)
+    reponse = etape(session, dossier, "projet", {"titre": "Projet Koungou", "etp_facilitateur": ""}, headers=AUTO)
     assert reponse.status_code == 200 and reponse.json["version"] == 1
     assert db.session.scalar(select(func.count(EntreeJournal.id))) == avant
 
@@ -175,8 +190,12 @@ def test_la_liste_des_controles_passe_au_vert(client_de, fab):
     porteur = fab.porteur_de(dossier.structure)
     session = client_de(porteur)
     assert "Aucun point bloquant : le dossier peut être déposé." in texte(session.get(f"/dossiers/{dossier.id}"))
-    etape(session, dossier, "engagements", {"engagement_non_baisse": "", "declaration_honneur": "y",
-                                            "signataire_nom": "A", "signataire_qualite": "Président"})
+    etape(
+        session,
+        dossier,
+        "engagements",
+        {"engagement_non_baisse": "", "declaration_honneur": "y", "signataire_nom": "A", "signataire_qualite": "Président"},
+    )
     page = texte(session.get(f"/dossiers/{dossier.id}/depot"))
     assert "1 point bloquant à corriger" in page
     assert "Prenez l'engagement de ne pas baisser" in page
@@ -263,9 +282,14 @@ def test_pieces_remplacees_gardent_leur_historique_et_le_depot_garde_la_bonne(cl
     dossier = fab.dossier(statut="brouillon")
     session = client_de(fab.porteur_de(dossier.structure))
     ancienne = next(p for p in dossier.pieces_courantes if p.code == "demande_subvention")
-    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={
-        "code": "demande_subvention", "fichier": (io.BytesIO(contenus.docx_valide("cerfa")), "cerfa 12156.docx"),
-    }, content_type="multipart/form-data")
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={
+            "code": "demande_subvention",
+            "fichier": (io.BytesIO(contenus.docx_valide("cerfa")), "cerfa 12156.docx"),
+        },
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 302
     db.session.refresh(ancienne)
     assert ancienne.remplacee_le is not None
@@ -281,17 +305,33 @@ def test_le_profil_de_la_structure_et_ses_documents_sont_repris(client_de, fab):
     structure = fab.structure_complete(soumise_cac=True)
     porteur = fab.porteur_de(structure)
     session = client_de(porteur)
-    reponse = session.post("/structure", data={
-        "raison_sociale": "AMIC", "statut_juridique": "association", "adresse": "Kawéni", "code_postal": "97600",
-        "commune_code": "97611", "representant_nom": "Ahmed", "representant_qualite": "Président",
-        "etp_facilitateurs_existants": "1,5", "soumise_cac": "y", "annee_financements": "2025",
-    })
+    reponse = session.post(
+        "/structure",
+        data={
+            "raison_sociale": "AMIC",
+            "statut_juridique": "association",
+            "adresse": "Kawéni",
+            "code_postal": "97600",
+            "commune_code": "97611",
+            "representant_nom": "Ahmed",
+            "representant_qualite": "Président",
+            "etp_facilitateurs_existants": "1,5",
+            "soumise_cac": "y",
+            "annee_financements": "2025",
+        },
+    )
     assert reponse.status_code == 302
     db.session.refresh(structure)
     assert structure.etp_facilitateurs_existants == Decimal("1.5") and structure.raison_sociale == "AMIC"
-    reponse = session.post("/structure/documents", data={
-        "type": "rapport_cac", "annee": "2024", "fichier": (io.BytesIO(contenus.pdf("CAC")), "rapport cac.pdf"),
-    }, content_type="multipart/form-data")
+    reponse = session.post(
+        "/structure/documents",
+        data={
+            "type": "rapport_cac",
+            "annee": "2024",
+            "fichier": (io.BytesIO(contenus.pdf("CAC")), "rapport cac.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 302
     dossier = fab.dossier(statut="brouillon", complet=False, structure=structure)
     assert [p.code for p in dossier.pieces_courantes] == ["rapport_cac"]
@@ -303,16 +343,24 @@ def test_le_profil_de_la_structure_et_ses_documents_sont_repris(client_de, fab):
 def test_financements_existants_du_profil(client_de, fab):
     structure = fab.structure_complete(sans_financement=True)
     session = client_de(fab.porteur_de(structure))
-    reponse = session.post("/structure/financements", data={
-        "poste": "facilitateur", "financeur": "fse", "nom_financeur": "FSE", "montant_annee_precedente": "20 000",
-        "montant_annee_courante": "18 500,50",
-    })
+    reponse = session.post(
+        "/structure/financements",
+        data={
+            "poste": "facilitateur",
+            "financeur": "fse",
+            "nom_financeur": "FSE",
+            "montant_annee_precedente": "20 000",
+            "montant_annee_courante": "18 500,50",
+        },
+    )
     assert reponse.status_code == 302
     db.session.refresh(structure)
     [financement] = structure.financements
     assert financement.montant_annee_courante == Decimal("18500.50")
-    reponse = session.post("/structure/financements", data={"poste": "facilitateur", "financeur": "fse",
-                                                            "nom_financeur": "", "montant_annee_courante": "x"})
+    reponse = session.post(
+        "/structure/financements",
+        data={"poste": "facilitateur", "financeur": "fse", "nom_financeur": "", "montant_annee_courante": "x"},
+    )
     assert reponse.status_code == 422 and "Nommez le financeur." in texte(reponse)
 
 

@@ -41,8 +41,16 @@ def test_cellules_typees_et_texte_jamais_formule(app):
         )
         for valeur in DANGEREUX:
             classeur.ligne(
-                [valeur, Decimal("1234.50"), Decimal("0.5"), Decimal("0.7"),
-                 datetime(2022, 10, 31, 20, 59, tzinfo=UTC), date(2022, 11, 2), 3, True]
+                [
+                    valeur,
+                    Decimal("1234.50"),
+                    Decimal("0.5"),
+                    Decimal("0.7"),
+                    datetime(2022, 10, 31, 20, 59, tzinfo=UTC),
+                    date(2022, 11, 2),
+                    3,
+                    True,
+                ]
             )
         classeur.ligne([None, None, None, None, None, None, None, None])
         reponse = classeur.reponse("dossiers.xlsx")

@@ -92,4 +92,3 @@ def test_aucune_entree_ne_provoque_d_erreur_serveur(app_fuzz, jetons, chemin, me
         case.validate_response(reponse, excluded_checks=[schemathesis.checks.positive_data_acceptance])
 
     essayer()
-

@@ -43,12 +43,23 @@ def test_filtres_tri_recherche_et_pagination(app, client_de, fab):
     app.config["PAR_PAGE"] = 2
     campagne = fab.campagne_ouverte(fab.service())
     association = fab.dossier(statut="depose", campagne=campagne, titre="Association Mamoudzou")
-    collectivite = fab.dossier(statut="recevable", campagne=campagne, titre="Commune de Koungou",
-                               structure=fab.structure_complete(statut_juridique="collectivite"),
-                               communes=("97610",), budget=None)
-    emergente = fab.dossier(statut="depose", campagne=campagne, titre="Réseau du Sud", zone_blanche=True,
-                            etp_facilitateur=Decimal("0"), etp_coordinateur=Decimal("1"),
-                            structure=fab.structure_complete(emergente=True, statut_juridique="reseau_emploi"))
+    collectivite = fab.dossier(
+        statut="recevable",
+        campagne=campagne,
+        titre="Commune de Koungou",
+        structure=fab.structure_complete(statut_juridique="collectivite"),
+        communes=("97610",),
+        budget=None,
+    )
+    emergente = fab.dossier(
+        statut="depose",
+        campagne=campagne,
+        titre="Réseau du Sud",
+        zone_blanche=True,
+        etp_facilitateur=Decimal("0"),
+        etp_coordinateur=Decimal("1"),
+        structure=fab.structure_complete(emergente=True, statut_juridique="reseau_emploi"),
+    )
     session = client_de(fab.agent_de(campagne.service))
     cas = {
         "statut=recevable": [collectivite],
@@ -98,8 +109,10 @@ def test_export_excel_type_et_sans_formule(client_de, fab):
     assert ligne["Numéro"].value == dossier.numero
     assert ligne["Structure"].data_type == "s" and ligne["Structure"].value.startswith("=HYPERLINK")
     assert ligne["Titre du projet"].data_type == "s" and ligne["Titre du projet"].value == "@SUM(A1:A9)"
-    assert ligne["Part de l'État demandée (année 1)"].value == 35000 and "€" in ligne[
-        "Part de l'État demandée (année 1)"].number_format
+    assert (
+        ligne["Part de l'État demandée (année 1)"].value == 35000
+        and "€" in ligne["Part de l'État demandée (année 1)"].number_format
+    )
     assert ligne["Taux État (année 1)"].value == 0.7
     assert ligne["Points bloquants"].value == 0
     assert feuille.freeze_panes == "A2" and feuille.auto_filter.ref.startswith("A1:")
@@ -144,10 +157,15 @@ def test_les_complements_ne_rouvrent_que_ce_qui_est_nomme(client_de, fab, serveu
     agent = fab.agent_de(dossier.campagne.service)
     limite = maintenant().date() + timedelta(days=10)
     session_agent = client_de(agent)
-    reponse = session_agent.post(f"/dossiers/{dossier.id}/complements", data={
-        "rubriques": ["budget"], "pieces": ["comptes_annuels"], "date_limite": limite.isoformat(),
-        "message": "Joignez les comptes 2024.",
-    })
+    reponse = session_agent.post(
+        f"/dossiers/{dossier.id}/complements",
+        data={
+            "rubriques": ["budget"],
+            "pieces": ["comptes_annuels"],
+            "date_limite": limite.isoformat(),
+            "message": "Joignez les comptes 2024.",
+        },
+    )
     assert reponse.status_code == 302
     db.session.refresh(dossier)
     assert dossier.statut == "complements_demandes"
@@ -159,24 +177,39 @@ def test_les_complements_ne_rouvrent_que_ce_qui_est_nomme(client_de, fab, serveu
 
     session = client_de(porteur)
     # Le projet n'est pas rouvert : refusé ; le budget l'est.
-    reponse = session.post(f"/dossiers/{dossier.id}/etapes/projet", data={"version": dossier.version, "titre": "X"},
-                           headers=AUTO)
+    reponse = session.post(f"/dossiers/{dossier.id}/etapes/projet", data={"version": dossier.version, "titre": "X"}, headers=AUTO)
     assert reponse.status_code == 422
-    lignes = {f"{c}_1": m for c, m in (("salaires", "42000"), ("fonctionnement", "6000"), ("deplacements", "2000"),
-                                       ("etat_aap", "34000"), ("collectivites", "11000"), ("fonds_propres", "5000"))}
-    reponse = session.post(f"/dossiers/{dossier.id}/etapes/budget", headers=AUTO, data={
-        "version": dossier.version, "precision_collectivites": "Conseil départemental"} | lignes)
+    lignes = {
+        f"{c}_1": m
+        for c, m in (
+            ("salaires", "42000"),
+            ("fonctionnement", "6000"),
+            ("deplacements", "2000"),
+            ("etat_aap", "34000"),
+            ("collectivites", "11000"),
+            ("fonds_propres", "5000"),
+        )
+    }
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/etapes/budget",
+        headers=AUTO,
+        data={"version": dossier.version, "precision_collectivites": "Conseil départemental"} | lignes,
+    )
     assert reponse.status_code == 200
     autre = next(p for p in dossier.pieces_courantes if p.code == "demande_subvention")
-    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={
-        "code": "demande_subvention", "fichier": (io.BytesIO(contenus.pdf()), "cerfa.pdf")},
-        content_type="multipart/form-data")
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={"code": "demande_subvention", "fichier": (io.BytesIO(contenus.pdf()), "cerfa.pdf")},
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 422 and "n'est pas demandée en complément" in texte(reponse)
     db.session.refresh(autre)
     assert autre.en_vigueur
-    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={
-        "code": "comptes_annuels", "fichier": (io.BytesIO(contenus.pdf("Comptes 2024")), "comptes-2024.pdf")},
-        content_type="multipart/form-data")
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={"code": "comptes_annuels", "fichier": (io.BytesIO(contenus.pdf("Comptes 2024")), "comptes-2024.pdf")},
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 302
 
     # Nouveau dépôt : un second instantané, l'ancien gardé, un nouvel accusé.
@@ -194,41 +227,54 @@ def test_les_complements_ne_rouvrent_que_ce_qui_est_nomme(client_de, fab, serveu
 def test_une_demande_de_complements_doit_nommer_quelque_chose_et_une_date_future(client_de, fab):
     dossier = fab.dossier(statut="depose")
     session = client_de(fab.agent_de(dossier.campagne.service))
-    reponse = session.post(f"/dossiers/{dossier.id}/complements",
-                           data={"date_limite": (maintenant().date() + timedelta(days=5)).isoformat()})
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/complements", data={"date_limite": (maintenant().date() + timedelta(days=5)).isoformat()}
+    )
     assert reponse.status_code == 422 and "Nommez au moins une étape ou une pièce" in texte(reponse)
-    reponse = session.post(f"/dossiers/{dossier.id}/complements", data={
-        "rubriques": ["budget"], "date_limite": (maintenant().date() - timedelta(days=1)).isoformat()})
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/complements",
+        data={"rubriques": ["budget"], "date_limite": (maintenant().date() - timedelta(days=1)).isoformat()},
+    )
     assert reponse.status_code == 422 and "postérieure à aujourd'hui" in texte(reponse)
     db.session.refresh(dossier)
     assert dossier.statut == "depose"
 
 
 def test_avis_du_comite_technique_pour_les_structures_emergentes(client_de, fab):
-    emergente = fab.dossier(statut="recevable", structure=fab.structure_complete(emergente=True),
-                            etp_facilitateur=Decimal("1"))
+    emergente = fab.dossier(statut="recevable", structure=fab.structure_complete(emergente=True), etp_facilitateur=Decimal("1"))
     emergente.avis_ctn = None
     db.session.commit()
     assert not emergente.pret_pour_copil
     session = client_de(fab.agent_de(emergente.campagne.service))
     assert "Avis du comité technique national" in texte(session.get(f"/dossiers/{emergente.id}"))
-    reponse = session.post(f"/dossiers/{emergente.id}/avis-ctn", data={
-        "avis": "reserve", "le": maintenant().date().isoformat(), "commentaire": "Montée en charge à suivre."})
+    reponse = session.post(
+        f"/dossiers/{emergente.id}/avis-ctn",
+        data={"avis": "reserve", "le": maintenant().date().isoformat(), "commentaire": "Montée en charge à suivre."},
+    )
     assert reponse.status_code == 302
     db.session.refresh(emergente)
     assert emergente.avis_ctn == "reserve" and emergente.pret_pour_copil
     existante = fab.dossier(statut="depose")
-    reponse = session.post(f"/dossiers/{existante.id}/avis-ctn", data={"avis": "favorable",
-                                                                      "le": maintenant().date().isoformat()})
+    reponse = session.post(
+        f"/dossiers/{existante.id}/avis-ctn", data={"avis": "favorable", "le": maintenant().date().isoformat()}
+    )
     assert reponse.status_code == 422 and "structures émergentes" in texte(reponse)
 
 
 def test_la_page_agent_montre_tout_le_depot(client_de, fab):
     dossier = fab.dossier(statut="depose")
     page = texte(client_de(fab.agent_de(dossier.campagne.service)).get(f"/dossiers/{dossier.id}"))
-    for attendu in ("Déclarer le dossier complet et recevable", "Demander des compléments", "Déclarer irrecevable",
-                    "Diagnostic territorial", "Salaires et charges sociales des ETP", "Empreinte",
-                    "Mamoudzou", "35\u202f000,00\xa0€", "Journal d'audit du dossier"):
+    for attendu in (
+        "Déclarer le dossier complet et recevable",
+        "Demander des compléments",
+        "Déclarer irrecevable",
+        "Diagnostic territorial",
+        "Salaires et charges sociales des ETP",
+        "Empreinte",
+        "Mamoudzou",
+        "35\u202f000,00\xa0€",
+        "Journal d'audit du dossier",
+    ):
         assert attendu in page, attendu
     for piece in dossier.pieces_courantes:
         assert f"/dossiers/{dossier.id}/pieces/{piece.id}" in page

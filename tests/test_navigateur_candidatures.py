@@ -117,12 +117,14 @@ def test_du_compte_au_depot_puis_recevable(navigateur, fab, serveur_smtp):
 
     # Les pièces : envoyées avec leur progression, vérifiées par leur contenu.
     for code in ("demande_subvention", "rapports_activite", "comptes_annuels"):
-        page.set_input_files(f"#fichier-{code}", files=[
-            {"name": f"{code}.pdf", "mimeType": "application/pdf", "buffer": contenus.pdf(code)}])
+        page.set_input_files(
+            f"#fichier-{code}", files=[{"name": f"{code}.pdf", "mimeType": "application/pdf", "buffer": contenus.pdf(code)}]
+        )
         page.locator(f"#{code} form[data-televersement] button[type=submit]").click()
         expect(page.locator(f"#{code} h2 .fr-badge")).to_have_text("fournie")
-    page.set_input_files("#fichier-autre", files=[
-        {"name": "programme.exe.pdf", "mimeType": "application/pdf", "buffer": contenus.executable()}])
+    page.set_input_files(
+        "#fichier-autre", files=[{"name": "programme.exe.pdf", "mimeType": "application/pdf", "buffer": contenus.executable()}]
+    )
     page.fill("#libelle-autre", "Programme")
     page.locator("#autre ~ form[data-televersement] button[type=submit]").click()
     expect(page.locator("[data-etat-televersement]").last).to_contain_text("n'est pas d'un type accepté")

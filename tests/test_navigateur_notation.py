@@ -47,8 +47,9 @@ def noter(page, seance, dossier, points, commentaires=None, avis="Favorable"):
     for code, texte in (commentaires or {}).items():
         page.locator(f"#commentaire_{code}").fill(texte)
     page.get_by_label(avis, exact=True).check(force=True)
-    expect(page.locator("#total-valeur")).to_have_text(re.sub(r"\.0$", "", str(sum(Decimal(str(v)) for v in points.values())))
-                                                      .replace(".", ","))
+    expect(page.locator("#total-valeur")).to_have_text(
+        re.sub(r"\.0$", "", str(sum(Decimal(str(v)) for v in points.values()))).replace(".", ",")
+    )
     page.get_by_role("button", name="Soumettre ma notation").click()
     expect(page.get_by_role("heading", name=f"Notes du comité — {dossier.numero}")).to_be_visible()
 
@@ -62,8 +63,13 @@ def test_une_seance_du_copil_de_la_notation_au_proces_verbal(navigateur, fab):
     deporte = fab.utilisateur("copil", service=service, prenom="Faïza", nom="Soilihi")
     dossier = fab.dossier(statut="recevable", campagne=campagne)
     autre = fab.dossier(statut="recevable", campagne=campagne)
-    seance = fab.seance(campagne=campagne, membres=[president, membre, deporte], president=president,
-                        dossiers=[dossier, autre], phase=Phase.NOTATION)
+    seance = fab.seance(
+        campagne=campagne,
+        membres=[president, membre, deporte],
+        president=president,
+        dossiers=[dossier, autre],
+        phase=Phase.NOTATION,
+    )
     fab.feuille(seance, autre, membre)
     fab.feuille(seance, autre, president)
     fab.declaration(seance, autre, deporte, conflit=True)
@@ -126,8 +132,15 @@ def test_une_seance_du_copil_de_la_notation_au_proces_verbal(navigateur, fab):
     contenu = open(telechargement.value.path(), "rb").read()  # noqa: SIM115
     texte = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(contenu)).pages)
     texte = " ".join(texte.replace("\u202f", " ").replace("\xa0", " ").split())
-    for attendu in ("Procès-verbal", "Faïza Soilihi", "Trésorière de l'association porteuse.", dossier.numero,
-                    "30 000,00 €", "Recrutement du facilitateur", "Crédits épuisés"):
+    for attendu in (
+        "Procès-verbal",
+        "Faïza Soilihi",
+        "Trésorière de l'association porteuse.",
+        dossier.numero,
+        "30 000,00 €",
+        "Recrutement du facilitateur",
+        "Crédits épuisés",
+    ):
         assert attendu in texte, attendu
 
 

@@ -19,8 +19,7 @@ MENUS = {
     "porteur": ["Accueil", "Mes dossiers", "Ma structure", "Mes conventions", "À faire"],
     "copil": ["Accueil", "Séances du COPIL"],
     "agent": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal"],
-    "admin": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal", "Campagnes",
-              "Administration"],
+    "admin": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal", "Campagnes", "Administration"],
     "national": ["Accueil", "Dossiers", "Séances du COPIL", "Conventions", "À faire", "Journal"],
 }
 

@@ -12,8 +12,16 @@ from notation.models import Phase
 from .conftest import connecter, texte
 
 ACTEURS = [
-    "anonyme", "porteur_a", "porteur_b", "membre", "membre_deporte", "copil_autre_seance", "agent",
-    "agent_autre_service", "admin", "national",
+    "anonyme",
+    "porteur_a",
+    "porteur_b",
+    "membre",
+    "membre_deporte",
+    "copil_autre_seance",
+    "agent",
+    "agent_autre_service",
+    "admin",
+    "national",
 ]
 
 
@@ -28,8 +36,9 @@ def monde(fab):
     dossier = fab.dossier(statut="recevable", campagne=campagne, structure=structure_a)
     membre = fab.utilisateur("copil", service=service)
     deporte = fab.utilisateur("copil", service=service)
-    seance = fab.seance(campagne=campagne, membres=[membre, deporte], president=membre, dossiers=[dossier],
-                        phase=Phase.DELIBERATION)
+    seance = fab.seance(
+        campagne=campagne, membres=[membre, deporte], president=membre, dossiers=[dossier], phase=Phase.DELIBERATION
+    )
     fab.feuille(seance, dossier, membre, commentaires={"experience": "Commentaire confidentiel du membre"})
     fab.declaration(seance, dossier, deporte, conflit=True)
     autre = fab.utilisateur("copil", service=service)
@@ -52,8 +61,9 @@ def monde(fab):
 
 
 def _ligne(anonyme, porteur, membre, deporte, autre, agent, agent_autre, admin, national):
-    return dict(zip(ACTEURS, [anonyme, porteur, porteur, membre, deporte, autre, agent, agent_autre, admin, national],
-                    strict=True))
+    return dict(
+        zip(ACTEURS, [anonyme, porteur, porteur, membre, deporte, autre, agent, agent_autre, admin, national], strict=True)
+    )
 
 
 # 302 : vers la connexion ; 403 : rôle sans accès au domaine ; 404 : objet d'un autre.
@@ -117,8 +127,11 @@ def test_api_par_acteur(app, fab, monde, route):
 def test_le_deporte_voit_le_classement_sans_les_notes_du_dossier(app, fab, monde):
     deporte, dossier = monde["acteurs"]["membre_deporte"], monde["dossier"]
     jeton = fab.jeton(deporte)[0]
-    corps = app.test_client().get(f"/api/v1/seances/{monde['seance'].id}/classement",
-                                  headers={"Authorization": f"Bearer {jeton}"}).json
+    corps = (
+        app.test_client()
+        .get(f"/api/v1/seances/{monde['seance'].id}/classement", headers={"Authorization": f"Bearer {jeton}"})
+        .json
+    )
     (ligne,) = corps["lignes"]
     assert ligne["dossier_id"] == dossier.id and ligne["masque"] is True
     assert ligne["moyenne"] is None and ligne["rang"] is None and ligne["cumul"] is None
@@ -134,8 +147,9 @@ def test_les_listes_ne_montrent_que_ses_seances(app, fab, monde):
     connecter(client, autre)
     assert f'/copil/seances/{monde["seance"].id}"' not in texte(client.get("/copil/"))
     jeton = fab.jeton(autre)[0]
-    ids = [s["id"] for s in app.test_client().get("/api/v1/seances", headers={"Authorization": f"Bearer {jeton}"})
-           .json["elements"]]
+    ids = [
+        s["id"] for s in app.test_client().get("/api/v1/seances", headers={"Authorization": f"Bearer {jeton}"}).json["elements"]
+    ]
     assert monde["seance"].id not in ids and len(ids) == 1
     jeton = fab.jeton(monde["acteurs"]["agent_autre_service"])[0]
     assert app.test_client().get("/api/v1/seances", headers={"Authorization": f"Bearer {jeton}"}).json["total"] == 0

@@ -37,8 +37,9 @@ def test_deux_decisions_simultanees_ne_depassent_jamais_l_enveloppe(app, fab, se
         campagne = fab.campagne(etat="cloturee", credits=Decimal("50000.00"))
         president = fab.utilisateur("agent", service=campagne.service)
         dossiers = [fab.dossier_pour_copil(campagne=campagne, montant_demande=Decimal("30000.00")) for _ in range(2)]
-        seance = fab.seance(campagne=campagne, membres=[president], president=president, dossiers=dossiers,
-                            phase=Phase.DELIBERATION)
+        seance = fab.seance(
+            campagne=campagne, membres=[president], president=president, dossiers=dossiers, phase=Phase.DELIBERATION
+        )
         # Deux onglets du président, ou le président et un agent (dossier où le président serait déporté) : même jeton ici.
         jeton = fab.jeton(president)[0]
         db.session.commit()
@@ -48,8 +49,10 @@ def test_deux_decisions_simultanees_ne_depassent_jamais_l_enveloppe(app, fab, se
 
         def decider(adresse, entetes=entetes):
             return lambda: requests.put(
-                adresse, json={"nature": "retenu", "montant_accorde": "30000.00", "etp_facilitateur": "1.0"},
-                headers=entetes, timeout=30,
+                adresse,
+                json={"nature": "retenu", "montant_accorde": "30000.00", "etp_facilitateur": "1.0"},
+                headers=entetes,
+                timeout=30,
             )
 
         reponses = en_meme_temps(*(decider(a) for a in adresses))
@@ -73,8 +76,9 @@ def test_deux_onglets_enregistrent_la_meme_feuille_en_meme_temps(app, fab, serve
 
     def enregistrer(points, version):
         notes = [{"critere": c.code, "points": points} for c in campagne.criteres]
-        return lambda: requests.put(adresse, json={"version": version, "notes": notes},
-                                    headers={"Authorization": f"Bearer {jeton}"}, timeout=30)
+        return lambda: requests.put(
+            adresse, json={"version": version, "notes": notes}, headers={"Authorization": f"Bearer {jeton}"}, timeout=30
+        )
 
     premiers = en_meme_temps(enregistrer("1", 0), enregistrer("2", 0))
     assert sorted(r.status_code for r in premiers) == [200, 409], [r.text for r in premiers]
@@ -91,8 +95,9 @@ def test_deux_onglets_enregistrent_la_meme_feuille_en_meme_temps(app, fab, serve
 def test_la_commande_de_rappel_lancee_deux_fois_a_la_fois(app, fab):
     campagne = fab.campagne(etat="cloturee")
     membres = [fab.utilisateur("copil", service=campagne.service) for _ in range(4)]
-    fab.seance(campagne=campagne, membres=membres, dossiers=2, phase=Phase.NOTATION,
-               tenue_le=datetime(2030, 6, 20, 6, 0, tzinfo=UTC))
+    fab.seance(
+        campagne=campagne, membres=membres, dossiers=2, phase=Phase.NOTATION, tenue_le=datetime(2030, 6, 20, 6, 0, tzinfo=UTC)
+    )
     db.session.commit()
 
     def rappeler():

@@ -35,8 +35,9 @@ def deliberation(fab):
         dossier = fab.dossier(statut="recevable", campagne=campagne)
         dossier.montant_demande = Decimal(montant)
         dossiers.append(dossier)
-    seance = fab.seance(campagne=campagne, membres=[president, membre, deporte], president=president,
-                        dossiers=dossiers, phase=Phase.NOTATION)
+    seance = fab.seance(
+        campagne=campagne, membres=[president, membre, deporte], president=president, dossiers=dossiers, phase=Phase.NOTATION
+    )
     haut = {c.code: Decimal(c.maximum) for c in campagne.criteres}
     moyen = {c.code: Decimal(c.maximum) * Decimal("0.7") // Decimal("0.5") * Decimal("0.5") for c in campagne.criteres}
     for dossier, points in zip(dossiers, (haut, moyen, moyen), strict=True):
@@ -44,8 +45,7 @@ def deliberation(fab):
     fab.feuille(seance, dossiers[0], membre, points=haut, commentaires={"experience": FORMULE})
     fab.feuille(seance, dossiers[1], membre, points=moyen)
     bas = moyen | {"originalite": Decimal("1")}
-    fab.feuille(seance, dossiers[2], membre, points=bas, avis="defavorable",
-                commentaires={"originalite": "Aucune originalité"})
+    fab.feuille(seance, dossiers[2], membre, points=bas, avis="defavorable", commentaires={"originalite": "Aucune originalité"})
     fab.feuille(seance, dossiers[0], deporte, points=moyen)
     fab.declaration(seance, dossiers[1], deporte, conflit=True, nature="Élu de la commune")
     fab.feuille(seance, dossiers[2], deporte, points=moyen)
@@ -56,8 +56,15 @@ def deliberation(fab):
 
 
 def decision_form(nature="retenu", montant="", motif="", **champs):
-    return {"version": "0", "nature": nature, "montant_accorde": montant, "etp_facilitateur": "1",
-            "etp_coordinateur": "0", "conditions": "", "motif": motif} | champs
+    return {
+        "version": "0",
+        "nature": nature,
+        "montant_accorde": montant,
+        "etp_facilitateur": "1",
+        "etp_coordinateur": "0",
+        "conditions": "",
+        "motif": motif,
+    } | champs
 
 
 def test_classement_desaccord_et_ligne_de_l_enveloppe(client_de, deliberation):
@@ -78,8 +85,10 @@ def test_decisions_dans_l_enveloppe_au_centime(client_de, fab, deliberation):
     client = client_de(president)
     base = f"/copil/seances/{deliberation.id}/dossiers"
     # Crédits déjà accordés par une autre séance de la campagne : ils comptent.
-    fab.decision(dossier=fab.dossier_pour_copil(campagne=deliberation.campagne, montant_demande=Decimal("0.01")),
-                 montant_accorde=Decimal("0.01"))
+    fab.decision(
+        dossier=fab.dossier_pour_copil(campagne=deliberation.campagne, montant_demande=Decimal("0.01")),
+        montant_accorde=Decimal("0.01"),
+    )
     assert client.post(f"{base}/{a.id}/decision", data=decision_form(montant="30000")).status_code == 302
     assert client.post(f"{base}/{b.id}/decision", data=decision_form(montant="20 000,00")).status_code == 302
     reponse = client.post(f"{base}/{c.id}/decision", data=decision_form(montant="10000,00", conditions="Recruter vite"))
@@ -106,15 +115,20 @@ def test_decision_api_version_et_droits(app, fab, deliberation):
     entetes = {"Authorization": f"Bearer {fab.jeton(president)[0]}"}
     reponse = client.put(chemin, json={"nature": "rejete", "motif": ""}, headers=entetes)
     assert reponse.status_code == 422 and reponse.json["errors"][0]["field"] == "motif"
-    reponse = client.put(chemin, json={"nature": "retenu", "montant_accorde": "25000.00", "etp_facilitateur": "1.0"},
-                         headers=entetes)
+    reponse = client.put(
+        chemin, json={"nature": "retenu", "montant_accorde": "25000.00", "etp_facilitateur": "1.0"}, headers=entetes
+    )
     assert reponse.status_code == 200 and reponse.json["version"] == 1 and reponse.json["montant_accorde"] == "25000.00"
     reponse = client.put(chemin, json={"nature": "ajourne", "motif": "À revoir", "version": 0}, headers=entetes)
     assert reponse.status_code == 409
     reponse = client.put(chemin, json={"nature": "ajourne", "motif": "À revoir", "version": 1}, headers=entetes)
     assert reponse.status_code == 200 and reponse.json["montant_accorde"] is None
-    assert client.put(chemin, json={"nature": "ajourne", "motif": "x"},
-                      headers={"Authorization": f"Bearer {fab.jeton(membre)[0]}"}).status_code == 403
+    assert (
+        client.put(
+            chemin, json={"nature": "ajourne", "motif": "x"}, headers={"Authorization": f"Bearer {fab.jeton(membre)[0]}"}
+        ).status_code
+        == 403
+    )
     journal = db.session.scalars(select(EntreeJournal.action).where(EntreeJournal.action.like("decision.%"))).all()
     assert journal == ["decision.enregistrement", "decision.modification"]
 
@@ -151,9 +165,23 @@ def test_cloture_documents_lettres_et_statuts(client_de, deliberation, serveur_s
     assert reponse.status_code == 200 and reponse.headers["Content-Disposition"].startswith("attachment")
     pv = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(reponse.data)).pages)
     pv = " ".join(pv.replace("\u202f", " ").replace("\xa0", " ").split())
-    for attendu in ("Procès-verbal du comité de pilotage départemental", president.nom_complet, "Absent ou excusé",
-                    deporte.nom_complet, "Élu de la commune", a.numero, b.numero, c.numero, "Retenu", "Ajourné",
-                    "Rejeté", "Budget à consolider", "Projet trop peu étayé", "Recruter en janvier", "28 000,00 €"):
+    for attendu in (
+        "Procès-verbal du comité de pilotage départemental",
+        president.nom_complet,
+        "Absent ou excusé",
+        deporte.nom_complet,
+        "Élu de la commune",
+        a.numero,
+        b.numero,
+        c.numero,
+        "Retenu",
+        "Ajourné",
+        "Rejeté",
+        "Budget à consolider",
+        "Projet trop peu étayé",
+        "Recruter en janvier",
+        "28 000,00 €",
+    ):
         assert attendu in pv, attendu
 
     # Le classeur : classement, une feuille par dossier, un graphique, et le texte des membres jamais en formule.
@@ -172,8 +200,11 @@ def test_cloture_documents_lettres_et_statuts(client_de, deliberation, serveur_s
         assert "Moyenne par critère" in archive.read(graphiques[0]).decode()
 
     # Les lettres, envoyées aux membres de chaque structure avec la lettre jointe.
-    for dossier, mots in [(a, ["retenu", "28 000,00 €", "15 jours"]), (b, ["ajourné", "Budget à consolider"]),
-                          (c, ["pas retenu", "Projet trop peu étayé", "Originalité de l'offre", "recours"])]:
+    for dossier, mots in [
+        (a, ["retenu", "28 000,00 €", "15 jours"]),
+        (b, ["ajourné", "Budget à consolider"]),
+        (c, ["pas retenu", "Projet trop peu étayé", "Originalité de l'offre", "recours"]),
+    ]:
         porteur = next(m for m in dossier.structure.membres if m.role == "porteur")
         (message,) = [m for m in serveur_smtp.pour(porteur.email) if "Décision du COPIL" in m["Subject"]]
         assert dossier.numero in message["Subject"]
@@ -186,17 +217,25 @@ def test_cloture_documents_lettres_et_statuts(client_de, deliberation, serveur_s
 
     # Les statuts, en clair pour le porteur ; la date de notification pour les conventions.
     assert (a.statut, b.statut, c.statut) == (Statut.RETENU, Statut.RECEVABLE, Statut.REJETE)
-    historique = db.session.scalar(select(ChangementStatut).where(ChangementStatut.dossier_id == b.id)
-                                   .order_by(ChangementStatut.id.desc()).limit(1))
+    historique = db.session.scalar(
+        select(ChangementStatut).where(ChangementStatut.dossier_id == b.id).order_by(ChangementStatut.id.desc()).limit(1)
+    )
     assert "Examen ajourné par le COPIL" in historique.commentaire and "Budget à consolider" in historique.commentaire
     decisions = db.session.scalars(select(Decision).where(Decision.seance_id == deliberation.id)).all()
     assert all(d.notifie_le == deliberation.close_le for d in decisions)
     # Figée : plus de décision, et l'ajourné retourne au vivier d'une prochaine séance.
     reponse = client.post(f"{base}/dossiers/{c.id}/decision", data=decision_form("retenu", montant="1"))
     assert reponse.status_code == 404
-    suivante = operations.creer_seance(deliberation.campagne, tenue_le=deliberation.tenue_le, lieu="DEETS",
-                                       lien_visio="", president=president, membres=[], par=president,
-                                       instant=deliberation.tenue_le.replace(year=2000))
+    suivante = operations.creer_seance(
+        deliberation.campagne,
+        tenue_le=deliberation.tenue_le,
+        lieu="DEETS",
+        lien_visio="",
+        president=president,
+        membres=[],
+        par=president,
+        instant=deliberation.tenue_le.replace(year=2000),
+    )
     assert [d.id for d in lecture.dossiers_inscriptibles(suivante)] == [b.id]
     assert db.session.scalar(select(EntreeJournal).where(EntreeJournal.action == "seance.cloture"))
 
@@ -220,8 +259,9 @@ def test_un_membre_lit_le_pv_mais_pas_le_detail_des_notes(client_de, fab, delibe
 def test_le_porteur_lit_la_decision_notifiee_sur_son_dossier(client_de, fab, deliberation):
     president = deliberation.test["president"]
     a, b, _ = deliberation.test["dossiers"]
-    operations.decider(deliberation, a, nature="retenu", montant_accorde=Decimal("28000"), etp_facilitateur=Decimal("1"),
-                       par=president)
+    operations.decider(
+        deliberation, a, nature="retenu", montant_accorde=Decimal("28000"), etp_facilitateur=Decimal("1"), par=president
+    )
     porteur = next(m for m in a.structure.membres if m.role == "porteur")
     client = client_de(porteur)
     # Avant la clôture, rien n'est notifié : ni bloc, ni lettre.

@@ -17,8 +17,10 @@ def donnees_initiales():
 
 
 def _compter():
-    return {modele.__name__: db.session.scalar(select(func.count()).select_from(modele))
-            for modele in (Seance, Decision, Declaration, FeuilleNotation, EntreeJournal, Courriel)}
+    return {
+        modele.__name__: db.session.scalar(select(func.count()).select_from(modele))
+        for modele in (Seance, Decision, Declaration, FeuilleNotation, EntreeJournal, Courriel)
+    }
 
 
 def test_demo_du_copil(app):
@@ -28,8 +30,7 @@ def test_demo_du_copil(app):
     assert _compter() == avant
     # Les séances des deux campagnes de la notation (la démonstration des conventions en ajoute d'autres).
     campagnes = {contexte.campagne_2022.id, contexte.campagne_ouverte.id}
-    close, ouverte = db.session.scalars(select(Seance).where(Seance.campagne_id.in_(campagnes))
-                                        .order_by(Seance.id)).all()
+    close, ouverte = db.session.scalars(select(Seance).where(Seance.campagne_id.in_(campagnes)).order_by(Seance.id)).all()
     assert close.phase == Phase.CLOSE and close.proces_verbal is not None and close.classeur is not None
     membres = {m.utilisateur.email for m in close.membres}
     assert membres == {"agent@exemple.fr", "copil@exemple.fr", "copil2@exemple.fr"}

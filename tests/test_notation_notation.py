@@ -20,8 +20,9 @@ def seance(fab):
     president = fab.utilisateur("agent", service=campagne.service)
     membres = [fab.utilisateur("copil", service=campagne.service) for _ in range(2)]
     dossier = fab.dossier(statut="recevable", campagne=campagne)
-    seance = fab.seance(campagne=campagne, membres=[president, *membres], president=president, dossiers=[dossier],
-                        phase=Phase.NOTATION)
+    seance = fab.seance(
+        campagne=campagne, membres=[president, *membres], president=president, dossiers=[dossier], phase=Phase.NOTATION
+    )
     fab.session.commit()
     seance.test = {"president": president, "membres": membres, "dossier": dossier}
     return seance
@@ -63,7 +64,9 @@ def test_notes_invalides_messages_en_francais_rien_de_perdu(client_de, seance):
     client = client_de(seance.test["membres"][0])
     declarer(client, seance)
     donnees = grille(seance, experience="15.5", appropriation="7,25", contexte="abc", originalite="4") | {
-        "version": "0", "action": "soumettre", "commentaire_qualite_offre": "Très bonne offre",
+        "version": "0",
+        "action": "soumettre",
+        "commentaire_qualite_offre": "Très bonne offre",
     }
     reponse = client.post(url(seance), data=donnees)
     assert reponse.status_code == 422
@@ -90,8 +93,11 @@ def test_commentaire_sous_la_moitie_avis_puis_soumission(client_de, seance):
     assert reponse.status_code == 302
     feuille = db.session.scalar(select(FeuilleNotation))
     assert feuille.soumise_le is None and feuille.version == 1 and feuille.total == Decimal("94.5")
-    reponse = client.post(url(seance), data=grille(seance, originalite="4.5") | {
-        "version": "1", "action": "soumettre", "avis": "reserve", "commentaire_originalite": "Offre peu originale."})
+    reponse = client.post(
+        url(seance),
+        data=grille(seance, originalite="4.5")
+        | {"version": "1", "action": "soumettre", "avis": "reserve", "commentaire_originalite": "Offre peu originale."},
+    )
     assert reponse.status_code == 302 and reponse.headers["Location"].endswith("/notes")
     db.session.refresh(feuille)
     assert feuille.soumise and feuille.avis == "reserve"
@@ -130,8 +136,16 @@ def test_deport_404_partout_et_jamais_compte(app, client_de, fab, seance):
     dossier = seance.test["dossier"]
     client = client_de(premier)
     declarer(client, seance)
-    client.post(url(seance), data=grille(seance, 5) | {"version": "0", "action": "soumettre", "avis": "favorable",
-                                                      **{f"commentaire_{c.code}": "bas" for c in seance.campagne.criteres}})
+    client.post(
+        url(seance),
+        data=grille(seance, 5)
+        | {
+            "version": "0",
+            "action": "soumettre",
+            "avis": "favorable",
+            **{f"commentaire_{c.code}": "bas" for c in seance.campagne.criteres},
+        },
+    )
     fab.feuille(seance, dossier, second, points={c.code: Decimal(c.maximum) for c in seance.campagne.criteres})
     assert lecture.tableau_seance(seance).ligne(dossier.id).agregat.recues == 2
     # Le premier découvre un conflit après avoir noté : il se déporte, ses notes ne comptent plus.
@@ -169,8 +183,10 @@ def test_deux_onglets_aucune_ecrasement_silencieux(client_de, seance):
     # Les deux onglets ouvrent la page à la version 0.
     assert 'name="version" type="hidden" value="0"' in texte(onglet_a.get(url(seance)))
     assert onglet_a.post(url(seance), data=grille(seance, 3) | {"version": "0", "action": "brouillon"}).status_code == 302
-    reponse = onglet_b.post(url(seance), data=grille(seance, 4) | {"version": "0", "action": "brouillon",
-                                                                  "commentaire": "Saisi dans le second onglet"})
+    reponse = onglet_b.post(
+        url(seance),
+        data=grille(seance, 4) | {"version": "0", "action": "brouillon", "commentaire": "Saisi dans le second onglet"},
+    )
     assert reponse.status_code == 409
     page = texte(reponse)
     assert "ce que vous venez de saisir n'a pas été enregistré" in page
@@ -178,11 +194,13 @@ def test_deux_onglets_aucune_ecrasement_silencieux(client_de, seance):
     feuille = db.session.scalar(select(FeuilleNotation))
     assert feuille.total == Decimal("27") and feuille.version == 1
     # L'enregistrement automatique (JSON) reçoit un 409 au format de l'API.
-    reponse = onglet_b.post(url(seance), data=grille(seance, 4) | {"version": "0", "action": "brouillon"},
-                            headers={"Accept": "application/json"})
+    reponse = onglet_b.post(
+        url(seance), data=grille(seance, 4) | {"version": "0", "action": "brouillon"}, headers={"Accept": "application/json"}
+    )
     assert reponse.status_code == 409 and reponse.json["errors"][0]["code"] == "version_perimee"
-    reponse = onglet_a.post(url(seance), data=grille(seance, 5) | {"version": "1", "action": "brouillon"},
-                            headers={"Accept": "application/json"})
+    reponse = onglet_a.post(
+        url(seance), data=grille(seance, 5) | {"version": "1", "action": "brouillon"}, headers={"Accept": "application/json"}
+    )
     assert reponse.status_code == 200 and reponse.json["version"] == 2 and reponse.json["total"] == "45.0"
 
 
@@ -198,8 +216,13 @@ def test_api_brouillon_soumission_et_conflit(app, fab, seance):
     notes[0]["points"] = "7.25"
     reponse = client.put(base + "/ma-feuille", json={"version": 0, "notes": notes}, headers=entetes)
     assert reponse.status_code == 422
-    assert reponse.json["errors"] == [{"field": "points-experience", "code": "points_invalides",
-                                       "message": "Notez en points entiers ou en demi-points (par exemple 7 ou 7,5)."}]
+    assert reponse.json["errors"] == [
+        {
+            "field": "points-experience",
+            "code": "points_invalides",
+            "message": "Notez en points entiers ou en demi-points (par exemple 7 ou 7,5).",
+        }
+    ]
     notes[0]["points"] = "7.5"
     notes[0]["commentaire"] = "Expérience courte"
     reponse = client.put(base + "/ma-feuille", json={"version": 0, "notes": notes, "avis": "favorable"}, headers=entetes)
@@ -218,8 +241,7 @@ def test_le_president_rouvre_une_notation(client_de, fab, serveur_smtp, seance):
     fab.feuille(seance, dossier, president)
     fab.session.commit()
     # Un membre ne rouvre pas ; le président, si, avec un motif.
-    assert client_de(membre).post(url(seance, f"/feuilles/{membre.id}/rouvrir"),
-                                  data={"motif": "x"}).status_code == 404
+    assert client_de(membre).post(url(seance, f"/feuilles/{membre.id}/rouvrir"), data={"motif": "x"}).status_code == 404
     client = client_de(president)
     reponse = client.post(url(seance, f"/feuilles/{membre.id}/rouvrir"), data={"motif": "Erreur de saisie signalée"})
     assert reponse.status_code == 302
@@ -232,16 +254,21 @@ def test_le_president_rouvre_une_notation(client_de, fab, serveur_smtp, seance):
     # Rouverte en délibération, elle reste modifiable par son auteur.
     operations.changer_phase(seance, Phase.DELIBERATION, par=president)
     db.session.commit()
-    reponse = client_de(membre).post(url(seance), data=grille(seance) | {
-        "version": str(feuille.version), "action": "soumettre", "avis": "favorable"})
+    reponse = client_de(membre).post(
+        url(seance), data=grille(seance) | {"version": str(feuille.version), "action": "soumettre", "avis": "favorable"}
+    )
     assert reponse.status_code == 302
 
 
 def test_texte_des_membres_echappe(client_de, fab, seance):
     premier = seance.test["membres"][0]
     fab.declaration(seance, seance.test["dossier"], seance.test["president"])
-    fab.feuille(seance, seance.test["dossier"], premier,
-                commentaires={"experience": '<script>alert("x")</script><img src=x onerror=alert(1)>'})
+    fab.feuille(
+        seance,
+        seance.test["dossier"],
+        premier,
+        commentaires={"experience": '<script>alert("x")</script><img src=x onerror=alert(1)>'},
+    )
     operations.changer_phase(seance, Phase.DELIBERATION, par=seance.test["president"])
     db.session.commit()
     brut = client_de(seance.test["president"]).get(url(seance, "/notes")).get_data(as_text=True)

@@ -79,8 +79,14 @@ def test_points_bornes_et_demi_points(points, maximum, valide):
 
 @pytest.mark.parametrize(
     ("points", "maximum", "requis"),
-    [(D("7"), D("15"), True), (D("7.5"), D("15"), False), (D("4.5"), D("10"), True), (D("5"), D("10"), False),
-     (D("0"), D("5"), True), (D("2.5"), D("5"), False)],
+    [
+        (D("7"), D("15"), True),
+        (D("7.5"), D("15"), False),
+        (D("4.5"), D("10"), True),
+        (D("5"), D("10"), False),
+        (D("0"), D("5"), True),
+        (D("2.5"), D("5"), False),
+    ],
 )
 def test_commentaire_requis_sous_la_moitie_du_maximum(points, maximum, requis):
     assert regles.commentaire_requis(points, maximum) is requis
@@ -181,8 +187,7 @@ def test_un_membre_deporte_n_est_jamais_compte(seance, intrus):
     feuilles, deportes, attendues = seance
     avant = regles.agreger(GRILLE, feuilles, attendues, deportes)
     # Le membre 99 se déporte sur le dossier 1 après avoir noté : rien ne change.
-    apres = regles.agreger(GRILLE, [*feuilles, FeuilleSoumise(99, 1, intrus, "defavorable")], attendues,
-                           deportes | {(99, 1)})
+    apres = regles.agreger(GRILLE, [*feuilles, FeuilleSoumise(99, 1, intrus, "defavorable")], attendues, deportes | {(99, 1)})
     assert avant == apres
 
 
@@ -216,8 +221,9 @@ def test_normalisation_corrige_un_notateur_severe():
 
 
 def candidats(*lignes):
-    return [Candidat(i, f"AAP-{i:04d}", None if m is None else D(m), D(montant)) for i, (m, montant) in
-            enumerate(lignes, start=1)]
+    return [
+        Candidat(i, f"AAP-{i:04d}", None if m is None else D(m), D(montant)) for i, (m, montant) in enumerate(lignes, start=1)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -235,9 +241,7 @@ def test_ligne_de_l_enveloppe_au_centime(disponible, attendu):
     lignes = regles.classement(candidats(("80", "30000"), ("70", "20000"), ("60", "10000.00")), disponible)
     assert [ligne.enveloppe for ligne in lignes] == attendu
     assert [ligne.cumul for ligne in lignes] == [D("30000"), D("50000"), D("60000.00")]
-    assert [ligne.derniere_dans_enveloppe for ligne in lignes] == [
-        i == attendu.count("dans") - 1 for i in range(3)
-    ]
+    assert [ligne.derniere_dans_enveloppe for ligne in lignes] == [i == attendu.count("dans") - 1 for i in range(3)]
 
 
 def test_ex_aequo_meme_rang_et_departage_si_la_ligne_les_coupe():
@@ -246,7 +250,11 @@ def test_ex_aequo_meme_rang_et_departage_si_la_ligne_les_coupe():
         D("60000"),
     )
     assert [(ligne.dossier_id, ligne.rang, ligne.ex_aequo) for ligne in lignes] == [
-        (2, 1, False), (1, 2, True), (3, 2, True), (4, 4, False), (5, None, False)
+        (2, 1, False),
+        (1, 2, True),
+        (3, 2, True),
+        (4, 4, False),
+        (5, None, False),
     ]
     # 30 000 tient ; les deux ex aequo (45 000 ensemble) ne tiennent pas ensemble dans les 30 000 restants,
     # chacun séparément oui (20 000 ou 25 000) : à départager. Le suivant est hors enveloppe.
@@ -260,8 +268,7 @@ def test_ex_aequo_qui_tiennent_ensemble():
 
 @given(
     lignes=st.lists(
-        st.tuples(st.none() | st.integers(0, 200).map(lambda n: D(n) / 2),
-                  st.integers(1, 10_000_000).map(lambda c: D(c) / 100)),
+        st.tuples(st.none() | st.integers(0, 200).map(lambda n: D(n) / 2), st.integers(1, 10_000_000).map(lambda c: D(c) / 100)),
         max_size=30,
     ),
     disponible=st.integers(0, 50_000_000).map(lambda c: D(c) / 100),
@@ -298,14 +305,12 @@ DEMANDE = Demande(D("40000.00"), D("1.0"), D("0.5"))
     ],
 )
 def test_montant_accorde(montant, disponible, code):
-    erreurs = regles.verifier_decision("retenu", DEMANDE, disponible, montant_accorde=montant,
-                                       etp_facilitateur=D("1.0"))
+    erreurs = regles.verifier_decision("retenu", DEMANDE, disponible, montant_accorde=montant, etp_facilitateur=D("1.0"))
     assert [e.code for e in erreurs] == ([code] if code else [])
 
 
 def test_le_refus_pour_credits_insuffisants_dit_ce_qui_reste():
-    (erreur,) = regles.verifier_decision("retenu", DEMANDE, D("39999.99"), montant_accorde=D("40000"),
-                                         etp_facilitateur=D("1"))
+    (erreur,) = regles.verifier_decision("retenu", DEMANDE, D("39999.99"), montant_accorde=D("40000"), etp_facilitateur=D("1"))
     assert "il reste 39\u202f999,99\xa0€" in erreur.message and "de 0,01\xa0€" in erreur.message
 
 
@@ -320,8 +325,9 @@ def test_le_refus_pour_credits_insuffisants_dit_ce_qui_reste():
     ],
 )
 def test_etp_finances(etp_f, etp_c, codes):
-    erreurs = regles.verifier_decision("retenu", DEMANDE, D("90000"), montant_accorde=D("1000"),
-                                       etp_facilitateur=etp_f, etp_coordinateur=etp_c)
+    erreurs = regles.verifier_decision(
+        "retenu", DEMANDE, D("90000"), montant_accorde=D("1000"), etp_facilitateur=etp_f, etp_coordinateur=etp_c
+    )
     assert [e.code for e in erreurs] == codes
 
 

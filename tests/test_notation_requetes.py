@@ -34,8 +34,9 @@ def seance_notee(fab, nombre, phase=Phase.DELIBERATION):
     membres = [fab.utilisateur("copil", service=service) for _ in range(MEMBRES)]
     structures = [fab.structure(service=service) for _ in range(5)]
     dossiers = [
-        fab.dossier_pour_copil(campagne=campagne, structure=structures[i % 5], porteur=False,
-                               montant_demande=Decimal(20000 + 37 * i))
+        fab.dossier_pour_copil(
+            campagne=campagne, structure=structures[i % 5], porteur=False, montant_demande=Decimal(20000 + 37 * i)
+        )
         for i in range(nombre)
     ]
     seance = fab.seance(campagne=campagne, membres=membres, dossiers=dossiers, phase=phase)
@@ -43,15 +44,27 @@ def seance_notee(fab, nombre, phase=Phase.DELIBERATION):
     for i, dossier in enumerate(dossiers):
         for j, membre in enumerate(membres):
             deporte = (i + j) % 17 == 0
-            db.session.add(Declaration(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id,
-                                       conflit=deporte, nature="Lien avec la structure" if deporte else ""))
+            db.session.add(
+                Declaration(
+                    seance_id=seance.id,
+                    dossier_id=dossier.id,
+                    membre_id=membre.id,
+                    conflit=deporte,
+                    nature="Lien avec la structure" if deporte else "",
+                )
+            )
             if deporte:
                 continue
-            feuille = FeuilleNotation(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, avis="favorable",
-                                      soumise_le=seance.cree_le)
+            feuille = FeuilleNotation(
+                seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, avis="favorable", soumise_le=seance.cree_le
+            )
             feuille.notes = [
-                Note(critere_id=c.id, maximum=Decimal(c.maximum),
-                     points=Decimal((i * 7 + j * 3 + k) % (c.maximum * 2 + 1)) / 2, commentaire="")
+                Note(
+                    critere_id=c.id,
+                    maximum=Decimal(c.maximum),
+                    points=Decimal((i * 7 + j * 3 + k) % (c.maximum * 2 + 1)) / 2,
+                    commentaire="",
+                )
                 for k, c in enumerate(criteres)
             ]
             db.session.add(feuille)

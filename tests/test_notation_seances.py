@@ -94,8 +94,9 @@ def test_creer_une_seance_par_l_api(app, fab, base):
     reponse = app.test_client().post("/api/v1/seances", json=corps | {"membres": [etranger.id]}, headers=entetes)
     assert reponse.status_code == 422 and reponse.json["errors"][0]["field"] == "membres"
     # Un membre du COPIL ne crée pas de séance.
-    reponse = app.test_client().post("/api/v1/seances", json=corps,
-                                     headers={"Authorization": f"Bearer {fab.jeton(membres[0])[0]}"})
+    reponse = app.test_client().post(
+        "/api/v1/seances", json=corps, headers={"Authorization": f"Bearer {fab.jeton(membres[0])[0]}"}
+    )
     assert reponse.status_code == 403
 
 
@@ -103,14 +104,14 @@ def test_ordre_du_jour_seulement_des_dossiers_recevables_de_la_campagne(fab, bas
     campagne, agent, membres = base
     seance = fab.seance(campagne=campagne, membres=membres, president=agent)
     depose = fab.dossier(statut="depose", campagne=campagne)
-    emergente = fab.dossier(statut="recevable", campagne=campagne,
-                            structure=fab.structure_complete(service=campagne.service, emergente=True))
+    emergente = fab.dossier(
+        statut="recevable", campagne=campagne, structure=fab.structure_complete(service=campagne.service, emergente=True)
+    )
     emergente.avis_ctn = None
     autre_campagne = fab.dossier(statut="recevable", campagne=fab.campagne(service=campagne.service))
     recevable = fab.dossier(statut="recevable", campagne=campagne)
     fab.session.commit()
-    for dossier, code in [(depose, "non_recevable"), (emergente, "avis_ctn_manquant"),
-                          (autre_campagne, "autre_campagne")]:
+    for dossier, code in [(depose, "non_recevable"), (emergente, "avis_ctn_manquant"), (autre_campagne, "autre_campagne")]:
         with pytest.raises(operations.Refus) as refus:
             operations.inscrire(seance, dossier, par=agent)
         assert refus.value.code == code
@@ -153,8 +154,9 @@ def test_ouvrir_la_notation_previent_chaque_membre_une_fois(app, fab, base, clie
     campagne, agent, membres = base
     seance = fab.seance(campagne=campagne, membres=membres, president=agent)
     client = client_de(agent)
-    assert "Inscrivez au moins un dossier" in texte(client.post(f"/copil/seances/{seance.id}/phase",
-                                                                 data={"vers": "notation"}, follow_redirects=True))
+    assert "Inscrivez au moins un dossier" in texte(
+        client.post(f"/copil/seances/{seance.id}/phase", data={"vers": "notation"}, follow_redirects=True)
+    )
     seance.ordre_du_jour  # noqa: B018
     dossier = fab.dossier_pour_copil(campagne=campagne)
     operations.inscrire(seance, dossier, par=agent)
@@ -174,8 +176,7 @@ def test_ouvrir_la_notation_previent_chaque_membre_une_fois(app, fab, base, clie
 def test_rappels_avant_la_seance_une_fois_par_echeance(app, fab, base, runner, serveur_smtp):
     campagne, agent, membres = base
     tenue = datetime(2030, 6, 20, 6, 0, tzinfo=UTC)  # 9h à Mayotte
-    seance = fab.seance(campagne=campagne, membres=membres, president=agent, dossiers=2, phase=Phase.NOTATION,
-                        tenue_le=tenue)
+    seance = fab.seance(campagne=campagne, membres=membres, president=agent, dossiers=2, phase=Phase.NOTATION, tenue_le=tenue)
     premier, second = (p.dossier for p in seance.ordre_du_jour)
     # membres[0] a tout noté ; membres[1] est déporté sur l'un et n'a pas noté l'autre ; l'agent n'a rien fait.
     fab.feuille(seance, premier, membres[0])
@@ -217,6 +218,14 @@ def test_un_membre_ayant_note_reste_membre(fab, base):
     seance = fab.seance(campagne=campagne, membres=membres, president=agent, dossiers=1, phase=Phase.NOTATION)
     fab.feuille(seance, seance.ordre_du_jour[0].dossier, membres[0])
     with pytest.raises(operations.Invalide) as refus:
-        operations.modifier_seance(seance, version=seance.version, tenue_le=seance.tenue_le, lieu=seance.lieu,
-                                   lien_visio="", president=agent, membres=[membres[1]], par=agent)
+        operations.modifier_seance(
+            seance,
+            version=seance.version,
+            tenue_le=seance.tenue_le,
+            lieu=seance.lieu,
+            lien_visio="",
+            president=agent,
+            membres=[membres[1]],
+            par=agent,
+        )
     assert "a déjà soumis des notes" in refus.value.message

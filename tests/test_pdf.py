@@ -11,8 +11,13 @@ from aap import pdf
 
 def test_le_lecteur_refuse_le_reseau_et_les_fichiers_etrangers(app):
     lecteur = pdf.LecteurLocal(pdf._dossiers_permis())
-    for url in ("http://pirate.example/image.png", "https://pirate.example/x.css", "ftp://pirate.example/x",
-                "file:///etc/passwd", f"{Path(app.static_folder).as_uri()}/../../config.py"):
+    for url in (
+        "http://pirate.example/image.png",
+        "https://pirate.example/x.css",
+        "ftp://pirate.example/x",
+        "file:///etc/passwd",
+        f"{Path(app.static_folder).as_uri()}/../../config.py",
+    ):
         with pytest.raises(ValueError):
             lecteur.fetch(url)
     police = Path(app.config["DSFR_DIST"]) / "fonts" / "Marianne-Regular.woff2"
@@ -24,8 +29,12 @@ def test_un_pdf_rendu_contient_son_texte_et_la_police_marianne(app, fab):
     contenu = Path(app.config["FICHIERS_DIR"], dossier.depots[0].accuse.chemin).read_bytes()
     lecteur = pypdf.PdfReader(io.BytesIO(contenu))
     assert dossier.numero in lecteur.pages[0].extract_text()
-    polices = {str(f.get("/BaseFont")) for page in lecteur.pages
-               for f in (page["/Resources"].get("/Font") or {}).values() for f in [f.get_object()]}
+    polices = {
+        str(f.get("/BaseFont"))
+        for page in lecteur.pages
+        for f in (page["/Resources"].get("/Font") or {}).values()
+        for f in [f.get_object()]
+    }
     assert any("Marianne" in p for p in polices), polices
 
 

@@ -196,8 +196,13 @@ def test_credits_de_la_campagne_depasses_est_un_avertissement():
 )
 def test_etp_minimum_et_pas_de_un_dixieme(facilitateur, coordinateur, attendu):
     postes = tuple(p for p, e in (("facilitateur", facilitateur), ("coordinateur", coordinateur)) if D(e) > 0)
-    faits = replace(COMPLET, etp_facilitateur=D(facilitateur), etp_coordinateur=D(coordinateur),
-                    postes_missions=postes, pieces_fournies=TOUTES_PIECES)
+    faits = replace(
+        COMPLET,
+        etp_facilitateur=D(facilitateur),
+        etp_coordinateur=D(coordinateur),
+        postes_missions=postes,
+        pieces_fournies=TOUTES_PIECES,
+    )
     trouves = {c for c in codes(faits) if c in {"etp_insuffisant", "poste_manquant", "etp_invalide"}}
     assert trouves == ({attendu} if attendu else set())
 
@@ -251,32 +256,107 @@ def test_sans_instant_le_calendrier_n_est_pas_juge():
 @pytest.mark.parametrize(
     ("statut", "emergente", "soumise_cac", "facilitateur", "coordinateur", "zone_blanche", "attendues"),
     [
-        ("association", False, False, "1", "0", False,
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants"}),
-        ("association", False, True, "1", "0", False,
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "rapport_cac"}),
-        ("collectivite", False, True, "1", "0", False,  # seules les associations ont un rapport du CAC à joindre
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants"}),
-        ("association", False, False, "0", "1", False,
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "attestation_ave"}),
-        ("collectivite", False, False, "0", "1", False,  # hors collectivité territoriale (§B.1)
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants"}),
-        ("association", False, False, "1", "0", True,
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "attestation_ave"}),
-        ("reseau_emploi", True, False, "0", "1", False,
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "recommandation_ou_competences"}),
-        ("collectivite", True, False, "1", "0", True,
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "justification_implantation"}),
-        ("reseau_emploi", True, False, "0.5", "0.5", True,
-         {"demande_subvention", "rapports_activite", "comptes_annuels", "recommandation_ou_competences",
-          "justification_implantation"}),
+        (
+            "association",
+            False,
+            False,
+            "1",
+            "0",
+            False,
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants"},
+        ),
+        (
+            "association",
+            False,
+            True,
+            "1",
+            "0",
+            False,
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "rapport_cac"},
+        ),
+        (
+            "collectivite",
+            False,
+            True,
+            "1",
+            "0",
+            False,  # seules les associations ont un rapport du CAC à joindre
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants"},
+        ),
+        (
+            "association",
+            False,
+            False,
+            "0",
+            "1",
+            False,
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "attestation_ave"},
+        ),
+        (
+            "collectivite",
+            False,
+            False,
+            "0",
+            "1",
+            False,  # hors collectivité territoriale (§B.1)
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants"},
+        ),
+        (
+            "association",
+            False,
+            False,
+            "1",
+            "0",
+            True,
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "attestation_ave"},
+        ),
+        (
+            "reseau_emploi",
+            True,
+            False,
+            "0",
+            "1",
+            False,
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "recommandation_ou_competences"},
+        ),
+        (
+            "collectivite",
+            True,
+            False,
+            "1",
+            "0",
+            True,
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "justification_implantation"},
+        ),
+        (
+            "reseau_emploi",
+            True,
+            False,
+            "0.5",
+            "0.5",
+            True,
+            {
+                "demande_subvention",
+                "rapports_activite",
+                "comptes_annuels",
+                "recommandation_ou_competences",
+                "justification_implantation",
+            },
+        ),
     ],
 )
 def test_les_pieces_exigees_suivent_statut_etat_et_postes(
     statut, emergente, soumise_cac, facilitateur, coordinateur, zone_blanche, attendues
 ):
-    faits = replace(COMPLET, statut_juridique=statut, emergente=emergente, soumise_cac=soumise_cac,
-                    etp_facilitateur=D(facilitateur), etp_coordinateur=D(coordinateur), zone_blanche=zone_blanche)
+    faits = replace(
+        COMPLET,
+        statut_juridique=statut,
+        emergente=emergente,
+        soumise_cac=soumise_cac,
+        etp_facilitateur=D(facilitateur),
+        etp_coordinateur=D(coordinateur),
+        zone_blanche=zone_blanche,
+    )
     assert {p.code for p in regles.pieces_exigees(CAMPAGNE.pieces, faits)} == attendues
 
 
@@ -329,8 +409,19 @@ def test_la_baisse_des_financements_existants_est_signalee():
 def test_avertissements_d_eligibilite():
     assert codes(replace(COMPLET, statut_juridique="autre")) == ["statut_a_verifier"]
     assert codes(replace(COMPLET, statut_juridique="reseau_emploi")) == ["reseau_emploi_facilitateur"]
-    assert codes(replace(COMPLET, statut_juridique="reseau_emploi", emergente=True, zone_blanche=True,
-                         zone_blanche_justification="z", etp_existants=D(0))) == []
+    assert (
+        codes(
+            replace(
+                COMPLET,
+                statut_juridique="reseau_emploi",
+                emergente=True,
+                zone_blanche=True,
+                zone_blanche_justification="z",
+                etp_existants=D(0),
+            )
+        )
+        == []
+    )
 
 
 def test_les_avertissements_ne_bloquent_pas_le_depot():
@@ -339,13 +430,33 @@ def test_les_avertissements_ne_bloquent_pas_le_depot():
 
 
 CODES_STABLES = {
-    "profil_structure_incomplet", "financements_existants_manquants", "baisse_financement_existant",
-    "statut_a_verifier", "reseau_emploi_facilitateur", "champ_manquant", "poste_manquant", "etp_invalide",
-    "etp_insuffisant", "communes_manquantes", "zone_blanche_non_justifiee", "missions_manquantes",
-    "volumes_manquants", "budget_vide", "charges_personnel_absentes", "part_etat_absente", "budget_desequilibre",
-    "taux_etat_depasse", "cofinancement_absent", "source_cofinancement_non_precisee", "projection_incomplete",
-    "credits_depasses", "piece_manquante", "engagement_non_baisse_absent", "declaration_honneur_absente",
-    "campagne_pas_ouverte", "delai_depasse",
+    "profil_structure_incomplet",
+    "financements_existants_manquants",
+    "baisse_financement_existant",
+    "statut_a_verifier",
+    "reseau_emploi_facilitateur",
+    "champ_manquant",
+    "poste_manquant",
+    "etp_invalide",
+    "etp_insuffisant",
+    "communes_manquantes",
+    "zone_blanche_non_justifiee",
+    "missions_manquantes",
+    "volumes_manquants",
+    "budget_vide",
+    "charges_personnel_absentes",
+    "part_etat_absente",
+    "budget_desequilibre",
+    "taux_etat_depasse",
+    "cofinancement_absent",
+    "source_cofinancement_non_precisee",
+    "projection_incomplete",
+    "credits_depasses",
+    "piece_manquante",
+    "engagement_non_baisse_absent",
+    "declaration_honneur_absente",
+    "campagne_pas_ouverte",
+    "delai_depasse",
 }
 
 

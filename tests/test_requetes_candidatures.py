@@ -54,9 +54,7 @@ def test_la_liste_et_la_page_ne_grandissent_pas_avec_les_donnees(fab, client_de)
     db.session.commit()
 
     def mesurer():
-        return {
-            nom: nombre_de_requetes(porteur if "porteur" in nom else agent, url) for nom, url in adresses.items()
-        }
+        return {nom: nombre_de_requetes(porteur if "porteur" in nom else agent, url) for nom, url in adresses.items()}
 
     mesurer()  # premier passage : caches de l'application chauds
     avec_5 = mesurer()

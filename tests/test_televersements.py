@@ -43,9 +43,15 @@ def test_page_refuse_garde_la_saisie_et_ne_stocke_rien(app, dossier_et_session, 
     dossier, session = dossier_et_session
     contenu = contenus.pdf().ljust(40_001, b" ") if contenu is None else contenu
     fichiers_avant, lignes_avant = len(stockes(app)), db.session.scalar(select(func.count(Fichier.id)))
-    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={
-        "code": "autre", "libelle": "Lettre de soutien de la CCI", "fichier": (io.BytesIO(contenu), nom),
-    }, content_type="multipart/form-data")
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={
+            "code": "autre",
+            "libelle": "Lettre de soutien de la CCI",
+            "fichier": (io.BytesIO(contenu), nom),
+        },
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 422
     page = texte(reponse)
     assert message in page
@@ -60,15 +66,21 @@ def test_page_refuse_garde_la_saisie_et_ne_stocke_rien(app, dossier_et_session, 
 def test_enregistrement_automatique_et_api_refusent_de_meme(app, fab, dossier_et_session, cas, nom, contenu, message):
     dossier, session = dossier_et_session
     contenu = contenus.pdf().ljust(40_001, b" ") if contenu is None else contenu
-    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={
-        "code": "autre", "libelle": "Lettre", "fichier": (io.BytesIO(contenu), nom)},
-        content_type="multipart/form-data", headers={"X-Enregistrement-Auto": "1", "Accept": "application/json"})
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={"code": "autre", "libelle": "Lettre", "fichier": (io.BytesIO(contenu), nom)},
+        content_type="multipart/form-data",
+        headers={"X-Enregistrement-Auto": "1", "Accept": "application/json"},
+    )
     assert reponse.status_code == 422 and message in reponse.json["errors"][0]["message"]
     assert reponse.json["errors"][0]["field"] == "fichier"
     jeton, _ = fab.jeton(fab.porteur_de(dossier.structure))
-    reponse = session.post(f"/api/v1/dossiers/{dossier.id}/pieces", headers={"Authorization": f"Bearer {jeton}"},
-                           data={"code": "autre", "libelle": "Lettre", "fichier": (io.BytesIO(contenu), nom)},
-                           content_type="multipart/form-data")
+    reponse = session.post(
+        f"/api/v1/dossiers/{dossier.id}/pieces",
+        headers={"Authorization": f"Bearer {jeton}"},
+        data={"code": "autre", "libelle": "Lettre", "fichier": (io.BytesIO(contenu), nom)},
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 422 and message in reponse.json["errors"][0]["message"]
     assert stockes(app) == [] and db.session.scalar(select(func.count(Piece.id))) == 0
 
@@ -76,9 +88,16 @@ def test_enregistrement_automatique_et_api_refusent_de_meme(app, fab, dossier_et
 def test_un_document_du_profil_hostile_est_refuse_et_la_saisie_gardee(app, client_de, fab):
     structure = fab.structure_complete()
     session = client_de(fab.porteur_de(structure))
-    reponse = session.post("/structure/documents", data={
-        "type": "statuts", "annee": "2019", "libelle": "Statuts modifiés",
-        "fichier": (io.BytesIO(contenus.executable()), "statuts.pdf")}, content_type="multipart/form-data")
+    reponse = session.post(
+        "/structure/documents",
+        data={
+            "type": "statuts",
+            "annee": "2019",
+            "libelle": "Statuts modifiés",
+            "fichier": (io.BytesIO(contenus.executable()), "statuts.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 422
     page = texte(reponse)
     assert "n'est pas d'un type accepté" in page and 'value="Statuts modifiés"' in page and 'value="2019"' in page
@@ -87,15 +106,17 @@ def test_un_document_du_profil_hostile_est_refuse_et_la_saisie_gardee(app, clien
 
 def test_sans_fichier_choisi(dossier_et_session):
     dossier, session = dossier_et_session
-    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={"code": "comptes_annuels"},
-                           content_type="multipart/form-data")
+    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={"code": "comptes_annuels"}, content_type="multipart/form-data")
     assert reponse.status_code == 422 and "Choisissez un fichier à envoyer." in texte(reponse)
 
 
 def test_une_piece_d_un_code_inconnu_est_refusee(dossier_et_session):
     dossier, session = dossier_et_session
-    reponse = session.post(f"/dossiers/{dossier.id}/pieces", data={
-        "code": "../../etc", "fichier": (io.BytesIO(contenus.pdf()), "a.pdf")}, content_type="multipart/form-data")
+    reponse = session.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={"code": "../../etc", "fichier": (io.BytesIO(contenus.pdf()), "a.pdf")},
+        content_type="multipart/form-data",
+    )
     assert reponse.status_code == 422
     assert db.session.scalar(select(func.count(Piece.id))) == 0
 

@@ -15,8 +15,7 @@ from ..journal import changements, journaliser
 from ..models import Campagne, Critere, Mission, PieceRequise
 
 REGLES = ("taux_plafond", "taux_plafond_collectivite", "etp_minimum")
-MODIFIABLES_APRES_DEPOT = ("titre", "presentation", "ouverture_le", "cloture_le", "credits", "courriel_contact",
-                           "publiee")
+MODIFIABLES_APRES_DEPOT = ("titre", "presentation", "ouverture_le", "cloture_le", "credits", "courriel_contact", "publiee")
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 
 
@@ -54,8 +53,7 @@ def _taux(valeur, champ):
     except InvalidOperation:
         raise Refus("Taux invalide.", code="taux_invalide", champ=champ) from None
     if not (Decimal("0") < taux <= Decimal("1")) or taux != taux.quantize(Decimal("0.0001")):
-        raise Refus("Le taux est un pourcentage entre 0 et 100, à deux décimales au plus.", code="taux_invalide",
-                    champ=champ)
+        raise Refus("Le taux est un pourcentage entre 0 et 100, à deux décimales au plus.", code="taux_invalide", champ=champ)
     return taux
 
 
@@ -67,8 +65,7 @@ def _verifier(valeurs):
     if "etp_minimum" in propres:
         etp = Decimal(str(propres["etp_minimum"]))
         if etp <= 0 or etp > 10 or etp != etp.quantize(Decimal("0.01")):
-            raise Refus("Le minimum d'ETP est un nombre positif (par exemple 0,5).", code="etp_invalide",
-                        champ="etp_minimum")
+            raise Refus("Le minimum d'ETP est un nombre positif (par exemple 0,5).", code="etp_invalide", champ="etp_minimum")
         propres["etp_minimum"] = etp
     if "credits" in propres and (propres["credits"] is None or Decimal(propres["credits"]) < 0):
         raise Refus("Les crédits sont un montant positif.", code="credits_invalides", champ="credits")
@@ -84,8 +81,7 @@ def creer_campagne(service, valeurs, *, par):
     campagne = aap2022.garnir(Campagne(service_id=service.id, **propres))
     db.session.add(campagne)
     db.session.flush()
-    journaliser("campagne.creation", campagne, par=par, details={c: v for c, v in propres.items()
-                                                                 if c != "presentation"})
+    journaliser("campagne.creation", campagne, par=par, details={c: v for c, v in propres.items() if c != "presentation"})
     return campagne
 
 
@@ -113,8 +109,11 @@ def _exiger_modifiable(campagne, quoi):
 def _code(valeur, existants, champ="code"):
     code = (valeur or "").strip().lower()
     if not CODE.match(code):
-        raise Refus("Le code s'écrit en minuscules, chiffres et « _ » (par exemple « attestation_ave »).",
-                    code="code_invalide", champ=champ)
+        raise Refus(
+            "Le code s'écrit en minuscules, chiffres et « _ » (par exemple « attestation_ave »).",
+            code="code_invalide",
+            champ=champ,
+        )
     if code in existants:
         raise Refus("Ce code existe déjà dans cette campagne.", code="code_existant", champ=champ)
     return code
@@ -137,8 +136,9 @@ def enregistrer_piece(campagne, *, par, piece=None, code=None, libelle, descript
     avant = [piece.libelle, piece.condition]
     piece.libelle, piece.description, piece.condition = libelle.strip(), (description or "").strip(), condition
     db.session.flush()
-    journaliser(action, campagne, par=par, details={"code": piece.code, "avant": avant,
-                                                    "apres": [piece.libelle, piece.condition]})
+    journaliser(
+        action, campagne, par=par, details={"code": piece.code, "avant": avant, "apres": [piece.libelle, piece.condition]}
+    )
     return piece
 
 
@@ -163,8 +163,9 @@ def enregistrer_mission(campagne, *, par, mission=None, poste, libelle):
     avant = [mission.poste, mission.libelle]
     mission.poste, mission.libelle = poste, libelle.strip()
     db.session.flush()
-    journaliser("campagne.mission", campagne, par=par, details={"mission": mission.id, "avant": avant,
-                                                                "apres": [poste, mission.libelle]})
+    journaliser(
+        "campagne.mission", campagne, par=par, details={"mission": mission.id, "avant": avant, "apres": [poste, mission.libelle]}
+    )
     return mission
 
 
@@ -181,8 +182,7 @@ def enregistrer_critere(campagne, *, par, critere=None, code=None, groupe, libel
     if not (groupe or "").strip() or not (libelle or "").strip():
         raise Refus("Indiquez le groupe et le libellé du critère.", code="champ_obligatoire", champ="libelle")
     if not isinstance(maximum, int) or not 1 <= maximum <= 100:
-        raise Refus("Le maximum est un nombre entier de points entre 1 et 100.", code="maximum_invalide",
-                    champ="maximum")
+        raise Refus("Le maximum est un nombre entier de points entre 1 et 100.", code="maximum_invalide", champ="maximum")
     if critere is None:
         code = _code(code, {c.code for c in campagne.criteres})
         critere = Critere(code=code, ordre=max([c.ordre for c in campagne.criteres], default=-1) + 1)
@@ -190,8 +190,12 @@ def enregistrer_critere(campagne, *, par, critere=None, code=None, groupe, libel
     avant = [critere.groupe, critere.libelle, critere.maximum]
     critere.groupe, critere.libelle, critere.maximum = groupe.strip(), libelle.strip(), maximum
     db.session.flush()
-    journaliser("campagne.critere", campagne, par=par, details={"code": critere.code, "avant": avant,
-                                                                "apres": [critere.groupe, critere.libelle, maximum]})
+    journaliser(
+        "campagne.critere",
+        campagne,
+        par=par,
+        details={"code": critere.code, "avant": avant, "apres": [critere.groupe, critere.libelle, maximum]},
+    )
     return critere
 
 

@@ -37,9 +37,9 @@ def administrateurs_seulement():
 
 def _campagne(campagne_id):
     campagne = db.session.scalar(
-        select(Campagne).where(Campagne.id == campagne_id, Campagne.service_id == current_user.service_id).options(
-            selectinload(Campagne.pieces), selectinload(Campagne.missions), selectinload(Campagne.criteres)
-        )
+        select(Campagne)
+        .where(Campagne.id == campagne_id, Campagne.service_id == current_user.service_id)
+        .options(selectinload(Campagne.pieces), selectinload(Campagne.missions), selectinload(Campagne.criteres))
     )
     if campagne is None:
         abort(404)
@@ -54,10 +54,8 @@ def _valeurs(form):
         "titre": form.titre.data.strip(),
         "annee": form.annee.data,
         "presentation": (form.presentation.data or "").strip(),
-        "ouverture_le": datetime.combine(form.ouverture_jour.data, form.ouverture_heure.data or time(0, 0),
-                                         tzinfo=local),
-        "cloture_le": datetime.combine(form.cloture_jour.data, form.cloture_heure.data or time(23, 59),
-                                       tzinfo=local),
+        "ouverture_le": datetime.combine(form.ouverture_jour.data, form.ouverture_heure.data or time(0, 0), tzinfo=local),
+        "cloture_le": datetime.combine(form.cloture_jour.data, form.cloture_heure.data or time(23, 59), tzinfo=local),
         "taux_plafond": (form.taux_plafond.data or Decimal("70")) / CENT,
         "taux_plafond_collectivite": (form.taux_plafond_collectivite.data or Decimal("80")) / CENT,
         "etp_minimum": form.etp_minimum.data or Decimal("0.5"),
@@ -70,14 +68,18 @@ def _valeurs(form):
 def _donnees(campagne):
     local = fuseau()
     return {
-        "titre": campagne.titre, "annee": campagne.annee, "presentation": campagne.presentation,
+        "titre": campagne.titre,
+        "annee": campagne.annee,
+        "presentation": campagne.presentation,
         "ouverture_jour": campagne.ouverture_le.astimezone(local).date(),
         "ouverture_heure": campagne.ouverture_le.astimezone(local).time(),
         "cloture_jour": campagne.cloture_le.astimezone(local).date(),
         "cloture_heure": campagne.cloture_le.astimezone(local).time(),
         "taux_plafond": pourcent(campagne.taux_plafond),
         "taux_plafond_collectivite": pourcent(campagne.taux_plafond_collectivite),
-        "etp_minimum": campagne.etp_minimum, "credits": campagne.credits, "courriel_contact": campagne.courriel_contact,
+        "etp_minimum": campagne.etp_minimum,
+        "credits": campagne.credits,
+        "courriel_contact": campagne.courriel_contact,
         "publiee": campagne.publiee,
     }
 
@@ -94,22 +96,35 @@ def liste():
     campagnes = db.session.scalars(
         select(Campagne).where(Campagne.service_id == current_user.service_id).order_by(Campagne.annee.desc())
     ).all()
-    return render_template("admin/campagnes.html", campagnes=campagnes,
-                           deposes={c.id: operations.dossiers_deposes(c) for c in campagnes})
+    return render_template(
+        "admin/campagnes.html", campagnes=campagnes, deposes={c.id: operations.dossiers_deposes(c) for c in campagnes}
+    )
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])
 def nouvelle():
     aujourdhui = maintenant().astimezone(fuseau()).date()
-    form = CampagneForm(data={
-        "titre": aap2022.TITRE, "annee": aujourdhui.year, "presentation": aap2022.PRESENTATION,
-        "ouverture_jour": aujourdhui, "cloture_jour": aujourdhui.replace(month=10, day=31)
-        if aujourdhui.month < 10 else aujourdhui.replace(year=aujourdhui.year + 1, month=10, day=31),
-        "taux_plafond": pourcent(aap2022.TAUX_PLAFOND),
-        "taux_plafond_collectivite": pourcent(aap2022.TAUX_PLAFOND_COLLECTIVITE),
-        "etp_minimum": aap2022.ETP_MINIMUM, "credits": Decimal("0"), "courriel_contact": current_user.service.courriel,
-        "publiee": False,
-    }) if request.method == "GET" else CampagneForm()
+    form = (
+        CampagneForm(
+            data={
+                "titre": aap2022.TITRE,
+                "annee": aujourdhui.year,
+                "presentation": aap2022.PRESENTATION,
+                "ouverture_jour": aujourdhui,
+                "cloture_jour": aujourdhui.replace(month=10, day=31)
+                if aujourdhui.month < 10
+                else aujourdhui.replace(year=aujourdhui.year + 1, month=10, day=31),
+                "taux_plafond": pourcent(aap2022.TAUX_PLAFOND),
+                "taux_plafond_collectivite": pourcent(aap2022.TAUX_PLAFOND_COLLECTIVITE),
+                "etp_minimum": aap2022.ETP_MINIMUM,
+                "credits": Decimal("0"),
+                "courriel_contact": current_user.service.courriel,
+                "publiee": False,
+            }
+        )
+        if request.method == "GET"
+        else CampagneForm()
+    )
     if form.validate_on_submit():
         try:
             campagne = operations.creer_campagne(current_user.service, _valeurs(form), par=current_user)
@@ -118,18 +133,22 @@ def nouvelle():
             _erreur(form, refus, "titre")
         else:
             db.session.commit()
-            flash("La campagne est créée avec les pièces, missions et la grille de l'appel 2022 : ajustez-les.",
-                  "succes")
+            flash("La campagne est créée avec les pièces, missions et la grille de l'appel 2022 : ajustez-les.", "succes")
             return redirect(url_for("campagnes.campagne", campagne_id=campagne.id))
     return render_template("admin/campagne_nouvelle.html", form=form), 422 if form.errors else 200
 
 
 def _page(campagne, form=None, form_piece=None, form_mission=None, form_critere=None, statut=200):
     return render_template(
-        "admin/campagne.html", campagne=campagne, form=form or CampagneForm(data=_donnees(campagne)),
-        form_piece=form_piece or PieceRequiseForm(), form_mission=form_mission or MissionForm(),
-        form_critere=form_critere or CritereForm(), figee=operations.figee(campagne),
-        deposes=operations.dossiers_deposes(campagne), conditions=LIBELLES_CONDITIONS,
+        "admin/campagne.html",
+        campagne=campagne,
+        form=form or CampagneForm(data=_donnees(campagne)),
+        form_piece=form_piece or PieceRequiseForm(),
+        form_mission=form_mission or MissionForm(),
+        form_critere=form_critere or CritereForm(),
+        figee=operations.figee(campagne),
+        deposes=operations.dossiers_deposes(campagne),
+        conditions=LIBELLES_CONDITIONS,
     ), statut
 
 
@@ -177,17 +196,35 @@ def _agir(campagne_id, form_classe, nom_form, action, ancre, succes):
 
 @bp.route("/<int:campagne_id>/pieces", methods=["POST"])
 def ajouter_piece(campagne_id):
-    return _agir(campagne_id, PieceRequiseForm, "form_piece", lambda c, f: operations.enregistrer_piece(
-        c, par=current_user, code=f.code.data, libelle=f.libelle.data, description=f.description.data,
-        condition=f.condition.data), "pieces", "Pièce ajoutée.")
+    return _agir(
+        campagne_id,
+        PieceRequiseForm,
+        "form_piece",
+        lambda c, f: operations.enregistrer_piece(
+            c,
+            par=current_user,
+            code=f.code.data,
+            libelle=f.libelle.data,
+            description=f.description.data,
+            condition=f.condition.data,
+        ),
+        "pieces",
+        "Pièce ajoutée.",
+    )
 
 
 @bp.route("/<int:campagne_id>/pieces/<int:piece_id>", methods=["POST"])
 def modifier_piece(campagne_id, piece_id):
     def action(c, f):
-        operations.enregistrer_piece(c, par=current_user, piece=_element(PieceRequise, piece_id, c),
-                                     libelle=f.libelle.data, description=f.description.data,
-                                     condition=f.condition.data)
+        operations.enregistrer_piece(
+            c,
+            par=current_user,
+            piece=_element(PieceRequise, piece_id, c),
+            libelle=f.libelle.data,
+            description=f.description.data,
+            condition=f.condition.data,
+        )
+
     return _agir(campagne_id, PieceRequiseForm, "form_piece", action, "pieces", "Pièce modifiée.")
 
 
@@ -207,8 +244,14 @@ def supprimer_piece(campagne_id, piece_id):
 
 @bp.route("/<int:campagne_id>/missions", methods=["POST"])
 def ajouter_mission(campagne_id):
-    return _agir(campagne_id, MissionForm, "form_mission", lambda c, f: operations.enregistrer_mission(
-        c, par=current_user, poste=f.poste.data, libelle=f.libelle.data), "missions", "Mission ajoutée.")
+    return _agir(
+        campagne_id,
+        MissionForm,
+        "form_mission",
+        lambda c, f: operations.enregistrer_mission(c, par=current_user, poste=f.poste.data, libelle=f.libelle.data),
+        "missions",
+        "Mission ajoutée.",
+    )
 
 
 @bp.route("/<int:campagne_id>/missions/<int:mission_id>/supprimer", methods=["POST"])
@@ -227,9 +270,16 @@ def supprimer_mission(campagne_id, mission_id):
 
 @bp.route("/<int:campagne_id>/criteres", methods=["POST"])
 def ajouter_critere(campagne_id):
-    return _agir(campagne_id, CritereForm, "form_critere", lambda c, f: operations.enregistrer_critere(
-        c, par=current_user, code=f.code.data, groupe=f.groupe.data, libelle=f.libelle.data,
-        maximum=f.maximum.data), "grille", "Critère ajouté.")
+    return _agir(
+        campagne_id,
+        CritereForm,
+        "form_critere",
+        lambda c, f: operations.enregistrer_critere(
+            c, par=current_user, code=f.code.data, groupe=f.groupe.data, libelle=f.libelle.data, maximum=f.maximum.data
+        ),
+        "grille",
+        "Critère ajouté.",
+    )
 
 
 @bp.route("/<int:campagne_id>/criteres/<int:critere_id>/supprimer", methods=["POST"])
