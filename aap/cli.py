@@ -1,5 +1,8 @@
 """`flask --app aap …` commands: demo data, reference data, accounts, tokens, outbox, audit log."""
 
+import signal
+import threading
+
 import click
 from flask import current_app
 
@@ -99,9 +102,6 @@ def courriels_cli():
 )
 def travailler(intervalle):
     """Envoie les courriels de la file au fil de l'eau, jusqu'à SIGTERM ou Ctrl+C (à lancer à côté du serveur web)."""
-    import signal
-    import threading
-
     from . import courriels
 
     arret = threading.Event()

@@ -37,13 +37,9 @@ def _limite_courriel():
     return current_app.config["CONNEXION_LIMITE_COURRIEL"]
 
 
-def _adresse_saisie():
-    return (request.form.get("email") or "").strip().lower()
-
-
 def _cle_courriel():
     """The typed address (hashed: the limiter's store never holds it in clear); empty: no limit applies."""
-    adresse = _adresse_saisie()
+    adresse = (request.form.get("email") or "").strip().lower()
     return empreinte_jeton(adresse) if adresse else ""
 
 
@@ -77,6 +73,10 @@ def _echecs(email):
     return limite, ("echecs-connexion", empreinte_jeton(email.strip().lower()), client)
 
 
+def _trop_d_echecs(limite, cle):
+    return limiter.enabled and not limiter.limiter.test(limite, *cle)
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
 @limiter.limit(_limite_connexion, methods=["POST"])
 def connexion():
@@ -86,7 +86,7 @@ def connexion():
     erreur, statut = None, 422 if request.method == "POST" else 200
     if form.validate_on_submit():
         limite, cle = _echecs(form.email.data)
-        if limiter.enabled and not limiter.limiter.test(limite, *cle):
+        if _trop_d_echecs(limite, cle):
             minutes = current_app.config["CONNEXION_BLOCAGE_MINUTES"]
             erreur, statut = Refus(TROP_D_ECHECS.format(minutes=minutes), code="trop_d_echecs"), 429
         else:

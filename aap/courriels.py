@@ -127,11 +127,11 @@ def _reporter(courriel, erreur):
     current_app.logger.warning("Courriel %s non envoyé (essai %s) : %s", courriel.id, courriel.tentatives, erreur)
 
 
-def envoyer_en_attente(limite=100):
+def envoyer_en_attente(limite=LOT, arret=None):
     """Sends the messages that are due, oldest first; returns how many left.
 
     A server that cannot be reached (or stops answering) ends the round: the other messages wait for the next
-    round instead of costing one timeout each.
+    round instead of costing one timeout each. So does `arret` (a threading.Event) once set, between two messages.
     """
     instant = maintenant()
     ids = db.session.scalars(
@@ -141,6 +141,8 @@ def envoyer_en_attente(limite=100):
     connexion, envoyes = None, 0
     try:
         for courriel_id in ids:
+            if arret is not None and arret.is_set():
+                break
             if not _reserver(courriel_id, instant):
                 continue
             courriel = db.session.get(Courriel, courriel_id)
@@ -177,7 +179,7 @@ def travailler(arret, intervalle=5.0):
     while not arret.is_set():
         envoyes = 0
         try:
-            envoyes = envoyer_en_attente(limite=LOT)
+            envoyes = envoyer_en_attente(arret=arret)
         except SQLAlchemyError:
             current_app.logger.exception("File des courriels illisible : nouvel essai dans %s s", intervalle)
         finally:
