@@ -321,7 +321,9 @@ def connecter(email, mot_de_passe):
     utilisateur = utilisateur_par_email(email)
     hash_ = utilisateur.mot_de_passe_hash if utilisateur else None
     # Le même hachage, que l'adresse ait un compte (et déjà un mot de passe) ou non.
-    if not check_password_hash(hash_ or _hash_leurre(current_app.config["HACHAGE_MOT_DE_PASSE"]), mot_de_passe) or not hash_:
+    leurre = _hash_leurre(current_app.config["HACHAGE_MOT_DE_PASSE"])
+    valide = check_password_hash(hash_ or leurre, mot_de_passe) and hash_ is not None
+    if not valide:
         if utilisateur is None:
             journaliser("connexion.echec", details={"email": email.strip().lower()[:254]}, acteur="anonyme")
         else:
