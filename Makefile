@@ -15,9 +15,13 @@ export URL_PUBLIQUE
 
 .PHONY: run test bench install install-dev assets db demo system-deps lint clean
 
+# Le serveur web et, à côté, le travailleur qui envoie les courriels de la file (aucune requête n'attend le serveur
+# SMTP) ; Ctrl+C arrête les deux.
 run: install assets system-deps-run db
 	@$(BIN)/flask demo
 	@echo "Application : $(URL_PUBLIQUE)  (Ctrl+C pour arrêter)"
+	@$(BIN)/flask courriels travailler & travailleur=$$!; \
+	trap 'kill $$travailleur 2>/dev/null; wait $$travailleur' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install-dev assets system-deps

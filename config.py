@@ -49,13 +49,13 @@ class Config:
 
     FUSEAU = env("FUSEAU", "Indian/Mayotte")
     SERVICE_PAR_DEFAUT = env("SERVICE_PAR_DEFAUT", "976")
-    URL_PUBLIQUE = env("URL_PUBLIQUE", "http://127.0.0.1:5000")
+    URL_PUBLIQUE = env("URL_PUBLIQUE")
     DSFR_DIST = env("DSFR_DIST", str(RACINE / "node_modules" / "@gouvfr" / "dsfr" / "dist"))
     REFERENTIEL_DIR = env("REFERENTIEL_DIR", str(RACINE / "node_modules" / "@etalab" / "decoupage-administratif" / "data"))
 
-    # Courriels : tout passe par la table `courriels` (outbox), puis part par SMTP ou la console.
+    # Courriels : tout passe par la table `courriels` (outbox), puis part par SMTP ou la console, envoyé par
+    # le travailleur `flask courriels travailler`, jamais pendant une requête.
     COURRIEL_TRANSPORT = env("COURRIEL_TRANSPORT", "smtp")  # smtp | console
-    COURRIEL_ENVOI_IMMEDIAT = env_bool("COURRIEL_ENVOI_IMMEDIAT", True)
     COURRIEL_EXPEDITEUR = env("COURRIEL_EXPEDITEUR", "DEETS de Mayotte <ne-pas-repondre@deets.gouv.fr>")
     SMTP_HOTE = env("SMTP_HOTE", "localhost")
     SMTP_PORT = env_int("SMTP_PORT", 25)
@@ -66,9 +66,13 @@ class Config:
 
     # Comptes
     HACHAGE_MOT_DE_PASSE = env("HACHAGE_MOT_DE_PASSE", "scrypt")
+    # Échecs de connexion comptés par adresse électronique et par appareil (cookie d'un appareil déjà connecté,
+    # sinon adresse IP) : au-delà, cet appareil attend ; le titulaire, depuis le sien, n'est pas bloqué.
     CONNEXION_ECHECS_MAX = env_int("CONNEXION_ECHECS_MAX", 5)
     CONNEXION_BLOCAGE_MINUTES = env_int("CONNEXION_BLOCAGE_MINUTES", 15)
-    CONNEXION_LIMITE_ADRESSE = env("CONNEXION_LIMITE_ADRESSE", "20 per 10 minutes")
+    CONNEXION_LIMITE_ADRESSE = env("CONNEXION_LIMITE_ADRESSE", "20 per 10 minutes")  # par adresse IP
+    # Inscriptions, demandes de mot de passe et de lien de confirmation pour une même adresse électronique.
+    CONNEXION_LIMITE_COURRIEL = env("CONNEXION_LIMITE_COURRIEL", "5 per hour")
     RATELIMIT_STORAGE_URI = env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
     LIEN_VALIDITE_HEURES = env_int("LIEN_VALIDITE_HEURES", 48)
@@ -106,6 +110,7 @@ class Config:
 
 class DevelopmentConfig(Config):
     SECRET_KEY = env("SECRET_KEY", "dev-uniquement-ne-pas-utiliser-en-production")
+    URL_PUBLIQUE = env("URL_PUBLIQUE", "http://127.0.0.1:5000")
     SQLALCHEMY_DATABASE_URI = url_base_de_donnees(env("DATABASE_URL", f"sqlite:///{RACINE / 'instance' / 'aap.sqlite'}"))
     COURRIEL_TRANSPORT = env("COURRIEL_TRANSPORT", "console")
 
@@ -125,7 +130,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
 
-    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
+    # Sans URL_PUBLIQUE, les liens des courriels mèneraient à http://127.0.0.1:5000.
+    REQUIRED = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "URL_PUBLIQUE")
 
 
 CONFIGS = {

@@ -44,7 +44,6 @@ def create_app(config=None):
     from . import (
         api,
         comptes,
-        courriels,
         erreurs,
         fichiers,  # noqa: F401
         formats,
@@ -58,7 +57,6 @@ def create_app(config=None):
     securite.init_app(app)
     formats.init_app(app)
     navigation.init_app(app)
-    courriels.init_app(app)
     api.init_app(app)
     mesures.init_app(app)
     erreurs.init_app(app)  # après l'API : ses pages d'erreur remplacent celles de flask-smorest

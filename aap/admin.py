@@ -1,14 +1,14 @@
-"""Administration of the service: accounts and invitations."""
+"""Administration of the service: accounts, invitations, and the emails that could not be delivered."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from . import operations
+from . import courriels, operations
 from .erreurs import Refus
 from .extensions import db
 from .forms import CompteForm, InvitationForm, choix
-from .models import Role, Utilisateur
+from .models import Courriel, Role, Utilisateur
 from .securite import role_requis
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -35,7 +35,9 @@ def comptes():
     if recherche:
         requete = requete.where(Utilisateur.email.contains(recherche.lower(), autoescape=True))
     page = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
-    return render_template("admin/comptes.html", page=page, form=InvitationForm(), role=role, recherche=recherche)
+    return render_template(
+        "admin/comptes.html", page=page, form=InvitationForm(), role=role, recherche=recherche, echecs=_nombre_d_echecs()
+    )
 
 
 @bp.route("/comptes/inviter", methods=["POST"])
@@ -58,7 +60,7 @@ def inviter():
             flash(f"Invitation envoyée à {form.email.data}.", "succes")
             return redirect(url_for("admin.comptes"))
     page = db.paginate(comptes_du_service().order_by(Utilisateur.email), per_page=current_app.config["PAR_PAGE"])
-    return render_template("admin/comptes.html", page=page, form=form, role="", recherche=""), 422
+    return render_template("admin/comptes.html", page=page, form=form, role="", recherche="", echecs=_nombre_d_echecs()), 422
 
 
 @bp.route("/comptes/<int:utilisateur_id>", methods=["GET", "POST"])
@@ -80,3 +82,36 @@ def compte(utilisateur_id):
             flash("Compte modifié.", "succes")
             return redirect(url_for("admin.compte", utilisateur_id=utilisateur.id))
     return render_template("admin/compte.html", utilisateur=utilisateur, form=form), 422 if form.errors else 200
+
+
+def courriels_du_service():
+    """The messages about this service that have failed at least once and are not sent."""
+    return select(Courriel).where(
+        Courriel.service_id == current_user.service_id, Courriel.envoye_le.is_(None), Courriel.tentatives > 0
+    )
+
+
+def _nombre_d_echecs():
+    requete = courriels_du_service().where(Courriel.tentatives >= courriels.TENTATIVES_MAX)
+    return db.session.scalar(select(db.func.count()).select_from(requete.subquery()))
+
+
+@bp.route("/courriels")
+def courriels_non_distribues():
+    """Failures first (they wait for an administrator), then the messages waiting for a new attempt."""
+    requete = courriels_du_service().order_by(
+        (Courriel.tentatives >= courriels.TENTATIVES_MAX).desc(), Courriel.prochain_essai_le, Courriel.id
+    )
+    page = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
+    return render_template("admin/courriels.html", page=page, tentatives_max=courriels.TENTATIVES_MAX)
+
+
+@bp.route("/courriels/<int:courriel_id>/relancer", methods=["POST"])
+def relancer_courriel(courriel_id):
+    courriel = db.session.scalar(courriels_du_service().where(Courriel.id == courriel_id))
+    if courriel is None:
+        abort(404)
+    courriels.relancer(courriel, par=current_user)
+    db.session.commit()
+    flash(f"Le courriel à {courriel.destinataire} repart : il sera envoyé dans quelques instants.", "succes")
+    return redirect(url_for("admin.courriels_non_distribues"))

@@ -1,10 +1,12 @@
 """`flask --app aap …` commands: demo data, reference data, accounts, tokens, outbox, audit log."""
 
+import signal
+import threading
+
 import click
 from flask import current_app
 
 from . import operations
-from .courriels import envoyer_si_en_file
 from .erreurs import Refus
 from .extensions import db
 from .models import Role, Service
@@ -45,8 +47,7 @@ def inviter(email, role, code_service, prenom, nom):
     except Refus as refus:
         _echouer(refus.message)
     db.session.commit()
-    envoyer_si_en_file()
-    click.echo(f"Invitation envoyée à {email} ({Role(role).libelle}).")
+    click.echo(f"Invitation de {email} ({Role(role).libelle}) mise en file d'envoi.")
 
 
 @click.group("service")
@@ -91,9 +92,28 @@ def courriels_cli():
     """File d'envoi des courriels."""
 
 
+@courriels_cli.command("travailler")
+@click.option(
+    "--intervalle",
+    type=click.FloatRange(0.1, 3600),
+    default=5.0,
+    show_default=True,
+    help="Attente entre deux passages (secondes).",
+)
+def travailler(intervalle):
+    """Envoie les courriels de la file au fil de l'eau, jusqu'à SIGTERM ou Ctrl+C (à lancer à côté du serveur web)."""
+    from . import courriels
+
+    arret = threading.Event()
+    for signal_ in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_, lambda *_: arret.set())  # le message en cours part (ou échoue) avant l'arrêt
+    click.echo(f"Envoi des courriels : file relue toutes les {intervalle:g} s (Ctrl+C pour arrêter).")
+    courriels.travailler(arret, intervalle)
+
+
 @courriels_cli.command("envoyer")
 def envoyer():
-    """Envoie les courriels en attente (à lancer par cron, par exemple chaque minute)."""
+    """Envoie une fois les courriels dus (le travailleur le fait en continu)."""
     from .courriels import envoyer_en_attente
 
     click.echo(f"{envoyer_en_attente(limite=1000)} courriel(s) envoyé(s).")

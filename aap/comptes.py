@@ -5,7 +5,9 @@ import secrets
 import pyotp
 import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse
 from markupsafe import Markup
 
 from . import operations
@@ -14,6 +16,7 @@ from .extensions import db, limiter
 from .forms import CodeForm, ConnexionForm, CourrielForm, InscriptionForm, JetonForm, NouveauMotDePasse
 from .journal import journaliser
 from .models import JetonApi, Role, Utilisateur
+from .securite import empreinte_jeton
 from .types import maintenant
 
 bp = Blueprint("comptes", __name__)
@@ -30,8 +33,48 @@ def _limite_connexion():
     return current_app.config["CONNEXION_LIMITE_ADRESSE"]
 
 
+def _limite_courriel():
+    return current_app.config["CONNEXION_LIMITE_COURRIEL"]
+
+
+def _cle_courriel():
+    """The typed address (hashed: the limiter's store never holds it in clear); empty: no limit applies."""
+    adresse = (request.form.get("email") or "").strip().lower()
+    return empreinte_jeton(adresse) if adresse else ""
+
+
+# Inscriptions, demandes de lien et de mot de passe : un seul compteur par adresse électronique, qui ne compte
+# que les demandes acceptées (la page « Vérifiez vos courriels »), les mêmes pour une adresse connue ou non.
+limite_par_courriel = limiter.shared_limit(
+    _limite_courriel,
+    scope="courriels-demandes",
+    key_func=_cle_courriel,
+    methods=["POST"],
+    deduct_when=lambda reponse: reponse.status_code == 200,
+)
+
 COOKIE_APPAREIL = "aap_appareil"
+COOKIE_CONNEXION = "aap_connexion"
 CODE_ESSAIS_MAX = 5
+TROP_D_ECHECS = (
+    "Trop d'essais pour cette adresse depuis cet appareil : réessayez dans {minutes} minutes, "
+    "ou réinitialisez votre mot de passe."
+)
+
+
+def _echecs(email):
+    """The limit on failed logins and its key: the address, and the client (the login cookie of an earlier
+    login to this address, else the IP address). A stranger who tries someone's address from elsewhere
+    blocks only himself; the owner's browser keeps its own count (OWASP: lockout keyed on account + client)."""
+    config = current_app.config
+    limite = parse(f"{config['CONNEXION_ECHECS_MAX']} per {config['CONNEXION_BLOCAGE_MINUTES']} minutes")
+    appareil = operations.appareil_de_connexion(request.cookies.get(COOKIE_CONNEXION), email)
+    client = f"appareil:{appareil}" if appareil else f"ip:{get_remote_address()}"
+    return limite, ("echecs-connexion", empreinte_jeton(email.strip().lower()), client)
+
+
+def _trop_d_echecs(limite, cle):
+    return limiter.enabled and not limiter.limiter.test(limite, *cle)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -40,19 +83,27 @@ def connexion():
     if current_user.is_authenticated:
         return redirect(url_for("aap.accueil"))
     form = ConnexionForm()
-    erreur = None
+    erreur, statut = None, 422 if request.method == "POST" else 200
     if form.validate_on_submit():
-        try:
-            utilisateur = operations.connecter(form.email.data, form.mot_de_passe.data)
-        except operations.EchecConnexion as echec:
-            db.session.commit()  # le compteur d'échecs et le journal sont gardés
-            erreur = echec
+        limite, cle = _echecs(form.email.data)
+        if _trop_d_echecs(limite, cle):
+            minutes = current_app.config["CONNEXION_BLOCAGE_MINUTES"]
+            erreur, statut = Refus(TROP_D_ECHECS.format(minutes=minutes), code="trop_d_echecs"), 429
         else:
-            suite = request.args.get("suite")
-            if operations.second_facteur_requis(utilisateur, request.cookies.get(COOKIE_APPAREIL)):
-                return _second_facteur(utilisateur, suite)
-            return _ouvrir_session(utilisateur, suite, "mot_de_passe")
-    statut = 200 if erreur is None and not form.errors else 422
+            try:
+                utilisateur = operations.connecter(form.email.data, form.mot_de_passe.data)
+            except operations.EchecConnexion as echec:
+                db.session.commit()  # le journal garde l'échec
+                erreur = echec
+                if echec.code == "identifiants" and limiter.enabled:
+                    limiter.limiter.hit(limite, *cle)
+            else:
+                if limiter.enabled:
+                    limiter.limiter.clear(limite, *cle)
+                suite = request.args.get("suite")
+                if operations.second_facteur_requis(utilisateur, request.cookies.get(COOKIE_APPAREIL)):
+                    return _second_facteur(utilisateur, suite)
+                return _ouvrir_session(utilisateur, suite, "mot_de_passe")
     return render_template("comptes/connexion.html", form=form, erreur=erreur), statut
 
 
@@ -77,6 +128,14 @@ def _ouvrir_session(utilisateur, suite, moyen, appareil_confirme=False):
     session.permanent = True
     session["vu_le"] = int(maintenant().timestamp())
     reponse = redirect(suite_sure(suite))
+    reponse.set_cookie(
+        COOKIE_CONNEXION,
+        operations.jeton_connexion(utilisateur.email),
+        max_age=current_app.config["APPAREIL_VALIDITE_JOURS"] * 86400,
+        httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+        samesite="Lax",
+    )
     if appareil_confirme:
         reponse.set_cookie(
             COOKIE_APPAREIL,
@@ -149,6 +208,8 @@ def deconnexion():
 
 
 @bp.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(_limite_connexion, methods=["POST"])
+@limite_par_courriel
 def inscription():
     if current_user.is_authenticated:
         return redirect(url_for("aap.accueil"))
@@ -186,19 +247,19 @@ def confirmer(jeton):
 
 @bp.route("/confirmation/renvoyer", methods=["GET", "POST"])
 @limiter.limit(_limite_connexion, methods=["POST"])
+@limite_par_courriel
 def renvoyer_confirmation():
     form = CourrielForm()
     if form.validate_on_submit():
-        utilisateur = operations.utilisateur_par_email(form.email.data)
-        if utilisateur is not None and utilisateur.email_confirme_le is None:
-            operations.envoyer_confirmation(utilisateur)
-            db.session.commit()
+        operations.redemander_confirmation(form.email.data)
+        db.session.commit()
         return render_template("comptes/verifiez_vos_courriels.html", email=form.email.data)
     return render_template("comptes/renvoyer_confirmation.html", form=form)
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
 @limiter.limit(_limite_connexion, methods=["POST"])
+@limite_par_courriel
 def mot_de_passe_oublie():
     form = CourrielForm()
     if form.validate_on_submit():

@@ -1,27 +1,42 @@
-"""Outbox: emails are queued in the `courriels` table by the transaction that causes them, then sent.
+"""Outbox: emails are queued in the `courriels` table by the transaction that causes them; a separate worker
+(`flask courriels travailler`) sends them. No request ever talks to the SMTP server.
 
-Sending claims each row with a conditional UPDATE before talking to the SMTP server, so two senders
-(the app after a request, the `flask courriels envoyer` cron) never send the same message twice.
+The worker claims each row with a conditional UPDATE before talking to the SMTP server, so several workers
+(on several hosts) never send the same message twice. A failed attempt sets the next one later and later
+(`delai_avant_essai`); after TENTATIVES_MAX attempts the message is in failure, shown to the administrators
+of its service, who may put it back in the queue (`aap/admin.py`).
 """
 
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import format_datetime, make_msgid
 from urllib.parse import urlsplit
 
-from flask import current_app, g, has_app_context, render_template
-from sqlalchemy import event, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from flask import current_app, render_template
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .erreurs import Refus
 from .extensions import db
+from .journal import journaliser
 from .models import Courriel
 from .types import maintenant
 
-TENTATIVES_MAX = 8
+TENTATIVES_MAX = 10
+PREMIER_DELAI = timedelta(minutes=1)
+DELAI_MAX = timedelta(hours=4)
+# Un message réservé par un travailleur arrêté net redevient disponible après ce délai.
 RESERVATION = timedelta(minutes=10)
+LOT = 100  # messages par tour du travailleur
+# Refus propres à un message (destinataire, contenu, pièce jointe altérée) : la connexion sert aux suivants.
+ERREURS_DU_MESSAGE = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError, Refus)
+
+
+def delai_avant_essai(tentatives):
+    """Wait after the `tentatives`-th failed attempt: one minute, doubled at each failure, at most four hours
+    (about eight hours from the first attempt to the last)."""
+    return min(PREMIER_DELAI * 2 ** (tentatives - 1), DELAI_MAX)
 
 
 def lien(endpoint, **valeurs):
@@ -31,15 +46,17 @@ def lien(endpoint, **valeurs):
     return adaptateur.build(endpoint, valeurs, force_external=True)
 
 
-def mettre_en_file(destinataire, sujet, gabarit, *, cle=None, pieces_jointes=(), **contexte):
+def mettre_en_file(destinataire, sujet, gabarit, *, service_id, cle=None, pieces_jointes=(), **contexte):
     """Queues `templates/courriels/<gabarit>.txt`. With `cle`, queues it at most once, ever.
 
-    `pieces_jointes`: stored files (`aap.fichiers.Fichier`) sent attached, checked against their hash.
+    `service_id`: the service the message is about (its administrators see it if it cannot leave), None for
+    national readers. `pieces_jointes`: stored files (`aap.fichiers.Fichier`) sent attached, checked against
+    their hash.
     """
     from .fichiers import PieceJointe
 
     texte = render_template(f"courriels/{gabarit}.txt", lien=lien, **contexte)
-    courriel = Courriel(destinataire=destinataire, sujet=sujet, texte=texte, cle=cle)
+    courriel = Courriel(destinataire=destinataire, sujet=sujet, texte=texte, cle=cle, service_id=service_id)
     if cle is None:
         db.session.add(courriel)
         db.session.flush()
@@ -51,7 +68,6 @@ def mettre_en_file(destinataire, sujet, gabarit, *, cle=None, pieces_jointes=(),
             return None
     for fichier in pieces_jointes:
         db.session.add(PieceJointe(courriel_id=courriel.id, fichier_id=fichier.id))
-    db.session.info["courriels_en_file"] = True
     return courriel
 
 
@@ -60,6 +76,8 @@ def _message(courriel):
     message["From"] = current_app.config["COURRIEL_EXPEDITEUR"]
     message["To"] = courriel.destinataire
     message["Subject"] = courriel.sujet
+    # RFC 5322 § 3.6.1 : l'instant où le message a été écrit (mis en file), en UTC.
+    message["Date"] = format_datetime(courriel.cree_le)
     message["Message-ID"] = make_msgid(domain="deets.gouv.fr")
     message.set_content(courriel.texte)
     from .fichiers import Fichier, PieceJointe, lire
@@ -73,15 +91,19 @@ def _message(courriel):
     return message
 
 
+def _a_envoyer(instant):
+    """Not sent, not in failure, due, and not held by a live worker."""
+    return (
+        Courriel.envoye_le.is_(None),
+        Courriel.tentatives < TENTATIVES_MAX,
+        Courriel.prochain_essai_le <= instant,
+        or_(Courriel.reserve_le.is_(None), Courriel.reserve_le < instant - RESERVATION),
+    )
+
+
 def _reserver(courriel_id, instant):
     resultat = db.session.execute(
-        update(Courriel)
-        .where(
-            Courriel.id == courriel_id,
-            Courriel.envoye_le.is_(None),
-            or_(Courriel.reserve_le.is_(None), Courriel.reserve_le < instant - RESERVATION),
-        )
-        .values(reserve_le=instant)
+        update(Courriel).where(Courriel.id == courriel_id, *_a_envoyer(instant)).values(reserve_le=instant)
     )
     db.session.commit()
     return resultat.rowcount == 1
@@ -97,19 +119,30 @@ def _smtp():
     return connexion
 
 
-def envoyer_en_attente(limite=100):
-    """Sends what waits in the outbox; returns the number of messages sent."""
+def _reporter(courriel, erreur):
+    courriel.tentatives += 1
+    courriel.erreur = (str(erreur) or type(erreur).__name__)[:2000]
+    courriel.reserve_le = None
+    courriel.prochain_essai_le = maintenant() + delai_avant_essai(courriel.tentatives)
+    current_app.logger.warning("Courriel %s non envoyé (essai %s) : %s", courriel.id, courriel.tentatives, erreur)
+
+
+def envoyer_en_attente(limite=LOT, arret=None):
+    """Sends the messages that are due, oldest first; returns how many left.
+
+    A server that cannot be reached (or stops answering) ends the round: the other messages wait for the next
+    round instead of costing one timeout each. So does `arret` (a threading.Event) once set, between two messages.
+    """
     instant = maintenant()
     ids = db.session.scalars(
-        select(Courriel.id)
-        .where(Courriel.envoye_le.is_(None), Courriel.tentatives < TENTATIVES_MAX)
-        .order_by(Courriel.id)
-        .limit(limite)
+        select(Courriel.id).where(*_a_envoyer(instant)).order_by(Courriel.prochain_essai_le, Courriel.id).limit(limite)
     ).all()
     console = current_app.config["COURRIEL_TRANSPORT"] == "console"
     connexion, envoyes = None, 0
     try:
         for courriel_id in ids:
+            if arret is not None and arret.is_set():
+                break
             if not _reserver(courriel_id, instant):
                 continue
             courriel = db.session.get(Courriel, courriel_id)
@@ -120,15 +153,15 @@ def envoyer_en_attente(limite=100):
                 else:
                     connexion = connexion or _smtp()
                     connexion.send_message(_message(courriel))
-            except (OSError, smtplib.SMTPException, Refus) as erreur:  # Refus : pièce jointe altérée
-                courriel.tentatives += 1
-                courriel.erreur = str(erreur)[:2000]
-                courriel.reserve_le = None
-                current_app.logger.warning("Courriel %s non envoyé : %s", courriel_id, erreur)
+            except (OSError, smtplib.SMTPException, Refus) as erreur:
+                _reporter(courriel, erreur)
+                db.session.commit()
+                if isinstance(erreur, ERREURS_DU_MESSAGE):
+                    continue
                 connexion = None
-            else:
-                courriel.envoye_le = maintenant()
-                envoyes += 1
+                break
+            courriel.envoye_le = maintenant()
+            envoyes += 1
             db.session.commit()
     finally:
         if connexion is not None:
@@ -139,30 +172,32 @@ def envoyer_en_attente(limite=100):
     return envoyes
 
 
-@event.listens_for(Session, "after_commit")
-def _apres_validation(session):
-    # Seule une transaction validée fait partir ses courriels ; une annulation les emporte avec elle.
-    if session.info.pop("courriels_en_file", False) and has_app_context():
-        g.courriels_en_file = True
-
-
-@event.listens_for(Session, "after_rollback")
-def _apres_annulation(session):
-    session.info.pop("courriels_en_file", None)
-
-
-def envoyer_si_en_file():
-    """After a commit (a view, a command): sends what that transaction queued, unless sending is deferred."""
-    if g.pop("courriels_en_file", False) and current_app.config["COURRIEL_ENVOI_IMMEDIAT"]:
+def travailler(arret, intervalle=5.0):
+    """The worker's loop until `arret` (a threading.Event) is set: sends what is due, then waits `intervalle`
+    seconds, or goes on at once after a full batch. Each round has its own database session; a database
+    that does not answer is retried at the next round."""
+    while not arret.is_set():
+        envoyes = 0
         try:
-            envoyer_en_attente()
-        except Exception:  # l'envoi différé (commande cron) reprendra : la réponse n'en dépend pas
-            db.session.rollback()
-            current_app.logger.exception("Envoi des courriels après validation")
+            envoyes = envoyer_en_attente(arret=arret)
+        except SQLAlchemyError:
+            current_app.logger.exception("File des courriels illisible : nouvel essai dans %s s", intervalle)
+        finally:
+            db.session.remove()
+        if envoyes < LOT:
+            arret.wait(intervalle)
 
 
-def init_app(app):
-    @app.after_request
-    def envoyer_apres_requete(reponse):
-        envoyer_si_en_file()
-        return reponse
+def relancer(courriel, *, par):
+    """An administrator puts a message in failure back in the queue, for a new series of attempts."""
+    if courriel.envoye_le is not None:
+        raise Refus("Ce courriel est déjà parti.", code="deja_envoye")
+    journaliser(
+        "courriel.relance",
+        courriel,
+        par=par,
+        details={"destinataire": courriel.destinataire, "tentatives": courriel.tentatives, "erreur": courriel.erreur},
+        service_id=courriel.service_id,
+    )
+    courriel.tentatives = 0
+    courriel.prochain_essai_le = maintenant()

@@ -173,7 +173,6 @@ def _comptes(service, structures, mot_de_passe):
             journaliser("compte.creation", utilisateur, acteur="démo", details={"role": str(role)})
         utilisateur.mot_de_passe_hash = hash_
         utilisateur.actif = True
-        utilisateur.bloque_jusqu_au = None
         comptes[email] = utilisateur
     return comptes
 

@@ -87,8 +87,6 @@ class Utilisateur(UserMixin, db.Model):
     actif: Mapped[bool] = mapped_column(Boolean, default=True)
     cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     derniere_connexion_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    echecs_connexion: Mapped[int] = mapped_column(Integer, default=0)
-    bloque_jusqu_au: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changé à chaque changement de mot de passe : les autres sessions ouvertes tombent.
     jeton_session: Mapped[str] = mapped_column(String(32))
     # Second facteur facultatif (application d'authentification) ; sinon, lien envoyé par courriel.
@@ -188,9 +186,12 @@ class TeteJournal(db.Model):
 
 
 class Courriel(db.Model):
-    """Outbox: every email is written here first, in the transaction that caused it, then sent."""
+    """Outbox: every email is written here first, in the transaction that caused it, then sent by the worker
+    (`flask courriels travailler`). A failed attempt sets the next one later and later (`aap.courriels`);
+    after the last one the message is in failure, shown to the administrators of its service."""
 
     __tablename__ = "courriels"
+    __table_args__ = (db.Index("ix_courriels_file", "envoye_le", "prochain_essai_le"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     destinataire: Mapped[str] = mapped_column(String(254))
@@ -198,9 +199,12 @@ class Courriel(db.Model):
     texte: Mapped[str] = mapped_column(Text)
     # Clé d'unicité facultative : un rappel n'est mis en file qu'une fois par échéance.
     cle: Mapped[str | None] = mapped_column(String(200), unique=True)
+    # Le service dont les administrateurs voient le message s'il n'a pas pu partir (aucun : lecteur national).
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
     cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     reserve_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    envoye_le: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    envoye_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    prochain_essai_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     tentatives: Mapped[int] = mapped_column(Integer, default=0)
     erreur: Mapped[str] = mapped_column(Text, default="")
 

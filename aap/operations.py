@@ -4,6 +4,7 @@ Each operation checks its rule, changes the rows, writes the audit entry and que
 it flushes, and the caller (a view, the API, a command) commits once.
 """
 
+import secrets
 from datetime import timedelta
 from functools import cache
 
@@ -24,7 +25,6 @@ from .securite import (
     generer_jeton_api,
     hacher_mot_de_passe,
     nouveau_jeton_session,
-    verifier_mot_de_passe,
 )
 from .types import maintenant
 
@@ -79,24 +79,29 @@ def inscrire_porteur(*, email, mot_de_passe, prenom, nom, siret, raison_sociale=
 
     A new SIRET creates the structure with this person as its first member; a known SIRET creates a
     request to join it, accepted by one of its members or an agent (knowing a SIRET opens nothing).
+    An address that already has an account gets the same checks, the same work (the password is hashed) and
+    the same answer on the page; its owner gets an email saying that someone tried to sign up with it.
     """
     from candidatures.models import Structure
 
-    existant = utilisateur_par_email(email)
-    if existant is not None:
-        # Même réponse à l'écran qu'une inscription : on ne révèle pas quelles adresses ont un compte.
-        mettre_en_file(existant.email, "Vous avez déjà un compte", "compte_existant", utilisateur=existant)
-        return None
     siret = normaliser_siret(siret)
     structure = db.session.scalar(select(Structure).where(Structure.siret == siret))
+    if structure is None and (not raison_sociale or not statut_juridique):
+        raise Refus(
+            "Cette structure n'a pas encore de compte : indiquez sa raison sociale et son statut juridique.",
+            code="structure_inconnue",
+            champ="raison_sociale" if not raison_sociale else "statut_juridique",
+        )
+    mot_de_passe_hash = hacher_mot_de_passe(mot_de_passe)
+    existant = utilisateur_par_email(email)
+    if existant is not None:
+        mettre_en_file(
+            existant.email, "Vous avez déjà un compte", "compte_existant", service_id=existant.service_id, utilisateur=existant
+        )
+        journaliser("compte.inscription_existante", existant, acteur="anonyme", service_id=existant.service_id)
+        return None
     service = structure.service if structure else service_par_defaut()
     if structure is None:
-        if not raison_sociale or not statut_juridique:
-            raise Refus(
-                "Cette structure n'a pas encore de compte : indiquez sa raison sociale et son statut juridique.",
-                code="structure_inconnue",
-                champ="raison_sociale" if not raison_sociale else "statut_juridique",
-            )
         structure = Structure(
             siret=siret, raison_sociale=raison_sociale.strip(), statut_juridique=statut_juridique, service_id=service.id
         )
@@ -112,7 +117,7 @@ def inscrire_porteur(*, email, mot_de_passe, prenom, nom, siret, raison_sociale=
         nom=nom.strip(),
         structure_id=structure.id,
         rattachement_valide=premier,
-        mot_de_passe_hash=hacher_mot_de_passe(mot_de_passe),
+        mot_de_passe_hash=mot_de_passe_hash,
     )
     journaliser(
         "compte.inscription",
@@ -128,6 +133,7 @@ def inscrire_porteur(*, email, mot_de_passe, prenom, nom, siret, raison_sociale=
                     membre.email,
                     f"Demande de rattachement à {structure.raison_sociale}",
                     "demande_rattachement",
+                    service_id=structure.service_id,
                     membre=membre,
                     demandeur=utilisateur,
                     structure=structure,
@@ -140,9 +146,21 @@ def envoyer_confirmation(utilisateur):
         utilisateur.email,
         "Confirmez votre adresse électronique",
         "confirmation",
+        service_id=utilisateur.service_id,
         utilisateur=utilisateur,
         jeton=jeton_lien(utilisateur, "confirmation"),
     )
+
+
+def redemander_confirmation(email):
+    """Queues a new confirmation link for an account not yet confirmed; logged whatever the address, as a
+    reset request (`demander_reinitialisation`)."""
+    utilisateur = utilisateur_par_email(email)
+    if utilisateur is None or utilisateur.email_confirme_le is not None:
+        journaliser("compte.confirmation_redemandee", details={"email": email.strip().lower()[:254]}, acteur="anonyme")
+        return
+    envoyer_confirmation(utilisateur)
+    journaliser("compte.confirmation_redemandee", utilisateur, par=utilisateur)
 
 
 def confirmer_email(jeton):
@@ -154,13 +172,17 @@ def confirmer_email(jeton):
 
 
 def demander_reinitialisation(email):
+    """Queues a reset link. An unknown or inactive address gets the same answer, and its request is logged
+    as the others: nothing on the page nor in its timing says which addresses have an account."""
     utilisateur = utilisateur_par_email(email)
     if utilisateur is None or not utilisateur.actif:
-        return  # même réponse à l'écran : on ne révèle pas quelles adresses ont un compte
+        journaliser("compte.reinitialisation_demandee", details={"email": email.strip().lower()[:254]}, acteur="anonyme")
+        return
     mettre_en_file(
         utilisateur.email,
         "Réinitialisation de votre mot de passe",
         "reinitialisation",
+        service_id=utilisateur.service_id,
         utilisateur=utilisateur,
         jeton=jeton_lien(utilisateur, "mot-de-passe"),
     )
@@ -171,8 +193,6 @@ def definir_mot_de_passe(utilisateur, mot_de_passe):
     """Sets the password from an emailed link: the link proves the address, so it is confirmed too."""
     utilisateur.mot_de_passe_hash = hacher_mot_de_passe(mot_de_passe)
     utilisateur.jeton_session = nouveau_jeton_session()
-    utilisateur.echecs_connexion = 0
-    utilisateur.bloque_jusqu_au = None
     if utilisateur.email_confirme_le is None:
         utilisateur.email_confirme_le = maintenant()
     journaliser("compte.mot_de_passe_change", utilisateur, par=utilisateur)
@@ -201,6 +221,7 @@ def inviter(*, email, role, par=None, service=None, prenom="", nom=""):
         utilisateur.email,
         "Invitation à la plateforme des appels à projets de la DEETS",
         "invitation",
+        service_id=utilisateur.service_id,
         utilisateur=utilisateur,
         invitant=par,
         jeton=jeton_lien(utilisateur, "mot-de-passe"),
@@ -249,6 +270,7 @@ def decider_rattachement(demandeur, *, accepte, par):
         demandeur.email,
         f"Votre rattachement à {structure.raison_sociale}",
         "rattachement_decide",
+        service_id=structure.service_id,
         utilisateur=demandeur,
         structure=structure,
         accepte=accepte,
@@ -293,28 +315,20 @@ class EchecConnexion(Refus):
 
 
 def connecter(email, mot_de_passe):
-    """Checks the credentials and the per-account throttle; returns the user or raises EchecConnexion."""
-    config = current_app.config
+    """Checks the credentials; returns the user or raises EchecConnexion (code `identifiants` for a wrong
+    pair, whether the address has an account or not: same message, same hashing work). Failures are
+    counted per address and per client by the view (aap/comptes.py), never per account."""
     utilisateur = utilisateur_par_email(email)
-    instant = maintenant()
-    refus = EchecConnexion("Adresse électronique ou mot de passe incorrect.", code="identifiants")
-    if utilisateur is None:
-        check_password_hash(_hash_leurre(config["HACHAGE_MOT_DE_PASSE"]), mot_de_passe)  # même durée
-        journaliser("connexion.echec", details={"email": email.strip().lower()[:254]}, acteur="anonyme")
-        raise refus
-    if utilisateur.bloque_jusqu_au and utilisateur.bloque_jusqu_au > instant:
-        raise EchecConnexion(
-            f"Trop de tentatives : ce compte est bloqué pendant {config['CONNEXION_BLOCAGE_MINUTES']} minutes. "
-            "Réessayez plus tard ou réinitialisez votre mot de passe.",
-            code="compte_bloque",
-        )
-    if not verifier_mot_de_passe(utilisateur, mot_de_passe):
-        utilisateur.echecs_connexion += 1
-        if utilisateur.echecs_connexion >= config["CONNEXION_ECHECS_MAX"]:
-            utilisateur.bloque_jusqu_au = instant + timedelta(minutes=config["CONNEXION_BLOCAGE_MINUTES"])
-            utilisateur.echecs_connexion = 0
-        journaliser("connexion.echec", utilisateur, acteur=utilisateur.email, service_id=utilisateur.service_id)
-        raise refus
+    hash_ = utilisateur.mot_de_passe_hash if utilisateur else None
+    # Le même hachage, que l'adresse ait un compte (et déjà un mot de passe) ou non.
+    leurre = _hash_leurre(current_app.config["HACHAGE_MOT_DE_PASSE"])
+    valide = check_password_hash(hash_ or leurre, mot_de_passe) and hash_ is not None
+    if not valide:
+        if utilisateur is None:
+            journaliser("connexion.echec", details={"email": email.strip().lower()[:254]}, acteur="anonyme")
+        else:
+            journaliser("connexion.echec", utilisateur, acteur=utilisateur.email, service_id=utilisateur.service_id)
+        raise EchecConnexion("Adresse électronique ou mot de passe incorrect.", code="identifiants")
     if not utilisateur.actif:
         raise EchecConnexion("Ce compte est désactivé. Contactez la DEETS.", code="compte_inactif")
     if utilisateur.email_confirme_le is None:
@@ -322,8 +336,6 @@ def connecter(email, mot_de_passe):
             "Confirmez d'abord votre adresse électronique avec le lien que nous vous avons envoyé.",
             code="email_non_confirme",
         )
-    utilisateur.echecs_connexion = 0
-    utilisateur.bloque_jusqu_au = None
     return utilisateur
 
 
@@ -339,6 +351,25 @@ ROLES_SECOND_FACTEUR = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 def jeton_appareil(utilisateur):
     """The value of the trusted-device cookie; it dies with the password (jeton_session)."""
     return _serialiseur("appareil").dumps({"id": utilisateur.id, "s": utilisateur.jeton_session})
+
+
+def jeton_connexion(email):
+    """The value of the login cookie, set at each login: this browser has logged in to this address (OWASP's
+    device cookie). Its failures are counted apart from everyone else's, so a stranger does not block it."""
+    return _serialiseur("connexion").dumps({"e": empreinte_jeton(email.strip().lower()), "n": secrets.token_urlsafe(12)})
+
+
+def appareil_de_connexion(cookie, email):
+    """The device id carried by a login cookie issued for this address, or None."""
+    if not cookie:
+        return None
+    try:
+        donnees = _serialiseur("connexion").loads(cookie, max_age=current_app.config["APPAREIL_VALIDITE_JOURS"] * 86400)
+    except BadSignature:
+        return None
+    if not isinstance(donnees, dict) or donnees.get("e") != empreinte_jeton(email.strip().lower()):
+        return None
+    return donnees.get("n")
 
 
 def appareil_reconnu(utilisateur, cookie):
@@ -365,6 +396,7 @@ def envoyer_lien_appareil(utilisateur, nonce):
         utilisateur.email,
         "Confirmez la connexion depuis un nouvel appareil",
         "nouvel_appareil",
+        service_id=utilisateur.service_id,
         utilisateur=utilisateur,
         jeton=jeton,
         minutes=current_app.config["APPAREIL_LIEN_MINUTES"],

@@ -8,7 +8,7 @@ from functools import wraps
 from flask import abort, current_app, flash, jsonify, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy import select
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
 from .extensions import db, login_manager
 from .models import JetonApi, Utilisateur
@@ -35,12 +35,6 @@ CSP = "; ".join(
 
 def hacher_mot_de_passe(mot_de_passe):
     return generate_password_hash(mot_de_passe, method=current_app.config["HACHAGE_MOT_DE_PASSE"])
-
-
-def verifier_mot_de_passe(utilisateur, mot_de_passe):
-    if not utilisateur.mot_de_passe_hash:
-        return False
-    return check_password_hash(utilisateur.mot_de_passe_hash, mot_de_passe)
 
 
 def nouveau_jeton_session():

@@ -57,6 +57,7 @@ def preparer(base, echelle, graine, regenerer):
     fichiers = TRAVAIL / f"{echelle}-{base}-fichiers"
     chemin = TRAVAIL / f"{echelle}-{base}-manifeste.json"
     env = os.environ | {"AAP_ENV": "production", "SECRET_KEY": "banc-d-essai", "DATABASE_URL": url}
+    env.setdefault("URL_PUBLIQUE", "http://127.0.0.1")
     migrer = [sys.executable, "-m", "flask", "--app", "aap", "db", "upgrade"]
     if chemin.exists() and not regenerer:
         manifeste = json.loads(chemin.read_text())

@@ -86,6 +86,7 @@ class Serveur:
             "AAP_ENV": "production",
             "SECRET_KEY": "banc-d-essai",
             "DATABASE_URL": url_base,
+            "URL_PUBLIQUE": self.url,
             "FICHIERS_DIR": str(fichiers),
             "COURRIEL_TRANSPORT": "console",
             "COMPTE_REQUETES": "1",

@@ -36,6 +36,7 @@ def _application(url_base, fichiers):
         {
             "SQLALCHEMY_DATABASE_URI": url_base,
             "SECRET_KEY": "banc-d-essai",
+            "URL_PUBLIQUE": "http://127.0.0.1",
             "FICHIERS_DIR": fichiers,
             "WTF_CSRF_ENABLED": False,
             "APPAREIL_CONFIRMATION": False,

@@ -946,6 +946,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("AAP_ENV", "production")
     os.environ.setdefault("SECRET_KEY", "banc-d-essai")
+    os.environ.setdefault("URL_PUBLIQUE", "http://127.0.0.1")
 
     from aap import create_app
     from aap.extensions import db

@@ -692,13 +692,22 @@ def _courriels_depot(dossier, depot, fichier, par):
     sujet = f"Accusé de réception de votre dossier {dossier.numero}"
     adresses = [par.email] + [a for a in destinataires(dossier.structure) if a.lower() != par.email.lower()]
     for adresse in adresses:
-        mettre_en_file(adresse, sujet, "depot", dossier=dossier, depot=depot, pieces_jointes=[fichier] if fichier else [])
+        mettre_en_file(
+            adresse,
+            sujet,
+            "depot",
+            service_id=dossier.service_id,
+            dossier=dossier,
+            depot=depot,
+            pieces_jointes=[fichier] if fichier else [],
+        )
     service = dossier.campagne.courriel_contact or dossier.service.courriel
     if service:
         mettre_en_file(
             service,
             f"Dossier {'déposé à nouveau' if depot.rang > 1 else 'déposé'} : {dossier.numero}",
             "depot_service",
+            service_id=dossier.service_id,
             dossier=dossier,
             depot=depot,
         )
@@ -743,7 +752,9 @@ def declarer_recevable(dossier, *, par, le=None, notifier=True):
     _enregistrer(dossier)
     journaliser("dossier.recevable", dossier, par=par, details={"recevable_le": le})
     for adresse in destinataires(dossier.structure) if notifier else []:
-        mettre_en_file(adresse, f"Votre dossier {dossier.numero} est recevable", "recevable", dossier=dossier)
+        mettre_en_file(
+            adresse, f"Votre dossier {dossier.numero} est recevable", "recevable", service_id=dossier.service_id, dossier=dossier
+        )
     return dossier
 
 
@@ -762,7 +773,13 @@ def declarer_irrecevable(dossier, *, par, motif, notifier=True):
     _enregistrer(dossier)
     journaliser("dossier.irrecevable", dossier, par=par, details={"motif": motif})
     for adresse in destinataires(dossier.structure) if notifier else []:
-        mettre_en_file(adresse, f"Votre dossier {dossier.numero} est irrecevable", "irrecevable", dossier=dossier)
+        mettre_en_file(
+            adresse,
+            f"Votre dossier {dossier.numero} est irrecevable",
+            "irrecevable",
+            service_id=dossier.service_id,
+            dossier=dossier,
+        )
     return dossier
 
 
@@ -807,6 +824,7 @@ def demander_complements(dossier, *, par, rubriques=(), pieces=(), date_limite, 
             adresse,
             f"Compléments demandés pour votre dossier {dossier.numero}",
             "complements",
+            service_id=dossier.service_id,
             dossier=dossier,
             demande=demande,
             rubriques=[regles.RUBRIQUES[r] for r in rubriques],

@@ -75,7 +75,13 @@ def _adresse_agent(convention):
 def _courriel_structure(convention, sujet, gabarit, cle=None, **contexte):
     for adresse in destinataires(convention.structure):
         mettre_en_file(
-            adresse, sujet, gabarit, cle=f"{cle}:{adresse.lower()}" if cle else None, convention=convention, **contexte
+            adresse,
+            sujet,
+            gabarit,
+            service_id=convention.service_id,
+            cle=f"{cle}:{adresse.lower()}" if cle else None,
+            convention=convention,
+            **contexte,
         )
 
 
@@ -702,6 +708,7 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
         _adresse_agent(convention),
         f"Convention {convention.numero} : {bilan.intitule.lower()} déposé",
         "bilan_depose",
+        service_id=convention.service_id,
         convention=convention,
         bilan=bilan,
         rang=rang,
@@ -972,6 +979,7 @@ def envoyer_rappels(instant=None):
                     adresse,
                     sujet[:250],
                     "rappel_convention",
+                    service_id=convention.service_id,
                     cle=f"rappel-convention:{convention.id}:{echeance.code}:{palier}:{adresse.lower()}"[:200],
                     convention=convention,
                     echeance=echeance,

@@ -715,9 +715,6 @@ def commande_rappels():
     chaque jour : chaque rappel ne part qu'une fois."""
     import click
 
-    from aap.courriels import envoyer_si_en_file
-
     nombre = operations.envoyer_rappels()
     db.session.commit()
-    envoyer_si_en_file()
     click.echo(f"{nombre} rappel(s) mis en file.")

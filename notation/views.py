@@ -821,9 +821,6 @@ def commande_rappels():
     """Rappelle aux membres des séances en notation les dossiers qu'il leur reste à noter (à lancer chaque jour)."""
     import click
 
-    from aap.courriels import envoyer_si_en_file
-
     nombre = operations.envoyer_rappels()
     db.session.commit()
-    envoyer_si_en_file()
     click.echo(f"{nombre} rappel(s) mis en file.")

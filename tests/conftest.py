@@ -1,5 +1,9 @@
 """Fixtures: a migrated database per worker (SQLite, or PostgreSQL when TEST_DATABASE_URL is set),
 a fresh app per test, a real SMTP server, a served app and a real browser (Debian's Chromium).
+
+No request sends an email: the outbox is drained by a separate worker (`flask courriels travailler`). Here, the
+test client and the served app run one round of that worker (`envoyer_en_attente`, over the real SMTP server)
+right after each request, so a test reads `serveur_smtp.messages` as soon as the request returns.
 """
 
 import contextvars
@@ -27,6 +31,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from aap import create_app
+from aap.courriels import envoyer_en_attente
 from aap.extensions import db, limiter
 from config import TestConfig
 
@@ -119,13 +124,13 @@ def monde_demo(base_de_test, tmp_path_factory, worker_id, serveur_smtp):
         "FICHIERS_DIR": str(fichiers),
         "SMTP_HOTE": "127.0.0.1",
         "SMTP_PORT": serveur_smtp.port,
-        "COURRIEL_ENVOI_IMMEDIAT": False,
         "DEMO_PASSWORD": "mot de passe de la démonstration",
     }
     application = create_app(config)
     with application.app_context():
         charger_demo()
         db.session.commit()
+        envoyer_en_attente(limite=1000)  # le travailleur de `make run` les enverrait : chaque test part d'une file vide
         db.session.remove()
         db.engine.dispose()
     yield {"nom_pg": nom if URL_PG else None, "base": None if URL_PG else base, "fichiers": fichiers}
@@ -146,15 +151,26 @@ def _vider_postgresql():
         connexion.execute(text("INSERT INTO journal_tete (id, dernier_hash, nombre) VALUES (1, :h, 0)"), {"h": "0" * 64})
 
 
+def tour_du_travailleur(application):
+    """One round of the email worker, in its own app context (its own database session)."""
+    with application.app_context():
+        envoyer_en_attente()
+
+
 class ClientIsole(FlaskClient):
     """Each request runs in its own app context (its own `g` and database session), as in production,
-    even though the test itself runs inside one; the test's session is synced before and after."""
+    even though the test itself runs inside one; the test's session is synced before and after. After the
+    request, one round of the email worker (unless `distribuer` is False: a test of the worker itself)."""
+
+    distribuer = True
 
     def open(self, *args, **kwargs):
         if not has_app_context():  # une redirection suivie : déjà dans le contexte isolé
             return super().open(*args, **kwargs)
         db.session.commit()
         reponse = contextvars.Context().run(super().open, *args, **kwargs)
+        if self.distribuer:
+            contextvars.Context().run(tour_du_travailleur, self.application)
         db.session.commit()
         return reponse
 
@@ -344,12 +360,28 @@ def serveur_smtp():
 # --- Application servie et navigateur --------------------------------------------------------
 
 
+def avec_travailleur(app):
+    """The served app, each response held until one round of the email worker has run (see ClientIsole)."""
+
+    def wsgi(environ, start_response):
+        corps = app(environ, start_response)
+        try:
+            morceaux = list(corps)
+        finally:
+            if hasattr(corps, "close"):
+                corps.close()
+        tour_du_travailleur(app)
+        return morceaux
+
+    return wsgi
+
+
 class ServeurTest:
     def __init__(self, app):
         self.port = port_libre()
         self.url = f"http://127.0.0.1:{self.port}"
         app.config["URL_PUBLIQUE"] = self.url
-        self.serveur = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.serveur = make_server("127.0.0.1", self.port, avec_travailleur(app), threaded=True)
         self.fil = threading.Thread(target=contextvars.Context().run, args=(self.serveur.serve_forever,), daemon=True)
 
     def __enter__(self):

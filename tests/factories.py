@@ -8,7 +8,7 @@ from werkzeug.security import generate_password_hash
 
 from aap import aap2022
 from aap.demo import siret_valide
-from aap.models import Campagne, JetonApi, Service, Utilisateur
+from aap.models import Campagne, Courriel, JetonApi, Service, Utilisateur
 from aap.securite import empreinte_jeton, generer_jeton_api, nouveau_jeton_session
 from aap.types import maintenant
 from candidatures.models import Structure
@@ -118,6 +118,12 @@ class Fabrique(FabriqueCandidatures, FabriqueNotation, FabriqueConventions):
             revoque_le=revoque_le,
         )
         return clair, self._ajouter(jeton)
+
+    def courriel(self, service=None, destinataire="destinataire@exemple.fr", **champs):
+        """A message in the outbox (about `service`), as `aap.courriels.mettre_en_file` writes it."""
+        valeurs = {"sujet": "Sujet de test", "texte": "Bonjour,\n\nTexte de test."}
+        service_id = service.id if service else None
+        return self._ajouter(Courriel(destinataire=destinataire, service_id=service_id, **(valeurs | champs)))
 
 
 def a_mayotte(annee, mois, jour, heure=0, minute=0, seconde=0):

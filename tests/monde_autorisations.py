@@ -13,6 +13,7 @@ attached; and a second notified decision of A awaiting its convention.
 from decimal import Decimal
 from unittest import mock
 
+from aap.courriels import TENTATIVES_MAX
 from aap.extensions import db
 from aap.pdf import pdf_minimal
 from candidatures.models import FinancementExistant
@@ -132,6 +133,7 @@ def construire(fab):
         "en_attente": en_attente.id,
         "jeton": jeton.id,
         "compte_du_service": deporte.id,
+        "courriel": fab.courriel(service=service, tentatives=TENTATIVES_MAX, erreur="Connection refused").id,
         **conventions,
     }
     db.session.commit()

@@ -54,6 +54,7 @@ PAR_DEFAUT = {
     "reversement_id": "reversement",
     "etat": "emis",
     "bilan_id": "bilan",
+    "courriel_id": "courriel",
 }
 
 ABREVIATIONS = {"C": "connexion"}
@@ -103,6 +104,8 @@ TABLE = [
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.compte"),
     L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.comptes"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.inviter"),
+    L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.courriels_non_distribues"),
+    L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.relancer_courriel"),
     # --- Campagnes (administrateur)
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "campagnes.ajouter_critere", campagne_id="campagne_libre"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "campagnes.ajouter_mission", campagne_id="campagne_libre"),

@@ -1,12 +1,9 @@
 """Accounts: sign-up with a SIRET, email confirmation, login and its throttles, reset, invitations, tokens."""
 
-from datetime import timedelta
-
 from sqlalchemy import func, select
 
 from aap.extensions import db
 from aap.models import EntreeJournal, JetonApi, Utilisateur
-from aap.types import maintenant
 from candidatures.models import Structure
 
 from .conftest import connecter, texte
@@ -117,18 +114,6 @@ def test_mauvais_mot_de_passe_message_francais_et_journal(client, fab):
     assert "Adresse électronique ou mot de passe incorrect." in texte(reponse)
     actions = db.session.scalars(select(EntreeJournal.action).where(EntreeJournal.objet_id == str(utilisateur.id)))
     assert "connexion.echec" in list(actions)
-
-
-def test_compte_bloque_apres_cinq_echecs_meme_avec_le_bon_mot_de_passe(client, fab):
-    utilisateur = fab.utilisateur("agent")
-    for _ in range(5):
-        client.post("/connexion", data={"email": utilisateur.email, "mot_de_passe": "faux faux faux"})
-    reponse = client.post("/connexion", data={"email": utilisateur.email, "mot_de_passe": MOT_DE_PASSE})
-    assert reponse.status_code == 422
-    assert "ce compte est bloqué pendant 15 minutes" in texte(reponse)
-    utilisateur.bloque_jusqu_au = maintenant() - timedelta(seconds=1)
-    db.session.commit()
-    connecter(client, utilisateur)
 
 
 def test_connexions_limitees_par_adresse_ip(app, client, fab):

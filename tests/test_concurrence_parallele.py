@@ -2,19 +2,19 @@
 requests to the served app (threads released together) and real parallel processes: two members scoring the
 same dossier at once (both kept), two agents deciding the same dossier's completeness at once (one decision,
 one email), two tabs recording the COPIL decision on the same dossier (one wins, the other is told), and the
-daily reminder command run twice at once as two `flask` processes (each email once at the SMTP server).
+daily reminder command run twice at once as two `flask` processes (each email queued once, sent once).
 On PostgreSQL (row locks) as on SQLite (the write lock).
 """
 
 import os
 import subprocess
-import time
 from datetime import timedelta
 from decimal import Decimal
 
 import requests
 from sqlalchemy import func, select
 
+from aap.courriels import envoyer_en_attente
 from aap.extensions import db
 from aap.models import Courriel
 from aap.types import maintenant
@@ -133,7 +133,6 @@ def test_la_commande_de_rappel_lancee_deux_fois_en_parallele_envoie_chaque_courr
         "SMTP_HOTE": "127.0.0.1",
         "SMTP_PORT": str(serveur_smtp.port),
         "COURRIEL_TRANSPORT": "smtp",
-        "COURRIEL_ENVOI_IMMEDIAT": "1",
     }
     commande = [str(RACINE / ".venv" / "bin" / "flask"), "--app", "aap", "notation", "rappels"]
     processus = [
@@ -150,10 +149,7 @@ def test_la_commande_de_rappel_lancee_deux_fois_en_parallele_envoie_chaque_courr
     sorties = [p.communicate(timeout=120)[0] for p in processus]
     assert [p.returncode for p in processus] == [0, 0], sorties
     assert sum(int(s.strip().splitlines()[-1].split()[0]) for s in sorties) == 4, sorties
-    limite = time.monotonic() + 15
-    while len(serveur_smtp.messages) < 4 and time.monotonic() < limite:
-        time.sleep(0.1)
-    time.sleep(0.3)  # un cinquième message arriverait maintenant
+    assert envoyer_en_attente() == 4  # le travailleur des courriels : 4 en file, pas un de plus
     recus = sorted(m["To"] for m in serveur_smtp.messages if m["Subject"].startswith("Rappel"))
     assert recus == sorted(m.email for m in membres)
     db.session.expire_all()

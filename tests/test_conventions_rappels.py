@@ -22,8 +22,10 @@ def a_mayotte(annee, mois, jour, heure=7):
 
 
 def rappels(runner):
+    """The command queues the reminders; a round of the email worker sends them (at the same travelled time)."""
     resultat = runner.invoke(args=["conventions", "rappels"])
     assert resultat.exit_code == 0, resultat.output
+    envoyer_en_attente()
     return int(resultat.output.split()[0])
 
 

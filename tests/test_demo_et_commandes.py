@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select
 
+from aap.courriels import envoyer_en_attente
 from aap.extensions import db
 from aap.models import Commune, Epci, Utilisateur
 
@@ -42,5 +43,6 @@ def test_inviter_en_ligne_de_commande(fab, runner, serveur_smtp):
     resultat = runner.invoke(args=["inviter", "copil.cli@exemple.fr", "--role", "copil", "--prenom", "Ida"])
     assert resultat.exit_code == 0, resultat.output
     assert db.session.scalar(select(Utilisateur).where(Utilisateur.email == "copil.cli@exemple.fr")).role == "copil"
+    assert envoyer_en_attente() == 1  # la commande met en file ; le travailleur des courriels envoie
     assert len(serveur_smtp.pour("copil.cli@exemple.fr")) == 1
     assert runner.invoke(args=["inviter", "copil.cli@exemple.fr", "--role", "copil"]).exit_code == 1

@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from aap.courriels import TENTATIVES_MAX
+
 from .factories import MOT_DE_PASSE
 
 pytestmark = pytest.mark.navigateur
@@ -116,3 +118,18 @@ def test_pages_d_information_accessibles_depuis_le_pied_de_page(navigateur):
     ]:
         navigateur.get_by_role("contentinfo").get_by_role("link", name=lien).click()
         expect(navigateur.get_by_role("heading", level=1)).to_have_text(titre)
+
+
+def test_l_administrateur_voit_un_courriel_en_echec_et_le_renvoie(navigateur, fab, serveur_smtp):
+    admin = fab.utilisateur("admin")
+    fab.courriel(service=admin.service, destinataire="perdu@exemple.fr", tentatives=TENTATIVES_MAX, erreur="Connection refused")
+    se_connecter(navigateur, admin.email)
+    navigateur.get_by_role("link", name="Administration").click()
+    navigateur.get_by_role("link", name="voir et renvoyer").click()
+    ligne = navigateur.get_by_role("row", name=re.compile("perdu@exemple.fr"))
+    expect(ligne).to_contain_text("échec")
+    expect(ligne).to_contain_text("Connection refused")
+    ligne.get_by_role("button", name="Renvoyer").click()
+    expect(navigateur.get_by_text("Le courriel à perdu@exemple.fr repart")).to_be_visible()
+    expect(navigateur.get_by_text("Aucun : tous les courriels du service sont partis")).to_be_visible()
+    assert len(serveur_smtp.pour("perdu@exemple.fr")) == 1

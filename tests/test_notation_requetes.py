@@ -11,6 +11,8 @@ from sqlalchemy import event, select
 from aap.extensions import db
 from notation.models import Declaration, FeuilleNotation, Note, Phase
 
+from .conftest import ClientIsole
+
 MEMBRES = 8
 
 
@@ -22,9 +24,11 @@ def compteur():
         instructions.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", compter)
+    ClientIsole.distribuer = False  # le tour du travailleur des courriels après la requête n'est pas la page
     try:
         yield instructions
     finally:
+        ClientIsole.distribuer = True
         event.remove(db.engine, "before_cursor_execute", compter)
 
 

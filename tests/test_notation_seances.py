@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from aap.courriels import envoyer_en_attente
 from aap.extensions import db
 from aap.models import Courriel, EntreeJournal
 from aap.types import maintenant
@@ -189,6 +190,7 @@ def test_rappels_avant_la_seance_une_fois_par_echeance(app, fab, base, runner, s
         assert runner.invoke(args=["notation", "rappels"]).output.startswith("0 rappel")
     with time_machine.travel(datetime(2030, 6, 18, 8, 0, tzinfo=UTC), tick=False):
         assert runner.invoke(args=["notation", "rappels"]).output.startswith("2 rappel")
+        assert envoyer_en_attente() == 4  # le travailleur des courriels envoie ce que la commande a mis en file
     assert [m["Subject"] for m in serveur_smtp.pour(membres[0].email)] == []
     sujets = [m["Subject"] for m in serveur_smtp.pour(membres[1].email)]
     assert sujets == [f"Rappel : {seance.intitule} — 1 dossier(s) à noter"] * 2

@@ -1,7 +1,7 @@
 """Two servers (two gunicorn processes, as on two hosts) on one database: nothing a request needs lives in
 one process. A login made on one is honoured by the other, a filing goes through either, the rate limit
 on logins counts across both (shared Redis, RATELIMIT_STORAGE_URI), and the daily reminders, run on both
-hosts at once, reach each member once.
+hosts at once and sent by an email worker on each host, reach each member once.
 """
 
 import os
@@ -199,6 +199,11 @@ def test_les_rappels_lances_sur_les_deux_hotes_partent_une_fois(deux_serveurs, f
     assert all(p.returncode == 0 for p in lances), sorties
     envoyes = sorted(int(s.split()[0]) for s in sorties)
     assert sum(envoyes) == 3, f"chaque membre (3) relancé une fois en tout : {sorties}"
+    # Un travailleur des courriels par hôte, en même temps : chaque message réservé par l'un n'est pas pris par l'autre.
+    commande = [sys.executable, "-m", "flask", "--app", "aap", "courriels", "envoyer"]
+    lances = [subprocess.Popen(commande, cwd=RACINE, env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]  # noqa: S603
+    sorties = [p.communicate(timeout=120)[0] for p in lances]
+    assert sum(int(s.split()[0]) for s in sorties) == 3, sorties
 
     db.session.expire_all()
     cles = db.session.scalars(select(Courriel.cle).where(Courriel.cle.like("rappel-notation:%"))).all()

@@ -42,3 +42,17 @@ def test_en_production_la_configuration_incomplete_refuse_de_demarrer(monkeypatc
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", None)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app("production")
+
+
+def test_en_production_sans_url_publique_l_application_refuse_de_demarrer(monkeypatch):
+    """Its links would otherwise lead to http://127.0.0.1:5000, the default of development only."""
+    from aap import create_app
+    from config import ProductionConfig
+
+    monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "une clé")
+    monkeypatch.setattr(ProductionConfig, "SQLALCHEMY_DATABASE_URI", "sqlite://")
+    monkeypatch.setattr(ProductionConfig, "URL_PUBLIQUE", None)
+    with pytest.raises(RuntimeError, match="URL_PUBLIQUE"):
+        create_app("production")
+    monkeypatch.setattr(ProductionConfig, "URL_PUBLIQUE", "https://aap.deets.gouv.fr")
+    assert create_app("production").config["URL_PUBLIQUE"] == "https://aap.deets.gouv.fr"
