@@ -14,16 +14,17 @@ from .extensions import db, limiter
 from .forms import CodeForm, ConnexionForm, CourrielForm, InscriptionForm, JetonForm, NouveauMotDePasse
 from .journal import journaliser
 from .models import JetonApi, Role, Utilisateur
+from .navigation import accueil_de
 from .types import maintenant
 
 bp = Blueprint("comptes", __name__)
 
 
-def suite_sure(cible):
-    """Only a path of this site: never an open redirect."""
+def suite_sure(cible, utilisateur):
+    """Only a path of this site (never an open redirect); by default, the person's next step."""
     if cible and cible.startswith("/") and not cible.startswith("//") and "\\" not in cible:
         return cible
-    return url_for("aap.accueil")
+    return accueil_de(utilisateur)
 
 
 def _limite_connexion():
@@ -38,7 +39,7 @@ CODE_ESSAIS_MAX = 5
 @limiter.limit(_limite_connexion, methods=["POST"])
 def connexion():
     if current_user.is_authenticated:
-        return redirect(url_for("aap.accueil"))
+        return redirect(accueil_de(current_user))
     form = ConnexionForm()
     erreur = None
     if form.validate_on_submit():
@@ -76,7 +77,7 @@ def _ouvrir_session(utilisateur, suite, moyen, appareil_confirme=False):
     login_user(utilisateur)
     session.permanent = True
     session["vu_le"] = int(maintenant().timestamp())
-    reponse = redirect(suite_sure(suite))
+    reponse = redirect(suite_sure(suite, utilisateur))
     if appareil_confirme:
         reponse.set_cookie(
             COOKIE_APPAREIL,
