@@ -182,6 +182,8 @@ class FaitsDossier:
     declaration_honneur: bool = False
     signataire_nom: str = ""
     signataire_qualite: str = ""
+    # Ce que la DEETS a demandé en compléments et qui est encore tel que déposé : ("rubrique", étape) ou ("piece", code).
+    complements_inchanges: tuple = ()
 
     @property
     def etp_total(self):
@@ -648,6 +650,23 @@ def _controles_engagements(f):
     return constats
 
 
+def _controles_complements(f, campagne):
+    """A new filing after a request for compléments answers each item asked: until it has changed, it blocks."""
+    libelles = {p.code: p.libelle for p in campagne.pieces} | {"autre": "Autre document"}
+    return [
+        Constat(
+            "complement_attendu",
+            BLOQUANT,
+            f"La DEETS a demandé de compléter l'étape « {RUBRIQUES[code]} » : elle n'a pas changé depuis le dépôt."
+            if nature == "rubrique"
+            else f"La DEETS a demandé la pièce « {libelles.get(code, code)} » : ajoutez-la ou remplacez-la.",
+            code if nature == "rubrique" else "pieces",
+            "" if nature == "rubrique" else code,
+        )
+        for nature, code in f.complements_inchanges
+    ]
+
+
 ORDRE_RUBRIQUES = ["structure", *RUBRIQUES, "depot"]
 
 
@@ -661,6 +680,7 @@ def controles(faits, campagne, instant=None, limite_complements=None):
         *_controles_budget(faits, campagne),
         *_controles_pieces(faits, campagne),
         *_controles_engagements(faits),
+        *_controles_complements(faits, campagne),
     ]
     if instant is not None:
         constats += _controles_calendrier(campagne, instant, limite_complements)

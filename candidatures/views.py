@@ -108,6 +108,7 @@ def veut_json():
 
 def _etat_etapes(dossier, constats):
     a_corriger = regles.rubriques_a_corriger(constats)
+    demande = dossier.demande_en_cours if dossier.statut == Statut.COMPLEMENTS_DEMANDES else None
     return [
         {
             "code": r,
@@ -115,10 +116,20 @@ def _etat_etapes(dossier, constats):
             "complete": r not in a_corriger,
             "ouverte": dossier.rubrique_ouverte(r)
             if r != "pieces"
-            else dossier.statut in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES),
+            else dossier.statut == Statut.BROUILLON or bool(demande and demande.pieces),
         }
         for r, libelle in regles.RUBRIQUES.items()
     ]
+
+
+def _reprise(dossier, etapes):
+    """Where "Continuer la saisie" or "Apporter les compléments" leads: the first open step left to complete, else
+    the first open one (after a request for compléments, only the items asked are open), else the filing page."""
+    ouvertes = [e for e in etapes if e["ouverte"]]
+    etape = next((e for e in ouvertes if not e["complete"]), ouvertes[0] if ouvertes else None)
+    if etape is None:
+        return url_for("candidatures.depot", dossier_id=dossier.id)
+    return url_for("candidatures.etape", dossier_id=dossier.id, rubrique=etape["code"])
 
 
 def _fragments(dossier, constats):
@@ -397,51 +408,47 @@ def nouveau():
 @bp.route("/<int:dossier_id>")
 @login_required
 def dossier(dossier_id):
-    dossier = charger_dossier(dossier_id, options_page_dossier())
-    porteur = current_user.porte(dossier.structure_id)
+    return _page_dossier(charger_dossier(dossier_id, options_page_dossier()))
+
+
+def _page_dossier(dossier, statut=200, decision_ouverte=None, formulaires=None):
+    """The dossier page; `decision_ouverte`: the refused decision form shown again with its errors."""
     constats = controles_dossier(dossier)
+    etapes = _etat_etapes(dossier, constats)
     contexte = {
         "dossier": dossier,
-        "porteur": porteur,
+        "porteur": current_user.porte(dossier.structure_id),
         "constats": constats,
         "synthese": synthese_dossier(dossier),
-        "etapes": _etat_etapes(dossier, constats),
+        "etapes": etapes,
+        "reprise": _reprise(dossier, etapes),
         "pieces": pieces_attendues(dossier),
         "taux_plafond": taux_plafond(dossier),
+        "decision_ouverte": decision_ouverte,
     }
     if dossier.can_instruire(current_user):
-        contexte |= _formulaires_decision(dossier)
-    return render_template("candidatures/dossier.html", **contexte)
+        contexte |= _formulaires_decision(dossier, **(formulaires or {}))
+    return render_template("candidatures/dossier.html", **contexte), statut
 
 
 def _formulaires_decision(dossier, **formulaires):
+    """The agent's decision forms: the refused one as sent, the others with their defaults (never read from the
+    request: on a refused decision, the request holds another form's fields)."""
     aujourdhui = maintenant().astimezone(fuseau()).date()
-    complements = formulaires.get("form_complements") or ComplementsForm()
+    complements = formulaires.get("form_complements") or ComplementsForm(formdata=None)
     complements.pieces.choices = choix_pieces(dossier)
     return {
-        "form_recevable": formulaires.get("form_recevable") or RecevableForm(recevable_le=aujourdhui),
-        "form_irrecevable": formulaires.get("form_irrecevable") or IrrecevableForm(),
+        "form_recevable": formulaires.get("form_recevable") or RecevableForm(formdata=None, recevable_le=aujourdhui),
+        "form_irrecevable": formulaires.get("form_irrecevable") or IrrecevableForm(formdata=None),
         "form_complements": complements,
-        "form_avis": formulaires.get("form_avis") or AvisCtnForm(le=aujourdhui, avis=dossier.avis_ctn),
+        "form_avis": formulaires.get("form_avis") or AvisCtnForm(formdata=None, le=aujourdhui, avis=dossier.avis_ctn),
     }
 
 
 def _rendre_decision(dossier, nom, form):
     """Re-renders the dossier page with the refused decision form (errors next to its fields)."""
     db.session.rollback()
-    dossier = charger_dossier(dossier.id, options_page_dossier())
-    constats = controles_dossier(dossier)
-    contexte = {
-        "dossier": dossier,
-        "porteur": False,
-        "constats": constats,
-        "synthese": synthese_dossier(dossier),
-        "etapes": _etat_etapes(dossier, constats),
-        "pieces": pieces_attendues(dossier),
-        "taux_plafond": taux_plafond(dossier),
-        "decision_ouverte": nom,
-    } | _formulaires_decision(dossier, **{nom: form})
-    return render_template("candidatures/dossier.html", **contexte), 422
+    return _page_dossier(charger_dossier(dossier.id, options_page_dossier()), 422, nom, {nom: form})
 
 
 def _decider(dossier_id, nom, form_classe, action, succes):
@@ -901,15 +908,17 @@ def _communes_choix():
 
 
 def _page_structure(structure, form=None, form_financement=None, form_document=None, statut=200):
-    form = form or StructureForm(obj=structure)
+    """The profile page; after a refused form, that one as sent and the others as stored (never read from the
+    request, which holds the refused form's fields: the profile once came back empty, and was saved so)."""
+    form = form or StructureForm(formdata=None, obj=structure)
     form.commune_code.choices = _communes_choix()
-    form_document = form_document or DocumentForm(annee=maintenant().year - 1)
+    form_document = form_document or DocumentForm(formdata=None, annee=maintenant().year - 1)
     form_document.fichier.description = aide_fichier()
     return render_template(
         "candidatures/structure.html",
         structure=structure,
         form=form,
-        form_financement=form_financement or FinancementForm(),
+        form_financement=form_financement or FinancementForm(formdata=None),
         form_document=form_document,
         financeurs=regles.LIBELLES_FINANCEURS,
     ), statut

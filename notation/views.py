@@ -85,7 +85,10 @@ def index():
             MembreSeance.utilisateur_id == current_user.id
         )
     page_ = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
-    return render_template("notation/index.html", page=page_, peut_creer=current_user.a_role(Role.AGENT, Role.ADMIN))
+    a_noter = lecture.a_noter(current_user) if not current_user.a_role(Role.NATIONAL) else []
+    return render_template(
+        "notation/index.html", page=page_, a_noter=a_noter, peut_creer=current_user.a_role(Role.AGENT, Role.ADMIN)
+    )
 
 
 def _campagnes_du_service():
