@@ -45,6 +45,11 @@ ACCUEILS = {
 }
 
 
+def espace_de(utilisateur):
+    """This person's own starting page (the public home for a visitor)."""
+    return url_for(ACCUEILS.get(utilisateur.role, "aap.accueil") if utilisateur.is_authenticated else "aap.accueil")
+
+
 def accueil_de(utilisateur):
     """The page where this person's next step is: a porteur whose structure's profile lacks what every dossier
     needs completes it first."""
@@ -53,7 +58,7 @@ def accueil_de(utilisateur):
 
         if profil_manquant(utilisateur.structure):
             return url_for("structures.structure")
-    return url_for(ACCUEILS.get(utilisateur.role, "aap.accueil"))
+    return espace_de(utilisateur)
 
 
 def menu_pour(utilisateur):

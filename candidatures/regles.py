@@ -687,6 +687,55 @@ def controles(faits, campagne, instant=None, limite_complements=None):
     return sorted(constats, key=lambda c: (ORDRE_RUBRIQUES.index(c.rubrique), c.niveau != BLOQUANT))
 
 
+# --- Simulation (page publique d'une campagne) -----------------------------------------------------------
+
+# Les règles qui portent sur ce que le simulateur demande (statut, postes, coût, cofinancements) ; les autres
+# (titre, communes, pièces fournies…) attendent le dossier.
+CONSTATS_SIMULES = {
+    "poste_manquant",
+    "etp_invalide",
+    "etp_insuffisant",
+    "budget_vide",
+    "charges_personnel_absentes",
+    "part_etat_absente",
+    "budget_desequilibre",
+    "taux_etat_depasse",
+    "cofinancement_absent",
+    "credits_depasses",
+    "statut_a_verifier",
+    "reseau_emploi_facilitateur",
+}
+COFINANCEMENTS_SIMULES = ("collectivites", "fse", "fonds_propres")
+
+
+@dataclass(frozen=True)
+class Simulation:
+    annee: SyntheseAnnee
+    taux_plafond: Decimal
+    constats: list
+    pieces: list
+
+    @property
+    def passe(self):
+        return peut_deposer(self.constats)
+
+
+def budget_simule(cout, cofinancements):
+    """Year 1 of a balanced budget: the yearly cost as the posts' salaries, each co-financer, the State for the rest."""
+    cofinance = sum(cofinancements.values(), ZERO)
+    budget = {"salaires": (cout, ZERO, ZERO), "etat_aap": (max(cout - cofinance, ZERO), ZERO, ZERO)}
+    return budget | {categorie: (montant, ZERO, ZERO) for categorie, montant in cofinancements.items() if montant}
+
+
+def simuler(faits, campagne):
+    """What a project would get before any account: the State's maximum and share for year 1, whether the rules
+    on posts and budget let it be filed (the same checks as a dossier's), and the pieces it will need."""
+    constats = [c for c in controles(faits, campagne) if c.code in CONSTATS_SIMULES]
+    taux = taux_plafond(campagne, faits.statut_juridique)
+    annee = synthese_budget(faits.budget, taux, faits.etp_total)[0]
+    return Simulation(annee, taux, constats, pieces_exigees(campagne.pieces, faits))
+
+
 def peut_deposer(constats):
     return not any(c.bloquant for c in constats)
 

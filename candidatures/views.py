@@ -9,10 +9,11 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import and_, asc, desc, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 
 from aap import fichiers
 from aap.erreurs import Conflit, Refus
@@ -23,6 +24,7 @@ from aap.models import Campagne, Commune, Role, Service
 from aap.regles import EtatCampagne, etat_campagne
 from aap.securite import role_requis
 from aap.types import maintenant
+from aap.views import contexte_campagne
 
 from . import operations, regles
 from .forms import (
@@ -37,6 +39,7 @@ from .forms import (
     NouveauDossierForm,
     PieceForm,
     RecevableForm,
+    SimulationForm,
     StructureForm,
 )
 from .models import (
@@ -59,6 +62,7 @@ from .synthese import (
     options_liste,
     options_page_dossier,
     pieces_attendues,
+    regles_campagne,
     synthese_budget,
     synthese_dossier,
     taux_plafond,
@@ -70,6 +74,9 @@ bp_structures = Blueprint("structures", __name__)
 ETAPES = list(regles.RUBRIQUES)
 # Les libellés des règles (lignes du budget, types de marchés…) sont lus par les gabarits de tous les domaines.
 bp.add_app_template_global(regles, "regles_dossier")  # projet … engagements, puis le récapitulatif (dépôt)
+# Le simulateur vide de la page publique d'une campagne (aap/campagne.html).
+bp.add_app_template_global(lambda: SimulationForm(formdata=None), "formulaire_simulation")
+COOKIE_SIMULATION = "aap_simulation"
 LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
@@ -396,10 +403,58 @@ def nouveau():
             db.session.rollback()
             form[refus.champ or "titre"].errors.append(refus.message)
         else:
+            simulation = _simulation_gardee(campagne.id)
+            if simulation is not None:
+                operations.modifier(dossier, simulation.valeurs_dossier(), par=current_user)
             db.session.commit()
-            flash("Votre dossier est créé. Il est enregistré au fur et à mesure de votre saisie.", "succes")
-            return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="projet"))
+            flash(
+                "Votre dossier est créé"
+                + (" avec les postes et le budget de votre simulation" if simulation is not None else "")
+                + ". Il est enregistré au fur et à mesure de votre saisie.",
+                "succes",
+            )
+            reponse = redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="projet"))
+            reponse.delete_cookie(COOKIE_SIMULATION)
+            return reponse
     return render_template("candidatures/nouveau.html", form=form, campagnes=campagnes), 422 if form.errors else 200
+
+
+# --- Simulation (avant tout compte) ---------------------------------------------------------------------
+
+
+@bp_structures.route("/campagnes/<int:campagne_id>/simulation")
+def simulation(campagne_id):
+    """The campaign's public page with the simulator's answer (works without JavaScript: a GET form). Its figures are
+    kept in this browser for 30 days: the first dossier created here for this campaign starts from them."""
+    contexte = contexte_campagne(campagne_id)
+    form = SimulationForm(formdata=request.args)
+    if not form.validate():
+        return render_template("aap/campagne.html", **contexte, form_simulation=form), 422
+    resultat = regles.simuler(form.faits(), regles_campagne(contexte["campagne"]))
+    reponse = make_response(render_template("aap/campagne.html", **contexte, form_simulation=form, simulation=resultat))
+    garde = {"campagne": campagne_id} | {nom: champ.raw_data for nom, champ in form._fields.items() if champ.raw_data}
+    reponse.set_cookie(
+        COOKIE_SIMULATION,
+        json.dumps(garde, separators=(",", ":")),
+        max_age=30 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return reponse
+
+
+def _simulation_gardee(campagne_id):
+    """The simulation kept in this browser for that campaign, checked again like a new one, or None."""
+    try:
+        garde = json.loads(request.cookies.get(COOKIE_SIMULATION) or "{}")
+    except ValueError:
+        return None
+    if not isinstance(garde, dict) or garde.pop("campagne", None) != campagne_id:
+        return None
+    donnees = MultiDict([(nom, v) for nom, valeurs in garde.items() if isinstance(valeurs, list) for v in valeurs[:1]])
+    form = SimulationForm(formdata=donnees)
+    return form if form.validate() else None
 
 
 # --- Le dossier ----------------------------------------------------------------------------------
@@ -744,10 +799,10 @@ def ajouter_piece(dossier_id):
         else:
             db.session.commit()
             message = f"« {piece.fichier.nom} » est ajouté ({piece.libelle})."
+            flash(message, "succes")  # le script recharge la page après l'envoi : le message s'y affiche
             if veut_json():
                 dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
                 return _reponse_json(dossier, message=message)
-            flash(message, "succes")
             return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
     elif veut_json():
         erreurs = [{"field": nom, "code": "invalide", "message": m[0]} for nom, m in form.errors.items()]
