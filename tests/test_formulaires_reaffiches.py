@@ -23,7 +23,8 @@ from .monde_autorisations import construire
 from .test_autorisations_routes import _sessions, _url
 from .test_fuzz_formulaires import _routes_a_fuzzer
 
-TROP_LONG = 20_001  # au-delà de la plus longue zone de texte (20 000 caractères)
+# Au-delà de la plus longue zone de texte (20 000 caractères) et du plus long champ d'une ligne (300).
+TROP_LONG = {"textarea": 20_001, "autre": 301}
 TEXTES = {"text", "textarea", "email", "tel", "url", "search", "number", "date", "time", "password"}
 NON_REAFFICHES = {"password"}  # un mot de passe ne revient jamais dans la page
 # Des formulaires que l'on doit voir revenir : ceux qui avaient perdu une saisie, et un de chaque domaine.
@@ -111,7 +112,7 @@ def _saisie(formulaire):
     envoi, radios = {}, {}
     for rang, champ in enumerate(formulaire.champs):
         if champ.genre in TEXTES:
-            envoi[champ.nom] = f"Saisie n° {rang} à garder " + "é" * TROP_LONG
+            envoi[champ.nom] = f"Saisie n° {rang} à garder " + "é" * TROP_LONG.get(champ.genre, TROP_LONG["autre"])
         elif champ.genre == "hidden":
             envoi.setdefault(champ.nom, champ.valeur)
         elif champ.genre == "select" and champ.options:

@@ -54,23 +54,29 @@ def se_deconnecter(page):
     expect(page.get_by_text("Vous êtes déconnecté.")).to_be_visible()
 
 
-def parcourir(page, depart, maximum=60):
-    """Every page reachable by a link from `depart` (this site, no download): {path: scrollWidth beyond the viewport
-    (0 when it fits)}. Each page is loaded, so axe-core audits it."""
+def modele(chemin):
+    """Pages of one kind are seen once (one convention, one report…), except the dossiers: each is in its own state
+    (draft, compléments asked, retenu…), and so is its page."""
+    return chemin if re.fullmatch(r"/dossiers/\d+", chemin) else re.sub(r"\d+", "N", chemin)
+
+
+def parcourir(page, depart, vues, maximum=60):
+    """Every page reachable by a link from `depart` (this site, no download, one of each kind): adds to `vues` its
+    scrollWidth beyond the viewport (0 when it fits). Each page is loaded, so axe-core audits it."""
     base = page.serveur.url
-    a_voir, vues = [depart], {}
+    a_voir, modeles = [depart], {modele(c) for c in vues}
     while a_voir and len(vues) < maximum:
         chemin = a_voir.pop(0)
-        if chemin in vues:
+        if modele(chemin) in modeles:
             continue
+        modeles.add(modele(chemin))
         reponse = page.goto(base + chemin)
         assert reponse.status < 400, f"{chemin} : {reponse.status}"
         vues[chemin] = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
         for lien in page.eval_on_selector_all("a[href]", "liens => liens.map(l => l.href)"):
             adresse = urlsplit(lien)
-            if lien.startswith(base) and not NON_PAGES.search(adresse.path) and adresse.path not in vues:
+            if lien.startswith(base) and not NON_PAGES.search(adresse.path) and modele(adresse.path) not in modeles:
                 a_voir.append(adresse.path + (f"?{adresse.query}" if adresse.query else ""))
-    return vues
 
 
 def test_au_telephone_le_porteur_va_partout_sans_defiler_de_cote(navigateur, record_property):
@@ -80,7 +86,7 @@ def test_au_telephone_le_porteur_va_partout_sans_defiler_de_cote(navigateur, rec
     for email in ("porteur2@exemple.fr", "porteur@exemple.fr"):
         se_connecter(page, email)
         assert urlsplit(page.url).path == "/dossiers/"  # sa prochaine étape : ses dossiers
-        verifiees |= parcourir(page, "/dossiers/")
+        parcourir(page, "/dossiers/", verifiees)
         if email == "porteur2@exemple.fr":
             # Compléments demandés : le bouton mène à l'étape rouverte, modifiable, pas au dossier.
             dossier = db.session.scalar(db.select(Dossier).where(Dossier.statut == Statut.COMPLEMENTS_DEMANDES))
@@ -93,7 +99,7 @@ def test_au_telephone_le_porteur_va_partout_sans_defiler_de_cote(navigateur, rec
     modeles = sorted({re.sub(r"\d+", "N", chemin) for chemin in verifiees})
     record_property("mesure", f"{len(verifiees)} pages à 375 px ({len(modeles)} modèles) : {', '.join(modeles)}")
     debordent = {chemin: ecart for chemin, ecart in verifiees.items() if ecart > 0}
-    assert len(verifiees) >= 30 and not debordent, f"{len(verifiees)} pages ; défilement latéral : {debordent}"
+    assert len(verifiees) >= 25 and not debordent, f"{len(verifiees)} pages ; défilement latéral : {debordent}"
 
 
 def test_la_connexion_tombe_puis_revient_pendant_la_saisie_et_l_envoi(navigateur):
