@@ -6,15 +6,19 @@ its convention; a COPIL member sees what is left to score."""
 import io
 import re
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 
 from aap.extensions import db
+from aap.pdf import pdf_minimal
 from aap.types import maintenant
+from conventions import documents as documents_conventions
 from notation.models import Phase
 
 from . import contenus
 from .conftest import connecter, texte
+from .fabrique_conventions import _DOCX as DOCX_MINIMAL
 
 AUTO = {"X-Enregistrement-Auto": "1", "Accept": "application/json"}
 
@@ -132,7 +136,12 @@ def test_un_dossier_retenu_mene_a_sa_convention(client_de, fab):
     page_porteur = texte(client_de(porteur).get(f"/dossiers/{dossier.id}"))
     assert 'id="lien-convention"' not in page_porteur and "la DEETS la prépare" in page_porteur
 
-    convention = fab.convention(decision=decision, par=agent)
+    # Les documents de la convention : d'une page (WeasyPrint coûte une seconde chacun et ne prouve rien ici).
+    with (
+        mock.patch.object(documents_conventions, "pdf", lambda annee: pdf_minimal(annee.intitule)),
+        mock.patch.object(documents_conventions, "docx_", lambda annee: DOCX_MINIMAL),
+    ):
+        convention = fab.convention(decision=decision, par=agent)
     page_porteur = texte(client_de(porteur).get(f"/dossiers/{dossier.id}"))
     assert f'href="/conventions/{convention.id}" id="lien-convention">Lire la convention' in page_porteur
     assert "est à signer au plus tard le" in page_porteur
@@ -150,3 +159,58 @@ def test_le_membre_du_copil_voit_ce_qui_lui_reste_a_noter(client_de, fab):
     db.session.commit()
     bloc = texte(client_de(membre).get("/copil/")).split('id="a-noter"')[1].split("</div>")[0]
     assert f"/copil/seances/{seance.id}" in bloc and "1 dossier à noter" in bloc
+
+
+def test_une_page_de_refus_a_toujours_un_chemin_de_retour(client_de, fab):
+    national = client_de(fab.utilisateur("national"))
+    reponse = national.get("/admin/comptes", headers={"Referer": "http://localhost/conventions/a-faire?page=2"})
+    page = texte(reponse)
+    assert reponse.status_code == 403
+    assert 'href="http://localhost/conventions/a-faire?page=2" id="lien-precedente">Revenir à la page précédente' in page
+    assert 'href="/conventions/a-faire">Retour à mon espace' in page
+    ailleurs = texte(national.get("/admin/comptes", headers={"Referer": "https://pirate.example/"}))
+    assert "pirate.example" not in ailleurs  # seulement une page de ce site
+
+
+def test_les_mots_disent_ce_qui_se_passe(client_de, fab):
+    """Plain words where codes, JSON or a wrong direction used to show."""
+    dossier = fab.dossier(statut="brouillon", complet=False)
+    porteur = client_de(fab.porteur_de(dossier.structure))
+    depot = texte(porteur.get(f"/dossiers/{dossier.id}/depot"))
+    assert "(code " not in depot and "à droite" not in depot and "de la liste" in depot
+    assert 'data-occupe="Dépôt en cours' in depot  # le dépôt annonce qu'il est en cours (aap.js)
+    # Une pièce envoyée par le script : le message s'affiche à la page qu'il recharge.
+    porteur.post(
+        f"/dossiers/{dossier.id}/pieces",
+        data={"code": "autre", "libelle": "Lettre de soutien", "fichier": (io.BytesIO(contenus.pdf()), "soutien.pdf")},
+        content_type="multipart/form-data",
+        headers=AUTO,
+    )
+    assert "« soutien.pdf » est ajouté (Lettre de soutien)." in texte(porteur.get(f"/dossiers/{dossier.id}/etapes/pieces"))
+
+    agent = client_de(fab.agent_de(dossier.service))
+    fab.dossier(statut="depose", campagne=dossier.campagne)
+    journal = texte(agent.get("/journal"))
+    assert "Dossier déposé" in journal and "dossier.depot" not in journal and '{"' not in journal
+    assert re.search(r"\d{1,2} \w+ \d{4} à \d{2}h\d{2}", journal)  # l'heure au format de la maison
+    tableau = texte(agent.get("/conventions/tableau-de-bord"))
+    assert "flask --app" not in tableau
+
+
+@pytest.mark.parametrize("largeur_montant", ["570 000,00", "1 570 000,00"])
+def test_les_montants_des_barres_tiennent_dans_le_graphique(app, largeur_montant):
+    """A bar's amount sits in the chart's width, the longest bar included (once: « … 57 » for 570 000,00 €)."""
+    from decimal import Decimal
+
+    from flask import render_template_string
+
+    montant = Decimal(largeur_montant.replace(" ", "").replace(",", "."))
+    with app.test_request_context():
+        svg = render_template_string(
+            '{% from "conventions/_outils.html" import barres %}{{ barres("g", "Titre", series) }}',
+            series=[("Crédits", montant), ("Versé", montant / 3)],
+        )
+    largeur = int(re.search(r'viewBox="0 0 (\d+)', svg).group(1))
+    x = max(float(v) for v in re.findall(r'<text x="([\d.]+)"[^>]*class="aap-graphique__valeur"', svg))
+    texte_montant = re.findall(r'class="aap-graphique__valeur">([^<]+)<', svg)[0]
+    assert x + len(texte_montant) * 8 <= largeur  # 13 px par caractère au plus large : 8 unités en moyenne
