@@ -7,6 +7,7 @@ PYTHON ?= $(or $(shell for p in python3.13 python3.12 $${PYENV_ROOT:-$$HOME/.pye
 	$$p -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v $$p; break; }; done),python3)
 VENV := .venv
 BIN := $(VENV)/bin
+ACTIFS := build/actifs/manifeste.json
 HOST ?= 127.0.0.1
 PORT ?= 5000
 URL_PUBLIQUE ?= http://$(HOST):$(PORT)
@@ -54,7 +55,12 @@ node_modules/.installe: package.json package-lock.json .dsfr.yml
 	npm ci --no-audit --no-fund
 	touch $@
 
-assets: node_modules/.installe
+# Fichiers statiques tels qu'ils voyagent (aap/actifs.py) : noms à empreinte, gzip et brotli, icônes du DSFR réduites
+# à celles des gabarits, polices au latin du français.
+$(ACTIFS): $(VENV)/.installe node_modules/.installe aap/actifs.py $(shell find templates aap/static -type f)
+	$(BIN)/python -m aap.actifs
+
+assets: node_modules/.installe $(ACTIFS)
 
 db: install
 	$(BIN)/flask db upgrade
@@ -70,4 +76,4 @@ lint: install-dev
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache
+	rm -rf $(VENV) node_modules build .pytest_cache

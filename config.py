@@ -51,6 +51,8 @@ class Config:
     SERVICE_PAR_DEFAUT = env("SERVICE_PAR_DEFAUT", "976")
     URL_PUBLIQUE = env("URL_PUBLIQUE")
     DSFR_DIST = env("DSFR_DIST", str(RACINE / "node_modules" / "@gouvfr" / "dsfr" / "dist"))
+    # Les fichiers statiques construits par `make assets` (aap/actifs.py) : précompressés, noms à empreinte.
+    ACTIFS_DIR = env("ACTIFS_DIR", str(RACINE / "build" / "actifs"))
     REFERENTIEL_DIR = env("REFERENTIEL_DIR", str(RACINE / "node_modules" / "@etalab" / "decoupage-administratif" / "data"))
 
     # Courriels : tout passe par la table `courriels` (outbox), puis part par SMTP ou la console, envoyé par

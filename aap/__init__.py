@@ -4,7 +4,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from flask import Flask, send_from_directory
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -40,8 +40,8 @@ def create_app(config=None):
     from conventions import views as conventions_views
     from notation import views as notation_views
 
-    from . import admin as admin_views
     from . import (
+        actifs,
         api,
         comptes,
         erreurs,
@@ -52,9 +52,11 @@ def create_app(config=None):
         securite,
         views,
     )
+    from . import admin as admin_views
     from .campagnes import views as campagnes_views
 
     securite.init_app(app)
+    actifs.init_app(app)
     formats.init_app(app)
     navigation.init_app(app)
     api.init_app(app)
@@ -72,11 +74,6 @@ def create_app(config=None):
     from .cli import init_app as init_cli
 
     init_cli(app)
-
-    @app.route("/dsfr/<path:fichier>")
-    def dsfr(fichier):
-        """The State design system, served from the npm package installed by `make`, never a CDN."""
-        return send_from_directory(app.config["DSFR_DIST"], fichier, max_age=7 * 24 * 3600)
 
     Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
     return app

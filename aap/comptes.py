@@ -16,17 +16,18 @@ from .extensions import db, limiter
 from .forms import CodeForm, ConnexionForm, CourrielForm, InscriptionForm, JetonForm, NouveauMotDePasse
 from .journal import journaliser
 from .models import JetonApi, Role, Utilisateur
+from .navigation import accueil_de
 from .securite import empreinte_jeton
 from .types import maintenant
 
 bp = Blueprint("comptes", __name__)
 
 
-def suite_sure(cible):
-    """Only a path of this site: never an open redirect."""
+def suite_sure(cible, utilisateur):
+    """Only a path of this site (never an open redirect); by default, the person's next step."""
     if cible and cible.startswith("/") and not cible.startswith("//") and "\\" not in cible:
         return cible
-    return url_for("aap.accueil")
+    return accueil_de(utilisateur)
 
 
 def _limite_connexion():
@@ -81,7 +82,7 @@ def _trop_d_echecs(limite, cle):
 @limiter.limit(_limite_connexion, methods=["POST"])
 def connexion():
     if current_user.is_authenticated:
-        return redirect(url_for("aap.accueil"))
+        return redirect(accueil_de(current_user))
     form = ConnexionForm()
     erreur, statut = None, 422 if request.method == "POST" else 200
     if form.validate_on_submit():
@@ -127,7 +128,7 @@ def _ouvrir_session(utilisateur, suite, moyen, appareil_confirme=False):
     login_user(utilisateur)
     session.permanent = True
     session["vu_le"] = int(maintenant().timestamp())
-    reponse = redirect(suite_sure(suite))
+    reponse = redirect(suite_sure(suite, utilisateur))
     reponse.set_cookie(
         COOKIE_CONNEXION,
         operations.jeton_connexion(utilisateur.email),

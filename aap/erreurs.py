@@ -1,9 +1,11 @@
 """Errors: French pages for people, `{"errors": [...]}` for the API, and refusals of business rules."""
 
-from flask import jsonify, render_template
+from flask import jsonify, render_template, request
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .navigation import espace_de
 from .securite import est_requete_api
 
 
@@ -85,10 +87,21 @@ def reponse_json(statut, erreurs):
     return reponse
 
 
-def page(statut, message=None):
-    titre = TITRES.get(statut, "Erreur")
-    message = message or MESSAGES.get(statut, ("", "Erreur."))[1]
-    return render_template("erreur.html", statut=statut, titre=titre, message=message), statut
+def page(statut, message=None, titre=None, retour=None):
+    """An error page for people, never a dead end: `retour` (label, URL) leads back where the person was going;
+    the page they came from (on this site) and their own space are offered too."""
+    precedente = request.referrer
+    if not (precedente and precedente.startswith(request.host_url) and precedente != request.url):
+        precedente = None
+    return render_template(
+        "erreur.html",
+        statut=statut,
+        titre=titre or TITRES.get(statut, "Erreur"),
+        message=message or MESSAGES.get(statut, ("", "Erreur."))[1],
+        retour=retour,
+        precedente=precedente,
+        espace=espace_de(current_user),
+    ), statut
 
 
 def init_app(app):

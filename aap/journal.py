@@ -19,6 +19,98 @@ from .types import maintenant
 
 HASH_INITIAL = "0" * 64
 
+# Ce que dit chaque action, pour qui lit le journal ; une action sans libellé garde son code.
+LIBELLES_ACTIONS = {
+    "bilan.approbation": "Bilan approuvé",
+    "bilan.brouillon": "Bilan enregistré (brouillon)",
+    "bilan.corrections": "Corrections du bilan demandées",
+    "bilan.depot": "Bilan déposé",
+    "bilan.piece": "Pièce jointe au bilan",
+    "bilan.piece_retiree": "Pièce du bilan retirée",
+    "campagne.calendrier": "Calendrier de la campagne",
+    "campagne.creation": "Campagne créée",
+    "campagne.critere": "Critère de notation ajouté ou modifié",
+    "campagne.critere_suppression": "Critère de notation supprimé",
+    "campagne.mission": "Mission ajoutée ou modifiée",
+    "campagne.mission_suppression": "Mission supprimée",
+    "campagne.modification": "Campagne modifiée",
+    "campagne.piece_ajout": "Pièce requise ajoutée",
+    "campagne.piece_modification": "Pièce requise modifiée",
+    "campagne.piece_suppression": "Pièce requise supprimée",
+    "compte.creation": "Compte créé",
+    "compte.email_confirme": "Adresse électronique confirmée",
+    "compte.inscription": "Inscription",
+    "compte.invitation": "Invitation envoyée",
+    "compte.modification": "Compte modifié",
+    "compte.mot_de_passe_change": "Mot de passe changé",
+    "compte.rattachement_accepte": "Rattachement à la structure accepté",
+    "compte.rattachement_refuse": "Rattachement à la structure refusé",
+    "compte.reinitialisation_demandee": "Réinitialisation du mot de passe demandée",
+    "compte.totp_active": "Application d'authentification activée",
+    "compte.totp_desactive": "Application d'authentification désactivée",
+    "connexion.appareil_a_confirmer": "Nouvel appareil à confirmer",
+    "connexion.echec": "Échec de connexion",
+    "connexion.echec_code": "Code d'authentification refusé",
+    "connexion.fin": "Déconnexion",
+    "connexion.reussie": "Connexion",
+    "convention.cloture": "Convention close",
+    "convention.creation": "Convention préparée",
+    "convention.document": "Document de la convention produit",
+    "convention.non_renouvellement": "Convention non renouvelée",
+    "convention.renouvellement": "Convention renouvelée par avenant",
+    "convention.signature": "Signature enregistrée",
+    "decision.enregistrement": "Décision du COPIL enregistrée",
+    "decision.modification": "Décision du COPIL modifiée",
+    "declaration.creation": "Déclaration d'intérêts",
+    "declaration.modification": "Déclaration d'intérêts modifiée",
+    "dossier.avis_ctn": "Avis du comité technique national",
+    "dossier.complements_demandes": "Compléments demandés",
+    "dossier.creation": "Dossier créé",
+    "dossier.decision_copil": "Décision du COPIL notifiée",
+    "dossier.depot": "Dossier déposé",
+    "dossier.irrecevable": "Dossier déclaré irrecevable",
+    "dossier.modification": "Dossier modifié",
+    "dossier.recevable": "Dossier déclaré complet et recevable",
+    "feuille.brouillon": "Notes enregistrées (brouillon)",
+    "feuille.reouverture": "Feuille de notation rouverte",
+    "feuille.soumission": "Notes soumises",
+    "jeton.creation": "Jeton d'API créé",
+    "jeton.revocation": "Jeton d'API révoqué",
+    "piece.ajout": "Pièce ajoutée",
+    "piece.remplacement": "Pièce remplacée",
+    "piece.reprise_document": "Document du profil repris comme pièce",
+    "piece.retrait": "Pièce retirée",
+    "reversement.suivi": "Suivi du reversement",
+    "seance.cloture": "Séance close",
+    "seance.creation": "Séance créée",
+    "seance.inscription": "Dossier inscrit à l'ordre du jour",
+    "seance.modification": "Séance modifiée",
+    "seance.phase": "Phase de la séance changée",
+    "seance.presences": "Présences enregistrées",
+    "seance.retrait": "Dossier retiré de l'ordre du jour",
+    "structure.creation": "Structure créée",
+    "structure.document_ajout": "Document ajouté au profil",
+    "structure.document_retrait": "Document retiré du profil",
+    "structure.financement_ajout": "Financement existant ajouté",
+    "structure.financement_suppression": "Financement existant supprimé",
+    "structure.modification": "Profil de la structure modifié",
+    "versement.ajustement": "Solde ajusté",
+    "versement.annulation": "Versement annulé",
+    "versement.paiement": "Versement payé",
+}
+LIBELLES_OBJETS = {
+    "bilans": "Bilan",
+    "campagnes": "Campagne",
+    "conventions": "Convention",
+    "decisions": "Décision",
+    "dossiers": "Dossier",
+    "feuilles_notation": "Feuille de notation",
+    "seances": "Séance",
+    "structures": "Structure",
+    "utilisateurs": "Compte",
+    "versements": "Versement",
+}
+
 
 def _json(valeur):
     if isinstance(valeur, Decimal):
@@ -83,6 +175,41 @@ def journaliser(action, objet=None, *, par=None, details=None, service_id=None, 
     db.session.execute(update(TeteJournal).where(TeteJournal.id == 1).values(dernier_hash=entree.hash))
     db.session.flush()
     return entree
+
+
+def libelle_action(action):
+    return LIBELLES_ACTIONS.get(action, action)
+
+
+def _valeur_lisible(valeur):
+    if valeur is None or valeur == "":
+        return "—"
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, dict):
+        return " ; ".join(f"{_cle_lisible(k)} : {_valeur_lisible(v)}" for k, v in valeur.items())
+    if isinstance(valeur, list):
+        # Un changement [avant, après] de deux valeurs simples se lit « avant → après ».
+        if len(valeur) == 2 and not any(isinstance(v, (list, dict)) for v in valeur):
+            return f"{_valeur_lisible(valeur[0])} → {_valeur_lisible(valeur[1])}"
+        return ", ".join(_valeur_lisible(v) for v in valeur) or "—"
+    texte = str(valeur)
+    return texte[:12] + "…" if len(texte) == 64 and all(c in "0123456789abcdef" for c in texte) else texte
+
+
+def _cle_lisible(cle):
+    return str(cle).replace("_", " ").capitalize()
+
+
+def details_lisibles(details):
+    """The entry's details as (label, value) lines a person reads, instead of its JSON."""
+    try:
+        contenu = json.loads(details or "{}")
+    except ValueError:
+        return [("Détails", details)]
+    if not isinstance(contenu, dict):
+        return [("Détails", _valeur_lisible(contenu))]
+    return [(_cle_lisible(cle), _valeur_lisible(valeur)) for cle, valeur in contenu.items()]
 
 
 def changements(objet, champs, nouvelles_valeurs):

@@ -35,6 +35,32 @@ MENU = [
 ]
 
 
+# Après la connexion, chaque rôle arrive sur sa prochaine étape, non sur la liste publique des campagnes.
+ACCUEILS = {
+    Role.PORTEUR: "candidatures.index",
+    Role.COPIL: "notation.index",  # ce qui reste à noter, en tête de la liste des séances
+    Role.AGENT: "conventions.a_faire",
+    Role.ADMIN: "conventions.a_faire",
+    Role.NATIONAL: "conventions.a_faire",
+}
+
+
+def espace_de(utilisateur):
+    """This person's own starting page (the public home for a visitor)."""
+    return url_for(ACCUEILS.get(utilisateur.role, "aap.accueil") if utilisateur.is_authenticated else "aap.accueil")
+
+
+def accueil_de(utilisateur):
+    """The page where this person's next step is: a porteur whose structure's profile lacks what every dossier
+    needs completes it first."""
+    if utilisateur.role == Role.PORTEUR and utilisateur.rattachement_valide and utilisateur.structure is not None:
+        from candidatures.synthese import profil_manquant
+
+        if profil_manquant(utilisateur.structure):
+            return url_for("structures.structure")
+    return espace_de(utilisateur)
+
+
 def menu_pour(utilisateur):
     if not utilisateur.is_authenticated:
         return []

@@ -6,6 +6,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from . import journal as journal_
 from .extensions import db
 from .models import Campagne, EntreeJournal, Role
 from .regles import etat_campagne
@@ -44,6 +45,12 @@ def sante():
 
 @bp.route("/campagnes/<int:campagne_id>")
 def campagne(campagne_id):
+    return render_template("aap/campagne.html", **contexte_campagne(campagne_id))
+
+
+def contexte_campagne(campagne_id):
+    """What a campaign's public page shows (its pieces, missions and grid, its state); 404 for a campaign not
+    published, unless its service's agents look at it. The simulator's page (candidatures) shows it too."""
     campagne = db.session.scalar(
         select(Campagne)
         .where(Campagne.id == campagne_id)
@@ -54,7 +61,7 @@ def campagne(campagne_id):
     from candidatures.regles import LIBELLES_CONDITIONS
 
     etat = etat_campagne(campagne.ouverture_le, campagne.cloture_le, maintenant())
-    return render_template("aap/campagne.html", campagne=campagne, etat=etat, conditions=LIBELLES_CONDITIONS)
+    return {"campagne": campagne, "etat": etat, "conditions": LIBELLES_CONDITIONS}
 
 
 def _instruit(service_id):
@@ -75,7 +82,14 @@ def journal():
     if filtres["action"]:
         requete = requete.where(EntreeJournal.action.startswith(filtres["action"], autoescape=True))
     page = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
-    return render_template("aap/journal.html", page=page, filtres=filtres)
+    return render_template(
+        "aap/journal.html",
+        page=page,
+        filtres=filtres,
+        libelle_action=journal_.libelle_action,
+        libelles_objets=journal_.LIBELLES_OBJETS,
+        details_lisibles=journal_.details_lisibles,
+    )
 
 
 PAGES_INFORMATION = {

@@ -426,6 +426,10 @@ def _un_dossier(spec, contexte, porteurs, agent):
             ("comptes-annuels-2021.pdf", pdf_minimal("Comptes annuels 2021", structure.raison_sociale)),
             par=porteur,
         )
+        # Le budget demandé est complété : l'intercommunalité précise son cofinancement.
+        precision, montants = spec["budget"]["epa"]
+        budget = {"epa": (f"{precision} (délibération du 12 octobre 2022)", montants)}
+        operations.modifier(dossier, {"budget": budget}, par=porteur)
         operations.deposer(dossier, par=porteur, instant=spec["redepot"], notifier=False)
         _dater(dossier, spec["redepot"])
     elif spec["statut"] == Statut.COMPLEMENTS_DEMANDES:

@@ -320,7 +320,7 @@ class ComplementsForm(Formulaire):
     )
     message = TextAreaField(
         "Message au porteur",
-        validators=[Length(max=20000)],
+        validators=[Optional(), Length(max=20000)],
         description="Ce qui manque ou doit être corrigé, précisément.",
     )
 
@@ -328,7 +328,7 @@ class ComplementsForm(Formulaire):
 class AvisCtnForm(Formulaire):
     avis = SelectField("Avis du comité technique national", choices=choix([(str(a), a.libelle) for a in AvisCtn]))
     le = DateField("Date de l'avis", validators=[InputRequired("Indiquez la date de l'avis.")])
-    commentaire = TextAreaField("Commentaire", validators=[Length(max=20000)])
+    commentaire = TextAreaField("Commentaire", validators=[Optional(), Length(max=20000)])
 
 
 class StructureForm(Formulaire):
@@ -338,18 +338,18 @@ class StructureForm(Formulaire):
     )
     adresse = TextAreaField("Adresse", validators=[Length(max=2000)])
     code_postal = StringField("Code postal", validators=[Optional(), Length(min=5, max=5, message="5 chiffres.")])
-    commune_code = SelectField("Commune", choices=[], validators=[Optional()])
+    commune_code = SelectField("Commune", choices=[])
     representant_nom = StringField("Nom du représentant légal", validators=[Length(max=200)])
     representant_qualite = StringField(
         "Qualité du représentant légal", validators=[Length(max=200)], description="Président, maire, directeur général…"
     )
-    contact_nom = StringField("Personne à contacter", validators=[Length(max=200)])
+    contact_nom = StringField("Personne à contacter", validators=[Optional(), Length(max=200)])
     contact_courriel = StringField(
         "Courriel de contact",
         validators=[Optional(), Email("Adresse électronique invalide."), Length(max=254)],
         description="Reçoit aussi les accusés de réception et les demandes de compléments.",
     )
-    contact_telephone = StringField("Téléphone de contact", validators=[Length(max=40)])
+    contact_telephone = StringField("Téléphone de contact", validators=[Optional(), Length(max=40)])
     emergente = BooleanField(
         "Structure émergente (elle ne porte pas encore de facilitateur ni de coordinateur)",
         description="Les dossiers des structures émergentes sont aussi soumis au comité technique national (§C.1).",
@@ -398,6 +398,51 @@ class DocumentForm(Formulaire):
         description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
         render_kw={"accept": ACCEPT_HTML},
     )
+
+
+AIDE_ETP = "Par pas de 0,1 ; 0 si vous ne demandez pas ce poste."
+
+
+class SimulationForm(Formulaire):
+    """The simulator of a campaign's public page (no account: a GET form, without CSRF token). Its figures are
+    kept in a cookie and seed the first dossier created from this browser (`valeurs_dossier`)."""
+
+    class Meta:
+        csrf = False
+
+    statut_juridique = SelectField(
+        "Statut juridique de la structure", choices=choix([(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()])
+    )
+    emergente = BooleanField("Structure émergente (elle ne porte pas encore de facilitateur ni de coordinateur)")
+    soumise_cac = BooleanField("Association tenue d'avoir un commissaire aux comptes")
+    zone_blanche = BooleanField("Le projet couvre une zone blanche")
+    etp_facilitateur = EtpField("ETP de facilitateur", description=AIDE_ETP)
+    etp_coordinateur = EtpField("ETP de coordinateur régional", description=AIDE_ETP)
+    cout = NombreField("Coût annuel des postes (€)", description="Salaires et charges sociales des ETP demandés, pour une année.")
+    collectivites = NombreField("Cofinancement des collectivités territoriales (€)", validators=[Optional()])
+    fse = NombreField("Cofinancement du Fonds social européen (€)", validators=[Optional()])
+    fonds_propres = NombreField("Fonds propres de la structure (€)", validators=[Optional()])
+
+    def faits(self):
+        cofinancements = {c: self[c].data or Decimal("0") for c in regles.COFINANCEMENTS_SIMULES}
+        return regles.FaitsDossier(
+            statut_juridique=self.statut_juridique.data,
+            emergente=self.emergente.data,
+            soumise_cac=self.soumise_cac.data,
+            zone_blanche=self.zone_blanche.data,
+            etp_facilitateur=self.etp_facilitateur.data or Decimal("0"),
+            etp_coordinateur=self.etp_coordinateur.data or Decimal("0"),
+            budget=regles.budget_simule(self.cout.data or Decimal("0"), cofinancements),
+        )
+
+    def valeurs_dossier(self):
+        """What the simulation puts in a new dossier: the posts and the year-1 budget."""
+        faits = self.faits()
+        return {
+            "etp_facilitateur": faits.etp_facilitateur,
+            "etp_coordinateur": faits.etp_coordinateur,
+            "budget": {categorie: ("", montants) for categorie, montants in faits.budget.items()},
+        }
 
 
 STATUTS_FILTRABLES = [s for s in Statut if s != Statut.BROUILLON]

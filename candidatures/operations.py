@@ -45,7 +45,7 @@ from .models import (
     TypeDocument,
     VolumeActivite,
 )
-from .synthese import controles_dossier, synthese_budget
+from .synthese import controles_dossier, instantane
 
 TEXTE_MAX = 20_000
 MONTANT_MAX = Decimal("100000000")
@@ -502,92 +502,6 @@ def numero_dossier(dossier):
     (gapless: one campaign a year per service, so it is also the rank in the campaign)."""
     rang = prochain(f"dossier:{dossier.service.code}:{dossier.campagne.annee}")
     return f"AAP-{dossier.campagne.annee}-{dossier.service.code}-{rang:04d}"
-
-
-def instantane(dossier, rang, instant):
-    """What was filed, frozen: the content of the dossier and each piece's SHA-256."""
-    structure = dossier.structure
-    annees = synthese_budget(dossier)
-    return {
-        "numero": dossier.numero,
-        "rang": rang,
-        "depose_le": instant,
-        "campagne": {"id": dossier.campagne_id, "annee": dossier.campagne.annee, "titre": dossier.campagne.titre},
-        "structure": {
-            "id": structure.id,
-            "siret": structure.siret,
-            "raison_sociale": structure.raison_sociale,
-            "statut_juridique": structure.statut_juridique,
-            "emergente": structure.emergente,
-            "soumise_cac": structure.soumise_cac,
-            "adresse": structure.adresse,
-            "code_postal": structure.code_postal,
-            "commune": structure.commune_code,
-            "representant": [structure.representant_nom, structure.representant_qualite],
-            "contact": [structure.contact_nom, structure.contact_courriel, structure.contact_telephone],
-            "etp_existants": {
-                "facilitateur": structure.etp_facilitateurs_existants,
-                "coordinateur": structure.etp_coordinateurs_existants,
-            },
-            "annee_financements": structure.annee_financements,
-            "financements_existants": [
-                {
-                    "poste": f.poste,
-                    "financeur": f.financeur,
-                    "nom": f.nom_financeur,
-                    "annee_precedente": f.montant_annee_precedente,
-                    "annee_courante": f.montant_annee_courante,
-                }
-                for f in structure.financements
-            ],
-        },
-        "projet": {
-            "titre": dossier.titre,
-            "etp": {"facilitateur": dossier.etp_facilitateur, "coordinateur": dossier.etp_coordinateur},
-            "communes": [[c.code, c.nom] for c in dossier.communes],
-            "zone_blanche": dossier.zone_blanche,
-            "zone_blanche_justification": dossier.zone_blanche_justification,
-            "diagnostic": dossier.diagnostic,
-            "objectifs": dossier.objectifs,
-            "strategie": dossier.strategie,
-            "missions": [[m.id, m.poste, m.libelle] for m in dossier.missions],
-            "volumes": {v.categorie: [v.nombre_marches, v.heures_insertion] for v in dossier.volumes},
-            "calendrier": dossier.calendrier,
-        },
-        "budget": {
-            ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)} for ligne in dossier.lignes_budget
-        },
-        "synthese_budget": [
-            {
-                "annee": a.annee,
-                "charges": a.charges,
-                "produits": a.produits,
-                "part_etat": a.part_etat,
-                "taux_etat": a.taux_etat,
-                "cofinancement": a.cofinancement,
-                "plafond_etat": a.plafond_etat,
-            }
-            for a in annees
-        ],
-        "engagements": {
-            "non_baisse": dossier.engagement_non_baisse,
-            "declaration_honneur": dossier.declaration_honneur,
-            "signataire": [dossier.signataire_nom, dossier.signataire_qualite],
-            "le": dossier.engagements_le,
-        },
-        "pieces": [
-            {
-                "id": p.id,
-                "code": p.code,
-                "libelle": p.libelle,
-                "nom": p.fichier.nom,
-                "taille": p.fichier.taille,
-                "sha256": p.fichier.sha256,
-                "fichier": p.fichier_id,
-            }
-            for p in dossier.pieces_courantes
-        ],
-    }
 
 
 def deposer(dossier, *, par, version=None, instant=None, accuse=True, notifier=True):

@@ -182,6 +182,8 @@ class FaitsDossier:
     declaration_honneur: bool = False
     signataire_nom: str = ""
     signataire_qualite: str = ""
+    # Ce que la DEETS a demandé en compléments et qui est encore tel que déposé : ("rubrique", étape) ou ("piece", code).
+    complements_inchanges: tuple = ()
 
     @property
     def etp_total(self):
@@ -648,6 +650,23 @@ def _controles_engagements(f):
     return constats
 
 
+def _controles_complements(f, campagne):
+    """A new filing after a request for compléments answers each item asked: until it has changed, it blocks."""
+    libelles = {p.code: p.libelle for p in campagne.pieces} | {"autre": "Autre document"}
+    return [
+        Constat(
+            "complement_attendu",
+            BLOQUANT,
+            f"La DEETS a demandé de compléter l'étape « {RUBRIQUES[code]} » : elle n'a pas changé depuis le dépôt."
+            if nature == "rubrique"
+            else f"La DEETS a demandé la pièce « {libelles.get(code, code)} » : ajoutez-la ou remplacez-la.",
+            code if nature == "rubrique" else "pieces",
+            "" if nature == "rubrique" else code,
+        )
+        for nature, code in f.complements_inchanges
+    ]
+
+
 ORDRE_RUBRIQUES = ["structure", *RUBRIQUES, "depot"]
 
 
@@ -661,10 +680,60 @@ def controles(faits, campagne, instant=None, limite_complements=None):
         *_controles_budget(faits, campagne),
         *_controles_pieces(faits, campagne),
         *_controles_engagements(faits),
+        *_controles_complements(faits, campagne),
     ]
     if instant is not None:
         constats += _controles_calendrier(campagne, instant, limite_complements)
     return sorted(constats, key=lambda c: (ORDRE_RUBRIQUES.index(c.rubrique), c.niveau != BLOQUANT))
+
+
+# --- Simulation (page publique d'une campagne) -----------------------------------------------------------
+
+# Les règles qui portent sur ce que le simulateur demande (statut, postes, coût, cofinancements) ; les autres
+# (titre, communes, pièces fournies…) attendent le dossier.
+CONSTATS_SIMULES = {
+    "poste_manquant",
+    "etp_invalide",
+    "etp_insuffisant",
+    "budget_vide",
+    "charges_personnel_absentes",
+    "part_etat_absente",
+    "budget_desequilibre",
+    "taux_etat_depasse",
+    "cofinancement_absent",
+    "credits_depasses",
+    "statut_a_verifier",
+    "reseau_emploi_facilitateur",
+}
+COFINANCEMENTS_SIMULES = ("collectivites", "fse", "fonds_propres")
+
+
+@dataclass(frozen=True)
+class Simulation:
+    annee: SyntheseAnnee
+    taux_plafond: Decimal
+    constats: list
+    pieces: list
+
+    @property
+    def passe(self):
+        return peut_deposer(self.constats)
+
+
+def budget_simule(cout, cofinancements):
+    """Year 1 of a balanced budget: the yearly cost as the posts' salaries, each co-financer, the State for the rest."""
+    cofinance = sum(cofinancements.values(), ZERO)
+    budget = {"salaires": (cout, ZERO, ZERO), "etat_aap": (max(cout - cofinance, ZERO), ZERO, ZERO)}
+    return budget | {categorie: (montant, ZERO, ZERO) for categorie, montant in cofinancements.items() if montant}
+
+
+def simuler(faits, campagne):
+    """What a project would get before any account: the State's maximum and share for year 1, whether the rules
+    on posts and budget let it be filed (the same checks as a dossier's), and the pieces it will need."""
+    constats = [c for c in controles(faits, campagne) if c.code in CONSTATS_SIMULES]
+    taux = taux_plafond(campagne, faits.statut_juridique)
+    annee = synthese_budget(faits.budget, taux, faits.etp_total)[0]
+    return Simulation(annee, taux, constats, pieces_exigees(campagne.pieces, faits))
 
 
 def peut_deposer(constats):

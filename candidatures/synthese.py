@@ -6,11 +6,13 @@ Both read only relationships that `options_dossier_complet()` loads eagerly: a l
 costs the same handful of queries as one.
 """
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy.orm import joinedload, selectinload
 
+from aap.journal import canonique
 from aap.models import Campagne
 from aap.types import maintenant
 
@@ -113,7 +115,137 @@ def faits(dossier):
         declaration_honneur=dossier.declaration_honneur,
         signataire_nom=dossier.signataire_nom,
         signataire_qualite=dossier.signataire_qualite,
+        complements_inchanges=complements_inchanges(dossier),
     )
+
+
+def contenu_du_formulaire(dossier):
+    """What the applicant enters in the form's steps, in the shape of a filing's snapshot."""
+    return {
+        "projet": {
+            "titre": dossier.titre,
+            "etp": {"facilitateur": dossier.etp_facilitateur, "coordinateur": dossier.etp_coordinateur},
+            "communes": [[c.code, c.nom] for c in dossier.communes],
+            "zone_blanche": dossier.zone_blanche,
+            "zone_blanche_justification": dossier.zone_blanche_justification,
+            "diagnostic": dossier.diagnostic,
+            "objectifs": dossier.objectifs,
+            "strategie": dossier.strategie,
+            "missions": [[m.id, m.poste, m.libelle] for m in dossier.missions],
+            "volumes": {v.categorie: [v.nombre_marches, v.heures_insertion] for v in dossier.volumes},
+            "calendrier": dossier.calendrier,
+        },
+        "budget": {
+            ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)} for ligne in dossier.lignes_budget
+        },
+        "engagements": {
+            "non_baisse": dossier.engagement_non_baisse,
+            "declaration_honneur": dossier.declaration_honneur,
+            "signataire": [dossier.signataire_nom, dossier.signataire_qualite],
+            "le": dossier.engagements_le,
+        },
+    }
+
+
+def instantane(dossier, rang, instant):
+    """What was filed, frozen: the content of the dossier and each piece's SHA-256."""
+    structure = dossier.structure
+    annees = synthese_budget(dossier)
+    return {
+        "numero": dossier.numero,
+        "rang": rang,
+        "depose_le": instant,
+        "campagne": {"id": dossier.campagne_id, "annee": dossier.campagne.annee, "titre": dossier.campagne.titre},
+        "structure": {
+            "id": structure.id,
+            "siret": structure.siret,
+            "raison_sociale": structure.raison_sociale,
+            "statut_juridique": structure.statut_juridique,
+            "emergente": structure.emergente,
+            "soumise_cac": structure.soumise_cac,
+            "adresse": structure.adresse,
+            "code_postal": structure.code_postal,
+            "commune": structure.commune_code,
+            "representant": [structure.representant_nom, structure.representant_qualite],
+            "contact": [structure.contact_nom, structure.contact_courriel, structure.contact_telephone],
+            "etp_existants": {
+                "facilitateur": structure.etp_facilitateurs_existants,
+                "coordinateur": structure.etp_coordinateurs_existants,
+            },
+            "annee_financements": structure.annee_financements,
+            "financements_existants": [
+                {
+                    "poste": f.poste,
+                    "financeur": f.financeur,
+                    "nom": f.nom_financeur,
+                    "annee_precedente": f.montant_annee_precedente,
+                    "annee_courante": f.montant_annee_courante,
+                }
+                for f in structure.financements
+            ],
+        },
+        **contenu_du_formulaire(dossier),
+        "synthese_budget": [
+            {
+                "annee": a.annee,
+                "charges": a.charges,
+                "produits": a.produits,
+                "part_etat": a.part_etat,
+                "taux_etat": a.taux_etat,
+                "cofinancement": a.cofinancement,
+                "plafond_etat": a.plafond_etat,
+            }
+            for a in annees
+        ],
+        "pieces": [
+            {
+                "id": p.id,
+                "code": p.code,
+                "libelle": p.libelle,
+                "nom": p.fichier.nom,
+                "taille": p.fichier.taille,
+                "sha256": p.fichier.sha256,
+                "fichier": p.fichier_id,
+            }
+            for p in dossier.pieces_courantes
+        ],
+    }
+
+
+def _par_etape(contenu):
+    """A form content (the snapshot's shape, through JSON) cut by step; empty lines left out, so that a line
+    typed then emptied is no change."""
+    projet, engagements = contenu["projet"], contenu["engagements"]
+    return {
+        "projet": [projet["titre"], projet["etp"]],
+        "territoire": [projet["communes"], projet["zone_blanche"], projet["zone_blanche_justification"]],
+        "strategie": [projet["diagnostic"], projet["objectifs"], projet["strategie"], projet["missions"]],
+        "activite": [{c: v for c, v in projet["volumes"].items() if any(v)}, projet["calendrier"]],
+        "budget": {
+            categorie: ligne
+            for categorie, ligne in contenu["budget"].items()
+            if ligne["precision"] or any(Decimal(m) for m in ligne["montants"])
+        },
+        "engagements": [engagements["non_baisse"], engagements["declaration_honneur"], engagements["signataire"]],
+    }
+
+
+def complements_inchanges(dossier):
+    """The items of the pending request for compléments that are as they were filed: (`rubrique`, step) for a step
+    whose content has not changed, (`piece`, code) for a piece not added or replaced since. The last filing's
+    snapshot is what the agent read when asking."""
+    demande = dossier.demande_en_cours
+    if dossier.statut != Statut.COMPLEMENTS_DEMANDES or demande is None or not dossier.depots:
+        return ()
+    depose = json.loads(dossier.depots[-1].instantane)
+    avant, apres = _par_etape(depose), _par_etape(json.loads(canonique(contenu_du_formulaire(dossier))))
+    fichiers_deposes = {(p["code"], p["fichier"]) for p in depose["pieces"]}
+    inchanges = [("rubrique", r) for r in sorted(demande.rubriques, key=regles.ORDRE_RUBRIQUES.index) if avant[r] == apres[r]]
+    for code in sorted(demande.pieces):
+        fournis = {(p.code, p.fichier_id) for p in dossier.pieces_courantes if p.code == code}
+        if fournis <= fichiers_deposes:  # rien d'ajouté ni de remplacé pour cette pièce
+            inchanges.append(("piece", code))
+    return tuple(inchanges)
 
 
 def controles_dossier(dossier, instant=None, calendrier=None):

@@ -9,10 +9,11 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import and_, asc, desc, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.datastructures import MultiDict
 
 from aap import fichiers
 from aap.erreurs import Conflit, Refus
@@ -23,6 +24,7 @@ from aap.models import Campagne, Commune, Role, Service
 from aap.regles import EtatCampagne, etat_campagne
 from aap.securite import role_requis
 from aap.types import maintenant
+from aap.views import contexte_campagne
 
 from . import operations, regles
 from .forms import (
@@ -37,6 +39,7 @@ from .forms import (
     NouveauDossierForm,
     PieceForm,
     RecevableForm,
+    SimulationForm,
     StructureForm,
 )
 from .models import (
@@ -59,6 +62,7 @@ from .synthese import (
     options_liste,
     options_page_dossier,
     pieces_attendues,
+    regles_campagne,
     synthese_budget,
     synthese_dossier,
     taux_plafond,
@@ -70,6 +74,9 @@ bp_structures = Blueprint("structures", __name__)
 ETAPES = list(regles.RUBRIQUES)
 # Les libellés des règles (lignes du budget, types de marchés…) sont lus par les gabarits de tous les domaines.
 bp.add_app_template_global(regles, "regles_dossier")  # projet … engagements, puis le récapitulatif (dépôt)
+# Le simulateur vide de la page publique d'une campagne (aap/campagne.html).
+bp.add_app_template_global(lambda: SimulationForm(formdata=None), "formulaire_simulation")
+COOKIE_SIMULATION = "aap_simulation"
 LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
@@ -108,6 +115,7 @@ def veut_json():
 
 def _etat_etapes(dossier, constats):
     a_corriger = regles.rubriques_a_corriger(constats)
+    demande = dossier.demande_en_cours if dossier.statut == Statut.COMPLEMENTS_DEMANDES else None
     return [
         {
             "code": r,
@@ -115,10 +123,20 @@ def _etat_etapes(dossier, constats):
             "complete": r not in a_corriger,
             "ouverte": dossier.rubrique_ouverte(r)
             if r != "pieces"
-            else dossier.statut in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES),
+            else dossier.statut == Statut.BROUILLON or bool(demande and demande.pieces),
         }
         for r, libelle in regles.RUBRIQUES.items()
     ]
+
+
+def _reprise(dossier, etapes):
+    """Where "Continuer la saisie" or "Apporter les compléments" leads: the first open step left to complete, else
+    the first open one (after a request for compléments, only the items asked are open), else the filing page."""
+    ouvertes = [e for e in etapes if e["ouverte"]]
+    etape = next((e for e in ouvertes if not e["complete"]), ouvertes[0] if ouvertes else None)
+    if etape is None:
+        return url_for("candidatures.depot", dossier_id=dossier.id)
+    return url_for("candidatures.etape", dossier_id=dossier.id, rubrique=etape["code"])
 
 
 def _fragments(dossier, constats):
@@ -385,10 +403,58 @@ def nouveau():
             db.session.rollback()
             form[refus.champ or "titre"].errors.append(refus.message)
         else:
+            simulation = _simulation_gardee(campagne.id)
+            if simulation is not None:
+                operations.modifier(dossier, simulation.valeurs_dossier(), par=current_user)
             db.session.commit()
-            flash("Votre dossier est créé. Il est enregistré au fur et à mesure de votre saisie.", "succes")
-            return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="projet"))
+            flash(
+                "Votre dossier est créé"
+                + (" avec les postes et le budget de votre simulation" if simulation is not None else "")
+                + ". Il est enregistré au fur et à mesure de votre saisie.",
+                "succes",
+            )
+            reponse = redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="projet"))
+            reponse.delete_cookie(COOKIE_SIMULATION)
+            return reponse
     return render_template("candidatures/nouveau.html", form=form, campagnes=campagnes), 422 if form.errors else 200
+
+
+# --- Simulation (avant tout compte) ---------------------------------------------------------------------
+
+
+@bp_structures.route("/campagnes/<int:campagne_id>/simulation")
+def simulation(campagne_id):
+    """The campaign's public page with the simulator's answer (works without JavaScript: a GET form). Its figures are
+    kept in this browser for 30 days: the first dossier created here for this campaign starts from them."""
+    contexte = contexte_campagne(campagne_id)
+    form = SimulationForm(formdata=request.args)
+    if not form.validate():
+        return render_template("aap/campagne.html", **contexte, form_simulation=form), 422
+    resultat = regles.simuler(form.faits(), regles_campagne(contexte["campagne"]))
+    reponse = make_response(render_template("aap/campagne.html", **contexte, form_simulation=form, simulation=resultat))
+    garde = {"campagne": campagne_id} | {nom: champ.raw_data for nom, champ in form._fields.items() if champ.raw_data}
+    reponse.set_cookie(
+        COOKIE_SIMULATION,
+        json.dumps(garde, separators=(",", ":")),
+        max_age=30 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return reponse
+
+
+def _simulation_gardee(campagne_id):
+    """The simulation kept in this browser for that campaign, checked again like a new one, or None."""
+    try:
+        garde = json.loads(request.cookies.get(COOKIE_SIMULATION) or "{}")
+    except ValueError:
+        return None
+    if not isinstance(garde, dict) or garde.pop("campagne", None) != campagne_id:
+        return None
+    donnees = MultiDict([(nom, v) for nom, valeurs in garde.items() if isinstance(valeurs, list) for v in valeurs[:1]])
+    form = SimulationForm(formdata=donnees)
+    return form if form.validate() else None
 
 
 # --- Le dossier ----------------------------------------------------------------------------------
@@ -397,51 +463,47 @@ def nouveau():
 @bp.route("/<int:dossier_id>")
 @login_required
 def dossier(dossier_id):
-    dossier = charger_dossier(dossier_id, options_page_dossier())
-    porteur = current_user.porte(dossier.structure_id)
+    return _page_dossier(charger_dossier(dossier_id, options_page_dossier()))
+
+
+def _page_dossier(dossier, statut=200, decision_ouverte=None, formulaires=None):
+    """The dossier page; `decision_ouverte`: the refused decision form shown again with its errors."""
     constats = controles_dossier(dossier)
+    etapes = _etat_etapes(dossier, constats)
     contexte = {
         "dossier": dossier,
-        "porteur": porteur,
+        "porteur": current_user.porte(dossier.structure_id),
         "constats": constats,
         "synthese": synthese_dossier(dossier),
-        "etapes": _etat_etapes(dossier, constats),
+        "etapes": etapes,
+        "reprise": _reprise(dossier, etapes),
         "pieces": pieces_attendues(dossier),
         "taux_plafond": taux_plafond(dossier),
+        "decision_ouverte": decision_ouverte,
     }
     if dossier.can_instruire(current_user):
-        contexte |= _formulaires_decision(dossier)
-    return render_template("candidatures/dossier.html", **contexte)
+        contexte |= _formulaires_decision(dossier, **(formulaires or {}))
+    return render_template("candidatures/dossier.html", **contexte), statut
 
 
 def _formulaires_decision(dossier, **formulaires):
+    """The agent's decision forms: the refused one as sent, the others with their defaults (never read from the
+    request: on a refused decision, the request holds another form's fields)."""
     aujourdhui = maintenant().astimezone(fuseau()).date()
-    complements = formulaires.get("form_complements") or ComplementsForm()
+    complements = formulaires.get("form_complements") or ComplementsForm(formdata=None)
     complements.pieces.choices = choix_pieces(dossier)
     return {
-        "form_recevable": formulaires.get("form_recevable") or RecevableForm(recevable_le=aujourdhui),
-        "form_irrecevable": formulaires.get("form_irrecevable") or IrrecevableForm(),
+        "form_recevable": formulaires.get("form_recevable") or RecevableForm(formdata=None, recevable_le=aujourdhui),
+        "form_irrecevable": formulaires.get("form_irrecevable") or IrrecevableForm(formdata=None),
         "form_complements": complements,
-        "form_avis": formulaires.get("form_avis") or AvisCtnForm(le=aujourdhui, avis=dossier.avis_ctn),
+        "form_avis": formulaires.get("form_avis") or AvisCtnForm(formdata=None, le=aujourdhui, avis=dossier.avis_ctn),
     }
 
 
 def _rendre_decision(dossier, nom, form):
     """Re-renders the dossier page with the refused decision form (errors next to its fields)."""
     db.session.rollback()
-    dossier = charger_dossier(dossier.id, options_page_dossier())
-    constats = controles_dossier(dossier)
-    contexte = {
-        "dossier": dossier,
-        "porteur": False,
-        "constats": constats,
-        "synthese": synthese_dossier(dossier),
-        "etapes": _etat_etapes(dossier, constats),
-        "pieces": pieces_attendues(dossier),
-        "taux_plafond": taux_plafond(dossier),
-        "decision_ouverte": nom,
-    } | _formulaires_decision(dossier, **{nom: form})
-    return render_template("candidatures/dossier.html", **contexte), 422
+    return _page_dossier(charger_dossier(dossier.id, options_page_dossier()), 422, nom, {nom: form})
 
 
 def _decider(dossier_id, nom, form_classe, action, succes):
@@ -737,10 +799,10 @@ def ajouter_piece(dossier_id):
         else:
             db.session.commit()
             message = f"« {piece.fichier.nom} » est ajouté ({piece.libelle})."
+            flash(message, "succes")  # le script recharge la page après l'envoi : le message s'y affiche
             if veut_json():
                 dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
                 return _reponse_json(dossier, message=message)
-            flash(message, "succes")
             return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
     elif veut_json():
         erreurs = [{"field": nom, "code": "invalide", "message": m[0]} for nom, m in form.errors.items()]
@@ -901,15 +963,17 @@ def _communes_choix():
 
 
 def _page_structure(structure, form=None, form_financement=None, form_document=None, statut=200):
-    form = form or StructureForm(obj=structure)
+    """The profile page; after a refused form, that one as sent and the others as stored (never read from the
+    request, which holds the refused form's fields: the profile once came back empty, and was saved so)."""
+    form = form or StructureForm(formdata=None, obj=structure)
     form.commune_code.choices = _communes_choix()
-    form_document = form_document or DocumentForm(annee=maintenant().year - 1)
+    form_document = form_document or DocumentForm(formdata=None, annee=maintenant().year - 1)
     form_document.fichier.description = aide_fichier()
     return render_template(
         "candidatures/structure.html",
         structure=structure,
         form=form,
-        form_financement=form_financement or FinancementForm(),
+        form_financement=form_financement or FinancementForm(formdata=None),
         form_document=form_document,
         financeurs=regles.LIBELLES_FINANCEURS,
     ), statut

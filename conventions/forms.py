@@ -89,9 +89,11 @@ class SignatureForm(Formulaire):
     )
     scan = FileField(
         "Exemplaire signé, numérisé",
-        description=f"PDF (ou image JPEG, PNG). Taille maximale : 20 Mo. Formats acceptés : {FORMATS_ACCEPTES}.",
+        description="En PDF, ou en image JPEG ou PNG. Taille maximale : 20 Mo.",
         render_kw={"accept": ".pdf,.jpg,.jpeg,.png"},
     )
+    # L'exemplaire reçu avec un envoi refusé pour sa date : gardé, il n'est pas à choisir de nouveau.
+    scan_garde = HiddenField()
 
 
 class PaiementForm(Formulaire):

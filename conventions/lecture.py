@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from aap.extensions import db
 from aap.models import Role, Service
 from aap.types import maintenant
-from candidatures.models import Dossier, Structure
+from candidatures.models import Dossier, Statut, Structure
 from notation.models import Decision, Nature, Phase, Seance
 
 from . import regles
@@ -227,12 +227,38 @@ def decisions_sans_convention(utilisateur):
         .join(Dossier, Dossier.id == Decision.dossier_id)
         .outerjoin(Convention, Convention.decision_id == Decision.id)
         .where(Decision.nature == Nature.RETENU, Decision.notifie_le.is_not(None), Convention.id.is_(None))
-        .options(joinedload(Decision.dossier).joinedload(Dossier.structure), joinedload(Decision.seance))
+        .options(
+            joinedload(Decision.dossier).joinedload(Dossier.structure),
+            joinedload(Decision.dossier).joinedload(Dossier.service),
+            joinedload(Decision.seance),
+        )
         .order_by(Decision.notifie_le)
     )
     if not utilisateur.a_role(Role.NATIONAL):
         requete = requete.where(Dossier.service_id == utilisateur.service_id)
     return db.session.scalars(requete).all()
+
+
+def conventions_a_preparer(utilisateur, instant=None):
+    """[(decision, signature limit, days left)] of the retenu, notified decisions awaiting their convention: the
+    15-day clock of the signature (AAP §D.1) runs from the notification, so the soonest limit comes first."""
+    lignes = []
+    for decision in decisions_sans_convention(utilisateur):
+        fuseau = decision.dossier.service.fuseau
+        limite = regles.date_limite_signature(decision.notifie_le, fuseau)
+        lignes.append((decision, limite, (limite - regles.jour_local(instant or maintenant(), fuseau)).days))
+    return sorted(lignes, key=lambda ligne: (ligne[1], ligne[0].id))
+
+
+def dossiers_a_declarer_complets(utilisateur):
+    """The service's filed dossiers waiting for the completeness decision (recevable, compléments, irrecevable),
+    the longest waiting first."""
+    return db.session.scalars(
+        select(Dossier)
+        .where(Dossier.statut == Statut.DEPOSE, Dossier.service_id == utilisateur.service_id)
+        .options(joinedload(Dossier.structure), selectinload(Dossier.depots))
+        .order_by(Dossier.depose_le, Dossier.id)
+    ).all()
 
 
 def debut_par_defaut(decision, fuseau):

@@ -308,6 +308,15 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
 TYPES_SCAN = {"pdf", "jpg", "png"}
 
 
+def garder_scan(annee, scan, *, par):
+    """Checks and stores the signed copy of a year: at the signature, or before it when the form comes back refused
+    for another reason (its date), so that the next try needs no new upload."""
+    fichier = fichiers.enregistrer(scan, par=par, service_id=annee.convention.service_id)
+    if fichier.extension not in TYPES_SCAN:
+        raise Refus("Le document signé se dépose en PDF (ou en image JPEG ou PNG).", code="scan_invalide", champ="scan")
+    return fichier
+
+
 def enregistrer_signature(annee, *, signee_le, scan, par, instant=None):
     """Records the signature of the convention (year 1) or of an avenant: its date and the signed scan. The
     advance of the year becomes payable; a signature after the 15-day limit is recorded and flagged."""
@@ -321,9 +330,7 @@ def enregistrer_signature(annee, *, signee_le, scan, par, instant=None):
     probleme = regles.probleme_signature(signee_le, regles.jour_local(convention.notifie_le, convention.service.fuseau), jour)
     if probleme:
         raise Invalide([regles.Erreur("signee_le", "date_invalide", probleme)])
-    fichier = fichiers.enregistrer(scan, par=par, service_id=convention.service_id)
-    if fichier.extension not in TYPES_SCAN:
-        raise Refus("Le document signé se dépose en PDF (ou en image JPEG ou PNG).", code="scan_invalide", champ="scan")
+    fichier = scan if isinstance(scan, fichiers.Fichier) else garder_scan(annee, scan, par=par)
     annee.signee_le, annee.scan = signee_le, fichier
     annee.signature_enregistree_le, annee.signature_par_id = instant or maintenant(), par.id
     en_retard = annee.rang == 1 and signee_le > convention.date_limite_signature

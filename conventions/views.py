@@ -7,12 +7,13 @@ see), validate, call the operation, commit once, redirect or render.
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
-from aap.fichiers import reponse_telechargement
+from aap.fichiers import Fichier, reponse_telechargement
 from aap.formats import euros
 from aap.models import Role
 from aap.securite import role_requis
@@ -98,6 +99,17 @@ def index():
         lignes.append((convention, lecture.etat_affiche(convention, jour), prochaines[0] if prochaines else None))
     return render_template(
         "conventions/index.html", page=page_, lignes=lignes, en_attente=en_attente, statut=statut, statuts=StatutConvention
+    )
+
+
+@bp.app_template_global()
+def convention_de(decision):
+    """The convention born of this decision, with its first year (one query), or None: the dossier page links to
+    it, and says whether it is signed."""
+    return db.session.scalar(
+        select(lecture.Convention)
+        .where(lecture.Convention.decision_id == decision.id)
+        .options(selectinload(lecture.Convention.annees))
     )
 
 
@@ -218,17 +230,31 @@ def exemplaire_signe(convention_id, rang):
     return reponse_telechargement(annee.scan)
 
 
+def _jeton_scan(fichier, annee):
+    return URLSafeSerializer(current_app.secret_key, salt="scan-signature").dumps([fichier.id, annee.id])
+
+
+def _scan_garde(jeton, annee):
+    """The signed copy kept from a refused try of this year's signature form (its signed token), or None."""
+    try:
+        fichier_id, annee_id = URLSafeSerializer(current_app.secret_key, salt="scan-signature").loads(jeton or "")
+    except BadSignature:
+        return None
+    return db.session.get(Fichier, fichier_id) if annee_id == annee.id else None
+
+
 @bp.route("/<int:convention_id>/annees/<int:rang>/signature", methods=["POST"])
 @role_requis(*GESTION)
 def signature(convention_id, rang):
     convention = _geree(convention_id)
     annee = _annee(convention, rang)
     form = forms.SignatureForm()
+    envoye = request.files.get("scan")
+    envoye = envoye if envoye and envoye.filename else None
+    scan, statut = envoye or _scan_garde(form.scan_garde.data, annee), 422
     if form.validate_on_submit():
         try:
-            operations.enregistrer_signature(
-                annee, signee_le=form.signee_le.data, scan=request.files.get("scan"), par=current_user
-            )
+            operations.enregistrer_signature(annee, signee_le=form.signee_le.data, scan=scan, par=current_user)
             db.session.commit()
             if operations.signature_en_retard(annee):
                 flash(
@@ -245,12 +271,22 @@ def signature(convention_id, rang):
             return redirect(url_for(".convention", convention_id=convention.id))
         except Refus as refus:
             db.session.rollback()
-            restantes = _erreurs_vers_formulaire(form, refus)
-            for message in restantes:
+            for message in _erreurs_vers_formulaire(form, refus):
                 form.scan.errors = [*form.scan.errors, message]
-            convention = _geree(convention_id)
-            return _page(convention, refus.statut, signature=form)
-    return _page(_geree(convention_id), 422, signature=form)
+            statut = refus.statut
+            annee = _annee(_geree(convention_id), rang)
+    if envoye is not None and not form.scan.errors:
+        try:
+            envoye.stream.seek(0)
+            scan = operations.garder_scan(annee, envoye, par=current_user)
+            db.session.commit()
+        except Refus as refus:
+            db.session.rollback()
+            form.scan.errors = [*form.scan.errors, refus.message]
+            scan = None
+    if isinstance(scan, Fichier):
+        form.scan_garde.data, form.scan_garde.nom = _jeton_scan(scan, annee), scan.nom
+    return _page(_geree(convention_id), statut, signature=form)
 
 
 # --- Versements -----------------------------------------------------------------------------------------
@@ -665,9 +701,12 @@ def renouvellement(convention_id):
 @role_requis(*LECTEURS)
 def a_faire():
     lignes, prochain_copil = lecture.a_faire(current_user)
+    gestion = current_user.a_role(*GESTION)
     return render_template(
         "conventions/a_faire.html",
         lignes=lignes,
+        a_preparer=lecture.conventions_a_preparer(current_user) if gestion else [],
+        a_declarer=lecture.dossiers_a_declarer_complets(current_user) if gestion else [],
         prochain_copil=prochain_copil,
         aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]),
         horizon=regles.HORIZON_A_FAIRE,

@@ -18,7 +18,18 @@ from aap.models import Campagne, Utilisateur
 from candidatures.models import Dossier, Structure
 
 from . import regles
-from .models import AccesSeance, Decision, Declaration, FeuilleNotation, MembreSeance, Nature, Note, PointOrdreDuJour, Seance
+from .models import (
+    AccesSeance,
+    Decision,
+    Declaration,
+    FeuilleNotation,
+    MembreSeance,
+    Nature,
+    Note,
+    Phase,
+    PointOrdreDuJour,
+    Seance,
+)
 
 
 def options_seance():
@@ -246,3 +257,27 @@ def dossiers_inscriptibles(seance):
         .options(joinedload(Dossier.structure))
         .order_by(Dossier.numero)
     ).all()
+
+
+def a_noter(membre):
+    """[(session, dossiers left to score)] of the sessions in scoring where this member still has some: the agenda,
+    less the sheets they submitted and the dossiers they are recused on (three counts in one query)."""
+    faits = (
+        select(func.count())
+        .where(FeuilleNotation.seance_id == Seance.id, FeuilleNotation.membre_id == membre.id)
+        .where(FeuilleNotation.soumise_le.is_not(None))
+        .scalar_subquery()
+    )
+    deports = (
+        select(func.count())
+        .where(Declaration.seance_id == Seance.id, Declaration.membre_id == membre.id, Declaration.conflit.is_(True))
+        .scalar_subquery()
+    )
+    inscrits = select(func.count()).where(PointOrdreDuJour.seance_id == Seance.id).scalar_subquery()
+    lignes = db.session.execute(
+        select(Seance, inscrits - faits - deports)
+        .join(MembreSeance, MembreSeance.seance_id == Seance.id)
+        .where(MembreSeance.utilisateur_id == membre.id, Seance.phase == Phase.NOTATION)
+        .order_by(Seance.tenue_le)
+    ).all()
+    return [(seance, reste) for seance, reste in lignes if reste > 0]

@@ -85,7 +85,10 @@ def index():
             MembreSeance.utilisateur_id == current_user.id
         )
     page_ = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
-    return render_template("notation/index.html", page=page_, peut_creer=current_user.a_role(Role.AGENT, Role.ADMIN))
+    a_noter = lecture.a_noter(current_user) if not current_user.a_role(Role.NATIONAL) else []
+    return render_template(
+        "notation/index.html", page=page_, a_noter=a_noter, peut_creer=current_user.a_role(Role.AGENT, Role.ADMIN)
+    )
 
 
 def _campagnes_du_service():
@@ -584,12 +587,15 @@ def notes(seance_id, dossier_id):
     if acces.doit_declarer(dossier_id):
         return redirect(url_for(".declaration", seance_id=seance_id, dossier_id=dossier_id))
     if not acces.voit_notes(dossier_id):
-        message = (
-            "Vous verrez les notes des autres membres après avoir soumis les vôtres (pas d'ancrage)."
-            if acces.membre is not None
-            else None
+        if acces.membre is None:
+            return page(404)
+        return page(
+            404,
+            "Chaque membre note sans connaître les notes des autres, pour que son avis reste le sien : vous verrez "
+            "celles des autres membres après avoir soumis les vôtres.",
+            titre="Les notes des autres membres ne sont pas encore visibles",
+            retour=("Noter ce dossier", url_for(".dossier", seance_id=seance_id, dossier_id=dossier_id)),
         )
-        return page(404, message)
     tableau = lecture.tableau_seance(seance, acces, normalise=True)
     ligne = tableau.ligne(dossier_id)
     feuilles = [
@@ -665,7 +671,13 @@ def classement(seance_id):
     seance = _seance(seance_id)
     acces = AccesSeance(seance, current_user)
     if not acces.voit_classement():
-        return page(404, "Le classement est visible quand la séance délibère (pas d'ancrage pendant la notation).")
+        return page(
+            404,
+            "Le classement se découvre quand la séance délibère : pendant la notation, chaque membre note sans "
+            "connaître les notes des autres.",
+            titre="Le classement n'est pas encore visible",
+            retour=("Revenir à la séance", url_for(".seance", seance_id=seance_id)),
+        )
     normalise = request.args.get("normalise") == "1"
     tableau = lecture.tableau_seance(seance, acces, normalise=normalise)
     president_deporte = {

@@ -50,6 +50,22 @@ def pytest_report_header(config):
     return f"base de test : {'PostgreSQL ' + make_url(URL_PG).render_as_string() if URL_PG else 'SQLite'}"
 
 
+def pytest_terminal_summary(terminalreporter):
+    """What the benchmark-style tests measured (`record_property("mesure", …)`), after the results."""
+    mesures = [
+        f"{rapport.nodeid.split('::')[-1]} : {valeur}"
+        for rapports in terminalreporter.stats.values()
+        for rapport in rapports
+        if getattr(rapport, "when", None) == "call"
+        for cle, valeur in getattr(rapport, "user_properties", ())
+        if cle == "mesure"
+    ]
+    if mesures:
+        terminalreporter.section("Mesures")
+        for ligne in mesures:
+            terminalreporter.write_line(ligne)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI (AAP_TEST_STRICT=1) a skipped test is a failure: it proves nothing."""
     rapport = session.config.pluginmanager.get_plugin("terminalreporter")

@@ -19,7 +19,8 @@ from .fabrique_notation import FabriqueNotation
 
 MOT_DE_PASSE = "une phrase de passe pour les tests"
 _HASH = generate_password_hash(MOT_DE_PASSE, method="pbkdf2:sha256:1000")
-_compteur = itertools.count(1)
+# À partir de 100 : les comptes fabriqués ne prennent pas les adresses du monde de démonstration (porteur2@…, copil2@…).
+_compteur = itertools.count(100)
 
 
 def siret_unique():

@@ -158,6 +158,9 @@ TABLE = [
         dossier_id="brouillon",
         piece_id="piece_brouillon",
     ),
+    # Le simulateur de la page d'une campagne : public, comme elle (une campagne non publiée : ses agents seuls).
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "structures.simulation"),
+    L("404 404 404 404 404 404 ok  404 ok  ok ", "GET", "structures.simulation", campagne_id="campagne_libre"),
     L("C   ok  404 404 404 404 ok  404 ok  ok ", "GET", "candidatures.telecharger_piece"),
     L(
         "C   ok  404 404 404 404 404 404 404 404",

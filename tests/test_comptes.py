@@ -224,7 +224,12 @@ def test_deconnexion_par_post_seulement(client_de, fab):
 
 def test_redirection_apres_connexion_reste_sur_le_site(client, fab):
     utilisateur = fab.utilisateur("agent")
-    for cible, attendu in [("/journal", "/journal"), ("//pirate.example", "/"), ("https://pirate.example", "/")]:
+    # Hors du site, la cible est ignorée : l'agent arrive sur « À faire », sa prochaine étape.
+    for cible, attendu in [
+        ("/journal", "/journal"),
+        ("//pirate.example", "/conventions/a-faire"),
+        ("https://pirate.example", "/conventions/a-faire"),
+    ]:
         nouveau = client.application.test_client()
         reponse = nouveau.post(f"/connexion?suite={cible}", data={"email": utilisateur.email, "mot_de_passe": MOT_DE_PASSE})
         assert reponse.headers["Location"] == attendu

@@ -73,10 +73,11 @@ def test_ce_qui_est_tape_avant_le_chargement_du_script_est_enregistre(navigateur
     """On a slow connection the porteur types before `dossier.js` has run: that typing is saved too."""
     page, (dossier, porteur) = navigateur, brouillon
     connexion(page, porteur.email, MOT_DE_PASSE)
-    page.route("**/static/js/dossier.js*", lambda route: route.abort())  # le script n'est pas encore arrivé
+    # Le script (son nom porte son empreinte : dossier.<empreinte>.js) n'est pas encore arrivé.
+    page.route("**/static/js/dossier*.js", lambda route: route.abort())
     page.goto(f"{page.serveur.url}/dossiers/{dossier.id}/etapes/projet")
     page.fill("#titre", "Titre tapé avant le script")
-    page.unroute("**/static/js/dossier.js*")
-    page.add_script_tag(url="/static/js/dossier.js")  # il arrive enfin
+    page.unroute("**/static/js/dossier*.js")
+    page.add_script_tag(url=page.locator('script[src*="/js/dossier"]').get_attribute("src"))  # il arrive enfin
     attendre_enregistrement(page)
     assert titre_enregistre(dossier) == "Titre tapé avant le script"

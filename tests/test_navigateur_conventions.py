@@ -60,7 +60,7 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False) as voyage:
         se_connecter(page, agent.email)
         assert chiffre(page, "verse") == "0,00 €"
-        page.get_by_role("link", name="Conventions", exact=True).click()
+        page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Conventions", exact=True).click()
         page.get_by_role("link", name=f"Préparer la convention du dossier {dossier.numero}").click()
         expect(page.get_by_role("heading", name="Signature au plus tard le 25 janvier 2030")).to_be_visible()
         expect(page.get_by_label("Date d'effet")).to_have_value("2030-02-01")

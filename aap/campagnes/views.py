@@ -139,13 +139,14 @@ def nouvelle():
 
 
 def _page(campagne, form=None, form_piece=None, form_mission=None, form_critere=None, statut=200):
+    """The campaign page; after a refused form, that one as sent, the others as stored (not read from the request)."""
     return render_template(
         "admin/campagne.html",
         campagne=campagne,
-        form=form or CampagneForm(data=_donnees(campagne)),
-        form_piece=form_piece or PieceRequiseForm(),
-        form_mission=form_mission or MissionForm(),
-        form_critere=form_critere or CritereForm(),
+        form=form or CampagneForm(formdata=None, data=_donnees(campagne)),
+        form_piece=form_piece or PieceRequiseForm(formdata=None),
+        form_mission=form_mission or MissionForm(formdata=None),
+        form_critere=form_critere or CritereForm(formdata=None),
         figee=operations.figee(campagne),
         deposes=operations.dossiers_deposes(campagne),
         conditions=LIBELLES_CONDITIONS,

@@ -22,6 +22,23 @@
   }
   window.aap = { envoyer: envoyer };
 
+  // Un envoi qui prend du temps (le dépôt, son accusé de réception) dit qu'il est en cours, et n'est pas refait.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-occupe]"), function (formulaire) {
+    formulaire.addEventListener("submit", function (evenement) {
+      if (formulaire.getAttribute("aria-busy") === "true") { evenement.preventDefault(); return; }
+      formulaire.setAttribute("aria-busy", "true");
+      var bouton = formulaire.querySelector('button[type="submit"]');
+      if (bouton) { bouton.setAttribute("aria-disabled", "true"); bouton.classList.add("aap-occupe"); }
+      var etat = document.createElement("p");
+      etat.className = "fr-text--sm fr-mt-1w";
+      etat.setAttribute("role", "status");
+      etat.id = "etat-envoi";
+      formulaire.appendChild(etat);
+      // Écrit après l'insertion, pour que le lecteur d'écran l'annonce.
+      window.setTimeout(function () { etat.textContent = formulaire.getAttribute("data-occupe"); }, 50);
+    });
+  });
+
   // Avertissement avant l'expiration de la session pour inactivité.
   var minutes = parseInt(document.body.getAttribute("data-session-minutes") || "0", 10);
   if (!minutes) { return; }

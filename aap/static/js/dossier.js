@@ -30,6 +30,31 @@
     if (boite) { boite.hidden = true; }
   }
 
+  /* La connexion tombe, puis revient : dit clairement, en haut de l'étape, ce qu'il advient de la saisie et des
+     fichiers. `perdue` : la connexion est perdue ; sinon elle est revenue (le message reste quelques secondes). */
+  var minuterieConnexion = null;
+  function etatConnexion(perdue, texte) {
+    var boite = $("alerte-connexion");
+    if (!boite) { return; }
+    window.clearTimeout(minuterieConnexion);
+    boite.classList.toggle("fr-alert--warning", perdue);
+    boite.classList.toggle("fr-alert--success", !perdue);
+    $("alerte-connexion-texte").textContent = texte;
+    boite.hidden = false;
+    if (!perdue) { minuterieConnexion = window.setTimeout(function () { boite.hidden = true; }, 10000); }
+  }
+  var connexionPerdue = false;
+  function perdreConnexion(texte) {
+    connexionPerdue = true;
+    etatConnexion(true, texte || "Connexion perdue : ce que vous saisissez est gardé dans ce navigateur et sera enregistré dès qu'elle reviendra.");
+  }
+  function retrouverConnexion(texte) {
+    if (!connexionPerdue) { return; }
+    connexionPerdue = false;
+    etatConnexion(false, texte);
+  }
+  window.addEventListener("offline", function () { perdreConnexion(); });
+
   function lienConnexion() {
     return "/connexion?suite=" + encodeURIComponent(window.location.pathname);
   }
@@ -54,6 +79,12 @@
     formulaire.addEventListener("submit", function () {
       window.clearTimeout(moi.minuterie);
       moi.arrete = true;  // l'envoi classique prend le relais ; la copie locale reste jusqu'à la page suivante
+    });
+    window.addEventListener("online", function () {
+      if (moi.arrete) { return; }
+      etatConnexion(false, "La connexion est revenue : enregistrement de votre saisie…");
+      window.clearTimeout(moi.minuterie);
+      if (moi.modifie) { moi.enregistrer(); } else { retrouverConnexion("La connexion est revenue."); }
     });
     window.addEventListener("beforeunload", function (evenement) {
       if (moi.modifie && !moi.arrete) { evenement.preventDefault(); evenement.returnValue = ""; }
@@ -195,6 +226,7 @@
       this.oublierCopie();
       cacherAlerte();
       this.dire("Enregistré à " + corps.enregistre_le + ".");
+      retrouverConnexion("La connexion est revenue : votre saisie est enregistrée (" + corps.enregistre_le + ").");
       remplacerFragments(corps.fragments);
       return;
     }
@@ -224,6 +256,7 @@
   EnregistrementAuto.prototype.horsLigne = function () {
     this.essais += 1;
     var attente = Math.min(30, 5 * this.essais), moi = this;
+    perdreConnexion();
     this.dire("Connexion perdue : votre saisie est gardée dans ce navigateur. Nouvel essai dans " + attente + " s…");
     window.clearTimeout(this.minuterie);
     this.minuterie = window.setTimeout(function () { moi.enregistrer(); }, attente * 1000);
@@ -236,17 +269,22 @@
     var etat = formulaire.querySelector("[data-etat-televersement]");
     var entree = formulaire.querySelector('input[type="file"]');
     var tailleMax = parseInt(formulaire.getAttribute("data-taille-max") || "0", 10);
+    var essais = 0, relance = null;
+    function dire(texte, erreur) {
+      etat.textContent = texte;
+      etat.setAttribute("role", erreur ? "alert" : "status");
+    }
     formulaire.addEventListener("submit", function (evenement) {
       evenement.preventDefault();
-      function dire(texte, erreur) {
-        etat.textContent = texte;
-        etat.setAttribute("role", erreur ? "alert" : "status");
-      }
       if (!entree.files || !entree.files.length) { dire("Choisissez un fichier à envoyer.", true); return; }
       if (tailleMax && entree.files[0].size > tailleMax) {
         dire("Le fichier dépasse la taille maximale (" + Math.round(tailleMax / 1048576) + " Mo) : réduisez-le avant de l'envoyer.", true);
         return;
       }
+      envoyer();
+    });
+
+    function envoyer() {
       var requete = new XMLHttpRequest();
       requete.open("POST", formulaire.getAttribute("action"));
       requete.setRequestHeader("X-CSRFToken", CSRF);
@@ -264,6 +302,7 @@
         var corps = null;
         try { corps = JSON.parse(requete.responseText); } catch (e) { corps = null; }
         if (requete.status === 200 && corps) {
+          retrouverConnexion("La connexion est revenue : le fichier est envoyé.");
           dire(corps.message || "Fichier envoyé.");
           window.location.reload();
           return;
@@ -279,10 +318,26 @@
       });
       requete.addEventListener("error", function () {
         barre.hidden = true;
-        dire("Connexion perdue pendant l'envoi : réessayez quand la connexion revient.", true);
+        var nom = entree.files[0].name;
+        var message = "Connexion perdue pendant l'envoi de « " + nom + " » : il sera renvoyé dès qu'elle reviendra.";
+        perdreConnexion(message);
+        dire(message, true);
+        // Renvoyé au retour de la connexion, ou à intervalles si le navigateur ne la voit pas tomber.
+        essais += 1;
+        var delai = Math.min(60, 10 * essais) * 1000;
+        function renvoyer(evenement) {
+          window.clearTimeout(relance);
+          if (!evenement && navigator.onLine === false) { relance = window.setTimeout(renvoyer, delai); return; }
+          window.removeEventListener("online", renvoyer);
+          etatConnexion(false, "La connexion est revenue : nouvel envoi de « " + nom + " »…");
+          dire("Nouvel envoi…");
+          envoyer();
+        }
+        window.addEventListener("online", renvoyer);
+        relance = window.setTimeout(renvoyer, delai);
       });
       requete.send(new FormData(formulaire));
-    });
+    }
   }
 
   var formulaire = $("formulaire-etape");
