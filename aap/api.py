@@ -111,21 +111,21 @@ class Booleen(fields.Boolean):
         return valeur
 
 
-def motif_decimal(places, maximum, *, positif=False, signe=False):
+def motif_decimal(places, maximum, *, positif=False, signe=False, zeros=0):
     """The pattern of a decimal written with a dot, from 0 (or, `positif`, from the smallest step) to `maximum`
     (a power of ten) with at most `places` decimals and no leading zero; `signe`: a minus allowed (figures
-    sent, never read)."""
+    sent, never read); `zeros`: an integer may carry that many zero decimals ("8000.00" for 8000)."""
     chiffres = len(str(maximum)) - 1
     assert maximum == 10**chiffres, "le maximum d'un nombre décimal est une puissance de dix"
-    decimales = f"(\\.[0-9]{{1,{places}}})?" if places else ""
-    zeros = f"(\\.0{{1,{places}}})?" if places else ""
+    decimales = f"(\\.[0-9]{{1,{places}}})?" if places else (f"(\\.0{{1,{zeros}}})?" if zeros else "")
+    apres_le_maximum = f"(\\.0{{1,{max(places, zeros)}}})?" if places or zeros else ""
     unites = f"[1-9][0-9]{{0,{chiffres - 1}}}" if chiffres else None
     if positif:
         non_nul = "0\\.[1-9]" if places == 1 else "0\\.(0[1-9]|[1-9][0-9]?)"
         sous_le_maximum = f"{unites}{decimales}|{non_nul}" if unites else non_nul
     else:
         sous_le_maximum = f"({'0|' + unites if unites else '0'}){decimales}"
-    return f"^{'-?' if signe else ''}({sous_le_maximum}|{maximum}{zeros})$"
+    return f"^{'-?' if signe else ''}({sous_le_maximum}|{maximum}{apres_le_maximum})$"
 
 
 class Nombre(fields.Field):
@@ -135,9 +135,9 @@ class Nombre(fields.Field):
 
     default_error_messages = {"invalid": "{consigne}"}
 
-    def __init__(self, places=2, *, maximum=10**12, positif=False, signe=False, motif=None, consigne=None, **kwargs):
+    def __init__(self, places=2, *, maximum=10**12, positif=False, signe=False, zeros=0, motif=None, consigne=None, **kwargs):
         self.quantum = Decimal(1).scaleb(-places)
-        self.motif = motif or motif_decimal(places, maximum, positif=positif, signe=signe)
+        self.motif = motif or motif_decimal(places, maximum, positif=positif, signe=signe, zeros=zeros)
         self.regex = re.compile(self.motif)
         exemple = Decimal("0.5").quantize(self.quantum) if places else 12
         nature = f"Nombre attendu en texte, avec un point et au plus {places} décimale{'s' if places > 1 else ''}"
@@ -214,7 +214,12 @@ class BlueprintApi(Blueprint):
         for methode, doc in self._docs[endpoint].items():
             if methode == "parameters":
                 continue
-            lieux = {p["in"] for p in doc.get("arguments", {}).get("parameters", [])}
+            arguments = doc.get("arguments", {}).get("parameters", [])
+            for corps in (a for a in arguments if a["in"] == "json"):
+                # Sans champ obligatoire, un corps absent vaut {} : le document le dit facultatif.
+                schema = corps["schema"]() if isinstance(corps["schema"], type) else corps["schema"]
+                corps["required"] = any(champ.required for champ in schema.fields.values())
+            lieux = {a["in"] for a in arguments}
             manuel = doc.setdefault("manual_doc", {})
             manuel.setdefault("operationId", f"{self.name.removeprefix('api_')}_{endpoint}")
             reponses = manuel.setdefault("responses", {})
@@ -295,6 +300,9 @@ def journal(filtres):
 class ApiAap(Api):
     ERROR_SCHEMA = ErreursSchema  # le document OpenAPI décrit nos erreurs telles qu'elles sont
     DEFAULT_ERROR_RESPONSE_NAME = None  # chaque opération dit ses erreurs (BlueprintApi), sans réponse « default »
+
+    def _register_pagination_header(self):
+        """Our lists carry their page in the body: no X-Pagination header, nor its unused schema in the document."""
 
 
 def _reponses_erreur(api):

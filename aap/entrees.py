@@ -11,8 +11,24 @@ ID_MAX = 2**31 - 1  # colonnes INTEGER (PostgreSQL) : au-delà, aucune ligne ne 
 PAGE_MAX = 100_000
 
 
-class Identifiant(IntegerConverter):
-    """`<id:dossier_id>`: an integer from 1 to ID_MAX; any other segment does not match the route (404)."""
+def motif_de_1_a(maximum):
+    """A regular expression of the integers from 1 to `maximum`, written without leading zeros."""
+    chiffres = str(maximum)
+    motifs = [f"[1-9][0-9]{{0,{len(chiffres) - 2}}}"] if len(chiffres) > 1 else []
+    for rang, chiffre in enumerate(chiffres):
+        plus_petit = 1 if rang == 0 else 0
+        if int(chiffre) > plus_petit:
+            reste = len(chiffres) - rang - 1
+            plage = f"[{plus_petit}-{int(chiffre) - 1}]" if int(chiffre) - 1 > plus_petit else str(plus_petit)
+            motifs.append(chiffres[:rang] + plage + (f"[0-9]{{{reste}}}" if reste else ""))
+    return "|".join([*motifs, chiffres])
+
+
+class ConvertisseurIdentifiant(IntegerConverter):
+    """`<id:dossier_id>`: an integer from 1 to ID_MAX. Any other segment matches no route at all, whatever the
+    method (a plain 404): the bounds are in the pattern, not only in the conversion."""
+
+    regex = f"(?:{motif_de_1_a(ID_MAX)})"
 
     def __init__(self, url_map):
         super().__init__(url_map, min=1, max=ID_MAX)
@@ -32,4 +48,4 @@ def paginer(requete, par_page=None):
 
 
 def init_app(app):
-    app.url_map.converters["id"] = Identifiant
+    app.url_map.converters["id"] = ConvertisseurIdentifiant

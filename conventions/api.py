@@ -43,7 +43,8 @@ def valeur_indicateur(indicateur, **kwargs):
     if not indicateur.numerique:
         return fields.String(allow_none=True, validate=validate.Length(max=operations.TEXTE_MAX), metadata=description, **kwargs)
     places = 0 if indicateur.type in ("entier", "heures") else 2
-    return Nombre(places, maximum=int(regles.NOMBRE_MAX), allow_none=True, metadata=description, **kwargs)
+    # Un objectif est envoyé avec deux décimales ("8000.00") : renvoyé tel quel, il est lu.
+    return Nombre(places, maximum=int(regles.NOMBRE_MAX), zeros=2, allow_none=True, metadata=description, **kwargs)
 
 
 def par_indicateur(indicateurs, nom):
