@@ -110,7 +110,6 @@ class Requete:
 
     utilisateur: Utilisateur
     chemin: dict = field(default_factory=dict)
-    requete: dict = field(default_factory=dict)
     corps: object = None
     type_: str | None = None
 

@@ -26,7 +26,7 @@ from aap.pdf import pdf_minimal
 from conventions import documents
 
 from .conftest import application_de_test, copie_du_monde_demo
-from .explicites_api import REACH, Explicites
+from .explicites_api import COMPTES, REACH, Explicites
 from .fabrique_conventions import _DOCX
 from .factories import Fabrique
 
@@ -34,13 +34,6 @@ EXEMPLES = int(os.environ.get("FUZZ_EXEMPLES", "3"))  # par opération, rôle et
 PAS = int(os.environ.get("FUZZ_PAS", "6"))  # au plus, par scénario de la phase à états
 GRAINE = int(os.environ.get("FUZZ_GRAINE", "1"))  # make fuzz : une graine au hasard
 PROFOND = os.environ.get("FUZZ_COUVERTURE") == "tous"  # make fuzz : couverture entière, pour chaque rôle
-COMPTES = {
-    "porteur": "porteur@exemple.fr",
-    "copil": "copil@exemple.fr",
-    "agent": "agent@exemple.fr",
-    "admin": "admin@exemple.fr",
-    "national": "national@exemple.fr",
-}
 ROLES = [*COMPTES, "anonyme"]
 
 
@@ -213,7 +206,7 @@ def envoyer(schema, explicites, operation_id, role):
     requete = explicites.requete(operation, role)
     jeton, _ = explicites.fab.jeton(requete.utilisateur)
     corps = {} if requete.corps is None else {"body": requete.corps, "media_type": requete.type_}
-    cas = operation.Case(path_parameters=requete.chemin, query=requete.requete or None, **corps)
+    cas = operation.Case(path_parameters=requete.chemin, **corps)
     try:
         reponse = cas.call_and_validate(headers={"Authorization": f"Bearer {jeton}"})
     except AssertionError as echec:  # les vérifications de schemathesis
