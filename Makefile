@@ -31,7 +31,7 @@ FUZZ_EXEMPLES_FORMULAIRE ?= 50
 
 fuzz: install-dev assets
 	AAP_ENV=test FUZZ_EXEMPLES=$(FUZZ_EXEMPLES) FUZZ_PAS=$(FUZZ_PAS) FUZZ_EXEMPLES_FORMULAIRE=$(FUZZ_EXEMPLES_FORMULAIRE) \
-	FUZZ_COUVERTURE=tous FUZZ_GRAINE=$${FUZZ_GRAINE:-$$RANDOM} \
+	FUZZ_COUVERTURE=tous FUZZ_GRAINE=$${FUZZ_GRAINE:-$$(od -An -N2 -tu2 /dev/urandom | tr -d " ")} \
 	$(BIN)/pytest -n 2 -q -s tests/test_fuzz_api.py tests/test_fuzz_formulaires.py
 
 # Banc d'essai national (docs/performance.md) : jeux de données, charge sous gunicorn sur SQLite et PostgreSQL

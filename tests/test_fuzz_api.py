@@ -48,10 +48,10 @@ def app_fuzz(monde_demo, tmp_path_factory, serveur_smtp):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def sonde_sans_jeton_en_wsgi():
+def reglages_du_module():
     """schemathesis 4.32.5's ignored_auth check probes a WSGI app without a session, yet hands werkzeug the
     session's settings (max_redirects, verify, cert): they mean nothing in-process, and they made every probe
-    fail (an error that ended the operation's coverage phase)."""
+    fail (an error that ended the operation's coverage phase). And the conventions' documents take one page."""
     envoyer = WSGITransport.send
 
     def send(self, case, *, session=None, **kwargs):
@@ -247,7 +247,8 @@ def test_chaque_role_atteint_chaque_operation_permise(app_fuzz, jetons):
     manquees = [m for m in manquees if m[2] is not None]
     roles = {role: len({op for op, r in atteintes & attendues if r == role}) for role in COMPTES}
     print(
-        f"\nopérations atteintes (2xx) par les requêtes générées, par rôle : {roles} ; explicites : {len(attendues - atteintes)}"
+        f"\ngraine {GRAINE} ; opérations atteintes (2xx) par les requêtes générées, par rôle : {roles} ; "
+        f"par une requête explicite : {len(attendues - atteintes)} couples (opération, rôle)"
     )
     assert not manquees, f"graine {GRAINE} : pas de 2xx pour\n" + "\n".join(map(str, manquees))
     assert not temoin.ecritures, temoin.ecritures
