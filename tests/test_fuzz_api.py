@@ -30,7 +30,7 @@ from .explicites_api import COMPTES, REACH, Explicites
 from .fabrique_conventions import _DOCX
 from .factories import Fabrique
 
-EXEMPLES = int(os.environ.get("FUZZ_EXEMPLES", "3"))  # par opération, rôle et mode (positif, négatif)
+EXEMPLES = int(os.environ.get("FUZZ_EXEMPLES", "2"))  # par opération, rôle et mode (positif, négatif)
 PAS = int(os.environ.get("FUZZ_PAS", "6"))  # au plus, par scénario de la phase à états
 GRAINE = int(os.environ.get("FUZZ_GRAINE", "1"))  # make fuzz : une graine au hasard
 PROFOND = os.environ.get("FUZZ_COUVERTURE") == "tous"  # make fuzz : couverture entière, pour chaque rôle
@@ -132,8 +132,10 @@ def donnees_valides_lues(ctx, response, case):
     (its own code: campaign closed, amount above the request…), never from reading the request (code `invalide`)."""
     if case.meta is None or not case.meta.generation.mode.is_positive or response.status_code != 422:
         return None
+    if case.media_type == "multipart/form-data":
+        return None  # tout y devient texte : un null généré arrive en "null", que le document refuse aussi
     lues = [e for e in response.json()["errors"] if e["code"] == "invalide"]
-    assert not lues, f"Requête conforme au document refusée à la lecture : {lues}"
+    assert not lues, f"Requête conforme au document refusée à la lecture ({case.meta.phase.name}) : {lues}"
     return None
 
 
