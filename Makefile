@@ -14,7 +14,7 @@ URL_PUBLIQUE ?= http://$(HOST):$(PORT)
 export FLASK_APP := aap
 export URL_PUBLIQUE
 
-.PHONY: run test bench install install-dev assets db demo system-deps lint clean
+.PHONY: run test fuzz bench install install-dev assets db demo system-deps lint clean
 
 # Le serveur web et, à côté, le travailleur qui envoie les courriels de la file (aucune requête n'attend le serveur
 # SMTP) ; Ctrl+C arrête les deux.
@@ -27,6 +27,17 @@ run: install assets system-deps-run db
 
 test: install-dev assets system-deps
 	@scripts/tests.sh
+
+# Fuzzing profond de l'API et des formulaires, sur SQLite (la suite, elle, tire peu d'exemples et une graine fixe) :
+# graine au hasard (FUZZ_GRAINE pour en rejouer une), couverture pour chaque rôle, plus d'exemples par opération.
+FUZZ_EXEMPLES ?= 25
+FUZZ_PAS ?= 20
+FUZZ_EXEMPLES_FORMULAIRE ?= 50
+
+fuzz: install-dev assets
+	AAP_ENV=test FUZZ_EXEMPLES=$(FUZZ_EXEMPLES) FUZZ_PAS=$(FUZZ_PAS) FUZZ_EXEMPLES_FORMULAIRE=$(FUZZ_EXEMPLES_FORMULAIRE) \
+	FUZZ_COUVERTURE=tous FUZZ_GRAINE=$${FUZZ_GRAINE:-$$(od -An -N2 -tu2 /dev/urandom | tr -d " ")} \
+	$(BIN)/pytest -n 2 -q -s tests/test_fuzz_api.py tests/test_fuzz_formulaires.py
 
 # Banc d'essai national (docs/performance.md) : jeux de données, charge sous gunicorn sur SQLite et PostgreSQL
 # (BENCH_PG_URL), export Excel ; écrit bench/results.json. Essai rapide : make bench ECHELLES=mini DUREE=3

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import CONFIGS, RACINE
 
+from . import entrees
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 
@@ -22,6 +23,7 @@ def create_app(config=None):
         instance_path=str(RACINE / "instance"),
     )
     _charger_config(app, config)
+    entrees.init_app(app)  # le convertisseur `id` des routes, avant qu'aucune ne s'enregistre
     app.json.ensure_ascii = False
     if app.config["NOMBRE_DE_PROXYS"]:
         proxys = app.config["NOMBRE_DE_PROXYS"]

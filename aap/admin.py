@@ -1,10 +1,11 @@
 """Administration of the service: accounts, invitations, and the emails that could not be delivered."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from . import courriels, operations
+from .entrees import paginer
 from .erreurs import Refus
 from .extensions import db
 from .forms import CompteForm, InvitationForm, choix
@@ -34,7 +35,7 @@ def comptes():
     recherche = request.args.get("q", "").strip()[:100]
     if recherche:
         requete = requete.where(Utilisateur.email.contains(recherche.lower(), autoescape=True))
-    page = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
+    page = paginer(requete)
     return render_template(
         "admin/comptes.html", page=page, form=InvitationForm(), role=role, recherche=recherche, echecs=_nombre_d_echecs()
     )
@@ -59,11 +60,11 @@ def inviter():
             db.session.commit()
             flash(f"Invitation envoyée à {form.email.data}.", "succes")
             return redirect(url_for("admin.comptes"))
-    page = db.paginate(comptes_du_service().order_by(Utilisateur.email), per_page=current_app.config["PAR_PAGE"])
+    page = paginer(comptes_du_service().order_by(Utilisateur.email))
     return render_template("admin/comptes.html", page=page, form=form, role="", recherche="", echecs=_nombre_d_echecs()), 422
 
 
-@bp.route("/comptes/<int:utilisateur_id>", methods=["GET", "POST"])
+@bp.route("/comptes/<id:utilisateur_id>", methods=["GET", "POST"])
 def compte(utilisateur_id):
     utilisateur = db.session.scalar(comptes_du_service().where(Utilisateur.id == utilisateur_id))
     if utilisateur is None:
@@ -102,11 +103,11 @@ def courriels_non_distribues():
     requete = courriels_du_service().order_by(
         (Courriel.tentatives >= courriels.TENTATIVES_MAX).desc(), Courriel.prochain_essai_le, Courriel.id
     )
-    page = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
+    page = paginer(requete)
     return render_template("admin/courriels.html", page=page, tentatives_max=courriels.TENTATIVES_MAX)
 
 
-@bp.route("/courriels/<int:courriel_id>/relancer", methods=["POST"])
+@bp.route("/courriels/<id:courriel_id>/relancer", methods=["POST"])
 def relancer_courriel(courriel_id):
     courriel = db.session.scalar(courriels_du_service().where(Courriel.id == courriel_id))
     if courriel is None:

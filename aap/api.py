@@ -4,12 +4,20 @@ Each domain declares its endpoints in its own `api.py` with a `flask_smorest.Blu
 registered here so that `/api/v1/openapi.json` documents them all.
 """
 
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask import abort
 from flask_login import current_user
 from flask_smorest import Api, Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from webargs.flaskparser import FlaskParser
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
+from .entrees import ID_MAX, PAGE_MAX
+from .erreurs import MESSAGES
 from .extensions import csrf, db
 from .models import EntreeJournal, Role
 
@@ -69,8 +77,158 @@ def exiger_jeton():
         abort(401)
 
 
+# --- Champs : ce que le document promet, exactement ce que l'API lit et écrit ---------------------------
+
+
+class Entier(fields.Integer):
+    """An integer of a JSON body: a JSON integer and nothing else ("12", 12.5 and true are refused, as the
+    document says). In a query string, where everything is text, `texte=True` reads the digits."""
+
+    def __init__(self, *, texte=False, **kwargs):
+        super().__init__(strict=not texte, **kwargs)
+
+
+class Identifiant(Entier):
+    """The id of a row, in a body or a query: 1 to ID_MAX (INTEGER column), as the `id` converter of the URLs."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Range(min=1, max=ID_MAX), **kwargs)
+
+
+class Page(Entier):
+    """`?page=`: 1 to PAGE_MAX, 1 when absent."""
+
+    def __init__(self):
+        super().__init__(texte=True, load_default=1, validate=validate.Range(min=1, max=PAGE_MAX))
+
+
+class Booleen(fields.Boolean):
+    """A JSON boolean of a body: true or false, not "yes" nor 1."""
+
+    def _deserialize(self, valeur, attr, data, **kwargs):
+        if not isinstance(valeur, bool):
+            raise self.make_error("invalid", input=valeur)
+        return valeur
+
+
+def motif_decimal(places, maximum, *, positif=False, signe=False, zeros=0):
+    """The pattern of a decimal written with a dot, from 0 (or, `positif`, from the smallest step) to `maximum`
+    (a power of ten) with at most `places` decimals and no leading zero; `signe`: a minus allowed (figures
+    sent, never read); `zeros`: an integer may carry that many zero decimals ("8000.00" for 8000)."""
+    chiffres = len(str(maximum)) - 1
+    assert maximum == 10**chiffres, "le maximum d'un nombre décimal est une puissance de dix"
+    decimales = f"(\\.[0-9]{{1,{places}}})?" if places else (f"(\\.0{{1,{zeros}}})?" if zeros else "")
+    apres_le_maximum = f"(\\.0{{1,{max(places, zeros)}}})?" if places or zeros else ""
+    unites = f"[1-9][0-9]{{0,{chiffres - 1}}}" if chiffres else None
+    if positif:
+        non_nul = "0\\.[1-9]" if places == 1 else "0\\.(0[1-9]|[1-9][0-9]?)"
+        sous_le_maximum = f"{unites}{decimales}|{non_nul}" if unites else non_nul
+    else:
+        sous_le_maximum = f"({'0|' + unites if unites else '0'}){decimales}"
+    return f"^{'-?' if signe else ''}({sous_le_maximum}|{maximum}{apres_le_maximum})$"
+
+
+class Nombre(fields.Field):
+    """A decimal, exact both ways: a JSON string with a dot, never a float ("35000.00", "0.5", "7.5"). Sent
+    with exactly `places` decimals; read only when it matches the document's `pattern` (at most `places`
+    decimals, from 0 to `maximum`: that is its range). Amounts 2 places, ETP 1, rates 4."""
+
+    default_error_messages = {"invalid": "{consigne}"}
+
+    def __init__(self, places=2, *, maximum=10**12, positif=False, signe=False, zeros=0, motif=None, consigne=None, **kwargs):
+        self.quantum = Decimal(1).scaleb(-places)
+        self.motif = motif or motif_decimal(places, maximum, positif=positif, signe=signe, zeros=zeros)
+        self.regex = re.compile(self.motif)
+        exemple = Decimal("0.5").quantize(self.quantum) if places else 12
+        nature = f"Nombre attendu en texte, avec un point et au plus {places} décimale{'s' if places > 1 else ''}"
+        self.consigne = consigne or (
+            f"{nature if places else 'Nombre entier attendu en texte'}, de {'plus de ' if positif else ''}0 à {maximum} "
+            f"(par exemple « {exemple} »)."
+        )
+        metadata = {"pattern": self.motif, **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _serialize(self, valeur, attr, obj, **kwargs):
+        if valeur is None:
+            return None
+        valeur = Decimal(valeur).quantize(self.quantum, rounding=ROUND_HALF_UP)
+        return f"{abs(valeur) if valeur == 0 else valeur:f}"
+
+    def _deserialize(self, valeur, attr, data, **kwargs):
+        if not isinstance(valeur, str) or not self.regex.fullmatch(valeur):
+            raise self.make_error("invalid", consigne=self.consigne)
+        return Decimal(valeur)
+
+
+# --- Blueprints : jeton, nom de chaque opération, erreurs documentées ---------------------------------
+
+
+class AnalyseurApi(FlaskParser):
+    """webargs' parser, plus `multipart`: the fields and the files of one multipart/form-data body, read as one
+    schema (one requestBody in the document)."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req, schema):
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+# Réponses d'erreur nommées dans le document, toutes au format {"errors": [...]}.
+REPONSES_ERREUR = {
+    400: "RequeteInvalide",
+    401: "NonAuthentifie",
+    403: "Interdit",
+    404: "Introuvable",
+    409: "Conflit",
+    413: "TropVolumineux",
+    422: "Invalide",
+}
+
+
+def erreurs_possibles(regle, methode, lieux):
+    """The refusals an operation can answer: no token (401), a role or an object out of reach (403, 404), a
+    body unreadable or too large (400, 413), invalid data or a rule of the call (422), a conflict (409)."""
+    statuts = {401, 403}
+    if "<" in regle:
+        statuts.add(404)
+    if lieux or methode != "get":
+        statuts.add(422)
+    if methode != "get":
+        statuts.add(409)
+    if lieux & {"json", "multipart"}:
+        statuts |= {400, 413}
+    return statuts
+
+
+class BlueprintApi(Blueprint):
+    ARGUMENTS_PARSER = AnalyseurApi()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, **options):
+        """Also names each operation (`operationId`: domain_view) and documents the errors it can answer."""
+        super().add_url_rule(rule, endpoint, view_func, **options)
+        endpoint = self._endpoints[-1]
+        for methode, doc in self._docs[endpoint].items():
+            if methode == "parameters":
+                continue
+            arguments = doc.get("arguments", {}).get("parameters", [])
+            for corps in (a for a in arguments if a["in"] == "json"):
+                # Sans champ obligatoire, un corps absent vaut {} : le document le dit facultatif.
+                schema = corps["schema"]() if isinstance(corps["schema"], type) else corps["schema"]
+                corps["required"] = any(champ.required for champ in schema.fields.values())
+            lieux = {a["in"] for a in arguments}
+            manuel = doc.setdefault("manual_doc", {})
+            manuel.setdefault("operationId", f"{self.name.removeprefix('api_')}_{endpoint}")
+            reponses = manuel.setdefault("responses", {})
+            for statut in erreurs_possibles(rule, methode, lieux):
+                reponses.setdefault(statut, REPONSES_ERREUR[statut])
+
+
 def blueprint_api(nom, description, url_prefix=""):
-    bp = Blueprint(nom, __name__, url_prefix="/api/v1" + url_prefix, description=description)
+    bp = BlueprintApi(nom, __name__, url_prefix="/api/v1" + url_prefix, description=description)
     bp.before_request(exiger_jeton)
     csrf.exempt(bp)  # l'API n'accepte pas les cookies de session : pas de CSRF possible
     return bp
@@ -110,7 +268,7 @@ class EntreeJournalSchema(Schema):
 class JournalQuerySchema(Schema):
     objet_type = fields.String(load_default=None, validate=validate.Length(max=40))
     objet_id = fields.String(load_default=None, validate=validate.Length(max=40))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = Page()
 
 
 socle = blueprint_api("api_socle", "Compte courant et journal d'audit.")
@@ -141,12 +299,37 @@ def journal(filtres):
 
 class ApiAap(Api):
     ERROR_SCHEMA = ErreursSchema  # le document OpenAPI décrit nos erreurs telles qu'elles sont
+    DEFAULT_ERROR_RESPONSE_NAME = None  # chaque opération dit ses erreurs (BlueprintApi), sans réponse « default »
+
+    def _register_pagination_header(self):
+        """Our lists carry their page in the body: no X-Pagination header, nor its unused schema in the document."""
+
+
+def _reponses_erreur(api):
+    for statut, nom in REPONSES_ERREUR.items():
+        reponse = {"description": MESSAGES[statut][1], "content": {"application/json": {"schema": ErreursSchema}}}
+        if statut == 401:
+            reponse["headers"] = {
+                "WWW-Authenticate": {
+                    "description": 'Bearer (RFC 6750), avec error="invalid_token" si le jeton envoyé est refusé.',
+                    "schema": {"type": "string"},
+                }
+            }
+        api.spec.components.response(nom, reponse)
 
 
 def init_app(app):
-    api = ApiAap(app, spec_kwargs={"info": {"description": "API de la plateforme des appels à projets DEETS."}})
+    api = ApiAap(
+        app,
+        spec_kwargs={
+            "info": {"description": "API de la plateforme des appels à projets DEETS."},
+            "servers": [{"url": app.config["URL_PUBLIQUE"], "description": "Cette plateforme."}],
+        },
+    )
+    api.register_field(Nombre, "string", None)
     api.spec.components.security_scheme("jeton", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"jeton": []}]
+    _reponses_erreur(api)
     api.register_blueprint(socle)
 
     from candidatures.api import bp as candidatures_api

@@ -313,7 +313,7 @@ def creer_jeton():
     return redirect(url_for("comptes.profil", _anchor="jetons"))
 
 
-@bp.route("/profil/jetons/<int:jeton_id>/revoquer", methods=["POST"])
+@bp.route("/profil/jetons/<id:jeton_id>/revoquer", methods=["POST"])
 @login_required
 def revoquer_jeton(jeton_id):
     jeton = db.get_or_404(JetonApi, jeton_id)
@@ -354,7 +354,7 @@ def totp():
     return render_template("comptes/totp.html", form=form, actif=actif, secret=secret, qr=qr), (422 if form.errors else 200)
 
 
-@bp.route("/profil/rattachements/<int:utilisateur_id>", methods=["POST"])
+@bp.route("/profil/rattachements/<id:utilisateur_id>", methods=["POST"])
 @login_required
 def decider_rattachement(utilisateur_id):
     demandeur = db.session.get(Utilisateur, utilisateur_id)

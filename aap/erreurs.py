@@ -1,6 +1,6 @@
 """Errors: French pages for people, `{"errors": [...]}` for the API, and refusals of business rules."""
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -104,12 +104,25 @@ def page(statut, message=None, titre=None, retour=None):
     ), statut
 
 
+def entetes_http(erreur):
+    """The headers a refusal owes the client (RFC 9110): `Allow` of a 405 (pages and API); on the API, how to
+    authenticate with a 401 (RFC 6750), and whether the token sent was refused."""
+    entetes = [(nom, valeur) for nom, valeur in erreur.get_headers() if nom.lower() != "content-type"]
+    if erreur.code == 401 and est_requete_api():
+        refuse = ', error="invalid_token"' if request.headers.get("Authorization") else ""
+        entetes.append(("WWW-Authenticate", f'Bearer realm="api"{refuse}'))
+    return entetes
+
+
 def init_app(app):
     @app.errorhandler(HTTPException)
     def erreur_http(erreur):
         if est_requete_api():
-            return reponse_json(erreur.code, erreurs_http(erreur))
-        return page(erreur.code)
+            reponse = reponse_json(erreur.code, erreurs_http(erreur))
+        else:
+            reponse = make_response(page(erreur.code))
+        reponse.headers.extend(entetes_http(erreur))
+        return reponse
 
     @app.errorhandler(Refus)
     def refus(erreur):

@@ -7,6 +7,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from . import journal as journal_
+from .entrees import paginer
 from .extensions import db
 from .models import Campagne, EntreeJournal, Role
 from .regles import etat_campagne
@@ -43,7 +44,7 @@ def sante():
     return {"etat": "ok"}
 
 
-@bp.route("/campagnes/<int:campagne_id>")
+@bp.route("/campagnes/<id:campagne_id>")
 def campagne(campagne_id):
     return render_template("aap/campagne.html", **contexte_campagne(campagne_id))
 
@@ -81,7 +82,7 @@ def journal():
         requete = requete.where(EntreeJournal.objet_id == filtres["objet_id"])
     if filtres["action"]:
         requete = requete.where(EntreeJournal.action.startswith(filtres["action"], autoescape=True))
-    page = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
+    page = paginer(requete)
     return render_template(
         "aap/journal.html",
         page=page,

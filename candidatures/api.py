@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from aap import fichiers
-from aap.api import blueprint_api
+from aap.api import Booleen, Entier, Identifiant, Nombre, Page, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Campagne, Role
@@ -30,7 +30,10 @@ from .synthese import (
 
 bp = blueprint_api("api_candidatures", "Campagnes, structures, dossiers, pièces, budget, contrôles, dépôt.")
 
-Montant = fields.Decimal(as_string=True)
+Montant = Nombre(2, maximum=operations.MONTANT_MAX, metadata={"description": "En euros et centimes."})
+Somme = Nombre(2, signe=True)  # totaux calculés, envoyés seulement
+Taux = Nombre(4, maximum=1, metadata={"description": "Fraction de 0 à 1, quatre décimales (0.7000 pour 70 %)."})
+Etp = Nombre(1, maximum=operations.ETP_MAX, metadata={"description": "Équivalents temps plein, par pas de 0,1."})
 LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
@@ -66,10 +69,10 @@ class CampagneSchema(Schema):
     ouverture_le = fields.DateTime()
     cloture_le = fields.DateTime(metadata={"description": "Dernière minute de dépôt (heure de Mayotte)."})
     etat = fields.Function(lambda c: str(etat_campagne(c.ouverture_le, c.cloture_le, maintenant())))
-    taux_plafond = Montant
-    taux_plafond_collectivite = Montant
-    etp_minimum = Montant
-    credits = Montant
+    taux_plafond = Taux
+    taux_plafond_collectivite = Taux
+    etp_minimum = Nombre(2, maximum=operations.ETP_MAX)
+    credits = Somme
     courriel_contact = fields.String()
 
 
@@ -102,11 +105,11 @@ class StructureSchema(Schema):
     contact_nom = fields.String(validate=validate.Length(max=200))
     contact_courriel = fields.String(validate=validate.Length(max=254))
     contact_telephone = fields.String(validate=validate.Length(max=40))
-    emergente = fields.Boolean()
-    soumise_cac = fields.Boolean()
-    etp_facilitateurs_existants = Montant
-    etp_coordinateurs_existants = Montant
-    annee_financements = fields.Integer(allow_none=True, validate=validate.Range(min=2000, max=2100))
+    emergente = Booleen()
+    soumise_cac = Booleen()
+    etp_facilitateurs_existants = Nombre(2, maximum=operations.ETP_MAX, metadata={"description": "ETP existants."})
+    etp_coordinateurs_existants = Nombre(2, maximum=operations.ETP_MAX, metadata={"description": "ETP existants."})
+    annee_financements = Entier(allow_none=True, validate=validate.Range(min=2000, max=2100))
     financements = fields.List(fields.Nested(FinancementSchema), dump_only=True)
 
 
@@ -138,16 +141,22 @@ class DossierResumeSchema(Schema):
     campagne_id = fields.Integer()
     structure_id = fields.Integer()
     structure = fields.Function(lambda d: d.structure.raison_sociale)
-    etp_facilitateur = Montant
-    etp_coordinateur = Montant
-    montant_demande = fields.Decimal(as_string=True, metadata={"description": "Part de l'État demandée, année 1."})
+    etp_facilitateur = Etp
+    etp_coordinateur = Etp
+    montant_demande = Nombre(2, metadata={"description": "Part de l'État demandée, année 1."})
     depose_le = fields.DateTime(allow_none=True)
     recevable_le = fields.Date(allow_none=True)
 
 
 class VolumeSchema(Schema):
-    nombre_marches = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
-    heures_insertion = fields.Integer(validate=validate.Range(min=0, max=10_000_000))
+    nombre_marches = Entier(validate=validate.Range(min=0, max=operations.VOLUME_MAX))
+    heures_insertion = Entier(validate=validate.Range(min=0, max=operations.VOLUME_MAX))
+
+
+# Une propriété par type de marchés (annexe 2) : une autre clé est refusée, comme le dit le document.
+VolumesSchema = Schema.from_dict(
+    {categorie: fields.Nested(VolumeSchema) for categorie in regles.CATEGORIES_VOLUMES}, name="VolumesSchema"
+)
 
 
 class DossierSchema(DossierResumeSchema):
@@ -160,7 +169,8 @@ class DossierSchema(DossierResumeSchema):
     calendrier = fields.String()
     missions = fields.Function(lambda d: [m.id for m in d.missions])
     volumes = fields.Function(
-        lambda d: {v.categorie: {"nombre_marches": v.nombre_marches, "heures_insertion": v.heures_insertion} for v in d.volumes}
+        lambda d: {v.categorie: {"nombre_marches": v.nombre_marches, "heures_insertion": v.heures_insertion} for v in d.volumes},
+        metadata={"allOf": [{"$ref": "#/components/schemas/Volumes"}]},
     )
     engagement_non_baisse = fields.Boolean()
     declaration_honneur = fields.Boolean()
@@ -175,29 +185,27 @@ class DossierSchema(DossierResumeSchema):
 class ModificationSchema(Schema):
     """The fields to change (any subset) and the version they were read at."""
 
-    version = fields.Integer(required=True, metadata={"description": "Version lue : 409 si le dossier a changé."})
+    version = Entier(required=True, metadata={"description": "Version lue : 409 si le dossier a changé."})
     titre = fields.String(validate=validate.Length(max=250))
-    etp_facilitateur = fields.Decimal(metadata={"description": "Par pas de 0,1."})
-    etp_coordinateur = fields.Decimal()
+    etp_facilitateur = Etp
+    etp_coordinateur = Etp
     communes = fields.List(fields.String(validate=validate.Length(max=5)), validate=validate.Length(max=50))
-    zone_blanche = fields.Boolean()
+    zone_blanche = Booleen()
     zone_blanche_justification = fields.String(validate=validate.Length(max=20000))
     diagnostic = fields.String(validate=validate.Length(max=20000))
     objectifs = fields.String(validate=validate.Length(max=20000))
     strategie = fields.String(validate=validate.Length(max=20000))
     calendrier = fields.String(validate=validate.Length(max=20000))
-    missions = fields.List(fields.Integer(validate=validate.Range(min=1, max=2**31 - 1)), validate=validate.Length(max=50))
-    volumes = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(list(regles.CATEGORIES_VOLUMES))), values=fields.Nested(VolumeSchema)
-    )
-    engagement_non_baisse = fields.Boolean()
-    declaration_honneur = fields.Boolean()
+    missions = fields.List(Identifiant(), validate=validate.Length(max=50))
+    volumes = fields.Nested(VolumesSchema)
+    engagement_non_baisse = Booleen()
+    declaration_honneur = Booleen()
     signataire_nom = fields.String(validate=validate.Length(max=200))
     signataire_qualite = fields.String(validate=validate.Length(max=200))
 
 
 class CreationSchema(Schema):
-    campagne_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    campagne_id = Identifiant(required=True)
     titre = fields.String(load_default="", validate=validate.Length(max=250))
 
 
@@ -208,32 +216,34 @@ class LigneBudgetSchema(Schema):
     )
 
 
+# Une propriété par ligne du cerfa 12156 : une autre clé est refusée, comme le dit le document.
+LignesBudgetSchema = Schema.from_dict(
+    {categorie: fields.Nested(LigneBudgetSchema) for categorie in regles.CATEGORIES_BUDGET}, name="LignesBudgetSchema"
+)
+
+
 class AnneeSchema(Schema):
     annee = fields.Integer()
-    charges = Montant
-    produits = Montant
-    part_etat = Montant
-    taux_etat = fields.Decimal(as_string=True, allow_none=True)
-    cofinancement = Montant
-    taux_cofinancement = fields.Decimal(as_string=True, allow_none=True)
-    plafond_etat = fields.Decimal(as_string=True, metadata={"description": "Maximum de l'État sous le plafond."})
+    charges = Somme
+    produits = Somme
+    part_etat = Somme
+    taux_etat = Nombre(4, allow_none=True)
+    cofinancement = Somme
+    taux_cofinancement = Nombre(4, allow_none=True)
+    plafond_etat = Nombre(2, metadata={"description": "Maximum de l'État sous le plafond."})
     equilibre = fields.Boolean()
 
 
 class BudgetSchema(Schema):
     version = fields.Integer(dump_only=True)
-    lignes = fields.Dict(keys=fields.String(), values=fields.Nested(LigneBudgetSchema))
-    taux_plafond = fields.Decimal(as_string=True, dump_only=True)
+    lignes = fields.Nested(LignesBudgetSchema)
+    taux_plafond = Nombre(4, maximum=1, dump_only=True)
     synthese = fields.List(fields.Nested(AnneeSchema), dump_only=True)
 
 
 class BudgetRemplacementSchema(Schema):
-    version = fields.Integer(required=True)
-    lignes = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(list(regles.CATEGORIES_BUDGET))),
-        values=fields.Nested(LigneBudgetSchema),
-        required=True,
-    )
+    version = Entier(required=True)
+    lignes = fields.Nested(LignesBudgetSchema, required=True)
 
 
 class FichierSchema(Schema):
@@ -264,14 +274,11 @@ class PiecesSchema(Schema):
 class EnvoiPieceSchema(Schema):
     code = fields.String(required=True, metadata={"description": "Code de la pièce requise, ou « autre »."})
     libelle = fields.String(load_default="", validate=validate.Length(max=300))
-
-
-class FichierEnvoyeSchema(Schema):
-    fichier = Upload(required=True)
+    fichier = Upload(required=True, metadata={"description": "PDF, image ou bureautique ; type lu dans le contenu."})
 
 
 class DepotDemandeSchema(Schema):
-    version = fields.Integer(required=True)
+    version = Entier(required=True)
 
 
 class DepotSchema(Schema):
@@ -311,12 +318,12 @@ class FiltresSchema(Schema):
     poste = fields.String(validate=validate.OneOf([str(p) for p in Poste]))
     commune = fields.String(validate=validate.Length(max=5))
     statut_juridique = fields.String(validate=validate.OneOf([str(s) for s in LIBELLES_STATUTS]))
-    emergente = fields.Boolean()
-    zone_blanche = fields.Boolean()
-    campagne_id = fields.Integer(validate=validate.Range(min=1, max=2**31 - 1))
+    emergente = fields.Boolean(truthy={"true"}, falsy={"false"})
+    zone_blanche = fields.Boolean(truthy={"true"}, falsy={"false"})
+    campagne_id = Identifiant(texte=True)
     q = fields.String(validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
-    par_page = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
+    page = Page()
+    par_page = Entier(texte=True, load_default=25, validate=validate.Range(min=1, max=100))
 
 
 class PageDossiersSchema(Schema):
@@ -362,7 +369,7 @@ def campagnes():
     return db.session.scalars(_campagnes_visibles()).all()
 
 
-@bp.route("/campagnes/<int:campagne_id>")
+@bp.route("/campagnes/<id:campagne_id>")
 @bp.response(200, CampagneDetailSchema)
 def campagne(campagne_id):
     """Une campagne avec ses plafonds, ses pièces (et leurs conditions), ses missions et sa grille."""
@@ -388,14 +395,14 @@ def _structure(structure_id):
     return structure
 
 
-@bp.route("/structures/<int:structure_id>")
+@bp.route("/structures/<id:structure_id>")
 @bp.response(200, StructureSchema)
 def structure(structure_id):
     """Le profil d'une structure : la sienne pour un porteur ; celles du service pour un agent."""
     return _structure(structure_id)
 
 
-@bp.route("/structures/<int:structure_id>", methods=["PATCH"])
+@bp.route("/structures/<id:structure_id>", methods=["PATCH"])
 @bp.arguments(ModificationStructureSchema(partial=True))
 @bp.response(200, StructureSchema)
 def modifier_structure(valeurs, structure_id):
@@ -488,14 +495,14 @@ def creer_dossier(valeurs):
     return _dossier(dossier.id)
 
 
-@bp.route("/dossiers/<int:dossier_id>")
+@bp.route("/dossiers/<id:dossier_id>")
 @bp.response(200, DossierSchema)
 def dossier(dossier_id):
     """Un dossier, avec sa `version` (à renvoyer pour le modifier)."""
     return _dossier(dossier_id)
 
 
-@bp.route("/dossiers/<int:dossier_id>", methods=["PATCH"])
+@bp.route("/dossiers/<id:dossier_id>", methods=["PATCH"])
 @bp.arguments(ModificationSchema)
 @bp.response(200, DossierSchema)
 def modifier_dossier(valeurs, dossier_id):
@@ -523,7 +530,7 @@ def _budget(dossier):
     }
 
 
-@bp.route("/dossiers/<int:dossier_id>/budget")
+@bp.route("/dossiers/<id:dossier_id>/budget")
 @bp.response(200, BudgetSchema)
 def budget(dossier_id):
     """Le budget (cerfa 12156, 3 ans) et ses chiffres calculés : coût, part et taux de l'État, plafond,
@@ -531,7 +538,7 @@ def budget(dossier_id):
     return _budget(_dossier(dossier_id))
 
 
-@bp.route("/dossiers/<int:dossier_id>/budget", methods=["PUT"])
+@bp.route("/dossiers/<id:dossier_id>/budget", methods=["PUT"])
 @bp.arguments(BudgetRemplacementSchema)
 @bp.response(200, BudgetSchema)
 def remplacer_budget(valeurs, dossier_id):
@@ -543,7 +550,7 @@ def remplacer_budget(valeurs, dossier_id):
     return _budget(_dossier(dossier_id))
 
 
-@bp.route("/dossiers/<int:dossier_id>/controles")
+@bp.route("/dossiers/<id:dossier_id>/controles")
 @bp.response(200, ControlesSchema)
 def controles(dossier_id):
     """Les constats des règles de l'appel : codes stables, niveau, consigne. Les mêmes décident du dépôt."""
@@ -553,7 +560,7 @@ def controles(dossier_id):
     return {"peut_deposer": bloquants == 0, "bloquants": bloquants, "avertissements": avertissements, "constats": constats}
 
 
-@bp.route("/dossiers/<int:dossier_id>/historique")
+@bp.route("/dossiers/<id:dossier_id>/historique")
 @bp.response(200, HistoriqueSchema(many=True))
 def historique(dossier_id):
     """L'historique des statuts, en mots simples."""
@@ -563,7 +570,7 @@ def historique(dossier_id):
 # --- Pièces ----------------------------------------------------------------------------------------
 
 
-@bp.route("/dossiers/<int:dossier_id>/pieces")
+@bp.route("/dossiers/<id:dossier_id>/pieces")
 @bp.response(200, PiecesSchema)
 def pieces(dossier_id):
     """Les pièces exigées pour ce dossier (et si elles sont fournies), puis toutes les pièces, historique compris."""
@@ -575,14 +582,13 @@ def pieces(dossier_id):
     }
 
 
-@bp.route("/dossiers/<int:dossier_id>/pieces", methods=["POST"])
-@bp.arguments(EnvoiPieceSchema, location="form")
-@bp.arguments(FichierEnvoyeSchema, location="files")
+@bp.route("/dossiers/<id:dossier_id>/pieces", methods=["POST"])
+@bp.arguments(EnvoiPieceSchema, location="multipart")
 @bp.response(201, PieceSchema)
-def envoyer_piece(valeurs, envoi, dossier_id):
+def envoyer_piece(valeurs, dossier_id):
     """Envoie un fichier (multipart/form-data) : type vérifié par son contenu, taille plafonnée, SHA-256 gardé."""
     dossier = _dossier_porteur(dossier_id)
-    piece = operations.ajouter_piece(dossier, valeurs["code"], envoi["fichier"], par=current_user, libelle=valeurs["libelle"])
+    piece = operations.ajouter_piece(dossier, valeurs["code"], valeurs["fichier"], par=current_user, libelle=valeurs["libelle"])
     db.session.commit()
     return piece
 
@@ -594,7 +600,7 @@ def _piece(dossier, piece_id):
     return piece
 
 
-@bp.route("/dossiers/<int:dossier_id>/pieces/<int:piece_id>", methods=["DELETE"])
+@bp.route("/dossiers/<id:dossier_id>/pieces/<id:piece_id>", methods=["DELETE"])
 @bp.response(204)
 def retirer_piece(dossier_id, piece_id):
     """Retire une pièce du dossier (elle reste dans l'historique)."""
@@ -603,7 +609,7 @@ def retirer_piece(dossier_id, piece_id):
     db.session.commit()
 
 
-@bp.route("/dossiers/<int:dossier_id>/pieces/<int:piece_id>/fichier")
+@bp.route("/dossiers/<id:dossier_id>/pieces/<id:piece_id>/fichier")
 @bp.response(200, content_type="application/octet-stream")
 def fichier_piece(dossier_id, piece_id):
     """Le fichier d'une pièce (en pièce jointe, empreinte vérifiée)."""
@@ -613,7 +619,7 @@ def fichier_piece(dossier_id, piece_id):
 # --- Dépôt et instruction ----------------------------------------------------------------------------
 
 
-@bp.route("/dossiers/<int:dossier_id>/depot", methods=["POST"])
+@bp.route("/dossiers/<id:dossier_id>/depot", methods=["POST"])
 @bp.arguments(DepotDemandeSchema)
 @bp.response(201, DepotSchema)
 def deposer(valeurs, dossier_id):
@@ -624,14 +630,14 @@ def deposer(valeurs, dossier_id):
     return depot
 
 
-@bp.route("/dossiers/<int:dossier_id>/depots")
+@bp.route("/dossiers/<id:dossier_id>/depots")
 @bp.response(200, DepotSchema(many=True))
 def depots(dossier_id):
     """Les dépôts successifs (le premier, puis un par retour de compléments)."""
     return _dossier(dossier_id, [selectinload(Dossier.depots).joinedload(Depot.dossier)]).depots
 
 
-@bp.route("/dossiers/<int:dossier_id>/depots/<int:rang>/accuse")
+@bp.route("/dossiers/<id:dossier_id>/depots/<id:rang>/accuse")
 @bp.response(200, content_type="application/pdf")
 def accuse(dossier_id, rang):
     """L'accusé de réception d'un dépôt (PDF)."""
@@ -651,7 +657,7 @@ def _instruit(dossier_id):
     return dossier
 
 
-@bp.route("/dossiers/<int:dossier_id>/decisions", methods=["POST"])
+@bp.route("/dossiers/<id:dossier_id>/decisions", methods=["POST"])
 @bp.arguments(DecisionSchema)
 @bp.response(200, DossierSchema)
 def decider(valeurs, dossier_id):
@@ -678,7 +684,7 @@ def decider(valeurs, dossier_id):
     return _dossier(dossier_id)
 
 
-@bp.route("/dossiers/<int:dossier_id>/avis-ctn", methods=["PUT"])
+@bp.route("/dossiers/<id:dossier_id>/avis-ctn", methods=["PUT"])
 @bp.arguments(AvisSchema)
 @bp.response(200, DossierSchema)
 def avis_ctn(valeurs, dossier_id):

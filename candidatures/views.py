@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from aap import fichiers
+from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import fuseau, instant_fr
@@ -179,13 +180,11 @@ def _campagnes_ouvertes():
 def _mes_dossiers():
     if not current_user.rattachement_valide or current_user.structure_id is None:
         return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True, page=None)
-    page = db.paginate(
+    page = paginer(
         select(Dossier)
         .where(Dossier.structure_id == current_user.structure_id)
         .options(*options_dossier_complet())
-        .order_by(Dossier.cree_le.desc(), Dossier.id.desc()),
-        per_page=current_app.config["PAR_PAGE"],
-        error_out=False,
+        .order_by(Dossier.cree_le.desc(), Dossier.id.desc())
     )
     lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
     return render_template(
@@ -276,7 +275,7 @@ def paginer_dossiers(requete, options):
 
     Sorting whole rows (long texts, eager-loaded joins) to skip 5 000 of them made page 200 of the national
     list cost a quarter of a second on SQLite; the ids sort in a few milliseconds."""
-    page = db.paginate(requete.with_only_columns(Dossier.id), per_page=current_app.config["PAR_PAGE"], error_out=False)
+    page = paginer(requete.with_only_columns(Dossier.id))
     if page.items:
         par_id = {d.id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(page.items)).options(*options))}
         page.items = [par_id[ident] for ident in page.items]
@@ -422,7 +421,7 @@ def nouveau():
 # --- Simulation (avant tout compte) ---------------------------------------------------------------------
 
 
-@bp_structures.route("/campagnes/<int:campagne_id>/simulation")
+@bp_structures.route("/campagnes/<id:campagne_id>/simulation")
 def simulation(campagne_id):
     """The campaign's public page with the simulator's answer (works without JavaScript: a GET form). Its figures are
     kept in this browser for 30 days: the first dossier created here for this campaign starts from them."""
@@ -460,7 +459,7 @@ def _simulation_gardee(campagne_id):
 # --- Le dossier ----------------------------------------------------------------------------------
 
 
-@bp.route("/<int:dossier_id>")
+@bp.route("/<id:dossier_id>")
 @login_required
 def dossier(dossier_id):
     return _page_dossier(charger_dossier(dossier_id, options_page_dossier()))
@@ -531,7 +530,7 @@ def _decider(dossier_id, nom, form_classe, action, succes):
     return redirect(url_for("candidatures.dossier", dossier_id=dossier_id))
 
 
-@bp.route("/<int:dossier_id>/recevable", methods=["POST"])
+@bp.route("/<id:dossier_id>/recevable", methods=["POST"])
 @role_requis(Role.AGENT, Role.ADMIN)
 def recevable(dossier_id):
     return _decider(
@@ -543,7 +542,7 @@ def recevable(dossier_id):
     )
 
 
-@bp.route("/<int:dossier_id>/irrecevable", methods=["POST"])
+@bp.route("/<id:dossier_id>/irrecevable", methods=["POST"])
 @role_requis(Role.AGENT, Role.ADMIN)
 def irrecevable(dossier_id):
     return _decider(
@@ -555,7 +554,7 @@ def irrecevable(dossier_id):
     )
 
 
-@bp.route("/<int:dossier_id>/complements", methods=["POST"])
+@bp.route("/<id:dossier_id>/complements", methods=["POST"])
 @role_requis(Role.AGENT, Role.ADMIN)
 def complements(dossier_id):
     return _decider(
@@ -574,7 +573,7 @@ def complements(dossier_id):
     )
 
 
-@bp.route("/<int:dossier_id>/avis-ctn", methods=["POST"])
+@bp.route("/<id:dossier_id>/avis-ctn", methods=["POST"])
 @role_requis(Role.AGENT, Role.ADMIN)
 def avis_ctn(dossier_id):
     return _decider(
@@ -662,7 +661,7 @@ def _reponse_json(dossier, statut=200, **extra):
     return reponse
 
 
-@bp.route("/<int:dossier_id>/etapes/<rubrique>", methods=["GET", "POST"])
+@bp.route("/<id:dossier_id>/etapes/<rubrique>", methods=["GET", "POST"])
 @role_requis(Role.PORTEUR)
 def etape(dossier_id, rubrique):
     if rubrique == "pieces":
@@ -779,7 +778,7 @@ def pieces(dossier_id):
     return _page_pieces(dossier)
 
 
-@bp.route("/<int:dossier_id>/pieces", methods=["POST"])
+@bp.route("/<id:dossier_id>/pieces", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def ajouter_piece(dossier_id):
     dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
@@ -811,7 +810,7 @@ def ajouter_piece(dossier_id):
     return _page_pieces(dossier, form, 422)
 
 
-@bp.route("/<int:dossier_id>/pieces/<int:piece_id>/retirer", methods=["POST"])
+@bp.route("/<id:dossier_id>/pieces/<id:piece_id>/retirer", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def retirer_piece(dossier_id, piece_id):
     dossier = charger_dossier_porteur(dossier_id)
@@ -824,7 +823,7 @@ def retirer_piece(dossier_id, piece_id):
     return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
 
 
-@bp.route("/<int:dossier_id>/pieces/documents/<int:document_id>", methods=["POST"])
+@bp.route("/<id:dossier_id>/pieces/documents/<id:document_id>", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def reprendre_document(dossier_id, document_id):
     dossier = charger_dossier_porteur(dossier_id)
@@ -837,7 +836,7 @@ def reprendre_document(dossier_id, document_id):
     return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
 
 
-@bp.route("/<int:dossier_id>/pieces/<int:piece_id>")
+@bp.route("/<id:dossier_id>/pieces/<id:piece_id>")
 @login_required
 def telecharger_piece(dossier_id, piece_id):
     dossier = charger_dossier(dossier_id)
@@ -849,7 +848,7 @@ def telecharger_piece(dossier_id, piece_id):
     return fichiers.reponse_telechargement(piece.fichier)
 
 
-@bp.route("/<int:dossier_id>/controles")
+@bp.route("/<id:dossier_id>/controles")
 @role_requis(Role.PORTEUR)
 def controles(dossier_id):
     """The live checklist (for the page's script, after an upload in another tab for instance)."""
@@ -860,7 +859,7 @@ def controles(dossier_id):
 # --- Dépôt ---------------------------------------------------------------------------------------
 
 
-@bp.route("/<int:dossier_id>/depot", methods=["GET", "POST"])
+@bp.route("/<id:dossier_id>/depot", methods=["GET", "POST"])
 @role_requis(Role.PORTEUR)
 def depot(dossier_id):
     dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
@@ -910,7 +909,7 @@ def _depot_de(dossier, rang):
     return depot
 
 
-@bp.route("/<int:dossier_id>/depots/<int:rang>/accuse.pdf")
+@bp.route("/<id:dossier_id>/depots/<id:rang>/accuse.pdf")
 @login_required
 def accuse(dossier_id, rang):
     dossier = charger_dossier(dossier_id, [selectinload(Dossier.depots).joinedload(Depot.accuse)])
@@ -922,7 +921,7 @@ def accuse(dossier_id, rang):
     return fichiers.reponse_telechargement(fichier)
 
 
-@bp.route("/<int:dossier_id>/depots/<int:rang>")
+@bp.route("/<id:dossier_id>/depots/<id:rang>")
 @login_required
 def instantane(dossier_id, rang):
     """What was filed at that filing, as it was (the snapshot), whatever changed since."""
@@ -1031,7 +1030,7 @@ def ajouter_financement():
     return _page_structure(_ma_structure(), form_financement=form, statut=422)
 
 
-@bp_structures.route("/structure/financements/<int:financement_id>/supprimer", methods=["POST"])
+@bp_structures.route("/structure/financements/<id:financement_id>/supprimer", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def supprimer_financement(financement_id):
     structure = _ma_structure()
@@ -1070,7 +1069,7 @@ def ajouter_document():
     return _page_structure(_ma_structure(), form_document=form, statut=422)
 
 
-@bp_structures.route("/structure/documents/<int:document_id>/retirer", methods=["POST"])
+@bp_structures.route("/structure/documents/<id:document_id>/retirer", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def retirer_document(document_id):
     structure = _ma_structure()
@@ -1083,7 +1082,7 @@ def retirer_document(document_id):
     return redirect(url_for("structures.structure", _anchor="documents"))
 
 
-@bp_structures.route("/structures/<int:structure_id>/documents/<int:document_id>")
+@bp_structures.route("/structures/<id:structure_id>/documents/<id:document_id>")
 @login_required
 def telecharger_document(structure_id, document_id):
     document = db.session.scalar(
@@ -1096,7 +1095,7 @@ def telecharger_document(structure_id, document_id):
     return fichiers.reponse_telechargement(document.fichier)
 
 
-@bp_structures.route("/structures/<int:structure_id>")
+@bp_structures.route("/structures/<id:structure_id>")
 @role_requis(*LECTEURS)
 def fiche_structure(structure_id):
     structure = db.session.scalar(

@@ -10,12 +10,12 @@ never floats.
 from flask import abort, request
 from flask_login import current_user
 from flask_smorest.fields import Upload
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from aap import fichiers
-from aap.api import ErreurSchema, blueprint_api
+from aap.api import Entier, ErreurSchema, Identifiant, Nombre, Page, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Role
@@ -27,26 +27,39 @@ from .models import Bilan, Convention, StatutConvention, Versement
 
 bp = blueprint_api("api_conventions", "Conventions, versements, bilans, avenants, tableau de bord.")
 
-ID_MAX = 2**31 - 1
-Identifiant = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
-Decimal_ = fields.Decimal(as_string=True)
-TEXTE_MAX = 5000
 LECTEURS = (Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
+Montant = Nombre(2, signe=True)  # montants envoyés (sommes, reversements)
+Etp = Nombre(1)
+Taux = Nombre(4, signe=True, allow_none=True)
+# Un montant saisi : en euros et centimes, au plus operations.MONTANT_MAX.
+MontantSaisi = Nombre(2, maximum=operations.MONTANT_MAX, metadata={"description": "En euros et centimes."})
 
-def _id(valeur):
-    if not 1 <= valeur <= ID_MAX:
-        abort(404)
-    return valeur
+
+def valeur_indicateur(indicateur, **kwargs):
+    """An indicator's value as the document says it: counts and hours in whole numbers, euros and decimals with
+    two places (up to regles.NOMBRE_MAX), texts up to operations.TEXTE_MAX characters; null erases it."""
+    description = {"description": indicateur.libelle}
+    if not indicateur.numerique:
+        return fields.String(allow_none=True, validate=validate.Length(max=operations.TEXTE_MAX), metadata=description, **kwargs)
+    places = 0 if indicateur.type in ("entier", "heures") else 2
+    # Un objectif est envoyé avec deux décimales ("8000.00") : renvoyé tel quel, il est lu.
+    return Nombre(places, maximum=int(regles.NOMBRE_MAX), zeros=2, allow_none=True, metadata=description, **kwargs)
 
 
-def texte_ou_nombre(valeur):
-    if (
-        valeur is not None
-        and not isinstance(valeur, str)
-        and not (isinstance(valeur, (int, float)) and not isinstance(valeur, bool))
-    ):
-        raise ValidationError("Texte ou nombre attendu.")
+def par_indicateur(indicateurs, nom):
+    """One property per indicator, typed: another key is refused, as the document says. (marshmallow reads a
+    dotted name as a path: each attribute is the key with `__` for its dot, `cles` gives the keys back.)"""
+    return Schema.from_dict({i.cle.replace(".", "__"): valeur_indicateur(i, data_key=i.cle) for i in indicateurs}, name=nom)
+
+
+def cles(valeurs):
+    """{key: text or None} of what a `par_indicateur` schema read, as the operations take it."""
+    return {attribut.replace("__", "."): None if v is None else str(v) for attribut, v in valeurs.items()}
+
+
+ValeursBilanSchema = par_indicateur(regles.INDICATEURS, "ValeursBilanSchema")
+ObjectifsSchema = par_indicateur(regles.CIBLES, "ObjectifsSchema")
 
 
 # --- Schémas ---------------------------------------------------------------------------------------------
@@ -63,8 +76,8 @@ class VersementSchema(Schema):
     convention_id = fields.Integer()
     annee = fields.Function(lambda v: v.annee.rang)
     nature = fields.String(metadata={"description": "avance ou solde"})
-    montant_prevu = Decimal_
-    montant = Decimal_
+    montant_prevu = Montant
+    montant = Montant
     etat = fields.String(metadata={"description": "prevu, a_payer, paye ou annule"})
     a_payer_le = fields.Date(allow_none=True)
     paye_le = fields.Date(allow_none=True)
@@ -75,7 +88,7 @@ class VersementSchema(Schema):
 
 class ReversementSchema(Schema):
     id = fields.Integer()
-    montant = Decimal_
+    montant = Montant
     etat = fields.String(metadata={"description": "a_emettre, emis ou recouvre"})
     titre_emis_le = fields.Date(allow_none=True)
     reference = fields.String()
@@ -100,7 +113,7 @@ class BilanResumeSchema(Schema):
 class ObjectifSchema(Schema):
     cle = fields.Function(lambda o: f"{o.poste}.{o.code}")
     libelle = fields.Function(lambda o: o.indicateur.libelle if o.indicateur else o.code)
-    cible = Decimal_
+    cible = Nombre(2)
 
 
 class AnneeConventionSchema(Schema):
@@ -108,11 +121,11 @@ class AnneeConventionSchema(Schema):
     intitule = fields.String()
     debut = fields.Date()
     fin = fields.Date()
-    montant = Decimal_
-    etp_facilitateur = Decimal_
-    etp_coordinateur = Decimal_
+    montant = Montant
+    etp_facilitateur = Etp
+    etp_coordinateur = Etp
     signee_le = fields.Date(allow_none=True)
-    depenses_eligibles = fields.Decimal(as_string=True, allow_none=True)
+    depenses_eligibles = Nombre(2, allow_none=True)
     renouvellement = fields.String(allow_none=True, metadata={"description": "renouvelee, non_renouvelee ou null"})
     renouvellement_motif = fields.String()
     objectifs = fields.List(fields.Nested(ObjectifSchema))
@@ -145,7 +158,7 @@ class ConventionSchema(Schema):
     date_limite_signature = fields.Date(metadata={"description": "15 jours après la notification (AAP §D.1)."})
     signee_le = fields.Date(allow_none=True)
     signature_en_retard = fields.Method("_retard")
-    montant_total = Decimal_
+    montant_total = Montant
     annees_ecoulees = fields.Function(lambda c: len(c.annees))
     version = fields.Integer()
 
@@ -173,57 +186,52 @@ class PageConventionsSchema(Schema):
 
 class FiltresConventionsSchema(Schema):
     statut = fields.String(validate=validate.OneOf([str(s) for s in StatutConvention]))
-    campagne_id = Identifiant
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    campagne_id = Identifiant(texte=True)
+    page = Page()
 
 
-Objectifs = fields.Dict(
-    keys=fields.String(validate=validate.Length(max=80)),
-    values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
-    load_default=dict,
-    validate=validate.Length(max=50),
-    metadata={
-        "description": '{"facilitateur.heures_insertion_etp": "8000", …} : un objectif par indicateur cible des postes financés.'
-    },
-)
+def Objectifs():  # noqa: N802 (un champ, nommé comme les autres)
+    return fields.Nested(
+        ObjectifsSchema,
+        load_default=dict,
+        metadata={"description": "Un objectif par indicateur cible des postes financés (les autres sont ignorés)."},
+    )
+
+
+Version = Identifiant(load_default=None, metadata={"description": "La version lue : 409 si l'objet a changé entre-temps."})
 
 
 class CreationConventionSchema(Schema):
-    decision_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    decision_id = Identifiant(required=True)
     date_effet = fields.Date(required=True)
-    mois_bilan_intermediaire = fields.Integer(
-        load_default=regles.MOIS_BILAN_INTERMEDIAIRE, validate=validate.Range(min=1, max=11)
-    )
-    objectifs = Objectifs
+    mois_bilan_intermediaire = Entier(load_default=regles.MOIS_BILAN_INTERMEDIAIRE, validate=validate.Range(min=1, max=11))
+    objectifs = Objectifs()
 
 
 class SignatureSchema(Schema):
     signee_le = fields.Date(required=True)
-
-
-class ScanSchema(Schema):
     scan = Upload(required=True, metadata={"description": "L'exemplaire signé, numérisé (PDF, JPEG ou PNG)."})
 
 
 class PaiementSchema(Schema):
     paye_le = fields.Date(required=True)
     reference = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    version = Version
 
 
 class AnnulationSchema(Schema):
-    motif = fields.String(required=True, validate=validate.Length(min=1, max=TEXTE_MAX))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    motif = fields.String(required=True, validate=validate.Length(min=1, max=operations.TEXTE_MAX))
+    version = Version
 
 
 class AjustementSchema(Schema):
-    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": '"12500.00"'})
-    motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    montant = Nombre(2, maximum=operations.MONTANT_MAX, required=True, metadata={"description": "Le solde, en euros."})
+    motif = fields.String(load_default="", validate=validate.Length(max=operations.TEXTE_MAX))
+    version = Version
 
 
 class FiltresVersementsSchema(Schema):
-    convention_id = Identifiant
+    convention_id = Identifiant(texte=True)
     etat = fields.String(validate=validate.OneOf(["prevu", "a_payer", "paye", "annule"]))
 
 
@@ -232,9 +240,9 @@ class IndicateurValeurSchema(Schema):
     poste = fields.String()
     libelle = fields.String()
     type = fields.String(metadata={"description": "entier, heures, euros, decimal ou texte"})
-    valeur = fields.Raw(allow_none=True, metadata={"description": "Nombre décimal en texte, ou texte."})
-    cible = fields.Decimal(as_string=True, allow_none=True)
-    precedente = fields.Decimal(as_string=True, allow_none=True)
+    valeur = fields.String(allow_none=True, metadata={"description": "Nombre décimal en texte, ou texte."})
+    cible = Nombre(2, allow_none=True)
+    precedente = Nombre(2, allow_none=True)
 
 
 class PieceBilanSchema(Schema):
@@ -268,7 +276,7 @@ class BilanSchema(Schema):
     a_l_heure = fields.Boolean(allow_none=True)
     corrections_avant = fields.Date(allow_none=True)
     version = fields.Integer()
-    depenses_realisees = fields.Decimal(as_string=True, allow_none=True)
+    depenses_realisees = Nombre(2, allow_none=True)
     indicateurs = fields.List(fields.Nested(IndicateurValeurSchema))
     pieces = fields.List(fields.Nested(PieceBilanSchema))
     versions = fields.List(fields.Nested(VersionBilanSchema))
@@ -276,99 +284,105 @@ class BilanSchema(Schema):
 
 
 class EnregistrementBilanSchema(Schema):
-    valeurs = fields.Dict(
-        keys=fields.String(validate=validate.Length(max=80)),
-        values=fields.Raw(validate=texte_ou_nombre, allow_none=True),
+    valeurs = fields.Nested(
+        ValeursBilanSchema,
         load_default=dict,
-        validate=validate.Length(max=60),
+        metadata={"description": "Les valeurs à enregistrer, par indicateur (ceux que le bilan ne demande pas sont ignorés)."},
     )
-    depenses_realisees = fields.Raw(load_default=None, allow_none=True, validate=texte_ou_nombre)
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    depenses_realisees = Nombre(
+        2, maximum=int(regles.NOMBRE_MAX), load_default=None, allow_none=True, metadata={"description": "Bilan annuel."}
+    )
+    version = Version
 
 
 class VersionBilanEnvoiSchema(Schema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    version = Version
 
 
 class PieceEnvoiSchema(Schema):
     nature = fields.String(load_default="annexe", validate=validate.OneOf(["annexe", "compte_rendu_financier"]))
     libelle = fields.String(load_default="", validate=validate.Length(max=200))
-
-
-class FichierBilanSchema(Schema):
-    fichier = Upload(required=True)
+    fichier = Upload(required=True, metadata={"description": "PDF, image ou bureautique ; type lu dans le contenu."})
 
 
 class ApprobationSchema(Schema):
-    depenses_eligibles = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=20))
-    commentaire = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    depenses_eligibles = Nombre(
+        2,
+        maximum=int(regles.NOMBRE_MAX),
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Bilan annuel : les dépenses retenues (par défaut celles déclarées)."},
+    )
+    commentaire = fields.String(load_default="", validate=validate.Length(max=operations.TEXTE_MAX))
+    version = Version
 
 
 class CorrectionsSchema(Schema):
-    message = fields.String(required=True, validate=validate.Length(min=1, max=TEXTE_MAX))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=operations.TEXTE_MAX))
     date_limite = fields.Date(required=True)
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=ID_MAX))
+    version = Version
 
 
 class LigneRenouvellementSchema(Schema):
     cle = fields.Function(lambda ligne: ligne.indicateur.cle)
     libelle = fields.Function(lambda ligne: ligne.indicateur.libelle)
-    cible = fields.Decimal(as_string=True, allow_none=True)
-    realise = fields.Decimal(as_string=True, allow_none=True)
-    taux = fields.Decimal(as_string=True, allow_none=True)
-    precedent = fields.Decimal(as_string=True, allow_none=True)
-    evolution = fields.Decimal(as_string=True, allow_none=True)
+    cible = Nombre(2, allow_none=True)
+    realise = Nombre(2, allow_none=True)
+    taux = Taux
+    precedent = Nombre(2, allow_none=True)
+    evolution = Taux
 
 
 class RenouvellementSchema(Schema):
     annee = fields.Function(lambda v: v.annee.rang)
     bilan_annuel = fields.Function(lambda v: v.bilan.statut if v.bilan else None)
     a_l_heure = fields.Boolean(allow_none=True)
-    heures_par_etp = fields.Decimal(as_string=True, allow_none=True)
-    part_heures_etp = fields.Decimal(as_string=True, allow_none=True)
+    heures_par_etp = Nombre(0, allow_none=True)
+    part_heures_etp = Taux
     suggestion = fields.Function(lambda v: {"issue": v.suggestion.issue, "texte": v.suggestion.texte})
     decidable = fields.Boolean()
     lignes = fields.List(fields.Nested(LigneRenouvellementSchema))
 
 
 class AvenantSchema(Schema):
-    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": '"36000.00"'})
-    objectifs = Objectifs
+    montant = Nombre(
+        2, maximum=operations.MONTANT_MAX, positif=True, required=True, metadata={"description": "Le montant de l'année."}
+    )
+    objectifs = Objectifs()
 
 
 class NonRenouvellementSchema(Schema):
-    motif = fields.String(required=True, validate=validate.Length(min=1, max=TEXTE_MAX))
+    motif = fields.String(required=True, validate=validate.Length(min=1, max=operations.TEXTE_MAX))
 
 
 class FiltresTableauSchema(Schema):
-    campagne_id = Identifiant
-    service_id = Identifiant
+    campagne_id = Identifiant(texte=True)
+    service_id = Identifiant(texte=True)
 
 
 class ParAnneeSchema(Schema):
     exercice = fields.Integer()
     conventions = fields.Integer()
-    engage = Decimal_
-    verse = Decimal_
-    etp_facilitateur = Decimal_
-    etp_coordinateur = Decimal_
-    heures_cible = fields.Decimal(as_string=True, allow_none=True)
-    heures_declarees = fields.Decimal(as_string=True, allow_none=True)
+    engage = Montant
+    verse = Montant
+    etp_facilitateur = Etp
+    etp_coordinateur = Etp
+    heures_cible = Nombre(2, allow_none=True)
+    heures_declarees = Nombre(2, allow_none=True)
 
 
 class TableauSchema(Schema):
     campagne_id = fields.Function(lambda t: t.campagne.id if t.campagne else None)
-    credits = Decimal_
-    accorde_copil = Decimal_
-    avenants = Decimal_
-    engage = Decimal_
-    verse = Decimal_
-    a_verser = Decimal_
-    restant = Decimal_
-    reversements = Decimal_
-    etp_facilitateur = Decimal_
-    etp_coordinateur = Decimal_
+    credits = Montant
+    accorde_copil = Montant
+    avenants = Montant
+    engage = Montant
+    verse = Montant
+    a_verser = Montant
+    restant = Montant
+    reversements = Montant
+    etp_facilitateur = Etp
+    etp_coordinateur = Etp
     conventions = fields.Integer()
     etats = fields.Function(lambda t: {code: n for code, _, n in t.etats})
     par_annee = fields.List(fields.Nested(ParAnneeSchema))
@@ -392,7 +406,7 @@ def _role():
 
 def _convention(convention_id):
     _role()
-    convention = lecture.charger(_id(convention_id))
+    convention = lecture.charger(convention_id)
     if convention is None or not convention.can_voir(current_user):
         abort(404)
     return convention
@@ -412,7 +426,7 @@ def _rendant_compte(convention):
 
 def _versement(versement_id):
     _role()
-    convention_id = db.session.scalar(select(Versement.convention_id).where(Versement.id == _id(versement_id)))
+    convention_id = db.session.scalar(select(Versement.convention_id).where(Versement.id == versement_id))
     if convention_id is None:
         abort(404)
     convention = _convention(convention_id)
@@ -424,7 +438,7 @@ def _versement(versement_id):
 
 def _bilan(bilan_id):
     _role()
-    convention_id = db.session.scalar(select(Bilan.convention_id).where(Bilan.id == _id(bilan_id)))
+    convention_id = db.session.scalar(select(Bilan.convention_id).where(Bilan.id == bilan_id))
     if convention_id is None:
         abort(404)
     convention = _convention(convention_id)
@@ -504,7 +518,7 @@ def creer(valeurs):
     decision = db.session.get(Decision, valeurs["decision_id"])
     if decision is None or not current_user.instruit(decision.dossier.service_id):
         raise Refus("Décision inconnue dans ce service.", code="decision_inconnue", champ="decision_id")
-    objectifs = {cle: (None if v is None else str(v)) for cle, v in valeurs["objectifs"].items()}
+    objectifs = cles(valeurs["objectifs"])
     convention = operations.creer_convention(
         decision,
         par=current_user,
@@ -516,14 +530,14 @@ def creer(valeurs):
     return lecture.charger(convention.id)
 
 
-@bp.route("/conventions/<int:convention_id>")
+@bp.route("/conventions/<id:convention_id>")
 @bp.response(200, ConventionDetailSchema)
 def convention(convention_id):
     """Une convention : ses années (convention puis avenants), objectifs, versements, bilans, et ses échéances."""
     return _convention(convention_id)
 
 
-@bp.route("/conventions/<int:convention_id>/annees/<int:rang>/document")
+@bp.route("/conventions/<id:convention_id>/annees/<id:rang>/document")
 @bp.response(200, content_type="application/pdf")
 def document(convention_id, rang):
     """Le document de l'année (convention ou avenant), en PDF ; `?format=docx` pour la version modifiable."""
@@ -537,18 +551,17 @@ def document(convention_id, rang):
     return fichiers.reponse_telechargement(fichier)
 
 
-@bp.route("/conventions/<int:convention_id>/annees/<int:rang>/signature", methods=["POST"])
-@bp.arguments(SignatureSchema, location="form")
-@bp.arguments(ScanSchema, location="files")
+@bp.route("/conventions/<id:convention_id>/annees/<id:rang>/signature", methods=["POST"])
+@bp.arguments(SignatureSchema, location="multipart")
 @bp.response(200, ConventionDetailSchema)
-def signer(valeurs, envoi, convention_id, rang):
+def signer(valeurs, convention_id, rang):
     """Enregistre la signature de la convention (année 1) ou d'un avenant (multipart/form-data : `signee_le`,
     `scan`). L'avance de l'année passe « à mettre en paiement » ; une signature au-delà du 15e jour est signalée."""
     convention = _geree(convention_id)
     annee = convention.annee(rang)
     if annee is None:
         abort(404)
-    operations.enregistrer_signature(annee, signee_le=valeurs["signee_le"], scan=envoi["scan"], par=current_user)
+    operations.enregistrer_signature(annee, signee_le=valeurs["signee_le"], scan=valeurs["scan"], par=current_user)
     db.session.commit()
     return lecture.charger(convention.id)
 
@@ -571,7 +584,7 @@ def versements(filtres):
     return db.session.scalars(requete.options(joinedload(Versement.annee))).all()
 
 
-@bp.route("/versements/<int:versement_id>/paiement", methods=["POST"])
+@bp.route("/versements/<id:versement_id>/paiement", methods=["POST"])
 @bp.arguments(PaiementSchema)
 @bp.response(200, VersementSchema)
 def payer(valeurs, versement_id):
@@ -584,7 +597,7 @@ def payer(valeurs, versement_id):
     return db.session.get(Versement, versement.id)
 
 
-@bp.route("/versements/<int:versement_id>/annulation", methods=["POST"])
+@bp.route("/versements/<id:versement_id>/annulation", methods=["POST"])
 @bp.arguments(AnnulationSchema)
 @bp.response(200, VersementSchema)
 def annuler(valeurs, versement_id):
@@ -595,7 +608,7 @@ def annuler(valeurs, versement_id):
     return db.session.get(Versement, versement.id)
 
 
-@bp.route("/versements/<int:versement_id>/ajustement", methods=["POST"])
+@bp.route("/versements/<id:versement_id>/ajustement", methods=["POST"])
 @bp.arguments(AjustementSchema)
 @bp.response(200, VersementSchema)
 def ajuster(valeurs, versement_id):
@@ -611,7 +624,7 @@ def ajuster(valeurs, versement_id):
 # --- Bilans -----------------------------------------------------------------------------------------------
 
 
-@bp.route("/bilans/<int:bilan_id>")
+@bp.route("/bilans/<id:bilan_id>")
 @bp.response(200, BilanSchema)
 def bilan(bilan_id):
     """Un bilan : ses indicateurs (valeur, objectif, période précédente), pièces et versions déposées."""
@@ -619,7 +632,7 @@ def bilan(bilan_id):
     return _detail_bilan(bilan_)
 
 
-@bp.route("/bilans/<int:bilan_id>", methods=["PUT"])
+@bp.route("/bilans/<id:bilan_id>", methods=["PUT"])
 @bp.arguments(EnregistrementBilanSchema)
 @bp.response(200, BilanSchema)
 def enregistrer_bilan(valeurs, bilan_id):
@@ -627,7 +640,7 @@ def enregistrer_bilan(valeurs, bilan_id):
     période précédente est signalé dans `avertissements` sans bloquer."""
     convention, bilan_ = _bilan(bilan_id)
     _rendant_compte(convention)
-    saisies = {cle: (None if v is None else str(v)) for cle, v in valeurs["valeurs"].items()}
+    saisies = cles(valeurs["valeurs"])
     depenses = valeurs["depenses_realisees"]
     avertissements = operations.enregistrer_bilan(
         bilan_,
@@ -640,22 +653,21 @@ def enregistrer_bilan(valeurs, bilan_id):
     return _detail_bilan(bilan_, avertissements)
 
 
-@bp.route("/bilans/<int:bilan_id>/pieces", methods=["POST"])
-@bp.arguments(PieceEnvoiSchema, location="form")
-@bp.arguments(FichierBilanSchema, location="files")
+@bp.route("/bilans/<id:bilan_id>/pieces", methods=["POST"])
+@bp.arguments(PieceEnvoiSchema, location="multipart")
 @bp.response(201, PieceBilanSchema)
-def joindre(valeurs, envoi, bilan_id):
+def joindre(valeurs, bilan_id):
     """Joint un fichier au bilan (multipart/form-data) : le compte rendu financier (cerfa n° 15059) ou une annexe."""
     convention, bilan_ = _bilan(bilan_id)
     _rendant_compte(convention)
     piece = operations.ajouter_piece(
-        bilan_, envoi["fichier"], par=current_user, nature=valeurs["nature"], libelle=valeurs["libelle"]
+        bilan_, valeurs["fichier"], par=current_user, nature=valeurs["nature"], libelle=valeurs["libelle"]
     )
     db.session.commit()
     return piece
 
 
-@bp.route("/bilans/<int:bilan_id>/depot", methods=["POST"])
+@bp.route("/bilans/<id:bilan_id>/depot", methods=["POST"])
 @bp.arguments(VersionBilanEnvoiSchema)
 @bp.response(200, BilanSchema)
 def deposer(valeurs, bilan_id):
@@ -667,7 +679,7 @@ def deposer(valeurs, bilan_id):
     return _detail_bilan(bilan_)
 
 
-@bp.route("/bilans/<int:bilan_id>/approbation", methods=["POST"])
+@bp.route("/bilans/<id:bilan_id>/approbation", methods=["POST"])
 @bp.arguments(ApprobationSchema)
 @bp.response(200, BilanSchema)
 def approuver(valeurs, bilan_id):
@@ -687,7 +699,7 @@ def approuver(valeurs, bilan_id):
     return _detail_bilan(bilan_)
 
 
-@bp.route("/bilans/<int:bilan_id>/corrections", methods=["POST"])
+@bp.route("/bilans/<id:bilan_id>/corrections", methods=["POST"])
 @bp.arguments(CorrectionsSchema)
 @bp.response(200, BilanSchema)
 def corriger(valeurs, bilan_id):
@@ -710,7 +722,7 @@ def _lecteur_deets():
         abort(403)
 
 
-@bp.route("/conventions/<int:convention_id>/renouvellement")
+@bp.route("/conventions/<id:convention_id>/renouvellement")
 @bp.response(200, RenouvellementSchema)
 def renouvellement(convention_id):
     """La vue du renouvellement : objectifs et réalisations du dernier bilan annuel, évolution, heures par ETP, bilan
@@ -720,20 +732,20 @@ def renouvellement(convention_id):
     return tableau.vue_renouvellement(convention)
 
 
-@bp.route("/conventions/<int:convention_id>/avenants", methods=["POST"])
+@bp.route("/conventions/<id:convention_id>/avenants", methods=["POST"])
 @bp.arguments(AvenantSchema)
 @bp.response(201, AnneeConventionSchema)
 def renouveler(valeurs, convention_id):
     """Renouvelle la convention par avenant pour une année (deux au plus : 422 au troisième), sur le bilan annuel
     approuvé : montant, objectifs, échéancier 50/50, calendrier des bilans, avenant PDF et DOCX."""
     convention = _geree(convention_id)
-    objectifs = {cle: (None if v is None else str(v)) for cle, v in valeurs["objectifs"].items()}
+    objectifs = cles(valeurs["objectifs"])
     annee = operations.renouveler(convention, montant=valeurs["montant"], objectifs=objectifs, par=current_user)
     db.session.commit()
     return lecture.charger(convention.id).annee(annee.rang)
 
 
-@bp.route("/conventions/<int:convention_id>/non-renouvellement", methods=["POST"])
+@bp.route("/conventions/<id:convention_id>/non-renouvellement", methods=["POST"])
 @bp.arguments(NonRenouvellementSchema)
 @bp.response(200, ConventionDetailSchema)
 def ne_pas_renouveler(valeurs, convention_id):

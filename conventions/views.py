@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.fichiers import Fichier, reponse_telechargement
@@ -85,11 +86,7 @@ def index():
     statut = request.args.get("statut", "")
     if statut in {str(s) for s in StatutConvention}:
         requete = requete.where(lecture.Convention.statut == statut)
-    page_ = db.paginate(
-        requete.options(*lecture.options_liste()).order_by(lecture.Convention.numero.desc()),
-        per_page=current_app.config["PAR_PAGE"],
-        error_out=False,
-    )
+    page_ = paginer(requete.options(*lecture.options_liste()).order_by(lecture.Convention.numero.desc()))
     en_attente = lecture.decisions_sans_convention(current_user) if current_user.a_role(*GESTION) else []
     instant = maintenant()
     lignes = []
@@ -116,7 +113,7 @@ def convention_de(decision):
 # --- Création -------------------------------------------------------------------------------------------
 
 
-@bp.route("/nouvelle/<int:decision_id>", methods=["GET", "POST"])
+@bp.route("/nouvelle/<id:decision_id>", methods=["GET", "POST"])
 @role_requis(*GESTION)
 def nouvelle(decision_id):
     decision = (
@@ -205,13 +202,13 @@ def _page(convention, statut=200, **formulaires):
     ), statut
 
 
-@bp.route("/<int:convention_id>")
+@bp.route("/<id:convention_id>")
 @role_requis(*LECTEURS)
 def convention(convention_id):
     return _page(_convention(convention_id))
 
 
-@bp.route("/<int:convention_id>/annees/<int:rang>/<any(pdf, docx):format_>")
+@bp.route("/<id:convention_id>/annees/<id:rang>/<any(pdf, docx):format_>")
 @role_requis(*LECTEURS)
 def document(convention_id, rang, format_):
     annee = _annee(_convention(convention_id), rang)
@@ -221,7 +218,7 @@ def document(convention_id, rang, format_):
     return reponse_telechargement(annee.document if format_ == "pdf" else annee.document_modifiable)
 
 
-@bp.route("/<int:convention_id>/annees/<int:rang>/exemplaire-signe")
+@bp.route("/<id:convention_id>/annees/<id:rang>/exemplaire-signe")
 @role_requis(*LECTEURS)
 def exemplaire_signe(convention_id, rang):
     annee = _annee(_convention(convention_id), rang)
@@ -243,7 +240,7 @@ def _scan_garde(jeton, annee):
     return db.session.get(Fichier, fichier_id) if annee_id == annee.id else None
 
 
-@bp.route("/<int:convention_id>/annees/<int:rang>/signature", methods=["POST"])
+@bp.route("/<id:convention_id>/annees/<id:rang>/signature", methods=["POST"])
 @role_requis(*GESTION)
 def signature(convention_id, rang):
     convention = _geree(convention_id)
@@ -320,7 +317,7 @@ def _action_versement(convention_id, versement_id, formulaire, action, message):
     return retour
 
 
-@bp.route("/<int:convention_id>/versements/<int:versement_id>/paiement", methods=["POST"])
+@bp.route("/<id:convention_id>/versements/<id:versement_id>/paiement", methods=["POST"])
 @role_requis(*GESTION)
 def paiement(convention_id, versement_id):
     return _action_versement(
@@ -334,7 +331,7 @@ def paiement(convention_id, versement_id):
     )
 
 
-@bp.route("/<int:convention_id>/versements/<int:versement_id>/annulation", methods=["POST"])
+@bp.route("/<id:convention_id>/versements/<id:versement_id>/annulation", methods=["POST"])
 @role_requis(*GESTION)
 def annulation(convention_id, versement_id):
     return _action_versement(
@@ -346,7 +343,7 @@ def annulation(convention_id, versement_id):
     )
 
 
-@bp.route("/<int:convention_id>/versements/<int:versement_id>/ajustement", methods=["POST"])
+@bp.route("/<id:convention_id>/versements/<id:versement_id>/ajustement", methods=["POST"])
 @role_requis(*GESTION)
 def ajustement(convention_id, versement_id):
     return _action_versement(
@@ -360,7 +357,7 @@ def ajustement(convention_id, versement_id):
     )
 
 
-@bp.route("/<int:convention_id>/reversements/<int:reversement_id>/suivi", methods=["POST"])
+@bp.route("/<id:convention_id>/reversements/<id:reversement_id>/suivi", methods=["POST"])
 @role_requis(*GESTION)
 def reversement(convention_id, reversement_id):
     convention = _geree(convention_id)
@@ -468,7 +465,7 @@ def _hors_examen(bilan):
     return [] if bilan.statut == StatutBilan.DEPOSE else [message]
 
 
-@bp.route("/<int:convention_id>/bilans/<int:bilan_id>", methods=["GET", "POST"])
+@bp.route("/<id:convention_id>/bilans/<id:bilan_id>", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def bilan(convention_id, bilan_id):
     convention = _convention(convention_id)
@@ -509,7 +506,7 @@ def bilan(convention_id, bilan_id):
     return redirect(url_for(".bilan", convention_id=convention_id, bilan_id=bilan_id))
 
 
-@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/pieces", methods=["POST"])
+@bp.route("/<id:convention_id>/bilans/<id:bilan_id>/pieces", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def piece_bilan(convention_id, bilan_id):
     convention = _convention(convention_id)
@@ -534,7 +531,7 @@ def piece_bilan(convention_id, bilan_id):
     return _page_bilan(convention, bilan_, piece=form, statut=422)
 
 
-@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/pieces/<int:piece_id>")
+@bp.route("/<id:convention_id>/bilans/<id:bilan_id>/pieces/<id:piece_id>")
 @role_requis(*LECTEURS)
 def fichier_piece_bilan(convention_id, bilan_id, piece_id):
     convention = _convention(convention_id)
@@ -553,7 +550,7 @@ def fichier_piece_bilan(convention_id, bilan_id, piece_id):
     return reponse_telechargement(piece.fichier)
 
 
-@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/pieces/<int:piece_id>/retirer", methods=["POST"])
+@bp.route("/<id:convention_id>/bilans/<id:bilan_id>/pieces/<id:piece_id>/retirer", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def retirer_piece_bilan(convention_id, bilan_id, piece_id):
     convention = _convention(convention_id)
@@ -573,7 +570,7 @@ def retirer_piece_bilan(convention_id, bilan_id, piece_id):
     return redirect(url_for(".bilan", convention_id=convention_id, bilan_id=bilan_id) + "#pieces")
 
 
-@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/approbation", methods=["POST"])
+@bp.route("/<id:convention_id>/bilans/<id:bilan_id>/approbation", methods=["POST"])
 @role_requis(*GESTION)
 def approbation(convention_id, bilan_id):
     convention = _geree(convention_id)
@@ -599,7 +596,7 @@ def approbation(convention_id, bilan_id):
     return _page_bilan(convention, bilan_, approbation=form, statut=422)
 
 
-@bp.route("/<int:convention_id>/bilans/<int:bilan_id>/corrections", methods=["POST"])
+@bp.route("/<id:convention_id>/bilans/<id:bilan_id>/corrections", methods=["POST"])
 @role_requis(*GESTION)
 def corrections(convention_id, bilan_id):
     convention = _geree(convention_id)
@@ -628,7 +625,7 @@ def corrections(convention_id, bilan_id):
 # --- Renouvellement ----------------------------------------------------------------------------------------
 
 
-@bp.route("/<int:convention_id>/renouvellement", methods=["GET", "POST"])
+@bp.route("/<id:convention_id>/renouvellement", methods=["GET", "POST"])
 @role_requis(*GESTION, Role.NATIONAL)
 def renouvellement(convention_id):
     if request.method == "POST" and not current_user.a_role(*GESTION):

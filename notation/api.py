@@ -7,9 +7,6 @@ The same operations, rules and permissions as the pages: an object the caller ma
 Points, amounts and ETP are decimal strings ("7.5", "35000.00", "0.5"), never floats.
 """
 
-from datetime import UTC, datetime
-from decimal import Decimal
-
 from flask import abort
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
@@ -17,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap import fichiers
-from aap.api import blueprint_api
+from aap.api import Booleen, Entier, Identifiant, Nombre, Page, blueprint_api
+from aap.entrees import ID_MAX
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Campagne, Role, Utilisateur
@@ -28,29 +26,21 @@ from .models import Avis, Decision, MembreSeance, Nature, Phase, Seance
 
 bp = blueprint_api("api_notation", "Séances du COPIL, conflits d'intérêts, notes, classement, décisions.")
 
-ID_MAX = 2**31 - 1
-Identifiant = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
-Decimal_ = fields.Decimal(as_string=True)
 TEXTE_MAX = 5000
 LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
+ANNEES_SEANCE = (2000, 2199)
+
+Points = Nombre(2)  # moyennes, médianes, écarts : au centième
+Montant = Nombre(2, signe=True)
+Etp = Nombre(1)
+# Une note : de 0 à 99,5 par demi-points (le maximum du critère, au plus 20, est vérifié par la règle).
+NOTE = "^(0|[1-9][0-9]?)(\\.[05])?$"
 
 
-def entre(minimum, maximum):
-    """A bound for a decimal field. (marshmallow's Range would be written into the OpenAPI document as strings
-    for a decimal sent as a string, which the document's readers refuse.)"""
-    minimum, maximum = Decimal(minimum), Decimal(maximum)
-
-    def valider(valeur):
-        if valeur is not None and not (minimum <= valeur <= maximum):
-            raise ValidationError(f"Doit être entre {regles.nombre_fr(minimum)} et {regles.nombre_fr(maximum)}.")
-
-    return valider
-
-
-def _id(valeur):
-    if not 1 <= valeur <= ID_MAX:
-        abort(404)
-    return valeur
+def annee_de_seance(instant):
+    """The year as written (with its offset), as the document's pattern reads it."""
+    if not ANNEES_SEANCE[0] <= instant.year <= ANNEES_SEANCE[1]:
+        raise ValidationError(f"Une séance se tient entre {ANNEES_SEANCE[0]} et {ANNEES_SEANCE[1]}.")
 
 
 # --- Schémas ----------------------------------------------------------------------------------------
@@ -79,7 +69,7 @@ class SeanceSchema(Schema):
     phase = fields.String(metadata={"description": "preparation, notation, deliberation ou close"})
     president = fields.Nested(PersonneSchema)
     membres = fields.List(fields.Nested(MembreSchema))
-    seuil_desaccord = Decimal_
+    seuil_desaccord = Nombre(2, maximum=1)
     version = fields.Integer(metadata={"description": "À renvoyer pour modifier la séance."})
     notation_ouverte_le = fields.DateTime(allow_none=True)
     deliberation_le = fields.DateTime(allow_none=True)
@@ -94,32 +84,35 @@ class PageSeancesSchema(Schema):
 
 
 class FiltresSeancesSchema(Schema):
-    campagne_id = fields.Integer(validate=validate.Range(min=1, max=ID_MAX))
+    campagne_id = Identifiant(texte=True)
     phase = fields.String(validate=validate.OneOf([str(p) for p in Phase]))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = Page()
 
 
 class CreationSeanceSchema(Schema):
-    campagne_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    campagne_id = Identifiant(required=True)
     tenue_le = fields.AwareDateTime(
         required=True,
-        validate=validate.Range(min=datetime(2000, 1, 1, tzinfo=UTC), max=datetime(2199, 12, 31, tzinfo=UTC)),
-        metadata={"description": "Date et heure de la séance, avec son fuseau (par exemple 2022-12-08T09:00:00+03:00)."},
+        validate=annee_de_seance,
+        metadata={
+            "description": "Date et heure de la séance, avec son fuseau (par exemple 2022-12-08T09:00:00+03:00), "
+            f"de {ANNEES_SEANCE[0]} à {ANNEES_SEANCE[1]}.",
+            "pattern": "^2[01][0-9]{2}-",
+        },
     )
     lieu = fields.String(load_default="", validate=validate.Length(max=300))
     lien_visio = fields.String(load_default="", validate=validate.Length(max=500))
-    annee = fields.Integer(validate=validate.Range(min=2000, max=2200))
-    trimestre = fields.Integer(validate=validate.Range(min=1, max=4))
-    president_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
-    membres = fields.List(
-        fields.Integer(validate=validate.Range(min=1, max=ID_MAX)), load_default=list, validate=validate.Length(max=100)
-    )
-    seuil_desaccord = fields.Decimal(
-        as_string=True,
+    annee = Entier(validate=validate.Range(min=2000, max=2200))
+    trimestre = Entier(validate=validate.Range(min=1, max=4))
+    president_id = Identifiant(required=True)
+    membres = fields.List(Identifiant(), load_default=list, validate=validate.Length(max=100))
+    seuil_desaccord = Nombre(
+        2,
+        maximum=1,
+        positif=True,
         load_default=None,
         allow_none=True,
-        validate=entre("0.01", "1"),
-        metadata={"description": "Part du maximum d'un critère (0.40 par défaut)."},
+        metadata={"description": "Part du maximum d'un critère, de 0.01 à 1 (0.40 par défaut)."},
     )
 
 
@@ -140,18 +133,18 @@ class PointSchema(Schema):
     numero = fields.String()
     structure = fields.String()
     titre = fields.String()
-    montant_demande = Decimal_
-    etp_facilitateur = Decimal_
-    etp_coordinateur = Decimal_
+    montant_demande = Montant
+    etp_facilitateur = Etp
+    etp_coordinateur = Etp
     moi = fields.Nested(MaPositionSchema, allow_none=True)
 
 
 class InscriptionSchema(Schema):
-    dossier_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
+    dossier_id = Identifiant(required=True)
 
 
 class DeclarationDemandeSchema(Schema):
-    conflit = fields.Boolean(required=True)
+    conflit = Booleen(required=True)
     nature = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
 
 
@@ -165,11 +158,12 @@ class DeclarationSchema(Schema):
 
 class NoteSchema(Schema):
     critere = fields.String(required=True, validate=validate.Length(max=40), metadata={"description": "Code du critère."})
-    points = fields.Decimal(
-        as_string=True,
+    points = Nombre(
+        1,
+        motif=NOTE,
+        consigne="Demi-points attendus, en texte : de 0 au maximum du critère (par exemple « 7.5 »).",
         allow_none=True,
         load_default=None,
-        validate=entre(0, 100),
         metadata={"description": "De 0 au maximum du critère, par demi-points ; null : pas encore noté."},
     )
     commentaire = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
@@ -183,19 +177,19 @@ class FeuilleSchema(Schema):
     modifiee_le = fields.DateTime(allow_none=True)
     avis = fields.String(allow_none=True)
     commentaire = fields.String()
-    total = Decimal_
+    total = Nombre(1)
     notes = fields.List(fields.Nested(NoteSchema))
 
 
 class EnregistrementFeuilleSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=0, max=ID_MAX))
+    version = Entier(required=True, validate=validate.Range(min=0, max=ID_MAX))
     notes = fields.List(fields.Nested(NoteSchema), load_default=list, validate=validate.Length(max=50))
     avis = fields.String(load_default=None, allow_none=True, validate=validate.OneOf([str(a) for a in Avis]))
     commentaire = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
 
 
 class SoumissionSchema(Schema):
-    version = fields.Integer(required=True, validate=validate.Range(min=0, max=ID_MAX))
+    version = Entier(required=True, validate=validate.Range(min=0, max=ID_MAX))
 
 
 class ReouvertureSchema(Schema):
@@ -206,31 +200,31 @@ class StatCritereSchema(Schema):
     code = fields.String()
     groupe = fields.String()
     libelle = fields.String()
-    maximum = Decimal_
-    moyenne = fields.Decimal(as_string=True, allow_none=True)
-    mediane = fields.Decimal(as_string=True, allow_none=True)
-    minimum = fields.Decimal(as_string=True, allow_none=True)
-    plus_haute = fields.Decimal(as_string=True, allow_none=True)
-    ecart_type = fields.Decimal(as_string=True, allow_none=True)
+    maximum = Points
+    moyenne = Nombre(2, allow_none=True)
+    mediane = Nombre(2, allow_none=True)
+    minimum = Nombre(2, allow_none=True)
+    plus_haute = Nombre(2, allow_none=True)
+    ecart_type = Nombre(2, allow_none=True)
     desaccord = fields.Boolean()
 
 
 class StatGroupeSchema(Schema):
     groupe = fields.String()
-    maximum = Decimal_
-    moyenne = fields.Decimal(as_string=True, allow_none=True)
+    maximum = Points
+    moyenne = Nombre(2, allow_none=True)
 
 
 class AgregatSchema(Schema):
     dossier_id = fields.Integer()
     recues = fields.Integer()
     attendues = fields.Integer()
-    moyenne = fields.Decimal(as_string=True, allow_none=True)
-    mediane = fields.Decimal(as_string=True, allow_none=True)
-    ecart_type = fields.Decimal(as_string=True, allow_none=True)
-    minimum = fields.Decimal(as_string=True, allow_none=True)
-    plus_haute = fields.Decimal(as_string=True, allow_none=True)
-    normalise = fields.Decimal(as_string=True, allow_none=True, metadata={"description": regles.EXPLICATION_NORMALISATION})
+    moyenne = Nombre(2, allow_none=True)
+    mediane = Nombre(2, allow_none=True)
+    ecart_type = Nombre(2, allow_none=True)
+    minimum = Nombre(2, allow_none=True)
+    plus_haute = Nombre(2, allow_none=True)
+    normalise = Nombre(2, signe=True, allow_none=True, metadata={"description": regles.EXPLICATION_NORMALISATION})
     avis = fields.Dict(keys=fields.String(), values=fields.Integer())
     criteres = fields.List(fields.Nested(StatCritereSchema))
     groupes = fields.List(fields.Nested(StatGroupeSchema))
@@ -247,9 +241,9 @@ class DecisionCopilSchema(Schema):
     seance_id = fields.Integer()
     dossier_id = fields.Integer()
     nature = fields.String()
-    montant_accorde = fields.Decimal(as_string=True, allow_none=True)
-    etp_facilitateur = Decimal_
-    etp_coordinateur = Decimal_
+    montant_accorde = Nombre(2, allow_none=True)
+    etp_facilitateur = Etp
+    etp_coordinateur = Etp
     conditions = fields.String()
     motif = fields.String()
     decide_le = fields.DateTime()
@@ -259,15 +253,21 @@ class DecisionCopilSchema(Schema):
 
 
 class DecisionCopilDemandeSchema(Schema):
-    version = fields.Integer(
+    version = Entier(
         load_default=0,
         validate=validate.Range(min=0, max=ID_MAX),
         metadata={"description": "0 pour une première décision, sinon la version lue."},
     )
     nature = fields.String(required=True, validate=validate.OneOf([str(n) for n in Nature]))
-    montant_accorde = fields.Decimal(as_string=True, allow_none=True, load_default=None, validate=entre(0, 100_000_000))
-    etp_facilitateur = fields.Decimal(as_string=True, load_default=None, allow_none=True, validate=entre(0, 1000))
-    etp_coordinateur = fields.Decimal(as_string=True, load_default=None, allow_none=True, validate=entre(0, 1000))
+    montant_accorde = Nombre(
+        2,
+        maximum=100_000_000,
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "En euros et centimes ; au plus le montant demandé et les crédits restants."},
+    )
+    etp_facilitateur = Nombre(1, maximum=1000, load_default=None, allow_none=True)
+    etp_coordinateur = Nombre(1, maximum=1000, load_default=None, allow_none=True)
     conditions = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
     motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
 
@@ -281,30 +281,30 @@ class LigneClassementSchema(Schema):
     masque = fields.Boolean(
         metadata={"description": "Vous êtes déporté sur ce dossier, ou n'avez pas déclaré vos intérêts : notes masquées."}
     )
-    moyenne = fields.Decimal(as_string=True, allow_none=True)
-    mediane = fields.Decimal(as_string=True, allow_none=True)
-    ecart_type = fields.Decimal(as_string=True, allow_none=True)
-    normalise = fields.Decimal(as_string=True, allow_none=True)
+    moyenne = Nombre(2, allow_none=True)
+    mediane = Nombre(2, allow_none=True)
+    ecart_type = Nombre(2, allow_none=True)
+    normalise = Nombre(2, signe=True, allow_none=True)
     recues = fields.Integer(allow_none=True)
     attendues = fields.Integer(allow_none=True)
     desaccords = fields.List(fields.String(), metadata={"description": "Codes des critères en désaccord."})
-    montant_demande = Decimal_
-    cumul = fields.Decimal(as_string=True, allow_none=True)
+    montant_demande = Montant
+    cumul = Nombre(2, allow_none=True)
     enveloppe = fields.String(metadata={"description": "dans, a_departager, hors ou non_note"})
     decision = fields.Nested(DecisionCopilSchema, allow_none=True)
 
 
 class ClassementSchema(Schema):
-    credits = Decimal_
-    accordes_ailleurs = Decimal_
-    disponible_seance = Decimal_
-    accordes_seance = Decimal_
-    restant = Decimal_
+    credits = Montant
+    accordes_ailleurs = Montant
+    disponible_seance = Montant
+    accordes_seance = Montant
+    restant = Montant
     lignes = fields.List(fields.Nested(LigneClassementSchema))
 
 
 class ClassementQuerySchema(Schema):
-    normalise = fields.Boolean(load_default=False)
+    normalise = fields.Boolean(load_default=False, truthy={"true"}, falsy={"false"})
 
 
 class DocumentSeanceSchema(Schema):
@@ -334,7 +334,7 @@ def _role():
 
 def _seance(seance_id):
     _role()
-    seance = lecture.charger_seance(_id(seance_id))
+    seance = lecture.charger_seance(seance_id)
     if seance is None or not seance.can_voir(current_user):
         abort(404)
     return seance
@@ -346,7 +346,7 @@ def _gerer(seance):
 
 
 def _point(seance, dossier_id):
-    point = lecture.point_de(seance, _id(dossier_id))
+    point = lecture.point_de(seance, dossier_id)
     if point is None:
         abort(404)
     return point
@@ -465,14 +465,14 @@ def creer_seance(valeurs):
     return lecture.charger_seance(seance.id)
 
 
-@bp.route("/seances/<int:seance_id>")
+@bp.route("/seances/<id:seance_id>")
 @bp.response(200, SeanceSchema)
 def seance(seance_id):
     """Une séance : date, lieu, phase, président, membres, `version`."""
     return _seance(seance_id)
 
 
-@bp.route("/seances/<int:seance_id>/phase", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/phase", methods=["POST"])
 @bp.arguments(PhaseSchema)
 @bp.response(200, SeanceSchema)
 def phase(valeurs, seance_id):
@@ -486,7 +486,7 @@ def phase(valeurs, seance_id):
     return lecture.charger_seance(seance.id)
 
 
-@bp.route("/seances/<int:seance_id>/ordre-du-jour")
+@bp.route("/seances/<id:seance_id>/ordre-du-jour")
 @bp.response(200, PointSchema(many=True))
 def ordre_du_jour(seance_id):
     """L'ordre du jour, avec pour un membre sa position sur chaque dossier (déclaration, notation)."""
@@ -508,7 +508,7 @@ def ordre_du_jour(seance_id):
     ]
 
 
-@bp.route("/seances/<int:seance_id>/ordre-du-jour", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/ordre-du-jour", methods=["POST"])
 @bp.arguments(InscriptionSchema)
 @bp.response(201, PointSchema)
 def inscrire(valeurs, seance_id):
@@ -533,7 +533,7 @@ def inscrire(valeurs, seance_id):
     }
 
 
-@bp.route("/seances/<int:seance_id>/ordre-du-jour/<int:dossier_id>", methods=["DELETE"])
+@bp.route("/seances/<id:seance_id>/ordre-du-jour/<id:dossier_id>", methods=["DELETE"])
 @bp.response(204)
 def retirer(seance_id, dossier_id):
     """Retire un dossier que personne n'a encore noté (agents du service)."""
@@ -554,7 +554,7 @@ def _membre(seance):
     return acces
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/declaration")
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration")
 @bp.response(200, DeclarationSchema)
 def ma_declaration(seance_id, dossier_id):
     """Ma déclaration d'intérêts pour ce dossier (404 si je n'ai pas encore déclaré)."""
@@ -566,7 +566,7 @@ def ma_declaration(seance_id, dossier_id):
     return declaration
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/declaration", methods=["PUT"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration", methods=["PUT"])
 @bp.arguments(DeclarationDemandeSchema)
 @bp.response(200, DeclarationSchema)
 def declarer(valeurs, seance_id, dossier_id):
@@ -589,7 +589,7 @@ def _ma_feuille_acces(seance_id, dossier_id):
     return seance, point, acces
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/ma-feuille")
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/ma-feuille")
 @bp.response(200, FeuilleSchema)
 def ma_feuille(seance_id, dossier_id):
     """Mes notes pour ce dossier (version 0 et notes vides si rien n'est encore enregistré)."""
@@ -605,7 +605,7 @@ def _points(notes, seance):
     return ({n["critere"]: n["points"] for n in notes}, {n["critere"]: n["commentaire"] for n in notes})
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/ma-feuille", methods=["PUT"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/ma-feuille", methods=["PUT"])
 @bp.arguments(EnregistrementFeuilleSchema)
 @bp.response(200, FeuilleSchema)
 def enregistrer_feuille(valeurs, seance_id, dossier_id):
@@ -628,7 +628,7 @@ def enregistrer_feuille(valeurs, seance_id, dossier_id):
     return _feuille(feuille, seance.campagne.criteres)
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/ma-feuille/soumission", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/ma-feuille/soumission", methods=["POST"])
 @bp.arguments(SoumissionSchema)
 @bp.response(200, FeuilleSchema)
 def soumettre_feuille(valeurs, seance_id, dossier_id):
@@ -653,7 +653,7 @@ def soumettre_feuille(valeurs, seance_id, dossier_id):
     return _feuille(feuille, seance.campagne.criteres)
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/feuilles/<int:membre_id>/reouverture", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/feuilles/<id:membre_id>/reouverture", methods=["POST"])
 @bp.arguments(ReouvertureSchema)
 @bp.response(200, FeuilleSchema)
 def rouvrir(valeurs, seance_id, dossier_id, membre_id):
@@ -663,7 +663,7 @@ def rouvrir(valeurs, seance_id, dossier_id, membre_id):
     acces = lecture.acces(seance, current_user)
     if not acces.president or acces.deporte(dossier_id):
         abort(403 if acces.membre is not None and not acces.deporte(dossier_id) else 404)
-    feuille = operations.feuille_de(seance, dossier_id, _id(membre_id))
+    feuille = operations.feuille_de(seance, dossier_id, membre_id)
     if feuille is None:
         abort(404)
     operations.rouvrir(seance, feuille, motif=valeurs["motif"], par=current_user)
@@ -671,7 +671,7 @@ def rouvrir(valeurs, seance_id, dossier_id, membre_id):
     return _feuille(feuille, seance.campagne.criteres)
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/notes")
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/notes")
 @bp.response(200, NotesDossierSchema)
 def notes(seance_id, dossier_id):
     """Les notes agrégées du dossier et celles de chaque membre, avec commentaires. 404 pour un membre déporté,
@@ -695,7 +695,7 @@ def notes(seance_id, dossier_id):
 # --- Classement et décisions ------------------------------------------------------------------------
 
 
-@bp.route("/seances/<int:seance_id>/classement")
+@bp.route("/seances/<id:seance_id>/classement")
 @bp.arguments(ClassementQuerySchema, location="query")
 @bp.response(200, ClassementSchema)
 def classement(filtres, seance_id):
@@ -741,7 +741,7 @@ def classement(filtres, seance_id):
     }
 
 
-@bp.route("/seances/<int:seance_id>/decisions")
+@bp.route("/seances/<id:seance_id>/decisions")
 @bp.response(200, DecisionCopilSchema(many=True))
 def decisions(seance_id):
     """Les décisions de la séance (membres à partir de la délibération, lecteurs du service)."""
@@ -752,7 +752,7 @@ def decisions(seance_id):
     return lecture.decisions_de(seance.id)
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/decision", methods=["PUT"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/decision", methods=["PUT"])
 @bp.arguments(DecisionCopilDemandeSchema)
 @bp.response(200, DecisionCopilSchema)
 def decider(valeurs, seance_id, dossier_id):
@@ -789,7 +789,7 @@ def decider(valeurs, seance_id, dossier_id):
 # --- Documents ------------------------------------------------------------------------------------
 
 
-@bp.route("/seances/<int:seance_id>/documents")
+@bp.route("/seances/<id:seance_id>/documents")
 @bp.response(200, DocumentsSeanceSchema)
 def documents(seance_id):
     """Les documents produits à la clôture : procès-verbal (tous ceux qui voient la séance), classeur des notes
@@ -815,7 +815,7 @@ def documents(seance_id):
     return {"proces_verbal": seance.proces_verbal, "classeur": seance.classeur if detail else None, "lettres": lettres}
 
 
-@bp.route("/seances/<int:seance_id>/proces-verbal")
+@bp.route("/seances/<id:seance_id>/proces-verbal")
 @bp.response(200, content_type="application/pdf")
 def proces_verbal(seance_id):
     """Le procès-verbal de la séance close (PDF, empreinte vérifiée)."""
@@ -825,7 +825,7 @@ def proces_verbal(seance_id):
     return fichiers.reponse_telechargement(seance.proces_verbal)
 
 
-@bp.route("/seances/<int:seance_id>/classeur")
+@bp.route("/seances/<id:seance_id>/classeur")
 @bp.response(200, content_type=fichiers.TYPES_ACCEPTES["xlsx"].mime)
 def classeur(seance_id):
     """Le classeur des notes (XLSX) : classement, puis une feuille par dossier."""
@@ -835,7 +835,7 @@ def classeur(seance_id):
     return fichiers.reponse_telechargement(seance.classeur)
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/lettre")
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/lettre")
 @bp.response(200, content_type="application/pdf")
 def lettre(seance_id, dossier_id):
     """La lettre de notification d'un dossier (PDF)."""

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus, page
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
@@ -84,7 +85,7 @@ def index():
         requete = requete.join(MembreSeance, MembreSeance.seance_id == Seance.id).where(
             MembreSeance.utilisateur_id == current_user.id
         )
-    page_ = db.paginate(requete, per_page=current_app.config["PAR_PAGE"], error_out=False)
+    page_ = paginer(requete)
     a_noter = lecture.a_noter(current_user) if not current_user.a_role(Role.NATIONAL) else []
     return render_template(
         "notation/index.html", page=page_, a_noter=a_noter, peut_creer=current_user.a_role(Role.AGENT, Role.ADMIN)
@@ -162,7 +163,7 @@ def nouvelle_seance():
     return render_template("notation/seance_form.html", form=form, seance=None, erreurs=erreurs), statut
 
 
-@bp.route("/seances/<int:seance_id>/modifier", methods=["GET", "POST"])
+@bp.route("/seances/<id:seance_id>/modifier", methods=["GET", "POST"])
 @role_requis(Role.AGENT, Role.ADMIN)
 def modifier_seance(seance_id):
     seance = _seance(seance_id)
@@ -234,7 +235,7 @@ def _avancement(seance):
     return par_membre, par_dossier, len(declarations)
 
 
-@bp.route("/seances/<int:seance_id>")
+@bp.route("/seances/<id:seance_id>")
 @role_requis(*LECTEURS)
 def seance(seance_id):
     seance = _seance(seance_id)
@@ -272,7 +273,7 @@ def seance(seance_id):
     )
 
 
-@bp.route("/seances/<int:seance_id>/ordre-du-jour", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/ordre-du-jour", methods=["POST"])
 @role_requis(Role.AGENT, Role.ADMIN)
 def inscrire(seance_id):
     seance = _seance(seance_id)
@@ -293,7 +294,7 @@ def inscrire(seance_id):
     return redirect(url_for(".seance", seance_id=seance.id))
 
 
-@bp.route("/seances/<int:seance_id>/ordre-du-jour/<int:dossier_id>/retirer", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/ordre-du-jour/<id:dossier_id>/retirer", methods=["POST"])
 @role_requis(Role.AGENT, Role.ADMIN)
 def retirer(seance_id, dossier_id):
     seance = _seance(seance_id)
@@ -310,7 +311,7 @@ def retirer(seance_id, dossier_id):
     return redirect(url_for(".seance", seance_id=seance.id))
 
 
-@bp.route("/seances/<int:seance_id>/phase", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/phase", methods=["POST"])
 @role_requis(*LECTEURS)
 def phase(seance_id):
     seance = _seance(seance_id)
@@ -336,7 +337,7 @@ def phase(seance_id):
     return redirect(url_for(".seance", seance_id=seance_id))
 
 
-@bp.route("/seances/<int:seance_id>/rappels", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/rappels", methods=["POST"])
 @role_requis(*LECTEURS)
 def rappels(seance_id):
     seance = _seance(seance_id)
@@ -359,7 +360,7 @@ def rappels(seance_id):
     return redirect(url_for(".seance", seance_id=seance_id))
 
 
-@bp.route("/seances/<int:seance_id>/presences", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/presences", methods=["POST"])
 @role_requis(*LECTEURS)
 def presences(seance_id):
     seance = _seance(seance_id)
@@ -379,7 +380,7 @@ def presences(seance_id):
 # --- Déclaration, notation ---------------------------------------------------------------------------------
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/declaration", methods=["GET", "POST"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def declaration(seance_id, dossier_id):
     seance = _seance(seance_id)
@@ -487,7 +488,7 @@ def _total_saisi(form, grille):
     return somme
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>", methods=["GET", "POST"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def dossier(seance_id, dossier_id):
     seance = _seance(seance_id)
@@ -576,7 +577,7 @@ def _noter(seance, point, acces):
     return redirect(url_for(".dossier", seance_id=seance.id, dossier_id=point.dossier_id))
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/notes")
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/notes")
 @role_requis(*LECTEURS)
 def notes(seance_id, dossier_id):
     seance = _seance(seance_id)
@@ -621,7 +622,7 @@ def notes(seance_id, dossier_id):
     )
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/feuilles/<int:membre_id>/rouvrir", methods=["POST"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/feuilles/<id:membre_id>/rouvrir", methods=["POST"])
 @role_requis(*LECTEURS)
 def rouvrir(seance_id, dossier_id, membre_id):
     seance = _seance(seance_id)
@@ -646,7 +647,7 @@ def rouvrir(seance_id, dossier_id, membre_id):
     return redirect(url_for(".notes", seance_id=seance_id, dossier_id=dossier_id))
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/pieces/<int:piece_id>")
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/pieces/<id:piece_id>")
 @role_requis(*LECTEURS)
 def piece(seance_id, dossier_id, piece_id):
     seance = _seance(seance_id)
@@ -665,7 +666,7 @@ def piece(seance_id, dossier_id, piece_id):
 # --- Classement, décisions ---------------------------------------------------------------------------
 
 
-@bp.route("/seances/<int:seance_id>/classement")
+@bp.route("/seances/<id:seance_id>/classement")
 @role_requis(*LECTEURS)
 def classement(seance_id):
     seance = _seance(seance_id)
@@ -704,7 +705,7 @@ def _president_deporte(seance, dossier_id):
     )
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/decision", methods=["GET", "POST"])
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/decision", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def decision(seance_id, dossier_id):
     seance = _seance(seance_id)
@@ -768,7 +769,7 @@ def decision(seance_id, dossier_id):
 # --- Documents d'une séance close --------------------------------------------------------------------
 
 
-@bp.route("/seances/<int:seance_id>/proces-verbal.pdf")
+@bp.route("/seances/<id:seance_id>/proces-verbal.pdf")
 @role_requis(*LECTEURS)
 def proces_verbal(seance_id):
     seance = _seance(seance_id)
@@ -777,7 +778,7 @@ def proces_verbal(seance_id):
     return reponse_telechargement(seance.proces_verbal)
 
 
-@bp.route("/seances/<int:seance_id>/classeur.xlsx")
+@bp.route("/seances/<id:seance_id>/classeur.xlsx")
 @role_requis(*LECTEURS)
 def classeur(seance_id):
     seance = _seance(seance_id)
@@ -786,7 +787,7 @@ def classeur(seance_id):
     return reponse_telechargement(seance.classeur)
 
 
-@bp.route("/seances/<int:seance_id>/dossiers/<int:dossier_id>/lettre.pdf")
+@bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/lettre.pdf")
 @role_requis(*LECTEURS)
 def lettre(seance_id, dossier_id):
     seance = _seance(seance_id)
@@ -815,7 +816,7 @@ def decision_notifiee(dossier):
     )
 
 
-@bp.route("/decisions/<int:decision_id>/lettre.pdf")
+@bp.route("/decisions/<id:decision_id>/lettre.pdf")
 @login_required
 def lettre_notifiee(decision_id):
     """The notification letter, for the structure that received it."""

@@ -69,7 +69,7 @@ class Fabrique(FabriqueCandidatures, FabriqueNotation, FabriqueConventions):
             structure = self.structure(service=service)
         numero = next(_compteur)
         valeurs = {
-            "email": f"{role}{numero}@exemple.fr",
+            "email": f"{role}.{numero}@exemple.fr",  # jamais celle d'un compte de la démonstration (porteur3@…)
             "prenom": "Prénom",
             "nom": f"Nom{numero}",
             "mot_de_passe_hash": _HASH,

@@ -401,7 +401,7 @@ TABLE = [
         bilan_id="bilan_approuve",
     ),
     L("401 403 404 403 403 403 ok  404 ok  ok ", "GET", "api_conventions.renouvellement"),
-    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.renouveler", {"montant": "0"}),
+    L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.renouveler", {"montant": "36000.00"}),
     L("401 403 404 403 403 403 ok  404 ok  403", "POST", "api_conventions.ne_pas_renouveler", {"motif": " "}),
     L("401 403 403 403 403 403 ok  ok  ok  ok ", "GET", "api_conventions.tableau_de_bord"),
     L("401 ok  ok  403 403 403 ok  ok  ok  ok ", "GET", "api_conventions.a_faire"),

@@ -129,9 +129,10 @@ def test_trois_annees_de_convention_par_l_api(api):
             json={"valeurs": valeurs | {"facilitateur.heures_insertion_etp": "-3", "facilitateur.contacts_acheteurs": "2,5"}},
         )
         assert mauvais.status_code == 422
+        entier = "Nombre entier attendu en texte, de 0 à 100000000 (par exemple « 12 »)."  # ce que dit le document
         assert {(e["field"], e["message"]) for e in mauvais.json["errors"]} == {
-            ("facilitateur.heures_insertion_etp", "Un nombre d'heures ne peut pas être négatif."),
-            ("facilitateur.contacts_acheteurs", "Indiquez un nombre entier."),
+            ("valeurs.facilitateur.heures_insertion_etp", entier),
+            ("valeurs.facilitateur.contacts_acheteurs", entier),
         }
         bon = client.put(
             f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"valeurs": valeurs, "depenses_realisees": "35000.00"}

@@ -3,6 +3,7 @@ becomes a formula) and the open-data export of the grants in the SCDL « subvent
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -136,6 +137,9 @@ def test_le_national_voit_tous_les_services_et_en_choisit_un(client_de, parc, ap
         jeton, _ = fab.jeton(parc["national"])
         chiffres = app.test_client().get("/api/v1/tableau-de-bord", headers={"Authorization": f"Bearer {jeton}"}).json
     assert chiffres["conventions"] == 5 and chiffres["verse"] == "55000.00" and chiffres["avenants"] == "36000.00"
+    # Chaque montant avec ses centimes, les reversements compris (ils arrivaient en "0").
+    montants = ("credits", "accorde_copil", "avenants", "engage", "verse", "a_verser", "restant", "reversements")
+    assert all(re.fullmatch(r"-?\d+\.\d{2}", chiffres[cle]) for cle in montants), chiffres
     assert chiffres["par_annee"][0]["exercice"] == 2030
 
 

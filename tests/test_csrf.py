@@ -13,7 +13,7 @@ def config_supplementaire():
 def _url(regle):
     url = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", regle.rule)  # <any(emis, recouvre):etat> -> emis
     for argument in regle.arguments:
-        for motif in (f"<int:{argument}>", f"<path:{argument}>", f"<{argument}>"):
+        for motif in (f"<id:{argument}>", f"<path:{argument}>", f"<{argument}>"):
             url = url.replace(motif, "1")
     return url
 

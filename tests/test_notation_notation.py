@@ -216,11 +216,11 @@ def test_api_brouillon_soumission_et_conflit(app, fab, seance):
     notes[0]["points"] = "7.25"
     reponse = client.put(base + "/ma-feuille", json={"version": 0, "notes": notes}, headers=entetes)
     assert reponse.status_code == 422
-    assert reponse.json["errors"] == [
+    assert reponse.json["errors"] == [  # le document le dit : des demi-points
         {
-            "field": "points-experience",
-            "code": "points_invalides",
-            "message": "Notez en points entiers ou en demi-points (par exemple 7 ou 7,5).",
+            "field": "notes.0.points",
+            "code": "invalide",
+            "message": "Demi-points attendus, en texte : de 0 au maximum du critère (par exemple « 7.5 »).",
         }
     ]
     notes[0]["points"] = "7.5"

@@ -54,7 +54,7 @@ def test_chaque_route_de_televersement_est_eprouvee(app):
     recoivent = set()
     for regle in app.url_map.iter_rules():
         source = inspect.getsource(inspect.unwrap(app.view_functions[regle.endpoint]))
-        if "request.files" in source or 'location="files"' in source or "FileField" in source:
+        if "request.files" in source or 'location="multipart"' in source or "FileField" in source:
             recoivent.add(regle.endpoint)
     assert recoivent == set(ROUTES)
 

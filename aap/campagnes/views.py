@@ -153,7 +153,7 @@ def _page(campagne, form=None, form_piece=None, form_mission=None, form_critere=
     ), statut
 
 
-@bp.route("/<int:campagne_id>", methods=["GET", "POST"])
+@bp.route("/<id:campagne_id>", methods=["GET", "POST"])
 def campagne(campagne_id):
     campagne = _campagne(campagne_id)
     if request.method == "GET":
@@ -195,7 +195,7 @@ def _agir(campagne_id, form_classe, nom_form, action, ancre, succes):
     return _page(_campagne(campagne_id), **{nom_form: form}, statut=422)
 
 
-@bp.route("/<int:campagne_id>/pieces", methods=["POST"])
+@bp.route("/<id:campagne_id>/pieces", methods=["POST"])
 def ajouter_piece(campagne_id):
     return _agir(
         campagne_id,
@@ -214,7 +214,7 @@ def ajouter_piece(campagne_id):
     )
 
 
-@bp.route("/<int:campagne_id>/pieces/<int:piece_id>", methods=["POST"])
+@bp.route("/<id:campagne_id>/pieces/<id:piece_id>", methods=["POST"])
 def modifier_piece(campagne_id, piece_id):
     def action(c, f):
         operations.enregistrer_piece(
@@ -229,7 +229,7 @@ def modifier_piece(campagne_id, piece_id):
     return _agir(campagne_id, PieceRequiseForm, "form_piece", action, "pieces", "Pièce modifiée.")
 
 
-@bp.route("/<int:campagne_id>/pieces/<int:piece_id>/supprimer", methods=["POST"])
+@bp.route("/<id:campagne_id>/pieces/<id:piece_id>/supprimer", methods=["POST"])
 def supprimer_piece(campagne_id, piece_id):
     campagne = _campagne(campagne_id)
     try:
@@ -243,7 +243,7 @@ def supprimer_piece(campagne_id, piece_id):
     return redirect(url_for("campagnes.campagne", campagne_id=campagne_id, _anchor="pieces"))
 
 
-@bp.route("/<int:campagne_id>/missions", methods=["POST"])
+@bp.route("/<id:campagne_id>/missions", methods=["POST"])
 def ajouter_mission(campagne_id):
     return _agir(
         campagne_id,
@@ -255,7 +255,7 @@ def ajouter_mission(campagne_id):
     )
 
 
-@bp.route("/<int:campagne_id>/missions/<int:mission_id>/supprimer", methods=["POST"])
+@bp.route("/<id:campagne_id>/missions/<id:mission_id>/supprimer", methods=["POST"])
 def supprimer_mission(campagne_id, mission_id):
     campagne = _campagne(campagne_id)
     try:
@@ -269,7 +269,7 @@ def supprimer_mission(campagne_id, mission_id):
     return redirect(url_for("campagnes.campagne", campagne_id=campagne_id, _anchor="missions"))
 
 
-@bp.route("/<int:campagne_id>/criteres", methods=["POST"])
+@bp.route("/<id:campagne_id>/criteres", methods=["POST"])
 def ajouter_critere(campagne_id):
     return _agir(
         campagne_id,
@@ -283,7 +283,7 @@ def ajouter_critere(campagne_id):
     )
 
 
-@bp.route("/<int:campagne_id>/criteres/<int:critere_id>/supprimer", methods=["POST"])
+@bp.route("/<id:campagne_id>/criteres/<id:critere_id>/supprimer", methods=["POST"])
 def supprimer_critere(campagne_id, critere_id):
     campagne = _campagne(campagne_id)
     try:
