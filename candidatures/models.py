@@ -353,6 +353,8 @@ class Dossier(db.Model):
     avis_ctn: Mapped[str | None] = mapped_column(String(20))
     avis_ctn_le: Mapped[date | None] = mapped_column(Date)
     avis_ctn_commentaire: Mapped[str] = mapped_column(Text, default="")
+    # RGPD : données personnelles et pièces effacées à la fin de la durée de conservation (aap/retention.py).
+    anonymise_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     campagne: Mapped[Campagne] = relationship()
     structure: Mapped[Structure] = relationship()

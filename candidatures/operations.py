@@ -19,6 +19,7 @@ from aap import fichiers
 from aap.courriels import mettre_en_file
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
+from aap.formats import date_fr, pluriel
 from aap.journal import canonique, journaliser
 from aap.models import Commune, Mission
 from aap.numerotation import prochain, verrouiller
@@ -151,7 +152,7 @@ def _decimal(valeur, champ, libelle, places=2, maximum=MONTANT_MAX):
     if nombre > maximum:
         raise Refus(f"{libelle} : valeur trop grande.", code="nombre_invalide", champ=champ)
     if nombre != nombre.quantize(Decimal(1).scaleb(-places)):
-        raise Refus(f"{libelle} : au plus {places} décimale(s).", code="nombre_invalide", champ=champ)
+        raise Refus(f"{libelle} : au plus {pluriel(places, 'décimale')}.", code="nombre_invalide", champ=champ)
     return nombre.quantize(Decimal(1).scaleb(-places))
 
 
@@ -612,7 +613,7 @@ def deposer(dossier, *, par, version=None, instant=None, accuse=True, notifier=T
     bloquants = [c for c in constats if c.bloquant]
     if bloquants:
         raise Refus(
-            f"Le dossier ne peut pas être déposé : {len(bloquants)} point(s) bloquant(s) restent à corriger. "
+            f"Le dossier ne peut pas être déposé : {pluriel(len(bloquants), 'point bloquant reste', 'points bloquants restent')} à corriger. "
             + bloquants[0].message,
             code="controles_bloquants",
         )
@@ -734,12 +735,12 @@ def declarer_recevable(dossier, *, par, le=None, notifier=True):
     dernier = dossier.dernier_depot.depose_le.astimezone(_fuseau(dossier)).date()
     if le > aujourdhui or le < dernier:
         raise Refus(
-            f"La date du dossier complet est comprise entre le dernier dépôt ({dernier:%d/%m/%Y}) et aujourd'hui.",
+            f"La date du dossier complet est comprise entre le dernier dépôt ({date_fr(dernier)}) et aujourd'hui.",
             code="date_invalide",
             champ="recevable_le",
         )
     dossier.recevable_le = le
-    _changer_statut(dossier, Statut.RECEVABLE, par, f"Dossier complet le {le:%d/%m/%Y}.")
+    _changer_statut(dossier, Statut.RECEVABLE, par, f"Dossier complet le {date_fr(le)}.")
     _enregistrer(dossier)
     journaliser("dossier.recevable", dossier, par=par, details={"recevable_le": le})
     for adresse in destinataires(dossier.structure) if notifier else []:
@@ -767,7 +768,7 @@ def declarer_irrecevable(dossier, *, par, motif, notifier=True):
 
 
 def demander_complements(dossier, *, par, rubriques=(), pieces=(), date_limite, message="", notifier=True):
-    """Reopens only the named steps and pieces until `date_limite` (Mayotte time); the applicant is emailed."""
+    """Reopens only the named steps and pieces until `date_limite` (service's time); the applicant is emailed."""
     dossier = verrouiller(Dossier, dossier.id)
     _exiger_instruction(dossier, par, (Statut.DEPOSE, Statut.RECEVABLE), "complété")
     rubriques = sorted(set(rubriques))

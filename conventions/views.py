@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
-from aap.formats import euros
+from aap.formats import date_fr, euros, fuseau
 from aap.models import Role
 from aap.securite import role_requis
 from aap.types import maintenant
@@ -141,7 +141,7 @@ def nouvelle(decision_id):
                 db.session.commit()
                 flash(
                     f"Convention {convention.numero} créée : téléchargez-la pour la faire signer avant le "
-                    f"{convention.date_limite_signature:%d/%m/%Y}.",
+                    f"{date_fr(convention.date_limite_signature)}.",
                     "succes",
                 )
                 return redirect(url_for(".convention", convention_id=convention.id))
@@ -232,7 +232,7 @@ def signature(convention_id, rang):
             db.session.commit()
             if operations.signature_en_retard(annee):
                 flash(
-                    f"Signature enregistrée, après la date limite du {convention.date_limite_signature:%d/%m/%Y} : "
+                    f"Signature enregistrée, après la date limite du {date_fr(convention.date_limite_signature)} : "
                     "le retard est signalé. L'avance est à mettre en paiement.",
                     "avertissement",
                 )
@@ -294,7 +294,7 @@ def paiement(convention_id, versement_id):
         lambda v, f, version: operations.payer(
             v, paye_le=f.paye_le.data, reference=f.reference.data, par=current_user, version=version
         ),
-        lambda v: f"Versement marqué payé le {v.paye_le:%d/%m/%Y} (référence {v.reference_comptable}).",
+        lambda v: f"Versement marqué payé le {date_fr(v.paye_le)} (référence {v.reference_comptable}).",
     )
 
 
@@ -669,7 +669,7 @@ def a_faire():
         "conventions/a_faire.html",
         lignes=lignes,
         prochain_copil=prochain_copil,
-        aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]),
+        aujourdhui=regles.jour_local(maintenant(), fuseau().key),
         horizon=regles.HORIZON_A_FAIRE,
     )
 

@@ -41,13 +41,13 @@ VOLUMES = {"marches_etat": (4, 3500), "npnru": (2, 2000), "marches_locaux": (6, 
 
 
 @cache
-def _referentiel_976(dossier_donnees):
-    """Mayotte's communes and EPCI from the npm package, read once per test process."""
+def _referentiel(dossier_donnees, departement):
+    """A département's communes and EPCI from the npm package, read once per test process."""
     racine = Path(dossier_donnees)
     communes = [
         c
         for c in json.loads((racine / "communes.json").read_text(encoding="utf-8"))
-        if c.get("departement") == "976" and c.get("type") == "commune-actuelle"
+        if c.get("departement") == departement and c.get("type") == "commune-actuelle"
     ]
     codes = {c["code"] for c in communes}
     epci = [
@@ -75,14 +75,15 @@ def budget_pour(etp_total, taux=None):
 
 
 class FabriqueCandidatures:
-    def communes(self):
-        """Loads Mayotte's 17 communes and 5 EPCI (real data from @etalab/decoupage-administratif)."""
-        if self.session.get(Commune, "97611") is not None:
+    def communes(self, departement="976"):
+        """Loads a département's communes and EPCI (real data from @etalab/decoupage-administratif): Mayotte's
+        17 communes and 5 EPCI by default, La Réunion's 24 and 5 with "974"."""
+        if self.session.scalar(select(Commune.code).where(Commune.departement == departement).limit(1)) is not None:
             return
-        communes, epci = _referentiel_976(current_app.config["REFERENTIEL_DIR"])
+        communes, epci = _referentiel(current_app.config["REFERENTIEL_DIR"], departement)
         membre_de = {}
         for code, nom, membres in epci:
-            self.session.add(Epci(code=code, nom=nom, departement="976"))
+            self.session.add(Epci(code=code, nom=nom, departement=departement))
             membre_de.update({m: code for m in membres})
         self.session.flush()
         for code, nom, postaux, population in communes:
@@ -90,7 +91,7 @@ class FabriqueCandidatures:
                 Commune(
                     code=code,
                     nom=nom,
-                    departement="976",
+                    departement=departement,
                     codes_postaux=postaux,
                     population=population,
                     epci_code=membre_de.get(code),
