@@ -613,7 +613,9 @@ def deposer(dossier, *, par, version=None, instant=None, accuse=True, notifier=T
     bloquants = [c for c in constats if c.bloquant]
     if bloquants:
         raise Refus(
-            f"Le dossier ne peut pas être déposé : {pluriel(len(bloquants), 'point bloquant reste', 'points bloquants restent')} à corriger. "
+            "Le dossier ne peut pas être déposé : "
+            + pluriel(len(bloquants), "point bloquant reste", "points bloquants restent")
+            + " à corriger. "
             + bloquants[0].message,
             code="controles_bloquants",
         )

@@ -35,7 +35,8 @@ def figee(campagne):
 
 def _refus_figee(campagne, quoi):
     return Refus(
-        f"{pluriel(dossiers_deposes(campagne), 'dossier a déjà été déposé', 'dossiers ont déjà été déposés')} sous les règles de cette campagne : "
+        pluriel(dossiers_deposes(campagne), "dossier a déjà été déposé", "dossiers ont déjà été déposés")
+        + " sous les règles de cette campagne : "
         f"{quoi} ne peuvent plus changer (chaque dossier est jugé sur les règles de son dépôt). "
         "Créez une nouvelle campagne pour de nouvelles règles.",
         code="campagne_figee",
