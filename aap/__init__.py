@@ -48,6 +48,7 @@ def create_app(config=None):
         erreurs,
         fichiers,  # noqa: F401
         formats,
+        mentions,
         mesures,
         navigation,
         securite,
@@ -57,6 +58,7 @@ def create_app(config=None):
 
     securite.init_app(app)
     formats.init_app(app)
+    mentions.init_app(app)
     navigation.init_app(app)
     courriels.init_app(app)
     api.init_app(app)

@@ -1,4 +1,4 @@
-"""Administration of the service: accounts and invitations."""
+"""Administration of the service: accounts and invitations, the service's settings."""
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -7,7 +7,7 @@ from sqlalchemy import select
 from . import operations
 from .erreurs import Refus
 from .extensions import db
-from .forms import CompteForm, InvitationForm, choix
+from .forms import CompteForm, InvitationForm, ServiceForm, choix
 from .models import Role, Utilisateur
 from .securite import role_requis
 
@@ -80,3 +80,16 @@ def compte(utilisateur_id):
             flash("Compte modifié.", "succes")
             return redirect(url_for("admin.compte", utilisateur_id=utilisateur.id))
     return render_template("admin/compte.html", utilisateur=utilisateur, form=form), 422 if form.errors else 200
+
+
+@bp.route("/service", methods=["GET", "POST"])
+def service():
+    """The settings of the administrator's own service: what its receipts, letters and conventions carry."""
+    service_ = current_user.service
+    form = ServiceForm(obj=service_)
+    if form.validate_on_submit():
+        modifies = operations.modifier_service(service_, form.valeurs(), par=current_user)
+        db.session.commit()
+        flash("Réglages du service enregistrés." if modifies else "Aucun changement.", "succes")
+        return redirect(url_for("admin.service"))
+    return render_template("admin/service.html", form=form, service=service_), 422 if form.errors else 200

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from .erreurs import Refus
 from .extensions import db
+from .formats import typographie
 from .models import Courriel
 from .types import maintenant
 
@@ -38,7 +39,7 @@ def mettre_en_file(destinataire, sujet, gabarit, *, cle=None, pieces_jointes=(),
     """
     from .fichiers import PieceJointe
 
-    texte = render_template(f"courriels/{gabarit}.txt", lien=lien, **contexte)
+    texte = typographie(render_template(f"courriels/{gabarit}.txt", lien=lien, **contexte))
     courriel = Courriel(destinataire=destinataire, sujet=sujet, texte=texte, cle=cle)
     if cle is None:
         db.session.add(courriel)

@@ -289,8 +289,8 @@ def adresse_postale(lignes, code_postal, commune):
 
 _AVANT = re.compile(r"[ \u00a0\u202f]*([:;!?»])")
 _APRES = re.compile(r"«[ \u00a0\u202f]*")
-# Ce qui ne se touche pas : adresses (https://…), heures « 10:30 », « ?? » et « !! » collés, ponctuation en début de ligne.
-_PROTEGES = re.compile(r"[a-z][a-z0-9+.-]*://\S+|\S+@\S+|\d:\d|[\w./-]+\?[\w=&%.-]+")
+# Ce qui ne se touche pas : adresses (https://…, courriel), heures (10:30), requêtes (?a=1), entités HTML (&#39;).
+_PROTEGES = re.compile(r"[a-z][a-z0-9+.-]*://\S+|\S+@\S+|\d:\d|[\w./-]+\?[\w=&%.-]+|&#?\w+;")
 
 
 def typographie(texte):

@@ -86,8 +86,9 @@ class Service(db.Model):
     @property
     def adresse_postale(self):
         """The lines of the full postal address: street, then postcode and commune."""
-        ville = f"{self.code_postal} {self.commune}".strip()
-        return [ligne for ligne in [*self.adresse.splitlines(), ville] if ligne.strip()]
+        from .formats import adresse_postale
+
+        return adresse_postale(self.adresse, self.code_postal, self.commune)
 
     @property
     def signataire(self):

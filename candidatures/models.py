@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aap.extensions import db
 from aap.fichiers import Fichier
+from aap.formats import adresse_postale
 from aap.models import Campagne, Commune, Mission, Role, Service, Utilisateur, _check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
 
@@ -210,6 +211,11 @@ class Structure(db.Model):
     @property
     def documents_valides(self):
         return [d for d in self.documents if d.retire_le is None]
+
+    @property
+    def adresse_postale(self):
+        """Street lines, then « 97600 Mamoudzou »: the address a letter is sent to."""
+        return adresse_postale(self.adresse, self.code_postal, self.commune.nom if self.commune else "")
 
     def can_voir(self, utilisateur):
         return utilisateur.is_authenticated and (utilisateur.porte(self.id) or utilisateur.peut_lire_service(self.service_id))

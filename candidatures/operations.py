@@ -23,6 +23,7 @@ from aap.formats import date_fr, pluriel
 from aap.journal import canonique, journaliser
 from aap.models import Commune, Mission
 from aap.numerotation import prochain, verrouiller
+from aap.pdf import produire_lettre
 from aap.regles import EtatCampagne, etat_campagne
 from aap.types import maintenant
 
@@ -678,10 +679,10 @@ def accuse_de(depot):
     dossier = depot.dossier
     pdf = rendre_pdf(
         "candidatures/accuse.html",
+        service=dossier.service,
         depot=depot,
         dossier=dossier,
         contenu=contenu,
-        service=dossier.service,
         campagne=dossier.campagne,
     )
     depot.accuse = fichiers.enregistrer_produit(
@@ -763,9 +764,26 @@ def declarer_irrecevable(dossier, *, par, motif, notifier=True):
     dossier.motif_irrecevabilite = motif
     _changer_statut(dossier, Statut.IRRECEVABLE, par, motif)
     _enregistrer(dossier)
-    journaliser("dossier.irrecevable", dossier, par=par, details={"motif": motif})
+    if notifier:
+        lettre = produire_lettre(
+            "candidatures/lettre_irrecevabilite.html",
+            f"irrecevabilite-{dossier.numero}.pdf",
+            service=dossier.service,
+            par=par,
+            notifie_le=instant,
+            dossier=dossier,
+            structure=dossier.structure,
+            contact=dossier.campagne.courriel_contact,
+        )
+    journaliser("dossier.irrecevable", dossier, par=par, details={"motif": motif, "lettre": lettre.sha256 if notifier else None})
     for adresse in destinataires(dossier.structure) if notifier else []:
-        mettre_en_file(adresse, f"Votre dossier {dossier.numero} est irrecevable", "irrecevable", dossier=dossier)
+        mettre_en_file(
+            adresse,
+            f"Votre dossier {dossier.numero} est irrecevable",
+            "irrecevable",
+            dossier=dossier,
+            pieces_jointes=[lettre],
+        )
     return dossier
 
 

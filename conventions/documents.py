@@ -310,7 +310,10 @@ def _completer_budget(article, annee):
 
 
 def pdf(annee):
-    return rendre_pdf("conventions/pdf/convention.html", contenu=contenu(annee), convention=annee.convention, annee=annee)
+    convention = annee.convention
+    return rendre_pdf(
+        "conventions/pdf/convention.html", service=convention.service, contenu=contenu(annee), convention=convention, annee=annee
+    )
 
 
 def docx_(annee):

@@ -12,13 +12,13 @@
 - The renewal view: targets against achievements, and a suggested outcome in words.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from aap.formats import date_fr, euros
+from aap.regles import ajouter_mois
 from notation.regles import Erreur, nombre_fr, texte
 
 __all__ = ["Erreur", "texte", "nombre_fr"]
@@ -53,14 +53,6 @@ NOMBRE_MAX = Decimal("100000000")
 
 
 # --- Dates --------------------------------------------------------------------------------------
-
-
-def ajouter_mois(jour, mois):
-    """`jour` moved by `mois` months; the day is clamped to the month's length (31 Jan + 1 month = 28/29 Feb)."""
-    total = jour.year * 12 + jour.month - 1 + mois
-    annee, mois_ = divmod(total, 12)
-    dernier = calendar.monthrange(annee, mois_ + 1)[1]
-    return date(annee, mois_ + 1, min(jour.day, dernier))
 
 
 def jour_local(instant, fuseau):

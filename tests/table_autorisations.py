@@ -103,6 +103,8 @@ TABLE = [
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.compte"),
     L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.comptes"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.inviter"),
+    L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.service"),
+    L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.service"),
     # --- Campagnes (administrateur)
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "campagnes.ajouter_critere", campagne_id="campagne_libre"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "campagnes.ajouter_mission", campagne_id="campagne_libre"),
