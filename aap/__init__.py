@@ -72,6 +72,7 @@ def create_app(config=None):
     app.register_blueprint(candidatures_views.bp_structures)
     app.register_blueprint(notation_views.bp)
     app.register_blueprint(conventions_views.bp)
+    app.register_blueprint(conventions_views.bp_public)
 
     from .cli import init_app as init_cli
 

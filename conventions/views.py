@@ -14,7 +14,7 @@ from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
 from aap.formats import date_fr, euros, fuseau
-from aap.models import Role
+from aap.models import Role, Service
 from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
@@ -704,6 +704,47 @@ def tableau_de_bord_xlsx():
 def donnees_ouvertes():
     _, service_id = _filtres_tableau()
     return tableau.donnees_ouvertes(current_user, service_id=service_id)
+
+
+# --- Publication (décret n° 2017-779) : sans connexion --------------------------------------------------
+
+bp_public = Blueprint("donnees_ouvertes", __name__, url_prefix="/donnees-ouvertes")
+
+
+def _service_publie(code):
+    service = db.session.scalar(select(Service).where(Service.code == code))
+    if service is None:
+        abort(404)
+    return service
+
+
+@bp_public.route("/")
+def services_publies():
+    services = db.session.scalars(select(Service).order_by(Service.nom)).all()
+    return render_template("conventions/donnees_ouvertes.html", services=services, service=None)
+
+
+@bp_public.route("/<code>/")
+def publication(code):
+    service = _service_publie(code)
+    lignes, mise_a_jour = tableau.publication(service)
+    return render_template(
+        "conventions/donnees_ouvertes.html",
+        service=service,
+        lignes=lignes,
+        mise_a_jour=mise_a_jour,
+        licence=tableau.LICENCE,
+        seuil=regles.SEUIL_DONNEES_OUVERTES,
+    )
+
+
+@bp_public.route("/<code>/subventions.csv")
+def fichier_publie(code):
+    service = _service_publie(code)
+    if not service.siret:
+        abort(404)  # sans l'identifiant de l'attribuant, le fichier ne serait pas valide : la page le dit
+    lignes, _ = tableau.publication(service)
+    return tableau.reponse_csv(tableau.csv_scdl(lignes), f"subventions-{service.code}.csv")
 
 
 # --- Commande planifiée -------------------------------------------------------------------------------------

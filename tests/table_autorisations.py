@@ -54,6 +54,7 @@ PAR_DEFAUT = {
     "reversement_id": "reversement",
     "etat": "emis",
     "bilan_id": "bilan",
+    "code": "976",
 }
 
 ABREVIATIONS = {"C": "connexion"}
@@ -98,6 +99,10 @@ TABLE = [
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.information"),
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.sante"),
     L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "aap.journal"),
+    # Publication des subventions (décret n° 2017-779) : sans connexion
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.services_publies"),
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.publication"),
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.fichier_publie"),
     # --- Administration des comptes
     L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.compte"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.compte"),
