@@ -22,8 +22,8 @@ from conventions.tableau import COLONNES_SCDL, OBJET_MAX
 
 from .conftest import texte
 from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture)
-from .test_conventions_tableau import OBJECTIFS
 from .factories import a_mayotte
+from .test_conventions_tableau import OBJECTIFS
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "schemas"
 D = Decimal
