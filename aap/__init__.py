@@ -74,9 +74,29 @@ def create_app(config=None):
     app.register_blueprint(conventions_views.bp)
     app.register_blueprint(conventions_views.bp_public)
 
+    from candidatures import retention as retention_candidatures
+    from conventions import retention as retention_conventions
+    from notation import retention as retention_notation
+
+    from . import retention
     from .cli import init_app as init_cli
 
     init_cli(app)
+    # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).
+    retention.init_app(
+        app,
+        etapes=[
+            ("brouillons", retention_candidatures.brouillons),
+            ("dossiers_non_retenus", retention_candidatures.dossiers_non_retenus),
+            ("lettres_non_retenus", retention_notation.lettres_non_retenus),
+            ("notes_copil", retention_notation.commentaires_copil),
+            ("conventions", retention_conventions.conventions_echues),
+        ],
+        donnees=[
+            ("candidatures", retention_candidatures.donnees_personnelles),
+            ("notation", retention_notation.donnees_personnelles),
+        ],
+    )
 
     @app.route("/dsfr/<path:fichier>")
     def dsfr(fichier):

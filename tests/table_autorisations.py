@@ -99,6 +99,7 @@ TABLE = [
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.information"),
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.sante"),
     L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "aap.journal"),
+    L("C   ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "rgpd.mes_donnees"),
     # Publication des subventions (décret n° 2017-779) : sans connexion
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.services_publies"),
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.publication"),
