@@ -149,7 +149,8 @@ class ServiceForm(Formulaire):
     prefet = StringField(
         "Autorité, dans le texte",
         validators=[requis("Indiquez l'autorité au nom de laquelle le service décide."), Length(max=200)],
-        description="Avec sa casse, tel qu'écrit dans une phrase : « préfet de Mayotte », « préfète de la région Grand Est ».",
+        description="Avec sa casse, tel qu'écrit dans une phrase : « préfet de la Guadeloupe », « préfète de la région "
+        "Grand Est ».",
     )
     departements = StringField(
         "Départements couverts",

@@ -95,30 +95,47 @@ def _instant(valeur):
     return valeur.replace(tzinfo=timezone.utc).isoformat()
 
 
-def _rechainer():
-    """Checks the chain as version 0001 sealed it, then seals it again over the personal part's SHA-256."""
-    connexion = op.get_bind()
-    journal = sa.table(
-        "journal", *(sa.column(c) for c in ("id", "le", "acteur_id", "acteur", "action", "objet_type", "objet_id",
-                                            "service_id", "details", "hash_precedent", "hash", "empreinte_donnees"))
-    )
-    ancien, nouveau = HASH_INITIAL, HASH_INITIAL
-    for e in connexion.execute(sa.select(journal).order_by(journal.c.id)).all():
-        communs = [_instant(e.le), str(e.acteur_id or "")]
-        if e.hash_precedent != ancien or e.hash != _texte(
-            ancien, *communs, e.acteur, e.action, e.objet_type, e.objet_id, str(e.service_id or ""), e.details
-        ):
-            raise RuntimeError(f"Journal d'audit rompu à l'entrée n°{e.id} : migration arrêtée (flask journal verifier).")
-        empreinte = hashlib.sha256(json.dumps([e.acteur, e.details], ensure_ascii=False).encode()).hexdigest()
-        hash_ = _texte(nouveau, *communs, e.action, e.objet_type, e.objet_id, str(e.service_id or ""), empreinte)
-        connexion.execute(
-            sa.update(journal).where(journal.c.id == e.id).values(empreinte_donnees=empreinte, hash_precedent=nouveau, hash=hash_)
+def _journal(*colonnes):
+    return sa.table("journal", *(sa.column(c) for c in colonnes))
+
+
+COLONNES = ("id", "le", "acteur_id", "acteur", "action", "objet_type", "objet_id", "service_id", "details", "hash_precedent", "hash")
+
+
+def _verifier_0001():
+    """The chain as version 0001 sealed it; checked before anything changes (a broken one is not sealed again)."""
+    journal = _journal(*COLONNES)
+    precedent = HASH_INITIAL
+    for e in op.get_bind().execute(sa.select(journal).order_by(journal.c.id)).all():
+        attendu = _texte(
+            precedent, _instant(e.le), str(e.acteur_id or ""), e.acteur, e.action, e.objet_type, e.objet_id,
+            str(e.service_id or ""), e.details,
         )
-        ancien, nouveau = e.hash, hash_
-    connexion.execute(sa.text("UPDATE journal_tete SET dernier_hash = :h WHERE id = 1"), {"h": nouveau})
+        if e.hash_precedent != precedent or e.hash != attendu:
+            raise RuntimeError(f"Journal d'audit rompu à l'entrée n°{e.id} : migration arrêtée (flask journal verifier).")
+        precedent = e.hash
+
+
+def _rechainer():
+    """Seals the chain again over the SHA-256 of each entry's personal part (actor's label, details)."""
+    connexion = op.get_bind()
+    journal = _journal(*COLONNES, "empreinte_donnees")
+    precedent = HASH_INITIAL
+    for e in connexion.execute(sa.select(journal).order_by(journal.c.id)).all():
+        empreinte = hashlib.sha256(json.dumps([e.acteur, e.details], ensure_ascii=False).encode()).hexdigest()
+        hash_ = _texte(
+            precedent, _instant(e.le), str(e.acteur_id or ""), e.action, e.objet_type, e.objet_id, str(e.service_id or ""),
+            empreinte,
+        )
+        connexion.execute(
+            sa.update(journal).where(journal.c.id == e.id).values(empreinte_donnees=empreinte, hash_precedent=precedent, hash=hash_)
+        )
+        precedent = hash_
+    connexion.execute(sa.text("UPDATE journal_tete SET dernier_hash = :h WHERE id = 1"), {"h": precedent})
 
 
 def upgrade():
+    _verifier_0001()
     _supprimer_declencheurs()
     with op.batch_alter_table('services', schema=None) as batch_op:
         for nom, type_ in SERVICE:
