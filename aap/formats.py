@@ -224,6 +224,7 @@ NOMS_COMMUNS = {
     "cabinet": "m",
     "groupe": "m",
     "préfet": "m",
+    "préfète": "f",
     "tribunal": "m",
     "deets": "f",
     "dreets": "f",
@@ -260,6 +261,15 @@ def _avec_preposition(nom, preposition):
     return f"{preposition} {nom}"
 
 
+def le(nom):
+    """« le préfet de Mayotte », « la préfète de la région Grand Est », « l'Association… »: the definite article."""
+    nom = (nom or "").strip()
+    genre = NOMS_COMMUNS.get(nom.partition(" ")[0].lower())
+    if genre is None:
+        return nom
+    return f"l'{nom}" if _commence_par_voyelle(nom) else f"{'le' if genre == 'm' else 'la'} {nom}"
+
+
 def de(nom):
     """« de Mayotte », « d'Ahamada », « de l'Association… », « du Réseau… », « de la Commune… »."""
     return _avec_preposition(nom, "de")
@@ -268,6 +278,11 @@ def de(nom):
 def a(nom):
     """« à Mamoudzou », « à l'Association… », « au Conseil… », « à la Commune… »."""
     return _avec_preposition(nom, "à")
+
+
+def minuscule_initiale(texte):
+    """A title inside a sentence: « Président » → « président »; the rest keeps its case (« Maire de Koungou »)."""
+    return (texte or "")[:1].lower() + (texte or "")[1:]
 
 
 def pluriel(nombre_, singulier, pluriel_=None):
@@ -287,8 +302,9 @@ def adresse_postale(lignes, code_postal, commune):
 
 # --- Espaces de la ponctuation -------------------------------------------------------------------------------
 
-_AVANT = re.compile(r"[ \u00a0\u202f]*([:;!?»])")
-_APRES = re.compile(r"«[ \u00a0\u202f]*")
+# Une ponctuation haute ou un guillemet fermant, et les espaces qui la précèdent ; ou un guillemet ouvrant et les
+# espaces qui le suivent. Une seule passe : les positions des morceaux protégés restent justes.
+_PONCTUATION = re.compile(r"[ \u00a0\u202f]*(?P<haute>[:;!?»])|(?P<ouvrant>«)[ \u00a0\u202f]*")
 # Ce qui ne se touche pas : adresses (https://…, courriel), heures (10:30), requêtes (?a=1), entités HTML (&#39;).
 _PROTEGES = re.compile(r"[a-z][a-z0-9+.-]*://\S+|\S+@\S+|\d:\d|[\w./-]+\?[\w=&%.-]+|&#?\w+;")
 
@@ -301,16 +317,16 @@ def typographie(texte):
     def protege(position):
         return any(debut <= position < fin for debut, fin in proteges)
 
-    def avant(m):
+    def espacer(m):
+        if m.group("ouvrant"):
+            return m.group(0) if protege(m.start()) else "«" + FINE
         debut = m.start()
-        if debut == 0 or texte[debut - 1] in "\n:;!?(" or protege(m.start(1)):
+        # En tête de ligne, après une autre ponctuation ou des espaces déjà pris par un guillemet : rien à ajouter.
+        if debut == 0 or texte[debut - 1] in "\n:;!?(« \u00a0\u202f" or protege(m.start("haute")):
             return m.group(0)
-        return FINE + m.group(1)
+        return FINE + m.group("haute")
 
-    def apres(m):
-        return m.group(0) if protege(m.start()) else "«" + FINE
-
-    return _APRES.sub(apres, _AVANT.sub(avant, texte))
+    return _PONCTUATION.sub(espacer, texte)
 
 
 _BALISES = re.compile(r"(<[^>]*>)")
@@ -404,7 +420,7 @@ def _service_courant(contexte):
 
 
 def init_app(app):
-    for filtre in (euros, pourcentage, nombre, etp, taille_fichier, de, a, pluriel):
+    for filtre in (euros, pourcentage, nombre, etp, taille_fichier, le, de, a, pluriel, minuscule_initiale):
         app.add_template_filter(filtre)
     app.add_template_filter(_filtre_instant, "instant_fr")
     app.add_template_filter(_filtre_date, "date_fr")

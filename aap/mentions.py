@@ -11,7 +11,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from .formats import a, fuseau
+from .formats import a, de, fuseau, le
 from .regles import ajouter_mois
 
 DELAI_REJET_IMPLICITE_MOIS = 2  # CRPA L231-1 et L231-4 3°
@@ -36,7 +36,7 @@ class Signature:
 
     @property
     def lignes(self):
-        return [f"Pour le {self.autorite} et par délégation,", self.qualite[:1].upper() + self.qualite[1:], self.prenom_nom]
+        return [f"Pour {le(self.autorite)} et par délégation,", self.qualite[:1].upper() + self.qualite[1:], self.prenom_nom]
 
 
 def signature(service):
@@ -54,9 +54,9 @@ def voies_de_recours(service, *, implicite=False):
     depart = "du jour où elle est née" if implicite else "de sa notification"
     paragraphes = [
         f"{quoi} peut faire l'objet, dans un délai de deux mois à compter {depart} :",
-        f"– d'un recours gracieux auprès du {service.prefet}, {service.nom}, {', '.join(service.adresse_postale)} ;",
+        f"– d'un recours gracieux auprès {de(service.prefet)}, {service.nom}, {', '.join(service.adresse_postale)} ;",
         "– d'un recours hiérarchique auprès du ministre chargé du travail et de l'emploi ;",
-        f"– d'un recours contentieux devant le {service.tribunal}, par courrier ou par l'application Télérecours "
+        f"– d'un recours contentieux devant {le(service.tribunal)}, par courrier ou par l'application Télérecours "
         "citoyens (www.telerecours.fr).",
         "Un recours gracieux ou hiérarchique, formé dans ce délai, le proroge : le recours contentieux peut être "
         "formé dans les deux mois suivant la réponse, le silence gardé deux mois valant rejet (CRPA L411-2, L231-4).",

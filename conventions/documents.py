@@ -12,7 +12,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from aap.fichiers import enregistrer_produit
-from aap.formats import date_fr, etp, euros, nombre, pourcentage, typographie
+from aap.formats import date_fr, etp, euros, le, minuscule_initiale, nombre, pourcentage, typographie
 from aap.pdf import rendre_pdf
 from aap.types import maintenant
 from candidatures.synthese import synthese_budget
@@ -157,22 +157,17 @@ def _articles_communs(annee, numero_premier):
     return [versements, objectifs, compte_rendu]
 
 
-def _initiale_minuscule(texte):
-    """« Présidente » → « présidente » inside a sentence; the rest (« Maire de Koungou », « (EPA) ») keeps its case."""
-    return texte[:1].lower() + texte[1:]
-
-
 def _parties(convention):
     structure, service = convention.structure, convention.service
     representant = ""
     if structure.representant_nom:
         representant = f", représentée par {structure.representant_nom}"
         if structure.representant_qualite:
-            representant += f", {_initiale_minuscule(structure.representant_qualite)}"
+            representant += f", {minuscule_initiale(structure.representant_qualite)}"
     adresse = "".join(f", {ligne}" for ligne in structure.adresse_postale)
     return [
-        f"L'État, représenté par le {service.prefet}, et par délégation la {service.nom}, ci-après « l'administration »,",
-        f"{structure.raison_sociale}, {_initiale_minuscule(structure.statut_enum.libelle)}, SIRET {structure.siret}{adresse}"
+        f"L'État, représenté par {le(service.prefet)}, et par délégation {le(service.nom)}, ci-après « l'administration »,",
+        f"{structure.raison_sociale}, {minuscule_initiale(structure.statut_enum.libelle)}, SIRET {structure.siret}{adresse}"
         f"{representant}, ci-après « la structure ».",
     ]
 
@@ -199,7 +194,7 @@ def contenu(annee):
     campagne = convention.campagne
     service = convention.service
     signataires = [
-        f"Pour le {service.prefet} et par délégation, {service.signataire}, {service.signataire_qualite}",
+        f"Pour {le(service.prefet)} et par délégation, {service.signataire}, {service.signataire_qualite}",
         f"Pour la structure, {convention.structure.representant_nom or convention.structure.raison_sociale}"
         + (f", {convention.structure.representant_qualite}" if convention.structure.representant_qualite else ""),
     ]

@@ -25,6 +25,7 @@ from aap.formats import (
     heure_de,
     instant_fr,
     jour_fr,
+    le,
     nombre,
     pluriel,
     pourcentage,
@@ -152,6 +153,19 @@ def test_pluriel_a_partir_de_deux(nombre_):
 )
 def test_elisions_et_articles(nom, avec_de, avec_a):
     assert de(nom) == avec_de and a(nom) == avec_a
+
+
+@pytest.mark.parametrize(
+    ("nom", "avec_article"),
+    [
+        ("préfet de Mayotte", "le préfet de Mayotte"),
+        ("préfète de la région Grand Est", "la préfète de la région Grand Est"),
+        ("tribunal administratif de La Réunion", "le tribunal administratif de La Réunion"),
+        ("DEETS de La Réunion", "la DEETS de La Réunion"),
+    ],
+)
+def test_l_autorite_et_son_article(nom, avec_article):
+    assert le(nom) == avec_article
 
 
 texte_libre = st.text(alphabet=st.sampled_from(list("abc dé:;!?«»/.@0123456789\n")), max_size=60)
