@@ -19,6 +19,7 @@ from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
 
+from . import donnees_ouvertes as scdl
 from . import forms, lecture, operations, regles, tableau
 from .models import PieceBilan, StatutBilan, StatutConvention
 
@@ -703,7 +704,7 @@ def tableau_de_bord_xlsx():
 @role_requis(*GESTION, Role.NATIONAL)
 def donnees_ouvertes():
     _, service_id = _filtres_tableau()
-    return tableau.donnees_ouvertes(current_user, service_id=service_id)
+    return scdl.donnees_ouvertes(current_user, service_id=service_id)
 
 
 # --- Publication (décret n° 2017-779) : sans connexion --------------------------------------------------
@@ -727,13 +728,13 @@ def services_publies():
 @bp_public.route("/<code>/")
 def publication(code):
     service = _service_publie(code)
-    lignes, mise_a_jour = tableau.publication(service)
+    lignes, mise_a_jour = scdl.publication(service)
     return render_template(
         "conventions/donnees_ouvertes.html",
         service=service,
         lignes=lignes,
         mise_a_jour=mise_a_jour,
-        licence=tableau.LICENCE,
+        licence=scdl.LICENCE,
         seuil=regles.SEUIL_DONNEES_OUVERTES,
     )
 
@@ -743,8 +744,8 @@ def fichier_publie(code):
     service = _service_publie(code)
     if not service.siret:
         abort(404)  # sans l'identifiant de l'attribuant, le fichier ne serait pas valide : la page le dit
-    lignes, _ = tableau.publication(service)
-    return tableau.reponse_csv(tableau.csv_scdl(lignes), f"subventions-{service.code}.csv")
+    lignes, _ = scdl.publication(service)
+    return scdl.reponse_csv(scdl.csv_scdl(lignes), f"subventions-{service.code}.csv")
 
 
 # --- Commande planifiée -------------------------------------------------------------------------------------

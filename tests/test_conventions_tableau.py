@@ -13,7 +13,7 @@ import time_machine
 from aap.aap2022 import MAYOTTE
 from aap.extensions import db
 from conventions import lecture, operations
-from conventions.tableau import COLONNES_SCDL
+from conventions.donnees_ouvertes import COLONNES_SCDL
 
 from .conftest import texte
 from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)

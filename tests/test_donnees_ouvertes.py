@@ -18,7 +18,7 @@ from aap.extensions import db
 from candidatures.models import Depot
 from candidatures.operations import instantane
 from conventions import operations
-from conventions.tableau import COLONNES_SCDL, OBJET_MAX
+from conventions.donnees_ouvertes import COLONNES_SCDL, OBJET_MAX
 
 from .conftest import texte
 from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture)
