@@ -1,7 +1,6 @@
 """What the DEETS reads across its conventions: the renewal view of one convention, the dashboard of a campaign
 and across years (credits, grants, payments, ETP, insertion hours against targets, states, what is late), its
-Excel export (written by xlsxwriter with native charts) and the open-data export of the grants in the SCDL
-« subventions » schema (décret n° 2017-779).
+Excel export (written by xlsxwriter with native charts). The open data of the grants: `donnees_ouvertes`.
 
 Amounts stay Decimal from the database to the page; the sums run on integer cents and come back as Decimal.
 The dashboard's cost is a fixed number of queries whatever the number of conventions.
