@@ -47,7 +47,12 @@ class Config:
     # Un peu de marge au-dessus d'une pièce pour les autres champs du formulaire.
     MAX_CONTENT_LENGTH = TAILLE_MAX_PIECE + 1024 * 1024
 
+    # Pour les pages sans service (accueil, pages publiques) ; une page, un courriel ou un document d'un service
+    # s'affiche dans le fuseau de ce service (Service.fuseau).
     FUSEAU = env("FUSEAU", "Indian/Mayotte")
+    # Nom et bloc-marque de la plateforme dans l'en-tête des pages (ceux de chaque service sur ses documents).
+    PLATEFORME_SERVICE = env("PLATEFORME_SERVICE", "DEETS de Mayotte")
+    PLATEFORME_BLOC_MARQUE = env("PLATEFORME_BLOC_MARQUE", "Préfet de Mayotte")
     SERVICE_PAR_DEFAUT = env("SERVICE_PAR_DEFAUT", "976")
     URL_PUBLIQUE = env("URL_PUBLIQUE")
     DSFR_DIST = env("DSFR_DIST", str(RACINE / "node_modules" / "@gouvfr" / "dsfr" / "dist"))

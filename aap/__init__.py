@@ -49,6 +49,7 @@ def create_app(config=None):
         erreurs,
         fichiers,  # noqa: F401
         formats,
+        mentions,
         mesures,
         navigation,
         securite,
@@ -60,6 +61,7 @@ def create_app(config=None):
     securite.init_app(app)
     actifs.init_app(app)
     formats.init_app(app)
+    mentions.init_app(app)
     navigation.init_app(app)
     api.init_app(app)
     mesures.init_app(app)
@@ -72,10 +74,31 @@ def create_app(config=None):
     app.register_blueprint(candidatures_views.bp_structures)
     app.register_blueprint(notation_views.bp)
     app.register_blueprint(conventions_views.bp)
+    app.register_blueprint(conventions_views.bp_public)
 
+    from candidatures import retention as retention_candidatures
+    from conventions import retention as retention_conventions
+    from notation import retention as retention_notation
+
+    from . import retention
     from .cli import init_app as init_cli
 
     init_cli(app)
+    # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).
+    retention.init_app(
+        app,
+        etapes=[
+            ("brouillons", retention_candidatures.brouillons),
+            ("dossiers_non_retenus", retention_candidatures.dossiers_non_retenus),
+            ("lettres_non_retenus", retention_notation.lettres_non_retenus),
+            ("notes_copil", retention_notation.commentaires_copil),
+            ("conventions", retention_conventions.conventions_echues),
+        ],
+        donnees=[
+            ("candidatures", retention_candidatures.donnees_personnelles),
+            ("notation", retention_notation.donnees_personnelles),
+        ],
+    )
 
     Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
     return app

@@ -1,4 +1,5 @@
-"""Administration of the service: accounts, invitations, and the emails that could not be delivered."""
+"""Administration of the service: accounts and invitations, the service's settings, and the emails that could
+not be delivered."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -8,7 +9,7 @@ from . import courriels, operations
 from .entrees import paginer
 from .erreurs import Refus
 from .extensions import db
-from .forms import CompteForm, InvitationForm, choix
+from .forms import CompteForm, InvitationForm, ServiceForm, choix
 from .models import Courriel, Role, Utilisateur
 from .securite import role_requis
 
@@ -116,3 +117,16 @@ def relancer_courriel(courriel_id):
     db.session.commit()
     flash(f"Le courriel à {courriel.destinataire} repart : il sera envoyé dans quelques instants.", "succes")
     return redirect(url_for("admin.courriels_non_distribues"))
+
+
+@bp.route("/service", methods=["GET", "POST"])
+def service():
+    """The settings of the administrator's own service: what its receipts, letters and conventions carry."""
+    service_ = current_user.service
+    form = ServiceForm(obj=service_)
+    if form.validate_on_submit():
+        modifies = operations.modifier_service(service_, form.valeurs(), par=current_user)
+        db.session.commit()
+        flash("Réglages du service enregistrés." if modifies else "Aucun changement.", "succes")
+        return redirect(url_for("admin.service"))
+    return render_template("admin/service.html", form=form, service=service_), 422 if form.errors else 200

@@ -58,13 +58,30 @@ def service_cli():
 @service_cli.command("creer")
 @click.argument("code")
 @click.argument("nom")
-@click.option("--intitule", required=True, help="Bloc-marque, par exemple « Préfet de Mayotte ».")
+@click.option("--intitule", required=True, help="Bloc-marque, par exemple « Préfet de La Réunion ».")
 @click.option("--courriel", required=True)
-@click.option("--fuseau", default="Indian/Mayotte")
-def creer_service(code, nom, intitule, courriel, fuseau):
+@click.option("--fuseau", required=True, help="Fuseau horaire IANA, par exemple Indian/Reunion.")
+@click.option("--departement", "departements", multiple=True, required=True, help="Code INSEE d'un département couvert.")
+def creer_service(code, nom, intitule, courriel, fuseau, departements):
+    """Crée un service ; son administrateur règle le reste (adresse, signataire…) sur la page « Service »."""
+    from zoneinfo import available_timezones
+
     if db.session.scalar(db.select(Service).where(Service.code == code)):
         _echouer(f"Le service {code} existe déjà.")
-    db.session.add(Service(code=code, nom=nom, intitule_officiel=intitule, courriel=courriel, fuseau=fuseau))
+    if fuseau not in available_timezones():
+        _echouer(f"Fuseau horaire inconnu : {fuseau}.")
+    prefet = intitule[:1].lower() + intitule[1:]
+    db.session.add(
+        Service(
+            code=code,
+            nom=nom,
+            intitule_officiel=intitule,
+            prefet=prefet,
+            courriel=courriel,
+            fuseau=fuseau,
+            departements=" ".join(departements),
+        )
+    )
     db.session.commit()
     click.echo(f"Service {code} créé.")
 
@@ -174,11 +191,15 @@ def referentiel_cli():
 
 
 @referentiel_cli.command("charger")
-@click.option("--departement", "departements", multiple=True, default=["976"])
+@click.option("--departement", "departements", multiple=True, help="Par défaut : les départements de tous les services.")
 def charger(departements):
     """Charge les communes et EPCI depuis @etalab/decoupage-administratif (npm)."""
     from .referentiel import charger_referentiel
 
+    if not departements:
+        departements = sorted({d for s in db.session.scalars(db.select(Service)) for d in s.codes_departements})
+    if not departements:
+        _echouer("Aucun service ne couvre de département : précisez --departement.")
     communes, epci = charger_referentiel(tuple(departements))
     db.session.commit()
     click.echo(f"{communes} communes et {epci} EPCI chargés ({', '.join(departements)}).")
@@ -225,7 +246,7 @@ def demo():
     db.session.commit()
     url = current_app.config["URL_PUBLIQUE"]
     click.echo("")
-    click.echo("Plateforme des appels à projets — DEETS de Mayotte (démonstration)")
+    click.echo(f"Plateforme des appels à projets — {contexte.service.nom} (démonstration)")
     click.echo(f"  Adresse : {url}")
     click.echo(f"  Campagne ouverte : {contexte.campagne_ouverte}")
     click.echo(f"  Mot de passe de tous les comptes : {mot_de_passe_demo()}")

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from .erreurs import Refus
 from .extensions import db
+from .formats import typographie
 from .journal import journaliser
 from .models import Courriel
 from .types import maintenant
@@ -55,7 +56,7 @@ def mettre_en_file(destinataire, sujet, gabarit, *, service_id, cle=None, pieces
     """
     from .fichiers import PieceJointe
 
-    texte = render_template(f"courriels/{gabarit}.txt", lien=lien, **contexte)
+    texte = typographie(render_template(f"courriels/{gabarit}.txt", lien=lien, **contexte))
     courriel = Courriel(destinataire=destinataire, sujet=sujet, texte=texte, cle=cle, service_id=service_id)
     if cle is None:
         db.session.add(courriel)

@@ -27,9 +27,18 @@ SERVICE = {
     "nom": "DEETS de Mayotte",
     "intitule_officiel": "Préfet de Mayotte",
     "courriel": aap2022.COURRIEL_CONTACT,
-    "telephone": "",
-    "adresse": "Direction de l'économie, de l'emploi, du travail et des solidarités — Mamoudzou, 97600 Mayotte",
+    "prefet": "préfet de Mayotte",
+    "departements": "976",
     "fuseau": "Indian/Mayotte",
+    "telephone": "02 69 61 00 00",
+    "adresse": "Direction de l'économie, de l'emploi, du travail et des solidarités\nRue de l'Hôpital, BP 1003",
+    "code_postal": "97600",
+    "commune": "Mamoudzou",
+    "lieu_signature": "Mamoudzou",
+    "signataire_prenom": "Ahmed",
+    "signataire_nom": "Soilihi (démonstration)",
+    "signataire_qualite": "directeur de l'économie, de l'emploi, du travail et des solidarités de Mayotte",
+    "tribunal": "tribunal administratif de Mayotte",
 }
 
 # (email, rôle, prénom, nom, clé de la structure pour un porteur)
@@ -85,6 +94,9 @@ def _service():
         service = Service(**SERVICE)
         db.session.add(service)
         db.session.flush()
+    for champ, valeur in SERVICE.items():  # une base d'avant les réglages du service les reçoit
+        if not getattr(service, champ):
+            setattr(service, champ, valeur)
     return service
 
 
@@ -178,8 +190,8 @@ def _comptes(service, structures, mot_de_passe):
 
 
 def charger_demo():
-    charger_referentiel()
     service = _service()
+    charger_referentiel(service.codes_departements)
     contexte = ContexteDemo(
         service=service,
         campagne_2022=_campagne(service, 2022, aap2022.OUVERTURE, aap2022.CLOTURE, Decimal("120000.00")),

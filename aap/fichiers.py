@@ -25,7 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import current_app, send_file
-from sqlalchemy import BigInteger, ForeignKey, String, event, select
+from sqlalchemy import BigInteger, ForeignKey, String, delete, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .erreurs import Refus
@@ -433,3 +433,25 @@ def verifier_tous(taille_lot=500):
                 yield fichier, "absent ou altéré"
             dernier = fichier.id
         db.session.expunge_all()
+
+
+def supprimer(fichiers):
+    """Deletes stored files (retention periods): their rows now, their content once the transaction commits (a
+    rollback keeps both). The caller has removed every other row that names them."""
+    for fichier in fichiers:
+        db.session.execute(delete(PieceJointe).where(PieceJointe.fichier_id == fichier.id))
+        db.session.info.setdefault("fichiers_supprimes", []).append((stockage(), fichier.chemin))
+        db.session.delete(fichier)
+    db.session.flush()
+    return len(fichiers)
+
+
+@event.listens_for(Session, "after_commit")
+def _effacer_fichiers_supprimes(session):
+    for magasin, relatif in session.info.pop("fichiers_supprimes", []):
+        magasin.effacer(relatif)
+
+
+@event.listens_for(Session, "after_rollback")
+def _garder_fichiers_supprimes(session):
+    session.info.pop("fichiers_supprimes", None)

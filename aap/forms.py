@@ -1,14 +1,16 @@
-"""Forms of the foundation: accounts, tokens, invitations."""
+"""Forms of the foundation: accounts, tokens, invitations, the service's settings."""
+
+import re
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from candidatures.models import LIBELLES_STATUTS
 
 from .models import LIBELLES_ROLES, Role
-from .regles import probleme_mot_de_passe, probleme_siret
+from .regles import normaliser_siret, probleme_departements, probleme_fuseau, probleme_mot_de_passe, probleme_siret
 
 
 def sans_nul(valeur):
@@ -133,3 +135,90 @@ class InvitationForm(Formulaire):
 class CompteForm(Formulaire):
     role = SelectField("Rôle", choices=choix((str(r), LIBELLES_ROLES[r]) for r in ROLES_INVITABLES), validators=[requis()])
     actif = SelectField("État du compte", choices=choix([("1", "Actif"), ("0", "Désactivé")]), validators=[requis()])
+
+
+class ServiceForm(Formulaire):
+    """The settings of a service that its documents carry (CRPA R112-5, L212-1), its territory and time zone."""
+
+    nom = StringField("Nom du service", validators=[requis("Indiquez le nom du service."), Length(max=200)])
+    intitule_officiel = StringField(
+        "Bloc-marque",
+        validators=[requis("Indiquez le bloc-marque."), Length(max=200)],
+        description="En tête des documents, par exemple « Préfet de La Réunion ».",
+    )
+    prefet = StringField(
+        "Autorité, dans le texte",
+        validators=[requis("Indiquez l'autorité au nom de laquelle le service décide."), Length(max=200)],
+        description="Avec sa casse, tel qu'écrit dans une phrase : « préfet de la Guadeloupe », « préfète de la région "
+        "Grand Est ».",
+    )
+    departements = StringField(
+        "Départements couverts",
+        validators=[requis("Indiquez au moins un département."), Length(max=60)],
+        description="Codes INSEE séparés par des espaces, par exemple « 974 » : les communes proposées aux porteurs.",
+    )
+    fuseau = StringField(
+        "Fuseau horaire",
+        validators=[requis("Indiquez le fuseau horaire."), Length(max=60)],
+        description="Nom IANA, par exemple Indian/Reunion : les dates limites se jugent à cette heure.",
+    )
+    adresse = TextAreaField(
+        "Adresse postale : service, voie, boîte postale",
+        validators=[requis("Indiquez l'adresse postale du service."), Length(max=500)],
+    )
+    code_postal = StringField("Code postal", validators=[requis("Indiquez le code postal."), Length(max=5)])
+    commune = StringField("Commune (ou bureau distributeur)", validators=[requis("Indiquez la commune."), Length(max=100)])
+    telephone = StringField("Téléphone", validators=[requis("Indiquez le téléphone du service."), Length(max=40)])
+    courriel = EmailField(
+        "Adresse électronique du service",
+        validators=[requis("Indiquez l'adresse électronique du service."), Email(), Length(max=254)],
+    )
+    lieu_signature = StringField(
+        "Lieu de signature des actes",
+        validators=[requis("Indiquez le lieu de signature."), Length(max=100)],
+        description="« Fait à … » dans les conventions, « … , le » dans les lettres.",
+    )
+    signataire_prenom = StringField(
+        "Prénom du signataire", validators=[requis("Indiquez le prénom du signataire."), Length(max=100)]
+    )
+    signataire_nom = StringField("Nom du signataire", validators=[requis("Indiquez le nom du signataire."), Length(max=100)])
+    signataire_qualite = StringField(
+        "Qualité du signataire",
+        validators=[requis("Indiquez la qualité du signataire."), Length(max=200)],
+        description="Par exemple « directeur de l'économie, de l'emploi, du travail et des solidarités ».",
+    )
+    tribunal = StringField(
+        "Juridiction des recours",
+        validators=[requis("Indiquez le tribunal administratif compétent."), Length(max=200)],
+        description="Par exemple « tribunal administratif de La Réunion ».",
+    )
+    siret = StringField(
+        "SIRET du service",
+        validators=[Optional(), Length(max=20)],
+        description="Identifiant de l'attribuant dans les données ouvertes des subventions (14 chiffres).",
+    )
+
+    def validate_departements(self, champ):
+        probleme = probleme_departements(champ.data.split())
+        if probleme:
+            raise ValidationError(probleme)
+
+    def validate_fuseau(self, champ):
+        probleme = probleme_fuseau(champ.data.strip())
+        if probleme:
+            raise ValidationError(probleme)
+
+    def validate_code_postal(self, champ):
+        if not re.fullmatch(r"\d{5}", champ.data.strip()):
+            raise ValidationError("Le code postal compte 5 chiffres.")
+
+    def validate_siret(self, champ):
+        probleme = probleme_siret(champ.data) if champ.data.strip() else None
+        if probleme:
+            raise ValidationError(probleme)
+
+    def valeurs(self):
+        champs = {nom: (champ.data or "").strip() for nom, champ in self._fields.items() if nom != "csrf_token"}
+        champs["departements"] = " ".join(champs["departements"].split())
+        champs["siret"] = normaliser_siret(champs["siret"])
+        return champs

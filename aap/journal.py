@@ -2,6 +2,10 @@
 
 Each entry's hash covers its content and the previous entry's hash, so any later edit, insertion
 or deletion breaks the chain at that point; `verifier_chaine` names the first broken entry.
+
+The chain covers the SHA-256 of the entry's personal part (who, as a label, and the details), not that
+text itself: when a retention period ends (`aap.retention`), `anonymiser` replaces the personal part and
+dates the erasure, the chain still verifies, and the database accepts that one change and no other.
 """
 
 import hashlib
@@ -124,18 +128,22 @@ def canonique(details):
     return json.dumps(details or {}, sort_keys=True, ensure_ascii=False, default=_json, separators=(",", ":"))
 
 
+def empreinte_donnees(acteur, details):
+    """SHA-256 of an entry's erasable part: the actor's label and the canonical details."""
+    return hashlib.sha256(json.dumps([acteur, details], ensure_ascii=False).encode()).hexdigest()
+
+
 def hash_entree(hash_precedent, entree):
     contenu = "|".join(
         [
             hash_precedent,
             entree.le.isoformat(),
             str(entree.acteur_id or ""),
-            entree.acteur,
             entree.action,
             entree.objet_type,
             entree.objet_id,
             str(entree.service_id or ""),
-            entree.details,
+            entree.empreinte_donnees,
         ]
     )
     return hashlib.sha256(contenu.encode()).hexdigest()
@@ -170,6 +178,7 @@ def journaliser(action, objet=None, *, par=None, details=None, service_id=None, 
         details=canonique(details),
         hash_precedent=precedent,
     )
+    entree.empreinte_donnees = empreinte_donnees(entree.acteur, entree.details)
     entree.hash = hash_entree(precedent, entree)
     db.session.add(entree)
     db.session.execute(update(TeteJournal).where(TeteJournal.id == 1).values(dernier_hash=entree.hash))
@@ -212,6 +221,17 @@ def details_lisibles(details):
     return [(_cle_lisible(cle), _valeur_lisible(valeur)) for cle, valeur in contenu.items()]
 
 
+def anonymiser(condition, *, acteur=None, details=None, instant=None):
+    """Erases the personal part of the entries matching `condition` (a SQL expression): the actor's label
+    becomes `acteur` and the details `details` when given. Returns the number of entries changed."""
+    valeurs = {"anonymise_le": instant or maintenant()}
+    if acteur is not None:
+        valeurs["acteur"] = acteur
+    if details is not None:
+        valeurs["details"] = canonique(details)
+    return db.session.execute(update(EntreeJournal).where(condition).values(**valeurs)).rowcount
+
+
 def changements(objet, champs, nouvelles_valeurs):
     """The {field: [before, after]} of what actually changes, to put in an entry's details."""
     return {
@@ -236,6 +256,9 @@ def verifier_chaine(taille_lot=1000):
             break
         for entree in lot:
             if entree.hash_precedent != precedent or hash_entree(precedent, entree) != entree.hash:
+                return nombre, entree.id
+            # Tant qu'elle n'est pas anonymisée, la partie personnelle est celle que la chaîne a scellée.
+            if entree.anonymise_le is None and empreinte_donnees(entree.acteur, entree.details) != entree.empreinte_donnees:
                 return nombre, entree.id
             precedent, nombre, dernier_id = entree.hash, nombre + 1, entree.id
     tete = db.session.scalar(select(TeteJournal.dernier_hash).where(TeteJournal.id == 1))

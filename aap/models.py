@@ -55,15 +55,44 @@ class Service(db.Model):
     code: Mapped[str] = mapped_column(String(10), unique=True)
     nom: Mapped[str] = mapped_column(String(200))
     intitule_officiel: Mapped[str] = mapped_column(String(200))  # bloc-marque : « Préfet de Mayotte »
+    # Dans le texte courant, avec sa casse : « le préfet de Mayotte », « la préfète de la région Grand Est ».
+    prefet: Mapped[str] = mapped_column(String(200), default="")
+    # Départements couverts (codes INSEE séparés par des espaces) : communes proposées, référentiel chargé.
+    departements: Mapped[str] = mapped_column(String(60), default="")
+    fuseau: Mapped[str] = mapped_column(String(60))
     courriel: Mapped[str] = mapped_column(String(254))
     telephone: Mapped[str] = mapped_column(String(40), default="")
+    # Adresse postale (CRPA R112-5 : sur l'accusé de réception) : voie, puis code postal et commune.
     adresse: Mapped[str] = mapped_column(Text, default="")
-    fuseau: Mapped[str] = mapped_column(String(60), default="Indian/Mayotte")
+    code_postal: Mapped[str] = mapped_column(String(5), default="")
+    commune: Mapped[str] = mapped_column(String(100), default="")
+    # Lieu et signataire des actes (CRPA L212-1 : prénom, nom et qualité de l'auteur d'une décision).
+    lieu_signature: Mapped[str] = mapped_column(String(100), default="")
+    signataire_prenom: Mapped[str] = mapped_column(String(100), default="")
+    signataire_nom: Mapped[str] = mapped_column(String(100), default="")
+    signataire_qualite: Mapped[str] = mapped_column(String(200), default="")
+    # Juridiction des recours contentieux contre les décisions du service (CJA R312-1).
+    tribunal: Mapped[str] = mapped_column(String(200), default="")
     # Identifiant de l'attribuant dans les données ouvertes des subventions (SCDL, décret n° 2017-779).
     siret: Mapped[str] = mapped_column(String(14), default="")
 
     def __str__(self):
         return self.nom
+
+    @property
+    def codes_departements(self):
+        return tuple(self.departements.split())
+
+    @property
+    def adresse_postale(self):
+        """The lines of the full postal address: street, then postcode and commune."""
+        from .formats import adresse_postale
+
+        return adresse_postale(self.adresse, self.code_postal, self.commune)
+
+    @property
+    def signataire(self):
+        return f"{self.signataire_prenom} {self.signataire_nom}".strip()
 
 
 class Utilisateur(UserMixin, db.Model):
@@ -91,8 +120,10 @@ class Utilisateur(UserMixin, db.Model):
     jeton_session: Mapped[str] = mapped_column(String(32))
     # Second facteur facultatif (application d'authentification) ; sinon, lien envoyé par courriel.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # RGPD : un compte inactif trop longtemps est anonymisé (aap/retention.py), non supprimé (il signe le journal).
+    anonymise_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    service: Mapped[Service | None] = relationship()
+    service: Mapped[Service | None] = relationship(lazy="joined")  # son fuseau sert à chaque page
     structure = relationship("Structure", back_populates="membres")
     jetons: Mapped[list["JetonApi"]] = relationship(back_populates="utilisateur", order_by="JetonApi.id")
 
@@ -169,6 +200,10 @@ class EntreeJournal(db.Model):
     objet_id: Mapped[str] = mapped_column(String(40), default="")
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), index=True)
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON canonique
+    # La chaîne couvre l'empreinte de l'acteur et des détails, non leur texte : les données personnelles d'une
+    # entrée peuvent être effacées (RGPD, durées de conservation) sans rompre la chaîne.
+    empreinte_donnees: Mapped[str] = mapped_column(String(64))
+    anonymise_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hash_precedent: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 

@@ -440,3 +440,20 @@ def desactiver_totp(utilisateur, code):
 @cache
 def _hash_leurre(methode):
     return generate_password_hash("leurre-pour-un-temps-de-reponse-constant", method=methode)
+
+
+def modifier_service(service, valeurs, *, par):
+    """Saves the service's settings; the communes of a newly covered département are loaded."""
+    from .journal import changements
+    from .referentiel import charger_referentiel
+
+    modifies = changements(service, valeurs.keys(), valeurs)
+    if not modifies:
+        return modifies
+    nouveaux = set(valeurs.get("departements", "").split()) - set(service.codes_departements)
+    for champ, valeur in valeurs.items():
+        setattr(service, champ, valeur)
+    if nouveaux:
+        charger_referentiel(tuple(sorted(nouveaux)))
+    journaliser("service.modification", service, par=par, details=modifies, service_id=service.id)
+    return modifies

@@ -1,16 +1,23 @@
 """PDF documents (accusés de réception, conventions, minutes) rendered from a Jinja template by WeasyPrint.
 
+Every document is tagged (a structure tree: headings, paragraphs, tables, lists, read in order by a screen
+reader) and PDF/A-3u (fonts embedded, sRGB output intent, XMP metadata with its title, author, dates and
+language). WeasyPrint 70 takes one variant at a time: `pdf/a-3a` and `pdf/ua-1` tag, `pdf/a-3u` alone does
+not; `pdf/a-3u` with `pdf_tags=True` gives both the archival identification and the structure tree, without
+claiming the accessibility conformance (PDF/UA, PDF/A level A) that no validator here checks.
+
 The fonts (Marianne, from the DSFR package) and the stylesheet (`aap/static/css/pdf.css`) come from
 the application: WeasyPrint may read files under those folders and nothing else, never the network.
 The DSFR ships its fonts as WOFF2, which WeasyPrint would decompress at every document (about two
 seconds a PDF): they are decompressed once into a cache folder and read from there.
 
-    contenu = rendre_pdf("candidatures/accuse.html", depot=depot)   # bytes of a PDF
+    contenu = rendre_pdf("candidatures/accuse.html", service=dossier.service, depot=depot)   # bytes of a PDF
 """
 
 import hashlib
 import os
 import tempfile
+from datetime import UTC
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -19,6 +26,9 @@ from flask import current_app, render_template
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
+
+from .formats import afficher_dans, typographie_html
+from .types import maintenant
 
 POLICES = [
     ("Marianne", "normal", 400, "Marianne-Regular"),
@@ -83,9 +93,16 @@ def _css_polices(dossier_polices):
     return "\n".join(regles)
 
 
-def rendre_pdf(gabarit, **contexte):
-    """Renders `templates/<gabarit>` (HTML) to PDF bytes with the application's fonts and print CSS."""
-    html = render_template(gabarit, **contexte)
+VARIANTE_PDF = "pdf/a-3u"
+
+
+def rendre_pdf(gabarit, *, service, **contexte):
+    """Renders `templates/<gabarit>` (HTML) to PDF bytes with the application's fonts and print CSS, in the
+    service's time zone and in its name (author); the template's <title> is the document's title."""
+    with afficher_dans(service):
+        produit_le = contexte.setdefault("produit_le", maintenant())
+        date_w3c = produit_le.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        html = typographie_html(render_template(gabarit, service=service, date_w3c=date_w3c, **contexte))
     polices = FontConfiguration()
     lecteur = LecteurLocal(_dossiers_permis())
     feuilles = [
@@ -97,7 +114,7 @@ def rendre_pdf(gabarit, **contexte):
         CSS(filename=str(Path(current_app.static_folder) / "css" / "pdf.css"), font_config=polices, url_fetcher=lecteur),
     ]
     document = HTML(string=html, base_url=Path(current_app.static_folder).as_uri() + "/", url_fetcher=lecteur)
-    return document.write_pdf(stylesheets=feuilles, font_config=polices)
+    return document.write_pdf(stylesheets=feuilles, font_config=polices, pdf_variant=VARIANTE_PDF, pdf_tags=True)
 
 
 def pdf_minimal(*lignes):
@@ -127,3 +144,11 @@ def pdf_minimal(*lignes):
         sortie += f"{position:010d} 00000 n \n".encode()
     sortie += f"trailer\n<< /Size {len(objets) + 1} /Root 1 0 R >>\nstartxref\n{debut_xref}\n%%EOF\n".encode()
     return bytes(sortie)
+
+
+def produire_lettre(gabarit, nom, *, service, par, notifie_le, **contexte):
+    """Renders a decision letter (`templates/documents/lettre.html` extended) and stores it (its SHA-256 kept)."""
+    from .fichiers import enregistrer_produit
+
+    contenu = rendre_pdf(gabarit, service=service, notifie_le=notifie_le, **contexte)
+    return enregistrer_produit(nom, contenu, "pdf", par=par, service_id=service.id)

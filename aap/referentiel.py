@@ -4,16 +4,25 @@ import json
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import select
 
 from .extensions import db
 from .models import Commune, Epci
+
+
+def communes_du_service(service):
+    """The communes of a service's départements, by name; every loaded commune for the national reader."""
+    requete = select(Commune).order_by(Commune.nom)
+    if service is not None:
+        requete = requete.where(Commune.departement.in_(service.codes_departements))
+    return db.session.scalars(requete).all()
 
 
 def _lire(nom):
     return json.loads((Path(current_app.config["REFERENTIEL_DIR"]) / nom).read_text(encoding="utf-8"))
 
 
-def charger_referentiel(departements=("976",)):
+def charger_referentiel(departements):
     """Inserts or updates the current communes of these départements and their EPCI. Idempotent."""
     communes = [c for c in _lire("communes.json") if c.get("type") == "commune-actuelle" and c.get("departement") in departements]
     departement_de = {c["code"]: c["departement"] for c in communes}

@@ -1,7 +1,8 @@
 """Rules of the foundation, as plain functions: passwords, SIRET, a campaign's calendar."""
 
+import calendar
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
 from stdnum.fr import siret as stdnum_siret
@@ -37,6 +38,27 @@ def probleme_siret(valeur):
     return None
 
 
+def probleme_fuseau(nom):
+    from zoneinfo import available_timezones
+
+    if nom not in available_timezones():
+        return "Fuseau horaire inconnu : écrivez son nom IANA, par exemple Indian/Reunion ou Europe/Paris."
+    return None
+
+
+DEPARTEMENT = re.compile(r"\d{2,3}|2[AB]")
+
+
+def probleme_departements(codes):
+    """None when every code is a département's INSEE code (01…95, 2A, 2B, 971…976)."""
+    if not codes:
+        return "Indiquez au moins un département."
+    fautifs = [c for c in codes if not DEPARTEMENT.fullmatch(c)]
+    if fautifs:
+        return f"Code de département invalide : {fautifs[0]} (deux ou trois chiffres, 2A ou 2B)."
+    return None
+
+
 class EtatCampagne(StrEnum):
     A_VENIR = "a_venir"
     OUVERTE = "ouverte"
@@ -45,6 +67,14 @@ class EtatCampagne(StrEnum):
     @property
     def libelle(self):
         return {"a_venir": "À venir", "ouverte": "Ouverte", "cloturee": "Clôturée"}[self]
+
+
+def ajouter_mois(jour, mois):
+    """`jour` moved by `mois` months; the day is clamped to the month's length (31 Jan + 1 month = 28/29 Feb)."""
+    total = jour.year * 12 + jour.month - 1 + mois
+    annee, mois_ = divmod(total, 12)
+    dernier = calendar.monthrange(annee, mois_ + 1)[1]
+    return date(annee, mois_ + 1, min(jour.day, dernier))
 
 
 def fin_des_depots(cloture_le):

@@ -173,6 +173,8 @@ class Generateur:
                 code=code,
                 nom=f"DEETS {code}" if code == "976" else f"DDETS {code}",
                 intitule_officiel=f"Préfet — département {code}",
+                prefet=f"préfet — département {code}",
+                departements=code,
                 courriel=f"insertion-{code.lower()}@banc.exemple.fr",
                 fuseau=FUSEAUX.get(code, "Europe/Paris"),
             )

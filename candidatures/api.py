@@ -67,7 +67,7 @@ class CampagneSchema(Schema):
     annee = fields.Integer()
     service = fields.Function(lambda c: c.service.code)
     ouverture_le = fields.DateTime()
-    cloture_le = fields.DateTime(metadata={"description": "Dernière minute de dépôt (heure de Mayotte)."})
+    cloture_le = fields.DateTime(metadata={"description": "Dernière minute de dépôt (heure du service)."})
     etat = fields.Function(lambda c: str(etat_campagne(c.ouverture_le, c.cloture_le, maintenant())))
     taux_plafond = Taux
     taux_plafond_collectivite = Taux

@@ -316,7 +316,7 @@ class ComplementsForm(Formulaire):
     date_limite = DateField(
         "Date limite",
         validators=[InputRequired("Indiquez la date limite des compléments.")],
-        description="Les compléments sont reçus jusqu'à 23h59 (heure de Mayotte) ce jour-là.",
+        description="Les compléments sont reçus jusqu'à 23 h 59 (heure du service) ce jour-là.",
     )
     message = TextAreaField(
         "Message au porteur",

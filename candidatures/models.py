@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aap.extensions import db
 from aap.fichiers import Fichier
+from aap.formats import adresse_postale
 from aap.models import Campagne, Commune, Mission, Role, Service, Utilisateur, _check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
 
@@ -211,6 +212,11 @@ class Structure(db.Model):
     def documents_valides(self):
         return [d for d in self.documents if d.retire_le is None]
 
+    @property
+    def adresse_postale(self):
+        """Street lines, then « 97600 Mamoudzou »: the address a letter is sent to."""
+        return adresse_postale(self.adresse, self.code_postal, self.commune.nom if self.commune else "")
+
     def can_voir(self, utilisateur):
         return utilisateur.is_authenticated and (utilisateur.porte(self.id) or utilisateur.peut_lire_service(self.service_id))
 
@@ -353,6 +359,8 @@ class Dossier(db.Model):
     avis_ctn: Mapped[str | None] = mapped_column(String(20))
     avis_ctn_le: Mapped[date | None] = mapped_column(Date)
     avis_ctn_commentaire: Mapped[str] = mapped_column(Text, default="")
+    # RGPD : données personnelles et pièces effacées à la fin de la durée de conservation (aap/retention.py).
+    anonymise_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     campagne: Mapped[Campagne] = relationship()
     structure: Mapped[Structure] = relationship()

@@ -19,9 +19,11 @@ from aap import fichiers
 from aap.courriels import mettre_en_file
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
+from aap.formats import date_fr, pluriel
 from aap.journal import canonique, journaliser
 from aap.models import Commune, Mission
 from aap.numerotation import prochain, verrouiller
+from aap.pdf import produire_lettre
 from aap.regles import EtatCampagne, etat_campagne
 from aap.types import maintenant
 
@@ -151,7 +153,7 @@ def _decimal(valeur, champ, libelle, places=2, maximum=MONTANT_MAX):
     if nombre > maximum:
         raise Refus(f"{libelle} : valeur trop grande.", code="nombre_invalide", champ=champ)
     if nombre != nombre.quantize(Decimal(1).scaleb(-places)):
-        raise Refus(f"{libelle} : au plus {places} décimale(s).", code="nombre_invalide", champ=champ)
+        raise Refus(f"{libelle} : au plus {pluriel(places, 'décimale')}.", code="nombre_invalide", champ=champ)
     return nombre.quantize(Decimal(1).scaleb(-places))
 
 
@@ -526,7 +528,9 @@ def deposer(dossier, *, par, version=None, instant=None, accuse=True, notifier=T
     bloquants = [c for c in constats if c.bloquant]
     if bloquants:
         raise Refus(
-            f"Le dossier ne peut pas être déposé : {len(bloquants)} point(s) bloquant(s) restent à corriger. "
+            "Le dossier ne peut pas être déposé : "
+            + pluriel(len(bloquants), "point bloquant reste", "points bloquants restent")
+            + " à corriger. "
             + bloquants[0].message,
             code="controles_bloquants",
         )
@@ -589,10 +593,10 @@ def accuse_de(depot):
     dossier = depot.dossier
     pdf = rendre_pdf(
         "candidatures/accuse.html",
+        service=dossier.service,
         depot=depot,
         dossier=dossier,
         contenu=contenu,
-        service=dossier.service,
         campagne=dossier.campagne,
     )
     depot.accuse = fichiers.enregistrer_produit(
@@ -657,12 +661,12 @@ def declarer_recevable(dossier, *, par, le=None, notifier=True):
     dernier = dossier.dernier_depot.depose_le.astimezone(_fuseau(dossier)).date()
     if le > aujourdhui or le < dernier:
         raise Refus(
-            f"La date du dossier complet est comprise entre le dernier dépôt ({dernier:%d/%m/%Y}) et aujourd'hui.",
+            f"La date du dossier complet est comprise entre le dernier dépôt ({date_fr(dernier)}) et aujourd'hui.",
             code="date_invalide",
             champ="recevable_le",
         )
     dossier.recevable_le = le
-    _changer_statut(dossier, Statut.RECEVABLE, par, f"Dossier complet le {le:%d/%m/%Y}.")
+    _changer_statut(dossier, Statut.RECEVABLE, par, f"Dossier complet le {date_fr(le)}.")
     _enregistrer(dossier)
     journaliser("dossier.recevable", dossier, par=par, details={"recevable_le": le})
     for adresse in destinataires(dossier.structure) if notifier else []:
@@ -685,7 +689,18 @@ def declarer_irrecevable(dossier, *, par, motif, notifier=True):
     dossier.motif_irrecevabilite = motif
     _changer_statut(dossier, Statut.IRRECEVABLE, par, motif)
     _enregistrer(dossier)
-    journaliser("dossier.irrecevable", dossier, par=par, details={"motif": motif})
+    if notifier:
+        lettre = produire_lettre(
+            "candidatures/lettre_irrecevabilite.html",
+            f"irrecevabilite-{dossier.numero}.pdf",
+            service=dossier.service,
+            par=par,
+            notifie_le=instant,
+            dossier=dossier,
+            structure=dossier.structure,
+            contact=dossier.campagne.courriel_contact,
+        )
+    journaliser("dossier.irrecevable", dossier, par=par, details={"motif": motif, "lettre": lettre.sha256 if notifier else None})
     for adresse in destinataires(dossier.structure) if notifier else []:
         mettre_en_file(
             adresse,
@@ -693,12 +708,13 @@ def declarer_irrecevable(dossier, *, par, motif, notifier=True):
             "irrecevable",
             service_id=dossier.service_id,
             dossier=dossier,
+            pieces_jointes=[lettre],
         )
     return dossier
 
 
 def demander_complements(dossier, *, par, rubriques=(), pieces=(), date_limite, message="", notifier=True):
-    """Reopens only the named steps and pieces until `date_limite` (Mayotte time); the applicant is emailed."""
+    """Reopens only the named steps and pieces until `date_limite` (service's time); the applicant is emailed."""
     dossier = verrouiller(Dossier, dossier.id)
     _exiger_instruction(dossier, par, (Statut.DEPOSE, Statut.RECEVABLE), "complété")
     rubriques = sorted(set(rubriques))

@@ -13,10 +13,8 @@ from datetime import datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-
+from aap.formats import date_fr, euros, heure_de, instant_fr, pourcentage
 from aap.formats import etp as format_etp
-from aap.formats import euros, pourcentage
 from aap.regles import EtatCampagne, etat_campagne
 
 BLOQUANT = "bloquant"
@@ -145,12 +143,12 @@ class ReglesCampagne:
 
     ouverture_le: datetime
     cloture_le: datetime
+    fuseau: str  # celui du service : le calendrier se juge à son heure
     taux_plafond: Decimal = Decimal("0.70")
     taux_plafond_collectivite: Decimal = Decimal("0.80")
     etp_minimum: Decimal = Decimal("0.5")
     credits: Decimal = ZERO
     pieces: tuple = ()
-    fuseau: str = "Indian/Mayotte"
 
 
 @dataclass(frozen=True)
@@ -308,14 +306,6 @@ def fin_du_jour(jour, fuseau):
     return datetime.combine(jour + timedelta(days=1), time(0, 0), tzinfo=ZoneInfo(fuseau))
 
 
-def _instant_fr(instant, fuseau):
-    return format_datetime(instant, "d MMMM y 'à' HH'h'mm", tzinfo=ZoneInfo(fuseau), locale="fr_FR")
-
-
-def _date_fr(jour):
-    return format_date(jour, "d MMMM y", locale="fr_FR")
-
-
 def _controles_calendrier(campagne, instant, limite_complements):
     if limite_complements is not None:
         if instant >= fin_du_jour(limite_complements, campagne.fuseau):
@@ -323,7 +313,7 @@ def _controles_calendrier(campagne, instant, limite_complements):
                 Constat(
                     "delai_depasse",
                     BLOQUANT,
-                    f"La date limite des compléments ({_date_fr(limite_complements)}) est passée : "
+                    f"La date limite des compléments ({date_fr(limite_complements)}) est passée : "
                     "le dossier ne peut plus être déposé à nouveau. Contactez la DEETS.",
                     "depot",
                 )
@@ -335,7 +325,7 @@ def _controles_calendrier(campagne, instant, limite_complements):
             Constat(
                 "campagne_pas_ouverte",
                 BLOQUANT,
-                f"Les dépôts ouvrent le {_instant_fr(campagne.ouverture_le, campagne.fuseau)} (heure de Mayotte) : "
+                f"Les dépôts ouvrent le {instant_fr(campagne.ouverture_le, campagne.fuseau)} ({heure_de(campagne.fuseau)}) : "
                 "vous pourrez déposer votre dossier à partir de ce moment.",
                 "depot",
             )
@@ -345,8 +335,8 @@ def _controles_calendrier(campagne, instant, limite_complements):
             Constat(
                 "delai_depasse",
                 BLOQUANT,
-                f"La date limite de dépôt est passée ({_instant_fr(campagne.cloture_le, campagne.fuseau)}, heure de "
-                "Mayotte) : le dossier ne peut plus être déposé pour cette campagne.",
+                f"La date limite de dépôt est passée ({instant_fr(campagne.cloture_le, campagne.fuseau)}, "
+                f"{heure_de(campagne.fuseau)}) : le dossier ne peut plus être déposé pour cette campagne.",
                 "depot",
             )
         ]

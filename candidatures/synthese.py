@@ -61,7 +61,7 @@ def options_page_dossier():
     ]
 
 
-def regles_campagne(campagne, fuseau="Indian/Mayotte"):
+def regles_campagne(campagne, fuseau):
     return regles.ReglesCampagne(
         ouverture_le=campagne.ouverture_le,
         cloture_le=campagne.cloture_le,
@@ -265,7 +265,7 @@ def controles_dossier(dossier, instant=None, calendrier=None):
 
 
 def pieces_exigees(dossier):
-    return regles.pieces_exigees(regles_campagne(dossier.campagne).pieces, faits(dossier))
+    return regles.pieces_exigees(regles_campagne(dossier.campagne, dossier.service.fuseau).pieces, faits(dossier))
 
 
 def taux_plafond(dossier):

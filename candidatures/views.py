@@ -19,9 +19,10 @@ from aap import fichiers
 from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
-from aap.formats import fuseau, instant_fr
+from aap.formats import fuseau, heure_fr
 from aap.forms import choix
-from aap.models import Campagne, Commune, Role, Service
+from aap.models import Campagne, Role, Service
+from aap.referentiel import communes_du_service
 from aap.regles import EtatCampagne, etat_campagne
 from aap.securite import role_requis
 from aap.types import maintenant
@@ -286,7 +287,7 @@ def _instruction():
     filtres = _filtres()
     page = paginer_dossiers(requete_instruction(filtres), options_liste())
     lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
-    communes = db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom)).all()
+    communes = communes_du_service(current_user.service)
     # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
     campagnes = db.session.execute(
         select(Campagne.id, Campagne.annee, Service.code)
@@ -488,7 +489,7 @@ def _page_dossier(dossier, statut=200, decision_ouverte=None, formulaires=None):
 def _formulaires_decision(dossier, **formulaires):
     """The agent's decision forms: the refused one as sent, the others with their defaults (never read from the
     request: on a refused decision, the request holds another form's fields)."""
-    aujourdhui = maintenant().astimezone(fuseau()).date()
+    aujourdhui = maintenant().astimezone(fuseau(dossier.service)).date()
     complements = formulaires.get("form_complements") or ComplementsForm(formdata=None)
     complements.pieces.choices = choix_pieces(dossier)
     return {
@@ -592,12 +593,7 @@ def avis_ctn(dossier_id):
 
 def _preparer(form, dossier):
     if "communes" in form:
-        form.communes.choices = choix(
-            [
-                (c.code, c.nom)
-                for c in db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom))
-            ]
-        )
+        form.communes.choices = choix([(c.code, c.nom) for c in communes_du_service(dossier.service)])
     if "missions" in form:
         form.missions.choices = choix([(m.id, m.libelle) for m in dossier.campagne.missions])
     return form
@@ -653,7 +649,7 @@ def _reponse_json(dossier, statut=200, **extra):
     constats = controles_dossier(dossier)
     corps = {
         "version": dossier.version,
-        "enregistre_le": instant_fr(dossier.modifie_le, "HH'h'mm"),
+        "enregistre_le": heure_fr(dossier.modifie_le),
         "fragments": _fragments(dossier, constats),
     } | extra
     reponse = jsonify(corps)
@@ -957,7 +953,7 @@ def _ma_structure():
 
 
 def _communes_choix():
-    communes = db.session.scalars(select(Commune).where(Commune.departement == "976").order_by(Commune.nom)).all()
+    communes = communes_du_service(current_user.service)
     return choix([("", "— Choisir —")] + [(c.code, c.nom) for c in communes])
 
 

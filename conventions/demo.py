@@ -391,7 +391,7 @@ def _conventions_en_cours(contexte, agent, aujourdhui):
     for cle, decision in decisions.items():
         if decision is None or db.session.scalar(select(Convention.id).where(Convention.decision_id == decision.id)) is not None:
             continue
-        notifie = regles.jour_local(decision.notifie_le)
+        notifie = regles.jour_local(decision.notifie_le, decision.seance.service.fuseau)
         if cle == "a_signer":
             _creer(decision, agent, regles.ajouter_mois(notifie.replace(day=1), 1), notifie + timedelta(days=2))
             continue
@@ -415,5 +415,5 @@ def charger(contexte):
     agent = contexte.comptes["agent@exemple.fr"]
     _conventions_2022(contexte, agent)
     db.session.flush()
-    _conventions_en_cours(contexte, agent, regles.jour_local(maintenant()))
+    _conventions_en_cours(contexte, agent, regles.jour_local(maintenant(), contexte.service.fuseau))
     db.session.flush()

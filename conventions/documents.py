@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 
 import docx
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from aap.fichiers import enregistrer_produit
-from aap.formats import date_fr, etp, euros, nombre, pourcentage
+from aap.formats import date_fr, etp, euros, le, minuscule_initiale, nombre, pourcentage, typographie
 from aap.pdf import rendre_pdf
+from aap.types import maintenant
 from candidatures.synthese import synthese_budget
 
 from . import regles
@@ -161,14 +163,28 @@ def _parties(convention):
     if structure.representant_nom:
         representant = f", représentée par {structure.representant_nom}"
         if structure.representant_qualite:
-            representant += f", {structure.representant_qualite.lower()}"
-    adresse = f", {structure.adresse}" if structure.adresse else ""
+            representant += f", {minuscule_initiale(structure.representant_qualite)}"
+    adresse = "".join(f", {ligne}" for ligne in structure.adresse_postale)
     return [
-        f"L'État, représenté par le {service.intitule_officiel.lower() if service.intitule_officiel else 'préfet'}, "
-        f"et par délégation la {service.nom}, ci-après « l'administration »,",
-        f"{structure.raison_sociale}, {structure.statut_enum.libelle.lower()}, SIRET {structure.siret}{adresse}"
+        f"L'État, représenté par {le(service.prefet)}, et par délégation {le(service.nom)}, ci-après « l'administration »,",
+        f"{structure.raison_sociale}, {minuscule_initiale(structure.statut_enum.libelle)}, SIRET {structure.siret}{adresse}"
         f"{representant}, ci-après « la structure ».",
     ]
+
+
+def _postes_finances(annee):
+    """The subtitle names only the posts the year funds (AAP §A: facilitateur, coordinateur régional)."""
+    postes = []
+    if annee.etp_facilitateur > 0:
+        postes.append("de facilitateur")
+    if annee.etp_coordinateur > 0:
+        postes.append("de coordinateur régional")
+    nombre_ = "de postes" if annee.etp_facilitateur + annee.etp_coordinateur > 1 or len(postes) > 1 else "d'un poste"
+    return f"relative au financement {nombre_} {' et '.join(postes)} de la clause sociale d'insertion"
+
+
+def _lieu_date(service):
+    return f"Fait à {service.lieu_signature}, en trois exemplaires originaux, le ………………"
 
 
 def contenu(annee):
@@ -176,8 +192,9 @@ def contenu(annee):
     convention = annee.convention
     dossier, decision = convention.dossier, convention.decision
     campagne = convention.campagne
+    service = convention.service
     signataires = [
-        f"Pour l'État, {convention.service.nom}",
+        f"Pour {le(service.prefet)} et par délégation, {service.signataire}, {service.signataire_qualite}",
         f"Pour la structure, {convention.structure.representant_nom or convention.structure.raison_sociale}"
         + (f", {convention.structure.representant_qualite}" if convention.structure.representant_qualite else ""),
     ]
@@ -251,12 +268,11 @@ def contenu(annee):
         _completer_budget(articles[3], annee)
         return Contenu(
             titre=f"Convention n° {convention.numero}",
-            sous_titre="relative au financement de postes de facilitateur et de coordinateur régional de la clause "
-            "sociale d'insertion",
+            sous_titre=_postes_finances(annee),
             parties=_parties(convention),
             visas=visas,
             articles=articles,
-            lieu_date="Fait à Mamoudzou, en trois exemplaires originaux, le ………………",
+            lieu_date=_lieu_date(service),
             signataires=signataires,
         )
     precedente = convention.annee(annee.rang - 1)
@@ -286,7 +302,7 @@ def contenu(annee):
         parties=_parties(convention),
         visas=visas + [f"Vu la convention n° {convention.numero} signée le {date_fr(convention.signee_le)} ;"],
         articles=articles,
-        lieu_date="Fait à Mamoudzou, en trois exemplaires originaux, le ………………",
+        lieu_date=_lieu_date(service),
         signataires=signataires,
     )
 
@@ -310,7 +326,27 @@ def _completer_budget(article, annee):
 
 
 def pdf(annee):
-    return rendre_pdf("conventions/pdf/convention.html", contenu=contenu(annee), convention=annee.convention, annee=annee)
+    convention = annee.convention
+    return rendre_pdf(
+        "conventions/pdf/convention.html", service=convention.service, contenu=contenu(annee), convention=convention, annee=annee
+    )
+
+
+def _proprietes(document, titre, service):
+    """Title, author (the service), dates and language: what a reader or an archive sees of the file, instead of
+    python-docx's template (« python-docx », 2013, en-US)."""
+    instant = maintenant().replace(tzinfo=None, microsecond=0)
+    proprietes = document.core_properties
+    proprietes.title, proprietes.subject = titre, "Convention de subvention"
+    proprietes.author = proprietes.last_modified_by = service.nom
+    proprietes.created = proprietes.modified = instant
+    proprietes.language = "fr-FR"
+    proprietes.keywords = proprietes.comments = proprietes.category = ""
+    proprietes.revision = 1
+    # La langue des textes : celle des styles par défaut (correcteur, lecteurs d'écran).
+    langue = document.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr")).find(qn("w:lang"))
+    for attribut in ("w:val", "w:eastAsia", "w:bidi"):
+        langue.set(qn(attribut), "fr-FR")
 
 
 def docx_(annee):
@@ -319,6 +355,7 @@ def docx_(annee):
     style.font.name, style.font.size = "Arial", Pt(10)
     c = contenu(annee)
     service = annee.convention.service
+    _proprietes(document, c.titre, service)
     entete = document.add_paragraph()
     entete.add_run(service.intitule_officiel.upper()).bold = True
     entete.add_run(f"\n{service.nom}")
@@ -353,6 +390,9 @@ def docx_(annee):
     signatures = document.add_table(rows=1, cols=len(c.signataires))
     for cellule, signataire in zip(signatures.rows[0].cells, c.signataires, strict=True):
         cellule.text = f"{signataire}\n\n\n(signature)"
+    paragraphes = document.paragraphs + [p for t in document.tables for r in t.rows for c in r.cells for p in c.paragraphs]
+    for run in (run for paragraphe in paragraphes for run in paragraphe.runs):
+        run.text = typographie(run.text)
     sortie = io.BytesIO()
     document.save(sortie)
     return sortie.getvalue()

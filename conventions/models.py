@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aap.extensions import db
 from aap.fichiers import Fichier
+from aap.formats import date_fr
 from aap.models import Campagne, Service, Utilisateur, _check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
 from candidatures.models import Dossier, Structure
@@ -438,7 +439,7 @@ class Bilan(db.Model):
     @property
     def intitule(self):
         if self.type == TypeBilan.TRIMESTRIEL and self.arrete_au:
-            return f"{self.type_enum.libelle} — résultats au {self.arrete_au:%d/%m/%Y}"
+            return f"{self.type_enum.libelle} — résultats au {date_fr(self.arrete_au)}"
         return self.type_enum.libelle
 
     @property
@@ -464,7 +465,7 @@ class Bilan(db.Model):
 
     @property
     def a_l_heure(self):
-        """Filed (first filing) by the end of its due day, Mayotte time."""
+        """Filed (first filing) by the end of its due day, service's time."""
         if self.premier_depot_le is None:
             return None
         return regles.jour_local(self.premier_depot_le, self.convention.service.fuseau) <= self.echeance

@@ -18,6 +18,7 @@ from aap.extensions import db
 from aap.formats import date_fr, euros
 from aap.journal import canonique, journaliser
 from aap.numerotation import prochain, verrouiller
+from aap.pdf import produire_lettre
 from aap.types import maintenant
 from notation.models import Decision
 
@@ -926,9 +927,30 @@ def ne_pas_renouveler(convention, *, motif, par, instant=None):
     derniere.renouvellement, derniere.renouvellement_motif = Renouvellement.NON_RENOUVELEE, motif
     derniere.renouvellement_le, derniere.renouvellement_par_id = instant or maintenant(), par.id
     _flush("La convention a changé entre-temps : rechargez la page.")
-    journaliser("convention.non_renouvellement", convention, par=par, details={"annee": derniere.rang, "motif": motif})
+    lettre = produire_lettre(
+        "conventions/pdf/lettre_non_renouvellement.html",
+        f"non-renouvellement-{convention.numero}.pdf",
+        service=convention.service,
+        par=par,
+        notifie_le=derniere.renouvellement_le,
+        convention=convention,
+        structure=convention.structure,
+        annee=derniere,
+        motif=motif,
+    )
+    journaliser(
+        "convention.non_renouvellement",
+        convention,
+        par=par,
+        details={"annee": derniere.rang, "motif": motif, "lettre": lettre.sha256},
+    )
     _courriel_structure(
-        convention, f"Convention {convention.numero} : non-renouvellement", "non_renouvellement", annee=derniere, motif=motif
+        convention,
+        f"Convention {convention.numero} : non-renouvellement",
+        "non_renouvellement",
+        annee=derniere,
+        motif=motif,
+        pieces_jointes=[lettre],
     )
     clore_si_terminee(convention, par=par)
     return derniere

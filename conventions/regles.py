@@ -12,13 +12,13 @@
 - The renewal view: targets against achievements, and a suggested outcome in words.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from aap.formats import euros
+from aap.formats import date_fr, euros
+from aap.regles import ajouter_mois
 from notation.regles import Erreur, nombre_fr, texte
 
 __all__ = ["Erreur", "texte", "nombre_fr"]
@@ -55,21 +55,13 @@ NOMBRE_MAX = Decimal("100000000")
 # --- Dates --------------------------------------------------------------------------------------
 
 
-def ajouter_mois(jour, mois):
-    """`jour` moved by `mois` months; the day is clamped to the month's length (31 Jan + 1 month = 28/29 Feb)."""
-    total = jour.year * 12 + jour.month - 1 + mois
-    annee, mois_ = divmod(total, 12)
-    dernier = calendar.monthrange(annee, mois_ + 1)[1]
-    return date(annee, mois_ + 1, min(jour.day, dernier))
-
-
-def jour_local(instant, fuseau="Indian/Mayotte"):
+def jour_local(instant, fuseau):
     """The calendar day of an instant in the service's time zone."""
     return instant.astimezone(ZoneInfo(fuseau)).date()
 
 
-def date_limite_signature(notifie_le, fuseau="Indian/Mayotte"):
-    """AAP §D.1: signed at the latest on the 15th day after the day of notification (Mayotte time)."""
+def date_limite_signature(notifie_le, fuseau):
+    """AAP §D.1: signed at the latest on the 15th day after the day of notification (service's time)."""
     return jour_local(notifie_le, fuseau) + timedelta(days=DELAI_SIGNATURE_JOURS)
 
 
@@ -630,7 +622,7 @@ class Echeance:
 
 def _libelle_bilan(bilan, rang):
     if bilan.type == TRIMESTRIEL:
-        return f"Bilan trimestriel (résultats au {bilan.arrete_au:%d/%m/%Y}) — année {rang}"
+        return f"Bilan trimestriel (résultats au {date_fr(bilan.arrete_au)}) — année {rang}"
     return f"{LIBELLES_BILANS[bilan.type]} — année {rang}"
 
 

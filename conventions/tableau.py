@@ -1,23 +1,19 @@
 """What the DEETS reads across its conventions: the renewal view of one convention, the dashboard of a campaign
 and across years (credits, grants, payments, ETP, insertion hours against targets, states, what is late), its
-Excel export (written by xlsxwriter with native charts) and the open-data export of the grants in the SCDL
-« subventions » schema (décret n° 2017-779).
+Excel export (written by xlsxwriter with native charts). The open data of the grants: `donnees_ouvertes`.
 
 Amounts stay Decimal from the database to the page; the sums run on integer cents and come back as Decimal.
 The dashboard's cost is a fixed number of queries whatever the number of conventions.
 """
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from flask import Response
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload
 
-from aap.exports import ClasseurFeuilles, Colonne, cellule_csv
+from aap.exports import ClasseurFeuilles, Colonne
 from aap.extensions import db
 from aap.models import Campagne, Role, Service
 from aap.types import maintenant
@@ -471,88 +467,3 @@ def classeur(t):
         c.ligne([convention.numero, convention.structure.raison_sociale, echeance.libelle, echeance.date, -echeance.jours])
     nom = f"tableau-de-bord-conventions-{t.campagne.annee if t.campagne else 'toutes-campagnes'}.xlsx"
     return c.reponse(nom)
-
-
-# --- Données ouvertes (SCDL subventions) ------------------------------------------------------------------
-
-COLONNES_SCDL = [
-    "nomAttribuant",
-    "idAttribuant",
-    "dateConvention",
-    "referenceDecision",
-    "nomBeneficiaire",
-    "idBeneficiaire",
-    "rnaBeneficiaire",
-    "objet",
-    "montant",
-    "nature",
-    "conditionsVersement",
-    "datesPeriodeVersement",
-    "idRAE",
-    "notificationUE",
-    "pourcentageSubvention",
-    "dispositifAide",
-]
-
-
-def lignes_scdl(conventions):
-    """One line per signed year (the convention, then each avenant) whose grant is above 23 000 € (décret
-    n° 2017-779, art. 1er), in the SCDL « subventions » schema (2.1)."""
-    from candidatures.synthese import synthese_budget
-
-    lignes = []
-    for convention in conventions:
-        budget = None
-        for annee in convention.annees:
-            if annee.signee_le is None or annee.montant <= regles.SEUIL_DONNEES_OUVERTES:
-                continue
-            if budget is None:
-                budget = synthese_budget(convention.dossier)
-            charges = budget[min(annee.rang, len(budget)) - 1].charges if budget else ZERO
-            taux = min(annee.montant / charges, Decimal(1)) if charges > 0 else Decimal(1)
-            lignes.append(
-                {
-                    "nomAttribuant": convention.service.nom,
-                    "idAttribuant": convention.service.siret,
-                    "dateConvention": annee.signee_le.isoformat(),
-                    "referenceDecision": convention.numero if annee.rang == 1 else f"{convention.numero}-A{annee.rang - 1}",
-                    "nomBeneficiaire": cellule_csv(convention.structure.raison_sociale),
-                    "idBeneficiaire": convention.structure.siret,
-                    "rnaBeneficiaire": "",
-                    "objet": cellule_csv(f"{convention.dossier.titre} — {annee.intitule.lower()}, année {annee.rang}"),
-                    "montant": f"{annee.montant:.2f}",
-                    "nature": "aide en numéraire",
-                    "conditionsVersement": "échelonné",
-                    "datesPeriodeVersement": f"{annee.debut.isoformat()}_{annee.fin.isoformat()}",
-                    "idRAE": "",
-                    "notificationUE": "non",
-                    "pourcentageSubvention": f"{taux.quantize(Decimal('0.01'))}",
-                    "dispositifAide": cellule_csv(convention.campagne.titre),
-                }
-            )
-    return lignes
-
-
-def donnees_ouvertes(utilisateur, service_id=None):
-    from sqlalchemy.orm import selectinload
-
-    from .models import AnneeConvention
-
-    perimetre = _perimetre(utilisateur, service_id)
-    requete = select(Convention).options(
-        joinedload(Convention.campagne),
-        joinedload(Convention.dossier).selectinload(Dossier.lignes_budget),
-        selectinload(Convention.annees).selectinload(AnneeConvention.bilans),
-    )
-    if perimetre is not None:
-        requete = requete.where(Convention.service_id.in_(perimetre))
-    conventions = lecture.conventions_de(requete)
-    sortie = io.StringIO()
-    ecrivain = csv.DictWriter(sortie, fieldnames=COLONNES_SCDL, lineterminator="\n")
-    ecrivain.writeheader()
-    for ligne in lignes_scdl(conventions):
-        ecrivain.writerow(ligne)
-    reponse = Response(sortie.getvalue().encode("utf-8"), mimetype="text/csv")
-    reponse.headers["Content-Disposition"] = 'attachment; filename="subventions-conventions.csv"'
-    reponse.headers["X-Content-Type-Options"] = "nosniff"
-    return reponse

@@ -15,12 +15,13 @@ from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.fichiers import Fichier, reponse_telechargement
-from aap.formats import euros
-from aap.models import Role
+from aap.formats import date_fr, euros, fuseau
+from aap.models import Role, Service
 from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
 
+from . import donnees_ouvertes as scdl
 from . import forms, lecture, operations, regles, tableau
 from .models import PieceBilan, StatutBilan, StatutConvention
 
@@ -150,7 +151,7 @@ def nouvelle(decision_id):
                 db.session.commit()
                 flash(
                     f"Convention {convention.numero} créée : téléchargez-la pour la faire signer avant le "
-                    f"{convention.date_limite_signature:%d/%m/%Y}.",
+                    f"{date_fr(convention.date_limite_signature)}.",
                     "succes",
                 )
                 return redirect(url_for(".convention", convention_id=convention.id))
@@ -255,7 +256,7 @@ def signature(convention_id, rang):
             db.session.commit()
             if operations.signature_en_retard(annee):
                 flash(
-                    f"Signature enregistrée, après la date limite du {convention.date_limite_signature:%d/%m/%Y} : "
+                    f"Signature enregistrée, après la date limite du {date_fr(convention.date_limite_signature)} : "
                     "le retard est signalé. L'avance est à mettre en paiement.",
                     "avertissement",
                 )
@@ -327,7 +328,7 @@ def paiement(convention_id, versement_id):
         lambda v, f, version: operations.payer(
             v, paye_le=f.paye_le.data, reference=f.reference.data, par=current_user, version=version
         ),
-        lambda v: f"Versement marqué payé le {v.paye_le:%d/%m/%Y} (référence {v.reference_comptable}).",
+        lambda v: f"Versement marqué payé le {date_fr(v.paye_le)} (référence {v.reference_comptable}).",
     )
 
 
@@ -705,7 +706,7 @@ def a_faire():
         a_preparer=lecture.conventions_a_preparer(current_user) if gestion else [],
         a_declarer=lecture.dossiers_a_declarer_complets(current_user) if gestion else [],
         prochain_copil=prochain_copil,
-        aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]),
+        aujourdhui=regles.jour_local(maintenant(), fuseau().key),
         horizon=regles.HORIZON_A_FAIRE,
     )
 
@@ -739,7 +740,48 @@ def tableau_de_bord_xlsx():
 @role_requis(*GESTION, Role.NATIONAL)
 def donnees_ouvertes():
     _, service_id = _filtres_tableau()
-    return tableau.donnees_ouvertes(current_user, service_id=service_id)
+    return scdl.donnees_ouvertes(current_user, service_id=service_id)
+
+
+# --- Publication (décret n° 2017-779) : sans connexion --------------------------------------------------
+
+bp_public = Blueprint("donnees_ouvertes", __name__, url_prefix="/donnees-ouvertes")
+
+
+def _service_publie(code):
+    service = db.session.scalar(select(Service).where(Service.code == code))
+    if service is None:
+        abort(404)
+    return service
+
+
+@bp_public.route("/")
+def services_publies():
+    services = db.session.scalars(select(Service).order_by(Service.nom)).all()
+    return render_template("conventions/donnees_ouvertes.html", services=services, service=None)
+
+
+@bp_public.route("/<code>/")
+def publication(code):
+    service = _service_publie(code)
+    lignes, mise_a_jour = scdl.publication(service)
+    return render_template(
+        "conventions/donnees_ouvertes.html",
+        service=service,
+        lignes=lignes,
+        mise_a_jour=mise_a_jour,
+        licence=scdl.LICENCE,
+        seuil=regles.SEUIL_DONNEES_OUVERTES,
+    )
+
+
+@bp_public.route("/<code>/subventions.csv")
+def fichier_publie(code):
+    service = _service_publie(code)
+    if not service.siret:
+        abort(404)  # sans l'identifiant de l'attribuant, le fichier ne serait pas valide : la page le dit
+    lignes, _ = scdl.publication(service)
+    return scdl.reponse_csv(scdl.csv_scdl(lignes), f"subventions-{service.code}.csv")
 
 
 # --- Commande planifiée -------------------------------------------------------------------------------------

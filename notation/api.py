@@ -61,7 +61,7 @@ class SeanceSchema(Schema):
     id = fields.Integer()
     intitule = fields.String()
     campagne_id = fields.Integer()
-    tenue_le = fields.DateTime(metadata={"description": "Date et heure (UTC) ; affichées à l'heure de Mayotte."})
+    tenue_le = fields.DateTime(metadata={"description": "Date et heure (UTC) ; affichées à l'heure du service."})
     lieu = fields.String()
     lien_visio = fields.String()
     annee = fields.Integer()

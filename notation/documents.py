@@ -23,6 +23,7 @@ def proces_verbal(tableau, declarations, *, par, instant=None):
     deports = [(membres.get(d.membre_id), d) for d in declarations if d.conflit and d.membre_id in membres]
     contenu = rendre_pdf(
         "notation/pdf/proces_verbal.html",
+        service=seance.service,
         tableau=tableau,
         seance=seance,
         deports=deports,
@@ -37,12 +38,15 @@ def lettre(tableau, ligne, *, par, instant=None):
     seance = tableau.seance
     contenu = rendre_pdf(
         "notation/pdf/lettre.html",
+        service=seance.service,
         tableau=tableau,
         ligne=ligne,
         seance=seance,
         dossier=ligne.dossier,
+        structure=ligne.dossier.structure,
         decision=ligne.decision,
         notifie_le=instant or maintenant(),
+        contact=seance.campagne.courriel_contact,
     )
     nom = f"notification-{_nom(ligne.dossier.numero or str(ligne.dossier.id))}.pdf"
     return enregistrer_produit(nom, contenu, "pdf", par=par, service_id=seance.service_id)

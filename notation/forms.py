@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from aap.formats import pluriel
 from aap.forms import Formulaire, choix, requis
 
 from . import regles
@@ -48,7 +49,7 @@ def lire_decimal(texte, places=2):
     except InvalidOperation:
         raise ValueError("Indiquez un nombre (par exemple 12 500,00).") from None
     if valeur.as_tuple().exponent < -places:
-        raise ValueError(f"Au plus {places} chiffre(s) après la virgule.")
+        raise ValueError(f"Au plus {pluriel(places, 'chiffre')} après la virgule.")
     return valeur
 
 
@@ -57,7 +58,7 @@ class SeanceForm(Formulaire):
     date = DateField(
         "Date de la séance", validators=[InputRequired("Indiquez la date de la séance.")], description="Au format jj/mm/aaaa."
     )
-    heure = TimeField("Heure (heure de Mayotte)", validators=[InputRequired("Indiquez l'heure de la séance.")])
+    heure = TimeField("Heure (heure du service)", validators=[InputRequired("Indiquez l'heure de la séance.")])
     lieu = StringField(
         "Lieu",
         validators=[Optional(), Length(max=300)],

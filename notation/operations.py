@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from aap.courriels import mettre_en_file
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
+from aap.formats import pluriel
 from aap.journal import canonique, journaliser
 from aap.models import Campagne, Role
 from aap.numerotation import verrouiller
@@ -672,7 +673,7 @@ def envoyer_rappels(instant=None, seance=None):
                 continue
             courriel = mettre_en_file(
                 membre.utilisateur.email,
-                f"Rappel : {une_seance.intitule} — {len(restants)} dossier(s) à noter",
+                f"Rappel : {une_seance.intitule} — {pluriel(len(restants), 'dossier')} à noter",
                 "rappel_notation",
                 service_id=une_seance.service_id,
                 cle=f"rappel-notation:{une_seance.id}:{membre.utilisateur_id}:J-{jours}",

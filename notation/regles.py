@@ -527,13 +527,13 @@ def verifier_decision(
 # --- Séances -------------------------------------------------------------------------------------
 
 
-def trimestre_de(instant, fuseau="Indian/Mayotte"):
+def trimestre_de(instant, fuseau):
     """(year, quarter) of an instant, judged in the service's time zone."""
     local = instant.astimezone(ZoneInfo(fuseau))
     return local.year, (local.month - 1) // 3 + 1
 
 
-def rappel_du(tenue_le, instant, fuseau="Indian/Mayotte", delais=RAPPELS_JOURS_DEFAUT):
+def rappel_du(tenue_le, instant, fuseau, delais=RAPPELS_JOURS_DEFAUT):
     """Which reminder is due now (its number of days before the session), or None: the smallest delay
     not yet passed, so that a reminder missed by a day is not sent after a later one."""
     zone = ZoneInfo(fuseau)

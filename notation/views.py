@@ -18,7 +18,7 @@ from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus, page
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
-from aap.formats import instant_fr
+from aap.formats import heure_fr, pluriel
 from aap.forms import choix
 from aap.models import Campagne, Role
 from aap.securite import role_requis
@@ -349,7 +349,7 @@ def rappels(seance_id):
     nombre = operations.envoyer_rappels(seance=seance)
     db.session.commit()
     if nombre:
-        flash(f"{nombre} rappel(s) envoyé(s) aux membres qui n'ont pas fini de noter.", "succes")
+        flash(f"{pluriel(nombre, 'rappel envoyé')} aux membres qui n'ont pas fini de noter.", "succes")
     else:
         jours = " puis ".join(str(n) for n in operations.delais_rappel())
         flash(
@@ -567,13 +567,13 @@ def _noter(seance, point, acces):
                 "version": feuille.version,
                 "total": str(feuille.total),
                 "soumise": feuille.soumise,
-                "enregistre_le": instant_fr(feuille.modifiee_le, "HH'h'mm'min'ss"),
+                "enregistre_le": heure_fr(feuille.modifiee_le, secondes=True),
             }
         )
     if soumettre:
         flash("Vos notes sont soumises. Vous voyez maintenant celles des autres membres.", "succes")
         return redirect(url_for(".notes", seance_id=seance.id, dossier_id=point.dossier_id))
-    flash(f"Brouillon enregistré à {instant_fr(feuille.modifiee_le, 'HH:mm')} : il n'est pas encore soumis.", "succes")
+    flash(f"Brouillon enregistré à {heure_fr(feuille.modifiee_le)} : il n'est pas encore soumis.", "succes")
     return redirect(url_for(".dossier", seance_id=seance.id, dossier_id=point.dossier_id))
 
 

@@ -164,6 +164,8 @@ def _vider_postgresql():
     tables = [t for t in inspect(db.engine).get_table_names() if t != "alembic_version"]
     with db.engine.begin() as connexion:
         connexion.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # Un test qui falsifie le journal en coupe la protection : le suivant la retrouve.
+        connexion.execute(text("ALTER TABLE journal ENABLE TRIGGER ALL"))
         connexion.execute(text("INSERT INTO journal_tete (id, dernier_hash, nombre) VALUES (1, :h, 0)"), {"h": "0" * 64})
 
 

@@ -14,11 +14,11 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select
 
-from aap.aap2022 import MAYOTTE
 from aap.models import Commune, Epci
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
@@ -27,6 +27,11 @@ from candidatures.models import ChangementStatut, Statut
 from candidatures.synthese import pieces_exigees
 
 COMMUNES_PAR_DEFAUT = ("97611", "97607")  # Mamoudzou, Dembeni
+# Où sont les structures de chaque service des tests : (code postal, commune, communes du projet, département).
+LOCALITES = {
+    "976": ("97600", "97611", COMMUNES_PAR_DEFAUT, "Conseil départemental de Mayotte"),
+    "974": ("97400", "97411", ("97411", "97415"), "Conseil départemental de La Réunion"),  # Saint-Denis, Saint-Paul
+}
 
 # Budget d'un ETP (année 1, 2, 3) : équilibré, État à 70 % exactement.
 BUDGET_UN_ETP = {
@@ -41,13 +46,13 @@ VOLUMES = {"marches_etat": (4, 3500), "npnru": (2, 2000), "marches_locaux": (6, 
 
 
 @cache
-def _referentiel_976(dossier_donnees):
-    """Mayotte's communes and EPCI from the npm package, read once per test process."""
+def _referentiel(dossier_donnees, departement):
+    """A département's communes and EPCI from the npm package, read once per test process."""
     racine = Path(dossier_donnees)
     communes = [
         c
         for c in json.loads((racine / "communes.json").read_text(encoding="utf-8"))
-        if c.get("departement") == "976" and c.get("type") == "commune-actuelle"
+        if c.get("departement") == departement and c.get("type") == "commune-actuelle"
     ]
     codes = {c["code"] for c in communes}
     epci = [
@@ -75,14 +80,15 @@ def budget_pour(etp_total, taux=None):
 
 
 class FabriqueCandidatures:
-    def communes(self):
-        """Loads Mayotte's 17 communes and 5 EPCI (real data from @etalab/decoupage-administratif)."""
-        if self.session.get(Commune, "97611") is not None:
+    def communes(self, departement="976"):
+        """Loads a département's communes and EPCI (real data from @etalab/decoupage-administratif): Mayotte's
+        17 communes and 5 EPCI by default, La Réunion's 24 and 5 with "974"."""
+        if self.session.scalar(select(Commune.code).where(Commune.departement == departement).limit(1)) is not None:
             return
-        communes, epci = _referentiel_976(current_app.config["REFERENTIEL_DIR"])
+        communes, epci = _referentiel(current_app.config["REFERENTIEL_DIR"], departement)
         membre_de = {}
         for code, nom, membres in epci:
-            self.session.add(Epci(code=code, nom=nom, departement="976"))
+            self.session.add(Epci(code=code, nom=nom, departement=departement))
             membre_de.update({m: code for m in membres})
         self.session.flush()
         for code, nom, postaux, population in communes:
@@ -90,7 +96,7 @@ class FabriqueCandidatures:
                 Commune(
                     code=code,
                     nom=nom,
-                    departement="976",
+                    departement=departement,
                     codes_postaux=postaux,
                     population=population,
                     epci_code=membre_de.get(code),
@@ -99,12 +105,15 @@ class FabriqueCandidatures:
         self.session.flush()
 
     def structure_complete(self, service=None, emergente=False, statut_juridique="association", **champs):
-        """A structure whose profile is complete (address, representative, existing posts and their financing)."""
-        self.communes()
+        """A structure whose profile is complete (address, representative, existing posts and their financing), in
+        its service's territory."""
+        service = service or self.service()
+        code_postal, commune, _, financeur = LOCALITES.get(service.code, LOCALITES["976"])
+        self.communes(service.codes_departements[0])
         valeurs = {
             "adresse": "12 rue du Commerce",
-            "code_postal": "97600",
-            "commune_code": "97611",
+            "code_postal": code_postal,
+            "commune_code": commune,
             "representant_nom": "Ahmed Ali",
             "representant_qualite": "Président",
             "contact_nom": "Fatima Saïd",
@@ -125,7 +134,7 @@ class FabriqueCandidatures:
                     structure_id=structure.id,
                     poste="facilitateur",
                     financeur="collectivites",
-                    nom_financeur="Conseil départemental de Mayotte",
+                    nom_financeur=financeur,
                     montant_annee_precedente=Decimal("18000.00"),
                     montant_annee_courante=Decimal("18000.00"),
                 )
@@ -196,7 +205,7 @@ class FabriqueCandidatures:
         etp_facilitateur=Decimal("1.0"),
         etp_coordinateur=Decimal("0"),
         budget=None,
-        communes=COMMUNES_PAR_DEFAUT,
+        communes=None,
         zone_blanche=False,
         accuse=False,
         depose_le=None,
@@ -208,9 +217,10 @@ class FabriqueCandidatures:
         `accuse=True` also renders the receipt PDF and queues its emails at filing (slower).
         """
         statut = Statut(statut)
-        self.communes()
         if campagne is None:
             campagne = self.campagne_ouverte(structure.service if structure is not None else self.service())
+        communes = communes or LOCALITES.get(campagne.service.code, LOCALITES["976"])[2]
+        self.communes(campagne.service.codes_departements[0])
         structure = structure or self.structure_complete(service=campagne.service)
         porteur = porteur or self.porteur_de(structure)
         depose_le = depose_le or min(maintenant(), campagne.cloture_le) - timedelta(minutes=5)
@@ -268,7 +278,7 @@ class FabriqueCandidatures:
         elif statut == Statut.IRRECEVABLE:
             operations.declarer_irrecevable(dossier, par=agent, motif="Pièces manquantes malgré la relance.")
         elif statut in (Statut.RECEVABLE, Statut.RETENU, Statut.AJOURNE, Statut.REJETE):
-            operations.declarer_recevable(dossier, par=agent, le=depose_le.astimezone(MAYOTTE).date())
+            operations.declarer_recevable(dossier, par=agent, le=depose_le.astimezone(ZoneInfo(campagne.service.fuseau)).date())
             if structure.emergente:
                 operations.enregistrer_avis_ctn(dossier, par=agent, avis="favorable", le=maintenant().date())
             if statut != Statut.RECEVABLE:

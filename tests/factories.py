@@ -23,6 +23,44 @@ _HASH = generate_password_hash(MOT_DE_PASSE, method="pbkdf2:sha256:1000")
 _compteur = itertools.count(100)
 
 
+# Deux services complets : ce que l'un règle ne doit jamais paraître dans les documents de l'autre.
+SERVICES = {
+    "976": {
+        "intitule_officiel": "Préfet de Mayotte",
+        "prefet": "préfet de Mayotte",
+        "departements": "976",
+        "fuseau": "Indian/Mayotte",
+        "adresse": "Rue de l'Hôpital, BP 1003",
+        "code_postal": "97600",
+        "commune": "Mamoudzou",
+        "telephone": "02 69 61 00 00",
+        "lieu_signature": "Mamoudzou",
+        "signataire_prenom": "Ahmed",
+        "signataire_nom": "Soilihi",
+        "signataire_qualite": "directeur de l'économie, de l'emploi, du travail et des solidarités",
+        "tribunal": "tribunal administratif de Mayotte",
+        "siret": "13000976400015",
+    },
+    "974": {
+        "nom": "DEETS de La Réunion",
+        "intitule_officiel": "Préfet de La Réunion",
+        "prefet": "préfet de La Réunion",
+        "departements": "974",
+        "fuseau": "Indian/Reunion",
+        "adresse": "112, rue de la République",
+        "code_postal": "97488",
+        "commune": "Saint-Denis Cedex",
+        "telephone": "02 62 94 07 07",
+        "lieu_signature": "Saint-Denis",
+        "signataire_prenom": "Marie",
+        "signataire_nom": "Hoarau",
+        "signataire_qualite": "directrice de l'économie, de l'emploi, du travail et des solidarités",
+        "tribunal": "tribunal administratif de La Réunion",
+        "siret": "13000974900016",
+    },
+}
+
+
 def siret_unique():
     return siret_valide(f"{30_000_000 + next(_compteur):08d}")
 
@@ -44,12 +82,7 @@ class Fabrique(FabriqueCandidatures, FabriqueNotation, FabriqueConventions):
         existant = self.session.query(Service).filter_by(code=code).one_or_none()
         if existant:
             return existant
-        valeurs = {
-            "nom": f"DEETS {code}",
-            "intitule_officiel": "Préfet de Mayotte",
-            "courriel": f"contact-{code}@deets.gouv.fr",
-            "fuseau": "Indian/Mayotte",
-        }
+        valeurs = {"nom": f"DEETS {code}", "courriel": f"contact-{code}@deets.gouv.fr"} | SERVICES.get(code, SERVICES["976"])
         return self._ajouter(Service(code=code, **(valeurs | champs)))
 
     def structure(self, service=None, **champs):

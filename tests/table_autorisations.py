@@ -55,6 +55,7 @@ PAR_DEFAUT = {
     "etat": "emis",
     "bilan_id": "bilan",
     "courriel_id": "courriel",
+    "code": "976",
 }
 
 ABREVIATIONS = {"C": "connexion"}
@@ -99,6 +100,11 @@ TABLE = [
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.information"),
     L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "aap.sante"),
     L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "aap.journal"),
+    L("C   ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "rgpd.mes_donnees"),
+    # Publication des subventions (décret n° 2017-779) : sans connexion
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.services_publies"),
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.publication"),
+    L("ok  ok  ok  ok  ok  ok  ok  ok  ok  ok ", "GET", "donnees_ouvertes.fichier_publie"),
     # --- Administration des comptes
     L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.compte"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.compte"),
@@ -106,6 +112,8 @@ TABLE = [
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.inviter"),
     L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.courriels_non_distribues"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.relancer_courriel"),
+    L("C   403 403 403 403 403 403 403 ok  403", "GET", "admin.service"),
+    L("C   403 403 403 403 403 403 403 ok  403", "POST", "admin.service"),
     # --- Campagnes (administrateur)
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "campagnes.ajouter_critere", campagne_id="campagne_libre"),
     L("C   403 403 403 403 403 403 403 ok  403", "POST", "campagnes.ajouter_mission", campagne_id="campagne_libre"),

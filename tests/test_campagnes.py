@@ -68,7 +68,7 @@ def test_les_regles_se_figent_au_premier_depot_et_tout_est_journalise(client_de,
     fab.dossier(statut="depose", campagne=campagne)
     db.session.commit()
     reponse = session.post(f"/admin/campagnes/{campagne.id}", data=donnees | {"taux_plafond": "90"})
-    assert reponse.status_code == 422 and "1 dossier(s) ont déjà été déposés" in texte(reponse)
+    assert reponse.status_code == 422 and "1 dossier a déjà été déposé sous" in texte(reponse)
     reponse = session.post(f"/admin/campagnes/{campagne.id}/pieces/{piece.id}/supprimer", follow_redirects=True)
     assert "ne peuvent plus changer" in texte(reponse)
     reponse = session.post(

@@ -162,7 +162,7 @@ def test_invitation_d_un_agent_par_l_administrateur(client, client_de, fab, serv
     invite = db.session.scalar(select(Utilisateur).where(Utilisateur.email == "nouvel.agent@deets.gouv.fr"))
     assert invite.role == "agent" and invite.service_id == admin.service_id and invite.mot_de_passe_hash is None
     message = serveur_smtp.pour("nouvel.agent@deets.gouv.fr")[-1]
-    assert "« Agent DEETS »" in serveur_smtp.texte(message)
+    assert "«\u202fAgent DEETS\u202f»" in serveur_smtp.texte(message)
     lien = serveur_smtp.lien(message).replace("http://localhost", "")
     client.post(lien, data={"mot_de_passe": BON_MOT_DE_PASSE, "confirmation": BON_MOT_DE_PASSE})
     connecter(client, invite, BON_MOT_DE_PASSE)

@@ -63,7 +63,7 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         page = texte(pour_agent.get("/conventions/"))
         assert "Décisions retenues sans convention (1)" in page and dossier.numero in page
         page = texte(pour_agent.get(f"/conventions/nouvelle/{decision_2030.id}"))
-        assert "Signature au plus tard le 25 janvier 2030" in page and "Il reste 13 jour(s)" in page
+        assert "Signature au plus tard le 25 janvier 2030" in page and "Il reste 13 jours" in page
         reponse = pour_agent.post(
             f"/conventions/nouvelle/{decision_2030.id}",
             data={"date_effet": "2030-02-01", "mois_bilan_intermediaire": "6"} | objectifs_form(decision_2030, dossier),
@@ -72,7 +72,7 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         convention = db.session.scalar(select(Convention).where(Convention.decision_id == decision_2030.id))
         assert re.fullmatch(r"CONV-\d{4}-976-0001", convention.numero)
         page = texte(pour_porteur.get(f"/conventions/{convention.id}"))
-        assert "13 jour(s) restant(s)" in page and "du 1 février 2030 au 31 janvier 2031" in page
+        assert "13 jours restants" in page and "du 1er février 2030 au 31 janvier 2031" in page
 
         # Le PDF à signer et le DOCX modifiable disent la même chose : tout ce que l'appel exige.
         contenu_pdf = pour_porteur.get(f"/conventions/{convention.id}/annees/1/pdf").data
@@ -201,7 +201,7 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
             ("solde", D("18000.00")),
         ]
         page = texte(pour_porteur.get(f"/conventions/{convention.id}"))
-        assert "Année 2 — Avenant n° 1 — du 1 février 2031 au 31 janvier 2032" in page
+        assert "Année 2 — Avenant n° 1 — du 1er février 2031 au 31 janvier 2032" in page
 
     journal = db.session.scalars(select(EntreeJournal.action).where(EntreeJournal.objet_type == "conventions")).all()
     for action in (
@@ -221,7 +221,7 @@ def test_une_signature_au_seizieme_jour_est_enregistree_et_signalee(fab, client_
     convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
     agent = convention.agent
     with time_machine.travel(a_mayotte(2030, 1, 26, 8), tick=False):
-        assert "délai dépassé de 1 jour(s)" in texte(client_de(agent).get(f"/conventions/{convention.id}"))
+        assert "délai dépassé de 1 jour" in texte(client_de(agent).get(f"/conventions/{convention.id}"))
         fab.signer(convention.premiere, date(2030, 1, 26), par=agent)
         page = texte(client_de(agent).get(f"/conventions/{convention.id}"))
     assert "Signée en retard" in page

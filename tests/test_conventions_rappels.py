@@ -56,7 +56,7 @@ def test_chaque_rappel_part_une_fois_meme_si_la_commande_tourne_deux_fois(fab, r
     for adresse in porteurs:
         assert len(serveur_smtp.pour(adresse)) == 2, [m["Subject"] for m in serveur_smtp.pour(adresse)]
     corps = serveur_smtp.texte(serveur_smtp.pour(agent.email)[1])
-    assert "attendu au plus tard le 25 janvier 2030 (1 jour(s) de retard)" in corps
+    assert "attendu au plus tard le 25 janvier 2030 (1 jour de retard)" in corps
     assert f"/conventions/{convention.id}" in corps
 
     # Signée (en retard), l'avance attend d'être mise en paiement : un rappel à l'agent, une fois ; le bilan

@@ -34,7 +34,7 @@ def mayotte(annee, mois, jour, heure=12, minute=0):
     ],
 )
 def test_signature_au_plus_tard_le_quinzieme_jour_apres_la_notification(notifie_le, limite):
-    assert regles.date_limite_signature(notifie_le) == limite
+    assert regles.date_limite_signature(notifie_le, "Indian/Mayotte") == limite
 
 
 def etat_a_signer(limite, **champs):
@@ -60,7 +60,7 @@ def etat_a_signer(limite, **champs):
     ],
 )
 def test_echeance_de_signature_autour_du_quinzieme_jour(aujourdhui, jours, etat, palier):
-    limite = regles.date_limite_signature(mayotte(2030, 1, 10))
+    limite = regles.date_limite_signature(mayotte(2030, 1, 10), "Indian/Mayotte")
     (echeance,) = regles.echeances(etat_a_signer(limite), aujourdhui)
     assert (echeance.nature, echeance.date, echeance.jours, echeance.etat) == ("signature", limite, jours, etat)
     assert regles.palier_rappel(echeance) == palier

@@ -14,7 +14,7 @@ import time_machine
 from aap.aap2022 import MAYOTTE
 from aap.extensions import db
 from conventions import lecture, operations
-from conventions.tableau import COLONNES_SCDL
+from conventions.donnees_ouvertes import COLONNES_SCDL
 
 from .conftest import texte
 from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
@@ -177,7 +177,7 @@ def test_les_donnees_ouvertes_au_format_scdl_subventions(client_de, parc):
     ligne = par_reference[parc["payee"].numero]
     assert ligne["montant"] == "40000.00" and ligne["idAttribuant"] == "13000000000010"
     assert ligne["idBeneficiaire"] == parc["payee"].structure.siret
-    assert ligne["dateConvention"] == "2030-01-13" and ligne["datesPeriodeVersement"] == "2030-02-01_2031-01-31"
+    assert ligne["dateConvention"] == "2030-01-13" and ligne["datesPeriodeVersement"] == "2030-02-01/2031-01-31"
     assert ligne["nature"] == "aide en numéraire" and ligne["conditionsVersement"] == "échelonné"
-    assert ligne["notificationUE"] == "non" and ligne["pourcentageSubvention"] == "0.70"
+    assert ligne["notificationUE"] == "non" and ligne["pourcentageSubvention"] == "1.00"
     assert par_reference[parc["renouvelee"].numero]["nomBeneficiaire"] == "'" + FORMULE

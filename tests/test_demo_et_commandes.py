@@ -18,7 +18,7 @@ COMPTES_DEMO = [
 
 
 def test_referentiel_de_mayotte_17_communes_5_epci(runner):
-    resultat = runner.invoke(args=["referentiel", "charger"])
+    resultat = runner.invoke(args=["referentiel", "charger", "--departement", "976"])
     assert "17 communes et 5 EPCI" in resultat.output
     assert db.session.scalar(select(func.count(Commune.code)).where(Commune.departement == "976")) == 17
     assert db.session.scalar(select(func.count(Epci.code))) == 5

@@ -224,7 +224,7 @@ def test_deposer_numero_instantane_accuse_pdf_et_courriel(client_de, fab, serveu
     texte_pdf = " ".join(p.extract_text() for p in lecteur.pages)
     assert dossier.numero in texte_pdf and "heure de Mayotte" in texte_pdf
     local = depot.depose_le.astimezone(ZoneInfo("Indian/Mayotte"))
-    assert f"{local:%H}h{local:%M}" in texte_pdf
+    assert f"{local.hour}\u00a0h\u00a0{local:%M}" in texte_pdf
     for piece in dossier.pieces_courantes:
         assert piece.fichier.sha256[:32] in texte_pdf.replace("\n", "")
     assert dossier.campagne.courriel_contact in texte_pdf
@@ -253,7 +253,7 @@ def test_le_depot_est_refuse_avec_un_point_bloquant_ou_apres_la_cloture(client_d
     session = client_de(fab.porteur_de(dossier.structure))
     reponse = session.post(f"/dossiers/{dossier.id}/depot", data={"version": dossier.version})
     assert reponse.status_code == 422
-    assert "1 point(s) bloquant(s)" in texte(reponse) and "au moins 0,5 ETP" in texte(reponse)
+    assert "1 point bloquant" in texte(reponse) and "au moins 0,5 ETP" in texte(reponse)
     dossier.campagne.cloture_le = maintenant() - timedelta(minutes=2)
     dossier.etp_facilitateur = Decimal("1")
     db.session.commit()

@@ -32,12 +32,14 @@ EXPORTS = {
     "api_notation.classeur": {"seance_id": "seance"},
     "conventions.tableau_de_bord_xlsx": {},
     "conventions.donnees_ouvertes": {},
+    "donnees_ouvertes.fichier_publie": {"code": "code"},
 }
 # Les textes dangereux que chaque export reprend (par défaut : tous).
 REPRIS = {
     "candidatures.export": set(DANGEREUX[:2] + DANGEREUX[4:6]),
     "conventions.tableau_de_bord_xlsx": {DANGEREUX[0]},  # la structure de la convention
-    "conventions.donnees_ouvertes": {DANGEREUX[0], DANGEREUX[1], DANGEREUX[2]},  # bénéficiaire, objet, dispositif
+    "conventions.donnees_ouvertes": {DANGEREUX[0], DANGEREUX[1]},  # bénéficiaire, objet
+    "donnees_ouvertes.fichier_publie": {DANGEREUX[0], DANGEREUX[1]},
 }
 
 
@@ -85,14 +87,12 @@ def _monde(fab):
     fab.decision("ajourne", dossier=dossiers[1], seance=seance, notifie_le=None, motif=DANGEREUX[1])
     operations_notation.changer_phase(seance, Phase.CLOSE, par=agent)
     db.session.commit()
-    # Une convention signée de la première structure (au-delà de 23 000 € : elle est dans les données ouvertes) ;
-    # le titre de la campagne devient le dispositif d'aide du fichier SCDL.
-    campagne.titre = DANGEREUX[2]
+    # Une convention signée de la première structure (au-delà de 23 000 € : elle est dans les données ouvertes).
     dossier = fab.dossier_pour_copil(campagne=campagne, structure=dossiers[0].structure, titre=DANGEREUX[1])
     decision = fab.decision(dossier=dossier, decide_par=agent, montant_accorde=Decimal("35000.00"))
     fab.convention(decision=decision, par=agent, signee=True)
     db.session.commit()
-    return agent, {"seance": seance.id}
+    return agent, {"seance": seance.id, "code": campagne.service.code}
 
 
 def _cellules(reponse):

@@ -65,8 +65,8 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         expect(page.get_by_role("heading", name="Signature au plus tard le 25 janvier 2030")).to_be_visible()
         expect(page.get_by_label("Date d'effet")).to_have_value("2030-02-01")
         page.get_by_role("button", name="Créer la convention").click()
-        expect(page.get_by_text("créée : téléchargez-la pour la faire signer avant le 25/01/2030")).to_be_visible()
-        expect(page.locator("#jours-signature")).to_have_text("5 jour(s) restant(s)")
+        expect(page.get_by_text("créée : téléchargez-la pour la faire signer avant le 25 janvier 2030")).to_be_visible()
+        expect(page.locator("#jours-signature")).to_have_text("5 jours restants")
         convention_id = int(re.search(r"/conventions/(\d+)", page.url).group(1))
 
         with page.expect_download() as telechargement:
@@ -83,7 +83,7 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         page.locator("summary", has_text="Marquer payé").first.click()
         page.get_by_label("Référence comptable").first.fill("DP-2030-0042")
         page.get_by_role("button", name="Enregistrer le paiement").click()
-        expect(page.get_by_text("Versement marqué payé le 20/01/2030 (référence DP-2030-0042).")).to_be_visible()
+        expect(page.get_by_text("Versement marqué payé le 20 janvier 2030 (référence DP-2030-0042).")).to_be_visible()
         se_deconnecter(page)
 
         # La structure remplit son bilan annuel, joint le compte rendu financier et le dépose.

@@ -353,7 +353,7 @@ def test_credits_restants():
     ],
 )
 def test_trimestre_juge_a_mayotte(instant, attendu):
-    assert regles.trimestre_de(instant) == attendu
+    assert regles.trimestre_de(instant, "Indian/Mayotte") == attendu
 
 
 @pytest.mark.parametrize(
@@ -365,7 +365,7 @@ def test_rappel_du(jours_avant, attendu):
     instant = datetime(2022, 12, 15 - jours_avant, 18, 0, tzinfo=UTC) if jours_avant <= 14 else None
     if jours_avant < 0:
         instant = datetime(2022, 12, 16, 6, 0, tzinfo=UTC)
-    assert regles.rappel_du(seance, instant) == attendu
+    assert regles.rappel_du(seance, instant, "Indian/Mayotte") == attendu
 
 
 @pytest.mark.parametrize(

@@ -193,9 +193,9 @@ def test_rappels_avant_la_seance_une_fois_par_echeance(app, fab, base, runner, s
         assert envoyer_en_attente() == 4  # le travailleur des courriels envoie ce que la commande a mis en file
     assert [m["Subject"] for m in serveur_smtp.pour(membres[0].email)] == []
     sujets = [m["Subject"] for m in serveur_smtp.pour(membres[1].email)]
-    assert sujets == [f"Rappel : {seance.intitule} — 1 dossier(s) à noter"] * 2
+    assert sujets == [f"Rappel : {seance.intitule} — 1 dossier à noter"] * 2
     assert len(serveur_smtp.pour(agent.email)) == 2
-    assert "2 dossier(s)" in serveur_smtp.pour(agent.email)[0]["Subject"]
+    assert "2 dossiers" in serveur_smtp.pour(agent.email)[0]["Subject"]
     cles = db.session.scalars(select(Courriel.cle).where(Courriel.cle.like("rappel-notation:%"))).all()
     assert sorted(c.rsplit(":", 1)[1] for c in cles) == ["J-2", "J-2", "J-7", "J-7"]
 

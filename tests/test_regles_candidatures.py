@@ -19,6 +19,7 @@ D = Decimal
 CAMPAGNE = ReglesCampagne(
     ouverture_le=aap2022.OUVERTURE,
     cloture_le=aap2022.CLOTURE,
+    fuseau="Indian/Mayotte",
     pieces=tuple(regles.PieceExigible(code, libelle, condition) for code, libelle, _, condition in aap2022.PIECES),
     credits=D("120000"),
 )

@@ -1,4 +1,4 @@
-"""Forms of campaign administration. Dates and times are typed in the service's time zone (Mayotte)."""
+"""Forms of campaign administration. Dates and times are typed in the service's time zone."""
 
 from decimal import Decimal
 
@@ -19,10 +19,10 @@ class CampagneForm(Formulaire):
     )
     presentation = TextAreaField("Présentation (texte de l'appel)", validators=[Length(max=50000)])
     ouverture_jour = DateField("Ouverture des dépôts : jour", validators=[InputRequired("Indiquez le jour d'ouverture.")])
-    ouverture_heure = TimeField("Ouverture : heure (Mayotte)", validators=[Optional()], description="00:00 si vide.")
+    ouverture_heure = TimeField("Ouverture : heure (heure du service)", validators=[Optional()], description="00:00 si vide.")
     cloture_jour = DateField("Clôture des dépôts : jour", validators=[InputRequired("Indiquez le jour de clôture.")])
     cloture_heure = TimeField(
-        "Clôture : dernière minute (Mayotte)",
+        "Clôture : dernière minute (heure du service)",
         validators=[Optional()],
         description="Les dépôts sont reçus jusqu'à la fin de cette minute (23:59 si vide).",
     )

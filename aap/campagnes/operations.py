@@ -11,6 +11,7 @@ from candidatures.regles import CONDITIONS_PIECES
 from .. import aap2022
 from ..erreurs import Refus
 from ..extensions import db
+from ..formats import pluriel
 from ..journal import changements, journaliser
 from ..models import Campagne, Critere, Mission, PieceRequise
 
@@ -34,7 +35,8 @@ def figee(campagne):
 
 def _refus_figee(campagne, quoi):
     return Refus(
-        f"{dossiers_deposes(campagne)} dossier(s) ont déjà été déposés sous les règles de cette campagne : "
+        pluriel(dossiers_deposes(campagne), "dossier a déjà été déposé", "dossiers ont déjà été déposés")
+        + " sous les règles de cette campagne : "
         f"{quoi} ne peuvent plus changer (chaque dossier est jugé sur les règles de son dépôt). "
         "Créez une nouvelle campagne pour de nouvelles règles.",
         code="campagne_figee",
