@@ -430,7 +430,7 @@ def simulation(campagne_id):
     form = SimulationForm(formdata=request.args)
     if not form.validate():
         return render_template("aap/campagne.html", **contexte, form_simulation=form), 422
-    resultat = regles.simuler(form.faits(), regles_campagne(contexte["campagne"]))
+    resultat = regles.simuler(form.faits(), regles_campagne(contexte["campagne"], contexte["campagne"].service.fuseau))
     reponse = make_response(render_template("aap/campagne.html", **contexte, form_simulation=form, simulation=resultat))
     garde = {"campagne": campagne_id} | {nom: champ.raw_data for nom, champ in form._fields.items() if champ.raw_data}
     reponse.set_cookie(

@@ -192,7 +192,7 @@ def test_les_mots_disent_ce_qui_se_passe(client_de, fab):
     fab.dossier(statut="depose", campagne=dossier.campagne)
     journal = texte(agent.get("/journal"))
     assert "Dossier déposé" in journal and "dossier.depot" not in journal and '{"' not in journal
-    assert re.search(r"\d{1,2} \w+ \d{4} à \d{2}h\d{2}", journal)  # l'heure au format de la maison
+    assert re.search(r"\d{1,2}(er)? \w+ \d{4} à \d{1,2}\s?h\s?\d{2}", journal)  # l'heure au format de la maison
     tableau = texte(agent.get("/conventions/tableau-de-bord"))
     assert "flask --app" not in tableau
 
