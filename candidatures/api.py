@@ -26,6 +26,7 @@ from .synthese import (
     options_page_dossier,
     pieces_attendues,
     synthese_budget,
+    taux_plafond,
 )
 
 bp = blueprint_api("api_candidatures", "Campagnes, structures, dossiers, pièces, budget, contrôles, dépôt.")
@@ -518,7 +519,7 @@ def _budget(dossier):
         "lignes": {
             ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)} for ligne in dossier.lignes_budget
         },
-        "taux_plafond": regles.taux_plafond(dossier.campagne, dossier.structure.statut_juridique),
+        "taux_plafond": taux_plafond(dossier),
         "synthese": synthese_budget(dossier),
     }
 

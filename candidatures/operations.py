@@ -821,7 +821,7 @@ def enregistrer_avis_ctn(dossier, *, par, avis, le=None, commentaire=""):
     _exiger_instruction(
         dossier, par, (Statut.DEPOSE, Statut.COMPLEMENTS_DEMANDES, Statut.RECEVABLE), "soumis au comité technique"
     )
-    if not dossier.structure.emergente:
+    if not dossier.profil.emergente:
         raise Refus(
             "L'avis du comité technique national concerne les structures émergentes (§C.1).", code="structure_non_emergente"
         )

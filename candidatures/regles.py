@@ -132,6 +132,38 @@ LIBELLES_CONDITIONS = {
 
 
 @dataclass(frozen=True)
+class ProfilStructure:
+    """The structure as the rules judge a dossier: its profile as filed (the filing's snapshot) once the dossier
+    is filed, its live profile before. `financements`: (poste, montant année précédente, montant année courante)."""
+
+    statut_juridique: str = "association"
+    emergente: bool = False
+    soumise_cac: bool = False
+    profil_manquant: tuple = ()
+    etp_facilitateurs_existants: Decimal = ZERO
+    etp_coordinateurs_existants: Decimal = ZERO
+    annee_financements: int | None = None
+    financements: tuple = ()
+
+    @property
+    def etp_existants(self):
+        return self.etp_facilitateurs_existants + self.etp_coordinateurs_existants
+
+    @property
+    def financement_precedent(self):
+        return sum((Decimal(f[1]) for f in self.financements), ZERO)
+
+    @property
+    def financement_courant(self):
+        return sum((Decimal(f[2]) for f in self.financements), ZERO)
+
+
+def profil_manquant(valeurs):
+    """The labels of the profile's required fields left empty. `valeurs`: {field: value}."""
+    return tuple(libelle for champ, libelle in PROFIL_OBLIGATOIRE if not (valeurs.get(champ) or "").strip())
+
+
+@dataclass(frozen=True)
 class PieceExigible:
     code: str
     libelle: str

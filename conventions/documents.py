@@ -156,7 +156,7 @@ def _articles_communs(annee, numero_premier):
 
 
 def _parties(convention):
-    structure, service = convention.structure, convention.service
+    structure, service = convention.beneficiaire, convention.service
     representant = ""
     if structure.representant_nom:
         representant = f", représentée par {structure.representant_nom}"
@@ -166,7 +166,7 @@ def _parties(convention):
     return [
         f"L'État, représenté par le {service.intitule_officiel.lower() if service.intitule_officiel else 'préfet'}, "
         f"et par délégation la {service.nom}, ci-après « l'administration »,",
-        f"{structure.raison_sociale}, {structure.statut_enum.libelle.lower()}, SIRET {structure.siret}{adresse}"
+        f"{structure.raison_sociale}, {structure.libelle_statut.lower()}, SIRET {structure.siret}{adresse}"
         f"{representant}, ci-après « la structure ».",
     ]
 
@@ -176,10 +176,11 @@ def contenu(annee):
     convention = annee.convention
     dossier, decision = convention.dossier, convention.decision
     campagne = convention.campagne
+    beneficiaire = convention.beneficiaire
     signataires = [
         f"Pour l'État, {convention.service.nom}",
-        f"Pour la structure, {convention.structure.representant_nom or convention.structure.raison_sociale}"
-        + (f", {convention.structure.representant_qualite}" if convention.structure.representant_qualite else ""),
+        f"Pour la structure, {beneficiaire.representant_nom or beneficiaire.raison_sociale}"
+        + (f", {beneficiaire.representant_qualite}" if beneficiaire.representant_qualite else ""),
     ]
     visas = [
         f"Vu l'appel à projets national « {campagne.titre} » (PNAD 2022-2025, volet social), campagne {campagne.annee}, "

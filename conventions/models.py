@@ -8,6 +8,7 @@ date and accounting reference, a cancelled one its reason. Permission methods li
 views and the API answer 404 for a convention the person may not see.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -19,7 +20,7 @@ from aap.extensions import db
 from aap.fichiers import Fichier
 from aap.models import Campagne, Service, Utilisateur, _check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
-from candidatures.models import Dossier, Structure
+from candidatures.models import LIBELLES_STATUTS, Dossier, Structure
 from notation.models import Decision
 
 from . import regles
@@ -103,6 +104,31 @@ class Renouvellement(StrEnum):
     NON_RENOUVELEE = "non_renouvelee"
 
 
+@dataclass(frozen=True)
+class Beneficiaire:
+    raison_sociale: str
+    siret: str
+    statut_juridique: str
+    adresse: str = ""
+    representant_nom: str = ""
+    representant_qualite: str = ""
+
+    @classmethod
+    def de(cls, structure):
+        return cls(
+            structure.raison_sociale,
+            structure.siret,
+            structure.statut_juridique,
+            structure.adresse,
+            structure.representant_nom,
+            structure.representant_qualite,
+        )
+
+    @property
+    def libelle_statut(self):
+        return LIBELLES_STATUTS.get(self.statut_juridique, self.statut_juridique)
+
+
 class Convention(db.Model):
     """The convention signed with a structure whose dossier was retenu (AAP §D.1). Its years are in
     `annees`: the first, then one per avenant. `version` is an optimistic lock."""
@@ -129,6 +155,14 @@ class Convention(db.Model):
     cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
     close_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Le bénéficiaire tel qu'à la signature de la convention : les documents et les données ouvertes le nomment
+    # ainsi, quoi que devienne ensuite le profil de la structure.
+    beneficiaire_raison_sociale: Mapped[str | None] = mapped_column(String(250))
+    beneficiaire_siret: Mapped[str | None] = mapped_column(String(14))
+    beneficiaire_statut_juridique: Mapped[str | None] = mapped_column(String(20))
+    beneficiaire_adresse: Mapped[str | None] = mapped_column(Text)
+    beneficiaire_representant_nom: Mapped[str | None] = mapped_column(String(200))
+    beneficiaire_representant_qualite: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     service: Mapped[Service] = relationship()
@@ -162,6 +196,27 @@ class Convention(db.Model):
     @property
     def montant_total(self):
         return sum((a.montant for a in self.annees), Decimal("0"))
+
+    @property
+    def beneficiaire(self):
+        """The structure as the documents name it: as at signature once signed, its live profile before."""
+        if self.beneficiaire_siret is not None:
+            return Beneficiaire(
+                self.beneficiaire_raison_sociale,
+                self.beneficiaire_siret,
+                self.beneficiaire_statut_juridique,
+                self.beneficiaire_adresse or "",
+                self.beneficiaire_representant_nom or "",
+                self.beneficiaire_representant_qualite or "",
+            )
+        return Beneficiaire.de(self.structure)
+
+    def figer_beneficiaire(self):
+        """At signature: the beneficiary as it signs."""
+        b = Beneficiaire.de(self.structure)
+        self.beneficiaire_raison_sociale, self.beneficiaire_siret = b.raison_sociale, b.siret
+        self.beneficiaire_statut_juridique, self.beneficiaire_adresse = b.statut_juridique, b.adresse
+        self.beneficiaire_representant_nom, self.beneficiaire_representant_qualite = b.representant_nom, b.representant_qualite
 
     def annee(self, rang):
         return next((a for a in self.annees if a.rang == rang), None)

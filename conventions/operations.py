@@ -323,6 +323,7 @@ def enregistrer_signature(annee, *, signee_le, scan, par, instant=None):
     en_retard = annee.rang == 1 and signee_le > convention.date_limite_signature
     if annee.rang == 1:
         convention.statut = StatutConvention.EN_COURS
+        convention.figer_beneficiaire()
     avance = annee.avance
     if avance.etat == EtatVersement.PREVU:
         avance.etat, avance.a_payer_le, avance.modifie_le = EtatVersement.A_PAYER, signee_le, maintenant()

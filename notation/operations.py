@@ -269,7 +269,7 @@ def inscrire(seance, dossier, *, par):
             code="non_recevable",
             champ="dossier_id",
         )
-    if dossier.structure.emergente and dossier.avis_ctn is None:
+    if dossier.profil.emergente and dossier.avis_ctn is None:
         raise Refus(
             f"Le dossier {dossier} vient d'une structure émergente : l'avis du comité technique national doit être "
             "enregistré avant son examen par le COPIL (AAP §C.1).",
