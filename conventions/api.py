@@ -20,6 +20,7 @@ from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Role
 from aap.types import maintenant
+from notation.api import entre
 from notation.models import Decision
 
 from . import lecture, operations, regles, tableau
@@ -86,7 +87,7 @@ class ReversementSchema(Schema):
 class BilanResumeSchema(Schema):
     id = fields.Integer()
     annee = fields.Function(lambda b: b.annee.rang)
-    type = fields.String(metadata={"description": "intermediaire, annuel ou trimestriel"})
+    type = fields.String(metadata={"description": "intermediaire, annuel, trimestriel ou financier (compte rendu financier)"})
     intitule = fields.String()
     arrete_au = fields.Date(allow_none=True, metadata={"description": "Trimestriel : résultats à cette date."})
     echeance = fields.Date()
@@ -112,7 +113,17 @@ class AnneeConventionSchema(Schema):
     etp_facilitateur = Decimal_
     etp_coordinateur = Decimal_
     signee_le = fields.Date(allow_none=True)
-    depenses_eligibles = fields.Decimal(as_string=True, allow_none=True)
+    depenses_eligibles = fields.Decimal(
+        as_string=True, allow_none=True, metadata={"description": "Retenues au compte rendu financier approuvé."}
+    )
+    montant_du = fields.Decimal(
+        as_string=True,
+        allow_none=True,
+        metadata={
+            "description": "Ce que l'État doit pour l'année, fixé au compte rendu financier approuvé : le taux plafond des "
+            "dépenses éligibles, dans la limite de la subvention (null avant)."
+        },
+    )
     renouvellement = fields.String(allow_none=True, metadata={"description": "renouvelee, non_renouvelee ou null"})
     renouvellement_motif = fields.String()
     objectifs = fields.List(fields.Nested(ObjectifSchema))
@@ -146,6 +157,9 @@ class ConventionSchema(Schema):
     signee_le = fields.Date(allow_none=True)
     signature_en_retard = fields.Method("_retard")
     montant_total = Decimal_
+    taux_plafond = fields.Decimal(
+        as_string=True, metadata={"description": 'Part de l\'État dans les dépenses éligibles, au plus ("0.7000").'}
+    )
     annees_ecoulees = fields.Function(lambda c: len(c.annees))
     version = fields.Integer()
 
@@ -193,6 +207,16 @@ class CreationConventionSchema(Schema):
     date_effet = fields.Date(required=True)
     mois_bilan_intermediaire = fields.Integer(
         load_default=regles.MOIS_BILAN_INTERMEDIAIRE, validate=validate.Range(min=1, max=11)
+    )
+    taux_plafond = fields.Decimal(
+        as_string=True,
+        load_default=None,
+        allow_none=True,
+        validate=entre("0.0001", "1"),
+        metadata={
+            "description": 'Part de l\'État dans les dépenses éligibles, au plus ("0.70") : par défaut le plafond du dossier '
+            "déposé (AAP §B.2-3) ; un taux inférieur peut être convenu, jamais supérieur."
+        },
     )
     objectifs = Objectifs
 
@@ -259,7 +283,7 @@ class BilanSchema(Schema):
     id = fields.Integer()
     convention_id = fields.Integer()
     annee = fields.Integer()
-    type = fields.String(metadata={"description": "intermediaire, annuel ou trimestriel"})
+    type = fields.String(metadata={"description": "intermediaire, annuel, trimestriel ou financier (compte rendu financier)"})
     intitule = fields.String()
     arrete_au = fields.Date(allow_none=True)
     echeance = fields.Date()
@@ -497,8 +521,8 @@ def conventions(filtres):
 @bp.response(201, ConventionDetailSchema)
 def creer(valeurs):
     """Crée la convention d'une décision retenue et notifiée (agents du service) : numéro, première année de douze
-    mois à la date d'effet, objectifs, échéancier (50 % à la signature, le solde sur le bilan annuel), calendrier des
-    bilans, documents PDF et DOCX. 409 si elle existe déjà."""
+    mois à la date d'effet, taux plafond, objectifs, échéancier (50 % à la signature, le solde sur le compte rendu
+    financier), calendrier des bilans, documents PDF et DOCX. 409 si elle existe déjà."""
     if not current_user.a_role(Role.AGENT, Role.ADMIN):
         abort(403)
     decision = db.session.get(Decision, valeurs["decision_id"])
@@ -511,6 +535,7 @@ def creer(valeurs):
         date_effet=valeurs["date_effet"],
         objectifs=objectifs,
         mois_intermediaire=valeurs["mois_bilan_intermediaire"],
+        taux_plafond=valeurs["taux_plafond"],
     )
     db.session.commit()
     return lecture.charger(convention.id)
@@ -659,7 +684,9 @@ def joindre(valeurs, envoi, bilan_id):
 @bp.arguments(VersionBilanEnvoiSchema)
 @bp.response(200, BilanSchema)
 def deposer(valeurs, bilan_id):
-    """Dépose le bilan : chaque indicateur renseigné ; pour le bilan annuel, les dépenses et le compte rendu financier."""
+    """Dépose le bilan, dans sa fenêtre (422 `hors_fenetre` avant : le compte rendu financier, une fois l'année
+    terminée) : chaque indicateur renseigné ; les dépenses (prévisionnelles au bilan annuel) ; pour le compte
+    rendu financier, le cerfa n° 15059 joint."""
     convention, bilan_ = _bilan(bilan_id)
     _rendant_compte(convention)
     operations.deposer_bilan(bilan_, par=current_user, version=valeurs["version"])
@@ -671,8 +698,9 @@ def deposer(valeurs, bilan_id):
 @bp.arguments(ApprobationSchema)
 @bp.response(200, BilanSchema)
 def approuver(valeurs, bilan_id):
-    """Approuve un bilan déposé (agents du service). Le bilan annuel approuvé met le solde en paiement, dans la
-    limite des dépenses éligibles, et calcule le reversement si elles sont sous l'avance."""
+    """Approuve un bilan déposé (agents du service). Le compte rendu financier approuvé fixe ce que l'État doit pour
+    l'année (son taux plafond des dépenses éligibles, dans la limite de la subvention) : le solde (dû − avance) est
+    mis en paiement, ou le reversement (avance − dû) calculé."""
     convention, bilan_ = _bilan(bilan_id)
     if not convention.can_gerer(current_user):
         abort(403)

@@ -59,8 +59,10 @@ def _calendrier_bilans(annee):
             objet = f"Bilan quantitatif trimestriel du coordinateur : résultats au {date_fr(bilan.arrete_au)}"
         elif bilan.type == regles.INTERMEDIAIRE:
             objet = "Bilan intermédiaire"
+        elif bilan.type == regles.FINANCIER:
+            objet = f"Compte rendu financier (cerfa n° 15059), à partir du {date_fr(bilan.ouverture)}"
         else:
-            objet = "Bilan annuel et compte rendu financier (cerfa n° 15059)"
+            objet = "Bilan annuel (dépenses de l'année estimées)"
         lignes.append([objet, date_fr(bilan.echeance)])
     return lignes
 
@@ -87,17 +89,22 @@ def _articles_communs(annee, numero_premier):
                 "À la signature" + (f", au plus tard le {date_fr(convention.date_limite_signature)}" if annee.rang == 1 else ""),
             ],
             [
-                "Solde (50 %)",
+                "Solde (50 % au plus)",
                 euros(solde.montant_prevu),
-                "Réalisation : approbation du bilan annuel et du compte rendu financier (cerfa n° 15059)",
-                f"Après le {date_fr(annee.bilan_annuel.echeance)}, date de remise du bilan annuel",
+                "Réalisation : approbation du compte rendu financier (cerfa n° 15059) de l'année",
+                f"Après la fin de l'année ({date_fr(annee.fin)}), sur le compte rendu financier remis au plus tard le "
+                f"{date_fr(annee.compte_rendu_financier.echeance)}",
             ],
         ],
         apres=[
-            "Le solde est limité aux dépenses éligibles justifiées par le compte rendu financier. Il peut être réduit, "
-            "sur décision motivée de l'administration, lorsque les réalisations ou les dépenses sont inférieures à ce "
-            "qui est convenu. Lorsque les dépenses éligibles sont inférieures à l'avance versée, la structure reverse "
-            "la différence, sur titre de perception.",
+            f"L'État finance au plus {pourcentage(convention.taux_plafond)} des dépenses éligibles réellement engagées "
+            f"pour l'action (AAP §B.2-3), sans dépasser la subvention de l'année : le montant dû pour l'année est "
+            f"{pourcentage(convention.taux_plafond)} des dépenses éligibles justifiées par le compte rendu financier, "
+            f"dans la limite de {euros(annee.montant)}. Le solde est ce montant dû, l'avance déduite ; il peut être "
+            "réduit, sur décision motivée de l'administration, lorsque les réalisations sont inférieures à ce qui est "
+            "convenu. Lorsque le montant dû est inférieur à l'avance versée, la structure reverse la différence, sur "
+            "titre de perception. Les dépenses indiquées au bilan annuel sont une estimation : seul le compte rendu "
+            "financier fixe le solde.",
         ],
     )
     objectifs = Article(
@@ -140,8 +147,8 @@ def _articles_communs(annee, numero_premier):
             "le bilan intermédiaire indique au minimum : " + " ".join(minimums),
             "le rapport annuel, remis deux mois avant le terme de la convention (AAP §D.2), reprend ces indicateurs "
             "pour l'année et comprend : " + " ; ".join(annuels) + ".",
-            "le compte rendu financier de l'action (cerfa n° 15059) accompagne le rapport annuel, et au plus tard "
-            "six mois après la fin de la période.",
+            "le compte rendu financier de l'action (cerfa n° 15059) est remis une fois la période terminée, au plus "
+            "tard six mois après sa fin : il fixe les dépenses éligibles, donc le solde.",
         ]
         + (
             [
@@ -243,8 +250,8 @@ def contenu(annee):
                 "Article 8 — Contrôle",
                 [
                     "L'administration suit la bonne exécution du projet. La structure tient à sa disposition toute pièce "
-                    "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent les "
-                    "dépenses éligibles, sont reversées.",
+                    "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent la part "
+                    "de l'État des dépenses éligibles, sont reversées.",
                 ],
             ),
             Article("Article 9 — Exemplaires", ["La présente convention est établie en trois exemplaires originaux."]),

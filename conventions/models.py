@@ -74,6 +74,7 @@ class TypeBilan(StrEnum):
     INTERMEDIAIRE = regles.INTERMEDIAIRE
     ANNUEL = regles.ANNUEL
     TRIMESTRIEL = regles.TRIMESTRIEL
+    FINANCIER = regles.FINANCIER
 
     @property
     def libelle(self):
@@ -137,6 +138,7 @@ class Convention(db.Model):
     __table_args__ = (
         CheckConstraint(_check_valeurs("statut", StatutConvention), name="statut"),
         CheckConstraint("mois_bilan_intermediaire >= 1 AND mois_bilan_intermediaire <= 11", name="mois_intermediaire"),
+        CheckConstraint("taux_plafond > 0 AND taux_plafond <= 10000", name="taux_plafond"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +153,9 @@ class Convention(db.Model):
     notifie_le: Mapped[datetime] = mapped_column(UTCDateTime)
     date_limite_signature: Mapped[date] = mapped_column(Date)
     mois_bilan_intermediaire: Mapped[int] = mapped_column(Integer, default=regles.MOIS_BILAN_INTERMEDIAIRE)
+    # AAP §B.2-3 : la part de l'État des dépenses éligibles, au plus (70 %, 80 % pour les collectivités, d'après le
+    # dépôt), ou un taux inférieur convenu dans la convention. Ce qui est dû chaque année s'en déduit.
+    taux_plafond: Mapped[Decimal] = mapped_column(DecimalFixe(4))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
     cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
@@ -256,6 +261,7 @@ class AnneeConvention(db.Model):
         CheckConstraint("montant > 0", name="montant"),
         CheckConstraint("etp_facilitateur >= 0 AND etp_coordinateur >= 0", name="etp"),
         CheckConstraint("depenses_eligibles IS NULL OR depenses_eligibles >= 0", name="depenses"),
+        CheckConstraint("montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)", name="montant_du"),
         CheckConstraint(f"renouvellement IS NULL OR {_check_valeurs('renouvellement', Renouvellement)}", name="renouvellement"),
         CheckConstraint(
             "renouvellement IS NULL OR renouvellement = 'renouvelee' OR renouvellement_motif <> ''",
@@ -278,8 +284,11 @@ class AnneeConvention(db.Model):
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     signature_enregistree_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signature_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
-    # Retenues par l'agent au vu du compte rendu financier : le solde s'y limite (AAP §D.2).
+    # Retenues par l'agent au vu du compte rendu financier approuvé (AAP §D.2).
     depenses_eligibles: Mapped[Decimal | None] = mapped_column(Euros)
+    # Ce que l'État doit pour l'année, fixé à l'approbation du compte rendu financier : le taux plafond des dépenses
+    # éligibles, dans la limite de la subvention (et de l'échéancier), moins ce que l'agent retire avec un motif.
+    montant_du: Mapped[Decimal | None] = mapped_column(Euros)
     renouvellement: Mapped[str | None] = mapped_column(String(20))
     renouvellement_motif: Mapped[str] = mapped_column(Text, default="")
     renouvellement_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -331,6 +340,20 @@ class AnneeConvention(db.Model):
     @property
     def bilan_annuel(self):
         return self.bilan(TypeBilan.ANNUEL)
+
+    @property
+    def compte_rendu_financier(self):
+        return self.bilan(TypeBilan.FINANCIER)
+
+    @property
+    def solde_regle(self):
+        """The year is settled: its final account approved, every payment paid or cancelled, any amount to
+        recover recovered."""
+        return (
+            self.montant_du is not None
+            and all(v.etat in (EtatVersement.PAYE, EtatVersement.ANNULE) for v in self.versements)
+            and (self.reversement is None or self.reversement.etat == EtatReversement.RECOUVRE)
+        )
 
     def cibles(self):
         return {f"{o.poste}.{o.code}": o.cible for o in self.objectifs}
@@ -507,6 +530,11 @@ class Bilan(db.Model):
     @property
     def compte_rendu_financier(self):
         return next((p for p in self.pieces_courantes if p.nature == "compte_rendu_financier"), None)
+
+    @property
+    def ouverture(self):
+        """The first day this report may be filed (`regles.ouverture_depot`)."""
+        return regles.ouverture_depot(self.type, self.annee.debut, self.annee.fin, self.arrete_au)
 
     def valeurs_par_cle(self):
         resultat = {}

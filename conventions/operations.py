@@ -15,10 +15,11 @@ from aap import fichiers
 from aap.courriels import mettre_en_file
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
-from aap.formats import date_fr, euros
+from aap.formats import date_fr, euros, pourcentage
 from aap.journal import canonique, journaliser
 from aap.numerotation import prochain, verrouiller
 from aap.types import maintenant
+from candidatures.synthese import taux_plafond as taux_plafond_de
 from notation.models import Decision
 
 # Les mêmes aides que la notation : erreurs champ par champ, conflit d'écriture sur une ligne versionnée.
@@ -206,6 +207,16 @@ def _planifier_annee(
                 modifie_le=instant,
             )
         )
+    annee.bilans.append(
+        Bilan(
+            convention=convention,
+            type=TypeBilan.FINANCIER,
+            ordre=1,
+            echeance=cal.compte_rendu_financier,
+            arrete_au=cal.fin,
+            modifie_le=instant,
+        )
+    )
     db.session.flush()
     if produire:
         produire_documents(annee, par=par)
@@ -213,10 +224,34 @@ def _planifier_annee(
     return annee
 
 
-def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire=None, instant=None, documents=True):
+def lire_taux(valeur, maximum):
+    """The cap rate agreed in the convention: None gives `maximum` (the filed dossier's rate, §B.2-3); a lower
+    rate may be agreed, never a higher one. → (Decimal | None, errors)."""
+    if valeur in (None, ""):
+        return maximum, []
+    taux, message = regles.lire_nombre(valeur)
+    if message or taux is None or taux <= 0 or taux != taux.quantize(Decimal("0.0001")):
+        return None, [
+            regles.Erreur("taux_plafond", "taux_invalide", "Indiquez un taux positif, à deux décimales au plus en pourcentage.")
+        ]
+    if taux > maximum:
+        return None, [
+            regles.Erreur(
+                "taux_plafond",
+                "taux_superieur_au_plafond",
+                f"Le taux de la convention ne peut pas dépasser {pourcentage(maximum)}, le plafond de l'État pour ce "
+                "dossier tel qu'il a été déposé (AAP §B.2-3) ; un taux inférieur peut être convenu.",
+            )
+        ]
+    return taux, []
+
+
+def creer_convention(
+    decision, *, par, date_effet, objectifs, mois_intermediaire=None, taux_plafond=None, instant=None, documents=True
+):
     """The convention of a retenu, notified decision: its number, its first year (12 months from the effective
-    date), targets, payment schedule, report calendar and document (PDF and DOCX). The 15-day signature clock
-    runs from the notification (AAP §D.1)."""
+    date), its cap rate (the filed dossier's, or a lower one agreed), targets, payment schedule, report calendar
+    and document (PDF and DOCX). The 15-day signature clock runs from the notification (AAP §D.1)."""
     instant = instant or maintenant()
     decision = verrouiller(Decision, decision.id)  # deux clics : une seule convention
     if decision is None or not decision.retenu:
@@ -242,7 +277,8 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
     if probleme:
         erreurs.append(regles.Erreur("date_effet", "date_effet_invalide", probleme))
     cibles, erreurs_cibles = _lire_objectifs(objectifs, decision.etp_facilitateur, decision.etp_coordinateur)
-    _verifier(erreurs + erreurs_cibles)
+    taux, erreurs_taux = lire_taux(taux_plafond, taux_plafond_de(dossier))
+    _verifier(erreurs + erreurs_taux + erreurs_cibles)
     rang = prochain(f"convention:{service.code}:{dossier.campagne.annee}")
     convention = Convention(
         numero=f"CONV-{dossier.campagne.annee}-{service.code}-{rang:04d}",
@@ -255,6 +291,7 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
         notifie_le=decision.notifie_le,
         date_limite_signature=regles.date_limite_signature(decision.notifie_le, service.fuseau),
         mois_bilan_intermediaire=mois,
+        taux_plafond=taux,
         agent_id=par.id,
         cree_le=instant,
         cree_par_id=par.id,
@@ -284,6 +321,7 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
             "decision": decision.id,
             "dossier": dossier.id,
             "montant": annee.montant,
+            "taux_plafond": taux,
             "debut": annee.debut,
             "fin": annee.fin,
             "date_limite_signature": convention.date_limite_signature,
@@ -414,6 +452,9 @@ def annuler(versement, *, motif, par, version=None):
     _verifier(erreurs)
     ancien = versement.etat
     versement.etat, versement.motif, versement.modifie_le = EtatVersement.ANNULE, motif, maintenant()
+    annee = versement.annee
+    if annee.montant_du is not None and versement.nature == NatureVersement.SOLDE and ancien == EtatVersement.A_PAYER:
+        annee.montant_du -= versement.montant  # un solde arrêté puis annulé : l'État n'en doit plus rien
     _flush("Ce versement a changé entre-temps : rechargez la page.")
     journaliser(
         "versement.annulation",
@@ -432,11 +473,32 @@ def annuler(versement, *, motif, par, version=None):
     return versement
 
 
-def plafond_solde(annee):
-    """What the balance may be at most now: the grant up to the eligible spending, minus the advance."""
+def avance_versee(annee):
+    """The advance, unless cancelled (the final account is approved only once it is paid or cancelled)."""
     avance = annee.avance
-    verse = avance.montant if avance.etat != EtatVersement.ANNULE else Decimal("0")
-    return regles.solde(annee.montant, verse, annee.depenses_eligibles, annee.solde.montant_prevu)
+    return avance.montant if avance.etat != EtatVersement.ANNULE else Decimal("0")
+
+
+def plafond_solde(annee, depenses=None):
+    """What the balance may be at most: what the State owes (its cap rate of the eligible spending, within the
+    grant) minus the advance paid. `depenses`: the spending to judge (the year's eligible spending by default)."""
+    depenses = annee.depenses_eligibles if depenses is None else depenses
+    return regles.solde(annee.montant, avance_versee(annee), annee.convention.taux_plafond, depenses, annee.solde.montant_prevu)
+
+
+def regularisation(annee, depenses=None):
+    """The year's money for the pages: the annual report's estimate, then the final account's due and what
+    settles it (`regles.regularisation`). `depenses`: the final spending to judge (the eligible spending retained,
+    or else the one declared in the final account)."""
+    annuel, financier = annee.bilan_annuel, annee.compte_rendu_financier
+    if depenses is None:
+        depenses = annee.depenses_eligibles
+    if depenses is None and financier is not None and financier.premier_depot_le is not None:
+        depenses = financier.depenses_realisees
+    prevues = annuel.depenses_realisees if annuel is not None and annuel.premier_depot_le is not None else None
+    return regles.regularisation(
+        annee.montant, avance_versee(annee), annee.convention.taux_plafond, prevues, depenses, annee.solde.montant_prevu
+    )
 
 
 def ajuster_solde(versement, *, montant, motif, par, version=None):
@@ -453,6 +515,9 @@ def ajuster_solde(versement, *, montant, motif, par, version=None):
     _verifier(regles.verifier_solde(montant_lu, plafond.maximum, versement.montant_prevu, motif))
     avant = versement.montant
     versement.montant, versement.motif, versement.modifie_le = montant_lu, motif, maintenant()
+    annee = versement.annee
+    if annee.montant_du is not None:
+        annee.montant_du -= avant - montant_lu
     if montant_lu == 0:
         versement.etat = EtatVersement.ANNULE
         versement.motif = motif or "Solde ramené à zéro."
@@ -578,9 +643,9 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
     if message:
         erreurs_lecture.append(regles.Erreur("depenses_realisees", "montant_invalide", message))
     illisibles = {e.champ for e in erreurs_lecture}
-    annuel = bilan.type == TypeBilan.ANNUEL
+    avec_depenses = bilan.type in regles.DEPENSES_DEMANDEES
     erreurs, avertissements = regles.verifier_bilan(
-        indicateurs_de(bilan), lues, precedentes(bilan), depot=False, annuel=annuel, depenses=depenses
+        indicateurs_de(bilan), lues, precedentes(bilan), depot=False, type_bilan=bilan.type, depenses=depenses
     )
     _verifier(erreurs_lecture + [e for e in erreurs if e.champ not in illisibles])
     existantes = {f"{v.poste}.{v.code}": v for v in bilan.valeurs}
@@ -594,7 +659,7 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
             ligne.nombre, ligne.texte = valeur, ""
         else:
             ligne.nombre, ligne.texte = None, valeur or ""
-    if annuel:
+    if avec_depenses:
         bilan.depenses_realisees = depenses
     bilan.modifie_le = maintenant()
     _flush("Ce bilan a été enregistré entre-temps : rechargez la page ; rien n'a été écrasé.")
@@ -606,8 +671,12 @@ def ajouter_piece(bilan, televersement, *, par, nature="annexe", libelle=""):
     _exiger_modifiable(bilan)
     if nature not in ("annexe", "compte_rendu_financier"):
         raise Refus("Nature de pièce inconnue.", code="nature_invalide", champ="nature")
-    if nature == "compte_rendu_financier" and bilan.type != TypeBilan.ANNUEL:
-        raise Refus("Le compte rendu financier accompagne le bilan annuel.", code="crf_hors_annuel", champ="nature")
+    if nature == "compte_rendu_financier" and bilan.type not in regles.DEPENSES_DEMANDEES:
+        raise Refus(
+            "Le compte rendu financier se joint au compte rendu financier de l'année (ou, s'il est prêt, au bilan annuel).",
+            code="crf_hors_annuel",
+            champ="nature",
+        )
     libelle, erreurs = _texte(libelle, "libelle", "le libellé", False, 200)
     _verifier(erreurs)
     fichier = fichiers.enregistrer(televersement, par=par, service_id=bilan.convention.service_id)
@@ -662,19 +731,21 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
     report. The filed version is frozen and kept; the agent is told."""
     _version(bilan, version, "Ce bilan a été enregistré entre-temps : rechargez la page ; rien n'a été écrasé.")
     _exiger_modifiable(bilan)
+    instant = instant or maintenant()
+    probleme = regles.probleme_fenetre(bilan.type, bilan.ouverture, aujourdhui(bilan.convention, instant))
+    if probleme:
+        raise Refus(probleme, code="hors_fenetre")
     valeurs = bilan.valeurs_par_cle()
-    annuel = bilan.type == TypeBilan.ANNUEL
     erreurs, _ = regles.verifier_bilan(
         indicateurs_de(bilan),
         valeurs,
         precedentes(bilan),
         depot=True,
-        annuel=annuel,
+        type_bilan=bilan.type,
         depenses=bilan.depenses_realisees,
         crf=bilan.compte_rendu_financier is not None,
     )
     _verifier(erreurs)
-    instant = instant or maintenant()
     texte, empreinte = _instantane(bilan)
     rang = len(bilan.versions) + 1
     bilan.versions.append(VersionBilan(rang=rang, depose_le=instant, depose_par_id=par.id, instantane=texte, empreinte=empreinte))
@@ -718,15 +789,18 @@ def _exiger_depose(bilan):
 
 
 def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", version=None, instant=None):
-    """Approves a filed report. For the annual report (with its compte rendu financier), the balance becomes
-    payable (AAP §D.2), capped by the eligible spending; when that spending is below the advance paid, the
+    """Approves a filed report. The annual report (provisional spending) feeds the renewal decision; only the
+    final account (compte rendu financier, filed once the year has ended) settles the year's money: what the
+    State owes (`regles.du_par_l_etat`: its cap rate of the eligible spending, within the grant) becomes the
+    year's due, the balance (due − advance paid) becomes payable, or, when the due is below the advance, the
     amount to recover is computed and its follow-up opened."""
     _version(bilan, version, "Ce bilan a changé entre-temps : rechargez la page.")
     _exiger_depose(bilan)
     commentaire, erreurs = _texte(commentaire, "commentaire", "le commentaire")
     annee = bilan.annee
+    financier = bilan.type == TypeBilan.FINANCIER
     depenses = None
-    if bilan.type == TypeBilan.ANNUEL:
+    if financier:
         if depenses_eligibles in (None, ""):
             depenses = bilan.depenses_realisees
         else:
@@ -739,10 +813,19 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
                         message or "Les dépenses s'expriment en euros et centimes, positives.",
                     )
                 )
+            elif depenses > bilan.depenses_realisees:
+                erreurs.append(
+                    regles.Erreur(
+                        "depenses_eligibles",
+                        "depenses_superieures",
+                        f"Les dépenses éligibles retenues ne dépassent pas les dépenses déclarées au compte rendu "
+                        f"financier ({euros(bilan.depenses_realisees)}).",
+                    )
+                )
         if annee.avance.etat in (EtatVersement.PREVU, EtatVersement.A_PAYER):
             raise Refus(
-                "L'avance de cette année doit être payée (ou annulée) avant d'approuver le bilan annuel : le "
-                "solde se calcule sur ce qui a été versé.",
+                "L'avance de cette année doit être payée (ou annulée) avant d'approuver le compte rendu financier : "
+                "le solde se calcule sur ce qui a été versé.",
                 code="avance_non_payee",
             )
     _verifier(erreurs)
@@ -752,46 +835,66 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
     version_.commentaire = commentaire
     bilan.statut, bilan.approuve_le, bilan.approuve_par_id = StatutBilan.APPROUVE, instant, par.id
     details = {"bilan": bilan.id, "type": bilan.type, "version": version_.rang, "empreinte": version_.empreinte}
-    if bilan.type == TypeBilan.ANNUEL:
-        annee.depenses_eligibles = depenses
-        solde_ = annee.solde
-        calcul = plafond_solde(annee)
-        details |= {"depenses_eligibles": depenses, "solde": calcul.maximum, "reversement": calcul.reversement}
-        if solde_.etat == EtatVersement.PREVU:
-            solde_.montant = calcul.maximum
-            solde_.a_payer_le, solde_.modifie_le = regles.jour_local(instant, bilan.convention.service.fuseau), instant
-            if calcul.maximum > 0:
-                solde_.etat = EtatVersement.A_PAYER
-                if calcul.maximum < solde_.montant_prevu:
-                    solde_.motif = (
-                        f"Solde limité aux dépenses éligibles ({euros(depenses)}) : "
-                        f"{euros(calcul.du)} dus sur {euros(annee.montant)} accordés."
-                    )
-            else:
-                solde_.etat = EtatVersement.ANNULE
-                solde_.motif = (
-                    f"Aucun solde : les dépenses éligibles ({euros(depenses)}) ne dépassent pas l'avance "
-                    f"versée ({euros(annee.avance.montant)})."
-                )
-        if calcul.reversement > 0 and annee.reversement is None:
-            annee.reversement = Reversement(
-                convention_id=bilan.convention_id,
-                montant=calcul.reversement,
-                etat=EtatReversement.A_EMETTRE,
-                calcule_le=instant,
-                commentaire=f"Avance de {euros(annee.avance.montant)} pour {euros(depenses)} de dépenses éligibles.",
-            )
+    if financier:
+        details |= _regulariser(annee, depenses, instant)
     _flush("Ce bilan a changé entre-temps : rechargez la page.")
     journaliser("bilan.approbation", bilan.convention, par=par, details=details)
     _courriel_structure(
         bilan.convention,
-        f"Convention {bilan.convention.numero} : {bilan.intitule.lower()} approuvé",
+        f"Convention {bilan.convention.numero} : {bilan.intitule[:1].lower()}{bilan.intitule[1:]} approuvé",
         "bilan_approuve",
         bilan=bilan,
         annee=annee,
     )
     clore_si_terminee(bilan.convention, par=par)
     return bilan
+
+
+def _regulariser(annee, depenses, instant):
+    """The year's money on its approved final account: the due, then the complement (the balance) or the
+    reversement. Returns the audit details."""
+    taux = annee.convention.taux_plafond
+    avance = avance_versee(annee)
+    solde_ = annee.solde
+    calcul = plafond_solde(annee, depenses)
+    annee.depenses_eligibles = depenses
+    if solde_.etat == EtatVersement.PREVU:
+        solde_.montant = calcul.maximum
+        solde_.a_payer_le, solde_.modifie_le = regles.jour_local(instant, annee.convention.service.fuseau), instant
+        regle = f"{pourcentage(taux)} de {euros(depenses)} de dépenses éligibles"
+        if calcul.maximum > 0:
+            solde_.etat = EtatVersement.A_PAYER
+            if calcul.maximum < solde_.montant_prevu:
+                solde_.motif = (
+                    f"Solde limité à ce que l'État doit : {euros(calcul.du)} ({regle}, dans la limite de "
+                    f"{euros(annee.montant)} accordés), moins l'avance de {euros(avance)}."
+                )
+        else:
+            solde_.etat = EtatVersement.ANNULE
+            solde_.motif = (
+                f"Aucun solde : l'État doit {euros(calcul.du)} ({regle}), pas plus que l'avance versée ({euros(avance)})."
+            )
+    verse_solde = solde_.montant if solde_.etat == EtatVersement.A_PAYER else Decimal("0")
+    if calcul.reversement > 0 and annee.reversement is None:
+        annee.reversement = Reversement(
+            convention_id=annee.convention_id,
+            montant=calcul.reversement,
+            etat=EtatReversement.A_EMETTRE,
+            calcule_le=instant,
+            commentaire=(
+                f"L'État doit {euros(calcul.du)} ({pourcentage(taux)} de {euros(depenses)} de dépenses éligibles) "
+                f"pour une avance de {euros(avance)}."
+            ),
+        )
+    reverse = annee.reversement.montant if annee.reversement is not None else Decimal("0")
+    annee.montant_du = avance + verse_solde - reverse
+    return {
+        "depenses_eligibles": depenses,
+        "taux_plafond": taux,
+        "du": annee.montant_du,
+        "solde": verse_solde,
+        "reversement": reverse,
+    }
 
 
 def demander_corrections(bilan, *, message, date_limite, par, version=None):

@@ -5,7 +5,7 @@ and the end of the convention."""
 
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import docx
@@ -91,6 +91,8 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
             "conditionne le renouvellement",
             "au plus tard le 25 janvier 2030",
             "30 novembre 2030",
+            "L'État finance au plus 70 % des dépenses éligibles réellement engagées",
+            "au plus tard le 31 juillet 2031",
         ):
             assert attendu in lu, attendu
         modifiable = pour_agent.get(f"/conventions/{convention.id}/annees/1/docx")
@@ -150,21 +152,9 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         convention = lecture.charger(convention.id)
         annuel = convention.premiere.bilan_annuel
         adresse = f"/conventions/{convention.id}/bilans/{annuel.id}"
-        reponse = pour_porteur.post(
-            adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00", action="deposer")
-        )
-        assert reponse.status_code == 422 and "compte rendu financier (cerfa n° 15059)" in texte(reponse)
-        reponse = pour_porteur.post(
-            f"{adresse}/pieces",
-            data={
-                "nature": "compte_rendu_financier",
-                "libelle": "CRF 2030",
-                "fichier": (io.BytesIO(pdf("Compte rendu financier")), "cerfa-15059.pdf"),
-            },
-            content_type="multipart/form-data",
-        )
-        assert reponse.status_code == 302
-        annuel = lecture.bilan_complet(annuel.id)
+        reponse = pour_porteur.post(adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="", action="deposer"))
+        assert reponse.status_code == 422
+        assert "Indiquez les dépenses de l'action sur l'année, engagées et prévues jusqu'au terme" in texte(reponse)
         assert (
             pour_porteur.post(
                 adresse, data=champs_bilan(annuel, facteur=1.1, depenses_realisees="36 200,00", action="deposer")
@@ -173,13 +163,21 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         )
         assert "(en retard)" in texte(pour_agent.get(f"/conventions/{convention.id}"))
         annuel = lecture.bilan_complet(annuel.id)
-        reponse = pour_agent.post(
-            f"{adresse}/approbation", data={"version": str(annuel.version), "depenses_eligibles": "36 200,00"}
-        )
+        reponse = pour_agent.post(f"{adresse}/approbation", data={"version": str(annuel.version)})
         assert reponse.status_code == 302
+        # Les dépenses du bilan annuel sont une estimation : le solde attend le compte rendu financier.
         convention = lecture.charger(convention.id)
         solde = convention.premiere.solde
-        assert (solde.etat, solde.montant) == ("a_payer", D("17500.00"))
+        assert (solde.etat, solde.montant) == ("prevu", D("17500.00"))
+        page = texte(pour_agent.get(adresse))
+        assert "Au bilan annuel (estimation) : 36 200,00 € de dépenses prévues, soit 25 340,00 € dus" in page.replace(
+            "\u202f", " "
+        ).replace("\xa0", " ")
+        compte_rendu = convention.premiere.compte_rendu_financier
+        adresse_crf = f"/conventions/{convention.id}/bilans/{compte_rendu.id}"
+        reponse = pour_porteur.post(adresse_crf, data={"depenses_realisees": "36 750,00", "action": "deposer", "version": "1"})
+        assert reponse.status_code == 422
+        assert "Le compte rendu financier se dépose une fois l'année terminée, à partir du 1 février 2031" in texte(reponse)
 
         # La vue du renouvellement : objectifs dépassés d'environ 10 %, bilan en retard ; l'agent renouvelle.
         page = texte(pour_agent.get(f"/conventions/{convention.id}/renouvellement"))
@@ -202,6 +200,37 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         ]
         page = texte(pour_porteur.get(f"/conventions/{convention.id}"))
         assert "Année 2 — Avenant n° 1 — du 1 février 2031 au 31 janvier 2032" in page
+
+        # L'année terminée, le compte rendu financier : 36 750 € dépensés, l'État en doit 70 %, soit 25 725 € ;
+        # l'avance de 17 500 € déduite, le solde est de 8 225 € (et non les 17 500 € prévus).
+        voyage.move_to(a_mayotte(2031, 3, 2))
+        pour_agent, pour_porteur = client_de(agent), client_de(porteur)
+        reponse = pour_porteur.post(
+            f"{adresse_crf}/pieces",
+            data={
+                "nature": "compte_rendu_financier",
+                "fichier": (io.BytesIO(pdf("Compte rendu financier 2030")), "cerfa-15059.pdf"),
+            },
+            content_type="multipart/form-data",
+        )
+        assert reponse.status_code == 302
+        reponse = pour_porteur.post(
+            adresse_crf,
+            data={
+                "depenses_realisees": "36 750,00",
+                "action": "deposer",
+                "version": str(lecture.bilan_complet(compte_rendu.id).version),
+            },
+        )
+        assert reponse.status_code == 302
+        compte_rendu = lecture.bilan_complet(compte_rendu.id)
+        reponse = pour_agent.post(f"{adresse_crf}/approbation", data={"version": str(compte_rendu.version)})
+        assert reponse.status_code == 302
+        convention = lecture.charger(convention.id)
+        annee = convention.premiere
+        assert (annee.montant_du, annee.solde.etat, annee.solde.montant) == (D("25725.00"), "a_payer", D("8225.00"))
+        page = re.sub(r"<[^>]+>", "", texte(pour_agent.get(adresse_crf))).replace("\u202f", " ").replace("\xa0", " ")
+        assert "soit 25 725,00 € dus (70 % de 36 750,00 €) : solde de 8 225,00 € (plus que l'estimation, de 385,00 €)" in page
 
     journal = db.session.scalars(select(EntreeJournal.action).where(EntreeJournal.objet_type == "conventions")).all()
     for action in (
@@ -245,12 +274,18 @@ def test_la_signature_ne_precede_pas_la_notification_et_ne_se_fait_qu_une_fois(f
 
 
 def _annee_approuvee(fab, convention, depenses, instant):
-    """The year's annual report filed and approved with these eligible spendings."""
+    """The last year's annual report filed and approved at `instant`, then, ten days after the year's end, its final
+    account with these eligible spendings."""
     with time_machine.travel(instant, tick=False):
         convention = lecture.charger(convention.id)
-        fab.bilan_depose(convention.derniere.bilan_annuel, depenses=depenses)
-        operations.approuver_bilan(lecture.charger(convention.id).derniere.bilan_annuel, par=convention.agent)
-        db.session.commit()
+        fab.bilan_depose(convention.derniere.bilan_annuel, depenses=depenses, approuve=True, agent=convention.agent)
+    return _compte_rendu(fab, convention, convention.derniere.rang, depenses)
+
+
+def _compte_rendu(fab, convention, rang, depenses):
+    annee = lecture.charger(convention.id).annee(rang)
+    with time_machine.travel(a_mayotte(annee.fin.year, annee.fin.month, annee.fin.day) + timedelta(days=10), tick=False):
+        fab.bilan_depose(annee.compte_rendu_financier, depenses=depenses, approuve=True, agent=convention.agent)
     return lecture.charger(convention.id)
 
 
@@ -258,18 +293,19 @@ def _annee_approuvee(fab, convention, depenses, instant):
 def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l_avance(fab, client_de, decision_2030):
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
-    # Dépenses éligibles de 30 000 € : le solde se limite à 12 500 € (30 000 − 17 500 d'avance).
-    convention = _annee_approuvee(fab, convention, "30000.00", a_mayotte(2030, 11, 20))
+    # Dépenses éligibles de 40 000 € : l'État en doit 70 %, 28 000 € ; le solde se limite à 10 500 € (28 000 − 17 500).
+    convention = _annee_approuvee(fab, convention, "40000.00", a_mayotte(2030, 11, 20))
     solde = convention.premiere.solde
-    assert (solde.etat, solde.montant, solde.montant_prevu) == ("a_payer", D("12500.00"), D("17500.00"))
-    with pytest.raises(Refus, match="ne peut pas dépasser 12"):
-        operations.ajuster_solde(solde, montant="12500.01", motif="", par=convention.agent)
+    assert (solde.etat, solde.montant, solde.montant_prevu) == ("a_payer", D("10500.00"), D("17500.00"))
+    assert convention.premiere.montant_du == D("28000.00")
+    with pytest.raises(Refus, match="ne peut pas dépasser 10"):
+        operations.ajuster_solde(solde, montant="10500.01", motif="", par=convention.agent)
     db.session.rollback()
     with pytest.raises(Refus, match="Indiquez pourquoi le solde est réduit"):
         operations.ajuster_solde(lecture.charger(convention.id).premiere.solde, montant="10000", motif="", par=convention.agent)
     db.session.rollback()
     solde = lecture.charger(convention.id).premiere.solde
-    with time_machine.travel(a_mayotte(2030, 11, 21), tick=False):
+    with time_machine.travel(a_mayotte(2031, 2, 12), tick=False):
         reponse = client_de(convention.agent).post(
             f"/conventions/{convention.id}/versements/{solde.id}/ajustement",
             data={"montant": "10 000,00", "motif": "Deux marchés accompagnés sur cinq.", "version": str(solde.version)},
@@ -277,8 +313,9 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
         )
     assert "Solde ajusté." in texte(reponse) and "sur 17\u202f500,00\u00a0€ prévus" in texte(reponse)
     assert db.session.get(Versement, solde.id).montant == D("10000.00")
+    assert lecture.charger(convention.id).premiere.montant_du == D("27500.00")  # ce que l'État doit, réduit d'autant
 
-    # Une autre convention : 10 000 € de dépenses pour 17 500 € d'avance, 7 500 € à reverser, pas de solde.
+    # Une autre convention : 10 000 € de dépenses, l'État en doit 7 000 € pour 17 500 € d'avance : 10 500 € à reverser.
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         autre = fab.convention(
             decision=fab.decision(montant_accorde=D("35000.00"), notifie_le=a_mayotte(2030, 1, 10)),
@@ -289,18 +326,19 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
     autre = _annee_approuvee(fab, autre, "10000.00", a_mayotte(2030, 11, 20))
     annee = autre.premiere
     assert (annee.solde.etat, annee.solde.montant) == ("annule", D("0.00"))
-    assert annee.reversement.montant == D("7500.00") == annee.avance.montant - D("10000.00")
-    with time_machine.travel(a_mayotte(2030, 12, 5), tick=False):
+    assert annee.reversement.montant == D("10500.00") == annee.avance.montant - D("7000.00")
+    assert annee.montant_du == D("7000.00")
+    with time_machine.travel(a_mayotte(2031, 2, 15), tick=False):
         reponse = client_de(autre.agent).post(
             f"/conventions/{autre.id}/reversements/{annee.reversement.id}/suivi",
-            data={"etat": "emis", "le": "2030-12-05", "reference": "TP-2030-77"},
+            data={"etat": "emis", "le": "2031-02-15", "reference": "TP-2031-77"},
             follow_redirects=True,
         )
-        assert "Titre émis le 5 décembre 2030 (TP-2030-77)." in texte(reponse)
+        assert "Titre émis le 15 février 2031 (TP-2031-77)." in texte(reponse)
         annee = lecture.charger(autre.id).premiere
         with pytest.raises(Refus, match="l'ordre"):
-            operations.suivre_reversement(annee.reversement, etat="emis", le=date(2030, 12, 5), reference="x", par=autre.agent)
-        operations.suivre_reversement(annee.reversement, etat="recouvre", le=date(2030, 12, 5), par=autre.agent)
+            operations.suivre_reversement(annee.reversement, etat="emis", le=date(2031, 2, 15), reference="x", par=autre.agent)
+        operations.suivre_reversement(annee.reversement, etat="recouvre", le=date(2031, 2, 15), par=autre.agent)
         db.session.commit()
     assert lecture.charger(autre.id).premiere.reversement.etat == "recouvre"
 
@@ -312,21 +350,26 @@ def test_deux_renouvellements_au_plus_puis_la_convention_se_clot(fab, decision_2
     agent = convention.agent
     objectifs = {cle: str(v) for cle, v in convention.premiere.cibles().items()}
     for rang, annee_civile in ((1, 2030), (2, 2031), (3, 2032)):
-        convention = _annee_approuvee(fab, convention, "50000", a_mayotte(annee_civile, 11, 20))
-        with time_machine.travel(a_mayotte(annee_civile, 11, 25), tick=False):
-            fab.payer(convention.derniere.solde, paye_le=date(annee_civile, 11, 25), par=agent)
+        # Le bilan annuel approuvé fonde le renouvellement ; le compte rendu financier, l'année finie, règle le solde.
+        with time_machine.travel(a_mayotte(annee_civile, 11, 20), tick=False):
+            convention = lecture.charger(convention.id)
+            fab.bilan_depose(convention.derniere.bilan_annuel, depenses="50000", approuve=True, agent=agent)
             convention = lecture.charger(convention.id)
             if rang < 3:
                 operations.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
                 db.session.commit()
                 convention = lecture.charger(convention.id)
-                fab.signer(convention.derniere, date(annee_civile, 11, 25), par=agent)
-                fab.payer(lecture.charger(convention.id).derniere.avance, paye_le=date(annee_civile, 11, 25), par=agent)
-                convention = lecture.charger(convention.id)
+                fab.signer(convention.derniere, date(annee_civile, 11, 20), par=agent)
+                fab.payer(lecture.charger(convention.id).derniere.avance, paye_le=date(annee_civile, 11, 20), par=agent)
             else:
                 with pytest.raises(Refus, match="trois ans au plus|3 ans au plus"):
                     operations.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
                 db.session.rollback()
+        convention = _compte_rendu(fab, convention, rang, "50000")
+        annee = convention.annee(rang)
+        with time_machine.travel(a_mayotte(annee_civile + 1, 2, 20), tick=False):
+            fab.payer(annee.solde, paye_le=date(annee_civile + 1, 2, 20), par=agent)
+        convention = lecture.charger(convention.id)
     convention = lecture.charger(convention.id)
     assert [a.rang for a in convention.annees] == [1, 2, 3]
     assert convention.statut == StatutConvention.CLOSE
@@ -346,7 +389,8 @@ def test_non_renouvellement_puis_cloture_au_dernier_versement(fab, decision_2030
     db.session.commit()
     assert lecture.charger(convention.id).statut == StatutConvention.EN_COURS  # le solde reste à régler
     convention = _annee_approuvee(fab, convention, "40000", a_mayotte(2030, 11, 20))
-    with time_machine.travel(a_mayotte(2030, 12, 1), tick=False):
+    assert lecture.charger(convention.id).statut == StatutConvention.EN_COURS  # le solde reste à payer
+    with time_machine.travel(a_mayotte(2031, 2, 20), tick=False):
         fab.payer(convention.premiere.solde, par=convention.agent)
     assert lecture.charger(convention.id).statut == StatutConvention.CLOSE
 

@@ -1,10 +1,14 @@
-"""exact après le dépôt : bénéficiaire figé à la signature
+"""exact après le dépôt : bénéficiaire figé à la signature ; taux plafond de la convention, dû de chaque année,
+compte rendu financier final
 
 Revision ID: 0006
 Revises: 0005_index_liste_dossiers
 Create Date: 2026-12-05 10:00:00.000000
 
 """
+
+import calendar
+from datetime import date
 
 from alembic import op
 import sqlalchemy as sa
@@ -26,10 +30,58 @@ BENEFICIAIRE = (
 )
 
 
+TYPES_BILANS = "type IN ('intermediaire', 'annuel', 'trimestriel')"
+TYPES_BILANS_FINANCIER = "type IN ('intermediaire', 'annuel', 'trimestriel', 'financier')"
+
+
+def _six_mois_apres(jour):
+    total = jour.year * 12 + jour.month - 1 + 6
+    annee, mois = divmod(total, 12)
+    return date(annee, mois + 1, min(jour.day, calendar.monthrange(annee, mois + 1)[1]))
+
+
 def upgrade():
     with op.batch_alter_table("conventions", schema=None) as batch_op:
         for nom, type_, _ in BENEFICIAIRE:
             batch_op.add_column(sa.Column(nom, type_, nullable=True))
+        batch_op.add_column(sa.Column("taux_plafond", sa.BigInteger(), nullable=False, server_default="7000"))
+        batch_op.create_check_constraint(op.f("ck_conventions_taux_plafond"), "taux_plafond > 0 AND taux_plafond <= 10000")
+    # Le taux des conventions existantes : celui de la campagne pour le statut de la structure.
+    op.execute(
+        "UPDATE conventions SET taux_plafond = (SELECT CASE WHEN structures.statut_juridique = 'collectivite' "
+        "THEN campagnes.taux_plafond_collectivite ELSE campagnes.taux_plafond END FROM campagnes, structures "
+        "WHERE campagnes.id = conventions.campagne_id AND structures.id = conventions.structure_id)"
+    )
+    with op.batch_alter_table("conventions", schema=None) as batch_op:
+        batch_op.alter_column("taux_plafond", server_default=None)
+
+    with op.batch_alter_table("annees_convention", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("montant_du", sa.BigInteger(), nullable=True))
+        batch_op.create_check_constraint(
+            op.f("ck_annees_convention_montant_du"), "montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)"
+        )
+
+    with op.batch_alter_table("bilans", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_bilans_type"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_bilans_type"), TYPES_BILANS_FINANCIER)
+    # Chaque année dont le solde attend encore reçoit son compte rendu financier final, dû six mois après la fin.
+    connexion = op.get_bind()
+    annees = connexion.execute(
+        sa.text(
+            "SELECT annees_convention.id, annees_convention.convention_id, annees_convention.fin FROM annees_convention "
+            "JOIN versements ON versements.annee_id = annees_convention.id "
+            "WHERE versements.nature = 'solde' AND versements.etat = 'prevu'"
+        )
+    ).all()
+    for annee_id, convention_id, fin in annees:
+        fin = fin if isinstance(fin, date) else date.fromisoformat(str(fin)[:10])
+        connexion.execute(
+            sa.text(
+                "INSERT INTO bilans (annee_id, convention_id, type, ordre, arrete_au, echeance, statut, modifie_le, version) "
+                "VALUES (:annee, :convention, 'financier', 1, :fin, :echeance, 'a_deposer', CURRENT_TIMESTAMP, 1)"
+            ),
+            {"annee": annee_id, "convention": convention_id, "fin": fin, "echeance": _six_mois_apres(fin)},
+        )
     # Les conventions déjà signées : le bénéficiaire tel que la structure est aujourd'hui (le mieux connu).
     for nom, _, champ in BENEFICIAIRE:
         op.execute(
@@ -39,6 +91,20 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DELETE FROM versions_bilan WHERE bilan_id IN (SELECT id FROM bilans WHERE type = 'financier')")
+    op.execute("DELETE FROM valeurs_bilan WHERE bilan_id IN (SELECT id FROM bilans WHERE type = 'financier')")
+    op.execute("DELETE FROM pieces_bilan WHERE bilan_id IN (SELECT id FROM bilans WHERE type = 'financier')")
+    op.execute("DELETE FROM bilans WHERE type = 'financier'")
+    with op.batch_alter_table("bilans", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_bilans_type"), type_="check")
+        batch_op.create_check_constraint(op.f("ck_bilans_type"), TYPES_BILANS)
+
+    with op.batch_alter_table("annees_convention", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_annees_convention_montant_du"), type_="check")
+        batch_op.drop_column("montant_du")
+
     with op.batch_alter_table("conventions", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_conventions_taux_plafond"), type_="check")
+        batch_op.drop_column("taux_plafond")
         for nom, _, _ in reversed(BENEFICIAIRE):
             batch_op.drop_column(nom)
