@@ -250,6 +250,9 @@ class DecisionCopilSchema(Schema):
     montant_accorde = fields.Decimal(as_string=True, allow_none=True)
     etp_facilitateur = Decimal_
     etp_coordinateur = Decimal_
+    cout_retenu = fields.Decimal(
+        as_string=True, allow_none=True, metadata={"description": "Budget révisé de ce qui est financé, s'il a été saisi."}
+    )
     conditions = fields.String()
     motif = fields.String()
     decide_le = fields.DateTime()
@@ -268,6 +271,16 @@ class DecisionCopilDemandeSchema(Schema):
     montant_accorde = fields.Decimal(as_string=True, allow_none=True, load_default=None, validate=entre(0, 100_000_000))
     etp_facilitateur = fields.Decimal(as_string=True, load_default=None, allow_none=True, validate=entre(0, 1000))
     etp_coordinateur = fields.Decimal(as_string=True, load_default=None, allow_none=True, validate=entre(0, 1000))
+    cout_retenu = fields.Decimal(
+        as_string=True,
+        load_default=None,
+        allow_none=True,
+        validate=entre("0.01", 100_000_000),
+        metadata={
+            "description": 'Si retenu avec un budget revu : le coût de ce qui est financé ("25000.00"). Sinon le coût de '
+            "l'année 1 du budget déposé, ramené aux ETP accordés. Le montant accordé en est au plus le taux plafond."
+        },
+    )
     conditions = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
     motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
 
@@ -757,7 +770,8 @@ def decisions(seance_id):
 @bp.response(200, DecisionCopilSchema)
 def decider(valeurs, seance_id, dossier_id):
     """Enregistre ou modifie la décision (président de séance, en délibération) : retenu (montant accordé, au
-    plus le montant demandé et les crédits restants de la campagne ; ETP financés par poste ; conditions),
+    plus le montant demandé, le taux plafond du coût de ce qui est financé — `plafond_depasse` — et les crédits
+    restants de l'année 1 de la campagne ; ETP financés par poste ; budget révisé facultatif ; conditions),
     ajourné ou rejeté (motif). 409 si `version` n'est plus la version courante."""
     seance = _seance(seance_id)
     point = _point(seance, dossier_id)
@@ -779,6 +793,7 @@ def decider(valeurs, seance_id, dossier_id):
         montant_accorde=valeurs["montant_accorde"],
         etp_facilitateur=valeurs["etp_facilitateur"],
         etp_coordinateur=valeurs["etp_coordinateur"],
+        cout_retenu=valeurs["cout_retenu"],
         conditions=valeurs["conditions"],
         motif=valeurs["motif"],
     )

@@ -137,11 +137,18 @@ class DecisionForm(Formulaire):
     montant_accorde = StringField(
         "Montant accordé (€)",
         validators=[Length(max=30)],
-        description="Si retenu : au plus le montant demandé et les crédits restants.",
+        description="Si retenu : au plus le montant demandé, le taux plafond du coût de ce qui est financé et les "
+        "crédits restants.",
     )
     etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)], description="Par pas de 0,1.")
     etp_coordinateur = StringField(
         "ETP de coordinateur régional financés", validators=[Length(max=10)], description="Par pas de 0,1."
+    )
+    cout_retenu = StringField(
+        "Budget révisé de l'action financée (€, facultatif)",
+        validators=[Length(max=30)],
+        description="Si retenu avec un budget revu : le coût de ce qui est financé. Sinon, le coût de l'année 1 du "
+        "budget déposé, ramené aux ETP accordés. L'État en finance au plus son taux plafond (§B.2-3).",
     )
     conditions = TextAreaField(
         "Conditions",
@@ -158,7 +165,7 @@ class DecisionForm(Formulaire):
     def valeurs(self):
         """The decimals, or the form's errors next to their fields (returns None)."""
         resultat, ok = {}, True
-        for nom, places in (("montant_accorde", 2), ("etp_facilitateur", 1), ("etp_coordinateur", 1)):
+        for nom, places in (("montant_accorde", 2), ("etp_facilitateur", 1), ("etp_coordinateur", 1), ("cout_retenu", 2)):
             champ = self[nom]
             try:
                 resultat[nom] = lire_decimal(champ.data, places)

@@ -22,6 +22,7 @@ from aap.models import Campagne, Role
 from aap.numerotation import verrouiller
 from aap.types import maintenant
 from candidatures.models import ChangementStatut, Dossier, Statut
+from candidatures.synthese import synthese_budget, taux_plafond
 
 from . import lecture, regles
 from .models import (
@@ -694,10 +695,14 @@ def decider(
     montant_accorde=None,
     etp_facilitateur=None,
     etp_coordinateur=None,
+    cout_retenu=None,
     conditions="",
     motif="",
 ):
-    """Records (or changes, until the session closes) the decision on a dossier, in deliberation.
+    """Records (or changes, until the session closes) the decision on a dossier, in deliberation. A retenu
+    amount is at most the State's cap rate (of the dossier as filed) of the cost of what is funded: the filed
+    year-1 cost prorated to the ETP granted, or `cout_retenu`, a revised budget (AAP §B.2-3); and within the
+    campaign's year-1 credits (§C.2).
 
     The campaign's row is locked first: two decisions at once (two presidents, two tabs) are judged one
     after the other against what is really left, so the envelope is never overspent.
@@ -724,17 +729,18 @@ def decider(
     etp_facilitateur = Decimal(etp_facilitateur if etp_facilitateur is not None else 0) if retenu else Decimal("0")
     etp_coordinateur = Decimal(etp_coordinateur if etp_coordinateur is not None else 0) if retenu else Decimal("0")
     montant_accorde = Decimal(montant_accorde) if (retenu and montant_accorde is not None) else None
+    cout_retenu = Decimal(cout_retenu) if (retenu and cout_retenu is not None) else None
     accordes = lecture.credits_accordes(campagne.id, sauf_decision_id=existante.id if existante else None)
     disponible = campagne.credits - accordes
-    demande = regles.Demande(dossier.montant_demande, dossier.etp_facilitateur, dossier.etp_coordinateur)
     _verifier(
         regles.verifier_decision(
             nature,
-            demande,
+            demande_de(dossier),
             disponible,
             montant_accorde=montant_accorde,
             etp_facilitateur=etp_facilitateur,
             etp_coordinateur=etp_coordinateur,
+            cout_retenu=cout_retenu,
             motif=motif,
             etp_minimum=campagne.etp_minimum,
         )
@@ -744,6 +750,7 @@ def decider(
         "montant_accorde": montant_accorde,
         "etp_facilitateur": etp_facilitateur,
         "etp_coordinateur": etp_coordinateur,
+        "cout_retenu": cout_retenu,
         "conditions": regles.texte(conditions) if retenu else "",
         "motif": regles.texte(motif),
     }
@@ -769,6 +776,17 @@ def decider(
         },
     )
     return decision
+
+
+def demande_de(dossier):
+    """What the dossier asked, as the decision rules read it: its year-1 cost and cap rate as filed."""
+    return regles.Demande(
+        dossier.montant_demande,
+        dossier.etp_facilitateur,
+        dossier.etp_coordinateur,
+        synthese_budget(dossier)[0].charges,
+        taux_plafond(dossier),
+    )
 
 
 # --- Clôture ----------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@
   Only submitted sheets of members who are not recused count.
 - Ranking within the envelope (AAP §C.2: "dans la limite des crédits disponibles"): amounts stay
   Decimal from end to end; pandas only ever sees half-points.
-- Decisions: what may be granted (no more than asked, no more than the credits left).
+- Decisions: what may be granted (no more than asked, no more than the cap rate of the cost of what is funded,
+  no more than the year-1 credits left).
 
 Points are Decimal multiples of 0.5 — exact as floats — so pandas' sums, minima and maxima are exact;
 means and deviations are rounded to the hundredth when they come back as Decimal.
@@ -18,13 +19,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from aap.formats import euros
+from aap.formats import euros, pourcentage
 
 ZERO = Decimal("0")
 DEMI = Decimal("0.5")
@@ -450,11 +451,60 @@ def credits_restants(credits, montants_accordes):
 
 @dataclass(frozen=True)
 class Demande:
-    """What the dossier asked: the amount (year 1) and the ETP per post."""
+    """What the dossier asked: the amount (year 1), the ETP per post, the year-1 cost of the filed budget and the
+    State's cap rate for it (§B.2-3, from the filing)."""
 
     montant: Decimal
     etp_facilitateur: Decimal
     etp_coordinateur: Decimal
+    cout: Decimal
+    taux: Decimal
+
+    @property
+    def etp_total(self):
+        return self.etp_facilitateur + self.etp_coordinateur
+
+
+@dataclass(frozen=True)
+class PlafondDecision:
+    """The most a decision may grant: the cap rate of the cost of what is funded."""
+
+    maximum: Decimal
+    cout_finance: Decimal
+    revise: bool
+
+
+def plafond_decision(demande, etp_accordes, cout_retenu=None):
+    """AAP §B.2-3: the State funds at most its cap rate of the cost of the ETP it funds. That cost is a revised
+    budget entered with the decision, or else the filed year-1 cost prorated to the ETP granted (rounded down to
+    the cent: granting 0,5 of 1,0 ETP asked funds half the cost)."""
+    if cout_retenu is not None:
+        return PlafondDecision((demande.taux * cout_retenu).quantize(CENTIME, rounding=ROUND_DOWN), cout_retenu, True)
+    if demande.etp_total <= 0:
+        return PlafondDecision(ZERO, ZERO, False)
+    part = Decimal(etp_accordes) / demande.etp_total
+    return PlafondDecision(
+        (demande.taux * demande.cout * part).quantize(CENTIME, rounding=ROUND_DOWN),
+        (demande.cout * part).quantize(CENTIME, rounding=ROUND_DOWN),
+        False,
+    )
+
+
+def message_plafond(plafond, demande, etp_accordes):
+    """The French message naming the maximum and where it comes from."""
+    if plafond.revise:
+        origine = f"{euros(plafond.cout_finance)} selon le budget révisé"
+    elif etp_accordes == demande.etp_total:
+        origine = f"{euros(plafond.cout_finance)} en année 1 selon le budget déposé"
+    else:
+        origine = (
+            f"{euros(plafond.cout_finance)} : {euros(demande.cout)} de coût en année 1 pour "
+            f"{nombre_fr(demande.etp_total)} ETP demandé(s), ramenés à {nombre_fr(etp_accordes)} ETP accordé(s)"
+        )
+    return (
+        f"Le montant accordé ne peut pas dépasser {euros(plafond.maximum)} : {pourcentage(demande.taux)} du coût de ce "
+        f"qui est financé ({origine}, AAP §B.2-3). Réduisez le montant, ou indiquez le budget révisé de l'action."
+    )
 
 
 def _multiple(valeur, pas):
@@ -462,12 +512,22 @@ def _multiple(valeur, pas):
 
 
 def verifier_decision(
-    nature, demande, disponible, *, montant_accorde=None, etp_facilitateur=ZERO, etp_coordinateur=ZERO, motif="", etp_minimum=DEMI
+    nature,
+    demande,
+    disponible,
+    *,
+    montant_accorde=None,
+    etp_facilitateur=ZERO,
+    etp_coordinateur=ZERO,
+    cout_retenu=None,
+    motif="",
+    etp_minimum=DEMI,
 ):
-    """The problems of a decision, field by field. `disponible`: the campaign's credits left for this dossier
-    (its own previous grant, if any, already given back)."""
+    """The problems of a decision, field by field. `disponible`: the campaign's year-1 credits left for this dossier
+    (its own previous grant, if any, already given back); `cout_retenu`: a revised budget of what is funded."""
     erreurs = []
     if nature == "retenu":
+        montant_lisible = False
         if montant_accorde is None:
             erreurs.append(Erreur("montant_accorde", "montant_manquant", "Indiquez le montant accordé."))
         elif montant_accorde <= 0:
@@ -482,16 +542,11 @@ def verifier_decision(
                     f"Le montant accordé ne peut pas dépasser le montant demandé ({euros(demande.montant)}).",
                 )
             )
-        elif montant_accorde > disponible:
-            erreurs.append(
-                Erreur(
-                    "montant_accorde",
-                    "credits_insuffisants",
-                    f"Crédits insuffisants : il reste {euros(max(disponible, ZERO))} sur l'enveloppe de la campagne, "
-                    f"le montant accordé ({euros(montant_accorde)}) la dépasserait de "
-                    f"{euros(montant_accorde - disponible)}. Réduisez le montant ou ajournez le dossier.",
-                )
-            )
+        else:
+            montant_lisible = True
+        if cout_retenu is not None and (cout_retenu <= 0 or not _multiple(cout_retenu, CENTIME)):
+            erreurs.append(Erreur("cout_retenu", "montant_invalide", "Le budget révisé s'exprime en euros et centimes, positif."))
+            montant_lisible = False
         for champ, valeur, demande_poste, libelle in (
             ("etp_facilitateur", etp_facilitateur, demande.etp_facilitateur, "facilitateur"),
             ("etp_coordinateur", etp_coordinateur, demande.etp_coordinateur, "coordinateur régional"),
@@ -506,13 +561,28 @@ def verifier_decision(
                         f"Pas plus d'ETP de {libelle} que demandé ({nombre_fr(demande_poste)} ETP).",
                     )
                 )
-        if not any(e.champ in ("etp_facilitateur", "etp_coordinateur") for e in erreurs):
-            if etp_facilitateur + etp_coordinateur < etp_minimum:
+        etp_lisibles = not any(e.champ in ("etp_facilitateur", "etp_coordinateur") for e in erreurs)
+        if etp_lisibles and etp_facilitateur + etp_coordinateur < etp_minimum:
+            erreurs.append(
+                Erreur(
+                    "etp_facilitateur",
+                    "etp_minimum",
+                    f"Un projet finance au moins {nombre_fr(etp_minimum)} ETP (AAP §B.2-1).",
+                )
+            )
+        if montant_lisible and etp_lisibles:
+            etp_accordes = etp_facilitateur + etp_coordinateur
+            plafond = plafond_decision(demande, etp_accordes, cout_retenu)
+            if montant_accorde > plafond.maximum:
+                erreurs.append(Erreur("montant_accorde", "plafond_depasse", message_plafond(plafond, demande, etp_accordes)))
+            elif montant_accorde > disponible:
                 erreurs.append(
                     Erreur(
-                        "etp_facilitateur",
-                        "etp_minimum",
-                        f"Un projet finance au moins {nombre_fr(etp_minimum)} ETP (AAP §B.2-1).",
+                        "montant_accorde",
+                        "credits_insuffisants",
+                        f"Crédits insuffisants : il reste {euros(max(disponible, ZERO))} sur les crédits de l'année 1 "
+                        f"de la campagne, le montant accordé ({euros(montant_accorde)}) les dépasserait de "
+                        f"{euros(montant_accorde - disponible)}. Réduisez le montant ou ajournez le dossier.",
                     )
                 )
     elif nature in ("ajourne", "rejete"):

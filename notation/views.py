@@ -710,6 +710,7 @@ def decision(seance_id, dossier_id):
             form.montant_accorde.data = regles.nombre_fr(existante.montant_accorde) if existante.montant_accorde else ""
             form.etp_facilitateur.data = regles.nombre_fr(existante.etp_facilitateur)
             form.etp_coordinateur.data = regles.nombre_fr(existante.etp_coordinateur)
+            form.cout_retenu.data = regles.nombre_fr(existante.cout_retenu) if existante.cout_retenu else ""
             form.conditions.data, form.motif.data = existante.conditions, existante.motif
         else:
             form.montant_accorde.data = regles.nombre_fr(dossier_.montant_demande)
@@ -750,6 +751,7 @@ def decision(seance_id, dossier_id):
         tableau=tableau,
         ligne=tableau.ligne(dossier_id),
         erreurs=erreurs,
+        demande=operations.demande_de(point.dossier),
     ), statut
 
 

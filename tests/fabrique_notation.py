@@ -5,7 +5,7 @@ decision with its whole chain; the notation tests drive the real operations for 
 """
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from aap.numerotation import prochain
 from aap.types import maintenant
@@ -69,7 +69,8 @@ class FabriqueNotation:
             service_id=campagne.service_id,
             **(valeurs | champs),
         )
-        charges = (montant_demande / Decimal("0.70")).quantize(Decimal("0.01"))
+        # Au centime supérieur : la part de l'État (70 % des charges, arrondis au centime inférieur) reste le montant demandé.
+        charges = (montant_demande / Decimal("0.70")).quantize(Decimal("0.01"), rounding=ROUND_UP)
         for categorie, montant in (
             ("salaires", charges),
             ("etat_aap", montant_demande),

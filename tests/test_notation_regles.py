@@ -289,7 +289,8 @@ def test_classement_proprietes(lignes, disponible):
 
 # --- Décisions ----------------------------------------------------------------------------------
 
-DEMANDE = Demande(D("40000.00"), D("1.0"), D("0.5"))
+# 40 000 € demandés pour 1,5 ETP sur un coût de 60 000 € en année 1 : 70 % de ce coût, 42 000 €, les couvre.
+DEMANDE = Demande(D("40000.00"), D("1.0"), D("0.5"), D("60000.00"), D("0.70"))
 
 
 @pytest.mark.parametrize(
@@ -305,13 +306,64 @@ DEMANDE = Demande(D("40000.00"), D("1.0"), D("0.5"))
     ],
 )
 def test_montant_accorde(montant, disponible, code):
-    erreurs = regles.verifier_decision("retenu", DEMANDE, disponible, montant_accorde=montant, etp_facilitateur=D("1.0"))
+    erreurs = regles.verifier_decision(
+        "retenu", DEMANDE, disponible, montant_accorde=montant, etp_facilitateur=D("1.0"), etp_coordinateur=D("0.5")
+    )
     assert [e.code for e in erreurs] == ([code] if code else [])
 
 
 def test_le_refus_pour_credits_insuffisants_dit_ce_qui_reste():
-    (erreur,) = regles.verifier_decision("retenu", DEMANDE, D("39999.99"), montant_accorde=D("40000"), etp_facilitateur=D("1"))
+    (erreur,) = regles.verifier_decision(
+        "retenu", DEMANDE, D("39999.99"), montant_accorde=D("40000"), etp_facilitateur=D("1"), etp_coordinateur=D("0.5")
+    )
     assert "il reste 39\u202f999,99\xa0€" in erreur.message and "de 0,01\xa0€" in erreur.message
+
+
+# L'exemple de l'appel : 35 000 € demandés pour 1,0 ETP, sur un coût de 50 000 € en année 1.
+UN_ETP = Demande(D("35000.00"), D("1.0"), D("0"), D("50000.00"), D("0.70"))
+
+
+@pytest.mark.parametrize(
+    ("montant", "etp", "cout_retenu", "code", "maximum"),
+    [
+        ("35000.00", "1.0", None, None, None),  # tous les ETP : 70 % de 50 000 €
+        ("17500.00", "0.5", None, None, None),  # la moitié des ETP : 70 % de 25 000 €
+        ("17500.01", "0.5", None, "plafond_depasse", "17\u202f500,00\xa0€"),
+        (
+            "35000.00",
+            "0.5",
+            None,
+            "plafond_depasse",
+            "17\u202f500,00\xa0€",
+        ),  # l'erreur de l'énoncé : tout le montant pour 0,5 ETP
+        ("21000.00", "0.6", None, None, None),
+        ("21000.01", "0.6", None, "plafond_depasse", "21\u202f000,00\xa0€"),
+        ("24500.00", "0.5", "35000.00", None, None),  # budget révisé : 70 % de 35 000 €
+        ("24500.01", "0.5", "35000.00", "plafond_depasse", "24\u202f500,00\xa0€"),
+        ("1000.00", "0.5", "0", "montant_invalide", None),
+    ],
+)
+def test_le_montant_accorde_respecte_le_plafond_du_cout_finance(montant, etp, cout_retenu, code, maximum):
+    erreurs = regles.verifier_decision(
+        "retenu",
+        UN_ETP,
+        D("1000000"),
+        montant_accorde=D(montant),
+        etp_facilitateur=D(etp),
+        cout_retenu=None if cout_retenu is None else D(cout_retenu),
+    )
+    assert [e.code for e in erreurs] == ([code] if code else [])
+    if maximum:
+        assert erreurs[0].message.startswith(f"Le montant accordé ne peut pas dépasser {maximum} : 70\u202f% du coût")
+
+
+def test_le_message_du_plafond_dit_d_ou_vient_le_maximum():
+    (erreur,) = regles.verifier_decision("retenu", UN_ETP, D("1000000"), montant_accorde=D("35000"), etp_facilitateur=D("0.5"))
+    assert erreur.message == (
+        "Le montant accordé ne peut pas dépasser 17\u202f500,00\xa0€ : 70\u202f% du coût de ce qui est financé "
+        "(25\u202f000,00\xa0€ : 50\u202f000,00\xa0€ de coût en année 1 pour 1 ETP demandé(s), ramenés à 0,5 ETP "
+        "accordé(s), AAP §B.2-3). Réduisez le montant, ou indiquez le budget révisé de l'action."
+    )
 
 
 @pytest.mark.parametrize(

@@ -61,6 +61,12 @@ def upgrade():
             op.f("ck_annees_convention_montant_du"), "montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)"
         )
 
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cout_retenu", sa.BigInteger(), nullable=True))
+        batch_op.create_check_constraint(
+            op.f("ck_decisions_cout_retenu"), "cout_retenu IS NULL OR (nature = 'retenu' AND cout_retenu > 0)"
+        )
+
     with op.batch_alter_table("bilans", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_bilans_type"), type_="check")
         batch_op.create_check_constraint(op.f("ck_bilans_type"), TYPES_BILANS_FINANCIER)
@@ -98,6 +104,10 @@ def downgrade():
     with op.batch_alter_table("bilans", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_bilans_type"), type_="check")
         batch_op.create_check_constraint(op.f("ck_bilans_type"), TYPES_BILANS)
+
+    with op.batch_alter_table("decisions", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_decisions_cout_retenu"), type_="check")
+        batch_op.drop_column("cout_retenu")
 
     with op.batch_alter_table("annees_convention", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_annees_convention_montant_du"), type_="check")
