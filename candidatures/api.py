@@ -70,7 +70,9 @@ class CampagneSchema(Schema):
     taux_plafond = Montant
     taux_plafond_collectivite = Montant
     etp_minimum = Montant
-    credits = Montant
+    credits = fields.Decimal(as_string=True, metadata={"description": "Crédits de l'année 1 : les décisions du COPIL."})
+    credits_annee2 = fields.Decimal(as_string=True, metadata={"description": "Crédits de l'année 2 : les premiers avenants."})
+    credits_annee3 = fields.Decimal(as_string=True, metadata={"description": "Crédits de l'année 3 : les seconds avenants."})
     courriel_contact = fields.String()
 
 

@@ -112,6 +112,9 @@ class AnneeConventionSchema(Schema):
     montant = Decimal_
     etp_facilitateur = Decimal_
     etp_coordinateur = Decimal_
+    cout_retenu = fields.Decimal(
+        as_string=True, allow_none=True, metadata={"description": "Budget révisé de l'année, s'il a été saisi."}
+    )
     signee_le = fields.Date(allow_none=True)
     depenses_eligibles = fields.Decimal(
         as_string=True, allow_none=True, metadata={"description": "Retenues au compte rendu financier approuvé."}
@@ -357,7 +360,20 @@ class RenouvellementSchema(Schema):
 
 
 class AvenantSchema(Schema):
-    montant = fields.String(required=True, validate=validate.Length(max=20), metadata={"description": '"36000.00"'})
+    montant = fields.String(
+        required=True,
+        validate=validate.Length(max=20),
+        metadata={
+            "description": '"35700.00" : au plus le taux plafond de la convention du coût de l\'année (budget déposé, ramené '
+            "aux ETP financés, ou `cout_retenu`) et les crédits de l'année restant à la campagne."
+        },
+    )
+    cout_retenu = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=20),
+        metadata={"description": "Budget révisé de l'année (\"52000.00\"), s'il remplace celui du dossier déposé."},
+    )
     objectifs = Objectifs
 
 
@@ -381,9 +397,19 @@ class ParAnneeSchema(Schema):
     heures_declarees = fields.Decimal(as_string=True, allow_none=True)
 
 
+class AnneeBudgetaireSchema(Schema):
+    rang = fields.Integer(metadata={"description": "1 : décisions du COPIL ; 2 et 3 : avenants."})
+    libelle = fields.String()
+    credits = Decimal_
+    accorde = Decimal_
+    renouvele = Decimal_
+    restant = fields.Decimal(as_string=True, metadata={"description": "credits − accorde − renouvele"})
+
+
 class TableauSchema(Schema):
     campagne_id = fields.Function(lambda t: t.campagne.id if t.campagne else None)
-    credits = Decimal_
+    credits = fields.Decimal(as_string=True, metadata={"description": "Les crédits des trois années budgétaires."})
+    annees_budgetaires = fields.List(fields.Nested(AnneeBudgetaireSchema))
     accorde_copil = Decimal_
     avenants = Decimal_
     engage = Decimal_
@@ -756,7 +782,9 @@ def renouveler(valeurs, convention_id):
     approuvé : montant, objectifs, échéancier 50/50, calendrier des bilans, avenant PDF et DOCX."""
     convention = _geree(convention_id)
     objectifs = {cle: (None if v is None else str(v)) for cle, v in valeurs["objectifs"].items()}
-    annee = operations.renouveler(convention, montant=valeurs["montant"], objectifs=objectifs, par=current_user)
+    annee = operations.renouveler(
+        convention, montant=valeurs["montant"], cout_retenu=valeurs["cout_retenu"], objectifs=objectifs, par=current_user
+    )
     db.session.commit()
     return lecture.charger(convention.id).annee(annee.rang)
 

@@ -235,7 +235,7 @@ def _conventions_2022(contexte, agent):
             _signer(convention.premiere, agent, date(2022, 12, 19))
             _payer(convention.premiere.avance, agent, date(2022, 12, 28))
             deuxieme = _annee_complete(convention.premiere, porteur, agent, Decimal("0.96"), renouveler="39984.00")
-            troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40784.00")
+            troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40768.00")
             _annee_complete(troisieme, porteur, agent, Decimal("1.12"))
         else:
             # La commune : signée après le 15e jour ; bilan intermédiaire corrigé ; dépenses sous l'accordé, solde
@@ -432,7 +432,7 @@ def _conventions_en_cours(contexte, agent, aujourdhui):
         _signer(convention.premiere, agent, notifie + timedelta(days=2 if rapide else 11))
         _payer(convention.premiere.avance, agent, notifie + timedelta(days=4 if rapide else 18))
         if cle == "renouvelee":
-            _annee_complete(convention.premiere, porteur, agent, Decimal("1.04"), renouveler="40300.00")
+            _annee_complete(convention.premiere, porteur, agent, Decimal("1.04"), renouveler="39900.00")
         elif cle == "en_retard":
             # Le bilan intermédiaire n'est pas déposé ; le premier bilan trimestriel attend l'examen de la DEETS.
             premier = next(b for b in convention.premiere.bilans if b.type == TypeBilan.TRIMESTRIEL)

@@ -72,7 +72,12 @@ def formulaire_renouvellement(indicateurs, **valeurs):
         montant = StringField(
             "Montant accordé pour la nouvelle année (€)",
             validators=[Length(max=20)],
-            description="Versé à 50 % à la signature de l'avenant, le solde à la réalisation.",
+            description="Versé à 50 % à la signature de l'avenant, le solde sur le compte rendu financier approuvé.",
+        )
+        cout_retenu = StringField(
+            "Budget révisé de l'année (€, facultatif)",
+            validators=[Length(max=20)],
+            description="Si le coût de l'année a été revu : il remplace celui du budget déposé pour le plafond de l'État.",
         )
 
     _champs_objectifs(RenouvellementForm, indicateurs)

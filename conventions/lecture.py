@@ -5,7 +5,9 @@ number of queries (`charger`). Lists, the "À faire" pages, the reminders and th
 convention they need at once (`conventions_de`), so their cost does not depend on how many there are.
 """
 
-from sqlalchemy import select
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.extensions import db
@@ -102,6 +104,18 @@ def conventions_de(requete, options=None):
 
 def conventions_en_cours():
     return conventions_de(select(Convention).where(Convention.statut != StatutConvention.CLOSE))
+
+
+def avenants_accordes(campagne_id, rang):
+    """What the avenants of the campaign's conventions grant for year `rang` (2 or 3), in one query, from integer
+    cents."""
+    centimes = func.coalesce(func.sum(type_coerce(AnneeConvention.montant, BigInteger)), 0)
+    total = db.session.execute(
+        select(centimes)
+        .join(Convention, Convention.id == AnneeConvention.convention_id)
+        .where(Convention.campagne_id == campagne_id, AnneeConvention.rang == rang)
+    ).scalar_one()
+    return (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
 
 
 def prochains_copil(instant=None):

@@ -259,6 +259,7 @@ class AnneeConvention(db.Model):
         CheckConstraint(f"rang >= 1 AND rang <= {regles.ANNEES_MAX}", name="rang"),
         CheckConstraint("fin > debut", name="dates"),
         CheckConstraint("montant > 0", name="montant"),
+        CheckConstraint("cout_retenu IS NULL OR cout_retenu > 0", name="cout_retenu"),
         CheckConstraint("etp_facilitateur >= 0 AND etp_coordinateur >= 0", name="etp"),
         CheckConstraint("depenses_eligibles IS NULL OR depenses_eligibles >= 0", name="depenses"),
         CheckConstraint("montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)", name="montant_du"),
@@ -278,6 +279,8 @@ class AnneeConvention(db.Model):
     montant: Mapped[Decimal] = mapped_column(Euros)
     etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
     etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
+    # Le budget révisé de l'année, s'il a été saisi (avec la décision, ou avec l'avenant) : le plafond s'y est appliqué.
+    cout_retenu: Mapped[Decimal | None] = mapped_column(Euros)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     document_modifiable_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     signee_le: Mapped[date | None] = mapped_column(Date)
@@ -442,6 +445,7 @@ class Reversement(db.Model):
     __tablename__ = "reversements"
     __table_args__ = (
         CheckConstraint("montant > 0", name="montant"),
+        CheckConstraint("cout_retenu IS NULL OR cout_retenu > 0", name="cout_retenu"),
         CheckConstraint(_check_valeurs("etat", EtatReversement), name="etat"),
     )
 

@@ -6,6 +6,7 @@ so that a convention someone may not see answers 404; the operations check the r
 """
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -17,13 +18,18 @@ from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import date_fr, euros, pourcentage
 from aap.journal import canonique, journaliser
+from aap.models import Campagne
 from aap.numerotation import prochain, verrouiller
 from aap.types import maintenant
+from candidatures.regles import synthese_budget
+from candidatures.synthese import budget_de
 from candidatures.synthese import taux_plafond as taux_plafond_de
+from notation.lecture import credits_accordes
 from notation.models import Decision
 
 # Les mêmes aides que la notation : erreurs champ par champ, conflit d'écriture sur une ligne versionnée.
 from notation.operations import Invalide, _flush, _verifier, destinataires
+from notation.regles import Demande, plafond_decision
 
 from . import lecture, regles
 from .lecture import aujourdhui
@@ -159,7 +165,17 @@ def produire_documents(annee, *, par=None):
 
 
 def _planifier_annee(
-    convention, rang, debut, montant, etp_facilitateur, etp_coordinateur, objectifs, par, instant, documents=True
+    convention,
+    rang,
+    debut,
+    montant,
+    etp_facilitateur,
+    etp_coordinateur,
+    objectifs,
+    par,
+    instant,
+    documents=True,
+    cout_retenu=None,
 ):
     """A year and everything it carries: targets, payment schedule (50/50), report calendar, document."""
     produire = documents
@@ -169,6 +185,7 @@ def _planifier_annee(
         debut=cal.debut,
         fin=cal.fin,
         montant=montant,
+        cout_retenu=cout_retenu,
         etp_facilitateur=etp_facilitateur,
         etp_coordinateur=etp_coordinateur,
         cree_le=instant,
@@ -311,6 +328,7 @@ def creer_convention(
         par,
         instant,
         documents,
+        cout_retenu=decision.cout_retenu,
     )
     journaliser(
         "convention.creation",
@@ -955,10 +973,56 @@ def _exiger_decision_possible(convention):
     return derniere
 
 
-def renouveler(convention, *, montant, objectifs, par, instant=None, documents=True):
+def demande_annee(convention, rang):
+    """The year `rang` of the filed dossier as the cap reads it: its cost in the filed budget, the ETP asked and the
+    convention's cap rate (`notation.regles.Demande`)."""
+    dossier = convention.dossier
+    annees = synthese_budget(budget_de(dossier), convention.taux_plafond)
+    return Demande(
+        Decimal("0"), dossier.etp_facilitateur, dossier.etp_coordinateur, annees[rang - 1].charges, convention.taux_plafond
+    )
+
+
+def credits_restants(convention, rang, sauf=Decimal("0")):
+    """The campaign's credits of budget year `rang` not yet granted (year 1: the COPIL's decisions; years 2 and 3:
+    the avenants)."""
+    campagne = convention.campagne
+    accordes = credits_accordes(campagne.id) if rang == 1 else lecture.avenants_accordes(campagne.id, rang)
+    return campagne.credits_de(rang) - accordes + sauf
+
+
+@dataclass(frozen=True)
+class ApercuAvenant:
+    rang: int
+    annee_budgetaire: int
+    demande: Demande
+    etp: Decimal
+    plafond: object
+    restant: Decimal
+
+
+def apercu_avenant(convention):
+    """What the next avenant may grant at most, without a revised budget, and the year's credits left."""
+    derniere = convention.derniere
+    rang = derniere.rang + 1
+    demande = demande_annee(convention, rang)
+    return ApercuAvenant(
+        rang,
+        convention.campagne.annee + rang - 1,
+        demande,
+        derniere.etp_total,
+        plafond_decision(demande, derniere.etp_total),
+        credits_restants(convention, rang),
+    )
+
+
+def renouveler(convention, *, montant, objectifs, par, cout_retenu=None, instant=None, documents=True):
     """Renews the convention for one more year by avenant (AAP §D.1: at most two, three years in all), on the
     approved annual report: the avenant (PDF and DOCX), the new year's targets, payment schedule (50/50) and
-    report calendar. A third renewal is refused."""
+    report calendar. A third renewal is refused. The amount is at most the convention's cap rate of that year's
+    cost (the filed budget's year, prorated to the ETP funded, or `cout_retenu`, a revised budget recorded with
+    the avenant), and within the campaign's credits of that year; the campaign's row is locked first, so two
+    renewals at once are judged one after the other."""
     convention = verrouiller(Convention, convention.id)
     derniere = _exiger_decision_possible(convention)
     bilan = derniere.bilan_annuel
@@ -966,9 +1030,26 @@ def renouveler(convention, *, montant, objectifs, par, instant=None, documents=T
         raise Refus(
             "Le renouvellement se fonde sur le bilan annuel (AAP §D.2) : approuvez-le d'abord.", code="bilan_annuel_requis"
         )
+    verrouiller(Campagne, convention.campagne_id)
     montant_lu, erreurs = _lire_montant(montant)
+    cout_lu = None
+    if cout_retenu not in (None, ""):
+        cout_lu, erreurs_cout = _lire_montant(cout_retenu, "cout_retenu", "le budget révisé")
+        erreurs += erreurs_cout
     cibles, erreurs_cibles = _lire_objectifs(objectifs, derniere.etp_facilitateur, derniere.etp_coordinateur)
     _verifier(erreurs + erreurs_cibles)
+    rang = derniere.rang + 1
+    _verifier(
+        regles.verifier_avenant(
+            montant_lu,
+            demande_annee(convention, rang),
+            derniere.etp_total,
+            credits_restants(convention, rang),
+            rang,
+            convention.campagne.annee + rang - 1,
+            cout_lu,
+        )
+    )
     instant = instant or maintenant()
     derniere.renouvellement, derniere.renouvellement_le, derniere.renouvellement_par_id = (
         Renouvellement.RENOUVELEE,
@@ -986,6 +1067,7 @@ def renouveler(convention, *, montant, objectifs, par, instant=None, documents=T
         par,
         instant,
         documents,
+        cout_retenu=cout_lu,
     )
     _flush("La convention a changé entre-temps : rechargez la page.")
     journaliser(
@@ -996,6 +1078,7 @@ def renouveler(convention, *, montant, objectifs, par, instant=None, documents=T
             "annee": annee.rang,
             "avenant": annee.rang - 1,
             "montant": montant_lu,
+            "cout_retenu": cout_lu,
             "debut": annee.debut,
             "fin": annee.fin,
             "objectifs": {cle: str(v) for cle, v in cibles.items()},

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 
 from aap.formats import euros
-from notation.regles import Erreur, nombre_fr, texte
+from notation.regles import Erreur, message_plafond, nombre_fr, plafond_decision, texte
 
 
 def _date_fr(jour):
@@ -287,6 +287,34 @@ def verifier_solde(montant, solde_max, solde_prevu, motif):
             )
         )
     return erreurs
+
+
+def verifier_avenant(montant, demande, etp_finances, disponible, rang, annee_budgetaire, cout_retenu=None):
+    """A renewal's amount (AAP §B.2-3, §B: « reconductible deux années dans la limite des crédits disponibles »): at
+    most the cap rate (`demande.taux`) of that year's cost — the filed budget's year `rang` prorated to the ETP
+    funded, or `cout_retenu`, a revised budget recorded with the avenant — and within the year's credits left."""
+    if cout_retenu is not None and (cout_retenu <= 0 or cout_retenu != cout_retenu.quantize(CENTIME)):
+        return [Erreur("cout_retenu", "montant_invalide", "Le budget révisé s'exprime en euros et centimes, positif.")]
+    plafond = plafond_decision(demande, etp_finances, cout_retenu)
+    if montant > plafond.maximum:
+        return [
+            Erreur(
+                "montant",
+                "plafond_depasse",
+                message_plafond(plafond, demande, etp_finances, annee=rang, sujet="Le montant de l'avenant"),
+            )
+        ]
+    if montant > disponible:
+        return [
+            Erreur(
+                "montant",
+                "credits_insuffisants",
+                f"Crédits insuffisants : il reste {euros(max(disponible, ZERO))} sur les crédits de l'année {rang} "
+                f"({annee_budgetaire}) de la campagne ; l'avenant ({euros(montant)}) les dépasserait de "
+                f"{euros(montant - disponible)}. Réduisez le montant, ou ne renouvelez pas.",
+            )
+        ]
+    return []
 
 
 # --- Indicateurs ----------------------------------------------------------------------------------

@@ -99,6 +99,7 @@ class TableauDeBord:
     etp_coordinateur: Decimal = ZERO
     conventions: int = 0
     etats: list = field(default_factory=list)
+    annees_budgetaires: list = field(default_factory=list)
     par_annee: list = field(default_factory=list)
     indicateurs: list = field(default_factory=list)
     annees_indicateurs: list = field(default_factory=list)
@@ -109,7 +110,7 @@ class TableauDeBord:
 
     @property
     def restant(self):
-        return self.credits - self.accorde_copil
+        return self.credits - self.accorde_copil - self.avenants
 
     @property
     def engage(self):
@@ -125,13 +126,29 @@ class TableauDeBord:
 
     def barres_enveloppe(self):
         return [
-            ("Crédits de la campagne", self.credits),
+            ("Crédits (années 1 à 3)", self.credits),
             ("Accordé par le COPIL (année 1)", self.accorde_copil),
             ("Avenants (années 2 et 3)", self.avenants),
             ("Versé", self.verse),
             ("Reste à verser", self.a_verser),
-            ("Enveloppe restante", self.restant),
+            ("Crédits restants", self.restant),
         ]
+
+
+@dataclass(frozen=True)
+class AnneeBudgetaire:
+    """A budget year of the campaigns read (AAP §C.2, « dans la limite des crédits disponibles »): its credits, the
+    COPIL's year-1 grants, the avenants that renew into it, and what remains; they add up."""
+
+    rang: int
+    libelle: str
+    credits: Decimal
+    accorde: Decimal
+    renouvele: Decimal
+
+    @property
+    def restant(self):
+        return self.credits - self.accorde - self.renouvele
 
 
 def _centimes(colonne):
@@ -166,7 +183,6 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
     t = TableauDeBord(
         campagnes=campagnes, services=services, campagne=campagne, service_id=service_id, national=national, produit_le=instant
     )
-    t.credits = sum((c.credits for c in retenues), ZERO)
     t.sans_siret = sorted({c.service.nom for c in retenues if not c.service.siret})
     if ids_campagnes:
         t.accorde_copil = _decimal(
@@ -180,6 +196,17 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
     conventions = lecture.conventions_de(requete, lecture.options_annees())
     t.conventions = len(conventions)
     _consolider(t, conventions, instant)
+    t.annees_budgetaires = [
+        AnneeBudgetaire(
+            rang,
+            f"Année {rang}" + (f" ({campagne.annee + rang - 1})" if campagne else ""),
+            sum((c.credits_de(rang) for c in retenues), ZERO),
+            t.accorde_copil if rang == 1 else ZERO,
+            _decimal(sum(a["montant"] for a in t.lignes if a["rang"] == rang)) if rang > 1 else ZERO,
+        )
+        for rang in range(1, regles.ANNEES_MAX + 1)
+    ]
+    t.credits = sum((a.credits for a in t.annees_budgetaires), ZERO)
     return t
 
 

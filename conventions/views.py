@@ -622,8 +622,9 @@ def renouvellement(convention_id):
     form = forms.formulaire_renouvellement(indicateurs, formdata=None) if gere else None
     refus_form = forms.NonRenouvellementForm(formdata=None) if gere else None
     erreurs, statut = [], 200
+    apercu = operations.apercu_avenant(convention) if derniere.rang < regles.ANNEES_MAX else None
     if gere and request.method == "GET":
-        form.montant.data = regles.nombre_fr(derniere.montant)
+        form.montant.data = regles.nombre_fr(min(derniere.montant, apercu.plafond.maximum))
         cibles = derniere.cibles()
         for indicateur in indicateurs:
             if indicateur.cle in cibles:
@@ -637,7 +638,11 @@ def renouvellement(convention_id):
                 form = forms.formulaire_renouvellement(indicateurs)
                 if form.validate_on_submit():
                     annee = operations.renouveler(
-                        convention, montant=form.montant.data, objectifs=forms.objectifs_de(form, indicateurs), par=current_user
+                        convention,
+                        montant=form.montant.data,
+                        cout_retenu=form.cout_retenu.data or None,
+                        objectifs=forms.objectifs_de(form, indicateurs),
+                        par=current_user,
                     )
                     db.session.commit()
                     flash(
@@ -672,6 +677,7 @@ def renouvellement(convention_id):
         erreurs=erreurs,
         indicateurs=indicateurs,
         gere=gere,
+        apercu=apercu,
     ), statut
 
 

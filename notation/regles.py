@@ -490,19 +490,20 @@ def plafond_decision(demande, etp_accordes, cout_retenu=None):
     )
 
 
-def message_plafond(plafond, demande, etp_accordes):
-    """The French message naming the maximum and where it comes from."""
+def message_plafond(plafond, demande, etp_accordes, annee=1, sujet="Le montant accordé"):
+    """The French message naming the maximum and where it comes from. `annee`: the budget year whose cost is
+    funded (1 for a decision, 2 or 3 for an avenant)."""
     if plafond.revise:
         origine = f"{euros(plafond.cout_finance)} selon le budget révisé"
     elif etp_accordes == demande.etp_total:
-        origine = f"{euros(plafond.cout_finance)} en année 1 selon le budget déposé"
+        origine = f"{euros(plafond.cout_finance)} en année {annee} selon le budget déposé"
     else:
         origine = (
-            f"{euros(plafond.cout_finance)} : {euros(demande.cout)} de coût en année 1 pour "
+            f"{euros(plafond.cout_finance)} : {euros(demande.cout)} de coût en année {annee} pour "
             f"{nombre_fr(demande.etp_total)} ETP demandé(s), ramenés à {nombre_fr(etp_accordes)} ETP accordé(s)"
         )
     return (
-        f"Le montant accordé ne peut pas dépasser {euros(plafond.maximum)} : {pourcentage(demande.taux)} du coût de ce "
+        f"{sujet} ne peut pas dépasser {euros(plafond.maximum)} : {pourcentage(demande.taux)} du coût de ce "
         f"qui est financé ({origine}, AAP §B.2-3). Réduisez le montant, ou indiquez le budget révisé de l'action."
     )
 

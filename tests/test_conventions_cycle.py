@@ -187,16 +187,26 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
             f"/conventions/{convention.id}/renouvellement",
             data={"action": "renouveler", "montant": "36 000"} | objectifs_form(decision_2030, dossier),
         )
+        # Au plus 70 % du coût de l'année 2 du budget déposé (51 000 €) : 35 700 €.
+        assert reponse.status_code == 422
+        assert (
+            "Le montant de l'avenant ne peut pas dépasser 35\u202f700,00\xa0€ : 70\u202f% du coût de ce qui est financé "
+            "(51\u202f000,00\xa0€ en année 2 selon le budget déposé" in texte(reponse)
+        )
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/renouvellement",
+            data={"action": "renouveler", "montant": "35 700"} | objectifs_form(decision_2030, dossier),
+        )
         assert reponse.status_code == 302
         convention = lecture.charger(convention.id)
         assert [(a.rang, a.debut, a.montant) for a in convention.annees] == [
             (1, date(2030, 2, 1), D("35000.00")),
-            (2, date(2031, 2, 1), D("36000.00")),
+            (2, date(2031, 2, 1), D("35700.00")),
         ]
         assert convention.annee(2).document.nom.startswith("avenant-1-")
         assert [(v.nature, v.montant) for v in convention.annee(2).versements] == [
-            ("avance", D("18000.00")),
-            ("solde", D("18000.00")),
+            ("avance", D("17850.00")),
+            ("solde", D("17850.00")),
         ]
         page = texte(pour_porteur.get(f"/conventions/{convention.id}"))
         assert "Année 2 — Avenant n° 1 — du 1 février 2031 au 31 janvier 2032" in page
@@ -375,6 +385,46 @@ def test_deux_renouvellements_au_plus_puis_la_convention_se_clot(fab, decision_2
     assert convention.statut == StatutConvention.CLOSE
     assert sum(a.verse for a in convention.annees) == D("105000.00")
     assert lecture.echeances_de(convention) == []
+
+
+@pytest.mark.usefixtures("documents_rapides")
+def test_les_avenants_s_imputent_sur_les_credits_de_leur_annee(fab, client_de):
+    """Year-2 credits of 50 000 €: a first avenant of 35 000 € fits; a second convention may then renew for 15 000 € at
+    most, and the page says so; the year-1 credits are not touched by avenants."""
+    campagne = fab.campagne(etat="cloturee", credits=D("200000.00"), credits_annee2=D("50000.00"))
+    conventions = []
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        for _ in range(2):
+            decision = fab.decision(
+                dossier=fab.dossier_pour_copil(campagne=campagne, montant_demande=D("35000.00")),
+                notifie_le=a_mayotte(2030, 1, 10),
+            )
+            conventions.append(fab.convention(decision=decision, date_effet=date(2030, 2, 1), signee=True, avance_payee=True))
+    with time_machine.travel(a_mayotte(2030, 11, 20), tick=False):
+        for convention in conventions:
+            fab.bilan_depose(lecture.charger(convention.id).premiere.bilan_annuel, approuve=True, agent=convention.agent)
+        premiere = lecture.charger(conventions[0].id)
+        objectifs = {cle: str(v) for cle, v in premiere.premiere.cibles().items()}
+        operations.renouveler(premiere, montant="35000", objectifs=objectifs, par=premiere.agent)
+        db.session.commit()
+        seconde = lecture.charger(conventions[1].id)
+        with pytest.raises(Refus) as refus:
+            operations.renouveler(seconde, montant="15000.01", objectifs=objectifs, par=seconde.agent)
+        assert refus.value.code == "credits_insuffisants"
+        db.session.rollback()
+        page = texte(client_de(seconde.agent).get(f"/conventions/{seconde.id}/renouvellement"))
+        assert f"Crédits de l'année 2 ({campagne.annee + 1})" in page and "15\u202f000,00\u00a0€ restant à la campagne" in page
+        reponse = client_de(seconde.agent).post(
+            f"/conventions/{seconde.id}/renouvellement",
+            data={"action": "renouveler", "montant": "15 000,01"}
+            | {f"objectif_{k.replace('.', '__')}": v for k, v in objectifs.items()},
+        )
+        assert reponse.status_code == 422
+        assert "Crédits insuffisants : il reste 15\u202f000,00\u00a0€ sur les crédits de l'année 2" in texte(reponse)
+        operations.renouveler(lecture.charger(seconde.id), montant="15000", objectifs=objectifs, par=seconde.agent)
+        db.session.commit()
+    assert operations.credits_restants(lecture.charger(seconde.id), 2) == D("0.00")
+    assert operations.credits_restants(lecture.charger(seconde.id), 1) == D("130000.00")
 
 
 @pytest.mark.usefixtures("documents_rapides")

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from aap.aap2022 import MAYOTTE
 from conventions import regles
+from notation.regles import Demande
 
 D = Decimal
 
@@ -303,6 +304,35 @@ def test_les_versements_ne_depassent_jamais_le_taux_des_depenses_ni_la_subventio
     # Ce que la structure garde (avance + solde − reversement) est exactement ce que l'État doit.
     assert avance + calcul.maximum - calcul.reversement == calcul.du
     assert calcul.reversement == 0 or calcul.maximum == 0
+
+
+# Un facilitateur (1,0 ETP demandé) dont le budget déposé coûte 51 000 € en année 2 ; convention à 70 %.
+ANNEE_2 = Demande(D("0"), D("1.0"), D("0"), D("51000.00"), D("0.70"))
+
+
+@pytest.mark.parametrize(
+    "montant, etp, disponible, cout_retenu, code",
+    [
+        ("35700.00", "1.0", "35700.00", None, None),  # au plafond et au dernier centime des crédits
+        ("35700.01", "1.0", "90000.00", None, "plafond_depasse"),
+        ("9000000.00", "1.0", "90000000.00", None, "plafond_depasse"),  # l'avenant de 9 M€ de l'énoncé
+        ("17850.00", "0.5", "90000.00", None, None),  # la moitié des ETP financés : la moitié du coût
+        ("17850.01", "0.5", "90000.00", None, "plafond_depasse"),
+        ("35700.00", "1.0", "35699.99", None, "credits_insuffisants"),
+        ("42000.00", "1.0", "90000.00", "60000.00", None),  # budget révisé enregistré avec l'avenant
+        ("42000.01", "1.0", "90000.00", "60000.00", "plafond_depasse"),
+        ("1000.00", "1.0", "90000.00", "0", "montant_invalide"),
+    ],
+)
+def test_un_avenant_respecte_le_plafond_de_son_annee_et_ses_credits(montant, etp, disponible, cout_retenu, code):
+    erreurs = regles.verifier_avenant(
+        D(montant), ANNEE_2, D(etp), D(disponible), 2, 2031, None if cout_retenu is None else D(cout_retenu)
+    )
+    assert [e.code for e in erreurs] == ([code] if code else [])
+    if code == "credits_insuffisants":
+        assert erreurs[0].message.startswith(
+            "Crédits insuffisants : il reste 35\u202f699,99\xa0€ sur les crédits de l'année 2 (2031)"
+        )
 
 
 @pytest.mark.parametrize(

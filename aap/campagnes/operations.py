@@ -15,7 +15,18 @@ from ..journal import changements, journaliser
 from ..models import Campagne, Critere, Mission, PieceRequise
 
 REGLES = ("taux_plafond", "taux_plafond_collectivite", "etp_minimum")
-MODIFIABLES_APRES_DEPOT = ("titre", "presentation", "ouverture_le", "cloture_le", "credits", "courriel_contact", "publiee")
+MODIFIABLES_APRES_DEPOT = (
+    "titre",
+    "presentation",
+    "ouverture_le",
+    "cloture_le",
+    "credits",
+    "credits_annee2",
+    "credits_annee3",
+    "courriel_contact",
+    "publiee",
+)
+CREDITS = ("credits", "credits_annee2", "credits_annee3")
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 
 
@@ -67,8 +78,9 @@ def _verifier(valeurs):
         if etp <= 0 or etp > 10 or etp != etp.quantize(Decimal("0.01")):
             raise Refus("Le minimum d'ETP est un nombre positif (par exemple 0,5).", code="etp_invalide", champ="etp_minimum")
         propres["etp_minimum"] = etp
-    if "credits" in propres and (propres["credits"] is None or Decimal(propres["credits"]) < 0):
-        raise Refus("Les crédits sont un montant positif.", code="credits_invalides", champ="credits")
+    for champ in CREDITS:
+        if champ in propres and (propres[champ] is None or Decimal(propres[champ]) < 0):
+            raise Refus("Les crédits sont un montant positif.", code="credits_invalides", champ=champ)
     ouverture, cloture = propres.get("ouverture_le"), propres.get("cloture_le")
     if ouverture and cloture and cloture <= ouverture:
         raise Refus("La clôture doit suivre l'ouverture.", code="calendrier_invalide", champ="cloture_le")

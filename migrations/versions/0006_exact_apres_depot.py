@@ -41,6 +41,17 @@ def _six_mois_apres(jour):
 
 
 def upgrade():
+    with op.batch_alter_table("campagnes", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("credits_annee2", sa.BigInteger(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("credits_annee3", sa.BigInteger(), nullable=False, server_default="0"))
+        batch_op.create_check_constraint(op.f("ck_campagnes_credits_annees"), "credits_annee2 >= 0 AND credits_annee3 >= 0")
+    # Les campagnes existantes : les années 2 et 3 reçoivent les crédits de l'année 1 (l'appel est « reconductible deux
+    # années dans la limite des crédits disponibles ») ; l'administrateur les ajuste.
+    op.execute("UPDATE campagnes SET credits_annee2 = credits, credits_annee3 = credits")
+    with op.batch_alter_table("campagnes", schema=None) as batch_op:
+        batch_op.alter_column("credits_annee2", server_default=None)
+        batch_op.alter_column("credits_annee3", server_default=None)
+
     with op.batch_alter_table("conventions", schema=None) as batch_op:
         for nom, type_, _ in BENEFICIAIRE:
             batch_op.add_column(sa.Column(nom, type_, nullable=True))
@@ -56,6 +67,8 @@ def upgrade():
         batch_op.alter_column("taux_plafond", server_default=None)
 
     with op.batch_alter_table("annees_convention", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("cout_retenu", sa.BigInteger(), nullable=True))
+        batch_op.create_check_constraint(op.f("ck_annees_convention_cout_retenu"), "cout_retenu IS NULL OR cout_retenu > 0")
         batch_op.add_column(sa.Column("montant_du", sa.BigInteger(), nullable=True))
         batch_op.create_check_constraint(
             op.f("ck_annees_convention_montant_du"), "montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)"
@@ -112,9 +125,16 @@ def downgrade():
     with op.batch_alter_table("annees_convention", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_annees_convention_montant_du"), type_="check")
         batch_op.drop_column("montant_du")
+        batch_op.drop_constraint(op.f("ck_annees_convention_cout_retenu"), type_="check")
+        batch_op.drop_column("cout_retenu")
 
     with op.batch_alter_table("conventions", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_conventions_taux_plafond"), type_="check")
         batch_op.drop_column("taux_plafond")
         for nom, _, _ in reversed(BENEFICIAIRE):
             batch_op.drop_column(nom)
+
+    with op.batch_alter_table("campagnes", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_campagnes_credits_annees"), type_="check")
+        batch_op.drop_column("credits_annee3")
+        batch_op.drop_column("credits_annee2")
