@@ -4,13 +4,14 @@ import re
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, select, type_coerce
 
 from candidatures.regles import CONDITIONS_PIECES
 
 from .. import aap2022
 from ..erreurs import Refus
 from ..extensions import db
+from ..formats import euros
 from ..journal import changements, journaliser
 from ..models import Campagne, Critere, Mission, PieceRequise
 
@@ -97,6 +98,27 @@ def creer_campagne(service, valeurs, *, par):
     return campagne
 
 
+def engage(campagne, rang):
+    """What is already granted on budget year `rang`: the COPIL's retenu decisions (year 1), the avenants (2 and
+    3). Read from the tables by name: the campaign sits below the domains that grant."""
+    tables = db.metadata.tables
+    if rang == 1:
+        decisions, seances = tables["decisions"], tables["seances"]
+        requete = (
+            select(func.coalesce(func.sum(type_coerce(decisions.c.montant_accorde, BigInteger)), 0))
+            .join(seances, seances.c.id == decisions.c.seance_id)
+            .where(seances.c.campagne_id == campagne.id, decisions.c.nature == "retenu")
+        )
+    else:
+        annees, conventions = tables["annees_convention"], tables["conventions"]
+        requete = (
+            select(func.coalesce(func.sum(type_coerce(annees.c.montant, BigInteger)), 0))
+            .join(conventions, conventions.c.id == annees.c.convention_id)
+            .where(conventions.c.campagne_id == campagne.id, annees.c.rang == rang)
+        )
+    return Decimal(int(db.session.scalar(requete))) / 100
+
+
 def modifier_campagne(campagne, valeurs, *, par):
     propres = _verifier(valeurs | {c: valeurs.get(c, getattr(campagne, c)) for c in ("ouverture_le", "cloture_le")})
     changes = changements(campagne, list(propres), propres)
@@ -105,6 +127,13 @@ def modifier_campagne(campagne, valeurs, *, par):
     regles_changees = [c for c in changes if c not in MODIFIABLES_APRES_DEPOT]
     if regles_changees and figee(campagne):
         raise _refus_figee(campagne, "ses plafonds et son minimum d'ETP")
+    for rang, champ in enumerate(CREDITS, start=1):
+        if champ in changes and Decimal(changes[champ][1]) < (deja := engage(campagne, rang)):
+            raise Refus(
+                f"Les crédits de l'année {rang} ne peuvent pas descendre sous ce qui est déjà accordé ({euros(deja)}).",
+                code="credits_insuffisants",
+                champ=champ,
+            )
     for champ, (_, apres) in changes.items():
         setattr(campagne, champ, apres)
     db.session.flush()
