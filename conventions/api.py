@@ -427,7 +427,13 @@ class TableauSchema(Schema):
 
 
 class AFaireSchema(EcheanceSchema):
-    convention_id = fields.Integer()
+    nature = fields.String(
+        metadata={
+            "description": "signature, versement, bilan, corrections, examen, avenant, ou copil_trimestriel : un trimestre "
+            "fini sans COPIL alors que des dossiers recevables attendent (AAP §C.2 ; convention_id null)"
+        }
+    )
+    convention_id = fields.Integer(allow_none=True)
     numero = fields.String()
     structure = fields.String()
 
@@ -819,8 +825,28 @@ def tableau_de_bord(filtres):
 def a_faire():
     """Ce qui est dû, en retard ou attend la personne, les échéances les plus proches d'abord."""
     _role()
-    lignes, _ = lecture.a_faire(current_user, maintenant())
-    return [
+    instant = maintenant()
+    lignes, _ = lecture.a_faire(current_user, instant)
+    alerte = lecture.trimestre_sans_copil(current_user, instant)
+    copil = (
+        [
+            {
+                "code": f"copil-{alerte.annee}-T{alerte.trimestre}",
+                "nature": "copil_trimestriel",
+                "libelle": alerte.libelle,
+                "date": alerte.fin,
+                "jours": (alerte.fin - regles.jour_local(instant, current_user.service.fuseau)).days,
+                "etat": "en_retard",
+                "pour": "agent",
+                "convention_id": None,
+                "numero": "",
+                "structure": "",
+            }
+        ]
+        if alerte
+        else []
+    )
+    return copil + [
         {
             "code": e.code,
             "nature": e.nature,

@@ -14,6 +14,7 @@ from aap.extensions import db
 from aap.models import Role, Service
 from aap.types import maintenant
 from candidatures.models import Dossier, Structure
+from notation import lecture as lecture_notation
 from notation.models import Decision, Nature, Phase, Seance
 
 from . import regles
@@ -229,6 +230,13 @@ def a_faire(utilisateur, instant=None):
     lignes.sort(key=lambda ligne: (ligne[1].date, ligne[0].numero, ligne[1].code))
     prochain = min(copil.values()) if copil else None
     return lignes, prochain
+
+
+def trimestre_sans_copil(utilisateur, instant=None):
+    """For an agent: the last quarter of their service ended without a COPIL while recevable dossiers wait (§C.2)."""
+    if not utilisateur.a_role(Role.AGENT, Role.ADMIN):
+        return None
+    return lecture_notation.trimestre_sans_copil(utilisateur.service, instant)
 
 
 # --- Décisions en attente de convention ------------------------------------------------------------------

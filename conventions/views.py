@@ -691,6 +691,7 @@ def a_faire():
     return render_template(
         "conventions/a_faire.html",
         lignes=lignes,
+        trimestre_sans_copil=lecture.trimestre_sans_copil(current_user),
         prochain_copil=prochain_copil,
         aujourdhui=regles.jour_local(maintenant(), current_app.config["FUSEAU"]),
         horizon=regles.HORIZON_A_FAIRE,

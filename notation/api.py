@@ -108,8 +108,6 @@ class CreationSeanceSchema(Schema):
     )
     lieu = fields.String(load_default="", validate=validate.Length(max=300))
     lien_visio = fields.String(load_default="", validate=validate.Length(max=500))
-    annee = fields.Integer(validate=validate.Range(min=2000, max=2200))
-    trimestre = fields.Integer(validate=validate.Range(min=1, max=4))
     president_id = fields.Integer(required=True, validate=validate.Range(min=1, max=ID_MAX))
     membres = fields.List(
         fields.Integer(validate=validate.Range(min=1, max=ID_MAX)), load_default=list, validate=validate.Length(max=100)
@@ -125,6 +123,21 @@ class CreationSeanceSchema(Schema):
 
 class PhaseSchema(Schema):
     phase = fields.String(required=True, validate=validate.OneOf(["notation", "deliberation", "close"]))
+    motif = fields.String(
+        load_default="",
+        validate=validate.Length(max=TEXTE_MAX),
+        metadata={
+            "description": "Délibération ou clôture avant le jour de la séance : le motif, imprimé au procès-verbal "
+            "(sans lui : 422 `avant_la_seance`)."
+        },
+    )
+    confirmer_notes_manquantes = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Clôture alors que des membres n'ont pas soumis toutes leurs notes : la confirmer (sans elle : "
+            "422 `notes_manquantes`, qui les nomme)."
+        },
+    )
 
 
 class MaPositionSchema(Schema):
@@ -458,10 +471,6 @@ def creer_seance(valeurs):
             code="membre_inconnu",
             champ="membres",
         )
-    if (valeurs.get("annee") is None) != (valeurs.get("trimestre") is None):
-        raise Refus(
-            "Indiquez l'année et le trimestre ensemble, ou ni l'un ni l'autre.", code="trimestre_incomplet", champ="trimestre"
-        )
     seance = operations.creer_seance(
         campagne,
         tenue_le=valeurs["tenue_le"],
@@ -469,8 +478,6 @@ def creer_seance(valeurs):
         lien_visio=valeurs["lien_visio"],
         president=personnes[valeurs["president_id"]],
         membres=[personnes[i] for i in valeurs["membres"]],
-        annee=valeurs.get("annee"),
-        trimestre=valeurs.get("trimestre"),
         seuil_desaccord=valeurs.get("seuil_desaccord"),
         par=current_user,
     )
@@ -494,7 +501,13 @@ def phase(valeurs, seance_id):
     seance = _seance(seance_id)
     if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
         abort(403)
-    operations.changer_phase(seance, valeurs["phase"], par=current_user)
+    operations.changer_phase(
+        seance,
+        valeurs["phase"],
+        par=current_user,
+        motif=valeurs["motif"],
+        confirmer=valeurs["confirmer_notes_manquantes"],
+    )
     db.session.commit()
     return lecture.charger_seance(seance.id)
 

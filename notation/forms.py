@@ -68,11 +68,6 @@ class SeanceForm(Formulaire):
         validators=[Optional(), Length(max=500)],
         description="Commence par https:// ; facultatif si un lieu est indiqué.",
     )
-    trimestre = SelectField(
-        "Trimestre examiné",
-        validators=[Optional()],
-        description="AAP §C.2 : au moins une séance par trimestre. Par défaut, celui de la date.",
-    )
     president_id = SelectField("Président de séance", validators=[requis("Choisissez le président de séance.")])
     membres = CasesACocher(
         "Membres invités", coerce=str, description="Membres du COPIL et agents du service ; le président en fait partie."

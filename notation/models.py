@@ -120,6 +120,8 @@ class Seance(db.Model):
     deliberation_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
+    # Délibération ou clôture avant la date de la séance : le motif donné, imprimé au procès-verbal.
+    motif_avant_date: Mapped[str] = mapped_column(Text, default="")
     proces_verbal_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     classeur_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
 

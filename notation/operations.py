@@ -17,8 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from aap.courriels import mettre_en_file
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
+from aap.formats import date_fr
 from aap.journal import canonique, journaliser
-from aap.models import Campagne, Role
+from aap.models import Campagne, Role, Service
 from aap.numerotation import verrouiller
 from aap.types import maintenant
 from candidatures.models import ChangementStatut, Dossier, Statut
@@ -37,6 +38,8 @@ from .models import (
     PointOrdreDuJour,
     Seance,
 )
+
+MOTIF_MAX = 5000
 
 
 class Invalide(Refus):
@@ -126,20 +129,18 @@ def creer_seance(
     president,
     membres,
     par,
-    annee=None,
-    trimestre=None,
     seuil_desaccord=None,
     instant=None,
 ):
-    """A new session in preparation, on a date to come (`instant`: now). The president sits among its members."""
+    """A new session in preparation, on a date to come (`instant`: now). The president sits among its members; its
+    quarter is the one of its date (AAP §C.2: at least one session a quarter)."""
     instant = instant or maintenant()
     lieu, lien_visio = regles.texte(lieu), regles.texte(lien_visio)
     membres = list(dict.fromkeys([president, *membres]))
     erreurs = regles.verifier_seance(tenue_le, lieu, lien_visio, instant) + _membres_valides(campagne.service_id, membres)
     erreurs += _probleme_seuil(seuil_desaccord)
     _verifier(erreurs)
-    if annee is None or trimestre is None:
-        annee, trimestre = regles.trimestre_de(tenue_le, campagne.service.fuseau)
+    annee, trimestre = regles.trimestre_de(tenue_le, campagne.service.fuseau)
     seance = Seance(
         campagne_id=campagne.id,
         service_id=campagne.service_id,
@@ -174,10 +175,8 @@ def creer_seance(
     return seance
 
 
-def modifier_seance(
-    seance, *, version, tenue_le, lieu, lien_visio, president, membres, par, annee=None, trimestre=None, seuil_desaccord=None
-):
-    """Date, place, quarter, president and members, while the session is prepared or scored. A member who
+def modifier_seance(seance, *, version, tenue_le, lieu, lien_visio, president, membres, par, seuil_desaccord=None):
+    """Date (and so quarter), place, president and members, while the session is prepared or scored. A member who
     already submitted scores stays; a member added while scoring is open is told at once."""
     if seance.version != version:
         raise Conflit(
@@ -212,8 +211,7 @@ def modifier_seance(
                 )
     erreurs += _probleme_seuil(seuil_desaccord)
     _verifier(erreurs)
-    if annee is None or trimestre is None:
-        annee, trimestre = regles.trimestre_de(tenue_le, seance.service.fuseau)
+    annee, trimestre = regles.trimestre_de(tenue_le, seance.service.fuseau)
     avant = {
         "tenue_le": seance.tenue_le,
         "lieu": seance.lieu,
@@ -354,21 +352,42 @@ def _courriel_notation_ouverte(seance, utilisateur):
     )
 
 
-def changer_phase(seance, vers, *, par, instant=None):
-    """Preparation → scoring open (members are emailed) → deliberation → closed (see `clore`)."""
+def _exiger_la_date(seance, vers, motif, instant):
+    """Deliberating or closing before the session's day needs a reason (AAP §C.2: the minutes report a meeting that
+    happened); the reason is kept for the minutes and returned ("" on or after the day)."""
+    probleme = regles.probleme_avant_la_date(seance.tenue_le, instant, str(vers), "", seance.service.fuseau)
+    if probleme is None:
+        return ""
+    motif = regles.texte(motif)
+    if not motif:
+        raise Refus(probleme, code="avant_la_seance", champ="motif")
+    if len(motif) > MOTIF_MAX:
+        raise Invalide([regles.Erreur("motif", "motif_trop_long", f"Le motif : {MOTIF_MAX} caractères au plus.")])
+    quoi = "Délibération" if vers == Phase.DELIBERATION else "Clôture"
+    ligne = f"{quoi} le {date_fr(instant)}, avant la date de la séance : {motif}"
+    seance.motif_avant_date = f"{seance.motif_avant_date}\n{ligne}".strip()
+    return motif
+
+
+def changer_phase(seance, vers, *, par, instant=None, motif="", confirmer=False):
+    """Preparation → scoring open (members are emailed) → deliberation → closed (see `clore`). Deliberating before
+    the session's day needs `motif`; closing with scores missing needs `confirmer`."""
     seance = verrouiller(Seance, seance.id)  # un double clic ou deux agents : une seule transition
     vers = Phase(vers)
     if seance.phase == vers:
         raise Conflit(f"La séance est déjà au stade « {vers.libelle.lower()} ».", code="deja_fait")
     if vers == Phase.CLOSE:
-        return clore(seance, par=par, instant=instant)
+        return clore(seance, par=par, instant=instant, motif=motif, confirmer=confirmer)
     etat = regles.EtatSeance(seance.phase, len(seance.ordre_du_jour), len(seance.membres))
     probleme = regles.probleme_transition(etat, vers)
     if probleme:
         raise Refus(probleme, code="transition_impossible", champ="phase")
+    instant = instant or maintenant()
+    details = {}
+    if vers == Phase.DELIBERATION and (motif_ := _exiger_la_date(seance, vers, motif, instant)):
+        details["avant_la_date"] = motif_
     ancienne = seance.phase
     seance.phase = str(vers)
-    instant = instant or maintenant()
     if vers == Phase.NOTATION:
         seance.notation_ouverte_le = instant
         for membre in seance.membres:
@@ -376,7 +395,7 @@ def changer_phase(seance, vers, *, par, instant=None):
     elif vers == Phase.DELIBERATION:
         seance.deliberation_le = instant
     db.session.flush()
-    journaliser("seance.phase", seance, par=par, details={"phase": [ancienne, str(vers)]})
+    journaliser("seance.phase", seance, par=par, details={"phase": [ancienne, str(vers)]} | details)
     return seance
 
 
@@ -682,6 +701,26 @@ def envoyer_rappels(instant=None, seance=None):
     return envoyes
 
 
+def alerter_trimestres(instant=None):
+    """AAP §C.2 (a minima une fois par trimestre): tells each service, once per quarter (its key), when a calendar
+    quarter ended with recevable dossiers waiting and no COPIL session held. Returns the number of emails queued."""
+    envoyes = 0
+    for service in db.session.scalars(select(Service).where(Service.courriel != "")).all():
+        alerte = lecture.trimestre_sans_copil(service, instant)
+        if alerte is None:
+            continue
+        courriel = mettre_en_file(
+            service.courriel,
+            f"Aucun COPIL au {'1er' if alerte.trimestre == 1 else f'{alerte.trimestre}e'} trimestre {alerte.annee} : "
+            f"{alerte.dossiers} dossier(s) recevable(s) attendent",
+            "trimestre_sans_copil",
+            cle=f"trimestre-sans-copil:{service.id}:{alerte.annee}-T{alerte.trimestre}",
+            alerte=alerte,
+        )
+        envoyes += courriel is not None
+    return envoyes
+
+
 # --- Décisions -----------------------------------------------------------------------------------------
 
 
@@ -818,10 +857,12 @@ def destinataires(structure):
     return adresses
 
 
-def clore(seance, *, par, instant=None):
+def clore(seance, *, par, instant=None, motif="", confirmer=False):
     """Freezes the session and produces its documents: the minutes (PDF), the workbook (XLSX), a letter per
     dossier (PDF) emailed to its structure; each dossier takes its new status; the notification date is
-    recorded (the 15-day clock of the convention starts from it, AAP §D.1)."""
+    recorded (the 15-day clock of the convention starts from it, AAP §D.1). Closing before the session's day
+    needs `motif`; closing while members have not scored needs `confirmer` (a refusal names them); both go to
+    the minutes."""
     from . import documents
 
     seance = verrouiller(Seance, seance.id)
@@ -839,6 +880,10 @@ def clore(seance, *, par, instant=None):
     if probleme:
         raise Refus(probleme, code="transition_impossible", champ="phase")
     instant = instant or maintenant()
+    manquantes = [(u.nom_complet, n) for u, n in lecture.notes_manquantes(seance)]
+    if manquantes and not confirmer:
+        raise Refus(regles.message_notes_manquantes(manquantes), code="notes_manquantes", champ="confirmer")
+    motif_ = _exiger_la_date(seance, Phase.CLOSE, motif, instant)
     seance.phase, seance.close_le, seance.close_par_id = Phase.CLOSE, instant, par.id
     for point in seance.ordre_du_jour:
         decision = decisions[point.dossier_id]
@@ -871,7 +916,7 @@ def clore(seance, *, par, instant=None):
     tableau = lecture.tableau_seance(seance)
     feuilles = lecture.feuilles_completes(seance.id)
     declarations = lecture.declarations_de(seance.id)
-    seance.proces_verbal = documents.proces_verbal(tableau, declarations, par=par, instant=instant)
+    seance.proces_verbal = documents.proces_verbal(tableau, declarations, manquantes, par=par, instant=instant)
     seance.classeur = documents.classeur(tableau, feuilles, declarations, par=par)
     for ligne in tableau.lignes:
         decision = ligne.decision
@@ -899,6 +944,8 @@ def clore(seance, *, par, instant=None):
             "classeur": seance.classeur.sha256,
             "lettres": {ligne.dossier.numero: ligne.decision.lettre.sha256 for ligne in tableau.lignes},
             "notifie_le": instant,
+            "notes_manquantes": {nom: n for nom, n in manquantes},
+            "avant_la_date": motif_ or None,
         },
     )
     return seance

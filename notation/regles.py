@@ -18,12 +18,13 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel.dates import format_date
 
 from aap.formats import euros, pourcentage
 
@@ -36,6 +37,10 @@ TOTAL_MAX = Decimal("100")
 SEUIL_DESACCORD_DEFAUT = Decimal("0.40")
 RAPPELS_JOURS_DEFAUT = (7, 2)
 NOMBRE = re.compile(r"-?[0-9]{1,6}(\.[0-9]{1,6})?")
+
+
+def _date_fr(jour):
+    return format_date(jour, "d MMMM y", locale="fr_FR")
 
 
 @dataclass(frozen=True)
@@ -650,6 +655,70 @@ def probleme_transition(etat, vers):
             + "."
         )
     return None
+
+
+def probleme_avant_la_date(tenue_le, instant, vers, motif="", fuseau="Indian/Mayotte"):
+    """None when the session may deliberate or close now; otherwise the French reason. Before the session's day
+    (in the service's time zone) it may only with a reason, which the minutes print: the minutes and the letters
+    must not report a meeting that has not happened."""
+    zone = ZoneInfo(fuseau)
+    jour, seance_le = instant.astimezone(zone).date(), tenue_le.astimezone(zone).date()
+    if jour >= seance_le or (motif or "").strip():
+        return None
+    quoi = "délibérer" if vers == "deliberation" else "être close"
+    return (
+        f"La séance est prévue le {_date_fr(seance_le)} : elle ne peut pas {quoi} avant sa date. Si elle s'est tenue "
+        "plus tôt, corrigez sa date ; sinon indiquez le motif, qui figurera au procès-verbal."
+    )
+
+
+def message_notes_manquantes(manquantes):
+    """`manquantes`: [(name, number of dossiers not scored)]. The confirmation asked before closing."""
+    noms = ", ".join(f"{nom} ({n} dossier{'s' if n > 1 else ''})" for nom, n in manquantes)
+    return (
+        f"Des notes manquent : {noms} n'{'a' if len(manquantes) == 1 else 'ont'} pas soumis toutes "
+        f"{'ses' if len(manquantes) == 1 else 'leurs'} notes. Après "
+        "la clôture, plus aucune note ne pourra être remise ; confirmez la clôture pour clore quand même (les notes "
+        "manquantes figureront au procès-verbal)."
+    )
+
+
+def trimestre_precedent(jour):
+    """(year, quarter, first day, last day) of the calendar quarter before the one of `jour`."""
+    annee, trimestre = (jour.year, (jour.month - 1) // 3) if jour.month > 3 else (jour.year - 1, 4)
+    debut = date(annee, 3 * (trimestre - 1) + 1, 1)
+    fin = (date(annee + 1, 1, 1) if trimestre == 4 else date(annee, 3 * trimestre + 1, 1)) - timedelta(days=1)
+    return annee, trimestre, debut, fin
+
+
+@dataclass(frozen=True)
+class TrimestreSansCopil:
+    """AAP §C.2 (« a minima une fois par trimestre »): a calendar quarter ended with recevable dossiers waiting and
+    no COPIL session held."""
+
+    annee: int
+    trimestre: int
+    fin: date
+    dossiers: int
+
+    @property
+    def libelle(self):
+        ordinal = "1er" if self.trimestre == 1 else f"{self.trimestre}e"
+        return (
+            f"Aucun COPIL ne s'est tenu au {ordinal} trimestre {self.annee} alors que {self.dossiers} dossier"
+            f"{'s' if self.dossiers > 1 else ''} recevable{'s' if self.dossiers > 1 else ''} attend"
+            f"{'ent' if self.dossiers > 1 else ''} (AAP §C.2 : a minima une fois par trimestre) : réunissez le COPIL."
+        )
+
+
+def trimestre_sans_copil(jour, dossiers_en_attente, trimestres_tenus):
+    """The last ended quarter if it ended with dossiers waiting (`dossiers_en_attente`: the recevable dates of the
+    dossiers still waiting) and no session held in it (`trimestres_tenus`: {(year, quarter)}), else None."""
+    annee, trimestre, _, fin = trimestre_precedent(jour)
+    attendent = sum(1 for recevable_le in dossiers_en_attente if recevable_le is not None and recevable_le <= fin)
+    if attendent == 0 or (annee, trimestre) in trimestres_tenus:
+        return None
+    return TrimestreSansCopil(annee, trimestre, fin, attendent)
 
 
 def est_https(url):

@@ -102,7 +102,12 @@ class FabriqueNotation:
             membres = [president, *membres]
         if isinstance(dossiers, int):
             dossiers = [self.dossier_pour_copil(campagne=campagne) for _ in range(dossiers)]
-        tenue_le = champs.pop("tenue_le", maintenant() + timedelta(days=7))
+        # Une séance qui délibère s'est tenue (elle ne délibère pas avant sa date) ; sinon, elle se tient dans une semaine.
+        phase = Phase(phase)
+        tenue_le = champs.pop(
+            "tenue_le",
+            maintenant() - timedelta(hours=1) if phase.rang >= Phase.DELIBERATION.rang else maintenant() + timedelta(days=7),
+        )
         instant = maintenant()
         phase = Phase(phase)
         seance = Seance(

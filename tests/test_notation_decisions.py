@@ -3,6 +3,7 @@ emails with their attachment, the dossiers' new statuses, the notification date.
 
 import io
 import zipfile
+from datetime import timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from aap.extensions import db
 from aap.formats import euros
 from aap.models import EntreeJournal
+from aap.types import maintenant
 from candidatures.models import ChangementStatut, Statut
 from notation import lecture, operations
 from notation.models import Decision, Phase
@@ -36,7 +38,12 @@ def deliberation(fab):
         dossier.montant_demande = Decimal(montant)
         dossiers.append(dossier)
     seance = fab.seance(
-        campagne=campagne, membres=[president, membre, deporte], president=president, dossiers=dossiers, phase=Phase.NOTATION
+        campagne=campagne,
+        membres=[president, membre, deporte],
+        president=president,
+        dossiers=dossiers,
+        phase=Phase.NOTATION,
+        tenue_le=maintenant() - timedelta(minutes=1),
     )
     haut = {c.code: Decimal(c.maximum) for c in campagne.criteres}
     moyen = {c.code: Decimal(c.maximum) * Decimal("0.7") // Decimal("0.5") * Decimal("0.5") for c in campagne.criteres}

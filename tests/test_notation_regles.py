@@ -1,7 +1,7 @@
 """The COPIL's rules, as tables at their edges and as properties (hypothesis)."""
 
 import statistics
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -406,6 +406,71 @@ def test_credits_restants():
 )
 def test_trimestre_juge_a_mayotte(instant, attendu):
     assert regles.trimestre_de(instant) == attendu
+
+
+# Une séance le 17 décembre 2030 à 9h, heure de Mayotte (6h UTC).
+SEANCE_17 = datetime(2030, 12, 17, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("instant", "motif", "refus"),
+    [
+        (datetime(2030, 12, 5, 8, 0, tzinfo=UTC), "", True),  # l'énoncé : close le 5 décembre
+        (datetime(2030, 12, 16, 20, 59, tzinfo=UTC), "", True),  # 23h59 le 16 à Mayotte
+        (datetime(2030, 12, 16, 21, 0, tzinfo=UTC), "", False),  # minuit le 17 à Mayotte : le jour de la séance
+        (datetime(2030, 12, 18, 8, 0, tzinfo=UTC), "", False),
+        (datetime(2030, 12, 5, 8, 0, tzinfo=UTC), "Séance avancée par le préfet.", False),
+        (datetime(2030, 12, 5, 8, 0, tzinfo=UTC), "   ", True),
+    ],
+)
+def test_deliberer_ou_clore_avant_la_date_de_la_seance(instant, motif, refus):
+    for vers in ("deliberation", "close"):
+        probleme = regles.probleme_avant_la_date(SEANCE_17, instant, vers, motif)
+        assert (probleme is not None) is refus
+    if refus:
+        assert regles.probleme_avant_la_date(SEANCE_17, instant, "close", motif).startswith(
+            "La séance est prévue le 17 décembre 2030 : elle ne peut pas être close avant sa date."
+        )
+
+
+@pytest.mark.parametrize(
+    ("jour", "attendu"),
+    [
+        (date(2030, 10, 1), (2030, 3, date(2030, 7, 1), date(2030, 9, 30))),
+        (date(2030, 12, 31), (2030, 3, date(2030, 7, 1), date(2030, 9, 30))),
+        (date(2030, 1, 1), (2029, 4, date(2029, 10, 1), date(2029, 12, 31))),
+        (date(2030, 4, 1), (2030, 1, date(2030, 1, 1), date(2030, 3, 31))),
+        (date(2030, 7, 15), (2030, 2, date(2030, 4, 1), date(2030, 6, 30))),
+    ],
+)
+def test_trimestre_precedent(jour, attendu):
+    assert regles.trimestre_precedent(jour) == attendu
+
+
+@pytest.mark.parametrize(
+    ("recevables", "tenus", "alerte"),
+    [
+        ([date(2030, 9, 30)], set(), 1),  # recevable le dernier jour du trimestre : il attendait
+        ([date(2030, 10, 1)], set(), None),  # recevable après la fin du trimestre
+        ([date(2030, 5, 2), date(2030, 9, 1), None], set(), 2),
+        ([date(2030, 9, 1)], {(2030, 3)}, None),  # une séance s'est tenue au 3e trimestre
+        ([date(2030, 9, 1)], {(2030, 2), (2030, 4)}, 1),
+        ([], set(), None),
+    ],
+)
+def test_un_trimestre_fini_sans_copil_alors_que_des_dossiers_attendent(recevables, tenus, alerte):
+    resultat = regles.trimestre_sans_copil(date(2030, 10, 2), recevables, tenus)
+    assert (resultat.dossiers if resultat else None) == alerte
+    if alerte == 2:
+        assert resultat.libelle.startswith(
+            "Aucun COPIL ne s'est tenu au 3e trimestre 2030 alors que 2 dossiers recevables attendent (AAP §C.2"
+        )
+
+
+def test_la_confirmation_de_cloture_nomme_qui_n_a_pas_note():
+    assert regles.message_notes_manquantes([("Ali Saïd", 2), ("Fatima Abdou", 1)]).startswith(
+        "Des notes manquent : Ali Saïd (2 dossiers), Fatima Abdou (1 dossier) n'ont pas soumis toutes leurs notes."
+    )
 
 
 @pytest.mark.parametrize(

@@ -74,6 +74,11 @@ def upgrade():
             op.f("ck_annees_convention_montant_du"), "montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)"
         )
 
+    with op.batch_alter_table("seances", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("motif_avant_date", sa.Text(), nullable=False, server_default=""))
+    with op.batch_alter_table("seances", schema=None) as batch_op:
+        batch_op.alter_column("motif_avant_date", server_default=None)
+
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("cout_retenu", sa.BigInteger(), nullable=True))
         batch_op.create_check_constraint(
@@ -121,6 +126,9 @@ def downgrade():
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_decisions_cout_retenu"), type_="check")
         batch_op.drop_column("cout_retenu")
+
+    with op.batch_alter_table("seances", schema=None) as batch_op:
+        batch_op.drop_column("motif_avant_date")
 
     with op.batch_alter_table("annees_convention", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_annees_convention_montant_du"), type_="check")
