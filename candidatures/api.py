@@ -180,7 +180,7 @@ class ModificationSchema(Schema):
 
     version = fields.Integer(required=True, metadata={"description": "Version lue : 409 si le dossier a changé."})
     titre = fields.String(validate=validate.Length(max=250))
-    etp_facilitateur = fields.Decimal(metadata={"description": "Par pas de 0,1."})
+    etp_facilitateur = fields.Decimal(metadata={"description": 'Par pas de 0,05 ("0.75").'})
     etp_coordinateur = fields.Decimal()
     communes = fields.List(fields.String(validate=validate.Length(max=5)), validate=validate.Length(max=50))
     zone_blanche = fields.Boolean()

@@ -323,8 +323,9 @@ class Dossier(db.Model):
     __tablename__ = "dossiers"
     __table_args__ = (
         CheckConstraint(_check_valeurs("statut", Statut), name="statut"),
-        CheckConstraint("etp_facilitateur >= 0 AND etp_facilitateur <= 1000", name="etp_facilitateur"),
-        CheckConstraint("etp_coordinateur >= 0 AND etp_coordinateur <= 1000", name="etp_coordinateur"),
+        # En centièmes d'ETP : 100 ETP au plus.
+        CheckConstraint("etp_facilitateur >= 0 AND etp_facilitateur <= 10000", name="etp_facilitateur"),
+        CheckConstraint("etp_coordinateur >= 0 AND etp_coordinateur <= 10000", name="etp_coordinateur"),
         CheckConstraint("montant_demande >= 0", name="montant_demande"),
         CheckConstraint(f"avis_ctn IS NULL OR {_check_valeurs('avis_ctn', AvisCtn)}", name="avis_ctn"),
         CheckConstraint("statut = 'brouillon' OR depose_le IS NOT NULL", name="depot"),
@@ -352,9 +353,9 @@ class Dossier(db.Model):
     irrecevable_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     motif_irrecevabilite: Mapped[str] = mapped_column(Text, default="")
 
-    # Le projet (AAP §B.2-1) : ETP demandés par poste, par pas de 0,1.
-    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
-    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
+    # Le projet (AAP §B.2-1) : ETP demandés par poste, par pas de 0,05 (un poste à 0,75 ETP est courant).
+    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
     # Le territoire (AAP §B.1, focus « zone blanche »).
     zone_blanche: Mapped[bool] = mapped_column(Boolean, default=False)
     zone_blanche_justification: Mapped[str] = mapped_column(Text, default="")

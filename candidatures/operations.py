@@ -225,8 +225,10 @@ def _normaliser(dossier, valeurs):
         elif champ in ("etp_facilitateur", "etp_coordinateur"):
             etp = _decimal(valeur, champ, "ETP", places=2, maximum=ETP_MAX)
             if not regles.etp_valide(etp):
-                raise Refus("Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).", code="etp_invalide", champ=champ)
-            propres[champ] = etp.quantize(Decimal("0.1"))
+                raise Refus(
+                    "Les ETP se demandent par pas de 0,05 (par exemple 0,5 ; 0,75 ou 1,2).", code="etp_invalide", champ=champ
+                )
+            propres[champ] = etp
         elif champ in ("zone_blanche", "engagement_non_baisse", "declaration_honneur"):
             propres[champ] = bool(valeur)
         elif champ == "communes":

@@ -87,6 +87,7 @@ def faits(dossier):
         soumise_cac=profil.soumise_cac,
         profil_manquant=profil.profil_manquant,
         etp_existants=profil.etp_existants,
+        annee_financements=profil.annee_financements,
         financements_existants=tuple((precedent, courant) for _, precedent, courant in profil.financements),
         titre=dossier.titre,
         etp_facilitateur=dossier.etp_facilitateur,

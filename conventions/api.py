@@ -489,6 +489,10 @@ def _bilan(bilan_id):
 
 def _detail_bilan(bilan, avertissements=()):
     complet = lecture.bilan_complet(bilan.id)
+    # La baisse du financement des postes préexistants reste signalée tant qu'elle dure (article 7).
+    alertes = list(avertissements)
+    if (non_baisse := operations.alerte_non_baisse(complet)) is not None and non_baisse not in alertes:
+        alertes.append(non_baisse)
     valeurs, cibles, precedentes = complet.valeurs_par_cle(), bilan.annee.cibles(), operations.precedentes(bilan)
     indicateurs = [
         {
@@ -524,7 +528,7 @@ def _detail_bilan(bilan, avertissements=()):
         "indicateurs": indicateurs,
         "pieces": complet.pieces_courantes,
         "versions": complet.versions,
-        "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in avertissements],
+        "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in alertes],
     }
 
 

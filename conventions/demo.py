@@ -83,6 +83,9 @@ def valeurs_pour(bilan, facteur=Decimal("1")):
     heures = valeurs.get("facilitateur.heures_insertion_etp")
     if heures is not None:
         valeurs["facilitateur.heures_insertion_structure"] = str(int(Decimal(heures) * 3))
+    if "ensemble.financement_postes_existants" in valeurs:
+        # Les postes préexistants gardent le financement déclaré au dépôt (article 7 : pas de baisse).
+        valeurs["ensemble.financement_postes_existants"] = str(operations.financement_depot(bilan.convention))
     return valeurs
 
 

@@ -24,7 +24,7 @@ def cle_champ(nom):
 
 def _champs_objectifs(classe, indicateurs):
     for indicateur in indicateurs:
-        unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "")
+        unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "") if "€" not in indicateur.libelle else ""
         setattr(
             classe,
             "objectif_" + nom_champ(indicateur.cle),
@@ -199,7 +199,7 @@ def formulaire_bilan(indicateurs, type_bilan, **valeurs):
     for indicateur in indicateurs:
         nom = nom_champ(indicateur.cle)
         if indicateur.numerique:
-            unite = {"heures": " (heures)", "euros": " (€ HT)"}.get(indicateur.type, "")
+            unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "") if "€" not in indicateur.libelle else ""
             setattr(
                 BilanForm,
                 nom,

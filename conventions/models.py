@@ -277,8 +277,8 @@ class AnneeConvention(db.Model):
     debut: Mapped[date] = mapped_column(Date)
     fin: Mapped[date] = mapped_column(Date)
     montant: Mapped[Decimal] = mapped_column(Euros)
-    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
-    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
+    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
     # Le budget révisé de l'année, s'il a été saisi (avec la décision, ou avec l'avenant) : le plafond s'y est appliqué.
     cout_retenu: Mapped[Decimal | None] = mapped_column(Euros)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))

@@ -602,6 +602,18 @@ def indicateurs_de(bilan):
     return regles.indicateurs_du_bilan(bilan.type, annee.etp_facilitateur, annee.etp_coordinateur)
 
 
+def financement_depot(convention):
+    """The pre-existing posts' current financing as the dossier declared it when filed (its snapshot)."""
+    return convention.dossier.profil.financement_courant
+
+
+def alerte_non_baisse(bilan):
+    """The annual report's warning when that financing went down (article 7), or None."""
+    if bilan.type != TypeBilan.ANNUEL:
+        return None
+    return regles.alerte_non_baisse(bilan.valeurs_par_cle(), financement_depot(bilan.convention))
+
+
 def precedentes(bilan):
     """The values of the previous period, for the plausibility warning: the same kind of report of the previous
     year (or the previous quarter), as last filed."""
@@ -663,7 +675,13 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
     illisibles = {e.champ for e in erreurs_lecture}
     avec_depenses = bilan.type in regles.DEPENSES_DEMANDEES
     erreurs, avertissements = regles.verifier_bilan(
-        indicateurs_de(bilan), lues, precedentes(bilan), depot=False, type_bilan=bilan.type, depenses=depenses
+        indicateurs_de(bilan),
+        lues,
+        precedentes(bilan),
+        depot=False,
+        type_bilan=bilan.type,
+        depenses=depenses,
+        financement_depot=financement_depot(bilan.convention),
     )
     _verifier(erreurs_lecture + [e for e in erreurs if e.champ not in illisibles])
     existantes = {f"{v.poste}.{v.code}": v for v in bilan.valeurs}
@@ -762,6 +780,7 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
         type_bilan=bilan.type,
         depenses=bilan.depenses_realisees,
         crf=bilan.compte_rendu_financier is not None,
+        financement_depot=financement_depot(bilan.convention),
     )
     _verifier(erreurs)
     texte, empreinte = _instantane(bilan)

@@ -417,6 +417,16 @@ INDICATEURS = (
     _i("territoires_concernes", ENSEMBLE, "Territoires concernés", "entier", {ANNUEL}),
     _i("marches_nombre", ENSEMBLE, "Volume des marchés : nombre", "entier", {ANNUEL}, True),
     _i("marches_montant_ht", ENSEMBLE, "Volume des marchés : montant HT (€)", "euros", {ANNUEL}),
+    # Article 7 de la convention (AAP §B.2-3) : ne pas baisser les financements des postes préexistants.
+    _i(
+        "financement_postes_existants",
+        ENSEMBLE,
+        "Financement actuel des postes préexistants (€)",
+        "euros",
+        {ANNUEL},
+        aide="Total, cette année, des financements des postes de facilitateurs et de coordinateurs que la structure "
+        "portait avant la convention (0 si elle n'en portait pas) : l'engagement de non-baisse porte sur lui.",
+    ),
     _i("typologie_acheteurs", ENSEMBLE, "Typologie des acheteurs accompagnés", "texte", {ANNUEL}),
     _i("typologie_segments", ENSEMBLE, "Typologie des segments d'achat", "texte", {ANNUEL}),
     _i("beneficiaires_etp", ENSEMBLE, "Bénéficiaires (en ETP)", "decimal", {ANNUEL}),
@@ -508,11 +518,29 @@ def saut_invraisemblable(valeur, precedente):
     return valeur > precedente * SAUT_INVRAISEMBLABLE or valeur * SAUT_INVRAISEMBLABLE < precedente
 
 
-def verifier_bilan(indicateurs, valeurs, precedentes=None, *, depot, type_bilan=None, depenses=None, crf=True):
+def alerte_non_baisse(valeurs, financement_depot):
+    """A warning when the annual report's financing of the pre-existing posts is below what the dossier declared
+    when filed (article 7 of the convention, AAP §B.2-3: not lowering it), else None."""
+    actuel = valeurs.get(f"{ENSEMBLE}.financement_postes_existants")
+    if not isinstance(actuel, Decimal) or financement_depot is None or actuel >= financement_depot:
+        return None
+    return Erreur(
+        f"{ENSEMBLE}.financement_postes_existants",
+        "baisse_financements_existants",
+        f"Le financement des postes préexistants baisse de {euros(financement_depot - actuel)} : {euros(actuel)} cette "
+        f"année contre {euros(financement_depot)} déclarés au dépôt du dossier. La structure s'est engagée à ne pas le "
+        "baisser (article 7 de la convention, AAP §B.2-3) : expliquez cette baisse dans le bilan.",
+    )
+
+
+def verifier_bilan(
+    indicateurs, valeurs, precedentes=None, *, depot, type_bilan=None, depenses=None, crf=True, financement_depot=None
+):
     """(errors, warnings) of a report. `valeurs`: {clé: Decimal | str | None}; `precedentes`: {clé: Decimal}
-    of the previous period. A draft may be incomplete; filing needs every indicator, the spending for the
-    annual report (provisional) and the final account, and for the final account the compte rendu financier
-    (cerfa n° 15059) itself."""
+    of the previous period; `financement_depot`: the pre-existing posts' current financing as filed (a decrease is
+    flagged). A draft may be incomplete; filing needs every indicator, the spending for the annual report
+    (provisional) and the final account, and for the final account the compte rendu financier (cerfa n° 15059)
+    itself."""
     erreurs, avertissements = [], []
     precedentes = precedentes or {}
     for indicateur in indicateurs:
@@ -550,6 +578,8 @@ def verifier_bilan(indicateurs, valeurs, precedentes=None, *, depot, type_bilan=
                 "vérifiez ces deux chiffres.",
             )
         )
+    if (alerte := alerte_non_baisse(valeurs, financement_depot)) is not None:
+        avertissements.append(alerte)
     if type_bilan in DEPENSES_DEMANDEES:
         if depenses is not None and (depenses < 0 or depenses != depenses.quantize(CENTIME) or depenses > NOMBRE_MAX):
             erreurs.append(

@@ -254,12 +254,12 @@ def _valeurs_retenues(exercices):
     return [(cle, exercices[annee_id], valeur) for (annee_id, cle), valeur in retenues.items()]
 
 
-def _dixiemes(etp):
-    return (Decimal(etp) / 10).quantize(Decimal("0.1"))
+def _centiemes(etp):
+    return (Decimal(etp) / 100).quantize(Decimal("0.01"))
 
 
 def _lignes_conventions(t, conventions, instant):
-    """The rows the dashboard sums (years, payments, targets), in integer cents or tenths of ETP; counts the
+    """The rows the dashboard sums (years, payments, targets), in integer cents or hundredths of ETP; counts the
     states, the reversements and what is late on the way."""
     lignes_annees, lignes_versements, lignes_objectifs = [], [], []
     etats = Counter()
@@ -281,8 +281,8 @@ def _lignes_conventions(t, conventions, instant):
                     "debut": annee.debut,
                     "fin": annee.fin,
                     "montant": int(annee.montant * 100),
-                    "etp_f": int(annee.etp_facilitateur * 10),
-                    "etp_c": int(annee.etp_coordinateur * 10),
+                    "etp_f": int(annee.etp_facilitateur * 100),
+                    "etp_c": int(annee.etp_coordinateur * 100),
                     "courante": courante and en_cours,
                     "signee_le": annee.signee_le,
                     "etat": code,
@@ -310,7 +310,7 @@ def _lignes_conventions(t, conventions, instant):
 
 
 def _consolider(t, conventions, instant):
-    """Sums over the conventions' years, payments, targets and declared values, in integer cents (or tenths of
+    """Sums over the conventions' years, payments, targets and declared values, in integer cents (or hundredths of
     ETP), back to Decimal. Plain sums: with pandas, its fixed cost per call was most of the page."""
     annees, versements, cibles = _lignes_conventions(t, conventions, instant)
     exercices = {a["annee_id"]: a["exercice"] for a in annees}
@@ -319,8 +319,8 @@ def _consolider(t, conventions, instant):
     t.verse = _decimal(sum(v["montant"] for v in payes))
     t.a_verser = _decimal(sum(v["montant"] for v in versements if v["etat"] in (EtatVersement.PREVU, EtatVersement.A_PAYER)))
     courantes = [a for a in annees if a["courante"]]
-    t.etp_facilitateur = _dixiemes(sum(a["etp_f"] for a in courantes))
-    t.etp_coordinateur = _dixiemes(sum(a["etp_c"] for a in courantes))
+    t.etp_facilitateur = _centiemes(sum(a["etp_f"] for a in courantes))
+    t.etp_coordinateur = _centiemes(sum(a["etp_c"] for a in courantes))
     # Par exercice (année civile du début de chaque année de convention) : engagé, versé, ETP.
     engage = _sommes((a["exercice"], a["montant"]) for a in annees)
     verse = _sommes((v["paye_en"], v["montant"]) for v in payes if v["paye_en"] is not None)
@@ -338,8 +338,8 @@ def _consolider(t, conventions, instant):
                 "conventions": nombre[exercice],
                 "engage": _decimal(engage[exercice]),
                 "verse": _decimal(verse[exercice]),
-                "etp_facilitateur": _dixiemes(etp_f[exercice]),
-                "etp_coordinateur": _dixiemes(etp_c[exercice]),
+                "etp_facilitateur": _centiemes(etp_f[exercice]),
+                "etp_coordinateur": _centiemes(etp_c[exercice]),
                 "heures_cible": _decimal(cibles_heures[exercice]) if exercice in cibles_heures else None,
                 "heures_declarees": _decimal(declarees_heures[exercice]) if exercice in declarees_heures else None,
             }
@@ -477,8 +477,8 @@ def classeur(t):
                 ligne["debut"],
                 ligne["fin"],
                 _decimal(ligne["montant"]),
-                Decimal(int(ligne["etp_f"])) / 10,
-                Decimal(int(ligne["etp_c"])) / 10,
+                Decimal(int(ligne["etp_f"])) / 100,
+                Decimal(int(ligne["etp_c"])) / 100,
                 ligne["signee_le"],
                 lecture.LIBELLES_ETATS[ligne["etat"]],
             ]

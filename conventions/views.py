@@ -441,6 +441,7 @@ def _page_bilan(
         nom_champ=forms.nom_champ,
         jour=lecture.aujourdhui(convention),
         regularisation=operations.regularisation(bilan.annee) if bilan.type in regles.DEPENSES_DEMANDEES else None,
+        non_baisse=operations.alerte_non_baisse(complet),
     ), statut
 
 

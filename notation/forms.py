@@ -135,9 +135,9 @@ class DecisionForm(Formulaire):
         description="Si retenu : au plus le montant demandé, le taux plafond du coût de ce qui est financé et les "
         "crédits restants.",
     )
-    etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)], description="Par pas de 0,1.")
+    etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)], description="Par pas de 0,05.")
     etp_coordinateur = StringField(
-        "ETP de coordinateur régional financés", validators=[Length(max=10)], description="Par pas de 0,1."
+        "ETP de coordinateur régional financés", validators=[Length(max=10)], description="Par pas de 0,05."
     )
     cout_retenu = StringField(
         "Budget révisé de l'action financée (€, facultatif)",
@@ -160,7 +160,7 @@ class DecisionForm(Formulaire):
     def valeurs(self):
         """The decimals, or the form's errors next to their fields (returns None)."""
         resultat, ok = {}, True
-        for nom, places in (("montant_accorde", 2), ("etp_facilitateur", 1), ("etp_coordinateur", 1), ("cout_retenu", 2)):
+        for nom, places in (("montant_accorde", 2), ("etp_facilitateur", 2), ("etp_coordinateur", 2), ("cout_retenu", 2)):
             champ = self[nom]
             try:
                 resultat[nom] = lire_decimal(champ.data, places)

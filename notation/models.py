@@ -345,8 +345,8 @@ class Decision(db.Model):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     nature: Mapped[str] = mapped_column(String(20))
     montant_accorde: Mapped[Decimal | None] = mapped_column(Euros)
-    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
-    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
+    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
     # Le budget révisé de ce qui est financé, s'il est saisi avec la décision : le plafond s'y applique (§B.2-3).
     cout_retenu: Mapped[Decimal | None] = mapped_column(Euros)
     conditions: Mapped[str] = mapped_column(Text, default="")

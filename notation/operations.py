@@ -21,6 +21,7 @@ from aap.formats import date_fr
 from aap.journal import canonique, journaliser
 from aap.models import Campagne, Role, Service
 from aap.numerotation import verrouiller
+from aap.regles import probleme_grille
 from aap.types import maintenant
 from candidatures.models import ChangementStatut, Dossier, Statut
 from candidatures.synthese import synthese_budget, taux_plafond
@@ -382,6 +383,8 @@ def changer_phase(seance, vers, *, par, instant=None, motif="", confirmer=False)
     probleme = regles.probleme_transition(etat, vers)
     if probleme:
         raise Refus(probleme, code="transition_impossible", champ="phase")
+    if vers == Phase.NOTATION and (probleme := probleme_grille(c.maximum for c in seance.campagne.criteres)):
+        raise Refus(probleme, code="grille_invalide", champ="phase")
     instant = instant or maintenant()
     details = {}
     if vers == Phase.DELIBERATION and (motif_ := _exiger_la_date(seance, vers, motif, instant)):

@@ -32,7 +32,7 @@ ZERO = Decimal("0")
 DEMI = Decimal("0.5")
 CENTIEME = Decimal("0.01")
 CENTIME = Decimal("0.01")
-PAS_ETP = Decimal("0.1")
+PAS_ETP = Decimal("0.05")
 TOTAL_MAX = Decimal("100")
 SEUIL_DESACCORD_DEFAUT = Decimal("0.40")
 RAPPELS_JOURS_DEFAUT = (7, 2)
@@ -558,7 +558,7 @@ def verifier_decision(
             ("etp_coordinateur", etp_coordinateur, demande.etp_coordinateur, "coordinateur régional"),
         ):
             if valeur < 0 or not _multiple(valeur, PAS_ETP):
-                erreurs.append(Erreur(champ, "etp_invalide", "Les ETP s'expriment par pas de 0,1 (par exemple 0,5)."))
+                erreurs.append(Erreur(champ, "etp_invalide", "Les ETP s'expriment par pas de 0,05 (par exemple 0,5 ou 0,75)."))
             elif valeur > demande_poste:
                 erreurs.append(
                     Erreur(

@@ -72,14 +72,14 @@ def test_un_dossier_de_bout_en_bout(api, fab, serveur_smtp):
         },
     )
     assert reponse.status_code == 200 and reponse.json["version"] == 2
-    # Même règle que la page : des ETP hors du pas de 0,1 sont refusés, en français.
-    reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "etp_facilitateur": "0.45"})
+    # Même règle que la page : des ETP hors du pas de 0,05 sont refusés, en français.
+    reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "etp_facilitateur": "0.43"})
     assert reponse.status_code == 422
     assert reponse.json["errors"] == [
         {
             "field": "etp_facilitateur",
             "code": "etp_invalide",
-            "message": "Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).",
+            "message": "Les ETP se demandent par pas de 0,05 (par exemple 0,5 ; 0,75 ou 1,2).",
         }
     ]
     reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "pirate": "x"})

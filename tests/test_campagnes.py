@@ -128,3 +128,24 @@ def test_les_credits_d_une_annee_ne_descendent_pas_sous_ce_qui_est_accorde(fab):
         campagnes.modifier_campagne(campagne, {"credits": Decimal("34999.99")}, par=admin)
     assert refus.value.code == "credits_insuffisants" and "35\u202f000,00\xa0€" in refus.value.message
     assert campagnes.modifier_campagne(campagne, {"credits": Decimal("35000.00"), "credits_annee2": Decimal("0")}, par=admin)
+
+
+def test_une_grille_qui_ne_fait_pas_cent_points_ne_se_publie_pas_et_n_ouvre_pas_la_notation(fab, client_de):
+    from aap.campagnes import operations as campagnes
+    from aap.erreurs import Refus
+    from notation import operations as notation
+    from notation.models import Phase
+
+    campagne = fab.campagne(etat="cloturee", publiee=False)
+    admin = fab.utilisateur("admin", service=campagne.service)
+    campagnes.supprimer_critere(next(c for c in campagne.criteres if c.code == "projection"), par=admin)
+    db.session.commit()
+    assert "La grille totalise 95 points" in texte(client_de(admin).get(f"/admin/campagnes/{campagne.id}"))
+    with pytest.raises(Refus) as refus:
+        campagnes.modifier_campagne(campagne, {"publiee": True}, par=admin)
+    assert refus.value.code == "grille_invalide" and "totalise 95 points" in refus.value.message
+    db.session.rollback()
+    seance = fab.seance(campagne=campagne, dossiers=1)
+    with pytest.raises(Refus) as refus:
+        notation.changer_phase(seance, Phase.NOTATION, par=admin)
+    assert refus.value.code == "grille_invalide"

@@ -151,10 +151,13 @@ def test_la_commande_de_rappel_lancee_deux_fois_en_parallele_envoie_chaque_courr
     assert [p.returncode for p in processus] == [0, 0], sorties
     assert sum(int(s.strip().splitlines()[-1].split()[0]) for s in sorties) == 4, sorties
     limite = time.monotonic() + 15
-    while len(serveur_smtp.messages) < 4 and time.monotonic() < limite:
+    while len(serveur_smtp.messages) < 5 and time.monotonic() < limite:
         time.sleep(0.1)
-    time.sleep(0.3)  # un cinquième message arriverait maintenant
+    time.sleep(0.3)  # un sixième message arriverait maintenant
     recus = sorted(m["To"] for m in serveur_smtp.messages if m["Subject"].startswith("Rappel"))
     assert recus == sorted(m.email for m in membres)
     db.session.expire_all()
-    assert db.session.scalar(select(func.count(Courriel.id)).where(Courriel.envoye_le.is_not(None))) == 4
+    envoyes = select(func.count(Courriel.id)).where(Courriel.envoye_le.is_not(None))
+    assert db.session.scalar(envoyes.where(Courriel.cle.like("rappel-notation:%"))) == 4
+    # Les deux dossiers, recevables depuis le trimestre passé sans COPIL tenu : une alerte au service, une seule fois.
+    assert db.session.scalar(envoyes.where(Courriel.cle.like("trimestre-sans-copil:%"))) == 1

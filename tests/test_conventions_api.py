@@ -133,6 +133,17 @@ def test_trois_annees_de_convention_par_l_api(api):
             ("facilitateur.heures_insertion_etp", "Un nombre d'heures ne peut pas être négatif."),
             ("facilitateur.contacts_acheteurs", "Indiquez un nombre entier."),
         }
+        # Le financement des postes préexistants sous celui déclaré au dépôt (18 000 €) : la baisse est signalée.
+        baisse = client.put(
+            f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"valeurs": valeurs, "depenses_realisees": "35000.00"}
+        )
+        assert baisse.status_code == 200
+        assert [a["code"] for a in baisse.json["avertissements"]] == ["baisse_financements_existants"]
+        assert (
+            "baisse de 17\u202f900,00\xa0€ : 100,00\xa0€ cette année contre 18\u202f000,00\xa0€"
+            in (baisse.json["avertissements"][0]["message"])
+        )
+        valeurs["ensemble.financement_postes_existants"] = "18000.00"
         bon = client.put(
             f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"valeurs": valeurs, "depenses_realisees": "35000.00"}
         )

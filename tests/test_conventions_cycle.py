@@ -428,6 +428,30 @@ def test_les_avenants_s_imputent_sur_les_credits_de_leur_annee(fab, client_de):
 
 
 @pytest.mark.usefixtures("documents_rapides")
+def test_une_baisse_du_financement_des_postes_preexistants_est_signalee(fab, client_de, decision_2030):
+    """Article 7 of the convention: the annual report asks the current financing of the pre-existing posts; below
+    what the dossier declared when filed (18 000 €), the report's page flags it, for the structure and the agent."""
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
+    porteur = next(m for m in convention.structure.membres if m.role == "porteur")
+    annuel = convention.premiere.bilan_annuel
+    adresse = f"/conventions/{convention.id}/bilans/{annuel.id}"
+    with time_machine.travel(a_mayotte(2030, 11, 20), tick=False):
+        page = texte(client_de(porteur).get(adresse))
+        assert "Financement actuel des postes préexistants (€)" in page
+        donnees = champs_bilan(
+            annuel, ensemble__financement_postes_existants="12 000", depenses_realisees="36 000", action="brouillon"
+        )
+        reponse = client_de(porteur).post(adresse, data=donnees, follow_redirects=True)
+        message = (
+            "Le financement des postes préexistants baisse de 6\u202f000,00\xa0€ : 12\u202f000,00\xa0€ cette année contre "
+            "18\u202f000,00\xa0€ déclarés au dépôt du dossier."
+        )
+        assert message in texte(reponse)
+        assert message in texte(client_de(convention.agent).get(adresse))
+
+
+@pytest.mark.usefixtures("documents_rapides")
 def test_non_renouvellement_puis_cloture_au_dernier_versement(fab, decision_2030):
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)

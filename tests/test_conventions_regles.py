@@ -382,6 +382,7 @@ def test_les_indicateurs_minimum_de_la_section_d1_par_poste():
         "territoires_concernes",
         "marches_nombre",
         "marches_montant_ht",
+        "financement_postes_existants",  # article 7 de la convention : l'engagement de non-baisse
         "typologie_acheteurs",
         "typologie_segments",
         "beneficiaires_etp",

@@ -74,7 +74,7 @@ def test_la_synthese_du_copil_montre_le_profil_depose(fab, client_de):
     seance = fab.seance(campagne=dossier.campagne, dossiers=[dossier])
     db.session.commit()
     page = texte(client_de(fab.agent_de(structure.service)).get(f"/copil/seances/{seance.id}/dossiers/{dossier.id}"))
-    assert "Association Mlézi — Association" in page and "émergente" not in page
+    assert "Association Mlézi — Association" in page and "<strong>émergente</strong>" not in page
     assert "1,0 ETP de facilitateur, 0,0 ETP de coordinateur régional" in page
     assert "avec le projet : 2,0 ETP (+1,0)" in page
     assert "facilitateurs 18 000,00 € (18 000,00 € l'année précédente)" in page.replace("\u202f", " ").replace("\xa0", " ")

@@ -135,6 +135,19 @@ def test_accorder_moins_d_etp_ramene_le_plafond_avec_un_message_qui_nomme_le_max
     assert (decision.montant_accorde, decision.cout_retenu) == (Decimal("28000.00"), Decimal("40000.00"))
 
 
+def test_un_poste_a_0_75_etp_se_finance_par_pas_de_0_05(client_de, deliberation):
+    dossier = deliberation.test["dossiers"][1]
+    client = client_de(deliberation.test["president"])
+    adresse = f"/copil/seances/{deliberation.id}/dossiers/{dossier.id}/decision"
+    reponse = client.post(adresse, data=decision_form(montant="20 000", etp_facilitateur="0,77"))
+    assert reponse.status_code == 422 and "Les ETP s'expriment par pas de 0,05" in texte(reponse)
+    # 70 % de 0,75 × 50 000 € = 26 250 € au plus ; 20 000 € demandés.
+    assert client.post(adresse, data=decision_form(montant="20 000", etp_facilitateur="0,75")).status_code == 302
+    decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
+    assert decision.etp_facilitateur == Decimal("0.75")
+    assert 'value="0,75"' in texte(client.get(adresse))  # la décision enregistrée, relue sur sa page
+
+
 def test_decision_api_version_et_droits(app, fab, deliberation):
     president, membre = deliberation.test["president"], deliberation.test["membre"]
     a = deliberation.test["dossiers"][0]

@@ -372,7 +372,9 @@ def test_le_message_du_plafond_dit_d_ou_vient_le_maximum():
         (D("1.0"), D("0.5"), []),
         (D("1.1"), D("0"), ["etp_superieur_a_la_demande"]),
         (D("0.3"), D("0.1"), ["etp_minimum"]),
-        (D("0.25"), D("0.5"), ["etp_invalide"]),
+        (D("0.25"), D("0.5"), []),  # par pas de 0,05
+        (D("0.75"), D("0"), []),
+        (D("0.27"), D("0.5"), ["etp_invalide"]),
         (D("0"), D("0.5"), []),
     ],
 )

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..formats import euros
 from ..journal import changements, journaliser
 from ..models import Campagne, Critere, Mission, PieceRequise
+from ..regles import probleme_grille
 
 REGLES = ("taux_plafond", "taux_plafond_collectivite", "etp_minimum")
 MODIFIABLES_APRES_DEPOT = (
@@ -127,6 +128,8 @@ def modifier_campagne(campagne, valeurs, *, par):
     regles_changees = [c for c in changes if c not in MODIFIABLES_APRES_DEPOT]
     if regles_changees and figee(campagne):
         raise _refus_figee(campagne, "ses plafonds et son minimum d'ETP")
+    if changes.get("publiee", [None, False])[1] and (probleme := probleme_grille(c.maximum for c in campagne.criteres)):
+        raise Refus(probleme, code="grille_invalide", champ="publiee")
     for rang, champ in enumerate(CREDITS, start=1):
         if champ in changes and Decimal(changes[champ][1]) < (deja := engage(campagne, rang)):
             raise Refus(

@@ -30,6 +30,19 @@ BENEFICIAIRE = (
 )
 
 
+# Annexe 4 : deux libellés de la grille avaient été tronqués.
+LIBELLES_GRILLE = (
+    (
+        "qualification",
+        "Qualification et expertise du coordinateur régional et des facilitateurs des clauses sociales",
+        "Qualification et expertise du coordinateur régional et des facilitateurs des clauses sociales dans le domaine",
+    ),
+    (
+        "qualite_offre",
+        "Qualité de l'offre de services proposée par la structure",
+        "Qualité de l'offre de services proposée par la structure existante ou émergente",
+    ),
+)
 TYPES_BILANS = "type IN ('intermediaire', 'annuel', 'trimestriel')"
 TYPES_BILANS_FINANCIER = "type IN ('intermediaire', 'annuel', 'trimestriel', 'financier')"
 
@@ -40,7 +53,15 @@ def _six_mois_apres(jour):
     return date(annee, mois + 1, min(jour.day, calendar.monthrange(annee, mois + 1)[1]))
 
 
+def _libelles(sens):
+    critere = sa.table("criteres", sa.column("code"), sa.column("libelle"))
+    for code, tronque, complet in LIBELLES_GRILLE:
+        avant, apres = (tronque, complet) if sens == "complet" else (complet, tronque)
+        op.execute(critere.update().where(critere.c.code == code, critere.c.libelle == avant).values(libelle=apres))
+
+
 def upgrade():
+    _libelles("complet")
     with op.batch_alter_table("campagnes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("credits_annee2", sa.BigInteger(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("credits_annee3", sa.BigInteger(), nullable=False, server_default="0"))
@@ -73,6 +94,14 @@ def upgrade():
         batch_op.create_check_constraint(
             op.f("ck_annees_convention_montant_du"), "montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)"
         )
+
+    # AAP §B.2-1 : les ETP par pas de 0,05 — stockés en centièmes (ils l'étaient en dixièmes).
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        for poste in ("facilitateur", "coordinateur"):
+            batch_op.drop_constraint(op.f(f"ck_dossiers_etp_{poste}"), type_="check")
+            batch_op.create_check_constraint(op.f(f"ck_dossiers_etp_{poste}"), f"etp_{poste} >= 0 AND etp_{poste} <= 10000")
+    for table in ("dossiers", "decisions", "annees_convention"):
+        op.execute(f"UPDATE {table} SET etp_facilitateur = etp_facilitateur * 10, etp_coordinateur = etp_coordinateur * 10")
 
     with op.batch_alter_table("seances", schema=None) as batch_op:
         batch_op.add_column(sa.Column("motif_avant_date", sa.Text(), nullable=False, server_default=""))
@@ -115,6 +144,7 @@ def upgrade():
 
 
 def downgrade():
+    _libelles("tronque")
     op.execute("DELETE FROM versions_bilan WHERE bilan_id IN (SELECT id FROM bilans WHERE type = 'financier')")
     op.execute("DELETE FROM valeurs_bilan WHERE bilan_id IN (SELECT id FROM bilans WHERE type = 'financier')")
     op.execute("DELETE FROM pieces_bilan WHERE bilan_id IN (SELECT id FROM bilans WHERE type = 'financier')")
@@ -129,6 +159,14 @@ def downgrade():
 
     with op.batch_alter_table("seances", schema=None) as batch_op:
         batch_op.drop_column("motif_avant_date")
+
+    # Les ETP reviennent en dixièmes : un pas de 0,05 s'arrondit au dixième inférieur.
+    for table in ("dossiers", "decisions", "annees_convention"):
+        op.execute(f"UPDATE {table} SET etp_facilitateur = etp_facilitateur / 10, etp_coordinateur = etp_coordinateur / 10")
+    with op.batch_alter_table("dossiers", schema=None) as batch_op:
+        for poste in ("facilitateur", "coordinateur"):
+            batch_op.drop_constraint(op.f(f"ck_dossiers_etp_{poste}"), type_="check")
+            batch_op.create_check_constraint(op.f(f"ck_dossiers_etp_{poste}"), f"etp_{poste} >= 0 AND etp_{poste} <= 1000")
 
     with op.batch_alter_table("annees_convention", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_annees_convention_montant_du"), type_="check")
