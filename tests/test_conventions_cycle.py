@@ -256,6 +256,26 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
 
 
 @pytest.mark.usefixtures("documents_rapides")
+def test_la_convention_peut_convenir_d_un_taux_inferieur_jamais_superieur(fab, client_de, decision_2030):
+    agent = fab.utilisateur("agent", service=decision_2030.dossier.service)
+    adresse = f"/conventions/nouvelle/{decision_2030.id}"
+    donnees = {"date_effet": "2030-02-01", "mois_bilan_intermediaire": "6"} | objectifs_form(decision_2030, decision_2030.dossier)
+    with time_machine.travel(a_mayotte(2030, 1, 12), tick=False):
+        client = client_de(agent)
+        assert 'value="70"' in texte(client.get(adresse))  # le plafond du dossier déposé, proposé
+        reponse = client.post(adresse, data=donnees | {"taux_plafond": "75"})
+        assert reponse.status_code == 422
+        assert "Le taux de la convention ne peut pas dépasser 70\u202f%, le plafond de l'État pour ce dossier" in texte(reponse)
+        assert client.post(adresse, data=donnees | {"taux_plafond": "62,5"}).status_code == 302
+    convention = db.session.scalar(select(Convention).where(Convention.decision_id == decision_2030.id))
+    assert convention.taux_plafond == D("0.625")
+    from conventions import documents
+
+    (clause,) = documents.contenu(convention.premiere).articles[3].apres[:1]
+    assert clause.startswith("L'État finance au plus 62,5\u202f% des dépenses éligibles réellement engagées")
+
+
+@pytest.mark.usefixtures("documents_rapides")
 def test_une_signature_au_seizieme_jour_est_enregistree_et_signalee(fab, client_de, decision_2030):
     convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1))
     agent = convention.agent
