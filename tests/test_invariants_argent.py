@@ -140,6 +140,7 @@ class Argent(RuleBasedStateMachine):
         db.session.commit()
         self.campagne_id, self.seance_id = campagne.id, seance.id
         self.reductions = set()  # années dont le solde a été réduit ou annulé par l'agent
+        self._conventions = None
         # Une première décision par dossier, dans le plafond et les crédits : la séance peut se clore ; les règles la
         # changent ensuite à volonté.
         with time_machine.travel(self.instant(), tick=False):
@@ -191,14 +192,17 @@ class Argent(RuleBasedStateMachine):
                     db.session.commit()
                 except Refus as refus:
                     db.session.rollback()
+                    self._conventions = None
                     REFUS[(nom, refus.code)] += 1
                     return False
             else:
                 reponse = api()
                 assert reponse.status_code in (200, 201, 409, 422), (nom, reponse.status_code, reponse.get_data(as_text=True))
                 if reponse.status_code >= 300:
+                    self._conventions = None
                     REFUS[(nom, reponse.json["errors"][0]["code"])] += 1
                     return False
+        self._conventions = None
         db.session.expire_all()
         ATTEINT[(nom, voie)] += 1
         return True
@@ -210,7 +214,10 @@ class Argent(RuleBasedStateMachine):
         return self.contexte["client"].open(url, method=methode, headers=self.entetes(utilisateur), **kwargs)
 
     def conventions(self):
-        return lecture.conventions_de(select(Convention).where(Convention.campagne_id == self.campagne_id))
+        """This campaign's conventions, read once per state (the rules' preconditions all ask for them)."""
+        if self._conventions is None:
+            self._conventions = lecture.conventions_de(select(Convention).where(Convention.campagne_id == self.campagne_id))
+        return self._conventions
 
     def annees(self):
         return [a for c in self.conventions() for a in c.annees]
