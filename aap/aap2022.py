@@ -51,8 +51,9 @@ PIECES = [
     (
         "budget_etp_existants",
         "État de financement actuel des ETP existants",
-        "Budget présentant le financement actuel des ETP de facilitateurs et de coordinateurs déjà portés.",
-        "existante",
+        "Annexe 2 : chaque candidat transmet un budget présentant l'état de financement actuel des ETP de "
+        "facilitateurs et de coordinateurs existants (une structure émergente y indique qu'elle n'en porte pas).",
+        "toujours",
     ),
     (
         "attestation_ave",
@@ -111,10 +112,15 @@ GRILLE = [
     (
         GROUPE_PERTINENCE,
         "qualification",
-        "Qualification et expertise du coordinateur régional et des facilitateurs des clauses sociales",
+        "Qualification et expertise du coordinateur régional et des facilitateurs des clauses sociales dans le domaine",
         15,
     ),
-    (GROUPE_PERTINENCE, "qualite_offre", "Qualité de l'offre de services proposée par la structure", 20),
+    (
+        GROUPE_PERTINENCE,
+        "qualite_offre",
+        "Qualité de l'offre de services proposée par la structure existante ou émergente",
+        20,
+    ),
     (GROUPE_BUDGET, "cout_global", "Coût global du projet", 10),
     (GROUPE_BUDGET, "cofinancement", "Co-financement", 5),
     (GROUPE_BUDGET, "projection", "Projection financière sur 3 ans", 5),

@@ -111,13 +111,17 @@ class Booleen(fields.Boolean):
         return valeur
 
 
-def motif_decimal(places, maximum, *, positif=False, signe=False, zeros=0):
+def motif_decimal(places, maximum, *, positif=False, signe=False, zeros=0, cinq_centiemes=False):
     """The pattern of a decimal written with a dot, from 0 (or, `positif`, from the smallest step) to `maximum`
     (a power of ten) with at most `places` decimals and no leading zero; `signe`: a minus allowed (figures
-    sent, never read); `zeros`: an integer may carry that many zero decimals ("8000.00" for 8000)."""
+    sent, never read); `zeros`: an integer may carry that many zero decimals ("8000.00" for 8000);
+    `cinq_centiemes`: two places by steps of 0.05 (ETP: "0.75")."""
     chiffres = len(str(maximum)) - 1
     assert maximum == 10**chiffres, "le maximum d'un nombre décimal est une puissance de dix"
+    assert not cinq_centiemes or (places == 2 and not positif), "pas de 0,05 : deux décimales, zéro permis"
     decimales = f"(\\.[0-9]{{1,{places}}})?" if places else (f"(\\.0{{1,{zeros}}})?" if zeros else "")
+    if cinq_centiemes:
+        decimales = "(\\.[0-9][05]?)?"
     apres_le_maximum = f"(\\.0{{1,{max(places, zeros)}}})?" if places or zeros else ""
     unites = f"[1-9][0-9]{{0,{chiffres - 1}}}" if chiffres else None
     if positif:
@@ -135,12 +139,28 @@ class Nombre(fields.Field):
 
     default_error_messages = {"invalid": "{consigne}"}
 
-    def __init__(self, places=2, *, maximum=10**12, positif=False, signe=False, zeros=0, motif=None, consigne=None, **kwargs):
+    def __init__(
+        self,
+        places=2,
+        *,
+        maximum=10**12,
+        positif=False,
+        signe=False,
+        zeros=0,
+        cinq_centiemes=False,
+        motif=None,
+        consigne=None,
+        **kwargs,
+    ):
         self.quantum = Decimal(1).scaleb(-places)
-        self.motif = motif or motif_decimal(places, maximum, positif=positif, signe=signe, zeros=zeros)
+        self.motif = motif or motif_decimal(
+            places, maximum, positif=positif, signe=signe, zeros=zeros, cinq_centiemes=cinq_centiemes
+        )
         self.regex = re.compile(self.motif)
         exemple = Decimal("0.5").quantize(self.quantum) if places else 12
         nature = f"Nombre attendu en texte, avec un point et au plus {places} décimale{'s' if places > 1 else ''}"
+        if cinq_centiemes:
+            nature = "Nombre attendu en texte, avec un point, par pas de 0.05"
         self.consigne = consigne or (
             f"{nature if places else 'Nombre entier attendu en texte'}, de {'plus de ' if positif else ''}0 à {maximum} "
             f"(par exemple « {exemple} »)."

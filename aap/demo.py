@@ -114,6 +114,8 @@ def _campagne(service, annee, ouverture, cloture, credits):
                 taux_plafond_collectivite=aap2022.TAUX_PLAFOND_COLLECTIVITE,
                 etp_minimum=aap2022.ETP_MINIMUM,
                 credits=credits,
+                credits_annee2=credits,
+                credits_annee3=credits,
                 ouverture_le=ouverture,
                 cloture_le=cloture,
             )

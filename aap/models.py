@@ -286,6 +286,7 @@ class Campagne(db.Model):
             name="taux_plafond_collectivite",
         ),
         CheckConstraint("credits >= 0", name="credits"),
+        CheckConstraint("credits_annee2 >= 0 AND credits_annee3 >= 0", name="credits_annees"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -300,7 +301,11 @@ class Campagne(db.Model):
     taux_plafond_collectivite: Mapped[Decimal] = mapped_column(DecimalFixe(4), default=Decimal("0.80"))
     # AAP §B.2-1 : 0,5 ETP au minimum par projet.
     etp_minimum: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0.5"))
+    # AAP §C.2 : « dans la limite des crédits disponibles », année budgétaire par année budgétaire : l'année 1
+    # (`credits`) finance les décisions du COPIL ; les années 2 et 3, les avenants qui les renouvellent (§B).
     credits: Mapped[Decimal] = mapped_column(Euros, default=Decimal("0"))
+    credits_annee2: Mapped[Decimal] = mapped_column(Euros, default=Decimal("0"))
+    credits_annee3: Mapped[Decimal] = mapped_column(Euros, default=Decimal("0"))
     courriel_contact: Mapped[str] = mapped_column(String(254), default="")
     publiee: Mapped[bool] = mapped_column(Boolean, default=True)
     cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
@@ -315,6 +320,10 @@ class Campagne(db.Model):
     criteres: Mapped[list["Critere"]] = relationship(
         back_populates="campagne", order_by="Critere.ordre", cascade="all, delete-orphan"
     )
+
+    def credits_de(self, rang):
+        """The credits of budget year `rang` (1 to 3)."""
+        return (self.credits, self.credits_annee2, self.credits_annee3)[rang - 1]
 
     def __str__(self):
         return f"{self.titre} ({self.annee})"

@@ -59,6 +59,21 @@ def probleme_departements(codes):
     return None
 
 
+TOTAL_GRILLE = 100
+
+
+def probleme_grille(maxima):
+    """Annexe 4: the scoring grid is out of 100 points. None when its criteria's maxima add up to 100; otherwise the
+    French reason."""
+    total = sum(maxima)
+    if total == TOTAL_GRILLE:
+        return None
+    return (
+        f"La grille de notation totalise {total} points : les maxima de ses critères doivent faire {TOTAL_GRILLE} "
+        "(annexe 4). Corrigez-la dans l'administration de la campagne."
+    )
+
+
 class EtatCampagne(StrEnum):
     A_VENIR = "a_venir"
     OUVERTE = "ouverte"

@@ -24,6 +24,8 @@ from conventions.operations import objectifs_proposes
 BLOCAGE = 0.05  # part des conventions qui s'arrêtent à chaque étape, quelle que soit la date
 CORRECTIONS = 0.12
 RENOUVELLEMENT = 0.75
+# Le banc règle le solde au bilan annuel, à 70 % des dépenses (le produit le règle au compte rendu financier final).
+TAUX_PLAFOND = Decimal("0.70")
 MESSAGE_CORRECTIONS = "Le nombre de marchés accompagnés ne correspond pas au tableau de suivi joint : précisez-le."
 MOTIF_NON_RENOUVELLEMENT = "Résultats en deçà des objectifs et cofinancement non reconduit."
 
@@ -56,6 +58,7 @@ class Vie:
                 "notifie_le": decision["notifie_le"],
                 "date_limite_signature": limite,
                 "mois_bilan_intermediaire": regles.MOIS_BILAN_INTERMEDIAIRE,
+                "taux_plafond": TAUX_PLAFOND,
                 "agent_id": self.agent,
                 "cree_le": cree_le,
                 "cree_par_id": self.agent,
@@ -107,6 +110,7 @@ class Vie:
                 "signature_enregistree_le": None,
                 "signature_par_id": None,
                 "depenses_eligibles": None,
+                "montant_du": None,
                 "renouvellement": None,
                 "renouvellement_motif": "",
                 "renouvellement_le": None,
@@ -283,7 +287,8 @@ class Vie:
         ligne, (avance, solde) = annee["ligne"], annee["versements"]
         depenses, instant = bilan["ligne"]["depenses_realisees"], bilan["ligne"]["approuve_le"]
         ligne["depenses_eligibles"] = depenses
-        calcul = regles.solde(ligne["montant"], avance["montant"], depenses, solde["montant_prevu"])
+        calcul = regles.solde(ligne["montant"], avance["montant"], TAUX_PLAFOND, depenses, solde["montant_prevu"])
+        ligne["montant_du"] = calcul.du
         solde |= {"montant": calcul.maximum, "a_payer_le": self.jour, "modifie_le": instant}
         if calcul.maximum > 0:
             solde["etat"] = "a_payer"

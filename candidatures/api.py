@@ -26,6 +26,7 @@ from .synthese import (
     options_page_dossier,
     pieces_attendues,
     synthese_budget,
+    taux_plafond,
 )
 
 bp = blueprint_api("api_candidatures", "Campagnes, structures, dossiers, pièces, budget, contrôles, dépôt.")
@@ -33,7 +34,9 @@ bp = blueprint_api("api_candidatures", "Campagnes, structures, dossiers, pièces
 Montant = Nombre(2, maximum=operations.MONTANT_MAX, metadata={"description": "En euros et centimes."})
 Somme = Nombre(2, signe=True)  # totaux calculés, envoyés seulement
 Taux = Nombre(4, maximum=1, metadata={"description": "Fraction de 0 à 1, quatre décimales (0.7000 pour 70 %)."})
-Etp = Nombre(1, maximum=operations.ETP_MAX, metadata={"description": "Équivalents temps plein, par pas de 0,1."})
+Etp = Nombre(
+    2, maximum=operations.ETP_MAX, cinq_centiemes=True, metadata={"description": "Équivalents temps plein, par pas de 0,05."}
+)
 LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
@@ -72,7 +75,9 @@ class CampagneSchema(Schema):
     taux_plafond = Taux
     taux_plafond_collectivite = Taux
     etp_minimum = Nombre(2, maximum=operations.ETP_MAX)
-    credits = Somme
+    credits = Nombre(2, metadata={"description": "Crédits de l'année 1 : les décisions du COPIL."})
+    credits_annee2 = Nombre(2, metadata={"description": "Crédits de l'année 2 : les premiers avenants."})
+    credits_annee3 = Nombre(2, metadata={"description": "Crédits de l'année 3 : les seconds avenants."})
     courriel_contact = fields.String()
 
 
@@ -525,7 +530,7 @@ def _budget(dossier):
         "lignes": {
             ligne.categorie: {"precision": ligne.precision, "montants": list(ligne.montants)} for ligne in dossier.lignes_budget
         },
-        "taux_plafond": regles.taux_plafond(dossier.campagne, dossier.structure.statut_juridique),
+        "taux_plafond": taux_plafond(dossier),
         "synthese": synthese_budget(dossier),
     }
 

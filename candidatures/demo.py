@@ -58,6 +58,7 @@ PROFILS = {
         "representant_qualite": "Directeur",
         "contact_nom": "Soilihi Madi",
         "contact_telephone": "0269 63 45 67",
+        "annee_financements": None,  # aucun ETP existant : un état de financement vide, mais présenté (annexe 2)
     },
 }
 FINANCEMENTS = {

@@ -75,9 +75,9 @@ class EtpField(NombreField):
         super().__init__(
             label,
             validators,
-            places=1,
+            places=2,
             maximum=Decimal("100"),
-            message="Nombre d'ETP invalide : écrivez par exemple 0,5 ou 1,2.",
+            message="Nombre d'ETP invalide : écrivez par exemple 0,5 ; 0,75 ou 1,2.",
             **kwargs,
         )
 
@@ -86,7 +86,7 @@ class EtpField(NombreField):
             super().process_formdata(valuelist)
         except ValueError as erreur:
             if "décimale" in str(erreur):
-                raise ValueError("Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).") from None
+                raise ValueError("Les ETP se demandent par pas de 0,05 (par exemple 0,5 ; 0,75 ou 1,2).") from None
             raise
 
 
@@ -115,11 +115,11 @@ class ProjetForm(EtapeForm):
     )
     etp_facilitateur = EtpField(
         "ETP de facilitateur demandés",
-        description="Par pas de 0,1 ; 0 si vous ne demandez pas ce poste.",
+        description="Par pas de 0,05 (un poste à 0,75 ETP, par exemple) ; 0 si vous ne demandez pas ce poste.",
     )
     etp_coordinateur = EtpField(
         "ETP de coordinateur régional demandés",
-        description="Par pas de 0,1 ; 0 si vous ne demandez pas ce poste.",
+        description="Par pas de 0,05 ; 0 si vous ne demandez pas ce poste.",
     )
 
     def valeurs(self):
@@ -358,9 +358,10 @@ class StructureForm(Formulaire):
     etp_facilitateurs_existants = NombreField("ETP de facilitateurs déjà portés", places=2, maximum=Decimal("100"))
     etp_coordinateurs_existants = NombreField("ETP de coordinateurs déjà portés", places=2, maximum=Decimal("100"))
     annee_financements = IntegerField(
-        "Année « courante » des financements déclarés",
+        "Année de l'état de financement des ETP existants",
         validators=[Optional(), NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100.")],
-        description="Les montants « année précédente » portent sur l'année d'avant.",
+        description="Annexe 2 : chaque candidat présente l'état de financement actuel de ses ETP de facilitateurs et de "
+        "coordinateurs existants, même s'il n'en porte aucun. Les montants « année précédente » portent sur l'année d'avant.",
     )
 
     def valeurs(self):

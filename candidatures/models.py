@@ -5,9 +5,11 @@ Permission methods live here (`Dossier.can_voir(user)`…): views and the API ca
 for an object the user may not see.
 """
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from sqlalchemy import (
     Boolean,
@@ -217,6 +219,27 @@ class Structure(db.Model):
         """Street lines, then « 97600 Mamoudzou »: the address a letter is sent to."""
         return adresse_postale(self.adresse, self.code_postal, self.commune.nom if self.commune else "")
 
+    @property
+    def profil(self):
+        """The live profile, as the rules read it (a dossier not yet filed is judged on it)."""
+        return regles.ProfilStructure(
+            statut_juridique=self.statut_juridique,
+            emergente=self.emergente,
+            soumise_cac=self.soumise_cac,
+            profil_manquant=regles.profil_manquant(
+                {
+                    "adresse": self.adresse,
+                    "commune": self.commune_code,
+                    "representant_nom": self.representant_nom,
+                    "representant_qualite": self.representant_qualite,
+                }
+            ),
+            etp_facilitateurs_existants=self.etp_facilitateurs_existants,
+            etp_coordinateurs_existants=self.etp_coordinateurs_existants,
+            annee_financements=self.annee_financements,
+            financements=tuple((f.poste, f.montant_annee_precedente, f.montant_annee_courante) for f in self.financements),
+        )
+
     def can_voir(self, utilisateur):
         return utilisateur.is_authenticated and (utilisateur.porte(self.id) or utilisateur.peut_lire_service(self.service_id))
 
@@ -307,8 +330,9 @@ class Dossier(db.Model):
     __tablename__ = "dossiers"
     __table_args__ = (
         CheckConstraint(_check_valeurs("statut", Statut), name="statut"),
-        CheckConstraint("etp_facilitateur >= 0 AND etp_facilitateur <= 1000", name="etp_facilitateur"),
-        CheckConstraint("etp_coordinateur >= 0 AND etp_coordinateur <= 1000", name="etp_coordinateur"),
+        # En centièmes d'ETP : 100 ETP au plus.
+        CheckConstraint("etp_facilitateur >= 0 AND etp_facilitateur <= 10000", name="etp_facilitateur"),
+        CheckConstraint("etp_coordinateur >= 0 AND etp_coordinateur <= 10000", name="etp_coordinateur"),
         CheckConstraint("montant_demande >= 0", name="montant_demande"),
         CheckConstraint(f"avis_ctn IS NULL OR {_check_valeurs('avis_ctn', AvisCtn)}", name="avis_ctn"),
         CheckConstraint("statut = 'brouillon' OR depose_le IS NOT NULL", name="depot"),
@@ -336,9 +360,9 @@ class Dossier(db.Model):
     irrecevable_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     motif_irrecevabilite: Mapped[str] = mapped_column(Text, default="")
 
-    # Le projet (AAP §B.2-1) : ETP demandés par poste, par pas de 0,1.
-    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
-    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
+    # Le projet (AAP §B.2-1) : ETP demandés par poste, par pas de 0,05 (un poste à 0,75 ETP est courant).
+    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
     # Le territoire (AAP §B.1, focus « zone blanche »).
     zone_blanche: Mapped[bool] = mapped_column(Boolean, default=False)
     zone_blanche_justification: Mapped[str] = mapped_column(Text, default="")
@@ -416,9 +440,25 @@ class Dossier(db.Model):
         return demandes[-1] if demandes else None
 
     @property
+    def profil(self):
+        """The structure as the rules judge this dossier: as it was at its last filing (the snapshot) once
+        filed; its live profile before (a draft, or a dossier built without a filing, as imports are). A
+        change of the profile applies to the dossiers not yet filed, never silently to a filed one."""
+        depot = self.dernier_depot
+        if depot is None:
+            return self.structure.profil()
+        return depot.profil
+
+    @property
+    def profil_du_controle(self):
+        """The profile the live checklist judges: the live one while the applicant may still file (draft,
+        compléments: the next filing takes it), the filed one afterwards."""
+        return self.structure.profil() if self.statut in MODIFIABLES else self.profil
+
+    @property
     def pret_pour_copil(self):
-        """Recevable and, for an emerging structure, with the comité technique national's opinion (§C.1)."""
-        return self.statut == Statut.RECEVABLE and (not self.structure.emergente or self.avis_ctn is not None)
+        """Recevable and, for a structure emerging when it filed, with the comité technique national's opinion (§C.1)."""
+        return self.statut == Statut.RECEVABLE and (not self.profil.emergente or self.avis_ctn is not None)
 
     def rubrique_ouverte(self, rubrique):
         """Whether the applicant may change this part of the form now (all of it in a draft; only the
@@ -557,6 +597,38 @@ class Depot(db.Model):
     dossier: Mapped[Dossier] = relationship(back_populates="depots")
     depose_par: Mapped[Utilisateur | None] = relationship()
     accuse: Mapped[Fichier | None] = relationship()
+
+    @cached_property
+    def contenu(self):
+        """The snapshot, read once (it never changes)."""
+        return json.loads(self.instantane)
+
+    @property
+    def profil(self):
+        """The structure as filed (`regles.ProfilStructure`)."""
+        structure = self.contenu["structure"]
+        representant = structure.get("representant") or ["", ""]
+        etp = structure.get("etp_existants") or {}
+        return regles.ProfilStructure(
+            statut_juridique=structure["statut_juridique"],
+            emergente=bool(structure["emergente"]),
+            soumise_cac=bool(structure.get("soumise_cac")),
+            profil_manquant=regles.profil_manquant(
+                {
+                    "adresse": structure.get("adresse"),
+                    "commune": structure.get("commune"),
+                    "representant_nom": representant[0],
+                    "representant_qualite": representant[1],
+                }
+            ),
+            etp_facilitateurs_existants=Decimal(str(etp.get("facilitateur", "0"))),
+            etp_coordinateurs_existants=Decimal(str(etp.get("coordinateur", "0"))),
+            annee_financements=structure.get("annee_financements"),
+            financements=tuple(
+                (f["poste"], Decimal(str(f["annee_precedente"])), Decimal(str(f["annee_courante"])))
+                for f in structure.get("financements_existants", [])
+            ),
+        )
 
 
 class ChangementStatut(db.Model):

@@ -227,8 +227,10 @@ def _normaliser(dossier, valeurs):
         elif champ in ("etp_facilitateur", "etp_coordinateur"):
             etp = _decimal(valeur, champ, "ETP", places=2, maximum=ETP_MAX)
             if not regles.etp_valide(etp):
-                raise Refus("Les ETP se demandent par pas de 0,1 (par exemple 0,5 ou 1,2).", code="etp_invalide", champ=champ)
-            propres[champ] = etp.quantize(Decimal("0.1"))
+                raise Refus(
+                    "Les ETP se demandent par pas de 0,05 (par exemple 0,5 ; 0,75 ou 1,2).", code="etp_invalide", champ=champ
+                )
+            propres[champ] = etp
         elif champ in ("zone_blanche", "engagement_non_baisse", "declaration_honneur"):
             propres[champ] = bool(valeur)
         elif champ == "communes":
@@ -769,7 +771,7 @@ def enregistrer_avis_ctn(dossier, *, par, avis, le=None, commentaire=""):
     _exiger_instruction(
         dossier, par, (Statut.DEPOSE, Statut.COMPLEMENTS_DEMANDES, Statut.RECEVABLE), "soumis au comité technique"
     )
-    if not dossier.structure.emergente:
+    if not dossier.profil.emergente:
         raise Refus(
             "L'avis du comité technique national concerne les structures émergentes (§C.1).", code="structure_non_emergente"
         )

@@ -21,7 +21,8 @@ BLOQUANT = "bloquant"
 AVERTISSEMENT = "avertissement"
 ZERO = Decimal("0")
 CENTIME = Decimal("0.01")
-PAS_ETP = Decimal("0.1")
+# AAP §B.2-1 ne fixe que le minimum de 0,5 ETP : les ETP se demandent par pas de 0,05 (0,75 ETP est courant).
+PAS_ETP = Decimal("0.05")
 ANNEES = (1, 2, 3)
 
 # Les étapes du formulaire : chaque constat renvoie à celle où se corrige ce qu'il signale.
@@ -107,7 +108,8 @@ CONDITIONS_PIECES = {
     "toujours": lambda f: True,
     # Annexe 2 : rapport du commissaire aux comptes des associations qui y sont tenues (art. L.612-4).
     "association_soumise_cac": lambda f: f.statut_juridique == "association" and f.soumise_cac,
-    # Annexe 2 : état de financement actuel des ETP existants, pour qui en porte déjà.
+    # Structures existantes (conservée pour les campagnes qui l'emploient ; l'état de financement des ETP existants
+    # est demandé à chaque candidat, annexe 2).
     "existante": lambda f: not f.emergente,
     # §B.1 : structure existante hors collectivité, candidate à la coordination ou à une zone blanche.
     "attestation_ave": lambda f: (
@@ -127,6 +129,38 @@ LIBELLES_CONDITIONS = {
     "coordinateur_emergente": "Structures émergentes candidates à la coordination régionale",
     "zone_blanche_emergente": "Structures émergentes candidates à un poste de facilitateur en zone blanche",
 }
+
+
+@dataclass(frozen=True)
+class ProfilStructure:
+    """The structure as the rules judge a dossier: its profile as filed (the filing's snapshot) once the dossier
+    is filed, its live profile before. `financements`: (poste, montant année précédente, montant année courante)."""
+
+    statut_juridique: str = "association"
+    emergente: bool = False
+    soumise_cac: bool = False
+    profil_manquant: tuple = ()
+    etp_facilitateurs_existants: Decimal = ZERO
+    etp_coordinateurs_existants: Decimal = ZERO
+    annee_financements: int | None = None
+    financements: tuple = ()
+
+    @property
+    def etp_existants(self):
+        return self.etp_facilitateurs_existants + self.etp_coordinateurs_existants
+
+    @property
+    def financement_precedent(self):
+        return sum((Decimal(f[1]) for f in self.financements), ZERO)
+
+    @property
+    def financement_courant(self):
+        return sum((Decimal(f[2]) for f in self.financements), ZERO)
+
+
+def profil_manquant(valeurs):
+    """The labels of the profile's required fields left empty. `valeurs`: {field: value}."""
+    return tuple(libelle for champ, libelle in PROFIL_OBLIGATOIRE if not (valeurs.get(champ) or "").strip())
 
 
 @dataclass(frozen=True)
@@ -160,6 +194,7 @@ class FaitsDossier:
     soumise_cac: bool = False
     profil_manquant: tuple = ()
     etp_existants: Decimal = ZERO
+    annee_financements: int | None = None  # l'année de l'état de financement des ETP existants (annexe 2)
     financements_existants: tuple = ()  # (montant année précédente, montant année courante) par financeur
     titre: str = ""
     etp_facilitateur: Decimal = ZERO
@@ -216,7 +251,7 @@ def pieces_exigees(pieces, faits):
 
 
 def etp_valide(valeur):
-    """ETP are asked in steps of 0.1 (0.5, 0.6 … 1.0 …)."""
+    """ETP are asked in steps of 0.05 (0.5, 0.55 … 0.75 … 1.0 …)."""
     return valeur >= 0 and (valeur / PAS_ETP) == (valeur / PAS_ETP).to_integral_value()
 
 
@@ -357,32 +392,52 @@ def _controles_structure(f):
                 "structure",
             )
         )
-    if not f.emergente:
-        if f.etp_existants <= 0 or not f.financements_existants:
+    if f.annee_financements is None:
+        constats.append(
+            Constat(
+                "financements_existants_manquants",
+                BLOQUANT,
+                "Présentez dans le profil de votre structure l'état de financement actuel de ses ETP de facilitateurs "
+                "et de coordinateurs existants (annexe 2 : chaque candidat) : son année et, si elle en porte, ces ETP "
+                "et leur financement par financeur.",
+                "structure",
+            )
+        )
+    elif not f.emergente and f.etp_existants <= 0:
+        constats.append(
+            Constat(
+                "financements_existants_manquants",
+                BLOQUANT,
+                "Votre structure est déclarée déjà porteuse de facilitateurs ou de coordinateurs : indiquez dans "
+                "son profil les ETP qu'elle porte et leur financement actuel par financeur (annexe 2), "
+                "ou déclarez-la émergente.",
+                "structure",
+            )
+        )
+    elif f.etp_existants > 0 and not f.financements_existants:
+        constats.append(
+            Constat(
+                "financements_existants_manquants",
+                BLOQUANT,
+                "Indiquez dans le profil de votre structure le financement actuel, par financeur, des ETP existants "
+                "qu'elle déclare (annexe 2).",
+                "structure",
+            )
+        )
+    else:
+        avant = sum((Decimal(a) for a, _ in f.financements_existants), ZERO)
+        maintenant_ = sum((Decimal(b) for _, b in f.financements_existants), ZERO)
+        if maintenant_ < avant:
             constats.append(
                 Constat(
-                    "financements_existants_manquants",
-                    BLOQUANT,
-                    "Votre structure est déclarée déjà porteuse de facilitateurs ou de coordinateurs : indiquez dans "
-                    "son profil les ETP qu'elle porte et leur financement actuel par financeur (annexe 2), "
-                    "ou déclarez-la émergente.",
+                    "baisse_financement_existant",
+                    AVERTISSEMENT,
+                    f"Les financements de vos postes existants baissent de {euros(avant - maintenant_)} "
+                    "d'une année sur l'autre : l'engagement de non-baisse (§B.2-3) porte sur eux. "
+                    "Expliquez cette baisse dans votre stratégie.",
                     "structure",
                 )
             )
-        else:
-            avant = sum((Decimal(a) for a, _ in f.financements_existants), ZERO)
-            maintenant_ = sum((Decimal(b) for _, b in f.financements_existants), ZERO)
-            if maintenant_ < avant:
-                constats.append(
-                    Constat(
-                        "baisse_financement_existant",
-                        AVERTISSEMENT,
-                        f"Les financements de vos postes existants baissent de {euros(avant - maintenant_)} "
-                        "d'une année sur l'autre : l'engagement de non-baisse (§B.2-3) porte sur eux. "
-                        "Expliquez cette baisse dans votre stratégie.",
-                        "structure",
-                    )
-                )
     if f.statut_juridique == "autre":
         constats.append(
             Constat(
@@ -433,7 +488,7 @@ def _controles_projet(f, campagne):
             Constat(
                 "etp_invalide",
                 BLOQUANT,
-                "Les ETP se demandent par pas de 0,1 (0,5 ; 0,6 ; 1,0…) : corrigez les ETP demandés.",
+                "Les ETP se demandent par pas de 0,05 (0,5 ; 0,55 ; 0,75 ; 1,0…) : corrigez les ETP demandés.",
                 "projet",
                 "etp_facilitateur",
             )

@@ -17,7 +17,7 @@ from aap.models import Campagne
 from aap.types import maintenant
 
 from . import regles
-from .models import MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statut, Structure
+from .models import LIBELLES_STATUTS, MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statut, Structure
 
 ZERO = Decimal("0")
 
@@ -38,6 +38,8 @@ def options_liste(un_seul=False):
         selectinload(Dossier.lignes_budget),
         selectinload(Dossier.pieces),
         petite_collection(Dossier.demandes_complements),
+        # Un dossier déposé est jugé sur le profil de son dernier dépôt (`Dossier.profil`).
+        petite_collection(Dossier.depots),
     ]
 
 
@@ -74,28 +76,21 @@ def regles_campagne(campagne, fuseau):
     )
 
 
-def profil_manquant(structure):
-    manquants = []
-    for champ, libelle in regles.PROFIL_OBLIGATOIRE:
-        valeur = structure.commune_code if champ == "commune" else getattr(structure, champ)
-        if not (valeur or "").strip():
-            manquants.append(libelle)
-    return tuple(manquants)
-
-
 def budget_de(dossier):
     return {ligne.categorie: ligne.montants for ligne in dossier.lignes_budget}
 
 
 def faits(dossier):
-    structure = dossier.structure
+    """The plain values the checks read. The structure as filed once the dossier is filed (`Dossier.profil`)."""
+    profil = dossier.profil_du_controle
     return regles.FaitsDossier(
-        statut_juridique=structure.statut_juridique,
-        emergente=structure.emergente,
-        soumise_cac=structure.soumise_cac,
-        profil_manquant=profil_manquant(structure),
-        etp_existants=structure.etp_existants,
-        financements_existants=tuple((f.montant_annee_precedente, f.montant_annee_courante) for f in structure.financements),
+        statut_juridique=profil.statut_juridique,
+        emergente=profil.emergente,
+        soumise_cac=profil.soumise_cac,
+        profil_manquant=profil.profil_manquant,
+        etp_existants=profil.etp_existants,
+        annee_financements=profil.annee_financements,
+        financements_existants=tuple((precedent, courant) for _, precedent, courant in profil.financements),
         titre=dossier.titre,
         etp_facilitateur=dossier.etp_facilitateur,
         etp_coordinateur=dossier.etp_coordinateur,
@@ -269,7 +264,8 @@ def pieces_exigees(dossier):
 
 
 def taux_plafond(dossier):
-    return regles.taux_plafond(dossier.campagne, dossier.structure.statut_juridique)
+    """The State's cap for this dossier (§B.2-3), from the structure's status as filed."""
+    return regles.taux_plafond(dossier.campagne, dossier.profil_du_controle.statut_juridique)
 
 
 def synthese_budget(dossier):
@@ -293,6 +289,20 @@ class SyntheseDossier:
     constats: list
     bloquants: int
     avertissements: int
+    profil: regles.ProfilStructure
+
+    @property
+    def libelle_statut(self):
+        return LIBELLES_STATUTS.get(self.profil.statut_juridique, self.profil.statut_juridique)
+
+    @property
+    def financements_par_poste(self):
+        """{poste: (année précédente, année courante)} of the existing posts' financing, as filed."""
+        sommes = {}
+        for poste, precedent, courant in self.profil.financements:
+            avant, maintenant_ = sommes.get(poste, (ZERO, ZERO))
+            sommes[poste] = (avant + precedent, maintenant_ + courant)
+        return sommes
 
     @property
     def annee1(self):
@@ -308,7 +318,8 @@ class SyntheseDossier:
 
 
 def synthese_dossier(dossier):
-    """The dossier's synthesis: posts and ETP, the State amount asked (year 1), the three years' budget
+    """The dossier's synthesis: posts and ETP asked beside the existing ones and their financing (annexe 2: so
+    that the additionality can be judged, §B.2-3), the State amount asked (year 1), the three years' budget
     figures, territory, missions, activity volumes and the checks' summary."""
     annees = synthese_budget(dossier)
     constats = controles_dossier(dossier, calendrier=False)
@@ -327,6 +338,7 @@ def synthese_dossier(dossier):
         constats=constats,
         bloquants=bloquants,
         avertissements=avertissements,
+        profil=dossier.profil_du_controle,
     )
 
 

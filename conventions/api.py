@@ -30,7 +30,7 @@ bp = blueprint_api("api_conventions", "Conventions, versements, bilans, avenants
 LECTEURS = (Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 Montant = Nombre(2, signe=True)  # montants envoyés (sommes, reversements)
-Etp = Nombre(1)
+Etp = Nombre(2)  # par pas de 0,05
 Taux = Nombre(4, signe=True, allow_none=True)
 # Un montant saisi : en euros et centimes, au plus operations.MONTANT_MAX.
 MontantSaisi = Nombre(2, maximum=operations.MONTANT_MAX, metadata={"description": "En euros et centimes."})
@@ -99,7 +99,7 @@ class ReversementSchema(Schema):
 class BilanResumeSchema(Schema):
     id = fields.Integer()
     annee = fields.Function(lambda b: b.annee.rang)
-    type = fields.String(metadata={"description": "intermediaire, annuel ou trimestriel"})
+    type = fields.String(metadata={"description": "intermediaire, annuel, trimestriel ou financier (compte rendu financier)"})
     intitule = fields.String()
     arrete_au = fields.Date(allow_none=True, metadata={"description": "Trimestriel : résultats à cette date."})
     echeance = fields.Date()
@@ -124,8 +124,17 @@ class AnneeConventionSchema(Schema):
     montant = Montant
     etp_facilitateur = Etp
     etp_coordinateur = Etp
+    cout_retenu = Nombre(2, allow_none=True, metadata={"description": "Budget révisé de l'année, s'il a été saisi."})
     signee_le = fields.Date(allow_none=True)
-    depenses_eligibles = Nombre(2, allow_none=True)
+    depenses_eligibles = Nombre(2, allow_none=True, metadata={"description": "Retenues au compte rendu financier approuvé."})
+    montant_du = Nombre(
+        2,
+        allow_none=True,
+        metadata={
+            "description": "Ce que l'État doit pour l'année, fixé au compte rendu financier approuvé : le taux plafond des "
+            "dépenses éligibles, dans la limite de la subvention (null avant)."
+        },
+    )
     renouvellement = fields.String(allow_none=True, metadata={"description": "renouvelee, non_renouvelee ou null"})
     renouvellement_motif = fields.String()
     objectifs = fields.List(fields.Nested(ObjectifSchema))
@@ -159,6 +168,9 @@ class ConventionSchema(Schema):
     signee_le = fields.Date(allow_none=True)
     signature_en_retard = fields.Method("_retard")
     montant_total = Montant
+    taux_plafond = Nombre(
+        4, maximum=1, metadata={"description": 'Part de l\'État dans les dépenses éligibles, au plus ("0.7000").'}
+    )
     annees_ecoulees = fields.Function(lambda c: len(c.annees))
     version = fields.Integer()
 
@@ -205,6 +217,17 @@ class CreationConventionSchema(Schema):
     decision_id = Identifiant(required=True)
     date_effet = fields.Date(required=True)
     mois_bilan_intermediaire = Entier(load_default=regles.MOIS_BILAN_INTERMEDIAIRE, validate=validate.Range(min=1, max=11))
+    taux_plafond = Nombre(
+        4,
+        maximum=1,
+        positif=True,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": 'Part de l\'État dans les dépenses éligibles, au plus ("0.7") : par défaut le plafond du dossier '
+            "déposé (AAP §B.2-3) ; un taux inférieur peut être convenu, jamais supérieur."
+        },
+    )
     objectifs = Objectifs()
 
 
@@ -267,7 +290,7 @@ class BilanSchema(Schema):
     id = fields.Integer()
     convention_id = fields.Integer()
     annee = fields.Integer()
-    type = fields.String(metadata={"description": "intermediaire, annuel ou trimestriel"})
+    type = fields.String(metadata={"description": "intermediaire, annuel, trimestriel ou financier (compte rendu financier)"})
     intitule = fields.String()
     arrete_au = fields.Date(allow_none=True)
     echeance = fields.Date()
@@ -348,6 +371,14 @@ class AvenantSchema(Schema):
     montant = Nombre(
         2, maximum=operations.MONTANT_MAX, positif=True, required=True, metadata={"description": "Le montant de l'année."}
     )
+    cout_retenu = Nombre(
+        2,
+        maximum=operations.MONTANT_MAX,
+        positif=True,
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Budget révisé de l'année, s'il remplace celui du dossier déposé."},
+    )
     objectifs = Objectifs()
 
 
@@ -371,9 +402,19 @@ class ParAnneeSchema(Schema):
     heures_declarees = Nombre(2, allow_none=True)
 
 
+class AnneeBudgetaireSchema(Schema):
+    rang = fields.Integer(metadata={"description": "1 : décisions du COPIL ; 2 et 3 : avenants."})
+    libelle = fields.String()
+    credits = Montant
+    accorde = Montant
+    renouvele = Montant
+    restant = Nombre(2, signe=True, metadata={"description": "credits − accorde − renouvele"})
+
+
 class TableauSchema(Schema):
     campagne_id = fields.Function(lambda t: t.campagne.id if t.campagne else None)
     credits = Montant
+    annees_budgetaires = fields.List(fields.Nested(AnneeBudgetaireSchema))
     accorde_copil = Montant
     avenants = Montant
     engage = Montant
@@ -391,7 +432,13 @@ class TableauSchema(Schema):
 
 
 class AFaireSchema(EcheanceSchema):
-    convention_id = fields.Integer()
+    nature = fields.String(
+        metadata={
+            "description": "signature, versement, bilan, corrections, examen, avenant, ou copil_trimestriel : un trimestre "
+            "fini sans COPIL alors que des dossiers recevables attendent (AAP §C.2 ; convention_id null)"
+        }
+    )
+    convention_id = fields.Integer(allow_none=True)
     numero = fields.String()
     structure = fields.String()
 
@@ -447,6 +494,10 @@ def _bilan(bilan_id):
 
 def _detail_bilan(bilan, avertissements=()):
     complet = lecture.bilan_complet(bilan.id)
+    # La baisse du financement des postes préexistants reste signalée tant qu'elle dure (article 7).
+    alertes = list(avertissements)
+    if (non_baisse := operations.alerte_non_baisse(complet)) is not None and non_baisse not in alertes:
+        alertes.append(non_baisse)
     valeurs, cibles, precedentes = complet.valeurs_par_cle(), bilan.annee.cibles(), operations.precedentes(bilan)
     indicateurs = [
         {
@@ -482,7 +533,7 @@ def _detail_bilan(bilan, avertissements=()):
         "indicateurs": indicateurs,
         "pieces": complet.pieces_courantes,
         "versions": complet.versions,
-        "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in avertissements],
+        "avertissements": [{"field": a.champ, "code": a.code, "message": a.message} for a in alertes],
     }
 
 
@@ -511,8 +562,8 @@ def conventions(filtres):
 @bp.response(201, ConventionDetailSchema)
 def creer(valeurs):
     """Crée la convention d'une décision retenue et notifiée (agents du service) : numéro, première année de douze
-    mois à la date d'effet, objectifs, échéancier (50 % à la signature, le solde sur le bilan annuel), calendrier des
-    bilans, documents PDF et DOCX. 409 si elle existe déjà."""
+    mois à la date d'effet, taux plafond, objectifs, échéancier (50 % à la signature, le solde sur le compte rendu
+    financier), calendrier des bilans, documents PDF et DOCX. 409 si elle existe déjà."""
     if not current_user.a_role(Role.AGENT, Role.ADMIN):
         abort(403)
     decision = db.session.get(Decision, valeurs["decision_id"])
@@ -525,6 +576,7 @@ def creer(valeurs):
         date_effet=valeurs["date_effet"],
         objectifs=objectifs,
         mois_intermediaire=valeurs["mois_bilan_intermediaire"],
+        taux_plafond=valeurs["taux_plafond"],
     )
     db.session.commit()
     return lecture.charger(convention.id)
@@ -671,7 +723,9 @@ def joindre(valeurs, bilan_id):
 @bp.arguments(VersionBilanEnvoiSchema)
 @bp.response(200, BilanSchema)
 def deposer(valeurs, bilan_id):
-    """Dépose le bilan : chaque indicateur renseigné ; pour le bilan annuel, les dépenses et le compte rendu financier."""
+    """Dépose le bilan, dans sa fenêtre (422 `hors_fenetre` avant : le compte rendu financier, une fois l'année
+    terminée) : chaque indicateur renseigné ; les dépenses (prévisionnelles au bilan annuel) ; pour le compte
+    rendu financier, le cerfa n° 15059 joint."""
     convention, bilan_ = _bilan(bilan_id)
     _rendant_compte(convention)
     operations.deposer_bilan(bilan_, par=current_user, version=valeurs["version"])
@@ -683,8 +737,9 @@ def deposer(valeurs, bilan_id):
 @bp.arguments(ApprobationSchema)
 @bp.response(200, BilanSchema)
 def approuver(valeurs, bilan_id):
-    """Approuve un bilan déposé (agents du service). Le bilan annuel approuvé met le solde en paiement, dans la
-    limite des dépenses éligibles, et calcule le reversement si elles sont sous l'avance."""
+    """Approuve un bilan déposé (agents du service). Le compte rendu financier approuvé fixe ce que l'État doit pour
+    l'année (son taux plafond des dépenses éligibles, dans la limite de la subvention) : le solde (dû − avance) est
+    mis en paiement, ou le reversement (avance − dû) calculé."""
     convention, bilan_ = _bilan(bilan_id)
     if not convention.can_gerer(current_user):
         abort(403)
@@ -740,7 +795,9 @@ def renouveler(valeurs, convention_id):
     approuvé : montant, objectifs, échéancier 50/50, calendrier des bilans, avenant PDF et DOCX."""
     convention = _geree(convention_id)
     objectifs = cles(valeurs["objectifs"])
-    annee = operations.renouveler(convention, montant=valeurs["montant"], objectifs=objectifs, par=current_user)
+    annee = operations.renouveler(
+        convention, montant=valeurs["montant"], cout_retenu=valeurs["cout_retenu"], objectifs=objectifs, par=current_user
+    )
     db.session.commit()
     return lecture.charger(convention.id).annee(annee.rang)
 
@@ -775,8 +832,28 @@ def tableau_de_bord(filtres):
 def a_faire():
     """Ce qui est dû, en retard ou attend la personne, les échéances les plus proches d'abord."""
     _role()
-    lignes, _ = lecture.a_faire(current_user, maintenant())
-    return [
+    instant = maintenant()
+    lignes, _ = lecture.a_faire(current_user, instant)
+    alerte = lecture.trimestre_sans_copil(current_user, instant)
+    copil = (
+        [
+            {
+                "code": f"copil-{alerte.annee}-T{alerte.trimestre}",
+                "nature": "copil_trimestriel",
+                "libelle": alerte.libelle,
+                "date": alerte.fin,
+                "jours": (alerte.fin - regles.jour_local(instant, current_user.service.fuseau)).days,
+                "etat": "en_retard",
+                "pour": "agent",
+                "convention_id": None,
+                "numero": "",
+                "structure": "",
+            }
+        ]
+        if alerte
+        else []
+    )
+    return copil + [
         {
             "code": e.code,
             "nature": e.nature,

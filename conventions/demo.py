@@ -2,8 +2,8 @@
 operations, so that the dashboard and the "À faire" pages show something true at once:
 
 - the two dossiers retenu by the COPIL of December 2022: the association's convention ran its three years (two
-  avenants, every report approved, every payment made) and is closed; the commune's was signed late, its balance
-  reduced on a spending below what was agreed, and not renewed;
+  avenants, every report and final account approved, every payment made) and is closed; the commune's was signed
+  late, its balance reduced on its final account, and not renewed;
 - on the previous year's campaign, four projects examined by the COPIL at three dates before today, whose conventions
   stand at four points of their life: renewed once and in its second year (association), its intermediate report
   late and a quarterly report waiting for the agent (the emerging network, facilitator and coordinator), and from
@@ -24,6 +24,7 @@ from aap.pdf import pdf_minimal
 from aap.types import maintenant
 from candidatures.demo import _budget, _un_dossier
 from candidatures.models import Statut
+from candidatures.synthese import synthese_budget
 from notation import operations as notation
 from notation.demo import _noter
 from notation.models import Decision, Nature, Phase, Seance
@@ -82,6 +83,9 @@ def valeurs_pour(bilan, facteur=Decimal("1")):
     heures = valeurs.get("facilitateur.heures_insertion_etp")
     if heures is not None:
         valeurs["facilitateur.heures_insertion_structure"] = str(int(Decimal(heures) * 3))
+    if "ensemble.financement_postes_existants" in valeurs:
+        # Les postes préexistants gardent le financement déclaré au dépôt (article 7 : pas de baisse).
+        valeurs["ensemble.financement_postes_existants"] = str(operations.financement_depot(bilan.convention))
     return valeurs
 
 
@@ -124,7 +128,7 @@ def _bilan(bilan, porteur, agent, depose_le, facteur, depenses=None, approuve_le
     operations.enregistrer_bilan(
         bilan, valeurs=valeurs_pour(bilan, facteur), par=porteur, depenses_realisees=None if depenses is None else str(depenses)
     )
-    if bilan.type == TypeBilan.ANNUEL:
+    if bilan.type == TypeBilan.FINANCIER:
         operations.ajouter_piece(
             bilan,
             (
@@ -143,8 +147,34 @@ def _bilan(bilan, porteur, agent, depose_le, facteur, depenses=None, approuve_le
         operations.approuver_bilan(bilan, par=agent, instant=a_mayotte(approuve_le, 14))
 
 
+def _cout(annee):
+    """The year's cost in the filed budget: the spending a year that went as planned declares."""
+    return synthese_budget(annee.convention.dossier)[annee.rang - 1].charges
+
+
+def _compte_rendu(annee, porteur, agent, depenses, ajustement=None):
+    """The year's final account (cerfa n° 15059), filed a month after the year ended and approved; the balance it
+    settles paid (reduced first, with its reason, when `ajustement` = (amount, reason))."""
+    compte_rendu = annee.compte_rendu_financier
+    _bilan(
+        compte_rendu,
+        porteur,
+        agent,
+        annee.fin + timedelta(days=30),
+        Decimal("1"),
+        depenses=depenses,
+        approuve_le=annee.fin + timedelta(days=40),
+    )
+    if ajustement is not None and annee.solde.etat == EtatVersement.A_PAYER:
+        montant, motif = ajustement
+        operations.ajuster_solde(annee.solde, montant=str(min(montant, annee.solde.montant)), par=agent, motif=motif)
+    if annee.solde.etat == EtatVersement.A_PAYER:
+        _payer(annee.solde, agent, annee.fin + timedelta(days=55))
+
+
 def _annee_complete(annee, porteur, agent, facteur, depenses=None, renouveler=None):
-    """A whole year: both reports filed on time and approved, the balance paid; then the renewal, if asked."""
+    """A whole year: both reports filed on time and approved, the renewal if asked, then — once the year has
+    ended — its final account approved and the balance paid."""
     _bilan(
         annee.bilan(TypeBilan.INTERMEDIAIRE),
         porteur,
@@ -160,11 +190,11 @@ def _annee_complete(annee, porteur, agent, facteur, depenses=None, renouveler=No
         agent,
         annuel.echeance - timedelta(days=8),
         facteur,
-        depenses=annee.montant if depenses is None else depenses,
+        depenses=_cout(annee) if depenses is None else depenses,
         approuve_le=annuel.echeance + timedelta(days=5),
     )
-    if annee.solde.etat == EtatVersement.A_PAYER:
-        _payer(annee.solde, agent, annuel.echeance + timedelta(days=19))
+    if annee.fin + timedelta(days=55) < regles.jour_local(maintenant()):
+        _compte_rendu(annee, porteur, agent, _cout(annee) if depenses is None else depenses)
     if renouveler is not None:
         convention = annee.convention
         nouvelle = operations.renouveler(
@@ -208,7 +238,7 @@ def _conventions_2022(contexte, agent):
             _signer(convention.premiere, agent, date(2022, 12, 19))
             _payer(convention.premiere.avance, agent, date(2022, 12, 28))
             deuxieme = _annee_complete(convention.premiere, porteur, agent, Decimal("0.96"), renouveler="39984.00")
-            troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40784.00")
+            troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40768.00")
             _annee_complete(troisieme, porteur, agent, Decimal("1.12"))
         else:
             # La commune : signée après le 15e jour ; bilan intermédiaire corrigé ; dépenses sous l'accordé, solde
@@ -235,21 +265,24 @@ def _conventions_2022(contexte, agent):
                 agent,
                 date(2023, 10, 27),
                 Decimal("0.6"),
-                depenses=Decimal("30000.00"),
+                depenses=Decimal("32000.00"),
                 approuve_le=date(2023, 11, 8),
             )
-            operations.ajuster_solde(
-                annee.solde,
-                montant="10000.00",
-                par=agent,
-                motif="Objectifs de marchés accompagnés atteints à 60 % ; solde réduit d'autant au vu du compte rendu financier.",
-            )
-            _payer(annee.solde, agent, date(2023, 11, 24))
             operations.ne_pas_renouveler(
                 convention,
                 par=agent,
                 instant=a_mayotte(date(2023, 12, 1)),
                 motif="Résultats en deçà des objectifs et cofinancement communal non reconduit pour 2024.",
+            )
+            _compte_rendu(
+                annee,
+                porteur,
+                agent,
+                Decimal("30000.00"),
+                ajustement=(
+                    Decimal("4000.00"),
+                    "Objectifs de marchés accompagnés atteints à 60 % ; solde réduit au vu du compte rendu financier.",
+                ),
             )
         db.session.flush()
 
@@ -402,7 +435,7 @@ def _conventions_en_cours(contexte, agent, aujourdhui):
         _signer(convention.premiere, agent, notifie + timedelta(days=2 if rapide else 11))
         _payer(convention.premiere.avance, agent, notifie + timedelta(days=4 if rapide else 18))
         if cle == "renouvelee":
-            _annee_complete(convention.premiere, porteur, agent, Decimal("1.04"), renouveler="40300.00")
+            _annee_complete(convention.premiere, porteur, agent, Decimal("1.04"), renouveler="39900.00")
         elif cle == "en_retard":
             # Le bilan intermédiaire n'est pas déposé ; le premier bilan trimestriel attend l'examen de la DEETS.
             premier = next(b for b in convention.premiere.bilans if b.type == TypeBilan.TRIMESTRIEL)

@@ -61,8 +61,10 @@ def _calendrier_bilans(annee):
             objet = f"Bilan quantitatif trimestriel du coordinateur : résultats au {date_fr(bilan.arrete_au)}"
         elif bilan.type == regles.INTERMEDIAIRE:
             objet = "Bilan intermédiaire"
+        elif bilan.type == regles.FINANCIER:
+            objet = f"Compte rendu financier (cerfa n° 15059), à partir du {date_fr(bilan.ouverture)}"
         else:
-            objet = "Bilan annuel et compte rendu financier (cerfa n° 15059)"
+            objet = "Bilan annuel (dépenses de l'année estimées)"
         lignes.append([objet, date_fr(bilan.echeance)])
     return lignes
 
@@ -89,17 +91,22 @@ def _articles_communs(annee, numero_premier):
                 "À la signature" + (f", au plus tard le {date_fr(convention.date_limite_signature)}" if annee.rang == 1 else ""),
             ],
             [
-                "Solde (50 %)",
+                "Solde (50 % au plus)",
                 euros(solde.montant_prevu),
-                "Réalisation : approbation du bilan annuel et du compte rendu financier (cerfa n° 15059)",
-                f"Après le {date_fr(annee.bilan_annuel.echeance)}, date de remise du bilan annuel",
+                "Réalisation : approbation du compte rendu financier (cerfa n° 15059) de l'année",
+                f"Après la fin de l'année ({date_fr(annee.fin)}), sur le compte rendu financier remis au plus tard le "
+                f"{date_fr(annee.compte_rendu_financier.echeance)}",
             ],
         ],
         apres=[
-            "Le solde est limité aux dépenses éligibles justifiées par le compte rendu financier. Il peut être réduit, "
-            "sur décision motivée de l'administration, lorsque les réalisations ou les dépenses sont inférieures à ce "
-            "qui est convenu. Lorsque les dépenses éligibles sont inférieures à l'avance versée, la structure reverse "
-            "la différence, sur titre de perception.",
+            f"L'État finance au plus {pourcentage(convention.taux_plafond)} des dépenses éligibles réellement engagées "
+            f"pour l'action (AAP §B.2-3), sans dépasser la subvention de l'année : le montant dû pour l'année est "
+            f"{pourcentage(convention.taux_plafond)} des dépenses éligibles justifiées par le compte rendu financier, "
+            f"dans la limite de {euros(annee.montant)}. Le solde est ce montant dû, l'avance déduite ; il peut être "
+            "réduit, sur décision motivée de l'administration, lorsque les réalisations sont inférieures à ce qui est "
+            "convenu. Lorsque le montant dû est inférieur à l'avance versée, la structure reverse la différence, sur "
+            "titre de perception. Les dépenses indiquées au bilan annuel sont une estimation : seul le compte rendu "
+            "financier fixe le solde.",
         ],
     )
     objectifs = Article(
@@ -142,8 +149,8 @@ def _articles_communs(annee, numero_premier):
             "le bilan intermédiaire indique au minimum : " + " ".join(minimums),
             "le rapport annuel, remis deux mois avant le terme de la convention (AAP §D.2), reprend ces indicateurs "
             "pour l'année et comprend : " + " ; ".join(annuels) + ".",
-            "le compte rendu financier de l'action (cerfa n° 15059) accompagne le rapport annuel, et au plus tard "
-            "six mois après la fin de la période.",
+            "le compte rendu financier de l'action (cerfa n° 15059) est remis une fois la période terminée, au plus "
+            "tard six mois après sa fin : il fixe les dépenses éligibles, donc le solde.",
         ]
         + (
             [
@@ -158,7 +165,7 @@ def _articles_communs(annee, numero_premier):
 
 
 def _parties(convention):
-    structure, service = convention.structure, convention.service
+    structure, service = convention.beneficiaire, convention.service
     representant = ""
     if structure.representant_nom:
         representant = f", représentée par {structure.representant_nom}"
@@ -167,7 +174,7 @@ def _parties(convention):
     adresse = "".join(f", {ligne}" for ligne in structure.adresse_postale)
     return [
         f"L'État, représenté par {le(service.prefet)}, et par délégation {le(service.nom)}, ci-après « l'administration »,",
-        f"{structure.raison_sociale}, {minuscule_initiale(structure.statut_enum.libelle)}, SIRET {structure.siret}{adresse}"
+        f"{structure.raison_sociale}, {minuscule_initiale(structure.libelle_statut)}, SIRET {structure.siret}{adresse}"
         f"{representant}, ci-après « la structure ».",
     ]
 
@@ -192,11 +199,11 @@ def contenu(annee):
     convention = annee.convention
     dossier, decision = convention.dossier, convention.decision
     campagne = convention.campagne
-    service = convention.service
+    service, beneficiaire = convention.service, convention.beneficiaire
     signataires = [
         f"Pour {le(service.prefet)} et par délégation, {service.signataire}, {service.signataire_qualite}",
-        f"Pour la structure, {convention.structure.representant_nom or convention.structure.raison_sociale}"
-        + (f", {convention.structure.representant_qualite}" if convention.structure.representant_qualite else ""),
+        f"Pour la structure, {beneficiaire.representant_nom or beneficiaire.raison_sociale}"
+        + (f", {beneficiaire.representant_qualite}" if beneficiaire.representant_qualite else ""),
     ]
     visas = [
         f"Vu l'appel à projets national « {campagne.titre} » (PNAD 2022-2025, volet social), campagne {campagne.annee}, "
@@ -259,8 +266,8 @@ def contenu(annee):
                 "Article 8 — Contrôle",
                 [
                     "L'administration suit la bonne exécution du projet. La structure tient à sa disposition toute pièce "
-                    "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent les "
-                    "dépenses éligibles, sont reversées.",
+                    "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent la part "
+                    "de l'État des dépenses éligibles, sont reversées.",
                 ],
             ),
             Article("Article 9 — Exemplaires", ["La présente convention est établie en trois exemplaires originaux."]),

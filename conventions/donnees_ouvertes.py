@@ -3,7 +3,6 @@ in the SCDL « subventions » 2.1.1 schema; the agents' export and each service'
 
 import csv
 import io
-import json
 from datetime import date
 
 from flask import Response
@@ -56,15 +55,6 @@ def _objet(convention, annee):
     return cellule_csv(_tronque(titre, place) + suite)
 
 
-def nom_beneficiaire(convention):
-    """The beneficiary's name as the convention names it: the one frozen in the filed dossier, not the live
-    profile, which its members may have renamed since."""
-    depot = convention.dossier.dernier_depot
-    if depot is not None:
-        return json.loads(depot.instantane)["structure"]["raison_sociale"]
-    return convention.structure.raison_sociale
-
-
 def lignes_scdl(conventions):
     """One line per signed year (the convention, then each avenant) whose grant is above 23 000 € (décret
     n° 2017-779, art. 1er), in the SCDL « subventions » schema (2.1.1)."""
@@ -79,8 +69,8 @@ def lignes_scdl(conventions):
                     "idAttribuant": convention.service.siret,
                     "dateConvention": annee.signee_le.isoformat(),
                     "referenceDecision": convention.numero if annee.rang == 1 else f"{convention.numero}-A{annee.rang - 1}",
-                    "nomBeneficiaire": cellule_csv(nom_beneficiaire(convention)),
-                    "idBeneficiaire": convention.structure.siret,
+                    "nomBeneficiaire": cellule_csv(convention.beneficiaire.raison_sociale),
+                    "idBeneficiaire": convention.beneficiaire.siret,
                     "rnaBeneficiaire": "",
                     "objet": _objet(convention, annee),
                     "montant": f"{annee.montant:.2f}",

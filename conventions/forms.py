@@ -24,7 +24,7 @@ def cle_champ(nom):
 
 def _champs_objectifs(classe, indicateurs):
     for indicateur in indicateurs:
-        unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "")
+        unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "") if "€" not in indicateur.libelle else ""
         setattr(
             classe,
             "objectif_" + nom_champ(indicateur.cle),
@@ -47,6 +47,12 @@ def formulaire_creation(indicateurs, **valeurs):
             validators=[InputRequired("Indiquez la date d'effet.")],
             description="Premier jour des douze mois de la convention (AAP §D.1 : elle peut préciser une date d'effet).",
         )
+        taux_plafond = StringField(
+            "Part de l'État dans les dépenses éligibles, au plus (%)",
+            validators=[Optional(), Length(max=10)],
+            description="Le plafond du dossier déposé (AAP §B.2-3 : 70 %, 80 % pour les collectivités) ; un taux "
+            "inférieur peut être convenu. Ce que l'État doit chaque année en découle.",
+        )
         mois_bilan_intermediaire = IntegerField(
             "Bilan intermédiaire : au bout de combien de mois ?",
             default=regles.MOIS_BILAN_INTERMEDIAIRE,
@@ -66,7 +72,12 @@ def formulaire_renouvellement(indicateurs, **valeurs):
         montant = StringField(
             "Montant accordé pour la nouvelle année (€)",
             validators=[Length(max=20)],
-            description="Versé à 50 % à la signature de l'avenant, le solde à la réalisation.",
+            description="Versé à 50 % à la signature de l'avenant, le solde sur le compte rendu financier approuvé.",
+        )
+        cout_retenu = StringField(
+            "Budget révisé de l'année (€, facultatif)",
+            validators=[Length(max=20)],
+            description="Si le coût de l'année a été revu : il remplace celui du budget déposé pour le plafond de l'État.",
         )
 
     _champs_objectifs(RenouvellementForm, indicateurs)
@@ -152,7 +163,8 @@ class ApprobationForm(Formulaire):
     depenses_eligibles = StringField(
         "Dépenses éligibles retenues (€)",
         validators=[Optional(), Length(max=20)],
-        description="Bilan annuel : au vu du compte rendu financier. Par défaut, les dépenses déclarées. Le solde s'y limite.",
+        description="Au vu du compte rendu financier ; par défaut, les dépenses déclarées. L'État en doit au plus son taux "
+        "plafond, dans la limite de la subvention de l'année.",
     )
     commentaire = TextAreaField("Commentaire", validators=[Optional(), Length(max=TEXTE_MAX)])
     version = HiddenField()
@@ -166,7 +178,20 @@ class CorrectionsForm(Formulaire):
     version = HiddenField()
 
 
-def formulaire_bilan(indicateurs, annuel, **valeurs):
+LIBELLES_DEPENSES = {
+    regles.ANNUEL: (
+        "Dépenses de l'action sur l'année, engagées et prévues jusqu'au terme (€)",
+        "Une estimation, pour la décision de renouvellement : le solde se calcule sur le compte rendu financier, "
+        "déposé une fois l'année terminée.",
+    ),
+    regles.FINANCIER: (
+        "Dépenses réalisées de l'action sur l'année (€)",
+        "Le total des charges de l'action, tel qu'au compte rendu financier (cerfa n° 15059) joint ci-dessous.",
+    ),
+}
+
+
+def formulaire_bilan(indicateurs, type_bilan, **valeurs):
     """The report's form: one field per indicator (numbers as text, qualitative information as paragraphs)."""
 
     class BilanForm(Formulaire):
@@ -176,7 +201,7 @@ def formulaire_bilan(indicateurs, annuel, **valeurs):
     for indicateur in indicateurs:
         nom = nom_champ(indicateur.cle)
         if indicateur.numerique:
-            unite = {"heures": " (heures)", "euros": " (€ HT)"}.get(indicateur.type, "")
+            unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "") if "€" not in indicateur.libelle else ""
             setattr(
                 BilanForm,
                 nom,
@@ -188,10 +213,7 @@ def formulaire_bilan(indicateurs, annuel, **valeurs):
                 nom,
                 TextAreaField(indicateur.libelle, validators=[Length(max=TEXTE_MAX)], description=indicateur.aide or None),
             )
-    if annuel:
-        BilanForm.depenses_realisees = StringField(
-            "Dépenses réalisées pour l'action (€)",
-            validators=[Length(max=20)],
-            description="Total des charges de l'action sur l'année, tel qu'au compte rendu financier (cerfa n° 15059).",
-        )
+    if type_bilan in LIBELLES_DEPENSES:
+        libelle, description = LIBELLES_DEPENSES[type_bilan]
+        BilanForm.depenses_realisees = StringField(libelle, validators=[Length(max=20)], description=description)
     return BilanForm(**valeurs)

@@ -5,13 +5,16 @@ number of queries (`charger`). Lists, the "À faire" pages, the reminders and th
 convention they need at once (`conventions_de`), so their cost does not depend on how many there are.
 """
 
-from sqlalchemy import select
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.extensions import db
 from aap.models import Role, Service
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
+from notation import lecture as lecture_notation
 from notation.models import Decision, Nature, Phase, Seance
 
 from . import regles
@@ -102,6 +105,18 @@ def conventions_de(requete, options=None):
 
 def conventions_en_cours():
     return conventions_de(select(Convention).where(Convention.statut != StatutConvention.CLOSE))
+
+
+def avenants_accordes(campagne_id, rang):
+    """What the avenants of the campaign's conventions grant for year `rang` (2 or 3), in one query, from integer
+    cents."""
+    centimes = func.coalesce(func.sum(type_coerce(AnneeConvention.montant, BigInteger)), 0)
+    total = db.session.execute(
+        select(centimes)
+        .join(Convention, Convention.id == AnneeConvention.convention_id)
+        .where(Convention.campagne_id == campagne_id, AnneeConvention.rang == rang)
+    ).scalar_one()
+    return (Decimal(int(total)) / 100).quantize(Decimal("0.01"))
 
 
 def prochains_copil(instant=None):
@@ -215,6 +230,13 @@ def a_faire(utilisateur, instant=None):
     lignes.sort(key=lambda ligne: (ligne[1].date, ligne[0].numero, ligne[1].code))
     prochain = min(copil.values()) if copil else None
     return lignes, prochain
+
+
+def trimestre_sans_copil(utilisateur, instant=None):
+    """For an agent: the last quarter of their service ended without a COPIL while recevable dossiers wait (§C.2)."""
+    if not utilisateur.a_role(Role.AGENT, Role.ADMIN):
+        return None
+    return lecture_notation.trimestre_sans_copil(utilisateur.service, instant)
 
 
 # --- Décisions en attente de convention ------------------------------------------------------------------

@@ -8,6 +8,7 @@ date and accounting reference, a cancelled one its reason. Permission methods li
 views and the API answer 404 for a convention the person may not see.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -20,7 +21,7 @@ from aap.fichiers import Fichier
 from aap.formats import date_fr
 from aap.models import Campagne, Service, Utilisateur, _check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
-from candidatures.models import Dossier, Structure
+from candidatures.models import LIBELLES_STATUTS, Dossier, Structure
 from notation.models import Decision
 
 from . import regles
@@ -74,6 +75,7 @@ class TypeBilan(StrEnum):
     INTERMEDIAIRE = regles.INTERMEDIAIRE
     ANNUEL = regles.ANNUEL
     TRIMESTRIEL = regles.TRIMESTRIEL
+    FINANCIER = regles.FINANCIER
 
     @property
     def libelle(self):
@@ -104,6 +106,36 @@ class Renouvellement(StrEnum):
     NON_RENOUVELEE = "non_renouvelee"
 
 
+@dataclass(frozen=True)
+class Beneficiaire:
+    raison_sociale: str
+    siret: str
+    statut_juridique: str
+    adresse: str = ""
+    representant_nom: str = ""
+    representant_qualite: str = ""
+
+    @classmethod
+    def de(cls, structure):
+        return cls(
+            structure.raison_sociale,
+            structure.siret,
+            structure.statut_juridique,
+            "\n".join(structure.adresse_postale),
+            structure.representant_nom,
+            structure.representant_qualite,
+        )
+
+    @property
+    def libelle_statut(self):
+        return LIBELLES_STATUTS.get(self.statut_juridique, self.statut_juridique)
+
+    @property
+    def adresse_postale(self):
+        """Street lines, then « 97600 Mamoudzou », as at signature."""
+        return [ligne for ligne in self.adresse.splitlines() if ligne.strip()]
+
+
 class Convention(db.Model):
     """The convention signed with a structure whose dossier was retenu (AAP §D.1). Its years are in
     `annees`: the first, then one per avenant. `version` is an optimistic lock."""
@@ -112,6 +144,7 @@ class Convention(db.Model):
     __table_args__ = (
         CheckConstraint(_check_valeurs("statut", StatutConvention), name="statut"),
         CheckConstraint("mois_bilan_intermediaire >= 1 AND mois_bilan_intermediaire <= 11", name="mois_intermediaire"),
+        CheckConstraint("taux_plafond > 0 AND taux_plafond <= 10000", name="taux_plafond"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,10 +159,21 @@ class Convention(db.Model):
     notifie_le: Mapped[datetime] = mapped_column(UTCDateTime)
     date_limite_signature: Mapped[date] = mapped_column(Date)
     mois_bilan_intermediaire: Mapped[int] = mapped_column(Integer, default=regles.MOIS_BILAN_INTERMEDIAIRE)
+    # AAP §B.2-3 : la part de l'État des dépenses éligibles, au plus (70 %, 80 % pour les collectivités, d'après le
+    # dépôt), ou un taux inférieur convenu dans la convention. Ce qui est dû chaque année s'en déduit.
+    taux_plafond: Mapped[Decimal] = mapped_column(DecimalFixe(4))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
     cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
     close_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Le bénéficiaire tel qu'à la signature de la convention : les documents et les données ouvertes le nomment
+    # ainsi, quoi que devienne ensuite le profil de la structure.
+    beneficiaire_raison_sociale: Mapped[str | None] = mapped_column(String(250))
+    beneficiaire_siret: Mapped[str | None] = mapped_column(String(14))
+    beneficiaire_statut_juridique: Mapped[str | None] = mapped_column(String(20))
+    beneficiaire_adresse: Mapped[str | None] = mapped_column(Text)
+    beneficiaire_representant_nom: Mapped[str | None] = mapped_column(String(200))
+    beneficiaire_representant_qualite: Mapped[str | None] = mapped_column(String(200))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     service: Mapped[Service] = relationship()
@@ -163,6 +207,27 @@ class Convention(db.Model):
     @property
     def montant_total(self):
         return sum((a.montant for a in self.annees), Decimal("0"))
+
+    @property
+    def beneficiaire(self):
+        """The structure as the documents name it: as at signature once signed, its live profile before."""
+        if self.beneficiaire_siret is not None:
+            return Beneficiaire(
+                self.beneficiaire_raison_sociale,
+                self.beneficiaire_siret,
+                self.beneficiaire_statut_juridique,
+                self.beneficiaire_adresse or "",
+                self.beneficiaire_representant_nom or "",
+                self.beneficiaire_representant_qualite or "",
+            )
+        return Beneficiaire.de(self.structure)
+
+    def figer_beneficiaire(self):
+        """At signature: the beneficiary as it signs."""
+        b = Beneficiaire.de(self.structure)
+        self.beneficiaire_raison_sociale, self.beneficiaire_siret = b.raison_sociale, b.siret
+        self.beneficiaire_statut_juridique, self.beneficiaire_adresse = b.statut_juridique, b.adresse
+        self.beneficiaire_representant_nom, self.beneficiaire_representant_qualite = b.representant_nom, b.representant_qualite
 
     def annee(self, rang):
         return next((a for a in self.annees if a.rang == rang), None)
@@ -200,8 +265,10 @@ class AnneeConvention(db.Model):
         CheckConstraint(f"rang >= 1 AND rang <= {regles.ANNEES_MAX}", name="rang"),
         CheckConstraint("fin > debut", name="dates"),
         CheckConstraint("montant > 0", name="montant"),
+        CheckConstraint("cout_retenu IS NULL OR cout_retenu > 0", name="cout_retenu"),
         CheckConstraint("etp_facilitateur >= 0 AND etp_coordinateur >= 0", name="etp"),
         CheckConstraint("depenses_eligibles IS NULL OR depenses_eligibles >= 0", name="depenses"),
+        CheckConstraint("montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)", name="montant_du"),
         CheckConstraint(f"renouvellement IS NULL OR {_check_valeurs('renouvellement', Renouvellement)}", name="renouvellement"),
         CheckConstraint(
             "renouvellement IS NULL OR renouvellement = 'renouvelee' OR renouvellement_motif <> ''",
@@ -216,16 +283,21 @@ class AnneeConvention(db.Model):
     debut: Mapped[date] = mapped_column(Date)
     fin: Mapped[date] = mapped_column(Date)
     montant: Mapped[Decimal] = mapped_column(Euros)
-    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
-    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
+    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    # Le budget révisé de l'année, s'il a été saisi (avec la décision, ou avec l'avenant) : le plafond s'y est appliqué.
+    cout_retenu: Mapped[Decimal | None] = mapped_column(Euros)
     document_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     document_modifiable_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     signee_le: Mapped[date | None] = mapped_column(Date)
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     signature_enregistree_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signature_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
-    # Retenues par l'agent au vu du compte rendu financier : le solde s'y limite (AAP §D.2).
+    # Retenues par l'agent au vu du compte rendu financier approuvé (AAP §D.2).
     depenses_eligibles: Mapped[Decimal | None] = mapped_column(Euros)
+    # Ce que l'État doit pour l'année, fixé à l'approbation du compte rendu financier : le taux plafond des dépenses
+    # éligibles, dans la limite de la subvention (et de l'échéancier), moins ce que l'agent retire avec un motif.
+    montant_du: Mapped[Decimal | None] = mapped_column(Euros)
     renouvellement: Mapped[str | None] = mapped_column(String(20))
     renouvellement_motif: Mapped[str] = mapped_column(Text, default="")
     renouvellement_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -277,6 +349,20 @@ class AnneeConvention(db.Model):
     @property
     def bilan_annuel(self):
         return self.bilan(TypeBilan.ANNUEL)
+
+    @property
+    def compte_rendu_financier(self):
+        return self.bilan(TypeBilan.FINANCIER)
+
+    @property
+    def solde_regle(self):
+        """The year is settled: its final account approved, every payment paid or cancelled, any amount to
+        recover recovered."""
+        return (
+            self.montant_du is not None
+            and all(v.etat in (EtatVersement.PAYE, EtatVersement.ANNULE) for v in self.versements)
+            and (self.reversement is None or self.reversement.etat == EtatReversement.RECOUVRE)
+        )
 
     def cibles(self):
         return {f"{o.poste}.{o.code}": o.cible for o in self.objectifs}
@@ -365,6 +451,7 @@ class Reversement(db.Model):
     __tablename__ = "reversements"
     __table_args__ = (
         CheckConstraint("montant > 0", name="montant"),
+        CheckConstraint("cout_retenu IS NULL OR cout_retenu > 0", name="cout_retenu"),
         CheckConstraint(_check_valeurs("etat", EtatReversement), name="etat"),
     )
 
@@ -453,6 +540,11 @@ class Bilan(db.Model):
     @property
     def compte_rendu_financier(self):
         return next((p for p in self.pieces_courantes if p.nature == "compte_rendu_financier"), None)
+
+    @property
+    def ouverture(self):
+        """The first day this report may be filed (`regles.ouverture_depot`)."""
+        return regles.ouverture_depot(self.type, self.annee.debut, self.annee.fin, self.arrete_au)
 
     def valeurs_par_cle(self):
         resultat = {}

@@ -6,6 +6,7 @@ so that a convention someone may not see answers 404; the operations check the r
 """
 
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,15 +16,21 @@ from aap import fichiers
 from aap.courriels import mettre_en_file
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
-from aap.formats import date_fr, euros
+from aap.formats import date_fr, euros, pourcentage
 from aap.journal import canonique, journaliser
+from aap.models import Campagne
 from aap.numerotation import prochain, verrouiller
 from aap.pdf import produire_lettre
 from aap.types import maintenant
+from candidatures.regles import synthese_budget
+from candidatures.synthese import budget_de
+from candidatures.synthese import taux_plafond as taux_plafond_de
+from notation.lecture import credits_accordes
 from notation.models import Decision
 
 # Les mêmes aides que la notation : erreurs champ par champ, conflit d'écriture sur une ligne versionnée.
 from notation.operations import Invalide, _flush, _verifier, destinataires
+from notation.regles import Demande, plafond_decision
 
 from . import lecture, regles
 from .lecture import aujourdhui
@@ -165,7 +172,17 @@ def produire_documents(annee, *, par=None):
 
 
 def _planifier_annee(
-    convention, rang, debut, montant, etp_facilitateur, etp_coordinateur, objectifs, par, instant, documents=True
+    convention,
+    rang,
+    debut,
+    montant,
+    etp_facilitateur,
+    etp_coordinateur,
+    objectifs,
+    par,
+    instant,
+    documents=True,
+    cout_retenu=None,
 ):
     """A year and everything it carries: targets, payment schedule (50/50), report calendar, document."""
     produire = documents
@@ -175,6 +192,7 @@ def _planifier_annee(
         debut=cal.debut,
         fin=cal.fin,
         montant=montant,
+        cout_retenu=cout_retenu,
         etp_facilitateur=etp_facilitateur,
         etp_coordinateur=etp_coordinateur,
         cree_le=instant,
@@ -213,6 +231,16 @@ def _planifier_annee(
                 modifie_le=instant,
             )
         )
+    annee.bilans.append(
+        Bilan(
+            convention=convention,
+            type=TypeBilan.FINANCIER,
+            ordre=1,
+            echeance=cal.compte_rendu_financier,
+            arrete_au=cal.fin,
+            modifie_le=instant,
+        )
+    )
     db.session.flush()
     if produire:
         produire_documents(annee, par=par)
@@ -220,10 +248,34 @@ def _planifier_annee(
     return annee
 
 
-def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire=None, instant=None, documents=True):
+def lire_taux(valeur, maximum):
+    """The cap rate agreed in the convention: None gives `maximum` (the filed dossier's rate, §B.2-3); a lower
+    rate may be agreed, never a higher one. → (Decimal | None, errors)."""
+    if valeur in (None, ""):
+        return maximum, []
+    taux, message = regles.lire_nombre(valeur)
+    if message or taux is None or taux <= 0 or taux != taux.quantize(Decimal("0.0001")):
+        return None, [
+            regles.Erreur("taux_plafond", "taux_invalide", "Indiquez un taux positif, à deux décimales au plus en pourcentage.")
+        ]
+    if taux > maximum:
+        return None, [
+            regles.Erreur(
+                "taux_plafond",
+                "taux_superieur_au_plafond",
+                f"Le taux de la convention ne peut pas dépasser {pourcentage(maximum)}, le plafond de l'État pour ce "
+                "dossier tel qu'il a été déposé (AAP §B.2-3) ; un taux inférieur peut être convenu.",
+            )
+        ]
+    return taux, []
+
+
+def creer_convention(
+    decision, *, par, date_effet, objectifs, mois_intermediaire=None, taux_plafond=None, instant=None, documents=True
+):
     """The convention of a retenu, notified decision: its number, its first year (12 months from the effective
-    date), targets, payment schedule, report calendar and document (PDF and DOCX). The 15-day signature clock
-    runs from the notification (AAP §D.1)."""
+    date), its cap rate (the filed dossier's, or a lower one agreed), targets, payment schedule, report calendar
+    and document (PDF and DOCX). The 15-day signature clock runs from the notification (AAP §D.1)."""
     instant = instant or maintenant()
     decision = verrouiller(Decision, decision.id)  # deux clics : une seule convention
     if decision is None or not decision.retenu:
@@ -249,7 +301,8 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
     if probleme:
         erreurs.append(regles.Erreur("date_effet", "date_effet_invalide", probleme))
     cibles, erreurs_cibles = _lire_objectifs(objectifs, decision.etp_facilitateur, decision.etp_coordinateur)
-    _verifier(erreurs + erreurs_cibles)
+    taux, erreurs_taux = lire_taux(taux_plafond, taux_plafond_de(dossier))
+    _verifier(erreurs + erreurs_taux + erreurs_cibles)
     rang = prochain(f"convention:{service.code}:{dossier.campagne.annee}")
     convention = Convention(
         numero=f"CONV-{dossier.campagne.annee}-{service.code}-{rang:04d}",
@@ -262,6 +315,7 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
         notifie_le=decision.notifie_le,
         date_limite_signature=regles.date_limite_signature(decision.notifie_le, service.fuseau),
         mois_bilan_intermediaire=mois,
+        taux_plafond=taux,
         agent_id=par.id,
         cree_le=instant,
         cree_par_id=par.id,
@@ -281,6 +335,7 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
         par,
         instant,
         documents,
+        cout_retenu=decision.cout_retenu,
     )
     journaliser(
         "convention.creation",
@@ -291,6 +346,7 @@ def creer_convention(decision, *, par, date_effet, objectifs, mois_intermediaire
             "decision": decision.id,
             "dossier": dossier.id,
             "montant": annee.montant,
+            "taux_plafond": taux,
             "debut": annee.debut,
             "fin": annee.fin,
             "date_limite_signature": convention.date_limite_signature,
@@ -337,6 +393,7 @@ def enregistrer_signature(annee, *, signee_le, scan, par, instant=None):
     en_retard = annee.rang == 1 and signee_le > convention.date_limite_signature
     if annee.rang == 1:
         convention.statut = StatutConvention.EN_COURS
+        convention.figer_beneficiaire()
     avance = annee.avance
     if avance.etat == EtatVersement.PREVU:
         avance.etat, avance.a_payer_le, avance.modifie_le = EtatVersement.A_PAYER, signee_le, maintenant()
@@ -427,6 +484,9 @@ def annuler(versement, *, motif, par, version=None):
     _verifier(erreurs)
     ancien = versement.etat
     versement.etat, versement.motif, versement.modifie_le = EtatVersement.ANNULE, motif, maintenant()
+    annee = versement.annee
+    if annee.montant_du is not None and versement.nature == NatureVersement.SOLDE and ancien == EtatVersement.A_PAYER:
+        annee.montant_du -= versement.montant  # un solde arrêté puis annulé : l'État n'en doit plus rien
     _flush("Ce versement a changé entre-temps : rechargez la page.")
     journaliser(
         "versement.annulation",
@@ -445,11 +505,32 @@ def annuler(versement, *, motif, par, version=None):
     return versement
 
 
-def plafond_solde(annee):
-    """What the balance may be at most now: the grant up to the eligible spending, minus the advance."""
+def avance_versee(annee):
+    """The advance, unless cancelled (the final account is approved only once it is paid or cancelled)."""
     avance = annee.avance
-    verse = avance.montant if avance.etat != EtatVersement.ANNULE else Decimal("0")
-    return regles.solde(annee.montant, verse, annee.depenses_eligibles, annee.solde.montant_prevu)
+    return avance.montant if avance.etat != EtatVersement.ANNULE else Decimal("0")
+
+
+def plafond_solde(annee, depenses=None):
+    """What the balance may be at most: what the State owes (its cap rate of the eligible spending, within the
+    grant) minus the advance paid. `depenses`: the spending to judge (the year's eligible spending by default)."""
+    depenses = annee.depenses_eligibles if depenses is None else depenses
+    return regles.solde(annee.montant, avance_versee(annee), annee.convention.taux_plafond, depenses, annee.solde.montant_prevu)
+
+
+def regularisation(annee, depenses=None):
+    """The year's money for the pages: the annual report's estimate, then the final account's due and what
+    settles it (`regles.regularisation`). `depenses`: the final spending to judge (the eligible spending retained,
+    or else the one declared in the final account)."""
+    annuel, financier = annee.bilan_annuel, annee.compte_rendu_financier
+    if depenses is None:
+        depenses = annee.depenses_eligibles
+    if depenses is None and financier is not None and financier.premier_depot_le is not None:
+        depenses = financier.depenses_realisees
+    prevues = annuel.depenses_realisees if annuel is not None and annuel.premier_depot_le is not None else None
+    return regles.regularisation(
+        annee.montant, avance_versee(annee), annee.convention.taux_plafond, prevues, depenses, annee.solde.montant_prevu
+    )
 
 
 def ajuster_solde(versement, *, montant, motif, par, version=None):
@@ -466,6 +547,9 @@ def ajuster_solde(versement, *, montant, motif, par, version=None):
     _verifier(regles.verifier_solde(montant_lu, plafond.maximum, versement.montant_prevu, motif))
     avant = versement.montant
     versement.montant, versement.motif, versement.modifie_le = montant_lu, motif, maintenant()
+    annee = versement.annee
+    if annee.montant_du is not None:
+        annee.montant_du -= avant - montant_lu
     if montant_lu == 0:
         versement.etat = EtatVersement.ANNULE
         versement.motif = motif or "Solde ramené à zéro."
@@ -532,6 +616,18 @@ def indicateurs_de(bilan):
     return regles.indicateurs_du_bilan(bilan.type, annee.etp_facilitateur, annee.etp_coordinateur)
 
 
+def financement_depot(convention):
+    """The pre-existing posts' current financing as the dossier declared it when filed (its snapshot)."""
+    return convention.dossier.profil.financement_courant
+
+
+def alerte_non_baisse(bilan):
+    """The annual report's warning when that financing went down (article 7), or None."""
+    if bilan.type != TypeBilan.ANNUEL:
+        return None
+    return regles.alerte_non_baisse(bilan.valeurs_par_cle(), financement_depot(bilan.convention))
+
+
 def precedentes(bilan):
     """The values of the previous period, for the plausibility warning: the same kind of report of the previous
     year (or the previous quarter), as last filed."""
@@ -591,9 +687,15 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
     if message:
         erreurs_lecture.append(regles.Erreur("depenses_realisees", "montant_invalide", message))
     illisibles = {e.champ for e in erreurs_lecture}
-    annuel = bilan.type == TypeBilan.ANNUEL
+    avec_depenses = bilan.type in regles.DEPENSES_DEMANDEES
     erreurs, avertissements = regles.verifier_bilan(
-        indicateurs_de(bilan), lues, precedentes(bilan), depot=False, annuel=annuel, depenses=depenses
+        indicateurs_de(bilan),
+        lues,
+        precedentes(bilan),
+        depot=False,
+        type_bilan=bilan.type,
+        depenses=depenses,
+        financement_depot=financement_depot(bilan.convention),
     )
     _verifier(erreurs_lecture + [e for e in erreurs if e.champ not in illisibles])
     existantes = {f"{v.poste}.{v.code}": v for v in bilan.valeurs}
@@ -607,7 +709,7 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
             ligne.nombre, ligne.texte = valeur, ""
         else:
             ligne.nombre, ligne.texte = None, valeur or ""
-    if annuel:
+    if avec_depenses:
         bilan.depenses_realisees = depenses
     bilan.modifie_le = maintenant()
     _flush("Ce bilan a été enregistré entre-temps : rechargez la page ; rien n'a été écrasé.")
@@ -619,8 +721,12 @@ def ajouter_piece(bilan, televersement, *, par, nature="annexe", libelle=""):
     _exiger_modifiable(bilan)
     if nature not in ("annexe", "compte_rendu_financier"):
         raise Refus("Nature de pièce inconnue.", code="nature_invalide", champ="nature")
-    if nature == "compte_rendu_financier" and bilan.type != TypeBilan.ANNUEL:
-        raise Refus("Le compte rendu financier accompagne le bilan annuel.", code="crf_hors_annuel", champ="nature")
+    if nature == "compte_rendu_financier" and bilan.type not in regles.DEPENSES_DEMANDEES:
+        raise Refus(
+            "Le compte rendu financier se joint au compte rendu financier de l'année (ou, s'il est prêt, au bilan annuel).",
+            code="crf_hors_annuel",
+            champ="nature",
+        )
     libelle, erreurs = _texte(libelle, "libelle", "le libellé", False, 200)
     _verifier(erreurs)
     fichier = fichiers.enregistrer(televersement, par=par, service_id=bilan.convention.service_id)
@@ -675,19 +781,22 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
     report. The filed version is frozen and kept; the agent is told."""
     _version(bilan, version, "Ce bilan a été enregistré entre-temps : rechargez la page ; rien n'a été écrasé.")
     _exiger_modifiable(bilan)
+    instant = instant or maintenant()
+    probleme = regles.probleme_fenetre(bilan.type, bilan.ouverture, aujourdhui(bilan.convention, instant))
+    if probleme:
+        raise Refus(probleme, code="hors_fenetre")
     valeurs = bilan.valeurs_par_cle()
-    annuel = bilan.type == TypeBilan.ANNUEL
     erreurs, _ = regles.verifier_bilan(
         indicateurs_de(bilan),
         valeurs,
         precedentes(bilan),
         depot=True,
-        annuel=annuel,
+        type_bilan=bilan.type,
         depenses=bilan.depenses_realisees,
         crf=bilan.compte_rendu_financier is not None,
+        financement_depot=financement_depot(bilan.convention),
     )
     _verifier(erreurs)
-    instant = instant or maintenant()
     texte, empreinte = _instantane(bilan)
     rang = len(bilan.versions) + 1
     bilan.versions.append(VersionBilan(rang=rang, depose_le=instant, depose_par_id=par.id, instantane=texte, empreinte=empreinte))
@@ -732,15 +841,18 @@ def _exiger_depose(bilan):
 
 
 def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", version=None, instant=None):
-    """Approves a filed report. For the annual report (with its compte rendu financier), the balance becomes
-    payable (AAP §D.2), capped by the eligible spending; when that spending is below the advance paid, the
+    """Approves a filed report. The annual report (provisional spending) feeds the renewal decision; only the
+    final account (compte rendu financier, filed once the year has ended) settles the year's money: what the
+    State owes (`regles.du_par_l_etat`: its cap rate of the eligible spending, within the grant) becomes the
+    year's due, the balance (due − advance paid) becomes payable, or, when the due is below the advance, the
     amount to recover is computed and its follow-up opened."""
     _version(bilan, version, "Ce bilan a changé entre-temps : rechargez la page.")
     _exiger_depose(bilan)
     commentaire, erreurs = _texte(commentaire, "commentaire", "le commentaire")
     annee = bilan.annee
+    financier = bilan.type == TypeBilan.FINANCIER
     depenses = None
-    if bilan.type == TypeBilan.ANNUEL:
+    if financier:
         if depenses_eligibles in (None, ""):
             depenses = bilan.depenses_realisees
         else:
@@ -753,10 +865,19 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
                         message or "Les dépenses s'expriment en euros et centimes, positives.",
                     )
                 )
+            elif depenses > bilan.depenses_realisees:
+                erreurs.append(
+                    regles.Erreur(
+                        "depenses_eligibles",
+                        "depenses_superieures",
+                        f"Les dépenses éligibles retenues ne dépassent pas les dépenses déclarées au compte rendu "
+                        f"financier ({euros(bilan.depenses_realisees)}).",
+                    )
+                )
         if annee.avance.etat in (EtatVersement.PREVU, EtatVersement.A_PAYER):
             raise Refus(
-                "L'avance de cette année doit être payée (ou annulée) avant d'approuver le bilan annuel : le "
-                "solde se calcule sur ce qui a été versé.",
+                "L'avance de cette année doit être payée (ou annulée) avant d'approuver le compte rendu financier : "
+                "le solde se calcule sur ce qui a été versé.",
                 code="avance_non_payee",
             )
     _verifier(erreurs)
@@ -766,46 +887,66 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
     version_.commentaire = commentaire
     bilan.statut, bilan.approuve_le, bilan.approuve_par_id = StatutBilan.APPROUVE, instant, par.id
     details = {"bilan": bilan.id, "type": bilan.type, "version": version_.rang, "empreinte": version_.empreinte}
-    if bilan.type == TypeBilan.ANNUEL:
-        annee.depenses_eligibles = depenses
-        solde_ = annee.solde
-        calcul = plafond_solde(annee)
-        details |= {"depenses_eligibles": depenses, "solde": calcul.maximum, "reversement": calcul.reversement}
-        if solde_.etat == EtatVersement.PREVU:
-            solde_.montant = calcul.maximum
-            solde_.a_payer_le, solde_.modifie_le = regles.jour_local(instant, bilan.convention.service.fuseau), instant
-            if calcul.maximum > 0:
-                solde_.etat = EtatVersement.A_PAYER
-                if calcul.maximum < solde_.montant_prevu:
-                    solde_.motif = (
-                        f"Solde limité aux dépenses éligibles ({euros(depenses)}) : "
-                        f"{euros(calcul.du)} dus sur {euros(annee.montant)} accordés."
-                    )
-            else:
-                solde_.etat = EtatVersement.ANNULE
-                solde_.motif = (
-                    f"Aucun solde : les dépenses éligibles ({euros(depenses)}) ne dépassent pas l'avance "
-                    f"versée ({euros(annee.avance.montant)})."
-                )
-        if calcul.reversement > 0 and annee.reversement is None:
-            annee.reversement = Reversement(
-                convention_id=bilan.convention_id,
-                montant=calcul.reversement,
-                etat=EtatReversement.A_EMETTRE,
-                calcule_le=instant,
-                commentaire=f"Avance de {euros(annee.avance.montant)} pour {euros(depenses)} de dépenses éligibles.",
-            )
+    if financier:
+        details |= _regulariser(annee, depenses, instant)
     _flush("Ce bilan a changé entre-temps : rechargez la page.")
     journaliser("bilan.approbation", bilan.convention, par=par, details=details)
     _courriel_structure(
         bilan.convention,
-        f"Convention {bilan.convention.numero} : {bilan.intitule.lower()} approuvé",
+        f"Convention {bilan.convention.numero} : {bilan.intitule[:1].lower()}{bilan.intitule[1:]} approuvé",
         "bilan_approuve",
         bilan=bilan,
         annee=annee,
     )
     clore_si_terminee(bilan.convention, par=par)
     return bilan
+
+
+def _regulariser(annee, depenses, instant):
+    """The year's money on its approved final account: the due, then the complement (the balance) or the
+    reversement. Returns the audit details."""
+    taux = annee.convention.taux_plafond
+    avance = avance_versee(annee)
+    solde_ = annee.solde
+    calcul = plafond_solde(annee, depenses)
+    annee.depenses_eligibles = depenses
+    if solde_.etat == EtatVersement.PREVU:
+        solde_.montant = calcul.maximum
+        solde_.a_payer_le, solde_.modifie_le = regles.jour_local(instant, annee.convention.service.fuseau), instant
+        regle = f"{pourcentage(taux)} de {euros(depenses)} de dépenses éligibles"
+        if calcul.maximum > 0:
+            solde_.etat = EtatVersement.A_PAYER
+            if calcul.maximum < solde_.montant_prevu:
+                solde_.motif = (
+                    f"Solde limité à ce que l'État doit : {euros(calcul.du)} ({regle}, dans la limite de "
+                    f"{euros(annee.montant)} accordés), moins l'avance de {euros(avance)}."
+                )
+        else:
+            solde_.etat = EtatVersement.ANNULE
+            solde_.motif = (
+                f"Aucun solde : l'État doit {euros(calcul.du)} ({regle}), pas plus que l'avance versée ({euros(avance)})."
+            )
+    verse_solde = solde_.montant if solde_.etat == EtatVersement.A_PAYER else Decimal("0")
+    if calcul.reversement > 0 and annee.reversement is None:
+        annee.reversement = Reversement(
+            convention_id=annee.convention_id,
+            montant=calcul.reversement,
+            etat=EtatReversement.A_EMETTRE,
+            calcule_le=instant,
+            commentaire=(
+                f"L'État doit {euros(calcul.du)} ({pourcentage(taux)} de {euros(depenses)} de dépenses éligibles) "
+                f"pour une avance de {euros(avance)}."
+            ),
+        )
+    reverse = annee.reversement.montant if annee.reversement is not None else Decimal("0")
+    annee.montant_du = avance + verse_solde - reverse
+    return {
+        "depenses_eligibles": depenses,
+        "taux_plafond": taux,
+        "du": annee.montant_du,
+        "solde": verse_solde,
+        "reversement": reverse,
+    }
 
 
 def demander_corrections(bilan, *, message, date_limite, par, version=None):
@@ -866,10 +1007,56 @@ def _exiger_decision_possible(convention):
     return derniere
 
 
-def renouveler(convention, *, montant, objectifs, par, instant=None, documents=True):
+def demande_annee(convention, rang):
+    """The year `rang` of the filed dossier as the cap reads it: its cost in the filed budget, the ETP asked and the
+    convention's cap rate (`notation.regles.Demande`)."""
+    dossier = convention.dossier
+    annees = synthese_budget(budget_de(dossier), convention.taux_plafond)
+    return Demande(
+        Decimal("0"), dossier.etp_facilitateur, dossier.etp_coordinateur, annees[rang - 1].charges, convention.taux_plafond
+    )
+
+
+def credits_restants(convention, rang, sauf=Decimal("0")):
+    """The campaign's credits of budget year `rang` not yet granted (year 1: the COPIL's decisions; years 2 and 3:
+    the avenants)."""
+    campagne = convention.campagne
+    accordes = credits_accordes(campagne.id) if rang == 1 else lecture.avenants_accordes(campagne.id, rang)
+    return campagne.credits_de(rang) - accordes + sauf
+
+
+@dataclass(frozen=True)
+class ApercuAvenant:
+    rang: int
+    annee_budgetaire: int
+    demande: Demande
+    etp: Decimal
+    plafond: object
+    restant: Decimal
+
+
+def apercu_avenant(convention):
+    """What the next avenant may grant at most, without a revised budget, and the year's credits left."""
+    derniere = convention.derniere
+    rang = derniere.rang + 1
+    demande = demande_annee(convention, rang)
+    return ApercuAvenant(
+        rang,
+        convention.campagne.annee + rang - 1,
+        demande,
+        derniere.etp_total,
+        plafond_decision(demande, derniere.etp_total),
+        credits_restants(convention, rang),
+    )
+
+
+def renouveler(convention, *, montant, objectifs, par, cout_retenu=None, instant=None, documents=True):
     """Renews the convention for one more year by avenant (AAP §D.1: at most two, three years in all), on the
     approved annual report: the avenant (PDF and DOCX), the new year's targets, payment schedule (50/50) and
-    report calendar. A third renewal is refused."""
+    report calendar. A third renewal is refused. The amount is at most the convention's cap rate of that year's
+    cost (the filed budget's year, prorated to the ETP funded, or `cout_retenu`, a revised budget recorded with
+    the avenant), and within the campaign's credits of that year; the campaign's row is locked first, so two
+    renewals at once are judged one after the other."""
     convention = verrouiller(Convention, convention.id)
     derniere = _exiger_decision_possible(convention)
     bilan = derniere.bilan_annuel
@@ -877,9 +1064,26 @@ def renouveler(convention, *, montant, objectifs, par, instant=None, documents=T
         raise Refus(
             "Le renouvellement se fonde sur le bilan annuel (AAP §D.2) : approuvez-le d'abord.", code="bilan_annuel_requis"
         )
+    verrouiller(Campagne, convention.campagne_id)
     montant_lu, erreurs = _lire_montant(montant)
+    cout_lu = None
+    if cout_retenu not in (None, ""):
+        cout_lu, erreurs_cout = _lire_montant(cout_retenu, "cout_retenu", "le budget révisé")
+        erreurs += erreurs_cout
     cibles, erreurs_cibles = _lire_objectifs(objectifs, derniere.etp_facilitateur, derniere.etp_coordinateur)
     _verifier(erreurs + erreurs_cibles)
+    rang = derniere.rang + 1
+    _verifier(
+        regles.verifier_avenant(
+            montant_lu,
+            demande_annee(convention, rang),
+            derniere.etp_total,
+            credits_restants(convention, rang),
+            rang,
+            convention.campagne.annee + rang - 1,
+            cout_lu,
+        )
+    )
     instant = instant or maintenant()
     derniere.renouvellement, derniere.renouvellement_le, derniere.renouvellement_par_id = (
         Renouvellement.RENOUVELEE,
@@ -897,6 +1101,7 @@ def renouveler(convention, *, montant, objectifs, par, instant=None, documents=T
         par,
         instant,
         documents,
+        cout_retenu=cout_lu,
     )
     _flush("La convention a changé entre-temps : rechargez la page.")
     journaliser(
@@ -907,6 +1112,7 @@ def renouveler(convention, *, montant, objectifs, par, instant=None, documents=T
             "annee": annee.rang,
             "avenant": annee.rang - 1,
             "montant": montant_lu,
+            "cout_retenu": cout_lu,
             "debut": annee.debut,
             "fin": annee.fin,
             "objectifs": {cle: str(v) for cle, v in cibles.items()},

@@ -4,9 +4,12 @@
   latest 15 days after the notification, a 12-month year renewable twice by annual avenant (3 years in
   all), the intermediate report at mid-term, the annual report 2 months before the end, the
   coordinators' quarterly quantitative reports one quarter behind.
-- Money (AAP §D.2), in exact cents: 50 % advance at signature, the balance on realisation, the balance
-  capped by the eligible spending, the amount to recover (reversement) when the spending is below the
-  advance already paid.
+- Money (AAP §D.2, §B.2-3), in exact cents: 50 % advance at signature; what the State owes for a year is its
+  cap rate (70 %, 80 % for collectivités, or the lower rate of the convention) of the eligible spending
+  actually incurred, never more than the year's grant; the balance is paid on the approved final account
+  (compte rendu financier, cerfa n° 15059), and the amount to recover (reversement) when what is owed is
+  below the advance already paid. The annual report's spending is provisional: it only estimates.
+- When each report may be filed (its window) and when it is due.
 - The indicators of the reports (AAP §D.1): per post, which report asks for them, which carry a target.
 - Every deadline of a convention (`echeances`), for the "À faire" pages and the daily reminders.
 - The renewal view: targets against achievements, and a suggested outcome in words.
@@ -19,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from aap.formats import date_fr, euros
 from aap.regles import ajouter_mois
-from notation.regles import Erreur, nombre_fr, texte
+from notation.regles import Erreur, message_plafond, nombre_fr, plafond_decision, texte
 
 __all__ = ["Erreur", "texte", "nombre_fr"]
 
@@ -36,6 +39,9 @@ PREAVIS_BILAN_ANNUEL_MOIS = 2
 MOIS_BILAN_INTERMEDIAIRE = 6
 # AAP §D.2 : 50 % à la signature, le solde à la réalisation.
 TAUX_AVANCE = Decimal("0.5")
+# Convention, article du compte rendu : le compte rendu financier (cerfa n° 15059) au plus tard six mois après la
+# fin de la période ; il fixe les dépenses éligibles, donc le solde.
+DELAI_COMPTE_RENDU_FINANCIER_MOIS = 6
 # Choix de la plateforme : un versement « à mettre en paiement » est en retard 30 jours après son déclenchement.
 DELAI_PAIEMENT_JOURS = 30
 # Jours avant l'échéance où un rappel part (une fois) ; un second courriel part le lendemain de l'échéance.
@@ -96,6 +102,11 @@ def trimestres(debut, fin):
     return periodes
 
 
+def echeance_compte_rendu_financier(fin):
+    """The final account (cerfa n° 15059) is due six months after the end of the year."""
+    return ajouter_mois(fin, DELAI_COMPTE_RENDU_FINANCIER_MOIS)
+
+
 @dataclass(frozen=True)
 class Calendrier:
     """A year of the convention and its reports."""
@@ -105,6 +116,7 @@ class Calendrier:
     bilan_intermediaire: date
     bilan_annuel: date
     trimestriels: tuple
+    compte_rendu_financier: date
 
 
 def calendrier(debut, mois_intermediaire=MOIS_BILAN_INTERMEDIAIRE, coordinateur=False):
@@ -115,7 +127,31 @@ def calendrier(debut, mois_intermediaire=MOIS_BILAN_INTERMEDIAIRE, coordinateur=
         bilan_intermediaire=echeance_bilan_intermediaire(debut, mois_intermediaire),
         bilan_annuel=echeance_bilan_annuel(fin),
         trimestriels=tuple(trimestres(debut, fin)) if coordinateur else (),
+        compte_rendu_financier=echeance_compte_rendu_financier(fin),
     )
+
+
+def ouverture_depot(type_bilan, debut, fin, arrete_au=None):
+    """The first day a report may be filed: once its period has started (intermediate and annual reports: the
+    start of the year; a quarterly report: the day its results are taken), and for the final account once the
+    year has ended — the spending it declares is then final."""
+    if type_bilan == FINANCIER:
+        return fin + timedelta(days=1)
+    if type_bilan == TRIMESTRIEL and arrete_au is not None:
+        return arrete_au
+    return debut
+
+
+def probleme_fenetre(type_bilan, ouverture, aujourdhui):
+    """None when the report may be filed today; otherwise the French reason."""
+    if aujourdhui >= ouverture:
+        return None
+    if type_bilan == FINANCIER:
+        return (
+            f"Le compte rendu financier se dépose une fois l'année terminée, à partir du {date_fr(ouverture)} : il "
+            "déclare les dépenses réellement engagées sur toute l'année, sur lesquelles le solde est calculé."
+        )
+    return f"Ce bilan se dépose à partir du {date_fr(ouverture)}, une fois sa période commencée."
 
 
 def probleme_date_effet(date_effet, notifie_le_jour):
@@ -147,6 +183,14 @@ def echeancier(montant):
     return avance, montant - avance
 
 
+def du_par_l_etat(montant, taux, depenses_eligibles):
+    """What the State owes for a year (AAP §B.2-3, §D.2): its cap rate times the eligible spending actually
+    incurred, rounded down to the cent, and never more than the year's grant. Example: 70 % of 36 750,00 € is
+    25 725,00 €, under a 35 000,00 € grant."""
+    plafond = (Decimal(taux) * max(Decimal(depenses_eligibles), ZERO)).quantize(CENTIME, rounding=ROUND_DOWN)
+    return min(Decimal(montant), plafond)
+
+
 @dataclass(frozen=True)
 class Solde:
     """What the balance may be once the spending is known, and what must be recovered."""
@@ -156,16 +200,51 @@ class Solde:
     du: Decimal
 
 
-def solde(montant, avance, depenses_eligibles=None, solde_prevu=None):
-    """The balance allowed after the annual report: the year's grant is due up to the eligible spending;
-    what the advance already covers is deducted; when the spending is below the advance, nothing more is
-    paid and the difference is to be recovered (reversement = advance − spending)."""
+def solde(montant, avance, taux, depenses_eligibles=None, solde_prevu=None):
+    """The balance once the eligible spending is known: what the State owes (`du_par_l_etat`) minus the
+    advance already paid, within the balance planned; when what is owed is below the advance, nothing more is
+    paid and the difference is to be recovered (reversement = advance − owed). Example: 35 000,00 € granted,
+    17 500,00 € advanced, 36 750,00 € spent at 70 %: 25 725,00 € owed, a balance of 8 225,00 €; 20 000,00 €
+    spent: 14 000,00 € owed, 3 500,00 € to recover."""
     montant, avance = Decimal(montant), Decimal(avance)
-    du = montant if depenses_eligibles is None else min(montant, max(Decimal(depenses_eligibles), ZERO))
+    du = montant if depenses_eligibles is None else du_par_l_etat(montant, taux, depenses_eligibles)
     plafond = montant - avance if solde_prevu is None else Decimal(solde_prevu)
     if du >= avance:
         return Solde(maximum=min(du - avance, plafond), reversement=ZERO, du=du)
     return Solde(maximum=ZERO, reversement=avance - du, du=du)
+
+
+@dataclass(frozen=True)
+class Regularisation:
+    """A year's money as the reports show it: the provisional estimate of the annual report, then the final
+    account's due, and what settles the year against the advance (a complement — the balance — or a reversement)."""
+
+    taux: Decimal
+    montant: Decimal
+    avance: Decimal
+    depenses_prevues: Decimal | None
+    du_prevu: Decimal | None
+    depenses: Decimal | None
+    du: Decimal | None
+    complement: Decimal
+    reversement: Decimal
+
+
+def regularisation(montant, avance, taux, depenses_prevues=None, depenses=None, solde_prevu=None):
+    """`depenses_prevues`: the annual report's estimate; `depenses`: the final account's (eligible) spending."""
+    du_prevu = None if depenses_prevues is None else du_par_l_etat(montant, taux, depenses_prevues)
+    calcul = solde(montant, avance, taux, depenses, solde_prevu) if depenses is not None else None
+    return Regularisation(
+        taux=Decimal(taux),
+        montant=Decimal(montant),
+        avance=Decimal(avance),
+        depenses_prevues=depenses_prevues,
+        du_prevu=du_prevu,
+        depenses=depenses,
+        du=calcul.du if calcul else None,
+        complement=calcul.maximum if calcul else ZERO,
+        reversement=calcul.reversement if calcul else ZERO,
+    )
 
 
 def verifier_solde(montant, solde_max, solde_prevu, motif):
@@ -180,8 +259,8 @@ def verifier_solde(montant, solde_max, solde_prevu, motif):
             Erreur(
                 "montant",
                 "solde_trop_eleve",
-                f"Le solde ne peut pas dépasser {euros(solde_max)} : ce qui reste dû une fois l'avance "
-                "déduite, dans la limite des dépenses éligibles.",
+                f"Le solde ne peut pas dépasser {euros(solde_max)} : ce que l'État doit (son taux plafond des "
+                "dépenses éligibles, dans la limite de la subvention), l'avance déduite.",
             )
         )
     elif montant < solde_prevu and not (motif or "").strip():
@@ -195,14 +274,43 @@ def verifier_solde(montant, solde_max, solde_prevu, motif):
     return erreurs
 
 
+def verifier_avenant(montant, demande, etp_finances, disponible, rang, annee_budgetaire, cout_retenu=None):
+    """A renewal's amount (AAP §B.2-3, §B: « reconductible deux années dans la limite des crédits disponibles »): at
+    most the cap rate (`demande.taux`) of that year's cost — the filed budget's year `rang` prorated to the ETP
+    funded, or `cout_retenu`, a revised budget recorded with the avenant — and within the year's credits left."""
+    if cout_retenu is not None and (cout_retenu <= 0 or cout_retenu != cout_retenu.quantize(CENTIME)):
+        return [Erreur("cout_retenu", "montant_invalide", "Le budget révisé s'exprime en euros et centimes, positif.")]
+    plafond = plafond_decision(demande, etp_finances, cout_retenu)
+    if montant > plafond.maximum:
+        return [
+            Erreur(
+                "montant",
+                "plafond_depasse",
+                message_plafond(plafond, demande, etp_finances, annee=rang, sujet="Le montant de l'avenant"),
+            )
+        ]
+    if montant > disponible:
+        return [
+            Erreur(
+                "montant",
+                "credits_insuffisants",
+                f"Crédits insuffisants : il reste {euros(max(disponible, ZERO))} sur les crédits de l'année {rang} "
+                f"({annee_budgetaire}) de la campagne ; l'avenant ({euros(montant)}) les dépasserait de "
+                f"{euros(montant - disponible)}. Réduisez le montant, ou ne renouvelez pas.",
+            )
+        ]
+    return []
+
+
 # --- Indicateurs ----------------------------------------------------------------------------------
 
 FACILITATEUR, COORDINATEUR, ENSEMBLE = "facilitateur", "coordinateur", "ensemble"
-INTERMEDIAIRE, ANNUEL, TRIMESTRIEL = "intermediaire", "annuel", "trimestriel"
+INTERMEDIAIRE, ANNUEL, TRIMESTRIEL, FINANCIER = "intermediaire", "annuel", "trimestriel", "financier"
 LIBELLES_BILANS = {
     INTERMEDIAIRE: "Bilan intermédiaire",
     ANNUEL: "Bilan annuel",
     TRIMESTRIEL: "Bilan trimestriel quantitatif (coordination)",
+    FINANCIER: "Compte rendu financier (cerfa n° 15059)",
 }
 LIBELLES_POSTES = {
     FACILITATEUR: "ETP de facilitateur",
@@ -294,6 +402,16 @@ INDICATEURS = (
     _i("territoires_concernes", ENSEMBLE, "Territoires concernés", "entier", {ANNUEL}),
     _i("marches_nombre", ENSEMBLE, "Volume des marchés : nombre", "entier", {ANNUEL}, True),
     _i("marches_montant_ht", ENSEMBLE, "Volume des marchés : montant HT (€)", "euros", {ANNUEL}),
+    # Article 7 de la convention (AAP §B.2-3) : ne pas baisser les financements des postes préexistants.
+    _i(
+        "financement_postes_existants",
+        ENSEMBLE,
+        "Financement actuel des postes préexistants (€)",
+        "euros",
+        {ANNUEL},
+        aide="Total, cette année, des financements des postes de facilitateurs et de coordinateurs que la structure "
+        "portait avant la convention (0 si elle n'en portait pas) : l'engagement de non-baisse porte sur lui.",
+    ),
     _i("typologie_acheteurs", ENSEMBLE, "Typologie des acheteurs accompagnés", "texte", {ANNUEL}),
     _i("typologie_segments", ENSEMBLE, "Typologie des segments d'achat", "texte", {ANNUEL}),
     _i("beneficiaires_etp", ENSEMBLE, "Bénéficiaires (en ETP)", "decimal", {ANNUEL}),
@@ -310,6 +428,12 @@ INDICATEURS = (
     ),
 )
 PAR_CLE = {i.cle: i for i in INDICATEURS}
+# Les dépenses que demande un bilan : prévisionnelles au bilan annuel, définitives au compte rendu financier.
+DEPENSES_DEMANDEES = {
+    ANNUEL: "Indiquez les dépenses de l'action sur l'année, engagées et prévues jusqu'au terme : une estimation, "
+    "le solde se calcule sur le compte rendu financier.",
+    FINANCIER: "Indiquez les dépenses réalisées de l'action sur l'année, telles qu'au compte rendu financier.",
+}
 CIBLES = tuple(i for i in INDICATEURS if i.cible)
 
 
@@ -379,10 +503,29 @@ def saut_invraisemblable(valeur, precedente):
     return valeur > precedente * SAUT_INVRAISEMBLABLE or valeur * SAUT_INVRAISEMBLABLE < precedente
 
 
-def verifier_bilan(indicateurs, valeurs, precedentes=None, *, depot, annuel=False, depenses=None, crf=True):
+def alerte_non_baisse(valeurs, financement_depot):
+    """A warning when the annual report's financing of the pre-existing posts is below what the dossier declared
+    when filed (article 7 of the convention, AAP §B.2-3: not lowering it), else None."""
+    actuel = valeurs.get(f"{ENSEMBLE}.financement_postes_existants")
+    if not isinstance(actuel, Decimal) or financement_depot is None or actuel >= financement_depot:
+        return None
+    return Erreur(
+        f"{ENSEMBLE}.financement_postes_existants",
+        "baisse_financements_existants",
+        f"Le financement des postes préexistants baisse de {euros(financement_depot - actuel)} : {euros(actuel)} cette "
+        f"année contre {euros(financement_depot)} déclarés au dépôt du dossier. La structure s'est engagée à ne pas le "
+        "baisser (article 7 de la convention, AAP §B.2-3) : expliquez cette baisse dans le bilan.",
+    )
+
+
+def verifier_bilan(
+    indicateurs, valeurs, precedentes=None, *, depot, type_bilan=None, depenses=None, crf=True, financement_depot=None
+):
     """(errors, warnings) of a report. `valeurs`: {clé: Decimal | str | None}; `precedentes`: {clé: Decimal}
-    of the previous period. A draft may be incomplete; filing needs every indicator, and for the annual
-    report the spending and the compte rendu financier (cerfa n° 15059)."""
+    of the previous period; `financement_depot`: the pre-existing posts' current financing as filed (a decrease is
+    flagged). A draft may be incomplete; filing needs every indicator, the spending for the annual report
+    (provisional) and the final account, and for the final account the compte rendu financier (cerfa n° 15059)
+    itself."""
     erreurs, avertissements = [], []
     precedentes = precedentes or {}
     for indicateur in indicateurs:
@@ -420,20 +563,16 @@ def verifier_bilan(indicateurs, valeurs, precedentes=None, *, depot, annuel=Fals
                 "vérifiez ces deux chiffres.",
             )
         )
-    if annuel:
+    if (alerte := alerte_non_baisse(valeurs, financement_depot)) is not None:
+        avertissements.append(alerte)
+    if type_bilan in DEPENSES_DEMANDEES:
         if depenses is not None and (depenses < 0 or depenses != depenses.quantize(CENTIME) or depenses > NOMBRE_MAX):
             erreurs.append(
                 Erreur("depenses_realisees", "montant_invalide", "Les dépenses s'expriment en euros et centimes, positives.")
             )
         elif depot and depenses is None:
-            erreurs.append(
-                Erreur(
-                    "depenses_realisees",
-                    "depenses_manquantes",
-                    "Indiquez les dépenses réalisées pour l'action, telles qu'au compte rendu financier.",
-                )
-            )
-        if depot and not crf:
+            erreurs.append(Erreur("depenses_realisees", "depenses_manquantes", DEPENSES_DEMANDEES[type_bilan]))
+        if type_bilan == FINANCIER and depot and not crf:
             erreurs.append(
                 Erreur(
                     "compte_rendu_financier",
@@ -606,6 +745,7 @@ class Echeance:
     jours: int  # days left (negative: late)
     pour: str  # agent or porteur: who must act
     objet_id: int | None = None
+    type_bilan: str | None = None  # for a report's deadlines: intermediaire, annuel, trimestriel, financier
 
     @property
     def etat(self):
@@ -631,8 +771,10 @@ def echeances(convention, aujourdhui):
     what someone must still do (sign, pay, file, review, decide the renewal) and by when."""
     resultat = []
 
-    def ajouter(code, nature, libelle, jour, pour, objet_id=None):
-        resultat.append(Echeance(convention.id, code, nature, libelle, jour, (jour - aujourdhui).days, pour, objet_id))
+    def ajouter(code, nature, libelle, jour, pour, objet_id=None, type_bilan=None):
+        resultat.append(
+            Echeance(convention.id, code, nature, libelle, jour, (jour - aujourdhui).days, pour, objet_id, type_bilan)
+        )
 
     if convention.statut == "close":
         return []
@@ -662,7 +804,7 @@ def echeances(convention, aujourdhui):
         for bilan in annee.bilans if annee.signee_le is not None else ():
             libelle = _libelle_bilan(bilan, annee.rang)
             if bilan.statut == "a_deposer":
-                ajouter(f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id)
+                ajouter(f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id, bilan.type)
             elif bilan.statut == "a_corriger":
                 ajouter(
                     f"corrections-{bilan.id}",

@@ -95,6 +95,7 @@ class TableauDeBord:
     etp_coordinateur: Decimal = ZERO
     conventions: int = 0
     etats: list = field(default_factory=list)
+    annees_budgetaires: list = field(default_factory=list)
     par_annee: list = field(default_factory=list)
     indicateurs: list = field(default_factory=list)
     annees_indicateurs: list = field(default_factory=list)
@@ -105,7 +106,7 @@ class TableauDeBord:
 
     @property
     def restant(self):
-        return self.credits - self.accorde_copil
+        return self.credits - self.accorde_copil - self.avenants
 
     @property
     def engage(self):
@@ -121,13 +122,29 @@ class TableauDeBord:
 
     def barres_enveloppe(self):
         return [
-            ("Crédits de la campagne", self.credits),
+            ("Crédits (années 1 à 3)", self.credits),
             ("Accordé par le COPIL (année 1)", self.accorde_copil),
             ("Avenants (années 2 et 3)", self.avenants),
             ("Versé", self.verse),
             ("Reste à verser", self.a_verser),
-            ("Enveloppe restante", self.restant),
+            ("Crédits restants", self.restant),
         ]
+
+
+@dataclass(frozen=True)
+class AnneeBudgetaire:
+    """A budget year of the campaigns read (AAP §C.2, « dans la limite des crédits disponibles »): its credits, the
+    COPIL's year-1 grants, the avenants that renew into it, and what remains; they add up."""
+
+    rang: int
+    libelle: str
+    credits: Decimal
+    accorde: Decimal
+    renouvele: Decimal
+
+    @property
+    def restant(self):
+        return self.credits - self.accorde - self.renouvele
 
 
 def _centimes(colonne):
@@ -162,7 +179,6 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
     t = TableauDeBord(
         campagnes=campagnes, services=services, campagne=campagne, service_id=service_id, national=national, produit_le=instant
     )
-    t.credits = sum((c.credits for c in retenues), ZERO)
     t.sans_siret = sorted({c.service.nom for c in retenues if not c.service.siret})
     if ids_campagnes:
         t.accorde_copil = _decimal(
@@ -176,6 +192,17 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
     conventions = lecture.conventions_de(requete, lecture.options_annees())
     t.conventions = len(conventions)
     _consolider(t, conventions, instant)
+    t.annees_budgetaires = [
+        AnneeBudgetaire(
+            rang,
+            f"Année {rang}" + (f" ({campagne.annee + rang - 1})" if campagne else ""),
+            sum((c.credits_de(rang) for c in retenues), ZERO),
+            t.accorde_copil if rang == 1 else ZERO,
+            _decimal(sum(a["montant"] for a in t.lignes if a["rang"] == rang)) if rang > 1 else ZERO,
+        )
+        for rang in range(1, regles.ANNEES_MAX + 1)
+    ]
+    t.credits = sum((a.credits for a in t.annees_budgetaires), ZERO)
     return t
 
 
@@ -223,12 +250,12 @@ def _valeurs_retenues(exercices):
     return [(cle, exercices[annee_id], valeur) for (annee_id, cle), valeur in retenues.items()]
 
 
-def _dixiemes(etp):
-    return (Decimal(etp) / 10).quantize(Decimal("0.1"))
+def _centiemes(etp):
+    return (Decimal(etp) / 100).quantize(Decimal("0.01"))
 
 
 def _lignes_conventions(t, conventions, instant):
-    """The rows the dashboard sums (years, payments, targets), in integer cents or tenths of ETP; counts the
+    """The rows the dashboard sums (years, payments, targets), in integer cents or hundredths of ETP; counts the
     states, the reversements and what is late on the way."""
     lignes_annees, lignes_versements, lignes_objectifs = [], [], []
     etats = Counter()
@@ -250,8 +277,8 @@ def _lignes_conventions(t, conventions, instant):
                     "debut": annee.debut,
                     "fin": annee.fin,
                     "montant": int(annee.montant * 100),
-                    "etp_f": int(annee.etp_facilitateur * 10),
-                    "etp_c": int(annee.etp_coordinateur * 10),
+                    "etp_f": int(annee.etp_facilitateur * 100),
+                    "etp_c": int(annee.etp_coordinateur * 100),
                     "courante": courante and en_cours,
                     "signee_le": annee.signee_le,
                     "etat": code,
@@ -279,7 +306,7 @@ def _lignes_conventions(t, conventions, instant):
 
 
 def _consolider(t, conventions, instant):
-    """Sums over the conventions' years, payments, targets and declared values, in integer cents (or tenths of
+    """Sums over the conventions' years, payments, targets and declared values, in integer cents (or hundredths of
     ETP), back to Decimal. Plain sums: with pandas, its fixed cost per call was most of the page."""
     annees, versements, cibles = _lignes_conventions(t, conventions, instant)
     exercices = {a["annee_id"]: a["exercice"] for a in annees}
@@ -288,8 +315,8 @@ def _consolider(t, conventions, instant):
     t.verse = _decimal(sum(v["montant"] for v in payes))
     t.a_verser = _decimal(sum(v["montant"] for v in versements if v["etat"] in (EtatVersement.PREVU, EtatVersement.A_PAYER)))
     courantes = [a for a in annees if a["courante"]]
-    t.etp_facilitateur = _dixiemes(sum(a["etp_f"] for a in courantes))
-    t.etp_coordinateur = _dixiemes(sum(a["etp_c"] for a in courantes))
+    t.etp_facilitateur = _centiemes(sum(a["etp_f"] for a in courantes))
+    t.etp_coordinateur = _centiemes(sum(a["etp_c"] for a in courantes))
     # Par exercice (année civile du début de chaque année de convention) : engagé, versé, ETP.
     engage = _sommes((a["exercice"], a["montant"]) for a in annees)
     verse = _sommes((v["paye_en"], v["montant"]) for v in payes if v["paye_en"] is not None)
@@ -307,8 +334,8 @@ def _consolider(t, conventions, instant):
                 "conventions": nombre[exercice],
                 "engage": _decimal(engage[exercice]),
                 "verse": _decimal(verse[exercice]),
-                "etp_facilitateur": _dixiemes(etp_f[exercice]),
-                "etp_coordinateur": _dixiemes(etp_c[exercice]),
+                "etp_facilitateur": _centiemes(etp_f[exercice]),
+                "etp_coordinateur": _centiemes(etp_c[exercice]),
                 "heures_cible": _decimal(cibles_heures[exercice]) if exercice in cibles_heures else None,
                 "heures_declarees": _decimal(declarees_heures[exercice]) if exercice in declarees_heures else None,
             }
@@ -446,8 +473,8 @@ def classeur(t):
                 ligne["debut"],
                 ligne["fin"],
                 _decimal(ligne["montant"]),
-                Decimal(int(ligne["etp_f"])) / 10,
-                Decimal(int(ligne["etp_c"])) / 10,
+                Decimal(int(ligne["etp_f"])) / 100,
+                Decimal(int(ligne["etp_c"])) / 100,
                 ligne["signee_le"],
                 lecture.LIBELLES_ETATS[ligne["etat"]],
             ]

@@ -5,6 +5,8 @@ Thin: load (a bounded number of queries), check with the model's permissions (40
 see), validate, call the operation, commit once, redirect or render.
 """
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -73,6 +75,15 @@ def _erreurs_vers_formulaire(form, refus, correspondances=None):
     return restantes
 
 
+def _part(pourcentage_saisi):
+    """A percentage typed on a page ("65", "62,5") as the share the operations read; what cannot be read is passed
+    as typed, for the operation's French message."""
+    valeur, message = regles.lire_nombre(pourcentage_saisi)
+    if message or valeur is None:
+        return pourcentage_saisi or None
+    return valeur / 100
+
+
 def _correspondances_objectifs():
     return {f"objectif-{i.cle}": "objectif_" + forms.nom_champ(i.cle) for i in regles.INDICATEURS}
 
@@ -132,7 +143,9 @@ def nouvelle(decision_id):
     dossier = decision.dossier
     indicateurs = regles.indicateurs_cibles(decision.etp_facilitateur, decision.etp_coordinateur)
     form = forms.formulaire_creation(indicateurs)
+    taux_plafond = operations.taux_plafond_de(dossier)
     if request.method == "GET":
+        form.taux_plafond.data = regles.nombre_fr(taux_plafond * 100)
         form.date_effet.data = lecture.debut_par_defaut(decision, dossier.service.fuseau) if decision.notifie_le else None
         for cle, valeur in operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur).items():
             form["objectif_" + forms.nom_champ(cle)].data = regles.nombre_fr(valeur)
@@ -147,6 +160,7 @@ def nouvelle(decision_id):
                     date_effet=form.date_effet.data,
                     objectifs=forms.objectifs_de(form, indicateurs),
                     mois_intermediaire=form.mois_bilan_intermediaire.data,
+                    taux_plafond=_part(form.taux_plafond.data),
                 )
                 db.session.commit()
                 flash(
@@ -168,6 +182,7 @@ def nouvelle(decision_id):
         indicateurs=indicateurs,
         erreurs=erreurs,
         limite=limite,
+        taux_plafond=taux_plafond,
         jours=(limite - regles.jour_local(maintenant(), dossier.service.fuseau)).days if limite else None,
     ), statut
 
@@ -200,6 +215,7 @@ def _page(convention, statut=200, **formulaires):
         jours_signature=(convention.date_limite_signature - jour).days,
         en_retard=operations.signature_en_retard,
         plafond_solde=operations.plafond_solde,
+        un_jour=timedelta(days=1),
     ), statut
 
 
@@ -422,7 +438,7 @@ def _page_bilan(
     indicateurs = operations.indicateurs_de(bilan)
     edite = bilan.modifiable and convention.can_rendre_compte(current_user) and bilan.annee.signee_le is not None
     if form is None and edite:
-        form = forms.formulaire_bilan(indicateurs, bilan.type == regles.ANNUEL, formdata=None)
+        form = forms.formulaire_bilan(indicateurs, bilan.type, formdata=None)
         _remplir_bilan(form, bilan, indicateurs)
     if edite and piece is None:
         piece = forms.PieceBilanForm(formdata=None)
@@ -436,7 +452,7 @@ def _page_bilan(
     else:
         approbation = approbation or forms.ApprobationForm(formdata=None, version=str(bilan.version))
         corrections = corrections or forms.CorrectionsForm(formdata=None, version=str(bilan.version))
-        if bilan.type == regles.ANNUEL and not approbation.depenses_eligibles.data and bilan.depenses_realisees is not None:
+        if bilan.type == regles.FINANCIER and not approbation.depenses_eligibles.data and bilan.depenses_realisees is not None:
             approbation.depenses_eligibles.data = regles.nombre_fr(bilan.depenses_realisees)
     complet = lecture.bilan_complet(bilan.id)
     return render_template(
@@ -458,6 +474,8 @@ def _page_bilan(
         postes=regles.LIBELLES_POSTES,
         nom_champ=forms.nom_champ,
         jour=lecture.aujourdhui(convention),
+        regularisation=operations.regularisation(bilan.annee) if bilan.type in regles.DEPENSES_DEMANDEES else None,
+        non_baisse=operations.alerte_non_baisse(complet),
     ), statut
 
 
@@ -476,7 +494,7 @@ def bilan(convention_id, bilan_id):
     if not convention.can_rendre_compte(current_user):
         abort(403)
     indicateurs = operations.indicateurs_de(bilan_)
-    form = forms.formulaire_bilan(indicateurs, bilan_.type == regles.ANNUEL)
+    form = forms.formulaire_bilan(indicateurs, bilan_.type)
     if not form.validate_on_submit():
         return _page_bilan(convention, bilan_, form=form, statut=422)
     saisies = {i.cle: form[forms.nom_champ(i.cle)].data for i in indicateurs}
@@ -639,8 +657,9 @@ def renouvellement(convention_id):
     form = forms.formulaire_renouvellement(indicateurs, formdata=None) if gere else None
     refus_form = forms.NonRenouvellementForm(formdata=None) if gere else None
     erreurs, statut = [], 200
+    apercu = operations.apercu_avenant(convention) if derniere.rang < regles.ANNEES_MAX else None
     if gere and request.method == "GET":
-        form.montant.data = regles.nombre_fr(derniere.montant)
+        form.montant.data = regles.nombre_fr(min(derniere.montant, apercu.plafond.maximum))
         cibles = derniere.cibles()
         for indicateur in indicateurs:
             if indicateur.cle in cibles:
@@ -654,7 +673,11 @@ def renouvellement(convention_id):
                 form = forms.formulaire_renouvellement(indicateurs)
                 if form.validate_on_submit():
                     annee = operations.renouveler(
-                        convention, montant=form.montant.data, objectifs=forms.objectifs_de(form, indicateurs), par=current_user
+                        convention,
+                        montant=form.montant.data,
+                        cout_retenu=form.cout_retenu.data or None,
+                        objectifs=forms.objectifs_de(form, indicateurs),
+                        par=current_user,
                     )
                     db.session.commit()
                     flash(
@@ -689,6 +712,7 @@ def renouvellement(convention_id):
         erreurs=erreurs,
         indicateurs=indicateurs,
         gere=gere,
+        apercu=apercu,
     ), statut
 
 
@@ -705,6 +729,7 @@ def a_faire():
         lignes=lignes,
         a_preparer=lecture.conventions_a_preparer(current_user) if gestion else [],
         a_declarer=lecture.dossiers_a_declarer_complets(current_user) if gestion else [],
+        trimestre_sans_copil=lecture.trimestre_sans_copil(current_user),
         prochain_copil=prochain_copil,
         aujourdhui=regles.jour_local(maintenant(), fuseau().key),
         horizon=regles.HORIZON_A_FAIRE,

@@ -103,10 +103,21 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by recreating it (batch mode): a table other rows point to cannot be dropped while
+            # foreign keys are enforced. They are checked once, after the migration.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            brute = connection.connection.driver_connection
+            brute.execute("PRAGMA foreign_keys=ON")
+            fautes = brute.execute("PRAGMA foreign_key_check").fetchall()
+            if fautes:
+                raise RuntimeError(f"Clés étrangères rompues après la migration : {fautes[:10]}")
 
 
 if context.is_offline_mode():

@@ -102,8 +102,6 @@ class CreationSeanceSchema(Schema):
     )
     lieu = fields.String(load_default="", validate=validate.Length(max=300))
     lien_visio = fields.String(load_default="", validate=validate.Length(max=500))
-    annee = Entier(validate=validate.Range(min=2000, max=2200))
-    trimestre = Entier(validate=validate.Range(min=1, max=4))
     president_id = Identifiant(required=True)
     membres = fields.List(Identifiant(), load_default=list, validate=validate.Length(max=100))
     seuil_desaccord = Nombre(
@@ -118,6 +116,21 @@ class CreationSeanceSchema(Schema):
 
 class PhaseSchema(Schema):
     phase = fields.String(required=True, validate=validate.OneOf(["notation", "deliberation", "close"]))
+    motif = fields.String(
+        load_default="",
+        validate=validate.Length(max=TEXTE_MAX),
+        metadata={
+            "description": "Délibération ou clôture avant le jour de la séance : le motif, imprimé au procès-verbal "
+            "(sans lui : 422 `avant_la_seance`)."
+        },
+    )
+    confirmer_notes_manquantes = Booleen(
+        load_default=False,
+        metadata={
+            "description": "Clôture alors que des membres n'ont pas soumis toutes leurs notes : la confirmer (sans elle : "
+            "422 `notes_manquantes`, qui les nomme)."
+        },
+    )
 
 
 class MaPositionSchema(Schema):
@@ -244,6 +257,7 @@ class DecisionCopilSchema(Schema):
     montant_accorde = Nombre(2, allow_none=True)
     etp_facilitateur = Etp
     etp_coordinateur = Etp
+    cout_retenu = Nombre(2, allow_none=True, metadata={"description": "Budget révisé de ce qui est financé, s'il a été saisi."})
     conditions = fields.String()
     motif = fields.String()
     decide_le = fields.DateTime()
@@ -266,8 +280,19 @@ class DecisionCopilDemandeSchema(Schema):
         load_default=None,
         metadata={"description": "En euros et centimes ; au plus le montant demandé et les crédits restants."},
     )
-    etp_facilitateur = Nombre(1, maximum=1000, load_default=None, allow_none=True)
-    etp_coordinateur = Nombre(1, maximum=1000, load_default=None, allow_none=True)
+    etp_facilitateur = Nombre(2, maximum=1000, cinq_centiemes=True, load_default=None, allow_none=True)
+    etp_coordinateur = Nombre(2, maximum=1000, cinq_centiemes=True, load_default=None, allow_none=True)
+    cout_retenu = Nombre(
+        2,
+        maximum=100_000_000,
+        positif=True,
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": 'Si retenu avec un budget revu : le coût de ce qui est financé ("25000.00"). Sinon le coût de '
+            "l'année 1 du budget déposé, ramené aux ETP accordés. Le montant accordé en est au plus le taux plafond."
+        },
+    )
     conditions = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
     motif = fields.String(load_default="", validate=validate.Length(max=TEXTE_MAX))
 
@@ -445,10 +470,6 @@ def creer_seance(valeurs):
             code="membre_inconnu",
             champ="membres",
         )
-    if (valeurs.get("annee") is None) != (valeurs.get("trimestre") is None):
-        raise Refus(
-            "Indiquez l'année et le trimestre ensemble, ou ni l'un ni l'autre.", code="trimestre_incomplet", champ="trimestre"
-        )
     seance = operations.creer_seance(
         campagne,
         tenue_le=valeurs["tenue_le"],
@@ -456,8 +477,6 @@ def creer_seance(valeurs):
         lien_visio=valeurs["lien_visio"],
         president=personnes[valeurs["president_id"]],
         membres=[personnes[i] for i in valeurs["membres"]],
-        annee=valeurs.get("annee"),
-        trimestre=valeurs.get("trimestre"),
         seuil_desaccord=valeurs.get("seuil_desaccord"),
         par=current_user,
     )
@@ -481,7 +500,13 @@ def phase(valeurs, seance_id):
     seance = _seance(seance_id)
     if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
         abort(403)
-    operations.changer_phase(seance, valeurs["phase"], par=current_user)
+    operations.changer_phase(
+        seance,
+        valeurs["phase"],
+        par=current_user,
+        motif=valeurs["motif"],
+        confirmer=valeurs["confirmer_notes_manquantes"],
+    )
     db.session.commit()
     return lecture.charger_seance(seance.id)
 
@@ -757,7 +782,8 @@ def decisions(seance_id):
 @bp.response(200, DecisionCopilSchema)
 def decider(valeurs, seance_id, dossier_id):
     """Enregistre ou modifie la décision (président de séance, en délibération) : retenu (montant accordé, au
-    plus le montant demandé et les crédits restants de la campagne ; ETP financés par poste ; conditions),
+    plus le montant demandé, le taux plafond du coût de ce qui est financé — `plafond_depasse` — et les crédits
+    restants de l'année 1 de la campagne ; ETP financés par poste ; budget révisé facultatif ; conditions),
     ajourné ou rejeté (motif). 409 si `version` n'est plus la version courante."""
     seance = _seance(seance_id)
     point = _point(seance, dossier_id)
@@ -779,6 +805,7 @@ def decider(valeurs, seance_id, dossier_id):
         montant_accorde=valeurs["montant_accorde"],
         etp_facilitateur=valeurs["etp_facilitateur"],
         etp_coordinateur=valeurs["etp_coordinateur"],
+        cout_retenu=valeurs["cout_retenu"],
         conditions=valeurs["conditions"],
         motif=valeurs["motif"],
     )

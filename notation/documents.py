@@ -17,7 +17,9 @@ def _nom(texte):
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in texte)
 
 
-def proces_verbal(tableau, declarations, *, par, instant=None):
+def proces_verbal(tableau, declarations, manquantes=(), *, par, instant=None):
+    """The minutes. `manquantes`: [(member's name, dossiers not scored)] when the session was closed with scores
+    missing."""
     seance = tableau.seance
     membres = {m.utilisateur_id: m.utilisateur for m in seance.membres}
     deports = [(membres.get(d.membre_id), d) for d in declarations if d.conflit and d.membre_id in membres]
@@ -27,6 +29,7 @@ def proces_verbal(tableau, declarations, *, par, instant=None):
         tableau=tableau,
         seance=seance,
         deports=deports,
+        manquantes=manquantes,
         produit_le=instant or maintenant(),
         libelles_avis=LIBELLES_AVIS,
     )

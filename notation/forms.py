@@ -69,11 +69,6 @@ class SeanceForm(Formulaire):
         validators=[Optional(), Length(max=500)],
         description="Commence par https:// ; facultatif si un lieu est indiqué.",
     )
-    trimestre = SelectField(
-        "Trimestre examiné",
-        validators=[Optional()],
-        description="AAP §C.2 : au moins une séance par trimestre. Par défaut, celui de la date.",
-    )
     president_id = SelectField("Président de séance", validators=[requis("Choisissez le président de séance.")])
     membres = CasesACocher(
         "Membres invités", coerce=str, description="Membres du COPIL et agents du service ; le président en fait partie."
@@ -138,11 +133,18 @@ class DecisionForm(Formulaire):
     montant_accorde = StringField(
         "Montant accordé (€)",
         validators=[Length(max=30)],
-        description="Si retenu : au plus le montant demandé et les crédits restants.",
+        description="Si retenu : au plus le montant demandé, le taux plafond du coût de ce qui est financé et les "
+        "crédits restants.",
     )
-    etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)], description="Par pas de 0,1.")
+    etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)], description="Par pas de 0,05.")
     etp_coordinateur = StringField(
-        "ETP de coordinateur régional financés", validators=[Length(max=10)], description="Par pas de 0,1."
+        "ETP de coordinateur régional financés", validators=[Length(max=10)], description="Par pas de 0,05."
+    )
+    cout_retenu = StringField(
+        "Budget révisé de l'action financée (€, facultatif)",
+        validators=[Length(max=30)],
+        description="Si retenu avec un budget revu : le coût de ce qui est financé. Sinon, le coût de l'année 1 du "
+        "budget déposé, ramené aux ETP accordés. L'État en finance au plus son taux plafond (§B.2-3).",
     )
     conditions = TextAreaField(
         "Conditions",
@@ -159,7 +161,7 @@ class DecisionForm(Formulaire):
     def valeurs(self):
         """The decimals, or the form's errors next to their fields (returns None)."""
         resultat, ok = {}, True
-        for nom, places in (("montant_accorde", 2), ("etp_facilitateur", 1), ("etp_coordinateur", 1)):
+        for nom, places in (("montant_accorde", 2), ("etp_facilitateur", 2), ("etp_coordinateur", 2), ("cout_retenu", 2)):
             champ = self[nom]
             try:
                 resultat[nom] = lire_decimal(champ.data, places)

@@ -8,14 +8,17 @@ scores: `agregats_seance(seance)`, the first two of those queries.
 """
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.extensions import db
 from aap.models import Campagne, Utilisateur
-from candidatures.models import Dossier, Structure
+from aap.types import maintenant
+from candidatures.models import Dossier, Statut, Structure
 
 from . import regles
 from .models import (
@@ -221,6 +224,47 @@ def tableau_seance(seance, acces_lecteur=None, normalise=False):
         deportes=deportes_noms,
         normalise=normalise,
     )
+
+
+def notes_manquantes(seance):
+    """[(member, number of dossiers he has not scored)] — submitted sheets only, recusals excepted (two queries)."""
+    deportes = {(d.membre_id, d.dossier_id) for d in declarations_de(seance.id, conflits_seulement=True)}
+    soumises = set(
+        db.session.execute(
+            select(FeuilleNotation.membre_id, FeuilleNotation.dossier_id).where(
+                FeuilleNotation.seance_id == seance.id, FeuilleNotation.soumise_le.is_not(None)
+            )
+        ).all()
+    )
+    dossiers = [p.dossier_id for p in seance.ordre_du_jour]
+    resultat = []
+    for membre in seance.membres:
+        manque = sum(
+            1 for d in dossiers if (membre.utilisateur_id, d) not in deportes and (membre.utilisateur_id, d) not in soumises
+        )
+        if manque:
+            resultat.append((membre.utilisateur, manque))
+    return resultat
+
+
+def trimestre_sans_copil(service, instant=None):
+    """The last calendar quarter of the service that ended with recevable dossiers waiting and no session held
+    (`regles.trimestre_sans_copil`), or None: two queries."""
+    instant = instant or maintenant()
+    jour = instant.astimezone(ZoneInfo(service.fuseau)).date()
+    annee, trimestre, debut, fin = regles.trimestre_precedent(jour)
+    en_attente = db.session.scalars(
+        select(Dossier.recevable_le).where(Dossier.service_id == service.id, Dossier.statut == Statut.RECEVABLE)
+    ).all()
+    tenues = db.session.scalars(
+        select(Seance.tenue_le).where(
+            Seance.service_id == service.id,
+            Seance.phase.in_([Phase.DELIBERATION, Phase.CLOSE]),
+            Seance.tenue_le >= datetime.combine(debut - timedelta(days=1), time(0), tzinfo=UTC),
+            Seance.tenue_le < datetime.combine(fin + timedelta(days=2), time(0), tzinfo=UTC),
+        )
+    ).all()
+    return regles.trimestre_sans_copil(jour, en_attente, {regles.trimestre_de(t, service.fuseau) for t in tenues})
 
 
 def membres_candidats(service_id):

@@ -120,6 +120,8 @@ class Seance(db.Model):
     deliberation_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     close_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
+    # Délibération ou clôture avant la date de la séance : le motif donné, imprimé au procès-verbal.
+    motif_avant_date: Mapped[str] = mapped_column(Text, default="")
     proces_verbal_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
     classeur_id: Mapped[int | None] = mapped_column(ForeignKey("fichiers.id"))
 
@@ -318,7 +320,8 @@ class Decision(db.Model):
     notified when the session closes (`notifie_le` starts the 15-day clock of the convention, AAP §D.1).
 
     Contract for the conventions domain: `nature`, `montant_accorde` (None unless retenu),
-    `etp_facilitateur`/`etp_coordinateur` (funded ETP), `conditions`, `motif`, `decide_le`,
+    `etp_facilitateur`/`etp_coordinateur` (funded ETP), `cout_retenu` (a revised budget of what is funded, or
+    None), `conditions`, `motif`, `decide_le`,
     `decide_par_id`, `notifie_le`.
     """
 
@@ -334,6 +337,7 @@ class Decision(db.Model):
         CheckConstraint("etp_facilitateur >= 0 AND etp_coordinateur >= 0", name="etp"),
         CheckConstraint("nature = 'retenu' OR (etp_facilitateur = 0 AND etp_coordinateur = 0)", name="etp_si_retenu"),
         CheckConstraint("nature = 'retenu' OR motif <> ''", name="motif"),
+        CheckConstraint("cout_retenu IS NULL OR (nature = 'retenu' AND cout_retenu > 0)", name="cout_retenu"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -341,8 +345,10 @@ class Decision(db.Model):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     nature: Mapped[str] = mapped_column(String(20))
     montant_accorde: Mapped[Decimal | None] = mapped_column(Euros)
-    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
-    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(1), default=Decimal("0"))
+    etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
+    # Le budget révisé de ce qui est financé, s'il est saisi avec la décision : le plafond s'y applique (§B.2-3).
+    cout_retenu: Mapped[Decimal | None] = mapped_column(Euros)
     conditions: Mapped[str] = mapped_column(Text, default="")
     motif: Mapped[str] = mapped_column(Text, default="")
     decide_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)

@@ -17,12 +17,14 @@ from sqlalchemy.orm.exc import StaleDataError
 from aap.courriels import mettre_en_file
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
-from aap.formats import pluriel
+from aap.formats import date_fr, pluriel
 from aap.journal import canonique, journaliser
-from aap.models import Campagne, Role
+from aap.models import Campagne, Role, Service
 from aap.numerotation import verrouiller
+from aap.regles import probleme_grille
 from aap.types import maintenant
 from candidatures.models import ChangementStatut, Dossier, Statut
+from candidatures.synthese import synthese_budget, taux_plafond
 
 from . import lecture, regles
 from .models import (
@@ -37,6 +39,8 @@ from .models import (
     PointOrdreDuJour,
     Seance,
 )
+
+MOTIF_MAX = 5000
 
 
 class Invalide(Refus):
@@ -126,20 +130,18 @@ def creer_seance(
     president,
     membres,
     par,
-    annee=None,
-    trimestre=None,
     seuil_desaccord=None,
     instant=None,
 ):
-    """A new session in preparation, on a date to come (`instant`: now). The president sits among its members."""
+    """A new session in preparation, on a date to come (`instant`: now). The president sits among its members; its
+    quarter is the one of its date (AAP §C.2: at least one session a quarter)."""
     instant = instant or maintenant()
     lieu, lien_visio = regles.texte(lieu), regles.texte(lien_visio)
     membres = list(dict.fromkeys([president, *membres]))
     erreurs = regles.verifier_seance(tenue_le, lieu, lien_visio, instant) + _membres_valides(campagne.service_id, membres)
     erreurs += _probleme_seuil(seuil_desaccord)
     _verifier(erreurs)
-    if annee is None or trimestre is None:
-        annee, trimestre = regles.trimestre_de(tenue_le, campagne.service.fuseau)
+    annee, trimestre = regles.trimestre_de(tenue_le, campagne.service.fuseau)
     seance = Seance(
         campagne_id=campagne.id,
         service_id=campagne.service_id,
@@ -174,10 +176,8 @@ def creer_seance(
     return seance
 
 
-def modifier_seance(
-    seance, *, version, tenue_le, lieu, lien_visio, president, membres, par, annee=None, trimestre=None, seuil_desaccord=None
-):
-    """Date, place, quarter, president and members, while the session is prepared or scored. A member who
+def modifier_seance(seance, *, version, tenue_le, lieu, lien_visio, president, membres, par, seuil_desaccord=None):
+    """Date (and so quarter), place, president and members, while the session is prepared or scored. A member who
     already submitted scores stays; a member added while scoring is open is told at once."""
     if seance.version != version:
         raise Conflit(
@@ -212,8 +212,7 @@ def modifier_seance(
                 )
     erreurs += _probleme_seuil(seuil_desaccord)
     _verifier(erreurs)
-    if annee is None or trimestre is None:
-        annee, trimestre = regles.trimestre_de(tenue_le, seance.service.fuseau)
+    annee, trimestre = regles.trimestre_de(tenue_le, seance.service.fuseau)
     avant = {
         "tenue_le": seance.tenue_le,
         "lieu": seance.lieu,
@@ -270,7 +269,7 @@ def inscrire(seance, dossier, *, par):
             code="non_recevable",
             champ="dossier_id",
         )
-    if dossier.structure.emergente and dossier.avis_ctn is None:
+    if dossier.profil.emergente and dossier.avis_ctn is None:
         raise Refus(
             f"Le dossier {dossier} vient d'une structure émergente : l'avis du comité technique national doit être "
             "enregistré avant son examen par le COPIL (AAP §C.1).",
@@ -355,21 +354,44 @@ def _courriel_notation_ouverte(seance, utilisateur):
     )
 
 
-def changer_phase(seance, vers, *, par, instant=None):
-    """Preparation → scoring open (members are emailed) → deliberation → closed (see `clore`)."""
+def _exiger_la_date(seance, vers, motif, instant):
+    """Deliberating or closing before the session's day needs a reason (AAP §C.2: the minutes report a meeting that
+    happened); the reason is kept for the minutes and returned ("" on or after the day)."""
+    probleme = regles.probleme_avant_la_date(seance.tenue_le, instant, str(vers), "", seance.service.fuseau)
+    if probleme is None:
+        return ""
+    motif = regles.texte(motif)
+    if not motif:
+        raise Refus(probleme, code="avant_la_seance", champ="motif")
+    if len(motif) > MOTIF_MAX:
+        raise Invalide([regles.Erreur("motif", "motif_trop_long", f"Le motif : {MOTIF_MAX} caractères au plus.")])
+    quoi = "Délibération" if vers == Phase.DELIBERATION else "Clôture"
+    ligne = f"{quoi} le {date_fr(instant)}, avant la date de la séance : {motif}"
+    seance.motif_avant_date = f"{seance.motif_avant_date}\n{ligne}".strip()
+    return motif
+
+
+def changer_phase(seance, vers, *, par, instant=None, motif="", confirmer=False):
+    """Preparation → scoring open (members are emailed) → deliberation → closed (see `clore`). Deliberating before
+    the session's day needs `motif`; closing with scores missing needs `confirmer`."""
     seance = verrouiller(Seance, seance.id)  # un double clic ou deux agents : une seule transition
     vers = Phase(vers)
     if seance.phase == vers:
         raise Conflit(f"La séance est déjà au stade « {vers.libelle.lower()} ».", code="deja_fait")
     if vers == Phase.CLOSE:
-        return clore(seance, par=par, instant=instant)
+        return clore(seance, par=par, instant=instant, motif=motif, confirmer=confirmer)
     etat = regles.EtatSeance(seance.phase, len(seance.ordre_du_jour), len(seance.membres))
     probleme = regles.probleme_transition(etat, vers)
     if probleme:
         raise Refus(probleme, code="transition_impossible", champ="phase")
+    if vers == Phase.NOTATION and (probleme := probleme_grille(c.maximum for c in seance.campagne.criteres)):
+        raise Refus(probleme, code="grille_invalide", champ="phase")
+    instant = instant or maintenant()
+    details = {}
+    if vers == Phase.DELIBERATION and (motif_ := _exiger_la_date(seance, vers, motif, instant)):
+        details["avant_la_date"] = motif_
     ancienne = seance.phase
     seance.phase = str(vers)
-    instant = instant or maintenant()
     if vers == Phase.NOTATION:
         seance.notation_ouverte_le = instant
         for membre in seance.membres:
@@ -377,7 +399,7 @@ def changer_phase(seance, vers, *, par, instant=None):
     elif vers == Phase.DELIBERATION:
         seance.deliberation_le = instant
     db.session.flush()
-    journaliser("seance.phase", seance, par=par, details={"phase": [ancienne, str(vers)]})
+    journaliser("seance.phase", seance, par=par, details={"phase": [ancienne, str(vers)]} | details)
     return seance
 
 
@@ -685,6 +707,26 @@ def envoyer_rappels(instant=None, seance=None):
     return envoyes
 
 
+def alerter_trimestres(instant=None):
+    """AAP §C.2 (a minima une fois par trimestre): tells each service, once per quarter (its key), when a calendar
+    quarter ended with recevable dossiers waiting and no COPIL session held. Returns the number of emails queued."""
+    envoyes = 0
+    for service in db.session.scalars(select(Service).where(Service.courriel != "")).all():
+        alerte = lecture.trimestre_sans_copil(service, instant)
+        if alerte is None:
+            continue
+        courriel = mettre_en_file(
+            service.courriel,
+            f"Aucun COPIL au {'1er' if alerte.trimestre == 1 else f'{alerte.trimestre}e'} trimestre {alerte.annee} : "
+            f"{alerte.dossiers} dossier(s) recevable(s) attendent",
+            "trimestre_sans_copil",
+            cle=f"trimestre-sans-copil:{service.id}:{alerte.annee}-T{alerte.trimestre}",
+            alerte=alerte,
+        )
+        envoyes += courriel is not None
+    return envoyes
+
+
 # --- Décisions -----------------------------------------------------------------------------------------
 
 
@@ -698,10 +740,14 @@ def decider(
     montant_accorde=None,
     etp_facilitateur=None,
     etp_coordinateur=None,
+    cout_retenu=None,
     conditions="",
     motif="",
 ):
-    """Records (or changes, until the session closes) the decision on a dossier, in deliberation.
+    """Records (or changes, until the session closes) the decision on a dossier, in deliberation. A retenu
+    amount is at most the State's cap rate (of the dossier as filed) of the cost of what is funded: the filed
+    year-1 cost prorated to the ETP granted, or `cout_retenu`, a revised budget (AAP §B.2-3); and within the
+    campaign's year-1 credits (§C.2).
 
     The campaign's row is locked first: two decisions at once (two presidents, two tabs) are judged one
     after the other against what is really left, so the envelope is never overspent.
@@ -728,17 +774,18 @@ def decider(
     etp_facilitateur = Decimal(etp_facilitateur if etp_facilitateur is not None else 0) if retenu else Decimal("0")
     etp_coordinateur = Decimal(etp_coordinateur if etp_coordinateur is not None else 0) if retenu else Decimal("0")
     montant_accorde = Decimal(montant_accorde) if (retenu and montant_accorde is not None) else None
+    cout_retenu = Decimal(cout_retenu) if (retenu and cout_retenu is not None) else None
     accordes = lecture.credits_accordes(campagne.id, sauf_decision_id=existante.id if existante else None)
     disponible = campagne.credits - accordes
-    demande = regles.Demande(dossier.montant_demande, dossier.etp_facilitateur, dossier.etp_coordinateur)
     _verifier(
         regles.verifier_decision(
             nature,
-            demande,
+            demande_de(dossier),
             disponible,
             montant_accorde=montant_accorde,
             etp_facilitateur=etp_facilitateur,
             etp_coordinateur=etp_coordinateur,
+            cout_retenu=cout_retenu,
             motif=motif,
             etp_minimum=campagne.etp_minimum,
         )
@@ -748,6 +795,7 @@ def decider(
         "montant_accorde": montant_accorde,
         "etp_facilitateur": etp_facilitateur,
         "etp_coordinateur": etp_coordinateur,
+        "cout_retenu": cout_retenu,
         "conditions": regles.texte(conditions) if retenu else "",
         "motif": regles.texte(motif),
     }
@@ -773,6 +821,17 @@ def decider(
         },
     )
     return decision
+
+
+def demande_de(dossier):
+    """What the dossier asked, as the decision rules read it: its year-1 cost and cap rate as filed."""
+    return regles.Demande(
+        dossier.montant_demande,
+        dossier.etp_facilitateur,
+        dossier.etp_coordinateur,
+        synthese_budget(dossier)[0].charges,
+        taux_plafond(dossier),
+    )
 
 
 # --- Clôture ----------------------------------------------------------------------------------------
@@ -804,10 +863,12 @@ def destinataires(structure):
     return adresses
 
 
-def clore(seance, *, par, instant=None):
+def clore(seance, *, par, instant=None, motif="", confirmer=False):
     """Freezes the session and produces its documents: the minutes (PDF), the workbook (XLSX), a letter per
     dossier (PDF) emailed to its structure; each dossier takes its new status; the notification date is
-    recorded (the 15-day clock of the convention starts from it, AAP §D.1)."""
+    recorded (the 15-day clock of the convention starts from it, AAP §D.1). Closing before the session's day
+    needs `motif`; closing while members have not scored needs `confirmer` (a refusal names them); both go to
+    the minutes."""
     from . import documents
 
     seance = verrouiller(Seance, seance.id)
@@ -825,6 +886,10 @@ def clore(seance, *, par, instant=None):
     if probleme:
         raise Refus(probleme, code="transition_impossible", champ="phase")
     instant = instant or maintenant()
+    manquantes = [(u.nom_complet, n) for u, n in lecture.notes_manquantes(seance)]
+    if manquantes and not confirmer:
+        raise Refus(regles.message_notes_manquantes(manquantes), code="notes_manquantes", champ="confirmer")
+    motif_ = _exiger_la_date(seance, Phase.CLOSE, motif, instant)
     seance.phase, seance.close_le, seance.close_par_id = Phase.CLOSE, instant, par.id
     for point in seance.ordre_du_jour:
         decision = decisions[point.dossier_id]
@@ -857,7 +922,7 @@ def clore(seance, *, par, instant=None):
     tableau = lecture.tableau_seance(seance)
     feuilles = lecture.feuilles_completes(seance.id)
     declarations = lecture.declarations_de(seance.id)
-    seance.proces_verbal = documents.proces_verbal(tableau, declarations, par=par, instant=instant)
+    seance.proces_verbal = documents.proces_verbal(tableau, declarations, manquantes, par=par, instant=instant)
     seance.classeur = documents.classeur(tableau, feuilles, declarations, par=par)
     for ligne in tableau.lignes:
         decision = ligne.decision
@@ -886,6 +951,8 @@ def clore(seance, *, par, instant=None):
             "classeur": seance.classeur.sha256,
             "lettres": {ligne.dossier.numero: ligne.decision.lettre.sha256 for ligne in tableau.lignes},
             "notifie_le": instant,
+            "notes_manquantes": {nom: n for nom, n in manquantes},
+            "avant_la_date": motif_ or None,
         },
     )
     return seance

@@ -7,7 +7,8 @@
   Only submitted sheets of members who are not recused count.
 - Ranking within the envelope (AAP §C.2: "dans la limite des crédits disponibles"): amounts stay
   Decimal from end to end; pandas only ever sees half-points.
-- Decisions: what may be granted (no more than asked, no more than the credits left).
+- Decisions: what may be granted (no more than asked, no more than the cap rate of the cost of what is funded,
+  no more than the year-1 credits left).
 
 Points are Decimal multiples of 0.5 — exact as floats — so pandas' sums, minima and maxima are exact;
 means and deviations are rounded to the hundredth when they come back as Decimal.
@@ -17,24 +18,29 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, datetime, timedelta
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+from babel.dates import format_date
 
-from aap.formats import euros
+from aap.formats import euros, pourcentage
 
 ZERO = Decimal("0")
 DEMI = Decimal("0.5")
 CENTIEME = Decimal("0.01")
 CENTIME = Decimal("0.01")
-PAS_ETP = Decimal("0.1")
+PAS_ETP = Decimal("0.05")
 TOTAL_MAX = Decimal("100")
 SEUIL_DESACCORD_DEFAUT = Decimal("0.40")
 RAPPELS_JOURS_DEFAUT = (7, 2)
 NOMBRE = re.compile(r"-?[0-9]{1,6}(\.[0-9]{1,6})?")
+
+
+def _date_fr(jour):
+    return format_date(jour, "d MMMM y", locale="fr_FR")
 
 
 @dataclass(frozen=True)
@@ -450,11 +456,61 @@ def credits_restants(credits, montants_accordes):
 
 @dataclass(frozen=True)
 class Demande:
-    """What the dossier asked: the amount (year 1) and the ETP per post."""
+    """What the dossier asked: the amount (year 1), the ETP per post, the year-1 cost of the filed budget and the
+    State's cap rate for it (§B.2-3, from the filing)."""
 
     montant: Decimal
     etp_facilitateur: Decimal
     etp_coordinateur: Decimal
+    cout: Decimal
+    taux: Decimal
+
+    @property
+    def etp_total(self):
+        return self.etp_facilitateur + self.etp_coordinateur
+
+
+@dataclass(frozen=True)
+class PlafondDecision:
+    """The most a decision may grant: the cap rate of the cost of what is funded."""
+
+    maximum: Decimal
+    cout_finance: Decimal
+    revise: bool
+
+
+def plafond_decision(demande, etp_accordes, cout_retenu=None):
+    """AAP §B.2-3: the State funds at most its cap rate of the cost of the ETP it funds. That cost is a revised
+    budget entered with the decision, or else the filed year-1 cost prorated to the ETP granted (rounded down to
+    the cent: granting 0,5 of 1,0 ETP asked funds half the cost)."""
+    if cout_retenu is not None:
+        return PlafondDecision((demande.taux * cout_retenu).quantize(CENTIME, rounding=ROUND_DOWN), cout_retenu, True)
+    if demande.etp_total <= 0:
+        return PlafondDecision(ZERO, ZERO, False)
+    part = Decimal(etp_accordes) / demande.etp_total
+    return PlafondDecision(
+        (demande.taux * demande.cout * part).quantize(CENTIME, rounding=ROUND_DOWN),
+        (demande.cout * part).quantize(CENTIME, rounding=ROUND_DOWN),
+        False,
+    )
+
+
+def message_plafond(plafond, demande, etp_accordes, annee=1, sujet="Le montant accordé"):
+    """The French message naming the maximum and where it comes from. `annee`: the budget year whose cost is
+    funded (1 for a decision, 2 or 3 for an avenant)."""
+    if plafond.revise:
+        origine = f"{euros(plafond.cout_finance)} selon le budget révisé"
+    elif etp_accordes == demande.etp_total:
+        origine = f"{euros(plafond.cout_finance)} en année {annee} selon le budget déposé"
+    else:
+        origine = (
+            f"{euros(plafond.cout_finance)} : {euros(demande.cout)} de coût en année {annee} pour "
+            f"{nombre_fr(demande.etp_total)} ETP demandé(s), ramenés à {nombre_fr(etp_accordes)} ETP accordé(s)"
+        )
+    return (
+        f"{sujet} ne peut pas dépasser {euros(plafond.maximum)} : {pourcentage(demande.taux)} du coût de ce "
+        f"qui est financé ({origine}, AAP §B.2-3). Réduisez le montant, ou indiquez le budget révisé de l'action."
+    )
 
 
 def _multiple(valeur, pas):
@@ -462,12 +518,22 @@ def _multiple(valeur, pas):
 
 
 def verifier_decision(
-    nature, demande, disponible, *, montant_accorde=None, etp_facilitateur=ZERO, etp_coordinateur=ZERO, motif="", etp_minimum=DEMI
+    nature,
+    demande,
+    disponible,
+    *,
+    montant_accorde=None,
+    etp_facilitateur=ZERO,
+    etp_coordinateur=ZERO,
+    cout_retenu=None,
+    motif="",
+    etp_minimum=DEMI,
 ):
-    """The problems of a decision, field by field. `disponible`: the campaign's credits left for this dossier
-    (its own previous grant, if any, already given back)."""
+    """The problems of a decision, field by field. `disponible`: the campaign's year-1 credits left for this dossier
+    (its own previous grant, if any, already given back); `cout_retenu`: a revised budget of what is funded."""
     erreurs = []
     if nature == "retenu":
+        montant_lisible = False
         if montant_accorde is None:
             erreurs.append(Erreur("montant_accorde", "montant_manquant", "Indiquez le montant accordé."))
         elif montant_accorde <= 0:
@@ -482,22 +548,17 @@ def verifier_decision(
                     f"Le montant accordé ne peut pas dépasser le montant demandé ({euros(demande.montant)}).",
                 )
             )
-        elif montant_accorde > disponible:
-            erreurs.append(
-                Erreur(
-                    "montant_accorde",
-                    "credits_insuffisants",
-                    f"Crédits insuffisants : il reste {euros(max(disponible, ZERO))} sur l'enveloppe de la campagne, "
-                    f"le montant accordé ({euros(montant_accorde)}) la dépasserait de "
-                    f"{euros(montant_accorde - disponible)}. Réduisez le montant ou ajournez le dossier.",
-                )
-            )
+        else:
+            montant_lisible = True
+        if cout_retenu is not None and (cout_retenu <= 0 or not _multiple(cout_retenu, CENTIME)):
+            erreurs.append(Erreur("cout_retenu", "montant_invalide", "Le budget révisé s'exprime en euros et centimes, positif."))
+            montant_lisible = False
         for champ, valeur, demande_poste, libelle in (
             ("etp_facilitateur", etp_facilitateur, demande.etp_facilitateur, "facilitateur"),
             ("etp_coordinateur", etp_coordinateur, demande.etp_coordinateur, "coordinateur régional"),
         ):
             if valeur < 0 or not _multiple(valeur, PAS_ETP):
-                erreurs.append(Erreur(champ, "etp_invalide", "Les ETP s'expriment par pas de 0,1 (par exemple 0,5)."))
+                erreurs.append(Erreur(champ, "etp_invalide", "Les ETP s'expriment par pas de 0,05 (par exemple 0,5 ou 0,75)."))
             elif valeur > demande_poste:
                 erreurs.append(
                     Erreur(
@@ -506,13 +567,28 @@ def verifier_decision(
                         f"Pas plus d'ETP de {libelle} que demandé ({nombre_fr(demande_poste)} ETP).",
                     )
                 )
-        if not any(e.champ in ("etp_facilitateur", "etp_coordinateur") for e in erreurs):
-            if etp_facilitateur + etp_coordinateur < etp_minimum:
+        etp_lisibles = not any(e.champ in ("etp_facilitateur", "etp_coordinateur") for e in erreurs)
+        if etp_lisibles and etp_facilitateur + etp_coordinateur < etp_minimum:
+            erreurs.append(
+                Erreur(
+                    "etp_facilitateur",
+                    "etp_minimum",
+                    f"Un projet finance au moins {nombre_fr(etp_minimum)} ETP (AAP §B.2-1).",
+                )
+            )
+        if montant_lisible and etp_lisibles:
+            etp_accordes = etp_facilitateur + etp_coordinateur
+            plafond = plafond_decision(demande, etp_accordes, cout_retenu)
+            if montant_accorde > plafond.maximum:
+                erreurs.append(Erreur("montant_accorde", "plafond_depasse", message_plafond(plafond, demande, etp_accordes)))
+            elif montant_accorde > disponible:
                 erreurs.append(
                     Erreur(
-                        "etp_facilitateur",
-                        "etp_minimum",
-                        f"Un projet finance au moins {nombre_fr(etp_minimum)} ETP (AAP §B.2-1).",
+                        "montant_accorde",
+                        "credits_insuffisants",
+                        f"Crédits insuffisants : il reste {euros(max(disponible, ZERO))} sur les crédits de l'année 1 "
+                        f"de la campagne, le montant accordé ({euros(montant_accorde)}) les dépasserait de "
+                        f"{euros(montant_accorde - disponible)}. Réduisez le montant ou ajournez le dossier.",
                     )
                 )
     elif nature in ("ajourne", "rejete"):
@@ -579,6 +655,70 @@ def probleme_transition(etat, vers):
             + "."
         )
     return None
+
+
+def probleme_avant_la_date(tenue_le, instant, vers, motif="", fuseau="Indian/Mayotte"):
+    """None when the session may deliberate or close now; otherwise the French reason. Before the session's day
+    (in the service's time zone) it may only with a reason, which the minutes print: the minutes and the letters
+    must not report a meeting that has not happened."""
+    zone = ZoneInfo(fuseau)
+    jour, seance_le = instant.astimezone(zone).date(), tenue_le.astimezone(zone).date()
+    if jour >= seance_le or (motif or "").strip():
+        return None
+    quoi = "délibérer" if vers == "deliberation" else "être close"
+    return (
+        f"La séance est prévue le {_date_fr(seance_le)} : elle ne peut pas {quoi} avant sa date. Si elle s'est tenue "
+        "plus tôt, corrigez sa date ; sinon indiquez le motif, qui figurera au procès-verbal."
+    )
+
+
+def message_notes_manquantes(manquantes):
+    """`manquantes`: [(name, number of dossiers not scored)]. The confirmation asked before closing."""
+    noms = ", ".join(f"{nom} ({n} dossier{'s' if n > 1 else ''})" for nom, n in manquantes)
+    return (
+        f"Des notes manquent : {noms} n'{'a' if len(manquantes) == 1 else 'ont'} pas soumis toutes "
+        f"{'ses' if len(manquantes) == 1 else 'leurs'} notes. Après "
+        "la clôture, plus aucune note ne pourra être remise ; confirmez la clôture pour clore quand même (les notes "
+        "manquantes figureront au procès-verbal)."
+    )
+
+
+def trimestre_precedent(jour):
+    """(year, quarter, first day, last day) of the calendar quarter before the one of `jour`."""
+    annee, trimestre = (jour.year, (jour.month - 1) // 3) if jour.month > 3 else (jour.year - 1, 4)
+    debut = date(annee, 3 * (trimestre - 1) + 1, 1)
+    fin = (date(annee + 1, 1, 1) if trimestre == 4 else date(annee, 3 * trimestre + 1, 1)) - timedelta(days=1)
+    return annee, trimestre, debut, fin
+
+
+@dataclass(frozen=True)
+class TrimestreSansCopil:
+    """AAP §C.2 (« a minima une fois par trimestre »): a calendar quarter ended with recevable dossiers waiting and
+    no COPIL session held."""
+
+    annee: int
+    trimestre: int
+    fin: date
+    dossiers: int
+
+    @property
+    def libelle(self):
+        ordinal = "1er" if self.trimestre == 1 else f"{self.trimestre}e"
+        return (
+            f"Aucun COPIL ne s'est tenu au {ordinal} trimestre {self.annee} alors que {self.dossiers} dossier"
+            f"{'s' if self.dossiers > 1 else ''} recevable{'s' if self.dossiers > 1 else ''} attend"
+            f"{'ent' if self.dossiers > 1 else ''} (AAP §C.2 : a minima une fois par trimestre) : réunissez le COPIL."
+        )
+
+
+def trimestre_sans_copil(jour, dossiers_en_attente, trimestres_tenus):
+    """The last ended quarter if it ended with dossiers waiting (`dossiers_en_attente`: the recevable dates of the
+    dossiers still waiting) and no session held in it (`trimestres_tenus`: {(year, quarter)}), else None."""
+    annee, trimestre, _, fin = trimestre_precedent(jour)
+    attendent = sum(1 for recevable_le in dossiers_en_attente if recevable_le is not None and recevable_le <= fin)
+    if attendent == 0 or (annee, trimestre) in trimestres_tenus:
+        return None
+    return TrimestreSansCopil(annee, trimestre, fin, attendent)
 
 
 def est_https(url):

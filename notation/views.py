@@ -22,7 +22,6 @@ from aap.formats import heure_fr, pluriel
 from aap.forms import choix
 from aap.models import Campagne, Role
 from aap.securite import role_requis
-from aap.types import maintenant
 from candidatures.models import Dossier, Piece
 from candidatures.synthese import options_dossier_complet, synthese_dossier
 
@@ -98,28 +97,18 @@ def _campagnes_du_service():
     ).all()
 
 
-def _trimestres(annee):
-    return [("", "Celui de la date de la séance")] + [
-        (f"{a}-{t}", f"{'1er' if t == 1 else f'{t}e'} trimestre {a}") for a in (annee - 1, annee, annee + 1) for t in (1, 2, 3, 4)
-    ]
-
-
-def _preparer_formulaire_seance(form, candidats, campagnes=None, annee=None):
+def _preparer_formulaire_seance(form, candidats, campagnes=None):
     if campagnes is not None:
         form.campagne_id.choices = choix([(str(c.id), f"{c.titre[:60]}… ({c.annee})") for c in campagnes])
     form.president_id.choices = choix(
         [("", "— Choisir —")] + [(str(u.id), f"{u.nom_complet} ({u.role_enum.libelle})") for u in candidats]
     )
     form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role_enum.libelle}") for u in candidats])
-    form.trimestre.choices = choix(_trimestres(annee or maintenant().year))
 
 
 def _valeurs_seance(form, candidats, fuseau):
     par_id = {str(u.id): u for u in candidats}
     tenue_le = datetime.combine(form.date.data, form.heure.data or time(9, 0), tzinfo=fuseau)
-    annee = trimestre = None
-    if form.trimestre.data:
-        annee, trimestre = (int(x) for x in form.trimestre.data.split("-"))
     president = par_id.get(form.president_id.data)
     if president is None:
         raise operations.Invalide([regles.Erreur("president_id", "president_invalide", "Choisissez le président de séance.")])
@@ -129,8 +118,6 @@ def _valeurs_seance(form, candidats, fuseau):
         "lien_visio": form.lien_visio.data or "",
         "president": president,
         "membres": [par_id[i] for i in form.membres.data or [] if i in par_id],
-        "annee": annee,
-        "trimestre": trimestre,
         "seuil_desaccord": Decimal(form.seuil_desaccord.data) / 100,
     }
 
@@ -141,7 +128,7 @@ def nouvelle_seance():
     campagnes = _campagnes_du_service()
     candidats = lecture.membres_candidats(current_user.service_id)
     form = forms.SeanceForm()
-    _preparer_formulaire_seance(form, candidats, campagnes, campagnes[0].annee if campagnes else None)
+    _preparer_formulaire_seance(form, candidats, campagnes)
     if request.method == "GET":
         form.president_id.data = str(current_user.id)
         form.membres.data = [str(u.id) for u in candidats if u.a_role(Role.COPIL)]
@@ -174,12 +161,11 @@ def modifier_seance(seance_id):
     candidats = lecture.membres_candidats(seance.service_id)
     form = forms.SeanceForm()
     del form.campagne_id
-    _preparer_formulaire_seance(form, candidats, annee=seance.campagne.annee)
+    _preparer_formulaire_seance(form, candidats)
     if request.method == "GET":
         local = seance.tenue_le.astimezone(_fuseau(seance))
         form.date.data, form.heure.data = local.date(), local.time().replace(second=0, microsecond=0)
         form.lieu.data, form.lien_visio.data = seance.lieu, seance.lien_visio
-        form.trimestre.data = f"{seance.annee}-{seance.trimestre}"
         form.president_id.data = str(seance.president_id)
         form.membres.data = [str(m.utilisateur_id) for m in seance.membres]
         form.seuil_desaccord.data = int(seance.seuil_desaccord * 100)
@@ -238,7 +224,12 @@ def _avancement(seance):
 @bp.route("/seances/<id:seance_id>")
 @role_requis(*LECTEURS)
 def seance(seance_id):
-    seance = _seance(seance_id)
+    return _page_seance(_seance(seance_id))
+
+
+def _page_seance(seance, confirmation=None, statut=200):
+    """The session's page. `confirmation`: a phase change refused until a reason or a confirmation is given
+    (before the session's day, scores missing): {vers, message, motif, demande_motif, demande_confirmation}."""
     acces = AccesSeance(seance, current_user)
     suivi = acces.gestionnaire or acces.president or acces.lecteur
     par_membre, par_dossier, _ = _avancement(seance) if suivi else ({}, {}, 0)
@@ -270,7 +261,8 @@ def seance(seance_id):
         decisions=decisions,
         presences=presences,
         phases=list(Phase),
-    )
+        confirmation=confirmation,
+    ), statut
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour", methods=["POST"])
@@ -321,11 +313,25 @@ def phase(seance_id):
     autorise = seance.can_gerer(current_user) or seance.est_president(current_user)
     if not autorise:
         abort(404)
+    motif = request.form.get("motif", "")
+    confirmer = request.form.get("confirmer") == "oui"
     try:
-        operations.changer_phase(seance, vers, par=current_user)
+        operations.changer_phase(seance, vers, par=current_user, motif=motif, confirmer=confirmer)
         db.session.commit()
     except Refus as refus:
         db.session.rollback()
+        if refus.code in ("avant_la_seance", "notes_manquantes", "motif_trop_long"):
+            # Un motif ou une confirmation manque : la page les demande, avec ce qui a déjà été saisi.
+            seance = _seance(seance_id)
+            confirmation = {
+                "vers": vers,
+                "message": refus.message,
+                "motif": motif,
+                "demande_motif": refus.code != "notes_manquantes" or bool(motif),
+                "demande_confirmation": refus.code == "notes_manquantes" or confirmer,
+                "confirmer": confirmer,
+            }
+            return _page_seance(seance, confirmation, refus.statut)
         flash(refus.message, "erreur")
         return redirect(url_for(".seance", seance_id=seance_id))
     messages = {
@@ -723,6 +729,7 @@ def decision(seance_id, dossier_id):
             form.montant_accorde.data = regles.nombre_fr(existante.montant_accorde) if existante.montant_accorde else ""
             form.etp_facilitateur.data = regles.nombre_fr(existante.etp_facilitateur)
             form.etp_coordinateur.data = regles.nombre_fr(existante.etp_coordinateur)
+            form.cout_retenu.data = regles.nombre_fr(existante.cout_retenu) if existante.cout_retenu else ""
             form.conditions.data, form.motif.data = existante.conditions, existante.motif
         else:
             form.montant_accorde.data = regles.nombre_fr(dossier_.montant_demande)
@@ -763,6 +770,7 @@ def decision(seance_id, dossier_id):
         tableau=tableau,
         ligne=tableau.ligne(dossier_id),
         erreurs=erreurs,
+        demande=operations.demande_de(point.dossier),
     ), statut
 
 
@@ -831,9 +839,13 @@ def lettre_notifiee(decision_id):
 
 @bp.cli.command("rappels")
 def commande_rappels():
-    """Rappelle aux membres des séances en notation les dossiers qu'il leur reste à noter (à lancer chaque jour)."""
+    """Rappelle aux membres des séances en notation les dossiers qu'il leur reste à noter, et au service un trimestre
+    fini sans COPIL alors que des dossiers recevables attendent (à lancer chaque jour : chaque courriel part une fois)."""
     import click
 
-    nombre = operations.envoyer_rappels()
+    rappels, alertes = operations.envoyer_rappels(), operations.alerter_trimestres()
     db.session.commit()
-    click.echo(f"{nombre} rappel(s) mis en file.")
+    click.echo(
+        f"{pluriel(rappels, 'rappel mis', 'rappels mis')} en file ; "
+        f"{pluriel(alertes, 'alerte', 'alertes')} de trimestre sans COPIL."
+    )

@@ -122,8 +122,10 @@ class FabriqueCandidatures:
             "emergente": emergente,
             "statut_juridique": statut_juridique,
         }
+        # Annexe 2 : chaque candidat présente l'état de financement de ses ETP existants (aucun s'il est émergent).
+        valeurs["annee_financements"] = maintenant().year
         if not emergente:
-            valeurs |= {"etp_facilitateurs_existants": Decimal("1.0"), "annee_financements": maintenant().year}
+            valeurs["etp_facilitateurs_existants"] = Decimal("1.0")
         sans_financement = champs.pop("sans_financement", False)
         structure = self.structure(service=service, **(valeurs | champs))
         if not emergente and not sans_financement:

@@ -103,17 +103,18 @@ class FabriqueConventions:
         return versement
 
     def bilan_depose(self, bilan, porteur=None, facteur=1, depenses=None, approuve=False, agent=None, instant=None):
-        """Fills and files a report (with a compte rendu financier for the annual one); approves it on request."""
+        """Fills and files a report (the spending for the annual report and the final account, with the compte rendu
+        financier for the latter); approves it on request."""
         convention = bilan.convention
         porteur = porteur or next(m for m in convention.structure.membres if m.role == "porteur")
-        annuel = bilan.type == TypeBilan.ANNUEL
+        avec_depenses = bilan.type in regles.DEPENSES_DEMANDEES
         operations.enregistrer_bilan(
             bilan,
             valeurs=valeurs_bilan(bilan, facteur),
             par=porteur,
-            depenses_realisees=str(depenses if depenses is not None else bilan.annee.montant) if annuel else None,
+            depenses_realisees=str(depenses if depenses is not None else bilan.annee.montant) if avec_depenses else None,
         )
-        if annuel:
+        if bilan.type == TypeBilan.FINANCIER:
             operations.ajouter_piece(
                 bilan,
                 ("cerfa-15059.pdf", pdf_minimal("Compte rendu financier", "cerfa 15059")),

@@ -5,7 +5,7 @@ decision with its whole chain; the notation tests drive the real operations for 
 """
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from aap.numerotation import prochain
 from aap.types import maintenant
@@ -69,7 +69,8 @@ class FabriqueNotation:
             service_id=campagne.service_id,
             **(valeurs | champs),
         )
-        charges = (montant_demande / Decimal("0.70")).quantize(Decimal("0.01"))
+        # Au centime supérieur : la part de l'État (70 % des charges, arrondis au centime inférieur) reste le montant demandé.
+        charges = (montant_demande / Decimal("0.70")).quantize(Decimal("0.01"), rounding=ROUND_UP)
         for categorie, montant in (
             ("salaires", charges),
             ("etat_aap", montant_demande),
@@ -101,7 +102,12 @@ class FabriqueNotation:
             membres = [president, *membres]
         if isinstance(dossiers, int):
             dossiers = [self.dossier_pour_copil(campagne=campagne) for _ in range(dossiers)]
-        tenue_le = champs.pop("tenue_le", maintenant() + timedelta(days=7))
+        # Une séance qui délibère s'est tenue (elle ne délibère pas avant sa date) ; sinon, elle se tient dans une semaine.
+        phase = Phase(phase)
+        tenue_le = champs.pop(
+            "tenue_le",
+            maintenant() - timedelta(hours=1) if phase.rang >= Phase.DELIBERATION.rang else maintenant() + timedelta(days=7),
+        )
         instant = maintenant()
         phase = Phase(phase)
         seance = Seance(

@@ -138,7 +138,10 @@ class Fabrique(FabriqueCandidatures, FabriqueNotation, FabriqueConventions):
             "credits": Decimal("150000.00"),
             "courriel_contact": service.courriel,
         }
-        return self._ajouter(aap2022.garnir(Campagne(service_id=service.id, **(valeurs | champs))))
+        valeurs |= champs
+        # Les crédits des années 2 et 3 : ceux de l'année 1, sauf mention contraire.
+        valeurs = {"credits_annee2": valeurs["credits"], "credits_annee3": valeurs["credits"]} | valeurs
+        return self._ajouter(aap2022.garnir(Campagne(service_id=service.id, **valeurs)))
 
     def jeton(self, utilisateur, expire_le=None, revoque_le=None):
         """Returns (token in clear, its row)."""

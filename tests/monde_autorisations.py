@@ -2,20 +2,23 @@
 one service, their dossiers, COPIL sessions (one deliberating, one closed with its documents, one of
 another member), a campaign an administrator may edit freely, and the ten actors of the table.
 
-Conventions: A's convention, created by the agent from a retenu, notified decision, signed (its signed copy),
-its advance paid, its annual report filed and approved with spendings under the advance (so a reversement to
-follow, the balance cancelled, the renewal decidable), its intermediate report still to file with an annex
-attached; and a second notified decision of A awaiting its convention.
+Conventions: A's convention, created by the agent from a retenu, notified decision more than a year ago, signed
+(its signed copy), its advance paid, its annual report approved (the renewal decidable) and its first year's final
+account approved with spendings under the advance (so a reversement to follow, the balance cancelled), its
+intermediate report still to file with an annex attached; and a second notified decision of A awaiting its
+convention.
 
 `construire(fab)` returns `(acteurs, ids)`: `ids` fills the URL parameters of every route.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
 
 from aap.courriels import TENTATIVES_MAX
 from aap.extensions import db
 from aap.pdf import pdf_minimal
+from aap.types import maintenant
 from candidatures.models import FinancementExistant
 from conventions import documents as documents_conventions
 from conventions import lecture as lecture_conventions
@@ -147,12 +150,17 @@ def _conventions(fab, campagne, structure_a, porteur_a, agent):
         mock.patch.object(documents_conventions, "pdf", lambda annee: pdf_minimal(f"{annee.intitule} {annee.convention.numero}")),
         mock.patch.object(documents_conventions, "docx_", lambda annee: DOCX_MINIMAL),
     ):
+        # Notifiée il y a plus d'un an : la première année est finie, son compte rendu financier peut se déposer.
         decision = fab.decision(
-            dossier=fab.dossier(statut="recevable", campagne=campagne, structure=structure_a, porteur=porteur_a), decide_par=agent
+            dossier=fab.dossier(statut="recevable", campagne=campagne, structure=structure_a, porteur=porteur_a),
+            decide_par=agent,
+            notifie_le=maintenant() - timedelta(days=400),
         )
         convention = fab.convention(decision=decision, par=agent, signee=True, avance_payee=True)
     annuel = convention.premiere.bilan_annuel
     fab.bilan_depose(annuel, porteur=porteur_a, depenses="1000.00", approuve=True, agent=agent)
+    compte_rendu = lecture_conventions.charger(convention.id).premiere.compte_rendu_financier
+    fab.bilan_depose(compte_rendu, porteur=porteur_a, depenses="1000.00", approuve=True, agent=agent)
     convention = lecture_conventions.charger(convention.id)
     intermediaire = convention.premiere.bilan(TypeBilan.INTERMEDIAIRE)
     annexe = operations_conventions.ajouter_piece(
@@ -169,7 +177,7 @@ def _conventions(fab, campagne, structure_a, porteur_a, agent):
         "versement": convention.premiere.avance.id,
         "reversement": convention.premiere.reversement.id,
         "bilan": intermediaire.id,
-        "bilan_approuve": annuel.id,
+        "bilan_approuve": compte_rendu.id,
         "piece_bilan": annexe.id,
-        "piece_bilan_approuve": annuel.pieces_courantes[0].id,
+        "piece_bilan_approuve": compte_rendu.pieces_courantes[0].id,
     }

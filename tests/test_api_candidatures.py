@@ -72,14 +72,14 @@ def test_un_dossier_de_bout_en_bout(api, fab, serveur_smtp):
         },
     )
     assert reponse.status_code == 200 and reponse.json["version"] == 2
-    # Des ETP hors du pas de 0,1 sont refusés, en français : le document le dit (une décimale au plus).
-    reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "etp_facilitateur": "0.45"})
+    # Des ETP hors du pas de 0,05 sont refusés, en français : le document le dit.
+    reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "etp_facilitateur": "0.43"})
     assert reponse.status_code == 422
     assert reponse.json["errors"] == [
         {
             "field": "etp_facilitateur",
             "code": "invalide",
-            "message": "Nombre attendu en texte, avec un point et au plus 1 décimale, de 0 à 100 (par exemple « 0.5 »).",
+            "message": "Nombre attendu en texte, avec un point, par pas de 0.05, de 0 à 100 (par exemple « 0.50 »).",
         }
     ]
     reponse = api(porteur, fab, "PATCH", url, json={"version": 2, "pirate": "x"})

@@ -3,6 +3,7 @@
 import json
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from aap.extensions import db
@@ -114,3 +115,37 @@ def test_la_page_publique_de_la_campagne(client, fab):
     campagne.publiee = False
     db.session.commit()
     assert client.get(f"/campagnes/{campagne.id}").status_code == 404
+
+
+def test_les_credits_d_une_annee_ne_descendent_pas_sous_ce_qui_est_accorde(fab):
+    from aap.campagnes import operations as campagnes
+    from aap.erreurs import Refus
+
+    campagne = fab.campagne(etat="cloturee", credits=Decimal("100000.00"))
+    fab.decision(dossier=fab.dossier_pour_copil(campagne=campagne, montant_demande=Decimal("35000.00")))
+    admin = fab.utilisateur("admin", service=campagne.service)
+    with pytest.raises(Refus) as refus:
+        campagnes.modifier_campagne(campagne, {"credits": Decimal("34999.99")}, par=admin)
+    assert refus.value.code == "credits_insuffisants" and "35\u202f000,00\xa0€" in refus.value.message
+    assert campagnes.modifier_campagne(campagne, {"credits": Decimal("35000.00"), "credits_annee2": Decimal("0")}, par=admin)
+
+
+def test_une_grille_qui_ne_fait_pas_cent_points_ne_se_publie_pas_et_n_ouvre_pas_la_notation(fab, client_de):
+    from aap.campagnes import operations as campagnes
+    from aap.erreurs import Refus
+    from notation import operations as notation
+    from notation.models import Phase
+
+    campagne = fab.campagne(etat="cloturee", publiee=False)
+    admin = fab.utilisateur("admin", service=campagne.service)
+    campagnes.supprimer_critere(next(c for c in campagne.criteres if c.code == "projection"), par=admin)
+    db.session.commit()
+    assert "La grille totalise 95 points" in texte(client_de(admin).get(f"/admin/campagnes/{campagne.id}"))
+    with pytest.raises(Refus) as refus:
+        campagnes.modifier_campagne(campagne, {"publiee": True}, par=admin)
+    assert refus.value.code == "grille_invalide" and "totalise 95 points" in refus.value.message
+    db.session.rollback()
+    seance = fab.seance(campagne=campagne, dossiers=1)
+    with pytest.raises(Refus) as refus:
+        notation.changer_phase(seance, Phase.NOTATION, par=admin)
+    assert refus.value.code == "grille_invalide"

@@ -149,8 +149,11 @@ def test_la_commande_de_rappel_lancee_deux_fois_en_parallele_envoie_chaque_courr
     sorties = [p.communicate(timeout=120)[0] for p in processus]
     assert [p.returncode for p in processus] == [0, 0], sorties
     assert sum(int(s.strip().splitlines()[-1].split()[0]) for s in sorties) == 4, sorties
-    assert envoyer_en_attente() == 4  # le travailleur des courriels : 4 en file, pas un de plus
+    assert envoyer_en_attente() == 5  # le travailleur : 4 rappels et une alerte de trimestre en file, pas un de plus
     recus = sorted(m["To"] for m in serveur_smtp.messages if m["Subject"].startswith("Rappel"))
     assert recus == sorted(m.email for m in membres)
     db.session.expire_all()
-    assert db.session.scalar(select(func.count(Courriel.id)).where(Courriel.envoye_le.is_not(None))) == 4
+    envoyes = select(func.count(Courriel.id)).where(Courriel.envoye_le.is_not(None))
+    assert db.session.scalar(envoyes.where(Courriel.cle.like("rappel-notation:%"))) == 4
+    # Les deux dossiers, recevables depuis le trimestre passé sans COPIL tenu : une alerte au service, une seule fois.
+    assert db.session.scalar(envoyes.where(Courriel.cle.like("trimestre-sans-copil:%"))) == 1

@@ -65,7 +65,7 @@ def test_trois_annees_de_convention_par_l_api(api):
         assert convention["etat"] == "a_signer" and convention["statut"] == "a_signer"
         (annee,) = convention["annees"]
         assert (annee["montant"], [v["montant"] for v in annee["versements"]]) == ("35000.00", ["17500.00", "17500.00"])
-        assert [b["type"] for b in annee["bilans"]] == ["intermediaire", "annuel"]
+        assert [b["type"] for b in annee["bilans"]] == ["intermediaire", "annuel", "financier"]
         assert convention["echeances"][0] == {
             "code": "signature",
             "nature": "signature",
@@ -114,7 +114,7 @@ def test_trois_annees_de_convention_par_l_api(api):
         )
         assert perime.status_code == 409
 
-        # Bilan annuel : erreurs champ par champ, pièce jointe, dépôt, approbation, solde.
+        # Bilan annuel : erreurs champ par champ, dépôt, approbation ; ses dépenses ne sont qu'une estimation.
         voyage.move_to(a_mayotte(2030, 11, 20))
         pour_agent, pour_porteur = entetes(agent), entetes(porteur)
         bilan_id = annee["bilans"][1]["id"]
@@ -134,62 +134,79 @@ def test_trois_annees_de_convention_par_l_api(api):
             ("valeurs.facilitateur.heures_insertion_etp", entier),
             ("valeurs.facilitateur.contacts_acheteurs", entier),
         }
+        # Le financement des postes préexistants sous celui déclaré au dépôt (18 000 €) : la baisse est signalée.
+        baisse = client.put(
+            f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"valeurs": valeurs, "depenses_realisees": "35000.00"}
+        )
+        assert baisse.status_code == 200
+        assert [a["code"] for a in baisse.json["avertissements"]] == ["baisse_financements_existants"]
+        assert (
+            "baisse de 17\u202f900,00\xa0€ : 100,00\xa0€ cette année contre 18\u202f000,00\xa0€"
+            in (baisse.json["avertissements"][0]["message"])
+        )
+        valeurs["ensemble.financement_postes_existants"] = "18000.00"
         bon = client.put(
             f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"valeurs": valeurs, "depenses_realisees": "35000.00"}
         )
         assert bon.status_code == 200 and bon.json["avertissements"] == []
-        sans_crf = client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={})
-        assert sans_crf.status_code == 422 and sans_crf.json["errors"][0]["field"] == "compte_rendu_financier"
-        piece = client.post(
-            f"/api/v1/bilans/{bilan_id}/pieces",
-            headers=pour_porteur,
-            data={"nature": "compte_rendu_financier", "fichier": (io.BytesIO(pdf("CRF")), "crf.pdf")},
-        )
-        assert piece.status_code == 201 and piece.json["nature"] == "compte_rendu_financier"
         depose = client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={})
         assert depose.status_code == 200 and depose.json["statut"] == "depose" and depose.json["a_l_heure"] is True
         assert client.post(f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_porteur, json={}).status_code == 403
-        approuve = client.post(
-            f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_agent, json={"depenses_eligibles": "30000.00"}
-        )
+        approuve = client.post(f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_agent, json={})
         assert approuve.status_code == 200 and approuve.json["statut"] == "approuve"
         detail = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json
         solde = detail["annees"][0]["versements"][1]
-        assert (solde["etat"], solde["montant"]) == ("a_payer", "12500.00")
-        ajuste = client.post(
-            f"/api/v1/versements/{solde['id']}/ajustement", headers=pour_agent, json={"montant": "13000.00", "motif": ""}
-        )
-        assert ajuste.status_code == 422 and "ne peut pas dépasser 12" in ajuste.json["errors"][0]["message"]
+        assert (solde["etat"], solde["montant"]) == ("prevu", "17500.00")  # rien n'est payable avant le compte rendu
+        financier_id = annee["bilans"][2]["id"]
+        assert annee["bilans"][2]["type"] == "financier" and annee["bilans"][2]["echeance"] == "2031-07-31"
+        brouillon = client.put(f"/api/v1/bilans/{financier_id}", headers=pour_porteur, json={"depenses_realisees": "30000"})
+        assert brouillon.status_code == 200  # le brouillon se prépare à l'avance
+        trop_tot = client.post(f"/api/v1/bilans/{financier_id}/depot", headers=pour_porteur, json={})
+        assert trop_tot.status_code == 422 and trop_tot.json["errors"][0]["code"] == "hors_fenetre"
 
-        # Renouvellement : la vue, l'avenant, puis le tableau de bord et l'« À faire ».
+        # Renouvellement : la vue, l'avenant (au plus 70 % du coût de l'année 2 du budget déposé), l'« À faire ».
         vue = client.get(f"/api/v1/conventions/{cid}/renouvellement", headers=pour_agent).json
         assert vue["decidable"] is True and vue["suggestion"]["issue"] in ("renouveler", "a_discuter", "ne_pas_renouveler")
         assert client.get(f"/api/v1/conventions/{cid}/renouvellement", headers=pour_porteur).status_code == 403
         avenant = client.post(
-            f"/api/v1/conventions/{cid}/avenants", headers=pour_agent, json={"montant": "36000.00", "objectifs": objectifs}
+            f"/api/v1/conventions/{cid}/avenants", headers=pour_agent, json={"montant": "35700.00", "objectifs": objectifs}
         )
         assert avenant.status_code == 201, avenant.json
         assert (avenant.json["rang"], avenant.json["debut"], avenant.json["fin"]) == (2, "2031-02-01", "2032-01-31")
         tableau = client.get("/api/v1/tableau-de-bord", headers=pour_agent).json
-        assert tableau["verse"] == "17500.00" and tableau["avenants"] == "36000.00"
+        assert tableau["verse"] == "17500.00" and tableau["avenants"] == "35700.00"
         assert tableau["etats"] == {"avenant_a_signer": 1}
         a_faire = client.get("/api/v1/a-faire", headers=pour_agent).json
-        # Pour l'agent : le bilan intermédiaire en retard chez la structure, le solde à payer (l'avenant, qui prend
-        # effet dans plus de 60 jours, n'y est pas encore).
+        # Pour l'agent : le bilan intermédiaire en retard chez la structure (le compte rendu financier, dû en juillet,
+        # et l'avenant, qui prend effet dans plus de 60 jours, n'y sont pas encore).
         intermediaire = annee["bilans"][0]["id"]
-        assert [e["code"] for e in a_faire] == [f"bilan-{intermediaire}", f"versement-{solde['id']}"]
+        assert [e["code"] for e in a_faire] == [f"bilan-{intermediaire}"]
         assert a_faire[0]["etat"] == "en_retard" and a_faire[0]["pour"] == "porteur"
         pour_la_structure = client.get("/api/v1/a-faire", headers=pour_porteur).json
         assert [e["code"] for e in pour_la_structure] == [f"bilan-{intermediaire}"]
         detail = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json
         assert "signature-avenant-2" in [e["code"] for e in detail["echeances"]]  # la convention, elle, la montre
 
-        # Les années 2 et 3 : avenant signé, avance payée, bilan annuel approuvé, solde payé ; pas de quatrième année.
-        paye = client.post(
-            f"/api/v1/versements/{solde['id']}/paiement", headers=pour_agent, json={"paye_le": "2030-11-20", "reference": "DP-78"}
-        )
-        assert paye.status_code == 200
-        for rang, annee_civile in ((2, 2031), (3, 2032)):
+        def compte_rendu(bilan_id, depenses, eligibles=None):
+            """The final account of a year that has ended: spending, cerfa n° 15059, filing, approval."""
+            depenses_ = client.put(f"/api/v1/bilans/{bilan_id}", headers=pour_porteur, json={"depenses_realisees": depenses})
+            assert depenses_.status_code == 200
+            sans_crf = client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={})
+            assert sans_crf.status_code == 422 and sans_crf.json["errors"][0]["field"] == "compte_rendu_financier"
+            piece = client.post(
+                f"/api/v1/bilans/{bilan_id}/pieces",
+                headers=pour_porteur,
+                data={"nature": "compte_rendu_financier", "fichier": (io.BytesIO(pdf("CRF")), "crf.pdf")},
+            )
+            assert piece.status_code == 201 and piece.json["nature"] == "compte_rendu_financier"
+            assert client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={}).status_code == 200
+            corps = {} if eligibles is None else {"depenses_eligibles": eligibles}
+            assert client.post(f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_agent, json=corps).status_code == 200
+
+        # Les années 2 et 3 : avenant signé, avance payée ; le compte rendu financier de l'année écoulée règle son
+        # solde ; bilan annuel approuvé ; pas de quatrième année.
+        precedente = (1, financier_id)
+        for rang, annee_civile, montant in ((2, 2031, "35700.00"), (3, 2032, "36400.00")):
             voyage.move_to(a_mayotte(annee_civile, 1, 20))
             pour_agent, pour_porteur = entetes(agent), entetes(porteur)
             signee = client.post(
@@ -199,12 +216,39 @@ def test_trois_annees_de_convention_par_l_api(api):
             )
             assert signee.status_code == 200, signee.json
             annee = signee.json["annees"][rang - 1]
+            assert annee["montant"] == montant
             avance = annee["versements"][0]
             assert (
                 client.post(
                     f"/api/v1/versements/{avance['id']}/paiement",
                     headers=pour_agent,
                     json={"paye_le": f"{annee_civile}-01-20", "reference": f"DP-{rang}"},
+                ).status_code
+                == 200
+            )
+            voyage.move_to(a_mayotte(annee_civile, 2, 10))
+            pour_agent, pour_porteur = entetes(agent), entetes(porteur)
+            rang_precedent, bilan_precedent = precedente
+            if rang_precedent == 1:
+                # 30 000 € de dépenses éligibles : l'État en doit 21 000 €, soit 3 500 € de solde après l'avance.
+                compte_rendu(bilan_precedent, "30000.00", "30000.00")
+                solde = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json["annees"][0]
+                assert (solde["montant_du"], solde["versements"][1]["etat"]) == ("21000.00", "a_payer")
+                solde = solde["versements"][1]
+                assert solde["montant"] == "3500.00"
+                ajuste = client.post(
+                    f"/api/v1/versements/{solde['id']}/ajustement", headers=pour_agent, json={"montant": "3500.01", "motif": ""}
+                )
+                assert ajuste.status_code == 422 and "ne peut pas dépasser 3" in ajuste.json["errors"][0]["message"]
+            else:
+                compte_rendu(bilan_precedent, "60000.00")
+                solde = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json["annees"][rang_precedent - 1]
+                solde = solde["versements"][1]
+            assert (
+                client.post(
+                    f"/api/v1/versements/{solde['id']}/paiement",
+                    headers=pour_agent,
+                    json={"paye_le": f"{annee_civile}-02-10", "reference": f"DS-{rang_precedent}"},
                 ).status_code
                 == 200
             )
@@ -217,39 +261,37 @@ def test_trois_annees_de_convention_par_l_api(api):
                 ).status_code
                 == 200
             )
-            assert (
-                client.post(
-                    f"/api/v1/bilans/{bilan_id}/pieces",
-                    headers=pour_porteur,
-                    data={"nature": "compte_rendu_financier", "fichier": (io.BytesIO(pdf("CRF")), "crf.pdf")},
-                ).status_code
-                == 201
-            )
             assert client.post(f"/api/v1/bilans/{bilan_id}/depot", headers=pour_porteur, json={}).status_code == 200
             assert client.post(f"/api/v1/bilans/{bilan_id}/approbation", headers=pour_agent, json={}).status_code == 200
-            solde = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json["annees"][rang - 1]["versements"][1]
-            assert (solde["etat"], solde["montant"]) == ("a_payer", "18000.00")
-            assert (
-                client.post(
-                    f"/api/v1/versements/{solde['id']}/paiement",
-                    headers=pour_agent,
-                    json={"paye_le": f"{annee_civile}-11-20", "reference": f"DS-{rang}"},
-                ).status_code
-                == 200
-            )
+            precedente = (rang, next(b["id"] for b in annee["bilans"] if b["type"] == "financier"))
             suite = client.post(
-                f"/api/v1/conventions/{cid}/avenants", headers=pour_agent, json={"montant": "36000.00", "objectifs": objectifs}
+                f"/api/v1/conventions/{cid}/avenants", headers=pour_agent, json={"montant": "36400.00", "objectifs": objectifs}
             )
             if rang == 2:
                 assert suite.status_code == 201 and suite.json["rang"] == 3
             else:
                 assert suite.status_code == 422
                 assert suite.json["errors"][0]["code"] == "renouvellements_epuises"
+        # La troisième année finie, son compte rendu financier ; le dernier solde payé, la convention est close.
+        voyage.move_to(a_mayotte(2033, 2, 10))
+        pour_agent, pour_porteur = entetes(agent), entetes(porteur)
+        compte_rendu(precedente[1], "60000.00")
+        solde = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json["annees"][2]["versements"][1]
+        assert solde["montant"] == "18200.00"
+        assert (
+            client.post(
+                f"/api/v1/versements/{solde['id']}/paiement",
+                headers=pour_agent,
+                json={"paye_le": "2033-02-10", "reference": "DS-3"},
+            ).status_code
+            == 200
+        )
         fin = client.get(f"/api/v1/conventions/{cid}", headers=pour_agent).json
         assert fin["statut"] == "close" and fin["echeances"] == []
         assert [a["rang"] for a in fin["annees"]] == [1, 2, 3]
+        assert [a["montant_du"] for a in fin["annees"]] == ["21000.00", "35700.00", "36400.00"]
         verse = sum(Decimal(v["montant"]) for a in fin["annees"] for v in a["versements"] if v["etat"] == "paye")
-        assert verse == Decimal("17500.00") + Decimal("12500.00") + 2 * Decimal("36000.00")
+        assert verse == Decimal("17500.00") + Decimal("3500.00") + Decimal("35700.00") + Decimal("36400.00")
 
 
 def test_le_document_openapi_decrit_les_conventions(client):

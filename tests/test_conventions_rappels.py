@@ -83,3 +83,23 @@ def test_chaque_rappel_part_une_fois_meme_si_la_commande_tourne_deux_fois(fab, r
         assert [m["Subject"].split(" :")[0] for m in serveur_smtp.pour(adresse)] == ["Rappel", "En retard"]
     cles = db.session.scalars(select(Courriel.cle).where(Courriel.cle.like("rappel-convention:%"))).all()
     assert len(cles) == len(set(cles))
+
+
+@pytest.mark.usefixtures("documents_rapides")
+def test_le_rappel_du_compte_rendu_financier_dit_la_regle_du_solde(fab, runner, serveur_smtp):
+    with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
+        decision = fab.decision(montant_accorde=Decimal("35000.00"), notifie_le=a_mayotte(2030, 1, 10, 10))
+        convention = fab.convention(decision=decision, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
+        envoyer_en_attente()
+    serveur_smtp.vider()
+    porteur = next(m.email for m in convention.structure.membres if m.role == "porteur")
+    with time_machine.travel(a_mayotte(2031, 7, 16), tick=False):  # 15 jours avant le 31 juillet 2031
+        rappels(runner)
+    (message,) = [m for m in serveur_smtp.pour(porteur) if "compte rendu financier" in m["Subject"].lower()]
+    assert message["Subject"].startswith("Rappel : déposer : Compte rendu financier")
+    corps = " ".join(serveur_smtp.texte(message).split())
+    assert "au plus tard le 31 juillet 2031" in corps
+    assert (
+        "Le solde de l'année est versé sur le compte rendu financier approuvé : l'État doit au plus 70 % des dépenses "
+        "éligibles réellement engagées, dans la limite de la subvention de l'année" in corps.replace("\u202f", " ")
+    )

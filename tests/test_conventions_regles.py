@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from aap.aap2022 import MAYOTTE
 from conventions import regles
+from notation.regles import Demande
 
 D = Decimal
 
@@ -262,25 +263,76 @@ def test_avance_plus_solde_egale_la_subvention_sans_reduction(montant):
     assert avance + solde == montant
     assert D(0) < avance <= solde
     assert avance == avance.quantize(D("0.01")) and solde == solde.quantize(D("0.01"))
-    sans_reduction = regles.solde(montant, avance, None)
+    sans_reduction = regles.solde(montant, avance, D("0.70"), None)
     assert sans_reduction.maximum == solde and sans_reduction.reversement == 0
 
 
+@pytest.mark.parametrize(
+    "montant, taux, depenses, du, solde, reversement",
+    [
+        # L'exemple de l'appel : une association, 35 000 € accordés sur un coût prévu de 50 000 €, 17 500 € d'avance.
+        ("35000.00", "0.70", "36750.00", "25725.00", "8225.00", "0"),
+        ("35000.00", "0.70", "20000.00", "14000.00", "0", "3500.00"),
+        ("35000.00", "0.70", "50000.00", "35000.00", "17500.00", "0"),  # au coût prévu : toute la subvention
+        ("35000.00", "0.70", "90000.00", "35000.00", "17500.00", "0"),  # jamais plus que la subvention
+        ("35000.00", "0.70", "25000.00", "17500.00", "0", "0"),  # dû = avance : ni solde ni reversement
+        ("35000.00", "0.70", "25000.01", "17500.00", "0", "0"),  # 17 500,007 arrondi au centime inférieur
+        ("35000.00", "0.70", "25000.02", "17500.01", "0.01", "0"),
+        ("35000.00", "0.70", "24999.99", "17499.99", "0", "0.01"),
+        ("35000.00", "0.70", "0", "0", "0", "17500.00"),
+        ("35000.00", "0.80", "36750.00", "29400.00", "11900.00", "0"),  # collectivité territoriale
+        ("35000.00", "0.65", "36750.00", "23887.50", "6387.50", "0"),  # taux inférieur convenu
+    ],
+)
+def test_ce_que_l_etat_doit_au_plus_son_taux_des_depenses_eligibles(montant, taux, depenses, du, solde, reversement):
+    avance, prevu = regles.echeancier(D(montant))
+    calcul = regles.solde(D(montant), avance, D(taux), D(depenses), prevu)
+    assert (calcul.du, calcul.maximum, calcul.reversement) == (D(du), D(solde), D(reversement))
+    assert regles.du_par_l_etat(D(montant), D(taux), D(depenses)) == D(du)
+
+
+taux = st.sampled_from([D("0.70"), D("0.80"), D("0.65"), D("0.5"), D("0.0001"), D("1")])
+
+
 @settings(max_examples=300)
-@given(montants, depenses)
-def test_les_versements_ne_depassent_jamais_la_subvention(montant, depense):
+@given(montants, depenses, taux)
+def test_les_versements_ne_depassent_jamais_le_taux_des_depenses_ni_la_subvention(montant, depense, taux_):
     avance, prevu = regles.echeancier(montant)
-    calcul = regles.solde(montant, avance, depense, prevu)
+    calcul = regles.solde(montant, avance, taux_, depense, prevu)
     assert D(0) <= calcul.maximum <= prevu
-    assert avance + calcul.maximum <= montant
-    assert avance + calcul.maximum - calcul.reversement <= min(montant, depense) or calcul.reversement == 0
-    if depense < avance:
-        # Ce que la structure garde est exactement ses dépenses éligibles.
-        assert calcul.reversement == avance - depense
-        assert calcul.maximum == 0
-    else:
-        assert calcul.reversement == 0
-        assert avance + calcul.maximum == min(montant, depense)
+    assert calcul.du <= montant and calcul.du <= taux_ * depense and calcul.du == calcul.du.quantize(D("0.01"))
+    # Ce que la structure garde (avance + solde − reversement) est exactement ce que l'État doit.
+    assert avance + calcul.maximum - calcul.reversement == calcul.du
+    assert calcul.reversement == 0 or calcul.maximum == 0
+
+
+# Un facilitateur (1,0 ETP demandé) dont le budget déposé coûte 51 000 € en année 2 ; convention à 70 %.
+ANNEE_2 = Demande(D("0"), D("1.0"), D("0"), D("51000.00"), D("0.70"))
+
+
+@pytest.mark.parametrize(
+    "montant, etp, disponible, cout_retenu, code",
+    [
+        ("35700.00", "1.0", "35700.00", None, None),  # au plafond et au dernier centime des crédits
+        ("35700.01", "1.0", "90000.00", None, "plafond_depasse"),
+        ("9000000.00", "1.0", "90000000.00", None, "plafond_depasse"),  # l'avenant de 9 M€ de l'énoncé
+        ("17850.00", "0.5", "90000.00", None, None),  # la moitié des ETP financés : la moitié du coût
+        ("17850.01", "0.5", "90000.00", None, "plafond_depasse"),
+        ("35700.00", "1.0", "35699.99", None, "credits_insuffisants"),
+        ("42000.00", "1.0", "90000.00", "60000.00", None),  # budget révisé enregistré avec l'avenant
+        ("42000.01", "1.0", "90000.00", "60000.00", "plafond_depasse"),
+        ("1000.00", "1.0", "90000.00", "0", "montant_invalide"),
+    ],
+)
+def test_un_avenant_respecte_le_plafond_de_son_annee_et_ses_credits(montant, etp, disponible, cout_retenu, code):
+    erreurs = regles.verifier_avenant(
+        D(montant), ANNEE_2, D(etp), D(disponible), 2, 2031, None if cout_retenu is None else D(cout_retenu)
+    )
+    assert [e.code for e in erreurs] == ([code] if code else [])
+    if code == "credits_insuffisants":
+        assert erreurs[0].message.startswith(
+            "Crédits insuffisants : il reste 35\u202f699,99\xa0€ sur les crédits de l'année 2 (2031)"
+        )
 
 
 @pytest.mark.parametrize(
@@ -330,6 +382,7 @@ def test_les_indicateurs_minimum_de_la_section_d1_par_poste():
         "territoires_concernes",
         "marches_nombre",
         "marches_montant_ht",
+        "financement_postes_existants",  # article 7 de la convention : l'engagement de non-baisse
         "typologie_acheteurs",
         "typologie_segments",
         "beneficiaires_etp",
@@ -384,13 +437,39 @@ def test_heures_negatives_refusees_et_saut_invraisemblable_signale_en_francais()
     assert regles.saut_invraisemblable(D("100"), D("400"))
 
 
-def test_le_depot_du_bilan_annuel_demande_les_depenses_et_le_compte_rendu_financier():
+def test_le_bilan_annuel_estime_les_depenses_le_compte_rendu_financier_les_justifie():
     indicateurs = regles.indicateurs_du_bilan("annuel", D("1"), D("0"))
     valeurs = {i.cle: (D("3") if i.numerique else "Texte") for i in indicateurs}
-    erreurs, _ = regles.verifier_bilan(indicateurs, valeurs, depot=True, annuel=True, depenses=None, crf=False)
+    erreurs, _ = regles.verifier_bilan(indicateurs, valeurs, depot=True, type_bilan="annuel", depenses=None, crf=False)
+    assert {e.code for e in erreurs} == {"depenses_manquantes"}
+    assert "une estimation" in erreurs[0].message
+    erreurs, _ = regles.verifier_bilan([], {}, depot=True, type_bilan="financier", depenses=None, crf=False)
     assert {e.code for e in erreurs} == {"depenses_manquantes", "crf_manquant"}
-    erreurs, _ = regles.verifier_bilan(indicateurs, {}, depot=False, annuel=True, depenses=None, crf=False)
+    erreurs, _ = regles.verifier_bilan(indicateurs, {}, depot=False, type_bilan="annuel", depenses=None, crf=False)
     assert erreurs == []  # un brouillon peut être incomplet
+
+
+@pytest.mark.parametrize(
+    "type_bilan, arrete_au, aujourdhui, ouvert",
+    [
+        # Une année du 1er février 2030 au 31 janvier 2031.
+        ("intermediaire", None, date(2030, 1, 31), False),
+        ("intermediaire", None, date(2030, 2, 1), True),
+        ("annuel", None, date(2030, 1, 31), False),  # l'année n'a pas commencé : ni dépôt, ni solde
+        ("annuel", None, date(2030, 2, 1), True),
+        ("trimestriel", date(2030, 7, 1), date(2030, 6, 30), False),
+        ("trimestriel", date(2030, 7, 1), date(2030, 7, 1), True),
+        ("financier", date(2031, 1, 31), date(2031, 1, 31), False),  # dernier jour de l'année : pas encore
+        ("financier", date(2031, 1, 31), date(2031, 2, 1), True),
+    ],
+)
+def test_un_bilan_se_depose_dans_sa_fenetre(type_bilan, arrete_au, aujourdhui, ouvert):
+    ouverture = regles.ouverture_depot(type_bilan, date(2030, 2, 1), date(2031, 1, 31), arrete_au)
+    probleme = regles.probleme_fenetre(type_bilan, ouverture, aujourdhui)
+    assert (probleme is None) is ouvert
+    if type_bilan == "financier" and not ouvert:
+        assert probleme.startswith("Le compte rendu financier se dépose une fois l'année terminée, à partir du 1 février 2031")
+    assert regles.calendrier(date(2030, 2, 1)).compte_rendu_financier == date(2031, 7, 31)
 
 
 # --- Renouvellement ---------------------------------------------------------------------------------------

@@ -72,10 +72,9 @@ def parc(fab, documents_rapides):  # noqa: F811
     with time_machine.travel(a_mayotte(2030, 11, 20), tick=False):
         fab.bilan_depose(renouvelee.premiere.bilan_annuel, facteur=Decimal("1.1"), approuve=True, agent=agent)
         convention = lecture.charger(renouvelee.id)
-        fab.payer(convention.premiere.solde, par=agent)
         operations.renouveler(
             lecture.charger(renouvelee.id),
-            montant="36000.00",
+            montant="35000.00",
             objectifs={k: str(v) for k, v in convention.premiere.cibles().items()},
             par=agent,
         )
@@ -109,13 +108,26 @@ def test_les_chiffres_du_tableau_de_bord(client_de, parc):
     with time_machine.travel(a_mayotte(2030, 12, 1), tick=False):
         page = texte(client_de(parc["agent"]).get(f"/conventions/tableau-de-bord?campagne={parc['campagne'].id}"))
     chiffres = {
-        "credits": "200\u202f000,00\u00a0€",
-        "engage": "161\u202f000,00\u00a0€",  # 125 000 accordés par le COPIL + 36 000 d'avenant
-        "verse": "55\u202f000,00\u00a0€",  # avances de 17 500 et 20 000, solde de 17 500
-        "restant": "75\u202f000,00\u00a0€",
+        "credits": "600\u202f000,00\u00a0€",  # 200 000 € par année budgétaire
+        "engage": "160\u202f000,00\u00a0€",  # 125 000 accordés par le COPIL + 35 000 d'avenant
+        "verse": "37\u202f500,00\u00a0€",  # avances de 17 500 et 20 000 (les soldes attendent les comptes rendus)
+        "restant": "440\u202f000,00\u00a0€",
     }
     for cle, valeur in chiffres.items():
         assert f'id="chiffre-{cle}">{valeur}' in page, cle
+    # Par année budgétaire : crédits, accordé par le COPIL (année 1), renouvelé par avenant (année 2), restant.
+    annee = parc["campagne"].annee
+    lignes = {
+        "1": (f"Année 1 ({annee})", "200\u202f000,00", "125\u202f000,00", "0,00", "75\u202f000,00"),
+        "2": (f"Année 2 ({annee + 1})", "200\u202f000,00", "0,00", "35\u202f000,00", "165\u202f000,00"),
+        "3": (f"Année 3 ({annee + 2})", "200\u202f000,00", "0,00", "0,00", "200\u202f000,00"),
+        "total": ("Total", "600\u202f000,00", "125\u202f000,00", "35\u202f000,00", "440\u202f000,00"),
+    }
+    for rang, (libelle, *montants) in lignes.items():
+        attendu = f'<tr id="annee-budgetaire-{rang}"><th scope="row">{libelle}</th>' + "".join(
+            f'<td class="aap-nombre">{m}\u00a0€</td>' for m in montants
+        )
+        assert attendu in page, rang
     assert 'id="etp-facilitateurs">4,0</strong>' in page  # les années en cours de quatre conventions
     assert 'id="etat-signature_en_retard">1<' in page and 'id="etat-avenant_a_signer">1<' in page
     assert 'id="etat-en_cours">2<' in page
@@ -130,13 +142,13 @@ def test_le_national_voit_tous_les_services_et_en_choisit_un(client_de, parc, ap
     with time_machine.travel(a_mayotte(2030, 12, 1), tick=False):
         national = client_de(parc["national"])
         tout = texte(national.get("/conventions/tableau-de-bord"))
-        assert 'id="chiffre-verse">55\u202f000,00\u00a0€' in tout  # l'autre service n'a rien versé
+        assert 'id="chiffre-verse">37\u202f500,00\u00a0€' in tout  # l'autre service n'a rien versé
         assert 'id="etp-facilitateurs">5,0</strong>' in tout
         seul = texte(national.get(f"/conventions/tableau-de-bord?service={parc['autre'].service_id}"))
         assert 'id="etp-facilitateurs">1,0</strong>' in seul
         jeton, _ = fab.jeton(parc["national"])
         chiffres = app.test_client().get("/api/v1/tableau-de-bord", headers={"Authorization": f"Bearer {jeton}"}).json
-    assert chiffres["conventions"] == 5 and chiffres["verse"] == "55000.00" and chiffres["avenants"] == "36000.00"
+    assert chiffres["conventions"] == 5 and chiffres["verse"] == "37500.00" and chiffres["avenants"] == "35000.00"
     # Chaque montant avec ses centimes, les reversements compris (ils arrivaient en "0").
     montants = ("credits", "accorde_copil", "avenants", "engage", "verse", "a_verser", "restant", "reversements")
     assert all(re.fullmatch(r"-?\d+\.\d{2}", chiffres[cle]) for cle in montants), chiffres
@@ -150,7 +162,7 @@ def test_l_export_excel_consolide_avec_graphiques_natifs_et_sans_formule(client_
     classeur = openpyxl.load_workbook(io.BytesIO(reponse.data))
     assert classeur.sheetnames == ["Synthèse", "Par exercice", "Indicateurs", "Conventions", "Retards"]
     synthese = {ligne[0]: ligne[1] for ligne in classeur["Synthèse"].iter_rows(min_row=2, values_only=True) if ligne[0]}
-    assert synthese["Versé"] == 55000 and synthese["Crédits de la campagne"] == 200000
+    assert synthese["Versé"] == 37500 and synthese["Crédits (années 1 à 3)"] == 600000
     conventions = list(classeur["Conventions"].iter_rows(min_row=2, values_only=True))
     assert FORMULE in [ligne[1] for ligne in conventions]
     cellule = next(c for ligne in classeur["Conventions"].iter_rows(min_row=2) for c in ligne if c.value == FORMULE)

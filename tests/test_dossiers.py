@@ -123,7 +123,7 @@ def test_le_budget_en_francais_et_ses_chiffres_calcules(client_de, brouillon):
 @pytest.mark.parametrize(
     ("rubrique", "donnees", "champ", "message"),
     [
-        ("projet", {"titre": "Mon titre", "etp_facilitateur": "0,45"}, "etp_facilitateur", "pas de 0,1"),
+        ("projet", {"titre": "Mon titre", "etp_facilitateur": "0,43"}, "etp_facilitateur", "pas de 0,05"),
         ("projet", {"titre": "Mon titre", "etp_facilitateur": "un demi"}, "etp_facilitateur", "Nombre d'ETP invalide"),
         ("budget", {"precision_salaires": "Mon titre", "salaires_1": "12.345"}, "salaires_1", "Au plus 2 décimales"),
         ("budget", {"precision_salaires": "Mon titre", "salaires_1": "-5"}, "salaires_1", "positif"),

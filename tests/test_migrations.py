@@ -54,8 +54,8 @@ def _entree_0001(connexion, precedent, numero, details):
     return hash_
 
 
-def test_la_migration_0008_verifie_puis_rescelle_le_journal(app, capfd):
-    """A journal written before 0008 is checked as it was sealed, then sealed again over the personal part's
+def test_la_migration_0007_verifie_puis_rescelle_le_journal(app, capfd):
+    """A journal written before 0007 is checked as it was sealed, then sealed again over the personal part's
     SHA-256: it still verifies, and can now be anonymised. A broken one stops the migration."""
     import pytest
     from sqlalchemy import text

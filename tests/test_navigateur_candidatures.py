@@ -68,6 +68,7 @@ def test_du_compte_au_depot_puis_recevable(navigateur, fab, serveur_smtp):
     page.fill("#representant_nom", "Ahmed Ali")
     page.fill("#representant_qualite", "Président")
     page.click("label[for=emergente]")
+    page.fill("#annee_financements", str(campagne.annee))  # annexe 2 : un état de financement, même sans poste existant
     page.click("text=Enregistrer le profil")
     expect(page.locator(".fr-alert--success[role=status]")).to_contain_text("Le profil de la structure est enregistré.")
 
@@ -116,7 +117,7 @@ def test_du_compte_au_depot_puis_recevable(navigateur, fab, serveur_smtp):
     page.click("text=Enregistrer et continuer")
 
     # Les pièces : envoyées avec leur progression, vérifiées par leur contenu.
-    for code in ("demande_subvention", "rapports_activite", "comptes_annuels"):
+    for code in ("demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants"):
         page.set_input_files(
             f"#fichier-{code}", files=[{"name": f"{code}.pdf", "mimeType": "application/pdf", "buffer": contenus.pdf(code)}]
         )

@@ -95,7 +95,7 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         bilan = lecture.charger(convention_id).premiere.bilan_annuel
         for cle, valeur in valeurs_bilan(bilan, Decimal("1.1")).items():
             page.locator(f"#{cle.replace('.', '__')}").fill(valeur)
-        page.get_by_label("Dépenses réalisées pour l'action (€)").fill("35 400,00")
+        page.get_by_label("Dépenses de l'action sur l'année, engagées et prévues jusqu'au terme (€)").fill("35 400,00")
         page.get_by_role("button", name="Enregistrer le brouillon").click()
         expect(page.get_by_text("Brouillon du bilan enregistré")).to_be_visible()
         page.get_by_role("radio", name="Compte rendu financier (cerfa n° 15059)").check(force=True)
@@ -108,20 +108,21 @@ def test_une_convention_de_la_decision_au_renouvellement(navigateur, fab):
         expect(page.get_by_text("Bilan annuel déposé : la DEETS l'examine.")).to_be_visible()
         se_deconnecter(page)
 
-        # L'agent l'approuve (le solde part en paiement), puis renouvelle la convention pour une année.
+        # L'agent l'approuve (le solde attend le compte rendu financier de l'année finie), puis renouvelle la convention
+        # pour une année, au plus 70 % du coût de l'année 2 du budget déposé.
         se_connecter(page, agent.email)
         page.goto(f"{page.serveur.url}/conventions/a-faire")
         page.get_by_role("link", name="Examiner : Bilan annuel — année 1").click()
         page.get_by_role("button", name="Approuver le bilan").click()
         expect(page.get_by_text("Bilan annuel approuvé.")).to_be_visible()
-        expect(page.locator(f"#versement-{bilan.annee.solde.id}").get_by_text("À mettre en paiement")).to_be_visible()
+        expect(page.locator(f"#versement-{bilan.annee.solde.id}").get_by_text("Prévu")).to_be_visible()
         page.get_by_role("link", name="Vue du renouvellement : objectifs et réalisations").click()
         expect(page.locator("#suggestion")).to_contain_text("Renouvellement conseillé")
-        page.get_by_label("Montant accordé pour la nouvelle année (€)").fill("36 000")
+        page.get_by_label("Montant accordé pour la nouvelle année (€)").fill("35 700")
         page.get_by_role("button", name="Renouveler par avenant").click()
         expect(page.get_by_text("Convention renouvelée pour l'année 2 : l'avenant n° 1 est à faire signer.")).to_be_visible()
         expect(page.get_by_role("heading", name=re.compile("Année 2 — Avenant n° 1"))).to_be_visible()
         # Le tableau de bord a bougé : l'avance versée, l'avenant engagé.
         assert chiffre(page, "verse") == "17 500,00 €"
-        assert chiffre(page, "engage") == "71 000,00 €"
+        assert chiffre(page, "engage") == "70 700,00 €"
         expect(page.locator("#etat-avenant_a_signer")).to_have_text("1")

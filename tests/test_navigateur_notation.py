@@ -4,6 +4,7 @@ decisions within the envelope, closes the session and downloads the minutes."""
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pypdf
@@ -11,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from aap.extensions import db
+from aap.types import maintenant
 from notation.models import Phase
 
 from .factories import MOT_DE_PASSE
@@ -69,6 +71,7 @@ def test_une_seance_du_copil_de_la_notation_au_proces_verbal(navigateur, fab):
         president=president,
         dossiers=[dossier, autre],
         phase=Phase.NOTATION,
+        tenue_le=maintenant() - timedelta(minutes=5),  # la séance se tient ce jour : elle peut délibérer
     )
     fab.feuille(seance, autre, membre)
     fab.feuille(seance, autre, president)

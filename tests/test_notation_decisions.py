@@ -3,6 +3,7 @@ emails with their attachment, the dossiers' new statuses, the notification date.
 
 import io
 import zipfile
+from datetime import timedelta
 from decimal import Decimal
 
 import openpyxl
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from aap.extensions import db
 from aap.formats import euros
 from aap.models import EntreeJournal
+from aap.types import maintenant
 from candidatures.models import ChangementStatut, Statut
 from notation import lecture, operations
 from notation.models import Decision, Phase
@@ -36,7 +38,12 @@ def deliberation(fab):
         dossier.montant_demande = Decimal(montant)
         dossiers.append(dossier)
     seance = fab.seance(
-        campagne=campagne, membres=[president, membre, deporte], president=president, dossiers=dossiers, phase=Phase.NOTATION
+        campagne=campagne,
+        membres=[president, membre, deporte],
+        president=president,
+        dossiers=dossiers,
+        phase=Phase.NOTATION,
+        tenue_le=maintenant() - timedelta(minutes=1),
     )
     haut = {c.code: Decimal(c.maximum) for c in campagne.criteres}
     moyen = {c.code: Decimal(c.maximum) * Decimal("0.7") // Decimal("0.5") * Decimal("0.5") for c in campagne.criteres}
@@ -94,7 +101,7 @@ def test_decisions_dans_l_enveloppe_au_centime(client_de, fab, deliberation):
     reponse = client.post(f"{base}/{c.id}/decision", data=decision_form(montant="10000,00", conditions="Recruter vite"))
     assert reponse.status_code == 422
     page = texte(reponse)
-    assert "Crédits insuffisants : il reste 9\u202f999,99\xa0€" in page and "la dépasserait de 0,01\xa0€" in page
+    assert "Crédits insuffisants : il reste 9\u202f999,99\xa0€" in page and "les dépasserait de 0,01\xa0€" in page
     assert 'id="montant_accorde-erreur"' in page and "Recruter vite" in page
     assert db.session.scalar(select(Decision).where(Decision.dossier_id == c.id)) is None
     # Au centime près, il tient.
@@ -105,6 +112,40 @@ def test_decisions_dans_l_enveloppe_au_centime(client_de, fab, deliberation):
     # Plus que demandé : refusé, même avec des crédits.
     reponse = client.post(f"{base}/{c.id}/decision", data=decision_form(montant="10000.01") | {"version": "1"})
     assert "ne peut pas dépasser le montant demandé" in texte(reponse)
+
+
+def test_accorder_moins_d_etp_ramene_le_plafond_avec_un_message_qui_nomme_le_maximum(client_de, deliberation):
+    """The dossiers cost 50 000 € in year 1 for 1,0 ETP (70 % : 35 000 €). Granting 0,5 ETP with 30 000 € is
+    refused, naming the 17 500 € maximum; a revised budget of 40 000 € brings the cap to 28 000 €."""
+    dossier = deliberation.test["dossiers"][0]
+    client = client_de(deliberation.test["president"])
+    adresse = f"/copil/seances/{deliberation.id}/dossiers/{dossier.id}/decision"
+    assert "70\u202f% du coût de ce qui est financé : 50\u202f000,00\xa0€ en année 1 pour 1,0 ETP" in texte(client.get(adresse))
+    reponse = client.post(adresse, data=decision_form(montant="30 000,00", etp_facilitateur="0,5"))
+    assert reponse.status_code == 422
+    page = texte(reponse)
+    assert (
+        "Le montant accordé ne peut pas dépasser 17\u202f500,00\xa0€ : 70\u202f% du coût de ce qui est financé "
+        "(25\u202f000,00\xa0€ : 50\u202f000,00\xa0€ de coût en année 1 pour 1 ETP demandé(s), ramenés à 0,5 ETP accordé(s)"
+    ) in page
+    assert 'id="montant_accorde-erreur"' in page and 'value="30 000,00"' in page
+    reponse = client.post(adresse, data=decision_form(montant="28000", etp_facilitateur="0,5", cout_retenu="40 000"))
+    assert reponse.status_code == 302
+    decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
+    assert (decision.montant_accorde, decision.cout_retenu) == (Decimal("28000.00"), Decimal("40000.00"))
+
+
+def test_un_poste_a_0_75_etp_se_finance_par_pas_de_0_05(client_de, deliberation):
+    dossier = deliberation.test["dossiers"][1]
+    client = client_de(deliberation.test["president"])
+    adresse = f"/copil/seances/{deliberation.id}/dossiers/{dossier.id}/decision"
+    reponse = client.post(adresse, data=decision_form(montant="20 000", etp_facilitateur="0,77"))
+    assert reponse.status_code == 422 and "Les ETP s'expriment par pas de 0,05" in texte(reponse)
+    # 70 % de 0,75 × 50 000 € = 26 250 € au plus ; 20 000 € demandés.
+    assert client.post(adresse, data=decision_form(montant="20 000", etp_facilitateur="0,75")).status_code == 302
+    decision = db.session.scalar(select(Decision).where(Decision.dossier_id == dossier.id))
+    assert decision.etp_facilitateur == Decimal("0.75")
+    assert 'value="0,75"' in texte(client.get(adresse))  # la décision enregistrée, relue sur sa page
 
 
 def test_decision_api_version_et_droits(app, fab, deliberation):

@@ -1,6 +1,7 @@
 """Scoring a dossier: declaration first, the grid's rules with French messages, drafts and submission, no
 anchoring, recusal, reopening by the president, and two tabs that never silently overwrite each other."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from aap.extensions import db
 from aap.models import EntreeJournal
+from aap.types import maintenant
 from notation import lecture, operations
 from notation.models import Declaration, FeuilleNotation, Phase
 
@@ -20,8 +22,14 @@ def seance(fab):
     president = fab.utilisateur("agent", service=campagne.service)
     membres = [fab.utilisateur("copil", service=campagne.service) for _ in range(2)]
     dossier = fab.dossier(statut="recevable", campagne=campagne)
+    # Tenue ce jour : la notation est ouverte et la séance peut délibérer.
     seance = fab.seance(
-        campagne=campagne, membres=[president, *membres], president=president, dossiers=[dossier], phase=Phase.NOTATION
+        campagne=campagne,
+        membres=[president, *membres],
+        president=president,
+        dossiers=[dossier],
+        phase=Phase.NOTATION,
+        tenue_le=maintenant() - timedelta(minutes=1),
     )
     fab.session.commit()
     seance.test = {"president": president, "membres": membres, "dossier": dossier}

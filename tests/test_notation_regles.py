@@ -1,7 +1,7 @@
 """The COPIL's rules, as tables at their edges and as properties (hypothesis)."""
 
 import statistics
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -289,7 +289,8 @@ def test_classement_proprietes(lignes, disponible):
 
 # --- Décisions ----------------------------------------------------------------------------------
 
-DEMANDE = Demande(D("40000.00"), D("1.0"), D("0.5"))
+# 40 000 € demandés pour 1,5 ETP sur un coût de 60 000 € en année 1 : 70 % de ce coût, 42 000 €, les couvre.
+DEMANDE = Demande(D("40000.00"), D("1.0"), D("0.5"), D("60000.00"), D("0.70"))
 
 
 @pytest.mark.parametrize(
@@ -305,13 +306,64 @@ DEMANDE = Demande(D("40000.00"), D("1.0"), D("0.5"))
     ],
 )
 def test_montant_accorde(montant, disponible, code):
-    erreurs = regles.verifier_decision("retenu", DEMANDE, disponible, montant_accorde=montant, etp_facilitateur=D("1.0"))
+    erreurs = regles.verifier_decision(
+        "retenu", DEMANDE, disponible, montant_accorde=montant, etp_facilitateur=D("1.0"), etp_coordinateur=D("0.5")
+    )
     assert [e.code for e in erreurs] == ([code] if code else [])
 
 
 def test_le_refus_pour_credits_insuffisants_dit_ce_qui_reste():
-    (erreur,) = regles.verifier_decision("retenu", DEMANDE, D("39999.99"), montant_accorde=D("40000"), etp_facilitateur=D("1"))
+    (erreur,) = regles.verifier_decision(
+        "retenu", DEMANDE, D("39999.99"), montant_accorde=D("40000"), etp_facilitateur=D("1"), etp_coordinateur=D("0.5")
+    )
     assert "il reste 39\u202f999,99\xa0€" in erreur.message and "de 0,01\xa0€" in erreur.message
+
+
+# L'exemple de l'appel : 35 000 € demandés pour 1,0 ETP, sur un coût de 50 000 € en année 1.
+UN_ETP = Demande(D("35000.00"), D("1.0"), D("0"), D("50000.00"), D("0.70"))
+
+
+@pytest.mark.parametrize(
+    ("montant", "etp", "cout_retenu", "code", "maximum"),
+    [
+        ("35000.00", "1.0", None, None, None),  # tous les ETP : 70 % de 50 000 €
+        ("17500.00", "0.5", None, None, None),  # la moitié des ETP : 70 % de 25 000 €
+        ("17500.01", "0.5", None, "plafond_depasse", "17\u202f500,00\xa0€"),
+        (
+            "35000.00",
+            "0.5",
+            None,
+            "plafond_depasse",
+            "17\u202f500,00\xa0€",
+        ),  # l'erreur de l'énoncé : tout le montant pour 0,5 ETP
+        ("21000.00", "0.6", None, None, None),
+        ("21000.01", "0.6", None, "plafond_depasse", "21\u202f000,00\xa0€"),
+        ("24500.00", "0.5", "35000.00", None, None),  # budget révisé : 70 % de 35 000 €
+        ("24500.01", "0.5", "35000.00", "plafond_depasse", "24\u202f500,00\xa0€"),
+        ("1000.00", "0.5", "0", "montant_invalide", None),
+    ],
+)
+def test_le_montant_accorde_respecte_le_plafond_du_cout_finance(montant, etp, cout_retenu, code, maximum):
+    erreurs = regles.verifier_decision(
+        "retenu",
+        UN_ETP,
+        D("1000000"),
+        montant_accorde=D(montant),
+        etp_facilitateur=D(etp),
+        cout_retenu=None if cout_retenu is None else D(cout_retenu),
+    )
+    assert [e.code for e in erreurs] == ([code] if code else [])
+    if maximum:
+        assert erreurs[0].message.startswith(f"Le montant accordé ne peut pas dépasser {maximum} : 70\u202f% du coût")
+
+
+def test_le_message_du_plafond_dit_d_ou_vient_le_maximum():
+    (erreur,) = regles.verifier_decision("retenu", UN_ETP, D("1000000"), montant_accorde=D("35000"), etp_facilitateur=D("0.5"))
+    assert erreur.message == (
+        "Le montant accordé ne peut pas dépasser 17\u202f500,00\xa0€ : 70\u202f% du coût de ce qui est financé "
+        "(25\u202f000,00\xa0€ : 50\u202f000,00\xa0€ de coût en année 1 pour 1 ETP demandé(s), ramenés à 0,5 ETP "
+        "accordé(s), AAP §B.2-3). Réduisez le montant, ou indiquez le budget révisé de l'action."
+    )
 
 
 @pytest.mark.parametrize(
@@ -320,7 +372,9 @@ def test_le_refus_pour_credits_insuffisants_dit_ce_qui_reste():
         (D("1.0"), D("0.5"), []),
         (D("1.1"), D("0"), ["etp_superieur_a_la_demande"]),
         (D("0.3"), D("0.1"), ["etp_minimum"]),
-        (D("0.25"), D("0.5"), ["etp_invalide"]),
+        (D("0.25"), D("0.5"), []),  # par pas de 0,05
+        (D("0.75"), D("0"), []),
+        (D("0.27"), D("0.5"), ["etp_invalide"]),
         (D("0"), D("0.5"), []),
     ],
 )
@@ -354,6 +408,71 @@ def test_credits_restants():
 )
 def test_trimestre_juge_a_mayotte(instant, attendu):
     assert regles.trimestre_de(instant, "Indian/Mayotte") == attendu
+
+
+# Une séance le 17 décembre 2030 à 9h, heure de Mayotte (6h UTC).
+SEANCE_17 = datetime(2030, 12, 17, 6, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("instant", "motif", "refus"),
+    [
+        (datetime(2030, 12, 5, 8, 0, tzinfo=UTC), "", True),  # l'énoncé : close le 5 décembre
+        (datetime(2030, 12, 16, 20, 59, tzinfo=UTC), "", True),  # 23h59 le 16 à Mayotte
+        (datetime(2030, 12, 16, 21, 0, tzinfo=UTC), "", False),  # minuit le 17 à Mayotte : le jour de la séance
+        (datetime(2030, 12, 18, 8, 0, tzinfo=UTC), "", False),
+        (datetime(2030, 12, 5, 8, 0, tzinfo=UTC), "Séance avancée par le préfet.", False),
+        (datetime(2030, 12, 5, 8, 0, tzinfo=UTC), "   ", True),
+    ],
+)
+def test_deliberer_ou_clore_avant_la_date_de_la_seance(instant, motif, refus):
+    for vers in ("deliberation", "close"):
+        probleme = regles.probleme_avant_la_date(SEANCE_17, instant, vers, motif)
+        assert (probleme is not None) is refus
+    if refus:
+        assert regles.probleme_avant_la_date(SEANCE_17, instant, "close", motif).startswith(
+            "La séance est prévue le 17 décembre 2030 : elle ne peut pas être close avant sa date."
+        )
+
+
+@pytest.mark.parametrize(
+    ("jour", "attendu"),
+    [
+        (date(2030, 10, 1), (2030, 3, date(2030, 7, 1), date(2030, 9, 30))),
+        (date(2030, 12, 31), (2030, 3, date(2030, 7, 1), date(2030, 9, 30))),
+        (date(2030, 1, 1), (2029, 4, date(2029, 10, 1), date(2029, 12, 31))),
+        (date(2030, 4, 1), (2030, 1, date(2030, 1, 1), date(2030, 3, 31))),
+        (date(2030, 7, 15), (2030, 2, date(2030, 4, 1), date(2030, 6, 30))),
+    ],
+)
+def test_trimestre_precedent(jour, attendu):
+    assert regles.trimestre_precedent(jour) == attendu
+
+
+@pytest.mark.parametrize(
+    ("recevables", "tenus", "alerte"),
+    [
+        ([date(2030, 9, 30)], set(), 1),  # recevable le dernier jour du trimestre : il attendait
+        ([date(2030, 10, 1)], set(), None),  # recevable après la fin du trimestre
+        ([date(2030, 5, 2), date(2030, 9, 1), None], set(), 2),
+        ([date(2030, 9, 1)], {(2030, 3)}, None),  # une séance s'est tenue au 3e trimestre
+        ([date(2030, 9, 1)], {(2030, 2), (2030, 4)}, 1),
+        ([], set(), None),
+    ],
+)
+def test_un_trimestre_fini_sans_copil_alors_que_des_dossiers_attendent(recevables, tenus, alerte):
+    resultat = regles.trimestre_sans_copil(date(2030, 10, 2), recevables, tenus)
+    assert (resultat.dossiers if resultat else None) == alerte
+    if alerte == 2:
+        assert resultat.libelle.startswith(
+            "Aucun COPIL ne s'est tenu au 3e trimestre 2030 alors que 2 dossiers recevables attendent (AAP §C.2"
+        )
+
+
+def test_la_confirmation_de_cloture_nomme_qui_n_a_pas_note():
+    assert regles.message_notes_manquantes([("Ali Saïd", 2), ("Fatima Abdou", 1)]).startswith(
+        "Des notes manquent : Ali Saïd (2 dossiers), Fatima Abdou (1 dossier) n'ont pas soumis toutes leurs notes."
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,16 @@
 """COPIL sessions: creation by page and API, the agenda's rules, phases, emails when scoring opens and
 reminders before the session (each once)."""
 
+import io
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pypdf
 import pytest
 import time_machine
 from sqlalchemy import func, select
 
+from aap import fichiers
 from aap.courriels import envoyer_en_attente
 from aap.extensions import db
 from aap.models import Courriel, EntreeJournal
@@ -33,7 +36,6 @@ def formulaire(campagne, president, membres, **champs):
         "heure": "09:30",
         "lieu": "DEETS, Mamoudzou",
         "lien_visio": "",
-        "trimestre": "",
         "president_id": str(president.id),
         "membres": [str(m.id) for m in membres],
         "seuil_desaccord": "40",
@@ -231,3 +233,104 @@ def test_un_membre_ayant_note_reste_membre(fab, base):
             par=agent,
         )
     assert "a déjà soumis des notes" in refus.value.message
+
+
+def test_le_trimestre_vient_de_la_date_de_la_seance(app, fab, base):
+    campagne, agent, membres = base
+    corps = {
+        "campagne_id": campagne.id,
+        # 30 septembre 22h30 UTC : déjà le 1er octobre à Mayotte, donc le 4e trimestre.
+        "tenue_le": "2031-09-30T22:30:00+00:00",
+        "lieu": "DEETS, Mamoudzou",
+        "president_id": agent.id,
+    }
+    with time_machine.travel(datetime(2031, 9, 1, tzinfo=UTC), tick=False):
+        entetes = {"Authorization": f"Bearer {fab.jeton(agent)[0]}"}
+        reponse = app.test_client().post("/api/v1/seances", json=corps | {"trimestre": 2, "annee": 2031}, headers=entetes)
+        assert reponse.status_code == 422  # le trimestre ne se choisit plus
+        reponse = app.test_client().post("/api/v1/seances", json=corps, headers=entetes)
+    assert reponse.status_code == 201
+    assert (reponse.json["annee"], reponse.json["trimestre"]) == (2031, 4)
+
+
+def test_deliberer_ou_clore_avant_la_date_demande_un_motif_et_les_notes_manquantes_une_confirmation(client_de, fab, base):
+    """A session dated 17 December 2030: on 5 December, deliberating is refused without a reason; closing with a
+    member's sheet missing asks for a confirmation naming him; both go to the minutes."""
+    campagne, agent, membres = base
+    absent = fab.utilisateur("copil", service=campagne.service, prenom="Zaïnaba", nom="Absente")
+    dossier = fab.dossier_pour_copil(campagne=campagne)
+    seance = fab.seance(
+        campagne=campagne,
+        membres=[agent, absent],
+        president=agent,
+        dossiers=[dossier],
+        phase=Phase.NOTATION,
+        tenue_le=datetime(2030, 12, 17, 6, 0, tzinfo=UTC),
+    )
+    fab.feuille(seance, dossier, agent)
+    db.session.commit()
+    adresse = f"/copil/seances/{seance.id}/phase"
+    with time_machine.travel(datetime(2030, 12, 5, 8, 0, tzinfo=UTC), tick=False):
+        client = client_de(agent)
+        reponse = client.post(adresse, data={"vers": "deliberation"})
+        assert reponse.status_code == 422
+        page = texte(reponse)
+        assert "La séance est prévue le 17 décembre 2030 : elle ne peut pas délibérer avant sa date." in page
+        assert 'name="motif"' in page
+        assert db.session.get(Seance, seance.id).phase == Phase.NOTATION
+        motif = "Séance avancée : le préfet a réuni le COPIL le 5 décembre, en visioconférence."
+        assert client.post(adresse, data={"vers": "deliberation", "motif": motif}).status_code == 302
+        entree = db.session.scalar(
+            select(EntreeJournal).where(EntreeJournal.action == "seance.phase").order_by(EntreeJournal.id.desc())
+        )
+        assert "avant_la_date" in entree.details and "le préfet a réuni" in entree.details
+        fab.decision(dossier=dossier, seance=db.session.get(Seance, seance.id), notifie_le=None)
+        db.session.commit()
+
+        reponse = client.post(adresse, data={"vers": "close"})
+        assert reponse.status_code == 422
+        page = texte(reponse)
+        assert "Des notes manquent : Zaïnaba Absente (1 dossier) n'a pas soumis toutes ses notes." in page
+        assert 'name="confirmer"' in page
+        reponse = client.post(adresse, data={"vers": "close", "confirmer": "oui"})
+        assert reponse.status_code == 422 and "elle ne peut pas être close avant sa date" in texte(reponse)
+        assert "checked" in texte(reponse)  # la confirmation donnée n'est pas perdue
+        reponse = client.post(adresse, data={"vers": "close", "confirmer": "oui", "motif": motif})
+        assert reponse.status_code == 302
+    seance = db.session.get(Seance, seance.id)
+    assert seance.phase == Phase.CLOSE
+    lu = " ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(fichiers.lire(seance.proces_verbal))).pages)
+    lu = " ".join(lu.split())
+    assert "Délibération le 5 décembre 2030, avant la date de la séance : Séance avancée" in lu
+    assert "Clôture le 5 décembre 2030, avant la date de la séance" in lu
+    assert "Zaïnaba Absente : 1 dossier non noté." in lu
+
+
+def test_un_trimestre_sans_copil_est_signale_dans_a_faire_et_au_service_une_fois(app, fab, base, client_de, runner, serveur_smtp):
+    campagne, agent, _ = base
+    dossier = fab.dossier_pour_copil(campagne=campagne)
+    dossier.recevable_le = datetime(2030, 8, 1).date()
+    service = campagne.service
+    db.session.commit()
+    with time_machine.travel(datetime(2030, 10, 2, 6, 0, tzinfo=UTC), tick=False):
+        page = texte(client_de(agent).get("/conventions/a-faire"))
+        assert (
+            "Aucun COPIL ne s'est tenu au 3e trimestre 2030 alors que 1 dossier recevable attend (AAP §C.2 : a minima "
+            "une fois par trimestre)" in page
+        )
+        entetes = {"Authorization": f"Bearer {fab.jeton(agent)[0]}"}
+        (alerte,) = [
+            e for e in app.test_client().get("/api/v1/a-faire", headers=entetes).json if e["nature"] == "copil_trimestriel"
+        ]
+        assert alerte["code"] == "copil-2030-T3" and alerte["date"] == "2030-09-30" and alerte["convention_id"] is None
+        for _ in range(2):
+            resultat = runner.invoke(args=["notation", "rappels"])
+            assert resultat.exit_code == 0, resultat.output
+    (message,) = serveur_smtp.pour(service.courriel)
+    assert message["Subject"].strip().startswith("Aucun COPIL au 3e trimestre 2030 : 1 dossier(s) recevable(s) attendent")
+    assert "a minima une fois par trimestre" in serveur_smtp.texte(message)
+    # Une séance tenue au 3e trimestre : plus d'alerte.
+    fab.seance(campagne=campagne, phase=Phase.CLOSE, tenue_le=datetime(2030, 9, 20, 6, 0, tzinfo=UTC))
+    db.session.commit()
+    with time_machine.travel(datetime(2030, 10, 3, 6, 0, tzinfo=UTC), tick=False):
+        assert "Aucun COPIL ne s'est tenu" not in texte(client_de(agent).get("/conventions/a-faire"))

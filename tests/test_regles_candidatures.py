@@ -38,6 +38,7 @@ COMPLET = FaitsDossier(
     statut_juridique="association",
     emergente=False,
     etp_existants=D("1"),
+    annee_financements=2022,
     financements_existants=((D("18000"), D("18000")),),
     titre="Facilitation à Mamoudzou",
     etp_facilitateur=D("1.0"),
@@ -190,12 +191,16 @@ def test_credits_de_la_campagne_depasses_est_un_avertissement():
         ("0.2", "0.3", None),  # le minimum porte sur le projet, postes confondus
         ("0.2", "0.2", "etp_insuffisant"),
         ("0", "0", "poste_manquant"),
-        ("0.45", "0", "etp_invalide"),
-        ("1.25", "0", "etp_invalide"),
+        ("0.45", "0", "etp_insuffisant"),
+        ("0.43", "0", "etp_invalide"),
+        ("0.75", "0", None),  # un poste à 0,75 ETP, par pas de 0,05
+        ("1.25", "0", None),
+        ("1.27", "0", "etp_invalide"),
+        ("0.55", "0.05", None),
         ("2.0", "1.0", None),
     ],
 )
-def test_etp_minimum_et_pas_de_un_dixieme(facilitateur, coordinateur, attendu):
+def test_etp_minimum_et_pas_de_cinq_centiemes(facilitateur, coordinateur, attendu):
     postes = tuple(p for p, e in (("facilitateur", facilitateur), ("coordinateur", coordinateur)) if D(e) > 0)
     faits = replace(
         COMPLET,
@@ -318,7 +323,14 @@ def test_sans_instant_le_calendrier_n_est_pas_juge():
             "0",
             "1",
             False,
-            {"demande_subvention", "rapports_activite", "comptes_annuels", "recommandation_ou_competences"},
+            # Annexe 2 : l'état de financement des ETP existants est demandé à chaque candidat, émergent compris.
+            {
+                "demande_subvention",
+                "rapports_activite",
+                "comptes_annuels",
+                "budget_etp_existants",
+                "recommandation_ou_competences",
+            },
         ),
         (
             "collectivite",
@@ -327,7 +339,7 @@ def test_sans_instant_le_calendrier_n_est_pas_juge():
             "1",
             "0",
             True,
-            {"demande_subvention", "rapports_activite", "comptes_annuels", "justification_implantation"},
+            {"demande_subvention", "rapports_activite", "comptes_annuels", "budget_etp_existants", "justification_implantation"},
         ),
         (
             "reseau_emploi",
@@ -340,6 +352,7 @@ def test_sans_instant_le_calendrier_n_est_pas_juge():
                 "demande_subvention",
                 "rapports_activite",
                 "comptes_annuels",
+                "budget_etp_existants",
                 "recommandation_ou_competences",
                 "justification_implantation",
             },
@@ -387,6 +400,9 @@ def test_chaque_piece_manquante_est_un_constat_nomme():
         ({"profil_manquant": ("l'adresse",)}, "profil_structure_incomplet", ""),
         ({"financements_existants": ()}, "financements_existants_manquants", ""),
         ({"etp_existants": D(0)}, "financements_existants_manquants", ""),
+        ({"annee_financements": None}, "financements_existants_manquants", ""),
+        ({"emergente": True, "etp_existants": D(0), "annee_financements": None}, "financements_existants_manquants", ""),
+        ({"emergente": True, "financements_existants": ()}, "financements_existants_manquants", ""),
     ],
 )
 def test_chaque_manque_a_son_code_et_sa_cible(changement, code, cible):
@@ -395,9 +411,14 @@ def test_chaque_manque_a_son_code_et_sa_cible(changement, code, cible):
     assert constat.message.endswith(".") and constat.message[0].isupper()
 
 
-def test_une_structure_emergente_n_a_pas_de_financements_existants_a_declarer():
+def test_une_structure_emergente_presente_un_etat_de_financement_sans_poste_existant():
     faits = replace(COMPLET, emergente=True, etp_existants=D(0), financements_existants=())
     assert codes(faits) == []
+    [constat] = regles.controles(replace(faits, annee_financements=None), CAMPAGNE)
+    assert constat.message.startswith(
+        "Présentez dans le profil de votre structure l'état de financement actuel de ses ETP de facilitateurs et de "
+        "coordinateurs existants (annexe 2 : chaque candidat)"
+    )
 
 
 def test_la_baisse_des_financements_existants_est_signalee():

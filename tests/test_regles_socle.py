@@ -143,3 +143,28 @@ def test_un_instant_sans_fuseau_est_refuse():
     mayotte = a_mayotte(2022, 7, 1, 3, 0)
     assert UTCDateTime().process_bind_param(mayotte, None) == datetime(2022, 7, 1, 0, 0)
     assert UTCDateTime().process_result_value(datetime(2022, 7, 1), None) == mayotte
+
+
+@pytest.mark.parametrize(
+    ("maxima", "probleme"),
+    [
+        ((15, 10, 10, 10, 15, 20, 10, 5, 5), None),  # annexe 4
+        ((15, 10, 10, 10, 15, 20, 10, 5), "La grille de notation totalise 95 points"),
+        ((15, 10, 10, 10, 15, 20, 10, 5, 5, 1), "La grille de notation totalise 101 points"),
+        ((), "La grille de notation totalise 0 points"),
+    ],
+)
+def test_la_grille_totalise_cent_points(maxima, probleme):
+    from aap.regles import probleme_grille
+
+    resultat = probleme_grille(maxima)
+    assert (resultat is None) if probleme is None else resultat.startswith(probleme)
+
+
+def test_la_grille_de_l_appel_reprend_les_libelles_de_l_annexe_4():
+    from aap import aap2022
+
+    libelles = {code: libelle for _, code, libelle, _ in aap2022.GRILLE}
+    assert libelles["qualification"].endswith("des facilitateurs des clauses sociales dans le domaine")
+    assert libelles["qualite_offre"] == "Qualité de l'offre de services proposée par la structure existante ou émergente"
+    assert sum(maximum for *_, maximum in aap2022.GRILLE) == 100

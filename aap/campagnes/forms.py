@@ -34,7 +34,16 @@ class CampagneForm(Formulaire):
         description="AAP 2022 : 80 %.",
     )
     etp_minimum = NombreField("Minimum d'ETP par projet", places=2, maximum=Decimal("10"), description="AAP 2022 : 0,5.")
-    credits = NombreField("Crédits disponibles (€)", description="L'enveloppe de la campagne pour le service.")
+    credits = NombreField(
+        "Crédits de l'année 1 (€)",
+        description="L'enveloppe du service pour l'année de la campagne : les décisions du COPIL s'y imputent.",
+    )
+    credits_annee2 = NombreField(
+        "Crédits de l'année 2 (€)", description="Pour les avenants qui renouvellent les conventions une deuxième année."
+    )
+    credits_annee3 = NombreField(
+        "Crédits de l'année 3 (€)", description="Pour les avenants qui renouvellent les conventions une troisième année."
+    )
     courriel_contact = StringField("Courriel de contact", validators=[Optional(), Email("Adresse invalide."), Length(max=254)])
     publiee = BooleanField("Publiée (visible de tous)")
 

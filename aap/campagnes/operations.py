@@ -4,19 +4,31 @@ import re
 from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, func, select, type_coerce
 
 from candidatures.regles import CONDITIONS_PIECES
 
 from .. import aap2022
 from ..erreurs import Refus
 from ..extensions import db
-from ..formats import pluriel
+from ..formats import euros, pluriel
 from ..journal import changements, journaliser
 from ..models import Campagne, Critere, Mission, PieceRequise
+from ..regles import probleme_grille
 
 REGLES = ("taux_plafond", "taux_plafond_collectivite", "etp_minimum")
-MODIFIABLES_APRES_DEPOT = ("titre", "presentation", "ouverture_le", "cloture_le", "credits", "courriel_contact", "publiee")
+MODIFIABLES_APRES_DEPOT = (
+    "titre",
+    "presentation",
+    "ouverture_le",
+    "cloture_le",
+    "credits",
+    "credits_annee2",
+    "credits_annee3",
+    "courriel_contact",
+    "publiee",
+)
+CREDITS = ("credits", "credits_annee2", "credits_annee3")
 CODE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 
 
@@ -69,8 +81,9 @@ def _verifier(valeurs):
         if etp <= 0 or etp > 10 or etp != etp.quantize(Decimal("0.01")):
             raise Refus("Le minimum d'ETP est un nombre positif (par exemple 0,5).", code="etp_invalide", champ="etp_minimum")
         propres["etp_minimum"] = etp
-    if "credits" in propres and (propres["credits"] is None or Decimal(propres["credits"]) < 0):
-        raise Refus("Les crédits sont un montant positif.", code="credits_invalides", champ="credits")
+    for champ in CREDITS:
+        if champ in propres and (propres[champ] is None or Decimal(propres[champ]) < 0):
+            raise Refus("Les crédits sont un montant positif.", code="credits_invalides", champ=champ)
     ouverture, cloture = propres.get("ouverture_le"), propres.get("cloture_le")
     if ouverture and cloture and cloture <= ouverture:
         raise Refus("La clôture doit suivre l'ouverture.", code="calendrier_invalide", champ="cloture_le")
@@ -87,6 +100,27 @@ def creer_campagne(service, valeurs, *, par):
     return campagne
 
 
+def engage(campagne, rang):
+    """What is already granted on budget year `rang`: the COPIL's retenu decisions (year 1), the avenants (2 and
+    3). Read from the tables by name: the campaign sits below the domains that grant."""
+    tables = db.metadata.tables
+    if rang == 1:
+        decisions, seances = tables["decisions"], tables["seances"]
+        requete = (
+            select(func.coalesce(func.sum(type_coerce(decisions.c.montant_accorde, BigInteger)), 0))
+            .join(seances, seances.c.id == decisions.c.seance_id)
+            .where(seances.c.campagne_id == campagne.id, decisions.c.nature == "retenu")
+        )
+    else:
+        annees, conventions = tables["annees_convention"], tables["conventions"]
+        requete = (
+            select(func.coalesce(func.sum(type_coerce(annees.c.montant, BigInteger)), 0))
+            .join(conventions, conventions.c.id == annees.c.convention_id)
+            .where(conventions.c.campagne_id == campagne.id, annees.c.rang == rang)
+        )
+    return Decimal(int(db.session.scalar(requete))) / 100
+
+
 def modifier_campagne(campagne, valeurs, *, par):
     propres = _verifier(valeurs | {c: valeurs.get(c, getattr(campagne, c)) for c in ("ouverture_le", "cloture_le")})
     changes = changements(campagne, list(propres), propres)
@@ -95,6 +129,15 @@ def modifier_campagne(campagne, valeurs, *, par):
     regles_changees = [c for c in changes if c not in MODIFIABLES_APRES_DEPOT]
     if regles_changees and figee(campagne):
         raise _refus_figee(campagne, "ses plafonds et son minimum d'ETP")
+    if changes.get("publiee", [None, False])[1] and (probleme := probleme_grille(c.maximum for c in campagne.criteres)):
+        raise Refus(probleme, code="grille_invalide", champ="publiee")
+    for rang, champ in enumerate(CREDITS, start=1):
+        if champ in changes and Decimal(changes[champ][1]) < (deja := engage(campagne, rang)):
+            raise Refus(
+                f"Les crédits de l'année {rang} ne peuvent pas descendre sous ce qui est déjà accordé ({euros(deja)}).",
+                code="credits_insuffisants",
+                champ=champ,
+            )
     for champ, (_, apres) in changes.items():
         setattr(campagne, champ, apres)
     db.session.flush()

@@ -60,6 +60,8 @@ def _valeurs(form):
         "taux_plafond_collectivite": (form.taux_plafond_collectivite.data or Decimal("80")) / CENT,
         "etp_minimum": form.etp_minimum.data or Decimal("0.5"),
         "credits": form.credits.data or Decimal("0"),
+        "credits_annee2": form.credits_annee2.data or Decimal("0"),
+        "credits_annee3": form.credits_annee3.data or Decimal("0"),
         "courriel_contact": (form.courriel_contact.data or "").strip(),
         "publiee": form.publiee.data,
     }
@@ -79,6 +81,8 @@ def _donnees(campagne):
         "taux_plafond_collectivite": pourcent(campagne.taux_plafond_collectivite),
         "etp_minimum": campagne.etp_minimum,
         "credits": campagne.credits,
+        "credits_annee2": campagne.credits_annee2,
+        "credits_annee3": campagne.credits_annee3,
         "courriel_contact": campagne.courriel_contact,
         "publiee": campagne.publiee,
     }
@@ -118,6 +122,8 @@ def nouvelle():
                 "taux_plafond_collectivite": pourcent(aap2022.TAUX_PLAFOND_COLLECTIVITE),
                 "etp_minimum": aap2022.ETP_MINIMUM,
                 "credits": Decimal("0"),
+                "credits_annee2": Decimal("0"),
+                "credits_annee3": Decimal("0"),
                 "courriel_contact": current_user.service.courriel,
                 "publiee": False,
             }

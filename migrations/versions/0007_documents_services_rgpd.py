@@ -1,7 +1,7 @@
 """documents et RGPD : réglages par service, journal anonymisable, comptes et dossiers anonymisés
 
-Revision ID: 0008
-Revises: 0005_index_liste_dossiers
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 10:00:00.000000
 
 Le journal d'audit chaîne désormais l'empreinte de sa partie personnelle (acteur, détails) au lieu de son
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

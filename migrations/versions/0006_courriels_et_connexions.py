@@ -1,6 +1,6 @@
 """courriels : nouvel essai daté et service de chaque message ; connexions : plus de blocage par compte
 
-Revision ID: 0007
+Revision ID: 0006
 Revises: 0005_index_liste_dossiers
 Create Date: 2026-12-01 08:00:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007'
+revision = '0006'
 down_revision = '0005_index_liste_dossiers'
 branch_labels = None
 depends_on = None
