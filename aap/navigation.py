@@ -54,9 +54,7 @@ def accueil_de(utilisateur):
     """The page where this person's next step is: a porteur whose structure's profile lacks what every dossier
     needs completes it first."""
     if utilisateur.role == Role.PORTEUR and utilisateur.rattachement_valide and utilisateur.structure is not None:
-        from candidatures.synthese import profil_manquant
-
-        if profil_manquant(utilisateur.structure):
+        if utilisateur.structure.profil().profil_manquant:
             return url_for("structures.structure")
     return espace_de(utilisateur)
 

@@ -89,6 +89,12 @@ class EtpField(NombreField):
                 raise ValueError("Les ETP se demandent par pas de 0,05 (par exemple 0,5 ; 0,75 ou 1,2).") from None
             raise
 
+    def _value(self):
+        # « 1,5 » et « 0,75 » comme on les écrit, non « 1,50 » (stockés au centième).
+        if self.data is not None and not (self.errors or self.process_errors):
+            return format(self.data.normalize(), "f").replace(".", ",")
+        return super()._value()
+
 
 class CasesField(SelectMultipleField):
     """Checkboxes (rendered by the template): a list of chosen values."""

@@ -219,7 +219,6 @@ class Structure(db.Model):
         """Street lines, then « 97600 Mamoudzou »: the address a letter is sent to."""
         return adresse_postale(self.adresse, self.code_postal, self.commune.nom if self.commune else "")
 
-    @property
     def profil(self):
         """The live profile, as the rules read it (a dossier not yet filed is judged on it)."""
         return regles.ProfilStructure(

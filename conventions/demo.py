@@ -193,7 +193,7 @@ def _annee_complete(annee, porteur, agent, facteur, depenses=None, renouveler=No
         depenses=_cout(annee) if depenses is None else depenses,
         approuve_le=annuel.echeance + timedelta(days=5),
     )
-    if annee.fin + timedelta(days=55) < regles.jour_local(maintenant()):
+    if annee.fin + timedelta(days=55) < regles.jour_local(maintenant(), annee.convention.service.fuseau):
         _compte_rendu(annee, porteur, agent, _cout(annee) if depenses is None else depenses)
     if renouveler is not None:
         convention = annee.convention

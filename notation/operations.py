@@ -718,8 +718,9 @@ def alerter_trimestres(instant=None):
         courriel = mettre_en_file(
             service.courriel,
             f"Aucun COPIL au {'1er' if alerte.trimestre == 1 else f'{alerte.trimestre}e'} trimestre {alerte.annee} : "
-            f"{alerte.dossiers} dossier(s) recevable(s) attendent",
+            f"{pluriel(alerte.dossiers, 'dossier recevable')} {'attendent' if alerte.dossiers > 1 else 'attend'}",
             "trimestre_sans_copil",
+            service_id=service.id,
             cle=f"trimestre-sans-copil:{service.id}:{alerte.annee}-T{alerte.trimestre}",
             alerte=alerte,
         )

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from babel.dates import format_date
 
-from aap.formats import euros, pourcentage
+from aap.formats import euros, pluriel, pourcentage
 
 ZERO = Decimal("0")
 DEMI = Decimal("0.5")
@@ -505,7 +505,8 @@ def message_plafond(plafond, demande, etp_accordes, annee=1, sujet="Le montant a
     else:
         origine = (
             f"{euros(plafond.cout_finance)} : {euros(demande.cout)} de coût en année {annee} pour "
-            f"{nombre_fr(demande.etp_total)} ETP demandé(s), ramenés à {nombre_fr(etp_accordes)} ETP accordé(s)"
+            f"{pluriel(demande.etp_total, 'ETP demandé', 'ETP demandés')}, ramenés à "
+            f"{pluriel(etp_accordes, 'ETP accordé', 'ETP accordés')}"
         )
     return (
         f"{sujet} ne peut pas dépasser {euros(plafond.maximum)} : {pourcentage(demande.taux)} du coût de ce "

@@ -305,9 +305,10 @@ class Explicites:
 
     # --- Conventions ---------------------------------------------------------------------------------------
 
-    def _decision(self):
+    def _decision(self, **champs):
         return self.fab.decision(
-            dossier=self.fab.dossier(statut="recevable", campagne=self.fab.campagne(service=self.service, etat="cloturee"))
+            dossier=self.fab.dossier(statut="recevable", campagne=self.fab.campagne(service=self.service, etat="cloturee")),
+            **champs,
         )
 
     def conventions_creer(self, role):
@@ -323,6 +324,11 @@ class Explicites:
 
     def _convention(self, role, **etat):
         return self.fab.convention(decision=self._decision(), par=self.comptes[role], **etat)
+
+    def _convention_d_un_an(self, role, **etat):
+        """Notified more than a year ago: its first year has ended, each of its reports' windows is open."""
+        decision = self._decision(notifie_le=maintenant() - timedelta(days=400))
+        return self.fab.convention(decision=decision, par=self.comptes[role], **etat)
 
     def conventions_signer(self, role):
         convention = self._convention(role)
@@ -340,14 +346,18 @@ class Explicites:
         solde = next(v for v in convention.premiere.versements if v.etat == EtatVersement.PREVU and v.nature == "solde")
         return Requete(self.comptes[role], {"versement_id": solde.id}, corps={"motif": "Erreur de saisie."})
 
-    def _annuel_approuve(self, role):
-        convention = self._convention(role, avance_payee=True)
-        annuel = next(b for b in convention.premiere.bilans if b.type == TypeBilan.ANNUEL)
-        self.fab.bilan_depose(annuel, approuve=True, agent=self.comptes[role])
+    def _annuel_approuve(self, role, compte_rendu=False):
+        """A convention notified more than a year ago (its reports' windows are open), its annual report approved;
+        with `compte_rendu`, its final account too, which makes its balance payable."""
+        convention = self._convention_d_un_an(role, avance_payee=True)
+        self.fab.bilan_depose(convention.premiere.bilan_annuel, approuve=True, agent=self.comptes[role])
+        if compte_rendu:
+            convention = lecture.charger(convention.id)
+            self.fab.bilan_depose(convention.premiere.compte_rendu_financier, approuve=True, agent=self.comptes[role])
         return lecture.charger(convention.id)
 
     def conventions_ajuster(self, role):
-        convention = self._annuel_approuve(role)
+        convention = self._annuel_approuve(role, compte_rendu=True)
         solde = next(v for v in convention.premiere.versements if v.nature == "solde")
         corps = {
             "montant": str((solde.montant / 2).quantize(regles.CENTIME)),
@@ -357,7 +367,7 @@ class Explicites:
         return Requete(self.comptes[role], {"versement_id": solde.id}, corps=corps)
 
     def _bilan_du_porteur(self):
-        convention = self._convention("agent", signee=True)
+        convention = self._convention_d_un_an("agent", signee=True)
         bilan = next(b for b in convention.premiere.bilans if b.type == TypeBilan.INTERMEDIAIRE)
         porteur = next(m for m in convention.structure.membres if m.role == "porteur")
         return porteur, bilan
@@ -379,7 +389,7 @@ class Explicites:
         return Requete(porteur, {"bilan_id": bilan.id}, corps={"version": bilan.version})
 
     def _bilan_depose(self, role):
-        convention = self._convention(role, signee=True)
+        convention = self._convention_d_un_an(role, signee=True)
         bilan = next(b for b in convention.premiere.bilans if b.type == TypeBilan.INTERMEDIAIRE)
         self.fab.bilan_depose(bilan)
         return db.session.get(Bilan, bilan.id)

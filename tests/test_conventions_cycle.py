@@ -177,7 +177,7 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         adresse_crf = f"/conventions/{convention.id}/bilans/{compte_rendu.id}"
         reponse = pour_porteur.post(adresse_crf, data={"depenses_realisees": "36 750,00", "action": "deposer", "version": "1"})
         assert reponse.status_code == 422
-        assert "Le compte rendu financier se dépose une fois l'année terminée, à partir du 1 février 2031" in texte(reponse)
+        assert "Le compte rendu financier se dépose une fois l'année terminée, à partir du 1er février 2031" in texte(reponse)
 
         # La vue du renouvellement : objectifs dépassés d'environ 10 %, bilan en retard ; l'agent renouvelle.
         page = texte(pour_agent.get(f"/conventions/{convention.id}/renouvellement"))

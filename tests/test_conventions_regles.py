@@ -468,7 +468,7 @@ def test_un_bilan_se_depose_dans_sa_fenetre(type_bilan, arrete_au, aujourdhui, o
     probleme = regles.probleme_fenetre(type_bilan, ouverture, aujourdhui)
     assert (probleme is None) is ouvert
     if type_bilan == "financier" and not ouvert:
-        assert probleme.startswith("Le compte rendu financier se dépose une fois l'année terminée, à partir du 1 février 2031")
+        assert probleme.startswith("Le compte rendu financier se dépose une fois l'année terminée, à partir du 1er février 2031")
     assert regles.calendrier(date(2030, 2, 1)).compte_rendu_financier == date(2031, 7, 31)
 
 

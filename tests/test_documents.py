@@ -100,7 +100,7 @@ def reunion(fab, monkeypatch):
         "ajourne": fab.decision("ajourne", dossier=dossiers[2], seance=seance, notifie_le=None, motif="Budget à consolider"),
         "rejete": fab.decision("rejete", dossier=dossiers[3], seance=seance, notifie_le=None, motif="Projet trop peu étayé"),
     }
-    notation.changer_phase(seance, Phase.CLOSE, par=agent)
+    notation.changer_phase(seance, Phase.CLOSE, par=agent, confirmer=True)
     db.session.commit()
     convention = fab.convention(
         decision=decisions["retenu"], date_effet=date.today(), par=agent, objectifs=OBJECTIFS, signee=True

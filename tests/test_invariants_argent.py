@@ -692,7 +692,7 @@ class Argent(RuleBasedStateMachine):
             annee = versement.annee
             compte_rendu = db.session.scalar(select(Bilan).where(Bilan.annee_id == annee.id, Bilan.type == TypeBilan.FINANCIER))
             assert compte_rendu is not None and compte_rendu.statut == StatutBilan.APPROUVE
-            assert regles.jour_local(compte_rendu.approuve_le) > annee.fin
+            assert regles.jour_local(compte_rendu.approuve_le, annee.convention.service.fuseau) > annee.fin
             assert versement.a_payer_le > annee.fin
 
 

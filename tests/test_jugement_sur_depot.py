@@ -11,7 +11,7 @@ from aap.erreurs import Refus
 from aap.extensions import db
 from candidatures import operations
 from candidatures.synthese import controles_dossier, taux_plafond
-from conventions import lecture, tableau
+from conventions import donnees_ouvertes, lecture
 from notation import operations as notation
 
 from .conftest import texte
@@ -89,7 +89,7 @@ def test_documents_et_donnees_ouvertes_nomment_le_beneficiaire_a_la_signature(fa
     db.session.commit()
     convention = lecture.charger(convention.id)
     assert convention.beneficiaire.raison_sociale == nom_signe
-    (ligne,) = tableau.lignes_scdl([convention])
+    (ligne,) = donnees_ouvertes.lignes_scdl([convention])
     assert ligne["nomBeneficiaire"] == nom_signe and ligne["idBeneficiaire"] == structure.siret
     from conventions import documents
 

@@ -25,7 +25,7 @@ MOT_DE_PASSE_DEMO = "mot de passe de la démonstration"
 TELEPHONE = {"width": 375, "height": 740}
 # Ce qui se télécharge (PDF, tableurs, pièces) ou ferme la session n'est pas une page à parcourir.
 NON_PAGES = re.compile(
-    r"(\.pdf|\.xlsx|\.docx|\.csv|/pdf$|/docx$|/pieces/\d+$|/documents/\d+$|/accuse|/lettre|exemplaire|/api/|/dsfr/|/static/|deconnexion)"
+    r"(\.pdf|\.xlsx|\.docx|\.csv|\.json$|/pdf$|/docx$|/pieces/\d+$|/documents/\d+$|/accuse|/lettre|exemplaire|/api/|/dsfr/|/static/|deconnexion)"
 )
 
 

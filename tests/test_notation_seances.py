@@ -192,7 +192,7 @@ def test_rappels_avant_la_seance_une_fois_par_echeance(app, fab, base, runner, s
         assert runner.invoke(args=["notation", "rappels"]).output.startswith("0 rappel")
     with time_machine.travel(datetime(2030, 6, 18, 8, 0, tzinfo=UTC), tick=False):
         assert runner.invoke(args=["notation", "rappels"]).output.startswith("2 rappel")
-        assert envoyer_en_attente() == 4  # le travailleur des courriels envoie ce que la commande a mis en file
+        assert envoyer_en_attente() == 5  # le travailleur envoie ce que la commande a mis en file : 4 rappels, 1 alerte
     assert [m["Subject"] for m in serveur_smtp.pour(membres[0].email)] == []
     sujets = [m["Subject"] for m in serveur_smtp.pour(membres[1].email)]
     assert sujets == [f"Rappel : {seance.intitule} — 1 dossier à noter"] * 2
@@ -326,8 +326,9 @@ def test_un_trimestre_sans_copil_est_signale_dans_a_faire_et_au_service_une_fois
         for _ in range(2):
             resultat = runner.invoke(args=["notation", "rappels"])
             assert resultat.exit_code == 0, resultat.output
+        envoyer_en_attente()
     (message,) = serveur_smtp.pour(service.courriel)
-    assert message["Subject"].strip().startswith("Aucun COPIL au 3e trimestre 2030 : 1 dossier(s) recevable(s) attendent")
+    assert message["Subject"].strip().startswith("Aucun COPIL au 3e trimestre 2030 : 1 dossier recevable attend")
     assert "a minima une fois par trimestre" in serveur_smtp.texte(message)
     # Une séance tenue au 3e trimestre : plus d'alerte.
     fab.seance(campagne=campagne, phase=Phase.CLOSE, tenue_le=datetime(2030, 9, 20, 6, 0, tzinfo=UTC))

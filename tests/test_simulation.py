@@ -69,7 +69,9 @@ def test_les_pieces_dependent_du_statut_et_des_postes(client, fab):
     if "coordinateur_emergente" in libelles:
         assert libelles["coordinateur_emergente"] in emergente.split('id="pieces-simulation"')[1].split("</ul>")[0]
         assert libelles["coordinateur_emergente"] not in existante.split('id="pieces-simulation"')[1].split("</ul>")[0]
-    assert libelles["existante"] in existante.split('id="pieces-simulation"')[1].split("</ul>")[0]
+    # Annexe 2 : l'état de financement des ETP existants est demandé à chaque candidat, émergent compris.
+    financement = next(p.libelle for p in campagne.pieces if p.code == "budget_etp_existants")
+    assert all(financement in page.split('id="pieces-simulation"')[1].split("</ul>")[0] for page in (emergente, existante))
 
 
 def test_une_saisie_invalide_revient_avec_ses_valeurs_et_ses_erreurs(client, fab):
