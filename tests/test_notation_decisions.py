@@ -126,7 +126,7 @@ def test_accorder_moins_d_etp_ramene_le_plafond_avec_un_message_qui_nomme_le_max
     page = texte(reponse)
     assert (
         "Le montant accordé ne peut pas dépasser 17\u202f500,00\xa0€ : 70\u202f% du coût de ce qui est financé "
-        "(25\u202f000,00\xa0€ : 50\u202f000,00\xa0€ de coût en année 1 pour 1 ETP demandé(s), ramenés à 0,5 ETP accordé(s)"
+        "(25\u202f000,00\xa0€ : 50\u202f000,00\xa0€ de coût en année 1 pour 1 ETP demandé, ramenés à 0,5 ETP accordé"
     ) in page
     assert 'id="montant_accorde-erreur"' in page and 'value="30 000,00"' in page
     reponse = client.post(adresse, data=decision_form(montant="28000", etp_facilitateur="0,5", cout_retenu="40 000"))

@@ -361,8 +361,8 @@ def test_le_message_du_plafond_dit_d_ou_vient_le_maximum():
     (erreur,) = regles.verifier_decision("retenu", UN_ETP, D("1000000"), montant_accorde=D("35000"), etp_facilitateur=D("0.5"))
     assert erreur.message == (
         "Le montant accordé ne peut pas dépasser 17\u202f500,00\xa0€ : 70\u202f% du coût de ce qui est financé "
-        "(25\u202f000,00\xa0€ : 50\u202f000,00\xa0€ de coût en année 1 pour 1 ETP demandé(s), ramenés à 0,5 ETP "
-        "accordé(s), AAP §B.2-3). Réduisez le montant, ou indiquez le budget révisé de l'action."
+        "(25\u202f000,00\xa0€ : 50\u202f000,00\xa0€ de coût en année 1 pour 1 ETP demandé, ramenés à 0,5 ETP "
+        "accordé, AAP §B.2-3). Réduisez le montant, ou indiquez le budget révisé de l'action."
     )
 
 
