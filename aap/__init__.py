@@ -38,8 +38,11 @@ def create_app(config=None):
     import candidatures.models  # noqa: F401  (tous les modèles, pour les relations et Alembic)
     import conventions.models  # noqa: F401
     import notation.models  # noqa: F401
+    from candidatures import api as candidatures_api
     from candidatures import views as candidatures_views
+    from conventions import api as conventions_api
     from conventions import views as conventions_views
+    from notation import api as notation_api
     from notation import views as notation_views
 
     from . import (
@@ -63,7 +66,7 @@ def create_app(config=None):
     formats.init_app(app)
     mentions.init_app(app)
     navigation.init_app(app)
-    api.init_app(app)
+    api.init_app(app, domaines=(candidatures_api.bp, notation_api.bp, conventions_api.bp))
     mesures.init_app(app)
     erreurs.init_app(app)  # après l'API : ses pages d'erreur remplacent celles de flask-smorest
     app.register_blueprint(views.bp)

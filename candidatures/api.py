@@ -15,7 +15,7 @@ from aap.api import Booleen, Entier, Identifiant, Nombre, Page, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Campagne, Role
-from aap.regles import etat_campagne
+from aap.regles import LIBELLES_CONDITIONS, etat_campagne
 from aap.types import maintenant
 
 from . import operations, regles
@@ -48,7 +48,7 @@ class PieceRequiseSchema(Schema):
     libelle = fields.String()
     description = fields.String()
     condition = fields.String(metadata={"description": "Code de la condition (annexe 2, §B.1)."})
-    condition_libelle = fields.Function(lambda p: regles.LIBELLES_CONDITIONS.get(p.condition, p.condition))
+    condition_libelle = fields.Function(lambda p: LIBELLES_CONDITIONS.get(p.condition, p.condition))
 
 
 class MissionSchema(Schema):

@@ -190,7 +190,8 @@ class Structure(db.Model):
 
     service: Mapped[Service] = relationship()
     commune: Mapped[Commune | None] = relationship()
-    membres = relationship("Utilisateur", back_populates="structure", order_by="Utilisateur.id")
+    # Utilisateur.structure vient d'ici (backref) : la fondation ne connaît pas les structures.
+    membres: Mapped[list[Utilisateur]] = relationship(backref="structure", order_by=Utilisateur.id)
     financements: Mapped[list["FinancementExistant"]] = relationship(
         back_populates="structure", order_by="FinancementExistant.id", cascade="all, delete-orphan"
     )

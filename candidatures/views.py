@@ -16,9 +16,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from aap import fichiers
+from aap.comptes import limite_connexion, limite_par_courriel
 from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus
-from aap.extensions import db
+from aap.extensions import db, limiter
 from aap.formats import fuseau, heure_fr
 from aap.forms import choix
 from aap.models import Campagne, Role, Service
@@ -37,6 +38,7 @@ from .forms import (
     DepotForm,
     DocumentForm,
     FinancementForm,
+    InscriptionForm,
     IrrecevableForm,
     NouveauDossierForm,
     PieceForm,
@@ -972,6 +974,36 @@ def _page_structure(structure, form=None, form_financement=None, form_document=N
         form_document=form_document,
         financeurs=regles.LIBELLES_FINANCEURS,
     ), statut
+
+
+# --- Inscription d'un porteur (et de sa structure) -----------------------------------------------
+
+
+@bp_structures.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(limite_connexion, methods=["POST"])
+@limite_par_courriel
+def inscription():
+    if current_user.is_authenticated:
+        return redirect(url_for("aap.accueil"))
+    form = InscriptionForm()
+    if form.validate_on_submit():
+        try:
+            operations.inscrire_porteur(
+                email=form.email.data,
+                mot_de_passe=form.mot_de_passe.data,
+                prenom=form.prenom.data,
+                nom=form.nom.data,
+                siret=form.siret.data,
+                raison_sociale=form.raison_sociale.data or "",
+                statut_juridique=form.statut_juridique.data or "",
+            )
+        except Refus as refus:
+            db.session.rollback()
+            getattr(form, refus.champ).errors.append(refus.message)
+        else:
+            db.session.commit()
+            return render_template("comptes/verifiez_vos_courriels.html", email=form.email.data)
+    return render_template("comptes/inscription.html", form=form), 422 if form.errors else 200
 
 
 @bp_structures.route("/structure", methods=["GET", "POST"])
