@@ -495,6 +495,10 @@ class Dossier(db.Model):
     def can_deposer(self, utilisateur):
         return self.can_modifier(utilisateur)
 
+    def can_porter(self, utilisateur):
+        """The structure's members: they fill it, file it and bring the compléments (the operations judge when)."""
+        return utilisateur.is_authenticated and utilisateur.porte(self.structure_id)
+
     def can_instruire(self, utilisateur):
         """Completeness decisions and the comité technique's opinion: agents and administrators of the service."""
         return utilisateur.is_authenticated and utilisateur.instruit(self.service_id) and self.statut != Statut.BROUILLON
