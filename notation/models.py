@@ -178,6 +178,10 @@ class Seance(db.Model):
     def can_modifier(self, utilisateur):
         return self.can_gerer(utilisateur) and self.phase in (Phase.PREPARATION, Phase.NOTATION)
 
+    def can_changer_phase(self, utilisateur):
+        """Opening scoring, deliberating, closing: its managers and its president."""
+        return self.can_gerer(utilisateur) or self.est_president(utilisateur)
+
     def can_voir_detail(self, utilisateur):
         """The workbook (each member's scores and comments) and the letters: readers of the service and the
         president. Members read the minutes."""

@@ -26,27 +26,13 @@ from candidatures.models import Dossier, Piece
 from candidatures.synthese import options_dossier_complet, synthese_dossier
 
 from . import forms, lecture, operations, regles
+from .lecture import GESTION, LECTEURS
 from .models import LIBELLES_AVIS, AccesSeance, Decision, FeuilleNotation, MembreSeance, Phase, Seance
 
 bp = Blueprint("notation", __name__, url_prefix="/copil")
-LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
 # --- Chargement --------------------------------------------------------------------------------------
-
-
-def _seance(seance_id):
-    seance = lecture.charger_seance(seance_id)
-    if seance is None or not seance.can_voir(current_user):
-        abort(404)
-    return seance
-
-
-def _point(seance, dossier_id):
-    point = lecture.point_de(seance, dossier_id)
-    if point is None:
-        abort(404)
-    return point
 
 
 def _fuseau(seance=None):
@@ -123,7 +109,7 @@ def _valeurs_seance(form, candidats, fuseau):
 
 
 @bp.route("/seances/nouvelle", methods=["GET", "POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def nouvelle_seance():
     campagnes = _campagnes_du_service()
     candidats = lecture.membres_candidats(current_user.service_id)
@@ -151,11 +137,9 @@ def nouvelle_seance():
 
 
 @bp.route("/seances/<id:seance_id>/modifier", methods=["GET", "POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def modifier_seance(seance_id):
-    seance = _seance(seance_id)
-    if not seance.can_gerer(current_user):
-        abort(404)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
     if not seance.can_modifier(current_user):
         return page(409, "La séance délibère ou est close : elle ne se modifie plus.")
     candidats = lecture.membres_candidats(seance.service_id)
@@ -224,7 +208,7 @@ def _avancement(seance):
 @bp.route("/seances/<id:seance_id>")
 @role_requis(*LECTEURS)
 def seance(seance_id):
-    return _page_seance(_seance(seance_id))
+    return _page_seance(lecture.seance_accessible(seance_id))
 
 
 def _page_seance(seance, confirmation=None, statut=200):
@@ -266,11 +250,9 @@ def _page_seance(seance, confirmation=None, statut=200):
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def inscrire(seance_id):
-    seance = _seance(seance_id)
-    if not seance.can_gerer(current_user):
-        abort(404)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
     identifiant = request.form.get("dossier_id", "")
     dossier = db.session.get(Dossier, int(identifiant)) if identifiant.isdigit() and len(identifiant) < 10 else None
     if dossier is None or dossier.service_id != seance.service_id:
@@ -287,12 +269,10 @@ def inscrire(seance_id):
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour/<id:dossier_id>/retirer", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def retirer(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    if not seance.can_gerer(current_user):
-        abort(404)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
+    point = lecture.point_accessible(seance, dossier_id)
     try:
         operations.retirer(seance, point.dossier, par=current_user)
         db.session.commit()
@@ -306,13 +286,10 @@ def retirer(seance_id, dossier_id):
 @bp.route("/seances/<id:seance_id>/phase", methods=["POST"])
 @role_requis(*LECTEURS)
 def phase(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id, Seance.can_changer_phase)
     vers = request.form.get("vers", "")
     if vers not in {str(p) for p in Phase}:
         abort(400)
-    autorise = seance.can_gerer(current_user) or seance.est_president(current_user)
-    if not autorise:
-        abort(404)
     motif = request.form.get("motif", "")
     confirmer = request.form.get("confirmer") == "oui"
     try:
@@ -322,7 +299,7 @@ def phase(seance_id):
         db.session.rollback()
         if refus.code in ("avant_la_seance", "notes_manquantes", "motif_trop_long"):
             # Un motif ou une confirmation manque : la page les demande, avec ce qui a déjà été saisi.
-            seance = _seance(seance_id)
+            seance = lecture.seance_accessible(seance_id)
             confirmation = {
                 "vers": vers,
                 "message": refus.message,
@@ -346,7 +323,7 @@ def phase(seance_id):
 @bp.route("/seances/<id:seance_id>/rappels", methods=["POST"])
 @role_requis(*LECTEURS)
 def rappels(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
         abort(404)
     if seance.phase != Phase.NOTATION:
@@ -369,7 +346,7 @@ def rappels(seance_id):
 @bp.route("/seances/<id:seance_id>/presences", methods=["POST"])
 @role_requis(*LECTEURS)
 def presences(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
         abort(404)
     valeurs = {int(v) for v in request.form.getlist("presents") if v.isdigit() and len(v) < 10}
@@ -389,8 +366,8 @@ def presences(seance_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def declaration(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
     if acces.membre is None:
         abort(404)
@@ -497,8 +474,8 @@ def _total_saisi(form, grille):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def dossier(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
     if not acces.voit_dossier(dossier_id):
         abort(404)
@@ -586,8 +563,8 @@ def _noter(seance, point, acces):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/notes")
 @role_requis(*LECTEURS)
 def notes(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
     if not acces.voit_dossier(dossier_id):
         abort(404)
@@ -631,11 +608,11 @@ def notes(seance_id, dossier_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/feuilles/<id:membre_id>/rouvrir", methods=["POST"])
 @role_requis(*LECTEURS)
 def rouvrir(seance_id, dossier_id, membre_id):
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
     if not acces.president or acces.deporte(dossier_id):
-        abort(404)
+        abort(403 if acces.membre is not None and not acces.deporte(dossier_id) else 404)
     feuille = operations.feuille_de(seance, dossier_id, membre_id)
     if feuille is None:
         abort(404)
@@ -656,8 +633,8 @@ def rouvrir(seance_id, dossier_id, membre_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/pieces/<id:piece_id>")
 @role_requis(*LECTEURS)
 def piece(seance_id, dossier_id, piece_id):
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
     if not acces.voit_dossier(dossier_id):
         abort(404)
@@ -675,7 +652,7 @@ def piece(seance_id, dossier_id, piece_id):
 @bp.route("/seances/<id:seance_id>/classement")
 @role_requis(*LECTEURS)
 def classement(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     acces = AccesSeance(seance, current_user)
     if not acces.voit_classement():
         return page(
@@ -704,21 +681,13 @@ def classement(seance_id):
     )
 
 
-def _president_deporte(seance, dossier_id):
-    return any(
-        u.id == seance.president_id
-        for u, _ in lecture.deportes_par_dossier(seance, lecture.declarations_de(seance.id)).get(dossier_id, [])
-    )
-
-
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/decision", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def decision(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.peut_decider(dossier_id, _president_deporte(seance, dossier_id)):
-        abort(404)
+    lecture.exiger_decision(seance, dossier_id, acces)
     existante = db.session.scalar(select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id))
     form = forms.DecisionForm()
     if request.method == "GET":
@@ -780,7 +749,7 @@ def decision(seance_id, dossier_id):
 @bp.route("/seances/<id:seance_id>/proces-verbal.pdf")
 @role_requis(*LECTEURS)
 def proces_verbal(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if seance.proces_verbal is None:
         abort(404)
     return reponse_telechargement(seance.proces_verbal)
@@ -789,7 +758,7 @@ def proces_verbal(seance_id):
 @bp.route("/seances/<id:seance_id>/classeur.xlsx")
 @role_requis(*LECTEURS)
 def classeur(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if seance.classeur is None or not seance.can_voir_detail(current_user):
         abort(404)
     return reponse_telechargement(seance.classeur)
@@ -798,8 +767,8 @@ def classeur(seance_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/lettre.pdf")
 @role_requis(*LECTEURS)
 def lettre(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     if not seance.can_voir_detail(current_user):
         abort(404)
     decision_ = db.session.scalar(
