@@ -7,9 +7,8 @@ not see), validate, call the operation, commit once, redirect or render.
 
 from datetime import datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,7 +17,7 @@ from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus, page
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
-from aap.formats import heure_fr, pluriel
+from aap.formats import fuseau, heure_fr, pluriel
 from aap.forms import choix
 from aap.models import Campagne, Role
 from aap.securite import role_requis
@@ -33,10 +32,6 @@ bp = Blueprint("notation", __name__, url_prefix="/copil")
 
 
 # --- Chargement --------------------------------------------------------------------------------------
-
-
-def _fuseau(seance=None):
-    return ZoneInfo(seance.service.fuseau if seance else current_app.config["FUSEAU"])
 
 
 def veut_json():
@@ -92,9 +87,9 @@ def _preparer_formulaire_seance(form, candidats, campagnes=None):
     form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role_enum.libelle}") for u in candidats])
 
 
-def _valeurs_seance(form, candidats, fuseau):
+def _valeurs_seance(form, candidats, zone):
     par_id = {str(u.id): u for u in candidats}
-    tenue_le = datetime.combine(form.date.data, form.heure.data or time(9, 0), tzinfo=fuseau)
+    tenue_le = datetime.combine(form.date.data, form.heure.data or time(9, 0), tzinfo=zone)
     president = par_id.get(form.president_id.data)
     if president is None:
         raise operations.Invalide([regles.Erreur("president_id", "president_invalide", "Choisissez le président de séance.")])
@@ -125,7 +120,7 @@ def nouvelle_seance():
         try:
             if campagne is None:
                 raise operations.Invalide([regles.Erreur("campagne_id", "campagne_invalide", "Choisissez la campagne.")])
-            seance = operations.creer_seance(campagne, par=current_user, **_valeurs_seance(form, candidats, _fuseau()))
+            seance = operations.creer_seance(campagne, par=current_user, **_valeurs_seance(form, candidats, fuseau()))
             db.session.commit()
             flash(f"{seance.intitule} créée : inscrivez les dossiers à l'ordre du jour.", "succes")
             return redirect(url_for(".seance", seance_id=seance.id))
@@ -147,7 +142,7 @@ def modifier_seance(seance_id):
     del form.campagne_id
     _preparer_formulaire_seance(form, candidats)
     if request.method == "GET":
-        local = seance.tenue_le.astimezone(_fuseau(seance))
+        local = seance.tenue_le.astimezone(fuseau(seance.service))
         form.date.data, form.heure.data = local.date(), local.time().replace(second=0, microsecond=0)
         form.lieu.data, form.lien_visio.data = seance.lieu, seance.lien_visio
         form.president_id.data = str(seance.president_id)
@@ -160,7 +155,7 @@ def modifier_seance(seance_id):
         try:
             version = int(form.version.data) if (form.version.data or "").isdigit() else -1
             operations.modifier_seance(
-                seance, version=version, par=current_user, **_valeurs_seance(form, candidats, _fuseau(seance))
+                seance, version=version, par=current_user, **_valeurs_seance(form, candidats, fuseau(seance.service))
             )
             db.session.commit()
             flash("Séance modifiée.", "succes")
