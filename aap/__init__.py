@@ -87,6 +87,11 @@ def create_app(config=None):
     from .cli import init_app as init_cli
 
     init_cli(app)
+    from conventions.cli import commandes as commandes_conventions
+    from notation.cli import commandes as commandes_notation
+
+    app.cli.add_command(commandes_notation)
+    app.cli.add_command(commandes_conventions)
     # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).
     retention.init_app(
         app,

@@ -149,7 +149,7 @@ class Utilisateur(UserMixin, db.Model):
         """Agent or administrator of that service: may instruct and follow its files."""
         return self.a_role(*ROLES_INSTRUCTION) and self.service_id == service_id
 
-    def peut_lire_service(self, service_id):
+    def can_lire_service(self, service_id):
         return self.instruit(service_id) or self.a_role(Role.NATIONAL)
 
     def porte(self, structure_id):

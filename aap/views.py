@@ -64,7 +64,7 @@ def contexte_campagne(campagne_id):
 
 
 def _instruit(service_id):
-    return current_user.is_authenticated and current_user.peut_lire_service(service_id)
+    return current_user.is_authenticated and current_user.can_lire_service(service_id)
 
 
 @bp.route("/journal")

@@ -713,7 +713,7 @@ def _aujourdhui(dossier):
 
 
 def declarer_recevable(dossier, *, par, le=None, notifier=True):
-    """AAP §B.2-2 : le dossier est complet ; la date du « dossier complet » est retenue."""
+    """AAP §B.2-2: the dossier is complete; the date of the « dossier complet » is recorded."""
     dossier = verrouiller(Dossier, dossier.id)
     _exiger_instruction(dossier, par, (Statut.DEPOSE,), "déclaré recevable")
     aujourdhui = _aujourdhui(dossier)
@@ -824,7 +824,7 @@ def demander_complements(dossier, *, par, rubriques=(), pieces=(), date_limite, 
 
 
 def enregistrer_avis_ctn(dossier, *, par, avis, le=None, commentaire=""):
-    """AAP §C.1 : avis du comité technique national sur le dossier d'une structure émergente."""
+    """AAP §C.1: the comité technique national's opinion on an emerging structure's dossier."""
     dossier = verrouiller(Dossier, dossier.id)
     _exiger_instruction(
         dossier, par, (Statut.DEPOSE, Statut.COMPLEMENTS_DEMANDES, Statut.RECEVABLE), "soumis au comité technique"

@@ -233,7 +233,7 @@ class Constat:
 
 
 def taux_plafond(campagne, statut_juridique):
-    """AAP §B.2-3 : 70 % au plus, 80 % pour les collectivités territoriales."""
+    """AAP §B.2-3: 70 % at most, 80 % for local authorities (collectivités territoriales)."""
     return campagne.taux_plafond_collectivite if statut_juridique == "collectivite" else campagne.taux_plafond
 
 

@@ -788,17 +788,3 @@ def fichier_publie(code):
         abort(404)  # sans l'identifiant de l'attribuant, le fichier ne serait pas valide : la page le dit
     lignes, _ = scdl.publication(service)
     return scdl.reponse_csv(scdl.csv_scdl(lignes), f"subventions-{service.code}.csv")
-
-
-# --- Commande planifiée -------------------------------------------------------------------------------------
-
-
-@bp.cli.command("rappels")
-def commande_rappels():
-    """Envoie les rappels des échéances des conventions (signature, versements, bilans, renouvellement) ; à lancer
-    chaque jour : chaque rappel ne part qu'une fois."""
-    import click
-
-    nombre = operations.envoyer_rappels()
-    db.session.commit()
-    click.echo(f"{nombre} rappel(s) mis en file.")

@@ -361,8 +361,8 @@ def _position(acces, dossier_id):
     return {
         "declaration": None if declaration is None else ("deport" if declaration.conflit else "aucun_conflit"),
         "feuille": None if feuille is None else ("soumise" if feuille.soumise else "brouillon"),
-        "peut_noter": acces.peut_noter(dossier_id),
-        "voit_notes": acces.voit_notes(dossier_id),
+        "peut_noter": acces.can_noter(dossier_id),
+        "voit_notes": acces.can_voir_notes(dossier_id),
     }
 
 
@@ -588,7 +588,7 @@ def _ma_feuille_acces(seance_id, dossier_id, ecriture=False):
     point = lecture.point_accessible(seance, dossier_id)
     if ecriture:
         acces = lecture.acces(seance, current_user)
-        if acces.membre is None and acces.voit_dossier(dossier_id):
+        if acces.membre is None and acces.can_voir_dossier(dossier_id):
             abort(403)  # il lit le dossier sans le noter, comme sur la page
     acces = _membre(seance)
     if acces.deporte(dossier_id):
@@ -691,7 +691,7 @@ def notes(seance_id, dossier_id):
     seance = lecture.seance_accessible(seance_id)
     lecture.point_accessible(seance, dossier_id)
     acces = lecture.acces(seance, current_user)
-    if not acces.voit_notes(dossier_id):
+    if not acces.can_voir_notes(dossier_id):
         abort(404)
     tableau = lecture.tableau_seance(seance, acces)
     ligne = tableau.ligne(dossier_id)
@@ -716,7 +716,7 @@ def classement(filtres, seance_id):
     de la campagne). Lecteurs du service ; membres à partir de la délibération (404 avant)."""
     seance = lecture.seance_accessible(seance_id)
     acces = lecture.acces(seance, current_user)
-    if not acces.voit_classement():
+    if not acces.can_voir_classement():
         abort(404)
     tableau = lecture.tableau_seance(seance, acces, normalise=filtres["normalise"])
     lignes = []
@@ -761,7 +761,7 @@ def decisions(seance_id):
     """Les décisions de la séance (membres à partir de la délibération, lecteurs du service)."""
     seance = lecture.seance_accessible(seance_id)
     acces = lecture.acces(seance, current_user)
-    if not acces.voit_classement():
+    if not acces.can_voir_classement():
         abort(404)
     return lecture.decisions_de(seance.id)
 

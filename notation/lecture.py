@@ -99,10 +99,10 @@ def exiger_decision(seance, dossier_id, acces):
     refusal for those who will decide once the session deliberates; 403 for whoever sees the session and the dossier;
     404 for a member recused on it (the dossier is hidden from him)."""
     deporte = president_deporte(seance, dossier_id)
-    if not acces.peut_decider(dossier_id, deporte):
+    if not acces.can_decider(dossier_id, deporte):
         if seance.phase != Phase.DELIBERATION and (acces.president or acces.gestionnaire):
             raise Refus("Les décisions se prennent en délibération.", code="hors_deliberation")
-        abort(403 if acces.voit_seance and not acces.deporte(dossier_id) else 404)
+        abort(403 if acces.can_voir_seance and not acces.deporte(dossier_id) else 404)
     return deporte
 
 
@@ -255,7 +255,9 @@ def tableau_seance(seance, acces_lecteur=None, normalise=False):
             classement=ligne,
             decision=decisions.get(dossier_id),
             deportes=deportes_noms.get(dossier_id, []),
-            masque=acces_lecteur is not None and acces_lecteur.membre is not None and not acces_lecteur.voit_notes(dossier_id),
+            masque=acces_lecteur is not None
+            and acces_lecteur.membre is not None
+            and not acces_lecteur.can_voir_notes(dossier_id),
         )
         for dossier_id, ligne in classement.items()
     ]

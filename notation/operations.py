@@ -513,7 +513,7 @@ def enregistrer_notes(
     actuelle = feuille.version if feuille is not None else 0
     if version != actuelle:
         raise Conflit(MESSAGE_CONFLIT_FEUILLE, code="version_perimee")
-    if not acces.peut_noter(dossier.id):
+    if not acces.can_noter(dossier.id):
         if acces.deporte(dossier.id):
             raise Refus("Vous êtes déporté sur ce dossier : vous ne le notez pas.", code="deporte")
         if acces.declaration(dossier.id) is None:

@@ -427,13 +427,13 @@ def _page_dossier(seance, point, acces, form=None, statut=200, erreurs=(), confl
     dossier = _dossier_complet(point.dossier_id)
     grille = regles.grille_de(seance.campagne.criteres)
     feuille = acces.feuille(point.dossier_id)
-    if form is None and acces.peut_noter(point.dossier_id):
+    if form is None and acces.can_noter(point.dossier_id):
         form = forms.formulaire_notation(grille, formdata=None)
         if feuille is not None:
             _remplir(form, feuille, seance.campagne.criteres)
         form.version.data = str(feuille.version if feuille else 0)
     agregat = None
-    if acces.voit_notes(point.dossier_id):
+    if acces.can_voir_notes(point.dossier_id):
         agregat = lecture.agregats_seance(seance)[0].get(point.dossier_id)
     total = _total_saisi(form, grille) if form is not None else None
     return render_template(
@@ -472,7 +472,7 @@ def dossier(seance_id, dossier_id):
     seance = lecture.seance_accessible(seance_id)
     point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_dossier(dossier_id):
+    if not acces.can_voir_dossier(dossier_id):
         abort(404)
     if acces.doit_declarer(dossier_id):
         if request.method == "POST" and veut_json():
@@ -534,7 +534,7 @@ def _noter(seance, point, acces):
         acces = AccesSeance(seance, current_user)
         if isinstance(refus, Conflit):
             return _page_dossier(seance, point, acces, form=form, statut=409, conflit=refus.message)
-        if not acces.peut_noter(point.dossier_id):
+        if not acces.can_noter(point.dossier_id):
             return page(refus.statut, refus.message)
         prefixes = {f"points_{c.code}": f"points_{c.code}" for c in grille}
         erreurs = _erreurs_vers_formulaire(form, refus, prefixes)
@@ -561,11 +561,11 @@ def notes(seance_id, dossier_id):
     seance = lecture.seance_accessible(seance_id)
     point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_dossier(dossier_id):
+    if not acces.can_voir_dossier(dossier_id):
         abort(404)
     if acces.doit_declarer(dossier_id):
         return redirect(url_for(".declaration", seance_id=seance_id, dossier_id=dossier_id))
-    if not acces.voit_notes(dossier_id):
+    if not acces.can_voir_notes(dossier_id):
         if acces.membre is None:
             return page(404)
         return page(
@@ -631,7 +631,7 @@ def piece(seance_id, dossier_id, piece_id):
     seance = lecture.seance_accessible(seance_id)
     lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_dossier(dossier_id):
+    if not acces.can_voir_dossier(dossier_id):
         abort(404)
     piece_ = db.session.scalar(
         select(Piece).where(Piece.id == piece_id, Piece.dossier_id == dossier_id).options(joinedload(Piece.fichier))
@@ -649,7 +649,7 @@ def piece(seance_id, dossier_id, piece_id):
 def classement(seance_id):
     seance = lecture.seance_accessible(seance_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_classement():
+    if not acces.can_voir_classement():
         return page(
             404,
             "Le classement se découvre quand la séance délibère : pendant la notation, chaque membre note sans "
@@ -670,7 +670,7 @@ def classement(seance_id):
         normalise=normalise,
         explication=regles.EXPLICATION_NORMALISATION,
         peut_decider={
-            ligne.dossier.id: acces.peut_decider(ligne.dossier.id, ligne.dossier.id in president_deporte)
+            ligne.dossier.id: acces.can_decider(ligne.dossier.id, ligne.dossier.id in president_deporte)
             for ligne in tableau.lignes
         },
     )
@@ -796,20 +796,3 @@ def lettre_notifiee(decision_id):
     if decision_ is None or decision_.lettre is None or not decision_.can_voir_notification(current_user):
         abort(404)
     return reponse_telechargement(decision_.lettre)
-
-
-# --- Commande planifiée --------------------------------------------------------------------------------
-
-
-@bp.cli.command("rappels")
-def commande_rappels():
-    """Rappelle aux membres des séances en notation les dossiers qu'il leur reste à noter, et au service un trimestre
-    fini sans COPIL alors que des dossiers recevables attendent (à lancer chaque jour : chaque courriel part une fois)."""
-    import click
-
-    rappels, alertes = operations.envoyer_rappels(), operations.alerter_trimestres()
-    db.session.commit()
-    click.echo(
-        f"{pluriel(rappels, 'rappel mis', 'rappels mis')} en file ; "
-        f"{pluriel(alertes, 'alerte', 'alertes')} de trimestre sans COPIL."
-    )
