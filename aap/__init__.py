@@ -79,17 +79,23 @@ def create_app(config=None):
     app.register_blueprint(conventions_views.bp)
     app.register_blueprint(conventions_views.bp_public)
 
+    _commandes_et_conservation(app)
+    Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
+    return app
+
+
+def _commandes_et_conservation(app):
+    """The `flask` commands of the foundation and of each domain, and each domain's retention steps."""
     from candidatures import retention as retention_candidatures
     from conventions import retention as retention_conventions
+    from conventions.cli import commandes as commandes_conventions
     from notation import retention as retention_notation
+    from notation.cli import commandes as commandes_notation
 
     from . import retention
     from .cli import init_app as init_cli
 
     init_cli(app)
-    from conventions.cli import commandes as commandes_conventions
-    from notation.cli import commandes as commandes_notation
-
     app.cli.add_command(commandes_notation)
     app.cli.add_command(commandes_conventions)
     # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).
@@ -107,9 +113,6 @@ def create_app(config=None):
             ("notation", retention_notation.donnees_personnelles),
         ],
     )
-
-    Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
-    return app
 
 
 def _charger_config(app, config):

@@ -6,13 +6,13 @@ is read: it reveals nothing); an object that does not exist or that the person m
 existence is not revealed); an object they see but may not act on answers 403 (they know it exists).
 """
 
-from flask import abort
 from flask_login import current_user
 from sqlalchemy import and_, asc, desc, exists, false, func, or_, select
 
 from aap.entrees import paginer
 from aap.extensions import db
 from aap.models import Role
+from aap.securite import accessible
 
 from .models import INSTRUITS, LIBELLES_STATUTS, Dossier, Poste, Statut, Structure, dossiers_communes
 
@@ -22,24 +22,16 @@ INSTRUCTEURS = (Role.AGENT, Role.ADMIN)
 LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
-def _accessible(objet, droit):
-    if objet is None or not objet.can_voir(current_user):
-        abort(404)
-    if droit is not None and not droit(objet, current_user):
-        abort(403)
-    return objet
-
-
 def dossier_accessible(dossier_id, options=(), droit=None):
-    """The dossier (loaded with `options`) for pages and API (flaskr's `get_post(id, check_author)`): 404 when it
-    does not exist or the current user may not see it; 403 when they see it but `droit` (a `can_*` method of
-    Dossier, such as `Dossier.can_porter`) refuses."""
-    return _accessible(db.session.scalar(select(Dossier).where(Dossier.id == dossier_id).options(*options)), droit)
+    """The dossier (loaded with `options`) for pages and API, by `aap.securite.accessible`: 404 when it does not
+    exist or the current user may not see it; 403 when they see it but `droit` (such as `Dossier.can_porter`)
+    refuses."""
+    return accessible(db.session.scalar(select(Dossier).where(Dossier.id == dossier_id).options(*options)), droit)
 
 
 def structure_accessible(structure_id, options=(), droit=None):
     """The structure, by the same rule as `dossier_accessible`."""
-    return _accessible(db.session.scalar(select(Structure).where(Structure.id == structure_id).options(*options)), droit)
+    return accessible(db.session.scalar(select(Structure).where(Structure.id == structure_id).options(*options)), droit)
 
 
 # --- La liste des dossiers ---------------------------------------------------------------------
@@ -98,6 +90,17 @@ def requete_dossiers(filtres, avec_structure=False):
             requete = requete.where(Dossier.service_id == current_user.service_id)
     if avec_structure or any(filtres[f] for f in ("q", "statut_juridique", "emergente")) or filtres["tri"] == "structure":
         requete = requete.join(Dossier.structure)
+    requete = _filtrer(requete, filtres)
+    sens = asc if filtres["ordre"] == "asc" else desc
+    tri = sens(TRIS[filtres["tri"]])
+    # Un dossier déposé a toujours sa date (contrainte « depot ») : sans NULLS LAST, l'index de la date sert le
+    # tri sur PostgreSQL comme sur SQLite (page 200 de la liste nationale : 31 → 8 ms de SQL sur PostgreSQL).
+    if filtres["tri"] not in ("depose_le", "cree_le"):
+        tri = tri.nulls_last()
+    return requete.order_by(tri, Dossier.id.desc() if filtres["tri"] == "cree_le" else Dossier.id)
+
+
+def _filtrer(requete, filtres):
     if filtres["statut"]:
         requete = requete.where(Dossier.statut == filtres["statut"])
     if filtres["poste"] == Poste.FACILITATEUR:
@@ -129,13 +132,7 @@ def requete_dossiers(filtres, avec_structure=False):
                 Structure.siret == filtres["q"].replace(" ", ""),
             )
         )
-    sens = asc if filtres["ordre"] == "asc" else desc
-    tri = sens(TRIS[filtres["tri"]])
-    # Un dossier déposé a toujours sa date (contrainte « depot ») : sans NULLS LAST, l'index de la date sert le
-    # tri sur PostgreSQL comme sur SQLite (page 200 de la liste nationale : 31 → 8 ms de SQL sur PostgreSQL).
-    if filtres["tri"] not in ("depose_le", "cree_le"):
-        tri = tri.nulls_last()
-    return requete.order_by(tri, Dossier.id.desc() if filtres["tri"] == "cree_le" else Dossier.id)
+    return requete
 
 
 def paginer_dossiers(requete, options, par_page=None):

@@ -1,7 +1,7 @@
 """Reading conventions in a bounded number of queries, and turning rows into the plain values the rules read.
 
 Pages and API reach a convention, a payment or a report through the same functions (`convention_accessible`…),
-with the rule of `candidatures.lecture`: 403 for a role that never may (`role_requis`, before any read), 404 for
+with the rule of `aap.securite.accessible`: 403 for a role that never may (`role_requis`, before any read), 404 for
 what does not exist or may not be seen, 403 for what is seen but may not be acted on.
 
 A convention page loads the convention with its years, targets, payments, reports and documents in a fixed
@@ -12,12 +12,12 @@ convention they need at once (`conventions_de`), so their cost does not depend o
 from decimal import Decimal
 
 from flask import abort
-from flask_login import current_user
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.extensions import db
 from aap.models import Role, Service
+from aap.securite import accessible
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
 from notation import lecture as lecture_notation
@@ -81,12 +81,7 @@ def charger(convention_id):
 def convention_accessible(convention_id, droit=None):
     """The convention, loaded for its page: 404 when it does not exist or the current user may not see it; 403 when
     they see it but `droit` (a `can_*` method of Convention) refuses."""
-    convention = charger(convention_id)
-    if convention is None or not convention.can_voir(current_user):
-        abort(404)
-    if droit is not None and not droit(convention, current_user):
-        abort(403)
-    return convention
+    return accessible(charger(convention_id), droit)
 
 
 def bilan_accessible(bilan_id, convention_id=None, droit=None):

@@ -7,7 +7,7 @@ Its cost does not depend on the number of dossiers or members. A scoring page ne
 scores: `agregats_seance(seance)`, the first two of those queries.
 
 Pages and API reach a session and its dossiers through the same functions (`seance_accessible`, `point_accessible`,
-`exiger_decision`), with the rule of `candidatures.lecture`: 403 for a role that never may (`role_requis`, before any
+`exiger_decision`), with the rule of `aap.securite.accessible`: 403 for a role that never may (`role_requis`, before any
 read), 404 for what does not exist or may not be seen, 403 for what is seen but may not be acted on.
 """
 
@@ -17,13 +17,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import abort
-from flask_login import current_user
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Campagne, Role, Utilisateur
+from aap.securite import accessible
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
 
@@ -73,12 +73,7 @@ def point_de(seance, dossier_id):
 def seance_accessible(seance_id, droit=None):
     """The session, loaded for its pages: 404 when it does not exist or the current user may not see it; 403 when
     they see it but `droit` (a `can_*` method of Seance, or any test of (seance, utilisateur)) refuses."""
-    seance = charger_seance(seance_id)
-    if seance is None or not seance.can_voir(current_user):
-        abort(404)
-    if droit is not None and not droit(seance, current_user):
-        abort(403)
-    return seance
+    return accessible(charger_seance(seance_id), droit)
 
 
 def point_accessible(seance, dossier_id):
