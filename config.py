@@ -53,6 +53,7 @@ class Config:
     # Nom et bloc-marque de la plateforme dans l'en-tête des pages (ceux de chaque service sur ses documents).
     PLATEFORME_SERVICE = env("PLATEFORME_SERVICE", "DEETS de Mayotte")
     PLATEFORME_BLOC_MARQUE = env("PLATEFORME_BLOC_MARQUE", "Préfet de Mayotte")
+    PLATEFORME_COURRIEL = env("PLATEFORME_COURRIEL", "976.insertion@deets.gouv.fr")  # contact des mentions légales
     SERVICE_PAR_DEFAUT = env("SERVICE_PAR_DEFAUT", "976")
     URL_PUBLIQUE = env("URL_PUBLIQUE")
     DSFR_DIST = env("DSFR_DIST", str(RACINE / "node_modules" / "@gouvfr" / "dsfr" / "dist"))

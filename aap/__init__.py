@@ -38,8 +38,11 @@ def create_app(config=None):
     import candidatures.models  # noqa: F401  (tous les modèles, pour les relations et Alembic)
     import conventions.models  # noqa: F401
     import notation.models  # noqa: F401
+    from candidatures import api as candidatures_api
     from candidatures import views as candidatures_views
+    from conventions import api as conventions_api
     from conventions import views as conventions_views
+    from notation import api as notation_api
     from notation import views as notation_views
 
     from . import (
@@ -63,7 +66,7 @@ def create_app(config=None):
     formats.init_app(app)
     mentions.init_app(app)
     navigation.init_app(app)
-    api.init_app(app)
+    api.init_app(app, domaines=(candidatures_api.bp, notation_api.bp, conventions_api.bp))
     mesures.init_app(app)
     erreurs.init_app(app)  # après l'API : ses pages d'erreur remplacent celles de flask-smorest
     app.register_blueprint(views.bp)
@@ -76,14 +79,25 @@ def create_app(config=None):
     app.register_blueprint(conventions_views.bp)
     app.register_blueprint(conventions_views.bp_public)
 
+    _commandes_et_conservation(app)
+    Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
+    return app
+
+
+def _commandes_et_conservation(app):
+    """The `flask` commands of the foundation and of each domain, and each domain's retention steps."""
     from candidatures import retention as retention_candidatures
     from conventions import retention as retention_conventions
+    from conventions.cli import commandes as commandes_conventions
     from notation import retention as retention_notation
+    from notation.cli import commandes as commandes_notation
 
     from . import retention
     from .cli import init_app as init_cli
 
     init_cli(app)
+    app.cli.add_command(commandes_notation)
+    app.cli.add_command(commandes_conventions)
     # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).
     retention.init_app(
         app,
@@ -99,9 +113,6 @@ def create_app(config=None):
             ("notation", retention_notation.donnees_personnelles),
         ],
     )
-
-    Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
-    return app
 
 
 def _charger_config(app, config):

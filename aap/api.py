@@ -338,7 +338,8 @@ def _reponses_erreur(api):
         api.spec.components.response(nom, reponse)
 
 
-def init_app(app):
+def init_app(app, domaines=()):
+    """`domaines`: the API blueprints of the domains, given by the application factory (the foundation imports none)."""
     api = ApiAap(
         app,
         spec_kwargs={
@@ -351,10 +352,5 @@ def init_app(app):
     api.spec.options["security"] = [{"jeton": []}]
     _reponses_erreur(api)
     api.register_blueprint(socle)
-
-    from candidatures.api import bp as candidatures_api
-    from conventions.api import bp as conventions_api
-    from notation.api import bp as notation_api
-
-    for bp in (candidatures_api, notation_api, conventions_api):
+    for bp in domaines:
         api.register_blueprint(bp)

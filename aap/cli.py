@@ -33,7 +33,7 @@ def api_token(email, nom, jours):
 @click.command("inviter")
 @click.argument("email")
 @click.option("--role", type=click.Choice([str(r) for r in Role if r != Role.PORTEUR]), required=True)
-@click.option("--service", "code_service", default=None, help="Code du service (976 par défaut).")
+@click.option("--service", "code_service", default=None, help="Code du service (SERVICE_PAR_DEFAUT sinon).")
 @click.option("--prenom", default="")
 @click.option("--nom", default="")
 def inviter(email, role, code_service, prenom, nom):

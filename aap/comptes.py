@@ -13,7 +13,7 @@ from markupsafe import Markup
 from . import operations
 from .erreurs import Refus
 from .extensions import db, limiter
-from .forms import CodeForm, ConnexionForm, CourrielForm, InscriptionForm, JetonForm, NouveauMotDePasse
+from .forms import CodeForm, ConnexionForm, CourrielForm, JetonForm, NouveauMotDePasse
 from .journal import journaliser
 from .models import JetonApi, Role, Utilisateur
 from .navigation import accueil_de
@@ -30,7 +30,7 @@ def suite_sure(cible, utilisateur):
     return accueil_de(utilisateur)
 
 
-def _limite_connexion():
+def limite_connexion():
     return current_app.config["CONNEXION_LIMITE_ADRESSE"]
 
 
@@ -79,7 +79,7 @@ def _trop_d_echecs(limite, cle):
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@limiter.limit(_limite_connexion, methods=["POST"])
+@limiter.limit(limite_connexion, methods=["POST"])
 def connexion():
     if current_user.is_authenticated:
         return redirect(accueil_de(current_user))
@@ -169,7 +169,7 @@ def confirmer_appareil(jeton):
 
 
 @bp.route("/connexion/code", methods=["GET", "POST"])
-@limiter.limit(_limite_connexion, methods=["POST"])
+@limiter.limit(limite_connexion, methods=["POST"])
 def code_totp():
     attente, utilisateur = _en_attente()
     if not attente or utilisateur is None or not utilisateur.totp_secret:
@@ -208,33 +208,6 @@ def deconnexion():
     return redirect(url_for("aap.accueil"))
 
 
-@bp.route("/inscription", methods=["GET", "POST"])
-@limiter.limit(_limite_connexion, methods=["POST"])
-@limite_par_courriel
-def inscription():
-    if current_user.is_authenticated:
-        return redirect(url_for("aap.accueil"))
-    form = InscriptionForm()
-    if form.validate_on_submit():
-        try:
-            operations.inscrire_porteur(
-                email=form.email.data,
-                mot_de_passe=form.mot_de_passe.data,
-                prenom=form.prenom.data,
-                nom=form.nom.data,
-                siret=form.siret.data,
-                raison_sociale=form.raison_sociale.data or "",
-                statut_juridique=form.statut_juridique.data or "",
-            )
-        except Refus as refus:
-            db.session.rollback()
-            getattr(form, refus.champ).errors.append(refus.message)
-        else:
-            db.session.commit()
-            return render_template("comptes/verifiez_vos_courriels.html", email=form.email.data)
-    return render_template("comptes/inscription.html", form=form), 422 if form.errors else 200
-
-
 @bp.route("/confirmation/<jeton>")
 def confirmer(jeton):
     try:
@@ -247,7 +220,7 @@ def confirmer(jeton):
 
 
 @bp.route("/confirmation/renvoyer", methods=["GET", "POST"])
-@limiter.limit(_limite_connexion, methods=["POST"])
+@limiter.limit(limite_connexion, methods=["POST"])
 @limite_par_courriel
 def renvoyer_confirmation():
     form = CourrielForm()
@@ -259,7 +232,7 @@ def renvoyer_confirmation():
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@limiter.limit(_limite_connexion, methods=["POST"])
+@limiter.limit(limite_connexion, methods=["POST"])
 @limite_par_courriel
 def mot_de_passe_oublie():
     form = CourrielForm()

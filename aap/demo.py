@@ -41,23 +41,14 @@ SERVICE = {
     "tribunal": "tribunal administratif de Mayotte",
 }
 
-# (email, rôle, prénom, nom, clé de la structure pour un porteur)
+# (email, rôle, prénom, nom) ; les porteurs et leurs structures viennent du domaine des candidatures.
 COMPTES = [
-    ("admin@exemple.fr", Role.ADMIN, "Anli", "Madi", None),
-    ("agent@exemple.fr", Role.AGENT, "Zaïnaba", "Ahamada", None),
-    ("copil@exemple.fr", Role.COPIL, "Julien", "Payet", None),
-    ("copil2@exemple.fr", Role.COPIL, "Faïza", "Soilihi", None),
-    ("porteur@exemple.fr", Role.PORTEUR, "Nassur", "Attoumani", "association"),
-    ("porteur2@exemple.fr", Role.PORTEUR, "Mariame", "Boina", "collectivite"),
-    ("national@exemple.fr", Role.NATIONAL, "Claire", "Martin", None),
+    ("admin@exemple.fr", Role.ADMIN, "Anli", "Madi"),
+    ("agent@exemple.fr", Role.AGENT, "Zaïnaba", "Ahamada"),
+    ("copil@exemple.fr", Role.COPIL, "Julien", "Payet"),
+    ("copil2@exemple.fr", Role.COPIL, "Faïza", "Soilihi"),
+    ("national@exemple.fr", Role.NATIONAL, "Claire", "Martin"),
 ]
-
-# Structures fictives : (raison sociale, statut, 8 premiers chiffres du SIREN, commune, émergente).
-STRUCTURES = {
-    "association": ("Association mahoraise pour l'insertion par les clauses (AMIC)", "association", "84512304", "97611", False),
-    "collectivite": ("Commune de Koungou (démonstration)", "collectivite", "21976010", "97610", False),
-    "emergente": ("Réseau emploi insertion du Sud (démonstration)", "reseau_emploi", "90123456", "97607", True),
-}
 
 
 def siret_valide(debut_siren, etablissement="0001"):
@@ -72,6 +63,7 @@ class ContexteDemo:
     service: Service
     campagne_2022: Campagne
     campagne_ouverte: Campagne
+    mot_de_passe_hash: str = ""
     comptes: dict = field(default_factory=dict)
     structures: dict = field(default_factory=dict)
 
@@ -100,7 +92,7 @@ def _service():
     return service
 
 
-def _campagne(service, annee, ouverture, cloture, credits):
+def campagne_demo(service, annee, ouverture, cloture, credits):
     campagne = db.session.scalar(select(Campagne).where(Campagne.service_id == service.id, Campagne.annee == annee))
     if campagne is None:
         campagne = aap2022.garnir(
@@ -139,56 +131,32 @@ def _campagne_ouverte(service):
     aujourdhui = maintenant().astimezone(aap2022.MAYOTTE).date()
     ouverture = datetime.combine(aujourdhui - timedelta(days=30), time(0, 0), tzinfo=aap2022.MAYOTTE)
     cloture = datetime.combine(aujourdhui + timedelta(days=60), time(23, 59), tzinfo=aap2022.MAYOTTE)
-    return _campagne(service, aujourdhui.year, ouverture, cloture, Decimal("150000.00"))
+    return campagne_demo(service, aujourdhui.year, ouverture, cloture, Decimal("150000.00"))
 
 
-def _structures(service):
-    from candidatures.models import Structure
-
-    structures = {}
-    for cle, (raison_sociale, statut, prefixe, commune, emergente) in STRUCTURES.items():
-        siret = siret_valide(prefixe)
-        structure = db.session.scalar(select(Structure).where(Structure.siret == siret))
-        if structure is None:
-            structure = Structure(
-                siret=siret,
-                raison_sociale=raison_sociale,
-                statut_juridique=statut,
-                service_id=service.id,
-                commune_code=commune,
-                emergente=emergente,
-            )
-            db.session.add(structure)
-            db.session.flush()
-            journaliser("structure.creation", structure, acteur="démo")
-        structures[cle] = structure
-    return structures
-
-
-def _comptes(service, structures, mot_de_passe):
-    hash_ = hacher_mot_de_passe(mot_de_passe)
-    comptes = {}
-    for email, role, prenom, nom, structure in COMPTES:
-        utilisateur = db.session.scalar(select(Utilisateur).where(Utilisateur.email == email))
-        if utilisateur is None:
-            utilisateur = Utilisateur(
-                email=email,
-                role=str(role),
-                prenom=prenom,
-                nom=nom,
-                service_id=None if role == Role.NATIONAL else service.id,
-                structure_id=structures[structure].id if structure else None,
-                rattachement_valide=structure is not None,
-                email_confirme_le=maintenant(),
-                jeton_session=nouveau_jeton_session(),
-            )
-            db.session.add(utilisateur)
-            db.session.flush()
-            journaliser("compte.creation", utilisateur, acteur="démo", details={"role": str(role)})
-        utilisateur.mot_de_passe_hash = hash_
-        utilisateur.actif = True
-        comptes[email] = utilisateur
-    return comptes
+def compte_demo(contexte, email, role, prenom, nom, structure=None):
+    """The demo account at that address, created once (confirmed, attached to `structure` for a porteur), with the
+    demo password; kept in `contexte.comptes`."""
+    utilisateur = db.session.scalar(select(Utilisateur).where(Utilisateur.email == email))
+    if utilisateur is None:
+        utilisateur = Utilisateur(
+            email=email,
+            role=str(role),
+            prenom=prenom,
+            nom=nom,
+            service_id=None if role == Role.NATIONAL else contexte.service.id,
+            structure_id=structure.id if structure else None,
+            rattachement_valide=structure is not None,
+            email_confirme_le=maintenant(),
+            jeton_session=nouveau_jeton_session(),
+        )
+        db.session.add(utilisateur)
+        db.session.flush()
+        journaliser("compte.creation", utilisateur, acteur="démo", details={"role": str(role)})
+    utilisateur.mot_de_passe_hash = contexte.mot_de_passe_hash
+    utilisateur.actif = True
+    contexte.comptes[email] = utilisateur
+    return utilisateur
 
 
 def charger_demo():
@@ -196,13 +164,14 @@ def charger_demo():
     charger_referentiel(service.codes_departements)
     contexte = ContexteDemo(
         service=service,
-        campagne_2022=_campagne(service, 2022, aap2022.OUVERTURE, aap2022.CLOTURE, Decimal("120000.00")),
+        campagne_2022=campagne_demo(service, 2022, aap2022.OUVERTURE, aap2022.CLOTURE, Decimal("120000.00")),
         campagne_ouverte=_campagne_ouverte(service),
     )
-    contexte.structures = _structures(service)
-    contexte.comptes = _comptes(service, contexte.structures, mot_de_passe_demo())
+    contexte.mot_de_passe_hash = hacher_mot_de_passe(mot_de_passe_demo())
+    for email, role, prenom, nom in COMPTES:
+        compte_demo(contexte, email, role, prenom, nom)
     db.session.flush()
-    # Chaque domaine ajoute son histoire (dossiers, séances, conventions), dans cet ordre.
+    # Chaque domaine ajoute son histoire (structures, dossiers, séances, conventions), dans cet ordre.
     for domaine in DOMAINES:
         if importlib.util.find_spec(f"{domaine}.demo"):
             importlib.import_module(f"{domaine}.demo").charger(contexte)

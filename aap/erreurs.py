@@ -2,6 +2,8 @@
 
 from flask import jsonify, make_response, render_template, request
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -26,6 +28,41 @@ class Conflit(Refus):
     """The object changed meanwhile (another tab, another person): nothing was overwritten."""
 
     statut = 409
+
+
+class Invalide(Refus):
+    """Several problems at once, field by field (a form, a score sheet): all are answered together."""
+
+    statut = 422
+
+    def __init__(self, erreurs):
+        premiere = erreurs[0]
+        super().__init__(premiere.message, code=premiere.code, champ=premiere.champ)
+        self.liste = list(erreurs)
+
+    def erreurs(self):
+        return [{"field": e.champ, "code": e.code, "message": e.message} for e in self.liste]
+
+    def par_champ(self):
+        resultat = {}
+        for erreur in self.liste:
+            resultat.setdefault(erreur.champ, erreur.message)
+        return resultat
+
+
+def refuser_si_erreurs(erreurs):
+    """Raises `Invalide` with every finding of a rule (objects with champ, code, message), if there is any."""
+    if erreurs:
+        raise Invalide(erreurs)
+
+
+def flush_ou_conflit(message):
+    """Flushes; a concurrent change of a versioned row (another tab, another person) becomes a Conflit."""
+    try:
+        db.session.flush()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        raise Conflit(message) from None
 
 
 MESSAGES = {

@@ -18,10 +18,11 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import xlsxwriter
-from flask import Response, current_app
+from flask import Response
+
+from . import formats
 
 TYPE_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEBUTS_DANGEREUX = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -55,7 +56,7 @@ class Classeur:
 
     def __init__(self, titre, colonnes, fuseau=None):
         self.colonnes = colonnes
-        self.fuseau = ZoneInfo(fuseau or current_app.config["FUSEAU"])
+        self.fuseau = formats.fuseau(fuseau)  # par défaut celui du service de la personne connectée
         descripteur, self.chemin = tempfile.mkstemp(suffix=".xlsx")
         os.close(descripteur)
         self.classeur = xlsxwriter.Workbook(

@@ -7,8 +7,6 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from candidatures.models import LIBELLES_STATUTS
-
 from .models import LIBELLES_ROLES, Role
 from .regles import normaliser_siret, probleme_departements, probleme_fuseau, probleme_mot_de_passe, probleme_siret
 
@@ -70,38 +68,6 @@ class NouveauMotDePasse(Formulaire):
 
     def validate_mot_de_passe(self, champ):
         probleme = probleme_mot_de_passe(champ.data or "", self.indices())
-        if probleme:
-            raise ValidationError(probleme)
-
-
-class InscriptionForm(NouveauMotDePasse):
-    prenom = StringField("Prénom", validators=[requis("Indiquez votre prénom."), Length(max=100)])
-    nom = StringField("Nom", validators=[requis("Indiquez votre nom."), Length(max=100)])
-    email = EmailField("Adresse électronique professionnelle", validators=courriel())
-    siret = StringField(
-        "SIRET de votre structure",
-        validators=[requis("Indiquez le SIRET de votre structure.")],
-        description=(
-            "14 chiffres, espaces permis. Si votre structure a déjà un compte, un de ses membres validera votre rattachement."
-        ),
-    )
-    raison_sociale = StringField(
-        "Raison sociale",
-        validators=[Optional(), Length(max=250)],
-        description="Seulement si votre structure n'a pas encore de compte.",
-    )
-    statut_juridique = SelectField(
-        "Statut juridique",
-        choices=choix([("", "— Choisir —")] + [(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()]),
-        validators=[Optional()],
-        description="Seulement si votre structure n'a pas encore de compte.",
-    )
-
-    def indices(self):
-        return [self.email.data, self.prenom.data, self.nom.data]
-
-    def validate_siret(self, champ):
-        probleme = probleme_siret(champ.data)
         if probleme:
             raise ValidationError(probleme)
 

@@ -124,7 +124,7 @@ class Utilisateur(UserMixin, db.Model):
     anonymise_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     service: Mapped[Service | None] = relationship(lazy="joined")  # son fuseau sert à chaque page
-    structure = relationship("Structure", back_populates="membres")
+    # `structure` : posée par le domaine des candidatures (Structure.membres), que la fondation n'importe pas.
     jetons: Mapped[list["JetonApi"]] = relationship(back_populates="utilisateur", order_by="JetonApi.id")
 
     def get_id(self):
@@ -149,7 +149,7 @@ class Utilisateur(UserMixin, db.Model):
         """Agent or administrator of that service: may instruct and follow its files."""
         return self.a_role(*ROLES_INSTRUCTION) and self.service_id == service_id
 
-    def peut_lire_service(self, service_id):
+    def can_lire_service(self, service_id):
         return self.instruit(service_id) or self.a_role(Role.NATIONAL)
 
     def porte(self, structure_id):

@@ -19,7 +19,6 @@ from .erreurs import Refus
 from .extensions import db
 from .journal import journaliser
 from .models import JetonApi, Role, Service, Utilisateur
-from .regles import normaliser_siret
 from .securite import (
     empreinte_jeton,
     generer_jeton_api,
@@ -61,7 +60,7 @@ def utilisateur_par_email(email):
     return db.session.scalar(select(Utilisateur).where(func.lower(Utilisateur.email) == email.strip().lower()))
 
 
-def _nouvel_utilisateur(email, role, service, **champs):
+def nouvel_utilisateur(email, role, service, **champs):
     utilisateur = Utilisateur(
         email=email.strip().lower(),
         role=str(role),
@@ -71,73 +70,6 @@ def _nouvel_utilisateur(email, role, service, **champs):
     )
     db.session.add(utilisateur)
     db.session.flush()
-    return utilisateur
-
-
-def inscrire_porteur(*, email, mot_de_passe, prenom, nom, siret, raison_sociale="", statut_juridique=""):
-    """Creates a porteur's account. Returns the new user, or None when the address already has one.
-
-    A new SIRET creates the structure with this person as its first member; a known SIRET creates a
-    request to join it, accepted by one of its members or an agent (knowing a SIRET opens nothing).
-    An address that already has an account gets the same checks, the same work (the password is hashed) and
-    the same answer on the page; its owner gets an email saying that someone tried to sign up with it.
-    """
-    from candidatures.models import Structure
-
-    siret = normaliser_siret(siret)
-    structure = db.session.scalar(select(Structure).where(Structure.siret == siret))
-    if structure is None and (not raison_sociale or not statut_juridique):
-        raise Refus(
-            "Cette structure n'a pas encore de compte : indiquez sa raison sociale et son statut juridique.",
-            code="structure_inconnue",
-            champ="raison_sociale" if not raison_sociale else "statut_juridique",
-        )
-    mot_de_passe_hash = hacher_mot_de_passe(mot_de_passe)
-    existant = utilisateur_par_email(email)
-    if existant is not None:
-        mettre_en_file(
-            existant.email, "Vous avez déjà un compte", "compte_existant", service_id=existant.service_id, utilisateur=existant
-        )
-        journaliser("compte.inscription_existante", existant, acteur="anonyme", service_id=existant.service_id)
-        return None
-    service = structure.service if structure else service_par_defaut()
-    if structure is None:
-        structure = Structure(
-            siret=siret, raison_sociale=raison_sociale.strip(), statut_juridique=statut_juridique, service_id=service.id
-        )
-        db.session.add(structure)
-        db.session.flush()
-        journaliser("structure.creation", structure, details={"siret": siret, "raison_sociale": raison_sociale})
-    premier = not structure.membres
-    utilisateur = _nouvel_utilisateur(
-        email,
-        Role.PORTEUR,
-        service,
-        prenom=prenom.strip(),
-        nom=nom.strip(),
-        structure_id=structure.id,
-        rattachement_valide=premier,
-        mot_de_passe_hash=mot_de_passe_hash,
-    )
-    journaliser(
-        "compte.inscription",
-        utilisateur,
-        par=utilisateur,
-        details={"structure": structure.id, "rattachement": "valide" if premier else "en attente"},
-    )
-    envoyer_confirmation(utilisateur)
-    if not premier:
-        for membre in structure.membres:
-            if membre.rattachement_valide and membre.actif:
-                mettre_en_file(
-                    membre.email,
-                    f"Demande de rattachement à {structure.raison_sociale}",
-                    "demande_rattachement",
-                    service_id=structure.service_id,
-                    membre=membre,
-                    demandeur=utilisateur,
-                    structure=structure,
-                )
     return utilisateur
 
 
@@ -208,7 +140,7 @@ def inviter(*, email, role, par=None, service=None, prenom="", nom=""):
     if str(role) == Role.PORTEUR:
         raise Refus("Les porteurs créent eux-mêmes leur compte.", code="role_invalide", champ="role")
     service = None if str(role) == Role.NATIONAL else (service or par.service)
-    utilisateur = _nouvel_utilisateur(email, role, service, prenom=prenom.strip(), nom=nom.strip())
+    utilisateur = nouvel_utilisateur(email, role, service, prenom=prenom.strip(), nom=nom.strip())
     journaliser(
         "compte.invitation",
         utilisateur,

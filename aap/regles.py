@@ -59,6 +59,19 @@ def probleme_departements(codes):
     return None
 
 
+# Conditions sous lesquelles une pièce de la campagne est exigée : l'administrateur les choisit, le domaine des
+# candidatures les juge sur chaque dossier (`candidatures.regles.CONDITIONS_PIECES`, mêmes codes).
+LIBELLES_CONDITIONS = {
+    "toujours": "Tous les candidats",
+    "association_soumise_cac": "Associations tenues d'avoir un commissaire aux comptes",
+    "existante": "Structures déjà porteuses de facilitateurs ou de coordinateurs",
+    "attestation_ave": "Structures existantes (hors collectivités) candidates à la coordination régionale "
+    "ou à un poste de facilitateur en zone blanche",
+    "coordinateur_emergente": "Structures émergentes candidates à la coordination régionale",
+    "zone_blanche_emergente": "Structures émergentes candidates à un poste de facilitateur en zone blanche",
+}
+
+
 TOTAL_GRILLE = 100
 
 

@@ -70,6 +70,17 @@ def role_requis(*roles):
     return decorateur
 
 
+def accessible(objet, droit=None):
+    """The status rule of pages and API for an object (flaskr's `get_post(id, check_author)`), after `role_requis`:
+    404 when it does not exist or the current user may not see it (`can_voir`: its existence is not revealed);
+    403 when they see it but `droit` (a `can_*` method of its class) refuses."""
+    if objet is None or not objet.can_voir(current_user):
+        abort(404)
+    if droit is not None and not droit(objet, current_user):
+        abort(403)
+    return objet
+
+
 @login_manager.user_loader
 def charger_utilisateur(identifiant):
     # L'API ne connaît que les jetons : un cookie de session n'y authentifie personne.

@@ -10,7 +10,7 @@ from . import journal as journal_
 from .entrees import paginer
 from .extensions import db
 from .models import Campagne, EntreeJournal, Role
-from .regles import etat_campagne
+from .regles import LIBELLES_CONDITIONS, etat_campagne
 from .securite import role_requis
 from .types import maintenant
 
@@ -59,14 +59,12 @@ def contexte_campagne(campagne_id):
     )
     if campagne is None or not (campagne.publiee or _instruit(campagne.service_id)):
         abort(404)
-    from candidatures.regles import LIBELLES_CONDITIONS
-
     etat = etat_campagne(campagne.ouverture_le, campagne.cloture_le, maintenant())
     return {"campagne": campagne, "etat": etat, "conditions": LIBELLES_CONDITIONS}
 
 
 def _instruit(service_id):
-    return current_user.is_authenticated and current_user.peut_lire_service(service_id)
+    return current_user.is_authenticated and current_user.can_lire_service(service_id)
 
 
 @bp.route("/journal")

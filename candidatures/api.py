@@ -15,10 +15,22 @@ from aap.api import Booleen, Entier, Identifiant, Nombre, Page, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Campagne, Role
-from aap.regles import etat_campagne
+from aap.regles import LIBELLES_CONDITIONS, etat_campagne
+from aap.securite import role_requis
 from aap.types import maintenant
 
 from . import operations, regles
+from .lecture import (
+    INSTRUCTEURS,
+    LECTEURS,
+    PORTEURS,
+    TRIS,
+    dossier_accessible,
+    filtres_dossiers,
+    paginer_dossiers,
+    requete_dossiers,
+    structure_accessible,
+)
 from .models import LIBELLES_STATUTS, AvisCtn, Depot, Dossier, Piece, Poste, Statut, Structure
 from .synthese import (
     controles_dossier,
@@ -37,7 +49,6 @@ Taux = Nombre(4, maximum=1, metadata={"description": "Fraction de 0 à 1, quatre
 Etp = Nombre(
     2, maximum=operations.ETP_MAX, cinq_centiemes=True, metadata={"description": "Équivalents temps plein, par pas de 0,05."}
 )
-LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
 # --- Schémas ---------------------------------------------------------------------------------------
@@ -48,7 +59,7 @@ class PieceRequiseSchema(Schema):
     libelle = fields.String()
     description = fields.String()
     condition = fields.String(metadata={"description": "Code de la condition (annexe 2, §B.1)."})
-    condition_libelle = fields.Function(lambda p: regles.LIBELLES_CONDITIONS.get(p.condition, p.condition))
+    condition_libelle = fields.Function(lambda p: LIBELLES_CONDITIONS.get(p.condition, p.condition))
 
 
 class MissionSchema(Schema):
@@ -326,7 +337,9 @@ class FiltresSchema(Schema):
     emergente = fields.Boolean(truthy={"true"}, falsy={"false"})
     zone_blanche = fields.Boolean(truthy={"true"}, falsy={"false"})
     campagne_id = Identifiant(texte=True)
-    q = fields.String(validate=validate.Length(max=100))
+    q = fields.String(validate=validate.Length(max=100), metadata={"description": "Numéro, titre, structure ou SIRET."})
+    tri = fields.String(validate=validate.OneOf(list(TRIS)), metadata={"description": "Par défaut : création (porteur), dépôt."})
+    ordre = fields.String(validate=validate.OneOf(["asc", "desc"]), load_default="desc")
     page = Page()
     par_page = Entier(texte=True, load_default=25, validate=validate.Range(min=1, max=100))
 
@@ -341,18 +354,8 @@ class PageDossiersSchema(Schema):
 # --- Chargement ------------------------------------------------------------------------------------
 
 
-def _dossier(dossier_id, options=None):
-    dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id).options(*(options or options_dossier_complet())))
-    if dossier is None or not dossier.can_voir(current_user):
-        abort(404)
-    return dossier
-
-
-def _dossier_porteur(dossier_id, options=None):
-    dossier = _dossier(dossier_id, options)
-    if not current_user.porte(dossier.structure_id):
-        abort(404 if not current_user.peut_lire_service(dossier.service_id) else 403)
-    return dossier
+def _dossier(dossier_id, options=None, droit=None):
+    return dossier_accessible(dossier_id, options_dossier_complet() if options is None else options, droit)
 
 
 def _campagnes_visibles():
@@ -391,30 +394,20 @@ def campagne(campagne_id):
 # --- Structures ------------------------------------------------------------------------------------
 
 
-def _structure(structure_id):
-    structure = db.session.scalar(
-        select(Structure).where(Structure.id == structure_id).options(selectinload(Structure.financements))
-    )
-    if structure is None or not structure.can_voir(current_user):
-        abort(404)
-    return structure
-
-
 @bp.route("/structures/<id:structure_id>")
 @bp.response(200, StructureSchema)
 def structure(structure_id):
     """Le profil d'une structure : la sienne pour un porteur ; celles du service pour un agent."""
-    return _structure(structure_id)
+    return structure_accessible(structure_id, [selectinload(Structure.financements)])
 
 
 @bp.route("/structures/<id:structure_id>", methods=["PATCH"])
+@role_requis(*PORTEURS)
 @bp.arguments(ModificationStructureSchema(partial=True))
 @bp.response(200, StructureSchema)
 def modifier_structure(valeurs, structure_id):
     """Modifie le profil de sa structure (champs donnés seulement)."""
-    structure = _structure(structure_id)
-    if not structure.can_modifier(current_user):
-        abort(403)
+    structure = structure_accessible(structure_id, [selectinload(Structure.financements)], droit=Structure.can_modifier)
     operations.modifier_structure(structure, valeurs, par=current_user)
     db.session.commit()
     return structure
@@ -424,64 +417,18 @@ def modifier_structure(valeurs, structure_id):
 
 
 @bp.route("/dossiers")
+@role_requis(*PORTEURS, *LECTEURS)
 @bp.arguments(FiltresSchema, location="query")
 @bp.response(200, PageDossiersSchema)
 def dossiers(filtres):
     """Les dossiers visibles : ceux de sa structure (porteur), ceux du service déposés (agent), tous (national)."""
-    if current_user.a_role(Role.PORTEUR):
-        if not current_user.rattachement_valide:
-            return {"elements": [], "page": 1, "pages": 0, "total": 0}
-        requete = select(Dossier).join(Dossier.structure).where(Dossier.structure_id == current_user.structure_id)
-    elif current_user.a_role(*LECTEURS):
-        from .views import requete_instruction
-
-        requete = requete_instruction(
-            {
-                "q": "",
-                "statut": "",
-                "poste": "",
-                "commune": "",
-                "statut_juridique": "",
-                "emergente": "",
-                "zone_blanche": "",
-                "campagne": "",
-                "tri": "depose_le",
-                "ordre": "desc",
-            },
-            avec_structure=True,
-        )
-    else:
-        abort(403)
-    if filtres.get("statut"):
-        requete = requete.where(Dossier.statut == filtres["statut"])
-    if filtres.get("poste") == Poste.FACILITATEUR:
-        requete = requete.where(Dossier.etp_facilitateur > 0)
-    elif filtres.get("poste") == Poste.COORDINATEUR:
-        requete = requete.where(Dossier.etp_coordinateur > 0)
-    if filtres.get("commune"):
-        requete = requete.where(Dossier.communes.any(code=filtres["commune"]))
-    if filtres.get("statut_juridique"):
-        requete = requete.where(Structure.statut_juridique == filtres["statut_juridique"])
-    if "emergente" in filtres:
-        requete = requete.where(Structure.emergente.is_(filtres["emergente"]))
-    if "zone_blanche" in filtres:
-        requete = requete.where(Dossier.zone_blanche.is_(filtres["zone_blanche"]))
-    if filtres.get("campagne_id"):
-        requete = requete.where(Dossier.campagne_id == filtres["campagne_id"])
-    if filtres.get("q"):
-        echappe = filtres["q"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        motif = f"%{echappe}%"
-        requete = requete.where(
-            Dossier.numero.ilike(motif, escape="\\")
-            | Dossier.titre.ilike(motif, escape="\\")
-            | Structure.raison_sociale.ilike(motif, escape="\\")
-        )
-    page = db.paginate(
-        requete.order_by(Dossier.id.desc()).options(selectinload(Dossier.structure)),
-        page=filtres["page"],
-        per_page=filtres["par_page"],
-        error_out=False,
-    )
+    valeurs = {c: filtres[c] for c in ("q", "statut", "poste", "commune", "statut_juridique", "tri", "ordre") if c in filtres}
+    for cle in ("emergente", "zone_blanche"):
+        if cle in filtres:
+            valeurs[cle] = "oui" if filtres[cle] else "non"
+    valeurs["campagne"] = filtres.get("campagne_id")
+    requete = requete_dossiers(filtres_dossiers(valeurs), avec_structure=True)
+    page = paginer_dossiers(requete, [selectinload(Dossier.structure)], par_page=filtres["par_page"])
     return {"elements": page.items, "page": page.page, "pages": page.pages, "total": page.total}
 
 
@@ -508,12 +455,13 @@ def dossier(dossier_id):
 
 
 @bp.route("/dossiers/<id:dossier_id>", methods=["PATCH"])
+@role_requis(*PORTEURS)
 @bp.arguments(ModificationSchema)
 @bp.response(200, DossierSchema)
 def modifier_dossier(valeurs, dossier_id):
     """Modifie les champs donnés. Refus 409 si `version` n'est plus la version courante ; 422 si une étape
     n'est pas ouverte (dossier déposé, ou hors des compléments demandés)."""
-    dossier = _dossier_porteur(dossier_id)
+    dossier = _dossier(dossier_id, droit=Dossier.can_porter)
     version = valeurs.pop("version")
     if "volumes" in valeurs:
         valeurs["volumes"] = {
@@ -544,11 +492,12 @@ def budget(dossier_id):
 
 
 @bp.route("/dossiers/<id:dossier_id>/budget", methods=["PUT"])
+@role_requis(*PORTEURS)
 @bp.arguments(BudgetRemplacementSchema)
 @bp.response(200, BudgetSchema)
 def remplacer_budget(valeurs, dossier_id):
     """Remplace tout le budget : une ligne absente vaut zéro."""
-    dossier = _dossier_porteur(dossier_id)
+    dossier = _dossier(dossier_id, droit=Dossier.can_porter)
     lignes = {c: (ligne["precision"], tuple(ligne["montants"])) for c, ligne in valeurs["lignes"].items()}
     operations.remplacer_budget(dossier, lignes, par=current_user, version=valeurs["version"])
     db.session.commit()
@@ -588,11 +537,12 @@ def pieces(dossier_id):
 
 
 @bp.route("/dossiers/<id:dossier_id>/pieces", methods=["POST"])
+@role_requis(*PORTEURS)
 @bp.arguments(EnvoiPieceSchema, location="multipart")
 @bp.response(201, PieceSchema)
 def envoyer_piece(valeurs, dossier_id):
     """Envoie un fichier (multipart/form-data) : type vérifié par son contenu, taille plafonnée, SHA-256 gardé."""
-    dossier = _dossier_porteur(dossier_id)
+    dossier = _dossier(dossier_id, droit=Dossier.can_porter)
     piece = operations.ajouter_piece(dossier, valeurs["code"], valeurs["fichier"], par=current_user, libelle=valeurs["libelle"])
     db.session.commit()
     return piece
@@ -606,10 +556,11 @@ def _piece(dossier, piece_id):
 
 
 @bp.route("/dossiers/<id:dossier_id>/pieces/<id:piece_id>", methods=["DELETE"])
+@role_requis(*PORTEURS)
 @bp.response(204)
 def retirer_piece(dossier_id, piece_id):
     """Retire une pièce du dossier (elle reste dans l'historique)."""
-    dossier = _dossier_porteur(dossier_id)
+    dossier = _dossier(dossier_id, droit=Dossier.can_porter)
     operations.retirer_piece(_piece(dossier, piece_id), par=current_user)
     db.session.commit()
 
@@ -625,11 +576,12 @@ def fichier_piece(dossier_id, piece_id):
 
 
 @bp.route("/dossiers/<id:dossier_id>/depot", methods=["POST"])
+@role_requis(*PORTEURS)
 @bp.arguments(DepotDemandeSchema)
 @bp.response(201, DepotSchema)
 def deposer(valeurs, dossier_id):
     """Dépose le dossier (une seule fois : 409 s'il l'est déjà) ; 422 avec le premier constat bloquant sinon."""
-    dossier = _dossier_porteur(dossier_id)
+    dossier = _dossier(dossier_id, droit=Dossier.can_porter)
     depot = operations.deposer(dossier, par=current_user, version=valeurs["version"])
     db.session.commit()
     return depot
@@ -655,20 +607,14 @@ def accuse(dossier_id, rang):
     return fichiers.reponse_telechargement(fichier)
 
 
-def _instruit(dossier_id):
-    dossier = _dossier(dossier_id)
-    if not dossier.can_instruire(current_user):
-        abort(403)
-    return dossier
-
-
 @bp.route("/dossiers/<id:dossier_id>/decisions", methods=["POST"])
+@role_requis(*INSTRUCTEURS)
 @bp.arguments(DecisionSchema)
 @bp.response(200, DossierSchema)
 def decider(valeurs, dossier_id):
     """Décision de complétude (agents du service) : recevable (date du dossier complet), irrecevable (motif),
     ou demande de compléments (étapes et pièces rouvertes, date limite, message)."""
-    dossier = _instruit(dossier_id)
+    dossier = _dossier(dossier_id, droit=Dossier.can_instruire)
     decision = valeurs["decision"]
     if decision == "recevable":
         operations.declarer_recevable(dossier, par=current_user, le=valeurs.get("recevable_le"))
@@ -690,11 +636,12 @@ def decider(valeurs, dossier_id):
 
 
 @bp.route("/dossiers/<id:dossier_id>/avis-ctn", methods=["PUT"])
+@role_requis(*INSTRUCTEURS)
 @bp.arguments(AvisSchema)
 @bp.response(200, DossierSchema)
 def avis_ctn(valeurs, dossier_id):
     """Avis du comité technique national sur le dossier d'une structure émergente (§C.1)."""
-    dossier = _instruit(dossier_id)
+    dossier = _dossier(dossier_id, droit=Dossier.can_instruire)
     operations.enregistrer_avis_ctn(dossier, par=current_user, **valeurs)
     db.session.commit()
     return _dossier(dossier_id)

@@ -15,15 +15,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from aap.aap2022 import MAYOTTE
+from aap.demo import compte_demo, siret_valide
 from aap.extensions import db
 from aap.journal import journaliser
-from aap.models import Role, Utilisateur
+from aap.models import Role
 from aap.pdf import pdf_minimal
-from aap.securite import nouveau_jeton_session
 from aap.types import maintenant
 
 from . import operations
-from .models import ChangementStatut, Dossier, Statut
+from .models import ChangementStatut, Dossier, Statut, Structure
 from .synthese import pieces_exigees
 
 PROFILS = {
@@ -76,10 +76,21 @@ DOCUMENTS = {
     "collectivite": [("comptes_annuels", None), ("rapport_activite", None)],
     "emergente": [("statuts", 2023), ("rapport_activite", None)],
 }
-COMPTE_EMERGENTE = ("porteur3@exemple.fr", "Soilihi", "Madi")
+# Structures fictives : (raison sociale, statut, 8 premiers chiffres du SIREN, commune, émergente).
+STRUCTURES = {
+    "association": ("Association mahoraise pour l'insertion par les clauses (AMIC)", "association", "84512304", "97611", False),
+    "collectivite": ("Commune de Koungou (démonstration)", "collectivite", "21976010", "97610", False),
+    "emergente": ("Réseau emploi insertion du Sud (démonstration)", "reseau_emploi", "90123456", "97607", True),
+}
+# Un porteur par structure : clé de la structure → (email, prénom, nom).
+PORTEURS = {
+    "association": ("porteur@exemple.fr", "Nassur", "Attoumani"),
+    "collectivite": ("porteur2@exemple.fr", "Mariame", "Boina"),
+    "emergente": ("porteur3@exemple.fr", "Soilihi", "Madi"),
+}
 
 
-def _budget(salaires, fonctionnement, deplacements, formation, etat, autres):
+def budget_demo(salaires, fonctionnement, deplacements, formation, etat, autres):
     """Three years from year-1 figures (+2 % a year); `autres` = {(categorie, precision): montant}, the
     co-financers; own funds balance each year."""
     budget = {}
@@ -116,7 +127,7 @@ DOSSIERS = [
         "statut": Statut.RECEVABLE,
         "etp": ("1.0", "0"),
         "communes": ["97611", "97607"],
-        "budget": _budget(
+        "budget": budget_demo(
             "46000", "6500", "2500", "1000", "39200", {("collectivites", "Conseil départemental de Mayotte"): "10000"}
         ),
         "volumes": {"marches_etat": (6, 8500), "npnru": (3, 12000), "marches_locaux": (12, 18000), "marches_prives": (2, 1500)},
@@ -132,7 +143,7 @@ DOSSIERS = [
         "etp": ("1.0", "0"),
         "communes": ["97610", "97602", "97612", "97601"],
         # AAP §B.2-3 : une collectivité territoriale peut aller jusqu'à 80 %.
-        "budget": _budget("44000", "4000", "1500", "500", "40000", {("epa", "CA du Grand Nord de Mayotte"): "6000"}),
+        "budget": budget_demo("44000", "4000", "1500", "500", "40000", {("epa", "CA du Grand Nord de Mayotte"): "6000"}),
         "volumes": {"marches_etat": (2, 3000), "npnru": (0, 0), "marches_locaux": (9, 14000), "marches_prives": (0, 0)},
         "depot": datetime(2022, 10, 3, 15, 2, tzinfo=MAYOTTE),
         "complements": (
@@ -154,7 +165,7 @@ DOSSIERS = [
         "communes": ["97603", "97606", "97604", "97609"],
         "zone_blanche": "Aucun facilitateur n'intervient dans la communauté de communes du Sud : les marchés de la "
         "RN3 et des écoles de Chirongui et Bouéni n'ont jamais été clausés.",
-        "budget": _budget(
+        "budget": budget_demo(
             "40000",
             "5000",
             "3500",
@@ -179,7 +190,7 @@ DOSSIERS = [
         "statut": Statut.IRRECEVABLE,
         "etp": ("0", "0.5"),
         "communes": ["97611"],
-        "budget": _budget("24000", "2000", "1500", "500", "19600", {}),
+        "budget": budget_demo("24000", "2000", "1500", "500", "19600", {}),
         "volumes": {"marches_etat": (4, 0), "npnru": (0, 0), "marches_locaux": (0, 0), "marches_prives": (0, 0)},
         "depot": datetime(2022, 10, 31, 23, 41, tzinfo=MAYOTTE),
         "irrecevable": "L'attestation de structure jointe (type AVE) est celle d'une autre association : "
@@ -193,7 +204,7 @@ DOSSIERS = [
         "statut": Statut.RECEVABLE,
         "etp": ("1.0", "0"),
         "communes": ["97608", "97615"],
-        "budget": _budget("47000", "6000", "3000", "1000", "39200", {("collectivites", "CC de Petite-Terre"): "12000"}),
+        "budget": budget_demo("47000", "6000", "3000", "1000", "39200", {("collectivites", "CC de Petite-Terre"): "12000"}),
         "volumes": {"marches_etat": (5, 7000), "npnru": (0, 0), "marches_locaux": (8, 11000), "marches_prives": (3, 2500)},
         "decalage": 20,
         "recevable_decalage": 15,
@@ -218,7 +229,7 @@ DOSSIERS = [
         "statut": Statut.DEPOSE,
         "etp": ("1.0", "0"),
         "communes": ["97610"],
-        "budget": _budget(
+        "budget": budget_demo(
             "45000",
             "4500",
             "2000",
@@ -237,7 +248,7 @@ DOSSIERS = [
         "statut": Statut.COMPLEMENTS_DEMANDES,
         "etp": ("0.5", "0"),
         "communes": ["97610", "97602"],
-        "budget": _budget("23000", "2000", "1000", "0", "20800", {("collectivites", "Commune de Bandraboua"): "3000"}),
+        "budget": budget_demo("23000", "2000", "1000", "0", "20800", {("collectivites", "Commune de Bandraboua"): "3000"}),
         "volumes": {"marches_etat": (0, 0), "npnru": (0, 0), "marches_locaux": (5, 6500), "marches_prives": (0, 0)},
         "decalage": 12,
         "complements_decalage": 8,
@@ -252,36 +263,31 @@ DOSSIERS = [
         "statut": Statut.BROUILLON,
         "etp": ("0", "0.8"),
         "communes": ["97603", "97606"],
-        "budget": _budget("36000", "4000", "2500", "1500", "31000", {("collectivites", "CC du Sud"): "6000"}),
+        "budget": budget_demo("36000", "4000", "2500", "1500", "31000", {("collectivites", "CC du Sud"): "6000"}),
         "volumes": {"marches_etat": (3, 0), "npnru": (0, 0), "marches_locaux": (6, 0), "marches_prives": (0, 0)},
     },
 ]
 
 
-def _compte_emergente(contexte):
-    email, prenom, nom = COMPTE_EMERGENTE
-    structure = contexte.structures["emergente"]
-    utilisateur = db.session.scalar(select(Utilisateur).where(Utilisateur.email == email))
-    if utilisateur is None:
-        modele = contexte.comptes["porteur@exemple.fr"]
-        utilisateur = Utilisateur(
-            email=email,
-            role=str(Role.PORTEUR),
-            prenom=prenom,
-            nom=nom,
-            service_id=contexte.service.id,
-            structure_id=structure.id,
-            rattachement_valide=True,
-            email_confirme_le=maintenant(),
-            mot_de_passe_hash=modele.mot_de_passe_hash,
-            jeton_session=nouveau_jeton_session(),
-        )
-        db.session.add(utilisateur)
-        db.session.flush()
-        journaliser("compte.creation", utilisateur, acteur="démo", details={"role": "porteur"})
-    utilisateur.mot_de_passe_hash = contexte.comptes["porteur@exemple.fr"].mot_de_passe_hash
-    contexte.comptes[email] = utilisateur
-    return utilisateur
+def _structures(service):
+    structures = {}
+    for cle, (raison_sociale, statut, prefixe, commune, emergente) in STRUCTURES.items():
+        siret = siret_valide(prefixe)
+        structure = db.session.scalar(select(Structure).where(Structure.siret == siret))
+        if structure is None:
+            structure = Structure(
+                siret=siret,
+                raison_sociale=raison_sociale,
+                statut_juridique=statut,
+                service_id=service.id,
+                commune_code=commune,
+                emergente=emergente,
+            )
+            db.session.add(structure)
+            db.session.flush()
+            journaliser("structure.creation", structure, acteur="démo")
+        structures[cle] = structure
+    return structures
 
 
 def _profils(contexte, porteurs):
@@ -344,7 +350,7 @@ def _pieces(dossier, porteur):
         )
 
 
-def _un_dossier(spec, contexte, porteurs, agent):
+def dossier_demo(spec, contexte, porteurs, agent):
     structure = contexte.structures[spec["structure"]]
     campagne = contexte.campagne_2022 if spec["campagne"] == "2022" else contexte.campagne_ouverte
     existant = db.session.scalar(
@@ -458,14 +464,14 @@ def _un_dossier(spec, contexte, porteurs, agent):
 
 
 def charger(contexte):
+    contexte.structures = _structures(contexte.service)
     porteurs = {
-        "association": contexte.comptes["porteur@exemple.fr"],
-        "collectivite": contexte.comptes["porteur2@exemple.fr"],
-        "emergente": _compte_emergente(contexte),
+        cle: compte_demo(contexte, email, Role.PORTEUR, prenom, nom, structure=contexte.structures[cle])
+        for cle, (email, prenom, nom) in PORTEURS.items()
     }
     agent = contexte.comptes["agent@exemple.fr"]
     _profils(contexte, porteurs)
     contexte.dossiers = {}
     for spec in DOSSIERS:
-        contexte.dossiers[spec["cle"]] = _un_dossier(spec, contexte, porteurs, agent)
+        contexte.dossiers[spec["cle"]] = dossier_demo(spec, contexte, porteurs, agent)
         db.session.flush()

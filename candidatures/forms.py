@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -17,7 +18,8 @@ from wtforms import (
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from aap.fichiers import ACCEPT_HTML, FORMATS_ACCEPTES
-from aap.forms import Formulaire, choix, requis
+from aap.forms import Formulaire, NouveauMotDePasse, choix, courriel, requis
+from aap.regles import probleme_siret
 
 from . import regles
 from .models import LIBELLES_DOCUMENTS, LIBELLES_STATUTS, AvisCtn, Poste, Statut
@@ -453,3 +455,35 @@ class SimulationForm(Formulaire):
 
 
 STATUTS_FILTRABLES = [s for s in Statut if s != Statut.BROUILLON]
+
+
+class InscriptionForm(NouveauMotDePasse):
+    prenom = StringField("Prénom", validators=[requis("Indiquez votre prénom."), Length(max=100)])
+    nom = StringField("Nom", validators=[requis("Indiquez votre nom."), Length(max=100)])
+    email = EmailField("Adresse électronique professionnelle", validators=courriel())
+    siret = StringField(
+        "SIRET de votre structure",
+        validators=[requis("Indiquez le SIRET de votre structure.")],
+        description=(
+            "14 chiffres, espaces permis. Si votre structure a déjà un compte, un de ses membres validera votre rattachement."
+        ),
+    )
+    raison_sociale = StringField(
+        "Raison sociale",
+        validators=[Optional(), Length(max=250)],
+        description="Seulement si votre structure n'a pas encore de compte.",
+    )
+    statut_juridique = SelectField(
+        "Statut juridique",
+        choices=choix([("", "— Choisir —")] + [(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()]),
+        validators=[Optional()],
+        description="Seulement si votre structure n'a pas encore de compte.",
+    )
+
+    def indices(self):
+        return [self.email.data, self.prenom.data, self.nom.data]
+
+    def validate_siret(self, champ):
+        probleme = probleme_siret(champ.data)
+        if probleme:
+            raise ValidationError(probleme)

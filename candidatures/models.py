@@ -57,7 +57,7 @@ LIBELLES_STATUTS = {
 
 
 class Poste(StrEnum):
-    """AAP §A : les deux postes cofinancés."""
+    """AAP §A: the two co-funded positions."""
 
     FACILITATEUR = "facilitateur"
     COORDINATEUR = "coordinateur"
@@ -115,7 +115,7 @@ INSTRUITS = tuple(s for s in Statut if s != Statut.BROUILLON)
 
 
 class AvisCtn(StrEnum):
-    """AAP §C.1 : avis du comité technique national, systématique pour les structures émergentes."""
+    """AAP §C.1: the comité technique national's opinion, always asked for emerging structures."""
 
     FAVORABLE = "favorable"
     RESERVE = "reserve"
@@ -190,7 +190,8 @@ class Structure(db.Model):
 
     service: Mapped[Service] = relationship()
     commune: Mapped[Commune | None] = relationship()
-    membres = relationship("Utilisateur", back_populates="structure", order_by="Utilisateur.id")
+    # Utilisateur.structure vient d'ici (backref) : la fondation ne connaît pas les structures.
+    membres: Mapped[list[Utilisateur]] = relationship(backref="structure", order_by=Utilisateur.id)
     financements: Mapped[list["FinancementExistant"]] = relationship(
         back_populates="structure", order_by="FinancementExistant.id", cascade="all, delete-orphan"
     )
@@ -240,7 +241,7 @@ class Structure(db.Model):
         )
 
     def can_voir(self, utilisateur):
-        return utilisateur.is_authenticated and (utilisateur.porte(self.id) or utilisateur.peut_lire_service(self.service_id))
+        return utilisateur.is_authenticated and (utilisateur.porte(self.id) or utilisateur.can_lire_service(self.service_id))
 
     def can_modifier(self, utilisateur):
         return utilisateur.is_authenticated and utilisateur.porte(self.id)
@@ -486,13 +487,17 @@ class Dossier(db.Model):
             return False
         if utilisateur.porte(self.structure_id):
             return True
-        return self.statut != Statut.BROUILLON and utilisateur.peut_lire_service(self.service_id)
+        return self.statut != Statut.BROUILLON and utilisateur.can_lire_service(self.service_id)
 
     def can_modifier(self, utilisateur):
         return utilisateur.is_authenticated and utilisateur.porte(self.structure_id) and self.statut in MODIFIABLES
 
     def can_deposer(self, utilisateur):
         return self.can_modifier(utilisateur)
+
+    def can_porter(self, utilisateur):
+        """The structure's members: they fill it, file it and bring the compléments (the operations judge when)."""
+        return utilisateur.is_authenticated and utilisateur.porte(self.structure_id)
 
     def can_instruire(self, utilisateur):
         """Completeness decisions and the comité technique's opinion: agents and administrators of the service."""

@@ -21,13 +21,16 @@ from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import date_fr, pluriel
 from aap.journal import canonique, journaliser
-from aap.models import Commune, Mission
+from aap.models import Commune, Mission, Role
 from aap.numerotation import prochain, verrouiller
+from aap.operations import envoyer_confirmation, nouvel_utilisateur, service_par_defaut, utilisateur_par_email
 from aap.pdf import produire_lettre
-from aap.regles import EtatCampagne, etat_campagne
+from aap.regles import EtatCampagne, etat_campagne, normaliser_siret
+from aap.securite import hacher_mot_de_passe
 from aap.types import maintenant
 
 from . import regles
+from .lecture import destinataires
 from .models import (
     DOCUMENT_POUR_PIECE,
     MODIFIABLES,
@@ -44,6 +47,7 @@ from .models import (
     Poste,
     Statut,
     StatutJuridique,
+    Structure,
     TypeDocument,
     VolumeActivite,
 )
@@ -89,15 +93,69 @@ TEXTES = {
 # --- Outils ------------------------------------------------------------------------------------
 
 
-def membres_actifs(structure):
-    return [m for m in structure.membres if m.rattachement_valide and m.actif]
+def inscrire_porteur(*, email, mot_de_passe, prenom, nom, siret, raison_sociale="", statut_juridique=""):
+    """Creates a porteur's account. Returns the new user, or None when the address already has one.
 
-
-def destinataires(structure):
-    adresses = [m.email for m in membres_actifs(structure)]
-    if structure.contact_courriel and structure.contact_courriel.lower() not in {a.lower() for a in adresses}:
-        adresses.append(structure.contact_courriel)
-    return adresses
+    A new SIRET creates the structure with this person as its first member; a known SIRET creates a
+    request to join it, accepted by one of its members or an agent (knowing a SIRET opens nothing).
+    An address that already has an account gets the same checks, the same work (the password is hashed) and
+    the same answer on the page; its owner gets an email saying that someone tried to sign up with it.
+    """
+    siret = normaliser_siret(siret)
+    structure = db.session.scalar(select(Structure).where(Structure.siret == siret))
+    if structure is None and (not raison_sociale or not statut_juridique):
+        raise Refus(
+            "Cette structure n'a pas encore de compte : indiquez sa raison sociale et son statut juridique.",
+            code="structure_inconnue",
+            champ="raison_sociale" if not raison_sociale else "statut_juridique",
+        )
+    mot_de_passe_hash = hacher_mot_de_passe(mot_de_passe)
+    existant = utilisateur_par_email(email)
+    if existant is not None:
+        mettre_en_file(
+            existant.email, "Vous avez déjà un compte", "compte_existant", service_id=existant.service_id, utilisateur=existant
+        )
+        journaliser("compte.inscription_existante", existant, acteur="anonyme", service_id=existant.service_id)
+        return None
+    service = structure.service if structure else service_par_defaut()
+    if structure is None:
+        structure = Structure(
+            siret=siret, raison_sociale=raison_sociale.strip(), statut_juridique=statut_juridique, service_id=service.id
+        )
+        db.session.add(structure)
+        db.session.flush()
+        journaliser("structure.creation", structure, details={"siret": siret, "raison_sociale": raison_sociale})
+    premier = not structure.membres
+    utilisateur = nouvel_utilisateur(
+        email,
+        Role.PORTEUR,
+        service,
+        prenom=prenom.strip(),
+        nom=nom.strip(),
+        structure_id=structure.id,
+        rattachement_valide=premier,
+        mot_de_passe_hash=mot_de_passe_hash,
+    )
+    journaliser(
+        "compte.inscription",
+        utilisateur,
+        par=utilisateur,
+        details={"structure": structure.id, "rattachement": "valide" if premier else "en attente"},
+    )
+    envoyer_confirmation(utilisateur)
+    if not premier:
+        for membre in structure.membres:
+            if membre.rattachement_valide and membre.actif:
+                mettre_en_file(
+                    membre.email,
+                    f"Demande de rattachement à {structure.raison_sociale}",
+                    "demande_rattachement",
+                    service_id=structure.service_id,
+                    membre=membre,
+                    demandeur=utilisateur,
+                    structure=structure,
+                )
+    return utilisateur
 
 
 def _changer_statut(dossier, statut, par, commentaire=""):
@@ -655,7 +713,7 @@ def _aujourdhui(dossier):
 
 
 def declarer_recevable(dossier, *, par, le=None, notifier=True):
-    """AAP §B.2-2 : le dossier est complet ; la date du « dossier complet » est retenue."""
+    """AAP §B.2-2: the dossier is complete; the date of the « dossier complet » is recorded."""
     dossier = verrouiller(Dossier, dossier.id)
     _exiger_instruction(dossier, par, (Statut.DEPOSE,), "déclaré recevable")
     aujourdhui = _aujourdhui(dossier)
@@ -766,7 +824,7 @@ def demander_complements(dossier, *, par, rubriques=(), pieces=(), date_limite, 
 
 
 def enregistrer_avis_ctn(dossier, *, par, avis, le=None, commentaire=""):
-    """AAP §C.1 : avis du comité technique national sur le dossier d'une structure émergente."""
+    """AAP §C.1: the comité technique national's opinion on an emerging structure's dossier."""
     dossier = verrouiller(Dossier, dossier.id)
     _exiger_instruction(
         dossier, par, (Statut.DEPOSE, Statut.COMPLEMENTS_DEMANDES, Statut.RECEVABLE), "soumis au comité technique"

@@ -104,6 +104,7 @@ def _facilitateur_zone_blanche(f):
     return f.etp_facilitateur > 0 and f.zone_blanche
 
 
+# Les conditions des pièces, codes et libellés de la fondation (`aap.regles.LIBELLES_CONDITIONS`), jugées ici.
 CONDITIONS_PIECES = {
     "toujours": lambda f: True,
     # Annexe 2 : rapport du commissaire aux comptes des associations qui y sont tenues (art. L.612-4).
@@ -119,15 +120,6 @@ CONDITIONS_PIECES = {
     "coordinateur_emergente": lambda f: f.emergente and _coordinateur(f),
     # §B.1 : structure émergente candidate à un poste de facilitateur en zone blanche.
     "zone_blanche_emergente": lambda f: f.emergente and _facilitateur_zone_blanche(f),
-}
-LIBELLES_CONDITIONS = {
-    "toujours": "Tous les candidats",
-    "association_soumise_cac": "Associations tenues d'avoir un commissaire aux comptes",
-    "existante": "Structures déjà porteuses de facilitateurs ou de coordinateurs",
-    "attestation_ave": "Structures existantes (hors collectivités) candidates à la coordination régionale "
-    "ou à un poste de facilitateur en zone blanche",
-    "coordinateur_emergente": "Structures émergentes candidates à la coordination régionale",
-    "zone_blanche_emergente": "Structures émergentes candidates à un poste de facilitateur en zone blanche",
 }
 
 
@@ -241,7 +233,7 @@ class Constat:
 
 
 def taux_plafond(campagne, statut_juridique):
-    """AAP §B.2-3 : 70 % au plus, 80 % pour les collectivités territoriales."""
+    """AAP §B.2-3: 70 % at most, 80 % for local authorities (collectivités territoriales)."""
     return campagne.taux_plafond_collectivite if statut_juridique == "collectivite" else campagne.taux_plafond
 
 

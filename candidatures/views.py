@@ -11,14 +11,14 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import and_, asc, desc, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 
 from aap import fichiers
-from aap.entrees import paginer
+from aap.comptes import limite_connexion, limite_par_courriel
 from aap.erreurs import Conflit, Refus
-from aap.extensions import db
+from aap.extensions import db, limiter
 from aap.formats import fuseau, heure_fr
 from aap.forms import choix
 from aap.models import Campagne, Role, Service
@@ -37,6 +37,7 @@ from .forms import (
     DepotForm,
     DocumentForm,
     FinancementForm,
+    InscriptionForm,
     IrrecevableForm,
     NouveauDossierForm,
     PieceForm,
@@ -44,19 +45,26 @@ from .forms import (
     SimulationForm,
     StructureForm,
 )
+from .lecture import (
+    INSTRUCTEURS,
+    LECTEURS,
+    PORTEURS,
+    dossier_accessible,
+    filtres_dossiers,
+    paginer_dossiers,
+    requete_dossiers,
+    structure_accessible,
+)
 from .models import (
     DOCUMENT_POUR_PIECE,
-    INSTRUITS,
     LIBELLES_STATUTS,
     Depot,
     DocumentStructure,
     Dossier,
     FinancementExistant,
     Piece,
-    Poste,
     Statut,
     Structure,
-    dossiers_communes,
 )
 from .synthese import (
     controles_dossier,
@@ -79,25 +87,9 @@ bp.add_app_template_global(regles, "regles_dossier")  # projet … engagements, 
 # Le simulateur vide de la page publique d'une campagne (aap/campagne.html).
 bp.add_app_template_global(lambda: SimulationForm(formdata=None), "formulaire_simulation")
 COOKIE_SIMULATION = "aap_simulation"
-LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
 # --- Chargement ----------------------------------------------------------------------------------
-
-
-def charger_dossier(dossier_id, options=()):
-    """The dossier if the current user may see it; 404 otherwise (never 403: its existence is not revealed)."""
-    dossier = db.session.scalar(select(Dossier).where(Dossier.id == dossier_id).options(*options))
-    if dossier is None or not dossier.can_voir(current_user):
-        abort(404)
-    return dossier
-
-
-def charger_dossier_porteur(dossier_id, options=()):
-    dossier = charger_dossier(dossier_id, options)
-    if not current_user.porte(dossier.structure_id):
-        abort(404)
-    return dossier
 
 
 def choix_pieces(dossier):
@@ -181,111 +173,16 @@ def _campagnes_ouvertes():
 def _mes_dossiers():
     if not current_user.rattachement_valide or current_user.structure_id is None:
         return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True, page=None)
-    page = paginer(
-        select(Dossier)
-        .where(Dossier.structure_id == current_user.structure_id)
-        .options(*options_dossier_complet())
-        .order_by(Dossier.cree_le.desc(), Dossier.id.desc())
-    )
+    page = paginer_dossiers(requete_dossiers(filtres_dossiers({})), options_dossier_complet())
     lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
     return render_template(
         "candidatures/mes_dossiers.html", dossiers=lignes, campagnes=_campagnes_ouvertes(), en_attente=False, page=page
     )
 
 
-TRIS = {
-    "numero": Dossier.numero,
-    "depose_le": Dossier.depose_le,
-    "titre": Dossier.titre,
-    "structure": Structure.raison_sociale,
-    "montant": Dossier.montant_demande,
-    "statut": Dossier.statut,
-}
-
-
-def _filtres():
-    args = request.args
-    filtres = {
-        "q": args.get("q", "").strip()[:100],
-        "statut": args.get("statut", "") if args.get("statut") in {str(s) for s in INSTRUITS} else "",
-        "poste": args.get("poste", "") if args.get("poste") in {str(p) for p in Poste} else "",
-        "commune": args.get("commune", "").strip()[:5],
-        "statut_juridique": args.get("statut_juridique", "")
-        if args.get("statut_juridique") in {str(s) for s in LIBELLES_STATUTS}
-        else "",
-        "emergente": args.get("emergente", "") if args.get("emergente") in {"oui", "non"} else "",
-        "zone_blanche": args.get("zone_blanche", "") if args.get("zone_blanche") in {"oui", "non"} else "",
-        "campagne": args.get("campagne", "") if args.get("campagne", "").isdigit() and len(args["campagne"]) < 10 else "",
-        "tri": args.get("tri", "depose_le") if args.get("tri") in TRIS else "depose_le",
-        "ordre": "asc" if args.get("ordre") == "asc" else "desc",
-    }
-    return filtres
-
-
-def requete_instruction(filtres, avec_structure=False):
-    """The dossiers an agent (his service) or a national reader (all) may list, filtered and sorted. The
-    structure is joined only when a filter or the sort reads it, or the caller asks (`avec_structure`): the
-    national list then pages through the dossiers' own index."""
-    requete = select(Dossier).where(Dossier.statut != Statut.BROUILLON)
-    if avec_structure or any(filtres[f] for f in ("q", "statut_juridique", "emergente")) or filtres["tri"] == "structure":
-        requete = requete.join(Dossier.structure)
-    if not current_user.a_role(Role.NATIONAL):
-        requete = requete.where(Dossier.service_id == current_user.service_id)
-    if filtres["statut"]:
-        requete = requete.where(Dossier.statut == filtres["statut"])
-    if filtres["poste"] == Poste.FACILITATEUR:
-        requete = requete.where(Dossier.etp_facilitateur > 0)
-    elif filtres["poste"] == Poste.COORDINATEUR:
-        requete = requete.where(Dossier.etp_coordinateur > 0)
-    if filtres["commune"]:
-        requete = requete.where(
-            exists().where(
-                and_(dossiers_communes.c.dossier_id == Dossier.id, dossiers_communes.c.commune_code == filtres["commune"])
-            )
-        )
-    if filtres["statut_juridique"]:
-        requete = requete.where(Structure.statut_juridique == filtres["statut_juridique"])
-    if filtres["emergente"]:
-        requete = requete.where(Structure.emergente.is_(filtres["emergente"] == "oui"))
-    if filtres["zone_blanche"]:
-        requete = requete.where(Dossier.zone_blanche.is_(filtres["zone_blanche"] == "oui"))
-    if filtres["campagne"]:
-        requete = requete.where(Dossier.campagne_id == int(filtres["campagne"]))
-    if filtres["q"]:
-        echappe = filtres["q"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        motif = f"%{echappe}%"
-        requete = requete.where(
-            or_(
-                func.lower(Dossier.numero).like(motif, escape="\\"),
-                func.lower(Dossier.titre).like(motif, escape="\\"),
-                func.lower(Structure.raison_sociale).like(motif, escape="\\"),
-                Structure.siret == filtres["q"].replace(" ", ""),
-            )
-        )
-    sens = asc if filtres["ordre"] == "asc" else desc
-    tri = sens(TRIS[filtres["tri"]])
-    # Un dossier déposé a toujours sa date (contrainte « depot ») : sans NULLS LAST, l'index de la date sert le
-    # tri sur PostgreSQL comme sur SQLite (page 200 de la liste nationale : 31 → 8 ms de SQL sur PostgreSQL).
-    if filtres["tri"] != "depose_le":
-        tri = tri.nulls_last()
-    return requete.order_by(tri, Dossier.id)
-
-
-def paginer_dossiers(requete, options):
-    """The page of dossiers, sorted and counted on their ids alone, then loaded (25 rows) with `options`.
-
-    Sorting whole rows (long texts, eager-loaded joins) to skip 5 000 of them made page 200 of the national
-    list cost a quarter of a second on SQLite; the ids sort in a few milliseconds."""
-    page = paginer(requete.with_only_columns(Dossier.id))
-    if page.items:
-        par_id = {d.id: d for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(page.items)).options(*options))}
-        page.items = [par_id[ident] for ident in page.items]
-    return page
-
-
 def _instruction():
-    filtres = _filtres()
-    page = paginer_dossiers(requete_instruction(filtres), options_liste())
+    filtres = filtres_dossiers(request.args)
+    page = paginer_dossiers(requete_dossiers(filtres), options_liste())
     lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
     communes = communes_du_service(current_user.service)
     # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
@@ -339,7 +236,7 @@ def export():
     ]
     classeur = Classeur("Dossiers", colonnes)
     try:
-        requete = requete_instruction(_filtres())
+        requete = requete_dossiers(filtres_dossiers(request.args))
         lot, dernier = 200, 0
         ids = db.session.scalars(requete.with_only_columns(Dossier.id)).all()
         while dernier < len(ids):
@@ -388,7 +285,7 @@ def export():
 
 
 @bp.route("/nouveau", methods=["GET", "POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def nouveau():
     if not current_user.rattachement_valide or current_user.structure_id is None:
         abort(404)
@@ -463,7 +360,7 @@ def _simulation_gardee(campagne_id):
 @bp.route("/<id:dossier_id>")
 @login_required
 def dossier(dossier_id):
-    return _page_dossier(charger_dossier(dossier_id, options_page_dossier()))
+    return _page_dossier(dossier_accessible(dossier_id, options_page_dossier()))
 
 
 def _page_dossier(dossier, statut=200, decision_ouverte=None, formulaires=None):
@@ -503,13 +400,11 @@ def _formulaires_decision(dossier, **formulaires):
 def _rendre_decision(dossier, nom, form):
     """Re-renders the dossier page with the refused decision form (errors next to its fields)."""
     db.session.rollback()
-    return _page_dossier(charger_dossier(dossier.id, options_page_dossier()), 422, nom, {nom: form})
+    return _page_dossier(dossier_accessible(dossier.id, options_page_dossier()), 422, nom, {nom: form})
 
 
 def _decider(dossier_id, nom, form_classe, action, succes):
-    dossier = charger_dossier(dossier_id)
-    if not dossier.can_instruire(current_user):
-        abort(404 if not current_user.peut_lire_service(dossier.service_id) else 403)
+    dossier = dossier_accessible(dossier_id, droit=Dossier.can_instruire)
     form = form_classe()
     if nom == "form_complements":
         form.pieces.choices = choix_pieces(dossier)
@@ -532,7 +427,7 @@ def _decider(dossier_id, nom, form_classe, action, succes):
 
 
 @bp.route("/<id:dossier_id>/recevable", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*INSTRUCTEURS)
 def recevable(dossier_id):
     return _decider(
         dossier_id,
@@ -544,7 +439,7 @@ def recevable(dossier_id):
 
 
 @bp.route("/<id:dossier_id>/irrecevable", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*INSTRUCTEURS)
 def irrecevable(dossier_id):
     return _decider(
         dossier_id,
@@ -556,7 +451,7 @@ def irrecevable(dossier_id):
 
 
 @bp.route("/<id:dossier_id>/complements", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*INSTRUCTEURS)
 def complements(dossier_id):
     return _decider(
         dossier_id,
@@ -575,7 +470,7 @@ def complements(dossier_id):
 
 
 @bp.route("/<id:dossier_id>/avis-ctn", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*INSTRUCTEURS)
 def avis_ctn(dossier_id):
     return _decider(
         dossier_id,
@@ -658,13 +553,13 @@ def _reponse_json(dossier, statut=200, **extra):
 
 
 @bp.route("/<id:dossier_id>/etapes/<rubrique>", methods=["GET", "POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def etape(dossier_id, rubrique):
     if rubrique == "pieces":
         return pieces(dossier_id)
     if rubrique not in FORMULAIRES_ETAPES:
         abort(404)
-    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
     if not dossier.rubrique_ouverte(rubrique):
         if request.method == "POST":
             if veut_json():
@@ -686,7 +581,7 @@ def etape(dossier_id, rubrique):
                 if veut_json():
                     return jsonify({"errors": erreur.erreurs()}), 409
                 # La saisie reste affichée ; la version devient la courante : renvoyer le formulaire écrase sciemment.
-                dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+                dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
                 form.version.data = dossier.version
                 statut = 409
             except Refus as refus:
@@ -698,7 +593,7 @@ def etape(dossier_id, rubrique):
                     form[champ].errors = list(form[champ].errors) + [refus.message]
                 else:
                     form.form_errors.append(refus.message)
-                dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+                dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
                 statut = 422
             else:
                 db.session.commit()
@@ -768,16 +663,16 @@ def _page_pieces(dossier, form=None, statut=200):
 
 
 def pieces(dossier_id):
-    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
     if dossier.statut not in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES):
         return redirect(url_for("candidatures.dossier", dossier_id=dossier.id, _anchor="pieces"))
     return _page_pieces(dossier)
 
 
 @bp.route("/<id:dossier_id>/pieces", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def ajouter_piece(dossier_id):
-    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
     form = PieceForm()
     form.code.choices = choix_pieces(dossier)
     if form.validate_on_submit():
@@ -796,20 +691,20 @@ def ajouter_piece(dossier_id):
             message = f"« {piece.fichier.nom} » est ajouté ({piece.libelle})."
             flash(message, "succes")  # le script recharge la page après l'envoi : le message s'y affiche
             if veut_json():
-                dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+                dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
                 return _reponse_json(dossier, message=message)
             return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique="pieces"))
     elif veut_json():
         erreurs = [{"field": nom, "code": "invalide", "message": m[0]} for nom, m in form.errors.items()]
         return jsonify({"errors": erreurs}), 422
-    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
     return _page_pieces(dossier, form, 422)
 
 
 @bp.route("/<id:dossier_id>/pieces/<id:piece_id>/retirer", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def retirer_piece(dossier_id, piece_id):
-    dossier = charger_dossier_porteur(dossier_id)
+    dossier = dossier_accessible(dossier_id, droit=Dossier.can_porter)
     piece = db.session.get(Piece, piece_id)
     if piece is None or piece.dossier_id != dossier.id:
         abort(404)
@@ -820,9 +715,9 @@ def retirer_piece(dossier_id, piece_id):
 
 
 @bp.route("/<id:dossier_id>/pieces/documents/<id:document_id>", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def reprendre_document(dossier_id, document_id):
-    dossier = charger_dossier_porteur(dossier_id)
+    dossier = dossier_accessible(dossier_id, droit=Dossier.can_porter)
     document = db.session.get(DocumentStructure, document_id)
     if document is None or document.structure_id != dossier.structure_id:
         abort(404)
@@ -835,7 +730,7 @@ def reprendre_document(dossier_id, document_id):
 @bp.route("/<id:dossier_id>/pieces/<id:piece_id>")
 @login_required
 def telecharger_piece(dossier_id, piece_id):
-    dossier = charger_dossier(dossier_id)
+    dossier = dossier_accessible(dossier_id)
     piece = db.session.scalar(
         select(Piece).where(Piece.id == piece_id, Piece.dossier_id == dossier.id).options(joinedload(Piece.fichier))
     )
@@ -845,10 +740,10 @@ def telecharger_piece(dossier_id, piece_id):
 
 
 @bp.route("/<id:dossier_id>/controles")
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def controles(dossier_id):
     """The live checklist (for the page's script, after an upload in another tab for instance)."""
-    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
     return _reponse_json(dossier)
 
 
@@ -856,9 +751,9 @@ def controles(dossier_id):
 
 
 @bp.route("/<id:dossier_id>/depot", methods=["GET", "POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def depot(dossier_id):
-    dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
     if request.method == "GET" and dossier.statut not in (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES):
         return redirect(url_for("candidatures.dossier", dossier_id=dossier.id))
     form = DepotForm(version=dossier.version)
@@ -873,7 +768,7 @@ def depot(dossier_id):
         except Refus as refus:
             db.session.rollback()
             erreur, statut = refus.message, refus.statut
-            dossier = charger_dossier_porteur(dossier_id, options_page_dossier())
+            dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
             form = DepotForm(formdata=None, version=dossier.version)
         else:
             db.session.commit()
@@ -908,7 +803,7 @@ def _depot_de(dossier, rang):
 @bp.route("/<id:dossier_id>/depots/<id:rang>/accuse.pdf")
 @login_required
 def accuse(dossier_id, rang):
-    dossier = charger_dossier(dossier_id, [selectinload(Dossier.depots).joinedload(Depot.accuse)])
+    dossier = dossier_accessible(dossier_id, [selectinload(Dossier.depots).joinedload(Depot.accuse)])
     depot = _depot_de(dossier, rang)
     fichier = depot.accuse
     if fichier is None:  # dépôt sans accusé encore rendu (données importées) : rendu une fois, puis gardé
@@ -921,7 +816,7 @@ def accuse(dossier_id, rang):
 @login_required
 def instantane(dossier_id, rang):
     """What was filed at that filing, as it was (the snapshot), whatever changed since."""
-    dossier = charger_dossier(dossier_id, [selectinload(Dossier.depots)])
+    dossier = dossier_accessible(dossier_id, [selectinload(Dossier.depots)])
     depot = _depot_de(dossier, rang)
     contenu = json.loads(depot.instantane)
     return render_template(
@@ -974,8 +869,38 @@ def _page_structure(structure, form=None, form_financement=None, form_document=N
     ), statut
 
 
+# --- Inscription d'un porteur (et de sa structure) -----------------------------------------------
+
+
+@bp_structures.route("/inscription", methods=["GET", "POST"])
+@limiter.limit(limite_connexion, methods=["POST"])
+@limite_par_courriel
+def inscription():
+    if current_user.is_authenticated:
+        return redirect(url_for("aap.accueil"))
+    form = InscriptionForm()
+    if form.validate_on_submit():
+        try:
+            operations.inscrire_porteur(
+                email=form.email.data,
+                mot_de_passe=form.mot_de_passe.data,
+                prenom=form.prenom.data,
+                nom=form.nom.data,
+                siret=form.siret.data,
+                raison_sociale=form.raison_sociale.data or "",
+                statut_juridique=form.statut_juridique.data or "",
+            )
+        except Refus as refus:
+            db.session.rollback()
+            getattr(form, refus.champ).errors.append(refus.message)
+        else:
+            db.session.commit()
+            return render_template("comptes/verifiez_vos_courriels.html", email=form.email.data)
+    return render_template("comptes/inscription.html", form=form), 422 if form.errors else 200
+
+
 @bp_structures.route("/structure", methods=["GET", "POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def structure():
     if not current_user.rattachement_valide or current_user.structure_id is None:
         return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True, page=None)
@@ -1000,7 +925,7 @@ def structure():
 
 
 @bp_structures.route("/structure/financements", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def ajouter_financement():
     structure = _ma_structure()
     form = FinancementForm()
@@ -1027,7 +952,7 @@ def ajouter_financement():
 
 
 @bp_structures.route("/structure/financements/<id:financement_id>/supprimer", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def supprimer_financement(financement_id):
     structure = _ma_structure()
     financement = db.session.get(FinancementExistant, financement_id)
@@ -1040,7 +965,7 @@ def supprimer_financement(financement_id):
 
 
 @bp_structures.route("/structure/documents", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def ajouter_document():
     structure = _ma_structure()
     form = DocumentForm()
@@ -1066,7 +991,7 @@ def ajouter_document():
 
 
 @bp_structures.route("/structure/documents/<id:document_id>/retirer", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def retirer_document(document_id):
     structure = _ma_structure()
     document = db.session.get(DocumentStructure, document_id)
@@ -1094,17 +1019,14 @@ def telecharger_document(structure_id, document_id):
 @bp_structures.route("/structures/<id:structure_id>")
 @role_requis(*LECTEURS)
 def fiche_structure(structure_id):
-    structure = db.session.scalar(
-        select(Structure)
-        .where(Structure.id == structure_id)
-        .options(
+    structure = structure_accessible(
+        structure_id,
+        [
             selectinload(Structure.financements),
             selectinload(Structure.documents).joinedload(DocumentStructure.fichier),
             joinedload(Structure.commune),
-        )
+        ],
     )
-    if structure is None or not structure.can_voir(current_user):
-        abort(404)
     dossiers = db.session.scalars(
         select(Dossier)
         .where(Dossier.structure_id == structure.id, Dossier.statut != Statut.BROUILLON)

@@ -18,16 +18,16 @@ from aap import fichiers
 from aap.api import Entier, ErreurSchema, Identifiant, Nombre, Page, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
-from aap.models import Role
+from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
 
 from . import lecture, operations, regles, tableau
-from .models import Bilan, Convention, StatutConvention, Versement
+from .lecture import GESTION, LECTEURS, LECTEURS_DEETS, PORTEURS
+from .models import Convention, StatutConvention, Versement
 
 bp = blueprint_api("api_conventions", "Conventions, versements, bilans, avenants, tableau de bord.")
 
-LECTEURS = (Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 Montant = Nombre(2, signe=True)  # montants envoyés (sommes, reversements)
 Etp = Nombre(2)  # par pas de 0,05
@@ -446,50 +446,8 @@ class AFaireSchema(EcheanceSchema):
 # --- Chargement ----------------------------------------------------------------------------------------------
 
 
-def _role():
-    if not current_user.a_role(*LECTEURS):
-        abort(403)
-
-
-def _convention(convention_id):
-    _role()
-    convention = lecture.charger(convention_id)
-    if convention is None or not convention.can_voir(current_user):
-        abort(404)
-    return convention
-
-
-def _geree(convention_id):
-    convention = _convention(convention_id)
-    if not convention.can_gerer(current_user):
-        abort(403)
-    return convention
-
-
-def _rendant_compte(convention):
-    if not convention.can_rendre_compte(current_user):
-        abort(403)
-
-
-def _versement(versement_id):
-    _role()
-    convention_id = db.session.scalar(select(Versement.convention_id).where(Versement.id == versement_id))
-    if convention_id is None:
-        abort(404)
-    convention = _convention(convention_id)
-    versement = next((v for a in convention.annees for v in a.versements if v.id == versement_id), None)
-    if not convention.can_gerer(current_user):
-        abort(403)
-    return versement
-
-
-def _bilan(bilan_id):
-    _role()
-    convention_id = db.session.scalar(select(Bilan.convention_id).where(Bilan.id == bilan_id))
-    if convention_id is None:
-        abort(404)
-    convention = _convention(convention_id)
-    return convention, lecture.charger_bilan(convention, bilan_id)
+def _bilan(bilan_id, droit=None):
+    return lecture.bilan_accessible(bilan_id, droit=droit)
 
 
 def _detail_bilan(bilan, avertissements=()):
@@ -541,11 +499,11 @@ def _detail_bilan(bilan, avertissements=()):
 
 
 @bp.route("/conventions")
+@role_requis(*LECTEURS)
 @bp.arguments(FiltresConventionsSchema, location="query")
 @bp.response(200, PageConventionsSchema)
 def conventions(filtres):
     """Les conventions visibles : celles de sa structure (porteur), de son service (agents), toutes (national)."""
-    _role()
     requete = lecture.visibles(current_user)
     if filtres.get("statut"):
         requete = requete.where(Convention.statut == filtres["statut"])
@@ -558,14 +516,13 @@ def conventions(filtres):
 
 
 @bp.route("/conventions", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(CreationConventionSchema)
 @bp.response(201, ConventionDetailSchema)
 def creer(valeurs):
     """Crée la convention d'une décision retenue et notifiée (agents du service) : numéro, première année de douze
     mois à la date d'effet, taux plafond, objectifs, échéancier (50 % à la signature, le solde sur le compte rendu
     financier), calendrier des bilans, documents PDF et DOCX. 409 si elle existe déjà."""
-    if not current_user.a_role(Role.AGENT, Role.ADMIN):
-        abort(403)
     decision = db.session.get(Decision, valeurs["decision_id"])
     if decision is None or not current_user.instruit(decision.dossier.service_id):
         raise Refus("Décision inconnue dans ce service.", code="decision_inconnue", champ="decision_id")
@@ -583,17 +540,19 @@ def creer(valeurs):
 
 
 @bp.route("/conventions/<id:convention_id>")
+@role_requis(*LECTEURS)
 @bp.response(200, ConventionDetailSchema)
 def convention(convention_id):
     """Une convention : ses années (convention puis avenants), objectifs, versements, bilans, et ses échéances."""
-    return _convention(convention_id)
+    return lecture.convention_accessible(convention_id)
 
 
 @bp.route("/conventions/<id:convention_id>/annees/<id:rang>/document")
+@role_requis(*LECTEURS)
 @bp.response(200, content_type="application/pdf")
 def document(convention_id, rang):
     """Le document de l'année (convention ou avenant), en PDF ; `?format=docx` pour la version modifiable."""
-    annee = _convention(convention_id).annee(rang)
+    annee = lecture.convention_accessible(convention_id).annee(rang)
     if annee is None:
         abort(404)
     if annee.document is None:
@@ -604,12 +563,13 @@ def document(convention_id, rang):
 
 
 @bp.route("/conventions/<id:convention_id>/annees/<id:rang>/signature", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(SignatureSchema, location="multipart")
 @bp.response(200, ConventionDetailSchema)
 def signer(valeurs, convention_id, rang):
     """Enregistre la signature de la convention (année 1) ou d'un avenant (multipart/form-data : `signee_le`,
     `scan`). L'avance de l'année passe « à mettre en paiement » ; une signature au-delà du 15e jour est signalée."""
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     annee = convention.annee(rang)
     if annee is None:
         abort(404)
@@ -622,11 +582,11 @@ def signer(valeurs, convention_id, rang):
 
 
 @bp.route("/versements")
+@role_requis(*LECTEURS)
 @bp.arguments(FiltresVersementsSchema, location="query")
 @bp.response(200, VersementSchema(many=True))
 def versements(filtres):
     """Les versements des conventions visibles (500 au plus), les plus récents d'abord."""
-    _role()
     visibles = lecture.visibles(current_user).with_only_columns(Convention.id)
     requete = select(Versement).where(Versement.convention_id.in_(visibles)).order_by(Versement.id.desc()).limit(500)
     if filtres.get("convention_id"):
@@ -637,11 +597,12 @@ def versements(filtres):
 
 
 @bp.route("/versements/<id:versement_id>/paiement", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(PaiementSchema)
 @bp.response(200, VersementSchema)
 def payer(valeurs, versement_id):
     """Marque payé un versement à mettre en paiement : date et référence comptable (agents du service)."""
-    versement = _versement(versement_id)
+    _, versement = lecture.versement_accessible(versement_id, Convention.can_gerer)
     operations.payer(
         versement, paye_le=valeurs["paye_le"], reference=valeurs["reference"], par=current_user, version=valeurs["version"]
     )
@@ -650,22 +611,24 @@ def payer(valeurs, versement_id):
 
 
 @bp.route("/versements/<id:versement_id>/annulation", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(AnnulationSchema)
 @bp.response(200, VersementSchema)
 def annuler(valeurs, versement_id):
     """Annule un versement prévu ou à mettre en paiement, avec son motif."""
-    versement = _versement(versement_id)
+    _, versement = lecture.versement_accessible(versement_id, Convention.can_gerer)
     operations.annuler(versement, motif=valeurs["motif"], par=current_user, version=valeurs["version"])
     db.session.commit()
     return db.session.get(Versement, versement.id)
 
 
 @bp.route("/versements/<id:versement_id>/ajustement", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(AjustementSchema)
 @bp.response(200, VersementSchema)
 def ajuster(valeurs, versement_id):
     """Réduit un solde à mettre en paiement (motif obligatoire), dans la limite des dépenses éligibles."""
-    versement = _versement(versement_id)
+    _, versement = lecture.versement_accessible(versement_id, Convention.can_gerer)
     operations.ajuster_solde(
         versement, montant=valeurs["montant"], motif=valeurs["motif"], par=current_user, version=valeurs["version"]
     )
@@ -677,6 +640,7 @@ def ajuster(valeurs, versement_id):
 
 
 @bp.route("/bilans/<id:bilan_id>")
+@role_requis(*LECTEURS)
 @bp.response(200, BilanSchema)
 def bilan(bilan_id):
     """Un bilan : ses indicateurs (valeur, objectif, période précédente), pièces et versions déposées."""
@@ -685,13 +649,13 @@ def bilan(bilan_id):
 
 
 @bp.route("/bilans/<id:bilan_id>", methods=["PUT"])
+@role_requis(*LECTEURS)
 @bp.arguments(EnregistrementBilanSchema)
 @bp.response(200, BilanSchema)
 def enregistrer_bilan(valeurs, bilan_id):
     """Enregistre le brouillon (membres de la structure) : chaque valeur vérifiée ; un saut invraisemblable depuis la
     période précédente est signalé dans `avertissements` sans bloquer."""
-    convention, bilan_ = _bilan(bilan_id)
-    _rendant_compte(convention)
+    convention, bilan_ = _bilan(bilan_id, Convention.can_rendre_compte)
     saisies = cles(valeurs["valeurs"])
     depenses = valeurs["depenses_realisees"]
     avertissements = operations.enregistrer_bilan(
@@ -706,12 +670,12 @@ def enregistrer_bilan(valeurs, bilan_id):
 
 
 @bp.route("/bilans/<id:bilan_id>/pieces", methods=["POST"])
+@role_requis(*PORTEURS)
 @bp.arguments(PieceEnvoiSchema, location="multipart")
 @bp.response(201, PieceBilanSchema)
 def joindre(valeurs, bilan_id):
     """Joint un fichier au bilan (multipart/form-data) : le compte rendu financier (cerfa n° 15059) ou une annexe."""
-    convention, bilan_ = _bilan(bilan_id)
-    _rendant_compte(convention)
+    convention, bilan_ = _bilan(bilan_id, Convention.can_rendre_compte)
     piece = operations.ajouter_piece(
         bilan_, valeurs["fichier"], par=current_user, nature=valeurs["nature"], libelle=valeurs["libelle"]
     )
@@ -720,29 +684,28 @@ def joindre(valeurs, bilan_id):
 
 
 @bp.route("/bilans/<id:bilan_id>/depot", methods=["POST"])
+@role_requis(*LECTEURS)
 @bp.arguments(VersionBilanEnvoiSchema)
 @bp.response(200, BilanSchema)
 def deposer(valeurs, bilan_id):
     """Dépose le bilan, dans sa fenêtre (422 `hors_fenetre` avant : le compte rendu financier, une fois l'année
     terminée) : chaque indicateur renseigné ; les dépenses (prévisionnelles au bilan annuel) ; pour le compte
     rendu financier, le cerfa n° 15059 joint."""
-    convention, bilan_ = _bilan(bilan_id)
-    _rendant_compte(convention)
+    convention, bilan_ = _bilan(bilan_id, Convention.can_rendre_compte)
     operations.deposer_bilan(bilan_, par=current_user, version=valeurs["version"])
     db.session.commit()
     return _detail_bilan(bilan_)
 
 
 @bp.route("/bilans/<id:bilan_id>/approbation", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(ApprobationSchema)
 @bp.response(200, BilanSchema)
 def approuver(valeurs, bilan_id):
     """Approuve un bilan déposé (agents du service). Le compte rendu financier approuvé fixe ce que l'État doit pour
     l'année (son taux plafond des dépenses éligibles, dans la limite de la subvention) : le solde (dû − avance) est
     mis en paiement, ou le reversement (avance − dû) calculé."""
-    convention, bilan_ = _bilan(bilan_id)
-    if not convention.can_gerer(current_user):
-        abort(403)
+    convention, bilan_ = _bilan(bilan_id, Convention.can_gerer)
     operations.approuver_bilan(
         bilan_,
         par=current_user,
@@ -755,13 +718,12 @@ def approuver(valeurs, bilan_id):
 
 
 @bp.route("/bilans/<id:bilan_id>/corrections", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(CorrectionsSchema)
 @bp.response(200, BilanSchema)
 def corriger(valeurs, bilan_id):
     """Renvoie un bilan déposé à la structure, avec ce qui est à corriger et la date limite."""
-    convention, bilan_ = _bilan(bilan_id)
-    if not convention.can_gerer(current_user):
-        abort(403)
+    convention, bilan_ = _bilan(bilan_id, Convention.can_gerer)
     operations.demander_corrections(
         bilan_, message=valeurs["message"], date_limite=valeurs["date_limite"], par=current_user, version=valeurs["version"]
     )
@@ -772,28 +734,24 @@ def corriger(valeurs, bilan_id):
 # --- Renouvellement ------------------------------------------------------------------------------------------
 
 
-def _lecteur_deets():
-    if not current_user.a_role(Role.AGENT, Role.ADMIN, Role.NATIONAL):
-        abort(403)
-
-
 @bp.route("/conventions/<id:convention_id>/renouvellement")
+@role_requis(*LECTEURS_DEETS)
 @bp.response(200, RenouvellementSchema)
 def renouvellement(convention_id):
     """La vue du renouvellement : objectifs et réalisations du dernier bilan annuel, évolution, heures par ETP, bilan
     à temps ou non, et l'issue suggérée (la décision reste à la DEETS)."""
-    convention = _convention(convention_id)
-    _lecteur_deets()
+    convention = lecture.convention_accessible(convention_id)
     return tableau.vue_renouvellement(convention)
 
 
 @bp.route("/conventions/<id:convention_id>/avenants", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(AvenantSchema)
 @bp.response(201, AnneeConventionSchema)
 def renouveler(valeurs, convention_id):
     """Renouvelle la convention par avenant pour une année (deux au plus : 422 au troisième), sur le bilan annuel
     approuvé : montant, objectifs, échéancier 50/50, calendrier des bilans, avenant PDF et DOCX."""
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     objectifs = cles(valeurs["objectifs"])
     annee = operations.renouveler(
         convention, montant=valeurs["montant"], cout_retenu=valeurs["cout_retenu"], objectifs=objectifs, par=current_user
@@ -803,11 +761,12 @@ def renouveler(valeurs, convention_id):
 
 
 @bp.route("/conventions/<id:convention_id>/non-renouvellement", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(NonRenouvellementSchema)
 @bp.response(200, ConventionDetailSchema)
 def ne_pas_renouveler(valeurs, convention_id):
     """Décide de ne pas renouveler la convention après l'année en cours, avec son motif."""
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     operations.ne_pas_renouveler(convention, motif=valeurs["motif"], par=current_user)
     db.session.commit()
     return lecture.charger(convention.id)
@@ -817,21 +776,20 @@ def ne_pas_renouveler(valeurs, convention_id):
 
 
 @bp.route("/tableau-de-bord")
+@role_requis(*LECTEURS_DEETS)
 @bp.arguments(FiltresTableauSchema, location="query")
 @bp.response(200, TableauSchema)
 def tableau_de_bord(filtres):
     """Les chiffres du tableau de bord (agents : leur service ; national : tous, ou un service) : crédits, accordé,
     versé, restant, ETP financés, conventions par état, par exercice, retards."""
-    if not current_user.a_role(Role.AGENT, Role.ADMIN, Role.NATIONAL):
-        abort(403)
     return tableau.tableau_de_bord(current_user, campagne_id=filtres.get("campagne_id"), service_id=filtres.get("service_id"))
 
 
 @bp.route("/a-faire")
+@role_requis(*LECTEURS)
 @bp.response(200, AFaireSchema(many=True))
 def a_faire():
     """Ce qui est dû, en retard ou attend la personne, les échéances les plus proches d'abord."""
-    _role()
     instant = maintenant()
     lignes, _ = lecture.a_faire(current_user, instant)
     alerte = lecture.trimestre_sans_copil(current_user, instant)

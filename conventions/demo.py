@@ -18,15 +18,15 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from aap.aap2022 import MAYOTTE
-from aap.demo import _campagne
+from aap.demo import campagne_demo
 from aap.extensions import db
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
-from candidatures.demo import _budget, _un_dossier
+from candidatures.demo import budget_demo, dossier_demo
 from candidatures.models import Statut
 from candidatures.synthese import synthese_budget
 from notation import operations as notation
-from notation.demo import _noter
+from notation.demo import noter_demo
 from notation.models import Decision, Nature, Phase, Seance
 
 from . import operations, regles
@@ -296,7 +296,7 @@ PROJETS = [
         "titre": "Clauses sociales dans les marchés de la CADEMA",
         "etp": ("1.0", "0"),
         "communes": ["97611", "97607"],
-        "budget": _budget("46500", "6000", "2500", "1000", "39200", {("collectivites", "CADEMA"): "10500"}),
+        "budget": budget_demo("46500", "6000", "2500", "1000", "39200", {("collectivites", "CADEMA"): "10500"}),
         "volumes": {"marches_etat": (5, 7000), "npnru": (2, 9000), "marches_locaux": (10, 14000), "marches_prives": (1, 800)},
         "mois": 15,
     },
@@ -308,7 +308,7 @@ PROJETS = [
         "communes": ["97603", "97606", "97604", "97609"],
         "zone_blanche": "Aucun facilitateur n'intervient dans la communauté de communes du Sud : les marchés de la "
         "RN3 et des écoles de Chirongui et Bouéni n'ont jamais été clausés.",
-        "budget": _budget("41000", "5000", "3500", "1500", "35500", {("collectivites", "CC du Sud"): "9000"}),
+        "budget": budget_demo("41000", "5000", "3500", "1500", "35500", {("collectivites", "CC du Sud"): "9000"}),
         "volumes": {"marches_etat": (2, 2500), "npnru": (0, 0), "marches_locaux": (6, 6500), "marches_prives": (1, 800)},
         "avis_ctn": ("favorable", None, "Projet pertinent pour couvrir la zone blanche du Sud."),
         "mois": 9,
@@ -319,7 +319,7 @@ PROJETS = [
         "titre": "Facilitateur de la clause sociale du Grand Nord",
         "etp": ("1.0", "0"),
         "communes": ["97610", "97602"],
-        "budget": _budget("44500", "4000", "1500", "500", "40000", {("epa", "CA du Grand Nord de Mayotte"): "6500"}),
+        "budget": budget_demo("44500", "4000", "1500", "500", "40000", {("epa", "CA du Grand Nord de Mayotte"): "6500"}),
         "volumes": {"marches_etat": (2, 3000), "npnru": (2, 8000), "marches_locaux": (8, 11000), "marches_prives": (0, 0)},
         "jours": 5,
     },
@@ -329,7 +329,7 @@ PROJETS = [
         "titre": "Facilitation de la clause sociale en Petite-Terre",
         "etp": ("1.0", "0"),
         "communes": ["97608", "97615"],
-        "budget": _budget("45000", "5500", "3000", "1000", "38100", {("collectivites", "CC de Petite-Terre"): "11000"}),
+        "budget": budget_demo("45000", "5500", "3000", "1000", "38100", {("collectivites", "CC de Petite-Terre"): "11000"}),
         "volumes": {"marches_etat": (3, 4000), "npnru": (0, 0), "marches_locaux": (7, 9000), "marches_prives": (2, 1500)},
         "jours": 5,
     },
@@ -342,7 +342,7 @@ def _campagne_precedente(contexte, aujourdhui):
     the COPIL from fifteen months ago to last week."""
     ouverture = datetime.combine(regles.ajouter_mois(aujourdhui, -18).replace(day=1), time(0, 0), tzinfo=MAYOTTE)
     cloture = datetime.combine(aujourdhui - timedelta(days=2), time(23, 59), tzinfo=MAYOTTE)
-    return _campagne(contexte.service, aujourdhui.year - 1, ouverture, cloture, Decimal("300000.00"))
+    return campagne_demo(contexte.service, aujourdhui.year - 1, ouverture, cloture, Decimal("300000.00"))
 
 
 def _tenue(projet, aujourdhui):
@@ -370,7 +370,7 @@ def _examiner(dossiers, tenue, campagne, agent, copil):
     for dossier in dossiers:
         for membre in (agent, copil):
             notation.declarer(seance, dossier, membre, conflit=False)
-            _noter(seance, dossier, membre, POINTS, "favorable")
+            noter_demo(seance, dossier, membre, POINTS, "favorable")
     notation.changer_phase(seance, Phase.DELIBERATION, par=agent, instant=tenue)
     for dossier in dossiers:
         notation.decider(
@@ -406,7 +406,7 @@ def _dossiers_precedents(contexte, campagne, agent, aujourdhui):
         }
         if "avis_ctn" in projet:
             spec["avis_ctn"] = (projet["avis_ctn"][0], tenue - timedelta(days=20), projet["avis_ctn"][2])
-        dossier = _un_dossier(spec, contexte_precedent, porteurs, agent)
+        dossier = dossier_demo(spec, contexte_precedent, porteurs, agent)
         db.session.flush()
         dossiers[projet["cle"]] = dossier
         if dossier.statut == Statut.RECEVABLE:

@@ -1,5 +1,9 @@
 """Reading conventions in a bounded number of queries, and turning rows into the plain values the rules read.
 
+Pages and API reach a convention, a payment or a report through the same functions (`convention_accessible`…),
+with the rule of `aap.securite.accessible`: 403 for a role that never may (`role_requis`, before any read), 404 for
+what does not exist or may not be seen, 403 for what is seen but may not be acted on.
+
 A convention page loads the convention with its years, targets, payments, reports and documents in a fixed
 number of queries (`charger`). Lists, the "À faire" pages, the reminders and the dashboard load every
 convention they need at once (`conventions_de`), so their cost does not depend on how many there are.
@@ -7,20 +11,27 @@ convention they need at once (`conventions_de`), so their cost does not depend o
 
 from decimal import Decimal
 
+from flask import abort
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.extensions import db
 from aap.models import Role, Service
+from aap.securite import accessible
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
 from notation import lecture as lecture_notation
 from notation.models import Decision, Nature, Phase, Seance
 
 from . import regles
-from .models import AnneeConvention, Bilan, Convention, StatutConvention
+from .models import AnneeConvention, Bilan, Convention, StatutConvention, Versement
 
 ID_MAX = 2**31 - 1
+# Rôles des routes (pages et API) : qui rend compte, qui gère, qui lit.
+PORTEURS = (Role.PORTEUR,)
+GESTION = (Role.AGENT, Role.ADMIN)
+LECTEURS_DEETS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
+LECTEURS = (Role.PORTEUR, *LECTEURS_DEETS)
 
 
 def options_annees():
@@ -65,6 +76,31 @@ def charger(convention_id):
         .options(*options_convention())
         .execution_options(populate_existing=True)
     )
+
+
+def convention_accessible(convention_id, droit=None):
+    """The convention, loaded for its page: 404 when it does not exist or the current user may not see it; 403 when
+    they see it but `droit` (a `can_*` method of Convention) refuses."""
+    return accessible(charger(convention_id), droit)
+
+
+def bilan_accessible(bilan_id, convention_id=None, droit=None):
+    """(convention, report), by the rule of `convention_accessible` on its convention; a report of another convention
+    than `convention_id` (the page's address) is not found."""
+    trouve = db.session.scalar(select(Bilan.convention_id).where(Bilan.id == bilan_id)) if bilan_id <= ID_MAX else None
+    if trouve is None or convention_id not in (None, trouve):
+        abort(404)
+    convention = convention_accessible(trouve, droit)
+    return convention, charger_bilan(convention, bilan_id)
+
+
+def versement_accessible(versement_id, droit=None):
+    """(convention, payment), by the rule of `convention_accessible` on its convention."""
+    trouve = db.session.scalar(select(Versement.convention_id).where(Versement.id == versement_id))
+    if trouve is None:
+        abort(404)
+    convention = convention_accessible(trouve, droit)
+    return convention, next(v for a in convention.annees for v in a.versements if v.id == versement_id)
 
 
 def charger_bilan(convention, bilan_id):

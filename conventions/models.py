@@ -239,7 +239,7 @@ class Convention(db.Model):
         members, not other structures (404)."""
         if not utilisateur.is_authenticated:
             return False
-        return utilisateur.porte(self.structure_id) or utilisateur.peut_lire_service(self.service_id)
+        return utilisateur.porte(self.structure_id) or utilisateur.can_lire_service(self.service_id)
 
     def can_gerer(self, utilisateur):
         """Signature, payments, report reviews, renewal: agents and administrators of the service."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from aap import fichiers
 from aap.courriels import mettre_en_file
-from aap.erreurs import Conflit, Refus
+from aap.erreurs import Conflit, Invalide, Refus, flush_ou_conflit, refuser_si_erreurs
 from aap.extensions import db
 from aap.formats import date_fr, euros, pourcentage
 from aap.journal import canonique, journaliser
@@ -22,14 +22,12 @@ from aap.models import Campagne
 from aap.numerotation import prochain, verrouiller
 from aap.pdf import produire_lettre
 from aap.types import maintenant
+from candidatures.lecture import destinataires
 from candidatures.regles import synthese_budget
 from candidatures.synthese import budget_de
 from candidatures.synthese import taux_plafond as taux_plafond_de
 from notation.lecture import credits_accordes
 from notation.models import Decision
-
-# Les mêmes aides que la notation : erreurs champ par champ, conflit d'écriture sur une ligne versionnée.
-from notation.operations import Invalide, _flush, _verifier, destinataires
 from notation.regles import Demande, plafond_decision
 
 from . import lecture, regles
@@ -302,7 +300,7 @@ def creer_convention(
         erreurs.append(regles.Erreur("date_effet", "date_effet_invalide", probleme))
     cibles, erreurs_cibles = _lire_objectifs(objectifs, decision.etp_facilitateur, decision.etp_coordinateur)
     taux, erreurs_taux = lire_taux(taux_plafond, taux_plafond_de(dossier))
-    _verifier(erreurs + erreurs_taux + erreurs_cibles)
+    refuser_si_erreurs(erreurs + erreurs_taux + erreurs_cibles)
     rang = prochain(f"convention:{service.code}:{dossier.campagne.annee}")
     convention = Convention(
         numero=f"CONV-{dossier.campagne.annee}-{service.code}-{rang:04d}",
@@ -323,7 +321,7 @@ def creer_convention(
     convention.service, convention.dossier, convention.structure = service, dossier, dossier.structure
     convention.campagne, convention.decision = dossier.campagne, decision
     db.session.add(convention)
-    _flush("La convention de ce dossier vient d'être créée par ailleurs : rechargez la page.")
+    flush_ou_conflit("La convention de ce dossier vient d'être créée par ailleurs : rechargez la page.")
     annee = _planifier_annee(
         convention,
         1,
@@ -397,7 +395,7 @@ def enregistrer_signature(annee, *, signee_le, scan, par, instant=None):
     avance = annee.avance
     if avance.etat == EtatVersement.PREVU:
         avance.etat, avance.a_payer_le, avance.modifie_le = EtatVersement.A_PAYER, signee_le, maintenant()
-    _flush("La convention a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("La convention a changé entre-temps : rechargez la page.")
     journaliser(
         "convention.signature",
         convention,
@@ -449,10 +447,10 @@ def payer(versement, *, paye_le, reference, par, version=None):
                 "paye_le", "date_invalide", f"Le versement n'était payable qu'à partir du {date_fr(versement.a_payer_le)}."
             )
         )
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     versement.etat, versement.paye_le, versement.reference_comptable = EtatVersement.PAYE, paye_le, reference
     versement.modifie_le = maintenant()
-    _flush("Ce versement a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("Ce versement a changé entre-temps : rechargez la page.")
     journaliser(
         "versement.paiement",
         convention,
@@ -481,13 +479,13 @@ def annuler(versement, *, motif, par, version=None):
     if versement.etat not in (EtatVersement.PREVU, EtatVersement.A_PAYER):
         raise Refus(f"Ce versement est « {versement.etat_enum.libelle.lower()} » : il ne s'annule plus.", code="etat_invalide")
     motif, erreurs = _texte(motif, "motif", "le motif de l'annulation", True)
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     ancien = versement.etat
     versement.etat, versement.motif, versement.modifie_le = EtatVersement.ANNULE, motif, maintenant()
     annee = versement.annee
     if annee.montant_du is not None and versement.nature == NatureVersement.SOLDE and ancien == EtatVersement.A_PAYER:
         annee.montant_du -= versement.montant  # un solde arrêté puis annulé : l'État n'en doit plus rien
-    _flush("Ce versement a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("Ce versement a changé entre-temps : rechargez la page.")
     journaliser(
         "versement.annulation",
         versement.convention,
@@ -542,9 +540,9 @@ def ajuster_solde(versement, *, montant, motif, par, version=None):
     montant_lu, message = regles.lire_nombre(montant)
     if message:
         erreurs.append(regles.Erreur("montant", "montant_invalide", message))
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     plafond = plafond_solde(versement.annee)
-    _verifier(regles.verifier_solde(montant_lu, plafond.maximum, versement.montant_prevu, motif))
+    refuser_si_erreurs(regles.verifier_solde(montant_lu, plafond.maximum, versement.montant_prevu, motif))
     avant = versement.montant
     versement.montant, versement.motif, versement.modifie_le = montant_lu, motif, maintenant()
     annee = versement.annee
@@ -553,7 +551,7 @@ def ajuster_solde(versement, *, montant, motif, par, version=None):
     if montant_lu == 0:
         versement.etat = EtatVersement.ANNULE
         versement.motif = motif or "Solde ramené à zéro."
-    _flush("Ce versement a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("Ce versement a changé entre-temps : rechargez la page.")
     journaliser(
         "versement.ajustement",
         versement.convention,
@@ -584,7 +582,7 @@ def suivre_reversement(reversement, *, etat, le, reference="", commentaire="", p
         reference, "reference", "la référence du titre de perception", etat == EtatReversement.EMIS, 100
     )
     commentaire, erreurs_com = _texte(commentaire, "commentaire", "le commentaire")
-    _verifier(erreurs + erreurs_ref + erreurs_com)
+    refuser_si_erreurs(erreurs + erreurs_ref + erreurs_com)
     if etat == EtatReversement.EMIS:
         reversement.titre_emis_le, reversement.reference = le, reference
     else:
@@ -697,7 +695,7 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
         depenses=depenses,
         financement_depot=financement_depot(bilan.convention),
     )
-    _verifier(erreurs_lecture + [e for e in erreurs if e.champ not in illisibles])
+    refuser_si_erreurs(erreurs_lecture + [e for e in erreurs if e.champ not in illisibles])
     existantes = {f"{v.poste}.{v.code}": v for v in bilan.valeurs}
     for cle, valeur in lues.items():
         ligne = existantes.get(cle)
@@ -712,7 +710,7 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
     if avec_depenses:
         bilan.depenses_realisees = depenses
     bilan.modifie_le = maintenant()
-    _flush("Ce bilan a été enregistré entre-temps : rechargez la page ; rien n'a été écrasé.")
+    flush_ou_conflit("Ce bilan a été enregistré entre-temps : rechargez la page ; rien n'a été écrasé.")
     journaliser("bilan.brouillon", bilan.convention, par=par, details={"bilan": bilan.id, "version": bilan.version})
     return avertissements
 
@@ -728,7 +726,7 @@ def ajouter_piece(bilan, televersement, *, par, nature="annexe", libelle=""):
             champ="nature",
         )
     libelle, erreurs = _texte(libelle, "libelle", "le libellé", False, 200)
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     fichier = fichiers.enregistrer(televersement, par=par, service_id=bilan.convention.service_id)
     instant = maintenant()
     if nature == "compte_rendu_financier":
@@ -796,7 +794,7 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
         crf=bilan.compte_rendu_financier is not None,
         financement_depot=financement_depot(bilan.convention),
     )
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     texte, empreinte = _instantane(bilan)
     rang = len(bilan.versions) + 1
     bilan.versions.append(VersionBilan(rang=rang, depose_le=instant, depose_par_id=par.id, instantane=texte, empreinte=empreinte))
@@ -804,7 +802,7 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
     bilan.statut = StatutBilan.DEPOSE
     bilan.premier_depot_le = bilan.premier_depot_le or instant
     bilan.depose_le, bilan.corrections_avant, bilan.modifie_le = instant, None, instant
-    _flush("Ce bilan a été déposé entre-temps : rechargez la page.")
+    flush_ou_conflit("Ce bilan a été déposé entre-temps : rechargez la page.")
     convention = bilan.convention
     a_l_heure = regles.jour_local(bilan.premier_depot_le, convention.service.fuseau) <= bilan.echeance
     journaliser(
@@ -880,7 +878,7 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
                 "le solde se calcule sur ce qui a été versé.",
                 code="avance_non_payee",
             )
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     instant = instant or maintenant()
     version_ = bilan.versions[-1]
     version_.decision, version_.decide_le, version_.decide_par_id = "approuve", instant, par.id
@@ -889,7 +887,7 @@ def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", vers
     details = {"bilan": bilan.id, "type": bilan.type, "version": version_.rang, "empreinte": version_.empreinte}
     if financier:
         details |= _regulariser(annee, depenses, instant)
-    _flush("Ce bilan a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("Ce bilan a changé entre-temps : rechargez la page.")
     journaliser("bilan.approbation", bilan.convention, par=par, details=details)
     _courriel_structure(
         bilan.convention,
@@ -958,12 +956,12 @@ def demander_corrections(bilan, *, message, date_limite, par, version=None):
     jour = aujourdhui(bilan.convention)
     if date_limite is None or date_limite < jour or date_limite > jour + timedelta(days=180):
         erreurs.append(regles.Erreur("date_limite", "date_invalide", "Indiquez une date limite à venir (dans les six mois)."))
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     version_ = bilan.versions[-1]
     version_.decision, version_.decide_le, version_.decide_par_id = "a_corriger", maintenant(), par.id
     version_.commentaire = message
     bilan.statut, bilan.corrections_avant = StatutBilan.A_CORRIGER, date_limite
-    _flush("Ce bilan a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("Ce bilan a changé entre-temps : rechargez la page.")
     journaliser(
         "bilan.corrections",
         bilan.convention,
@@ -1071,9 +1069,9 @@ def renouveler(convention, *, montant, objectifs, par, cout_retenu=None, instant
         cout_lu, erreurs_cout = _lire_montant(cout_retenu, "cout_retenu", "le budget révisé")
         erreurs += erreurs_cout
     cibles, erreurs_cibles = _lire_objectifs(objectifs, derniere.etp_facilitateur, derniere.etp_coordinateur)
-    _verifier(erreurs + erreurs_cibles)
+    refuser_si_erreurs(erreurs + erreurs_cibles)
     rang = derniere.rang + 1
-    _verifier(
+    refuser_si_erreurs(
         regles.verifier_avenant(
             montant_lu,
             demande_annee(convention, rang),
@@ -1103,7 +1101,7 @@ def renouveler(convention, *, montant, objectifs, par, cout_retenu=None, instant
         documents,
         cout_retenu=cout_lu,
     )
-    _flush("La convention a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("La convention a changé entre-temps : rechargez la page.")
     journaliser(
         "convention.renouvellement",
         convention,
@@ -1129,10 +1127,10 @@ def ne_pas_renouveler(convention, *, motif, par, instant=None):
     convention = verrouiller(Convention, convention.id)
     derniere = _exiger_decision_possible(convention)
     motif, erreurs = _texte(motif, "motif", "le motif du non-renouvellement", True)
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     derniere.renouvellement, derniere.renouvellement_motif = Renouvellement.NON_RENOUVELEE, motif
     derniere.renouvellement_le, derniere.renouvellement_par_id = instant or maintenant(), par.id
-    _flush("La convention a changé entre-temps : rechargez la page.")
+    flush_ou_conflit("La convention a changé entre-temps : rechargez la page.")
     lettre = produire_lettre(
         "conventions/pdf/lettre_non_renouvellement.html",
         f"non-renouvellement-{convention.numero}.pdf",

@@ -25,28 +25,13 @@ from notation.models import Decision
 
 from . import donnees_ouvertes as scdl
 from . import forms, lecture, operations, regles, tableau
-from .models import PieceBilan, StatutBilan, StatutConvention
+from .lecture import GESTION, LECTEURS, PORTEURS
+from .models import Convention, PieceBilan, StatutBilan, StatutConvention
 
 bp = Blueprint("conventions", __name__, url_prefix="/conventions")
-LECTEURS = (Role.PORTEUR, Role.AGENT, Role.ADMIN, Role.NATIONAL)
-GESTION = (Role.AGENT, Role.ADMIN)
 
 
 # --- Chargement --------------------------------------------------------------------------------------
-
-
-def _convention(convention_id):
-    convention = lecture.charger(convention_id)
-    if convention is None or not convention.can_voir(current_user):
-        abort(404)
-    return convention
-
-
-def _geree(convention_id):
-    convention = _convention(convention_id)
-    if not convention.can_gerer(current_user):
-        abort(404)
-    return convention
 
 
 def _annee(convention, rang):
@@ -222,13 +207,13 @@ def _page(convention, statut=200, **formulaires):
 @bp.route("/<id:convention_id>")
 @role_requis(*LECTEURS)
 def convention(convention_id):
-    return _page(_convention(convention_id))
+    return _page(lecture.convention_accessible(convention_id))
 
 
 @bp.route("/<id:convention_id>/annees/<id:rang>/<any(pdf, docx):format_>")
 @role_requis(*LECTEURS)
 def document(convention_id, rang, format_):
-    annee = _annee(_convention(convention_id), rang)
+    annee = _annee(lecture.convention_accessible(convention_id), rang)
     if annee.document is None:
         operations.produire_documents(annee, par=current_user)
         db.session.commit()
@@ -238,7 +223,7 @@ def document(convention_id, rang, format_):
 @bp.route("/<id:convention_id>/annees/<id:rang>/exemplaire-signe")
 @role_requis(*LECTEURS)
 def exemplaire_signe(convention_id, rang):
-    annee = _annee(_convention(convention_id), rang)
+    annee = _annee(lecture.convention_accessible(convention_id), rang)
     if annee.scan is None:
         abort(404)
     return reponse_telechargement(annee.scan)
@@ -260,7 +245,7 @@ def _scan_garde(jeton, annee):
 @bp.route("/<id:convention_id>/annees/<id:rang>/signature", methods=["POST"])
 @role_requis(*GESTION)
 def signature(convention_id, rang):
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     annee = _annee(convention, rang)
     form = forms.SignatureForm()
     envoye = request.files.get("scan")
@@ -288,7 +273,7 @@ def signature(convention_id, rang):
             for message in _erreurs_vers_formulaire(form, refus):
                 form.scan.errors = [*form.scan.errors, message]
             statut = refus.statut
-            annee = _annee(_geree(convention_id), rang)
+            annee = _annee(lecture.convention_accessible(convention_id, Convention.can_gerer), rang)
     if envoye is not None and not form.scan.errors:
         try:
             envoye.stream.seek(0)
@@ -300,7 +285,7 @@ def signature(convention_id, rang):
             scan = None
     if isinstance(scan, Fichier):
         form.scan_garde.data, form.scan_garde.nom = _jeton_scan(scan, annee), scan.nom
-    return _page(_geree(convention_id), statut, signature=form)
+    return _page(lecture.convention_accessible(convention_id, Convention.can_gerer), statut, signature=form)
 
 
 # --- Versements -----------------------------------------------------------------------------------------
@@ -316,7 +301,7 @@ def _versement(convention, versement_id):
 def _action_versement(convention_id, versement_id, formulaire, action, message):
     """A payment's change from its small form on the convention page: the operation, then back to the payments
     with the outcome (a refusal's messages in the alert)."""
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     versement = _versement(convention, versement_id)
     form = formulaire()
     retour = redirect(url_for(".convention", convention_id=convention_id) + "#versements")
@@ -377,7 +362,7 @@ def ajustement(convention_id, versement_id):
 @bp.route("/<id:convention_id>/reversements/<id:reversement_id>/suivi", methods=["POST"])
 @role_requis(*GESTION)
 def reversement(convention_id, reversement_id):
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     reversement_ = next(
         (a.reversement for a in convention.annees if a.reversement is not None and a.reversement.id == reversement_id), None
     )
@@ -487,12 +472,12 @@ def _hors_examen(bilan):
 @bp.route("/<id:convention_id>/bilans/<id:bilan_id>", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def bilan(convention_id, bilan_id):
-    convention = _convention(convention_id)
+    convention = lecture.convention_accessible(convention_id)
     bilan_ = _bilan(convention, bilan_id)
     if request.method == "GET":
         return _page_bilan(convention, bilan_)
     if not convention.can_rendre_compte(current_user):
-        abort(403)
+        abort(403)  # la page se lit par tous ses lecteurs ; seul le porteur l'enregistre
     indicateurs = operations.indicateurs_de(bilan_)
     form = forms.formulaire_bilan(indicateurs, bilan_.type)
     if not form.validate_on_submit():
@@ -509,7 +494,7 @@ def bilan(convention_id, bilan_id):
         db.session.commit()
     except Refus as refus:
         db.session.rollback()
-        convention = _convention(convention_id)
+        convention = lecture.convention_accessible(convention_id)
         bilan_ = _bilan(convention, bilan_id)
         erreurs = _erreurs_vers_formulaire(form, refus)
         if isinstance(refus, Conflit):
@@ -526,11 +511,9 @@ def bilan(convention_id, bilan_id):
 
 
 @bp.route("/<id:convention_id>/bilans/<id:bilan_id>/pieces", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def piece_bilan(convention_id, bilan_id):
-    convention = _convention(convention_id)
-    if not convention.can_rendre_compte(current_user):
-        abort(404)
+    convention = lecture.convention_accessible(convention_id, Convention.can_rendre_compte)
     bilan_ = _bilan(convention, bilan_id)
     form = forms.PieceBilanForm()
     if form.validate_on_submit():
@@ -545,7 +528,7 @@ def piece_bilan(convention_id, bilan_id):
             db.session.rollback()
             champ = refus.champ if refus.champ in form else "fichier"
             form[champ].errors = [*form[champ].errors, refus.message]
-            convention = _convention(convention_id)
+            convention = lecture.convention_accessible(convention_id)
             bilan_ = _bilan(convention, bilan_id)
     return _page_bilan(convention, bilan_, piece=form, statut=422)
 
@@ -553,7 +536,7 @@ def piece_bilan(convention_id, bilan_id):
 @bp.route("/<id:convention_id>/bilans/<id:bilan_id>/pieces/<id:piece_id>")
 @role_requis(*LECTEURS)
 def fichier_piece_bilan(convention_id, bilan_id, piece_id):
-    convention = _convention(convention_id)
+    convention = lecture.convention_accessible(convention_id)
     _bilan(convention, bilan_id)
     piece = (
         db.session.scalar(
@@ -570,11 +553,9 @@ def fichier_piece_bilan(convention_id, bilan_id, piece_id):
 
 
 @bp.route("/<id:convention_id>/bilans/<id:bilan_id>/pieces/<id:piece_id>/retirer", methods=["POST"])
-@role_requis(Role.PORTEUR)
+@role_requis(*PORTEURS)
 def retirer_piece_bilan(convention_id, bilan_id, piece_id):
-    convention = _convention(convention_id)
-    if not convention.can_rendre_compte(current_user):
-        abort(404)
+    convention = lecture.convention_accessible(convention_id, Convention.can_rendre_compte)
     _bilan(convention, bilan_id)
     piece = db.session.get(PieceBilan, piece_id) if piece_id <= lecture.ID_MAX else None
     if piece is None or piece.bilan_id != bilan_id:
@@ -592,7 +573,7 @@ def retirer_piece_bilan(convention_id, bilan_id, piece_id):
 @bp.route("/<id:convention_id>/bilans/<id:bilan_id>/approbation", methods=["POST"])
 @role_requis(*GESTION)
 def approbation(convention_id, bilan_id):
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     bilan_ = _bilan(convention, bilan_id)
     form = forms.ApprobationForm()
     if form.validate_on_submit():
@@ -610,7 +591,7 @@ def approbation(convention_id, bilan_id):
         except Refus as refus:
             db.session.rollback()
             erreurs = _erreurs_vers_formulaire(form, refus)
-            convention = _geree(convention_id)
+            convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
             return _page_bilan(convention, _bilan(convention, bilan_id), approbation=form, statut=refus.statut, erreurs=erreurs)
     return _page_bilan(convention, bilan_, approbation=form, statut=422)
 
@@ -618,7 +599,7 @@ def approbation(convention_id, bilan_id):
 @bp.route("/<id:convention_id>/bilans/<id:bilan_id>/corrections", methods=["POST"])
 @role_requis(*GESTION)
 def corrections(convention_id, bilan_id):
-    convention = _geree(convention_id)
+    convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     bilan_ = _bilan(convention, bilan_id)
     form = forms.CorrectionsForm()
     if form.validate_on_submit():
@@ -636,7 +617,7 @@ def corrections(convention_id, bilan_id):
         except Refus as refus:
             db.session.rollback()
             erreurs = _erreurs_vers_formulaire(form, refus)
-            convention = _geree(convention_id)
+            convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
             return _page_bilan(convention, _bilan(convention, bilan_id), corrections=form, statut=refus.statut, erreurs=erreurs)
     return _page_bilan(convention, bilan_, corrections=form, statut=422)
 
@@ -649,7 +630,7 @@ def corrections(convention_id, bilan_id):
 def renouvellement(convention_id):
     if request.method == "POST" and not current_user.a_role(*GESTION):
         abort(403)  # le national lit, ne décide pas
-    convention = _convention(convention_id)
+    convention = lecture.convention_accessible(convention_id)
     vue = tableau.vue_renouvellement(convention)
     derniere = convention.derniere
     indicateurs = regles.indicateurs_cibles(derniere.etp_facilitateur, derniere.etp_coordinateur)
@@ -699,7 +680,7 @@ def renouvellement(convention_id):
             cible = form if action == "renouveler" else refus_form
             erreurs = _erreurs_vers_formulaire(cible, refus, _correspondances_objectifs())
             statut = refus.statut
-            convention = _convention(convention_id)
+            convention = lecture.convention_accessible(convention_id)
             vue = tableau.vue_renouvellement(convention)
         else:
             statut = 422
@@ -807,17 +788,3 @@ def fichier_publie(code):
         abort(404)  # sans l'identifiant de l'attribuant, le fichier ne serait pas valide : la page le dit
     lignes, _ = scdl.publication(service)
     return scdl.reponse_csv(scdl.csv_scdl(lignes), f"subventions-{service.code}.csv")
-
-
-# --- Commande planifiée -------------------------------------------------------------------------------------
-
-
-@bp.cli.command("rappels")
-def commande_rappels():
-    """Envoie les rappels des échéances des conventions (signature, versements, bilans, renouvellement) ; à lancer
-    chaque jour : chaque rappel ne part qu'une fois."""
-    import click
-
-    nombre = operations.envoyer_rappels()
-    db.session.commit()
-    click.echo(f"{nombre} rappel(s) mis en file.")

@@ -19,15 +19,16 @@ from aap.entrees import ID_MAX
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Campagne, Role, Utilisateur
+from aap.securite import role_requis
 from candidatures.models import Dossier
 
 from . import lecture, operations, regles
+from .lecture import GESTION, LECTEURS
 from .models import Avis, Decision, MembreSeance, Nature, Phase, Seance
 
 bp = blueprint_api("api_notation", "Séances du COPIL, conflits d'intérêts, notes, classement, décisions.")
 
 TEXTE_MAX = 5000
-LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 ANNEES_SEANCE = (2000, 2199)
 
 Points = Nombre(2)  # moyennes, médianes, écarts : au centième
@@ -352,31 +353,6 @@ class DocumentsSeanceSchema(Schema):
 # --- Chargement -------------------------------------------------------------------------------------
 
 
-def _role():
-    if not current_user.a_role(*LECTEURS):
-        abort(403)
-
-
-def _seance(seance_id):
-    _role()
-    seance = lecture.charger_seance(seance_id)
-    if seance is None or not seance.can_voir(current_user):
-        abort(404)
-    return seance
-
-
-def _gerer(seance):
-    if not seance.can_gerer(current_user):
-        abort(403 if seance.can_voir(current_user) else 404)
-
-
-def _point(seance, dossier_id):
-    point = lecture.point_de(seance, dossier_id)
-    if point is None:
-        abort(404)
-    return point
-
-
 def _position(acces, dossier_id):
     if acces.membre is None:
         return None
@@ -385,8 +361,8 @@ def _position(acces, dossier_id):
     return {
         "declaration": None if declaration is None else ("deport" if declaration.conflit else "aucun_conflit"),
         "feuille": None if feuille is None else ("soumise" if feuille.soumise else "brouillon"),
-        "peut_noter": acces.peut_noter(dossier_id),
-        "voit_notes": acces.voit_notes(dossier_id),
+        "peut_noter": acces.can_noter(dossier_id),
+        "voit_notes": acces.can_voir_notes(dossier_id),
     }
 
 
@@ -428,11 +404,11 @@ def _feuille(feuille, criteres):
 
 
 @bp.route("/seances")
+@role_requis(*LECTEURS)
 @bp.arguments(FiltresSeancesSchema, location="query")
 @bp.response(200, PageSeancesSchema)
 def seances(filtres):
     """Les séances visibles : celles dont on est membre ; toutes celles du service (agents) ; toutes (national)."""
-    _role()
     requete = select(Seance).options(joinedload(Seance.president)).order_by(Seance.tenue_le.desc(), Seance.id.desc())
     if current_user.a_role(Role.AGENT, Role.ADMIN):
         requete = requete.where(Seance.service_id == current_user.service_id)
@@ -450,12 +426,11 @@ def seances(filtres):
 
 
 @bp.route("/seances", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(CreationSeanceSchema)
 @bp.response(201, SeanceSchema)
 def creer_seance(valeurs):
     """Crée une séance en préparation (agents du service). Le président en est membre."""
-    if not current_user.a_role(Role.AGENT, Role.ADMIN):
-        abort(403)
     campagne = db.session.scalar(
         select(Campagne).where(Campagne.id == valeurs["campagne_id"], Campagne.service_id == current_user.service_id)
     )
@@ -485,21 +460,21 @@ def creer_seance(valeurs):
 
 
 @bp.route("/seances/<id:seance_id>")
+@role_requis(*LECTEURS)
 @bp.response(200, SeanceSchema)
 def seance(seance_id):
     """Une séance : date, lieu, phase, président, membres, `version`."""
-    return _seance(seance_id)
+    return lecture.seance_accessible(seance_id)
 
 
 @bp.route("/seances/<id:seance_id>/phase", methods=["POST"])
+@role_requis(*LECTEURS)
 @bp.arguments(PhaseSchema)
 @bp.response(200, SeanceSchema)
 def phase(valeurs, seance_id):
     """Passe à la phase suivante : notation (les membres sont avertis), délibération, close (procès-verbal,
     classeur, lettres envoyées, date de notification). Agents du service ou président de séance."""
-    seance = _seance(seance_id)
-    if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
-        abort(403)
+    seance = lecture.seance_accessible(seance_id, Seance.can_changer_phase)
     operations.changer_phase(
         seance,
         valeurs["phase"],
@@ -512,10 +487,11 @@ def phase(valeurs, seance_id):
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour")
+@role_requis(*LECTEURS)
 @bp.response(200, PointSchema(many=True))
 def ordre_du_jour(seance_id):
     """L'ordre du jour, avec pour un membre sa position sur chaque dossier (déclaration, notation)."""
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     acces = lecture.acces(seance, current_user)
     return [
         {
@@ -534,12 +510,12 @@ def ordre_du_jour(seance_id):
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour", methods=["POST"])
+@role_requis(*GESTION)
 @bp.arguments(InscriptionSchema)
 @bp.response(201, PointSchema)
 def inscrire(valeurs, seance_id):
     """Inscrit un dossier recevable de la campagne (agents du service)."""
-    seance = _seance(seance_id)
-    _gerer(seance)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
     dossier = db.session.get(Dossier, valeurs["dossier_id"])
     if dossier is None or dossier.service_id != seance.service_id:
         raise Refus("Dossier inconnu dans ce service.", code="dossier_inconnu", champ="dossier_id")
@@ -559,12 +535,12 @@ def inscrire(valeurs, seance_id):
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour/<id:dossier_id>", methods=["DELETE"])
+@role_requis(*GESTION)
 @bp.response(204)
 def retirer(seance_id, dossier_id):
     """Retire un dossier que personne n'a encore noté (agents du service)."""
-    seance = _seance(seance_id)
-    _gerer(seance)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
+    point = lecture.point_accessible(seance, dossier_id)
     operations.retirer(seance, point.dossier, par=current_user)
     db.session.commit()
 
@@ -580,11 +556,12 @@ def _membre(seance):
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration")
+@role_requis(*LECTEURS)
 @bp.response(200, DeclarationSchema)
 def ma_declaration(seance_id, dossier_id):
     """Ma déclaration d'intérêts pour ce dossier (404 si je n'ai pas encore déclaré)."""
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     declaration = _membre(seance).declaration(dossier_id)
     if declaration is None:
         abort(404)
@@ -592,22 +569,27 @@ def ma_declaration(seance_id, dossier_id):
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration", methods=["PUT"])
+@role_requis(*LECTEURS)
 @bp.arguments(DeclarationDemandeSchema)
 @bp.response(200, DeclarationSchema)
 def declarer(valeurs, seance_id, dossier_id):
     """Déclare, avant de voir ou de noter le dossier, l'absence de conflit ou un conflit (avec sa nature) :
     un conflit vaut déport. Un déport ne peut plus être retiré une fois les notes visibles (422)."""
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     _membre(seance)
     declaration = operations.declarer(seance, point.dossier, current_user, conflit=valeurs["conflit"], nature=valeurs["nature"])
     db.session.commit()
     return declaration
 
 
-def _ma_feuille_acces(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+def _ma_feuille_acces(seance_id, dossier_id, ecriture=False):
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
+    if ecriture:
+        acces = lecture.acces(seance, current_user)
+        if acces.membre is None and acces.can_voir_dossier(dossier_id):
+            abort(403)  # il lit le dossier sans le noter, comme sur la page
     acces = _membre(seance)
     if acces.deporte(dossier_id):
         abort(404)
@@ -615,6 +597,7 @@ def _ma_feuille_acces(seance_id, dossier_id):
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/ma-feuille")
+@role_requis(*LECTEURS)
 @bp.response(200, FeuilleSchema)
 def ma_feuille(seance_id, dossier_id):
     """Mes notes pour ce dossier (version 0 et notes vides si rien n'est encore enregistré)."""
@@ -631,12 +614,13 @@ def _points(notes, seance):
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/ma-feuille", methods=["PUT"])
+@role_requis(*LECTEURS)
 @bp.arguments(EnregistrementFeuilleSchema)
 @bp.response(200, FeuilleSchema)
 def enregistrer_feuille(valeurs, seance_id, dossier_id):
     """Enregistre mon brouillon (éventuellement incomplet). `version` : celle lue ; 409 si un autre onglet a
     enregistré entre-temps (rien n'est écrasé)."""
-    seance, point, acces = _ma_feuille_acces(seance_id, dossier_id)
+    seance, point, acces = _ma_feuille_acces(seance_id, dossier_id, ecriture=True)
     points, commentaires = _points(valeurs["notes"], seance)
     feuille = operations.enregistrer_notes(
         seance,
@@ -654,12 +638,13 @@ def enregistrer_feuille(valeurs, seance_id, dossier_id):
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/ma-feuille/soumission", methods=["POST"])
+@role_requis(*LECTEURS)
 @bp.arguments(SoumissionSchema)
 @bp.response(200, FeuilleSchema)
 def soumettre_feuille(valeurs, seance_id, dossier_id):
     """Soumet mon brouillon enregistré : chaque critère noté, commentaires sous la moitié du maximum, avis.
     Ensuite mes notes ne changent plus (sauf réouverture par le président) et je vois celles des autres."""
-    seance, point, acces = _ma_feuille_acces(seance_id, dossier_id)
+    seance, point, acces = _ma_feuille_acces(seance_id, dossier_id, ecriture=True)
     feuille = acces.feuille(dossier_id)
     contenu = _feuille(feuille, seance.campagne.criteres)
     feuille = operations.enregistrer_notes(
@@ -679,12 +664,13 @@ def soumettre_feuille(valeurs, seance_id, dossier_id):
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/feuilles/<id:membre_id>/reouverture", methods=["POST"])
+@role_requis(*LECTEURS)
 @bp.arguments(ReouvertureSchema)
 @bp.response(200, FeuilleSchema)
 def rouvrir(valeurs, seance_id, dossier_id, membre_id):
     """Le président rouvre une notation soumise (motif obligatoire, journalisé, le membre est averti)."""
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     acces = lecture.acces(seance, current_user)
     if not acces.president or acces.deporte(dossier_id):
         abort(403 if acces.membre is not None and not acces.deporte(dossier_id) else 404)
@@ -697,14 +683,15 @@ def rouvrir(valeurs, seance_id, dossier_id, membre_id):
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/notes")
+@role_requis(*LECTEURS)
 @bp.response(200, NotesDossierSchema)
 def notes(seance_id, dossier_id):
     """Les notes agrégées du dossier et celles de chaque membre, avec commentaires. 404 pour un membre déporté,
     et pour un membre qui n'a pas soumis les siennes tant que la séance ne délibère pas (pas d'ancrage)."""
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     acces = lecture.acces(seance, current_user)
-    if not acces.voit_notes(dossier_id):
+    if not acces.can_voir_notes(dossier_id):
         abort(404)
     tableau = lecture.tableau_seance(seance, acces)
     ligne = tableau.ligne(dossier_id)
@@ -721,14 +708,15 @@ def notes(seance_id, dossier_id):
 
 
 @bp.route("/seances/<id:seance_id>/classement")
+@role_requis(*LECTEURS)
 @bp.arguments(ClassementQuerySchema, location="query")
 @bp.response(200, ClassementSchema)
 def classement(filtres, seance_id):
     """Le classement par moyenne, le cumul des montants demandés et la ligne de l'enveloppe (crédits restants
     de la campagne). Lecteurs du service ; membres à partir de la délibération (404 avant)."""
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     acces = lecture.acces(seance, current_user)
-    if not acces.voit_classement():
+    if not acces.can_voir_classement():
         abort(404)
     tableau = lecture.tableau_seance(seance, acces, normalise=filtres["normalise"])
     lignes = []
@@ -767,17 +755,19 @@ def classement(filtres, seance_id):
 
 
 @bp.route("/seances/<id:seance_id>/decisions")
+@role_requis(*LECTEURS)
 @bp.response(200, DecisionCopilSchema(many=True))
 def decisions(seance_id):
     """Les décisions de la séance (membres à partir de la délibération, lecteurs du service)."""
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     acces = lecture.acces(seance, current_user)
-    if not acces.voit_classement():
+    if not acces.can_voir_classement():
         abort(404)
     return lecture.decisions_de(seance.id)
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/decision", methods=["PUT"])
+@role_requis(*LECTEURS)
 @bp.arguments(DecisionCopilDemandeSchema)
 @bp.response(200, DecisionCopilSchema)
 def decider(valeurs, seance_id, dossier_id):
@@ -785,17 +775,10 @@ def decider(valeurs, seance_id, dossier_id):
     plus le montant demandé, le taux plafond du coût de ce qui est financé — `plafond_depasse` — et les crédits
     restants de l'année 1 de la campagne ; ETP financés par poste ; budget révisé facultatif ; conditions),
     ajourné ou rejeté (motif). 409 si `version` n'est plus la version courante."""
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = lecture.acces(seance, current_user)
-    president_deporte = any(
-        u.id == seance.president_id
-        for u, _ in lecture.deportes_par_dossier(seance, lecture.declarations_de(seance.id)).get(dossier_id, [])
-    )
-    if not acces.peut_decider(dossier_id, president_deporte):
-        if seance.phase != Phase.DELIBERATION and (acces.president or acces.gestionnaire):
-            raise Refus("Les décisions se prennent en délibération.", code="hors_deliberation")
-        abort(403 if acces.voit_seance and not acces.deporte(dossier_id) else 404)
+    lecture.exiger_decision(seance, dossier_id, acces)
     decision = operations.decider(
         seance,
         point.dossier,
@@ -817,11 +800,12 @@ def decider(valeurs, seance_id, dossier_id):
 
 
 @bp.route("/seances/<id:seance_id>/documents")
+@role_requis(*LECTEURS)
 @bp.response(200, DocumentsSeanceSchema)
 def documents(seance_id):
     """Les documents produits à la clôture : procès-verbal (tous ceux qui voient la séance), classeur des notes
     et lettres de notification (lecteurs du service et président)."""
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     detail = seance.can_voir_detail(current_user)
     lettres = []
     if detail:
@@ -843,31 +827,34 @@ def documents(seance_id):
 
 
 @bp.route("/seances/<id:seance_id>/proces-verbal")
+@role_requis(*LECTEURS)
 @bp.response(200, content_type="application/pdf")
 def proces_verbal(seance_id):
     """Le procès-verbal de la séance close (PDF, empreinte vérifiée)."""
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if seance.proces_verbal is None:
         abort(404)
     return fichiers.reponse_telechargement(seance.proces_verbal)
 
 
 @bp.route("/seances/<id:seance_id>/classeur")
+@role_requis(*LECTEURS)
 @bp.response(200, content_type=fichiers.TYPES_ACCEPTES["xlsx"].mime)
 def classeur(seance_id):
     """Le classeur des notes (XLSX) : classement, puis une feuille par dossier."""
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if seance.classeur is None or not seance.can_voir_detail(current_user):
         abort(404)
     return fichiers.reponse_telechargement(seance.classeur)
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/lettre")
+@role_requis(*LECTEURS)
 @bp.response(200, content_type="application/pdf")
 def lettre(seance_id, dossier_id):
     """La lettre de notification d'un dossier (PDF)."""
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     if not seance.can_voir_detail(current_user):
         abort(404)
     decision = db.session.scalar(

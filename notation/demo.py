@@ -71,7 +71,7 @@ def _libres(campagne):
     ).all()
 
 
-def _noter(seance, dossier, membre, points, avis, soumettre=True):
+def noter_demo(seance, dossier, membre, points, avis, soumettre=True):
     criteres = seance.campagne.criteres
     valeurs = {c.code: None if p is None else Decimal(str(p)) for c, p in zip(criteres, points, strict=True)}
     commentaires = {
@@ -133,7 +133,7 @@ def _seance_2022(contexte):
             operations.declarer(seance, dossier, membre, conflit=deport, nature=DEPORT if deport else "")
             if not deport and membre.email in notes:
                 points, avis = notes[membre.email]
-                _noter(seance, dossier, membre, points, avis)
+                noter_demo(seance, dossier, membre, points, avis)
     _dater(seance, TENUE_2022 - timedelta(days=3))
     operations.changer_phase(seance, Phase.DELIBERATION, par=agent, instant=TENUE_2022)
     operations.marquer_presences(seance, {agent.id, copil.id, copil2.id}, par=agent)
@@ -200,9 +200,9 @@ def _seance_ouverte(contexte):
     operations.changer_phase(seance, Phase.NOTATION, par=agent)
     premier = dossiers[0]
     operations.declarer(seance, premier, copil, conflit=False)
-    _noter(seance, premier, copil, [12, 8, 8, 6.5, 11, 15, 7, 4, 4], "favorable")
+    noter_demo(seance, premier, copil, [12, 8, 8, 6.5, 11, 15, 7, 4, 4], "favorable")
     operations.declarer(seance, premier, copil2, conflit=False)
-    _noter(seance, premier, copil2, [11, 7.5, 9, None, None, None, None, None, None], None, soumettre=False)
+    noter_demo(seance, premier, copil2, [11, 7.5, 9, None, None, None, None, None, None], None, soumettre=False)
 
 
 def charger(contexte):

@@ -5,6 +5,10 @@ the agenda, every submitted score of the session (one query), the recusals (one 
 decisions (one query), the credits already granted (one query), the aggregation and the ranking.
 Its cost does not depend on the number of dossiers or members. A scoring page needs only the aggregated
 scores: `agregats_seance(seance)`, the first two of those queries.
+
+Pages and API reach a session and its dossiers through the same functions (`seance_accessible`, `point_accessible`,
+`exiger_decision`), with the rule of `aap.securite.accessible`: 403 for a role that never may (`role_requis`, before any
+read), 404 for what does not exist or may not be seen, 403 for what is seen but may not be acted on.
 """
 
 from dataclasses import dataclass, field
@@ -12,11 +16,14 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from flask import abort
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
+from aap.erreurs import Refus
 from aap.extensions import db
-from aap.models import Campagne, Utilisateur
+from aap.models import Campagne, Role, Utilisateur
+from aap.securite import accessible
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
 
@@ -33,6 +40,10 @@ from .models import (
     PointOrdreDuJour,
     Seance,
 )
+
+# Rôles des routes (pages et API) : qui prépare et gère les séances, qui les lit (membres compris).
+GESTION = (Role.AGENT, Role.ADMIN)
+LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
 def options_seance():
@@ -57,6 +68,37 @@ def acces(seance, utilisateur):
 
 def point_de(seance, dossier_id):
     return next((p for p in seance.ordre_du_jour if p.dossier_id == dossier_id), None)
+
+
+def seance_accessible(seance_id, droit=None):
+    """The session, loaded for its pages: 404 when it does not exist or the current user may not see it; 403 when
+    they see it but `droit` (a `can_*` method of Seance, or any test of (seance, utilisateur)) refuses."""
+    return accessible(charger_seance(seance_id), droit)
+
+
+def point_accessible(seance, dossier_id):
+    """The dossier's line on the session's agenda; 404 when the dossier is not on it."""
+    point = point_de(seance, dossier_id)
+    if point is None:
+        abort(404)
+    return point
+
+
+def president_deporte(seance, dossier_id):
+    deportes = deportes_par_dossier(seance, declarations_de(seance.id)).get(dossier_id, [])
+    return any(u.id == seance.president_id for u, _ in deportes)
+
+
+def exiger_decision(seance, dossier_id, acces):
+    """Whether the president is recused on the dossier, when the current user may record its decision. Otherwise a
+    refusal for those who will decide once the session deliberates; 403 for whoever sees the session and the dossier;
+    404 for a member recused on it (the dossier is hidden from him)."""
+    deporte = president_deporte(seance, dossier_id)
+    if not acces.can_decider(dossier_id, deporte):
+        if seance.phase != Phase.DELIBERATION and (acces.president or acces.gestionnaire):
+            raise Refus("Les décisions se prennent en délibération.", code="hors_deliberation")
+        abort(403 if acces.can_voir_seance and not acces.deporte(dossier_id) else 404)
+    return deporte
 
 
 def declarations_de(seance_id, conflits_seulement=False):
@@ -208,7 +250,9 @@ def tableau_seance(seance, acces_lecteur=None, normalise=False):
             classement=ligne,
             decision=decisions.get(dossier_id),
             deportes=deportes_noms.get(dossier_id, []),
-            masque=acces_lecteur is not None and acces_lecteur.membre is not None and not acces_lecteur.voit_notes(dossier_id),
+            masque=acces_lecteur is not None
+            and acces_lecteur.membre is not None
+            and not acces_lecteur.can_voir_notes(dossier_id),
         )
         for dossier_id, ligne in classement.items()
     ]

@@ -169,7 +169,7 @@ class Seance(db.Model):
         """Its members; agents and administrators of its service; national readers. Nobody else (404)."""
         if not utilisateur.is_authenticated:
             return False
-        return self.est_membre(utilisateur) or utilisateur.peut_lire_service(self.service_id)
+        return self.est_membre(utilisateur) or utilisateur.can_lire_service(self.service_id)
 
     def can_gerer(self, utilisateur):
         """Date, place, members, agenda, phases: agents and administrators of the service."""
@@ -178,12 +178,14 @@ class Seance(db.Model):
     def can_modifier(self, utilisateur):
         return self.can_gerer(utilisateur) and self.phase in (Phase.PREPARATION, Phase.NOTATION)
 
+    def can_changer_phase(self, utilisateur):
+        """Opening scoring, deliberating, closing: its managers and its president."""
+        return self.can_gerer(utilisateur) or self.est_president(utilisateur)
+
     def can_voir_detail(self, utilisateur):
         """The workbook (each member's scores and comments) and the letters: readers of the service and the
         president. Members read the minutes."""
-        return utilisateur.is_authenticated and (
-            utilisateur.peut_lire_service(self.service_id) or self.est_president(utilisateur)
-        )
+        return utilisateur.is_authenticated and (utilisateur.can_lire_service(self.service_id) or self.est_president(utilisateur))
 
     def __str__(self):
         return self.intitule
@@ -380,7 +382,7 @@ class Decision(db.Model):
         """Once notified, the decision and its letter belong to the structure, and to those who read its service."""
         if self.notifie_le is None or not utilisateur.is_authenticated:
             return False
-        return utilisateur.porte(self.dossier.structure_id) or utilisateur.peut_lire_service(self.dossier.service_id)
+        return utilisateur.porte(self.dossier.structure_id) or utilisateur.can_lire_service(self.dossier.service_id)
 
 
 # --- Ce qu'une personne peut faire dans une séance ------------------------------------------------
@@ -394,7 +396,7 @@ class AccesSeance:
         self.seance = seance
         self.utilisateur = utilisateur
         self.membre = seance.membre(utilisateur) if utilisateur.is_authenticated else None
-        self.lecteur = utilisateur.is_authenticated and utilisateur.peut_lire_service(seance.service_id)
+        self.lecteur = utilisateur.is_authenticated and utilisateur.can_lire_service(seance.service_id)
         self.gestionnaire = seance.can_gerer(utilisateur)
         self.president = seance.est_president(utilisateur)
         if self.membre is not None and declarations is None:
@@ -409,7 +411,7 @@ class AccesSeance:
         self.feuilles = {f.dossier_id: f for f in feuilles or ()}
 
     @property
-    def voit_seance(self):
+    def can_voir_seance(self):
         return self.membre is not None or self.lecteur
 
     def declaration(self, dossier_id):
@@ -425,13 +427,13 @@ class AccesSeance:
     def doit_declarer(self, dossier_id):
         return self.membre is not None and self.declaration(dossier_id) is None and not self.seance.close
 
-    def voit_dossier(self, dossier_id):
+    def can_voir_dossier(self, dossier_id):
         """The dossier's page inside the session (synthesis, pieces): members not recused, readers."""
         if self.membre is not None and self.deporte(dossier_id):
             return False
         return self.membre is not None or self.lecteur
 
-    def peut_noter(self, dossier_id):
+    def can_noter(self, dossier_id):
         """Scoring: a member who declared no conflict, while scoring is open (or his sheet was reopened
         by the president during deliberation), and whose sheet is not submitted."""
         if self.membre is None or self.seance.phase not in (Phase.NOTATION, Phase.DELIBERATION):
@@ -446,7 +448,7 @@ class AccesSeance:
             return feuille is not None and feuille.rouverte_le is not None
         return True
 
-    def voit_notes(self, dossier_id):
+    def can_voir_notes(self, dossier_id):
         """Others' scores and comments. No anchoring: a member sees them only after submitting his own,
         or once the session deliberates; a recused member never. Readers who are not members: always."""
         if self.membre is not None:
@@ -458,13 +460,13 @@ class AccesSeance:
             return feuille is not None and feuille.soumise
         return self.lecteur
 
-    def voit_classement(self):
+    def can_voir_classement(self):
         """The session's ranking: readers always; members once it deliberates (before, it would anchor)."""
         if self.membre is not None and self.seance.phase in (Phase.PREPARATION, Phase.NOTATION):
             return False
-        return self.voit_seance
+        return self.can_voir_seance
 
-    def peut_decider(self, dossier_id, president_deporte=False):
+    def can_decider(self, dossier_id, president_deporte=False):
         """The president records decisions in deliberation. If he is recused on this dossier, an agent of
         the service who is not recused records it instead."""
         if self.seance.phase != Phase.DELIBERATION or self.deporte(dossier_id):

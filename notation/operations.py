@@ -11,11 +11,9 @@ from decimal import Decimal
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from aap.courriels import mettre_en_file
-from aap.erreurs import Conflit, Refus
+from aap.erreurs import Conflit, Invalide, Refus, flush_ou_conflit, refuser_si_erreurs
 from aap.extensions import db
 from aap.formats import date_fr, pluriel
 from aap.journal import canonique, journaliser
@@ -23,6 +21,7 @@ from aap.models import Campagne, Role, Service
 from aap.numerotation import verrouiller
 from aap.regles import probleme_grille
 from aap.types import maintenant
+from candidatures.lecture import destinataires
 from candidatures.models import ChangementStatut, Dossier, Statut
 from candidatures.synthese import synthese_budget, taux_plafond
 
@@ -41,40 +40,6 @@ from .models import (
 )
 
 MOTIF_MAX = 5000
-
-
-class Invalide(Refus):
-    """Several problems at once, field by field (a form, a score sheet): all are answered together."""
-
-    statut = 422
-
-    def __init__(self, erreurs):
-        premiere = erreurs[0]
-        super().__init__(premiere.message, code=premiere.code, champ=premiere.champ)
-        self.liste = list(erreurs)
-
-    def erreurs(self):
-        return [{"field": e.champ, "code": e.code, "message": e.message} for e in self.liste]
-
-    def par_champ(self):
-        resultat = {}
-        for erreur in self.liste:
-            resultat.setdefault(erreur.champ, erreur.message)
-        return resultat
-
-
-def _verifier(erreurs):
-    if erreurs:
-        raise Invalide(erreurs)
-
-
-def _flush(message):
-    """Flushes; a concurrent change of a versioned row (another tab, another person) becomes a Conflit."""
-    try:
-        db.session.flush()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        raise Conflit(message) from None
 
 
 def delais_rappel():
@@ -140,7 +105,7 @@ def creer_seance(
     membres = list(dict.fromkeys([president, *membres]))
     erreurs = regles.verifier_seance(tenue_le, lieu, lien_visio, instant) + _membres_valides(campagne.service_id, membres)
     erreurs += _probleme_seuil(seuil_desaccord)
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     annee, trimestre = regles.trimestre_de(tenue_le, campagne.service.fuseau)
     seance = Seance(
         campagne_id=campagne.id,
@@ -211,7 +176,7 @@ def modifier_seance(seance, *, version, tenue_le, lieu, lien_visio, president, m
                     )
                 )
     erreurs += _probleme_seuil(seuil_desaccord)
-    _verifier(erreurs)
+    refuser_si_erreurs(erreurs)
     annee, trimestre = regles.trimestre_de(tenue_le, seance.service.fuseau)
     avant = {
         "tenue_le": seance.tenue_le,
@@ -235,7 +200,7 @@ def modifier_seance(seance, *, version, tenue_le, lieu, lien_visio, president, m
     ajoutes = [m for m in membres if m.id not in existants]
     for utilisateur in ajoutes:
         seance.membres.append(MembreSeance(utilisateur_id=utilisateur.id, ajoute_le=maintenant()))
-    _flush("La séance a été modifiée entre-temps : rechargez la page.")
+    flush_ou_conflit("La séance a été modifiée entre-temps : rechargez la page.")
     apres = {
         "tenue_le": seance.tenue_le,
         "lieu": seance.lieu,
@@ -297,7 +262,7 @@ def inscrire(seance, dossier, *, par):
     rang = max((p.rang for p in seance.ordre_du_jour), default=0) + 1
     point = PointOrdreDuJour(dossier_id=dossier.id, rang=rang, inscrit_par_id=par.id, inscrit_le=maintenant())
     seance.ordre_du_jour.append(point)
-    _flush(f"Le dossier {dossier} vient d'être inscrit par ailleurs : rechargez la page.")
+    flush_ou_conflit(f"Le dossier {dossier} vient d'être inscrit par ailleurs : rechargez la page.")
     journaliser("seance.inscription", seance, par=par, details={"dossier": dossier.id, "numero": dossier.numero, "rang": rang})
     return point
 
@@ -472,7 +437,7 @@ def declarer(seance, dossier, membre, *, conflit, nature="", par=None):
             seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, conflit=conflit, nature=nature, declaree_le=instant
         )
         db.session.add(declaration)
-        _flush("Votre déclaration a déjà été enregistrée (dans un autre onglet) : rechargez la page.")
+        flush_ou_conflit("Votre déclaration a déjà été enregistrée (dans un autre onglet) : rechargez la page.")
         journaliser(
             "declaration.creation",
             seance,
@@ -548,7 +513,7 @@ def enregistrer_notes(
     actuelle = feuille.version if feuille is not None else 0
     if version != actuelle:
         raise Conflit(MESSAGE_CONFLIT_FEUILLE, code="version_perimee")
-    if not acces.peut_noter(dossier.id):
+    if not acces.can_noter(dossier.id):
         if acces.deporte(dossier.id):
             raise Refus("Vous êtes déporté sur ce dossier : vous ne le notez pas.", code="deporte")
         if acces.declaration(dossier.id) is None:
@@ -564,7 +529,7 @@ def enregistrer_notes(
     commentaires = {code: regles.texte(valeur) for code, valeur in (commentaires or {}).items()}
     if avis is not None and avis not in set(Avis):
         raise Invalide([regles.Erreur("avis", "avis_invalide", "Choisissez : favorable, réservé ou défavorable.")])
-    _verifier(regles.verifier_feuille(grille, points, commentaires, avis, soumission=soumettre))
+    refuser_si_erreurs(regles.verifier_feuille(grille, points, commentaires, avis, soumission=soumettre))
     instant = maintenant()
     if feuille is None:
         feuille = FeuilleNotation(seance_id=seance.id, dossier_id=dossier.id, membre_id=membre.id, creee_le=instant)
@@ -583,7 +548,7 @@ def enregistrer_notes(
     feuille.modifiee_le = instant
     if soumettre:
         feuille.soumise_le = instant
-    _flush(MESSAGE_CONFLIT_FEUILLE)
+    flush_ou_conflit(MESSAGE_CONFLIT_FEUILLE)
     # Le journal se lit par les agents du service, dont certains siègent : il prouve ce qui a été saisi (empreinte
     # du contenu) sans montrer les notes, qui ne se voient qu'après avoir noté soi-même (pas d'ancrage).
     journaliser(
@@ -634,7 +599,7 @@ def rouvrir(seance, feuille, *, motif, par):
         raise Invalide([regles.Erreur("motif", "motif_manquant", "Indiquez pourquoi vous rouvrez cette notation.")])
     instant = maintenant()
     feuille.soumise_le, feuille.rouverte_le, feuille.rouverte_par_id = None, instant, par.id
-    _flush(MESSAGE_CONFLIT_FEUILLE)
+    flush_ou_conflit(MESSAGE_CONFLIT_FEUILLE)
     journaliser(
         "feuille.reouverture",
         seance,
@@ -778,7 +743,7 @@ def decider(
     cout_retenu = Decimal(cout_retenu) if (retenu and cout_retenu is not None) else None
     accordes = lecture.credits_accordes(campagne.id, sauf_decision_id=existante.id if existante else None)
     disponible = campagne.credits - accordes
-    _verifier(
+    refuser_si_erreurs(
         regles.verifier_decision(
             nature,
             demande_de(dossier),
@@ -807,7 +772,7 @@ def decider(
     decision.decide_le, decision.decide_par_id = maintenant(), par.id
     if existante is None:
         db.session.add(decision)
-    _flush("La décision sur ce dossier a été enregistrée entre-temps : rechargez la page ; rien n'a été écrasé.")
+    flush_ou_conflit("La décision sur ce dossier a été enregistrée entre-temps : rechargez la page ; rien n'a été écrasé.")
     journaliser(
         "decision.enregistrement" if avant is None else "decision.modification",
         seance,
@@ -854,14 +819,6 @@ def _commentaire_statut(decision, seance):
         f"Examen ajourné par le COPIL du {date_fr(seance.tenue_le)}. Motif : {decision.motif} "
         "Votre dossier reste recevable et sera examiné lors d'une prochaine séance."
     )
-
-
-def destinataires(structure):
-    """The structure's accepted, active members and its contact address."""
-    adresses = [m.email for m in structure.membres if m.rattachement_valide and m.actif]
-    if structure.contact_courriel and structure.contact_courriel.lower() not in {a.lower() for a in adresses}:
-        adresses.append(structure.contact_courriel)
-    return adresses
 
 
 def clore(seance, *, par, instant=None, motif="", confirmer=False):

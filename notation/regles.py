@@ -658,7 +658,7 @@ def probleme_transition(etat, vers):
     return None
 
 
-def probleme_avant_la_date(tenue_le, instant, vers, motif="", fuseau="Indian/Mayotte"):
+def probleme_avant_la_date(tenue_le, instant, vers, motif, fuseau):
     """None when the session may deliberate or close now; otherwise the French reason. Before the session's day
     (in the service's time zone) it may only with a reason, which the minutes print: the minutes and the letters
     must not report a meeting that has not happened."""

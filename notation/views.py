@@ -7,9 +7,8 @@ not see), validate, call the operation, commit once, redirect or render.
 
 from datetime import datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,7 +17,7 @@ from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus, page
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
-from aap.formats import heure_fr, pluriel
+from aap.formats import fuseau, heure_fr, pluriel
 from aap.forms import choix
 from aap.models import Campagne, Role
 from aap.securite import role_requis
@@ -26,31 +25,13 @@ from candidatures.models import Dossier, Piece
 from candidatures.synthese import options_dossier_complet, synthese_dossier
 
 from . import forms, lecture, operations, regles
+from .lecture import GESTION, LECTEURS
 from .models import LIBELLES_AVIS, AccesSeance, Decision, FeuilleNotation, MembreSeance, Phase, Seance
 
 bp = Blueprint("notation", __name__, url_prefix="/copil")
-LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 
 
 # --- Chargement --------------------------------------------------------------------------------------
-
-
-def _seance(seance_id):
-    seance = lecture.charger_seance(seance_id)
-    if seance is None or not seance.can_voir(current_user):
-        abort(404)
-    return seance
-
-
-def _point(seance, dossier_id):
-    point = lecture.point_de(seance, dossier_id)
-    if point is None:
-        abort(404)
-    return point
-
-
-def _fuseau(seance=None):
-    return ZoneInfo(seance.service.fuseau if seance else current_app.config["FUSEAU"])
 
 
 def veut_json():
@@ -106,9 +87,9 @@ def _preparer_formulaire_seance(form, candidats, campagnes=None):
     form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role_enum.libelle}") for u in candidats])
 
 
-def _valeurs_seance(form, candidats, fuseau):
+def _valeurs_seance(form, candidats, zone):
     par_id = {str(u.id): u for u in candidats}
-    tenue_le = datetime.combine(form.date.data, form.heure.data or time(9, 0), tzinfo=fuseau)
+    tenue_le = datetime.combine(form.date.data, form.heure.data or time(9, 0), tzinfo=zone)
     president = par_id.get(form.president_id.data)
     if president is None:
         raise operations.Invalide([regles.Erreur("president_id", "president_invalide", "Choisissez le président de séance.")])
@@ -123,7 +104,7 @@ def _valeurs_seance(form, candidats, fuseau):
 
 
 @bp.route("/seances/nouvelle", methods=["GET", "POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def nouvelle_seance():
     campagnes = _campagnes_du_service()
     candidats = lecture.membres_candidats(current_user.service_id)
@@ -139,7 +120,7 @@ def nouvelle_seance():
         try:
             if campagne is None:
                 raise operations.Invalide([regles.Erreur("campagne_id", "campagne_invalide", "Choisissez la campagne.")])
-            seance = operations.creer_seance(campagne, par=current_user, **_valeurs_seance(form, candidats, _fuseau()))
+            seance = operations.creer_seance(campagne, par=current_user, **_valeurs_seance(form, candidats, fuseau()))
             db.session.commit()
             flash(f"{seance.intitule} créée : inscrivez les dossiers à l'ordre du jour.", "succes")
             return redirect(url_for(".seance", seance_id=seance.id))
@@ -151,11 +132,9 @@ def nouvelle_seance():
 
 
 @bp.route("/seances/<id:seance_id>/modifier", methods=["GET", "POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def modifier_seance(seance_id):
-    seance = _seance(seance_id)
-    if not seance.can_gerer(current_user):
-        abort(404)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
     if not seance.can_modifier(current_user):
         return page(409, "La séance délibère ou est close : elle ne se modifie plus.")
     candidats = lecture.membres_candidats(seance.service_id)
@@ -163,7 +142,7 @@ def modifier_seance(seance_id):
     del form.campagne_id
     _preparer_formulaire_seance(form, candidats)
     if request.method == "GET":
-        local = seance.tenue_le.astimezone(_fuseau(seance))
+        local = seance.tenue_le.astimezone(fuseau(seance.service))
         form.date.data, form.heure.data = local.date(), local.time().replace(second=0, microsecond=0)
         form.lieu.data, form.lien_visio.data = seance.lieu, seance.lien_visio
         form.president_id.data = str(seance.president_id)
@@ -176,7 +155,7 @@ def modifier_seance(seance_id):
         try:
             version = int(form.version.data) if (form.version.data or "").isdigit() else -1
             operations.modifier_seance(
-                seance, version=version, par=current_user, **_valeurs_seance(form, candidats, _fuseau(seance))
+                seance, version=version, par=current_user, **_valeurs_seance(form, candidats, fuseau(seance.service))
             )
             db.session.commit()
             flash("Séance modifiée.", "succes")
@@ -224,7 +203,7 @@ def _avancement(seance):
 @bp.route("/seances/<id:seance_id>")
 @role_requis(*LECTEURS)
 def seance(seance_id):
-    return _page_seance(_seance(seance_id))
+    return _page_seance(lecture.seance_accessible(seance_id))
 
 
 def _page_seance(seance, confirmation=None, statut=200):
@@ -266,11 +245,9 @@ def _page_seance(seance, confirmation=None, statut=200):
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def inscrire(seance_id):
-    seance = _seance(seance_id)
-    if not seance.can_gerer(current_user):
-        abort(404)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
     identifiant = request.form.get("dossier_id", "")
     dossier = db.session.get(Dossier, int(identifiant)) if identifiant.isdigit() and len(identifiant) < 10 else None
     if dossier is None or dossier.service_id != seance.service_id:
@@ -287,12 +264,10 @@ def inscrire(seance_id):
 
 
 @bp.route("/seances/<id:seance_id>/ordre-du-jour/<id:dossier_id>/retirer", methods=["POST"])
-@role_requis(Role.AGENT, Role.ADMIN)
+@role_requis(*GESTION)
 def retirer(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    if not seance.can_gerer(current_user):
-        abort(404)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id, Seance.can_gerer)
+    point = lecture.point_accessible(seance, dossier_id)
     try:
         operations.retirer(seance, point.dossier, par=current_user)
         db.session.commit()
@@ -306,13 +281,10 @@ def retirer(seance_id, dossier_id):
 @bp.route("/seances/<id:seance_id>/phase", methods=["POST"])
 @role_requis(*LECTEURS)
 def phase(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id, Seance.can_changer_phase)
     vers = request.form.get("vers", "")
     if vers not in {str(p) for p in Phase}:
         abort(400)
-    autorise = seance.can_gerer(current_user) or seance.est_president(current_user)
-    if not autorise:
-        abort(404)
     motif = request.form.get("motif", "")
     confirmer = request.form.get("confirmer") == "oui"
     try:
@@ -322,7 +294,7 @@ def phase(seance_id):
         db.session.rollback()
         if refus.code in ("avant_la_seance", "notes_manquantes", "motif_trop_long"):
             # Un motif ou une confirmation manque : la page les demande, avec ce qui a déjà été saisi.
-            seance = _seance(seance_id)
+            seance = lecture.seance_accessible(seance_id)
             confirmation = {
                 "vers": vers,
                 "message": refus.message,
@@ -346,7 +318,7 @@ def phase(seance_id):
 @bp.route("/seances/<id:seance_id>/rappels", methods=["POST"])
 @role_requis(*LECTEURS)
 def rappels(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
         abort(404)
     if seance.phase != Phase.NOTATION:
@@ -369,7 +341,7 @@ def rappels(seance_id):
 @bp.route("/seances/<id:seance_id>/presences", methods=["POST"])
 @role_requis(*LECTEURS)
 def presences(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if not (seance.can_gerer(current_user) or seance.est_president(current_user)):
         abort(404)
     valeurs = {int(v) for v in request.form.getlist("presents") if v.isdigit() and len(v) < 10}
@@ -389,8 +361,8 @@ def presences(seance_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def declaration(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
     if acces.membre is None:
         abort(404)
@@ -455,13 +427,13 @@ def _page_dossier(seance, point, acces, form=None, statut=200, erreurs=(), confl
     dossier = _dossier_complet(point.dossier_id)
     grille = regles.grille_de(seance.campagne.criteres)
     feuille = acces.feuille(point.dossier_id)
-    if form is None and acces.peut_noter(point.dossier_id):
+    if form is None and acces.can_noter(point.dossier_id):
         form = forms.formulaire_notation(grille, formdata=None)
         if feuille is not None:
             _remplir(form, feuille, seance.campagne.criteres)
         form.version.data = str(feuille.version if feuille else 0)
     agregat = None
-    if acces.voit_notes(point.dossier_id):
+    if acces.can_voir_notes(point.dossier_id):
         agregat = lecture.agregats_seance(seance)[0].get(point.dossier_id)
     total = _total_saisi(form, grille) if form is not None else None
     return render_template(
@@ -497,10 +469,10 @@ def _total_saisi(form, grille):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def dossier(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_dossier(dossier_id):
+    if not acces.can_voir_dossier(dossier_id):
         abort(404)
     if acces.doit_declarer(dossier_id):
         if request.method == "POST" and veut_json():
@@ -562,7 +534,7 @@ def _noter(seance, point, acces):
         acces = AccesSeance(seance, current_user)
         if isinstance(refus, Conflit):
             return _page_dossier(seance, point, acces, form=form, statut=409, conflit=refus.message)
-        if not acces.peut_noter(point.dossier_id):
+        if not acces.can_noter(point.dossier_id):
             return page(refus.statut, refus.message)
         prefixes = {f"points_{c.code}": f"points_{c.code}" for c in grille}
         erreurs = _erreurs_vers_formulaire(form, refus, prefixes)
@@ -586,14 +558,14 @@ def _noter(seance, point, acces):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/notes")
 @role_requis(*LECTEURS)
 def notes(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_dossier(dossier_id):
+    if not acces.can_voir_dossier(dossier_id):
         abort(404)
     if acces.doit_declarer(dossier_id):
         return redirect(url_for(".declaration", seance_id=seance_id, dossier_id=dossier_id))
-    if not acces.voit_notes(dossier_id):
+    if not acces.can_voir_notes(dossier_id):
         if acces.membre is None:
             return page(404)
         return page(
@@ -631,11 +603,11 @@ def notes(seance_id, dossier_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/feuilles/<id:membre_id>/rouvrir", methods=["POST"])
 @role_requis(*LECTEURS)
 def rouvrir(seance_id, dossier_id, membre_id):
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
     if not acces.president or acces.deporte(dossier_id):
-        abort(404)
+        abort(403 if acces.membre is not None and not acces.deporte(dossier_id) else 404)
     feuille = operations.feuille_de(seance, dossier_id, membre_id)
     if feuille is None:
         abort(404)
@@ -656,10 +628,10 @@ def rouvrir(seance_id, dossier_id, membre_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/pieces/<id:piece_id>")
 @role_requis(*LECTEURS)
 def piece(seance_id, dossier_id, piece_id):
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_dossier(dossier_id):
+    if not acces.can_voir_dossier(dossier_id):
         abort(404)
     piece_ = db.session.scalar(
         select(Piece).where(Piece.id == piece_id, Piece.dossier_id == dossier_id).options(joinedload(Piece.fichier))
@@ -675,9 +647,9 @@ def piece(seance_id, dossier_id, piece_id):
 @bp.route("/seances/<id:seance_id>/classement")
 @role_requis(*LECTEURS)
 def classement(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.voit_classement():
+    if not acces.can_voir_classement():
         return page(
             404,
             "Le classement se découvre quand la séance délibère : pendant la notation, chaque membre note sans "
@@ -698,27 +670,19 @@ def classement(seance_id):
         normalise=normalise,
         explication=regles.EXPLICATION_NORMALISATION,
         peut_decider={
-            ligne.dossier.id: acces.peut_decider(ligne.dossier.id, ligne.dossier.id in president_deporte)
+            ligne.dossier.id: acces.can_decider(ligne.dossier.id, ligne.dossier.id in president_deporte)
             for ligne in tableau.lignes
         },
-    )
-
-
-def _president_deporte(seance, dossier_id):
-    return any(
-        u.id == seance.president_id
-        for u, _ in lecture.deportes_par_dossier(seance, lecture.declarations_de(seance.id)).get(dossier_id, [])
     )
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/decision", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def decision(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    point = _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
     acces = AccesSeance(seance, current_user)
-    if not acces.peut_decider(dossier_id, _president_deporte(seance, dossier_id)):
-        abort(404)
+    lecture.exiger_decision(seance, dossier_id, acces)
     existante = db.session.scalar(select(Decision).where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id))
     form = forms.DecisionForm()
     if request.method == "GET":
@@ -780,7 +744,7 @@ def decision(seance_id, dossier_id):
 @bp.route("/seances/<id:seance_id>/proces-verbal.pdf")
 @role_requis(*LECTEURS)
 def proces_verbal(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if seance.proces_verbal is None:
         abort(404)
     return reponse_telechargement(seance.proces_verbal)
@@ -789,7 +753,7 @@ def proces_verbal(seance_id):
 @bp.route("/seances/<id:seance_id>/classeur.xlsx")
 @role_requis(*LECTEURS)
 def classeur(seance_id):
-    seance = _seance(seance_id)
+    seance = lecture.seance_accessible(seance_id)
     if seance.classeur is None or not seance.can_voir_detail(current_user):
         abort(404)
     return reponse_telechargement(seance.classeur)
@@ -798,8 +762,8 @@ def classeur(seance_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/lettre.pdf")
 @role_requis(*LECTEURS)
 def lettre(seance_id, dossier_id):
-    seance = _seance(seance_id)
-    _point(seance, dossier_id)
+    seance = lecture.seance_accessible(seance_id)
+    lecture.point_accessible(seance, dossier_id)
     if not seance.can_voir_detail(current_user):
         abort(404)
     decision_ = db.session.scalar(
@@ -832,20 +796,3 @@ def lettre_notifiee(decision_id):
     if decision_ is None or decision_.lettre is None or not decision_.can_voir_notification(current_user):
         abort(404)
     return reponse_telechargement(decision_.lettre)
-
-
-# --- Commande planifiée --------------------------------------------------------------------------------
-
-
-@bp.cli.command("rappels")
-def commande_rappels():
-    """Rappelle aux membres des séances en notation les dossiers qu'il leur reste à noter, et au service un trimestre
-    fini sans COPIL alors que des dossiers recevables attendent (à lancer chaque jour : chaque courriel part une fois)."""
-    import click
-
-    rappels, alertes = operations.envoyer_rappels(), operations.alerter_trimestres()
-    db.session.commit()
-    click.echo(
-        f"{pluriel(rappels, 'rappel mis', 'rappels mis')} en file ; "
-        f"{pluriel(alertes, 'alerte', 'alertes')} de trimestre sans COPIL."
-    )

@@ -109,25 +109,25 @@ API = [
         "PATCH",
         "/api/v1/dossiers/{brouillon}",
         {"version": "{version}", "titre": "Piraté"},
-        [401, None, 404, 404, 404, 404, 404, 404],
+        [401, None, 404, 403, 403, 403, 403, 403],
     ),
-    ("PATCH", "/api/v1/dossiers/{depose}", {"version": 1, "titre": "Piraté"}, [401, 422, 404, 404, 403, 404, 403, 403]),
+    ("PATCH", "/api/v1/dossiers/{depose}", {"version": 1, "titre": "Piraté"}, [401, 422, 404, 403, 403, 403, 403, 403]),
     (
         "PUT",
         "/api/v1/dossiers/{brouillon}/budget",
         {"version": "{version}", "lignes": {}},
-        [401, None, 404, 404, 404, 404, 404, 404],
+        [401, None, 404, 403, 403, 403, 403, 403],
     ),
-    ("POST", "/api/v1/dossiers/{brouillon}/depot", {"version": "{version}"}, [401, None, 404, 404, 404, 404, 404, 404]),
-    ("DELETE", "/api/v1/dossiers/{brouillon}/pieces/{piece_brouillon}", None, [401, None, 404, 404, 404, 404, 404, 404]),
-    ("PATCH", "/api/v1/structures/{structure}", {"raison_sociale": "Piratée"}, [401, None, 404, 404, 403, 404, 403, 403]),
+    ("POST", "/api/v1/dossiers/{brouillon}/depot", {"version": "{version}"}, [401, None, 404, 403, 403, 403, 403, 403]),
+    ("DELETE", "/api/v1/dossiers/{brouillon}/pieces/{piece_brouillon}", None, [401, None, 404, 403, 403, 403, 403, 403]),
+    ("PATCH", "/api/v1/structures/{structure}", {"raison_sociale": "Piratée"}, [401, None, 404, 403, 403, 403, 403, 403]),
     (
         "POST",
         "/api/v1/dossiers/{depose}/decisions",
         {"decision": "irrecevable", "motif": "Piraté"},
-        [401, 403, 404, 404, None, 404, None, 403],
+        [401, 403, 403, 403, None, 404, None, 403],
     ),
-    ("PUT", "/api/v1/dossiers/{depose}/avis-ctn", {"avis": "favorable"}, [401, 403, 404, 404, None, 404, None, 403]),
+    ("PUT", "/api/v1/dossiers/{depose}/avis-ctn", {"avis": "favorable"}, [401, 403, 403, 403, None, 404, None, 403]),
 ]
 
 

@@ -36,7 +36,7 @@ ATTENDUS = {
     "candidatures.ajouter_piece",
     "candidatures.complements",
     "candidatures.nouveau",
-    "comptes.inscription",
+    "structures.inscription",
     "comptes.connexion",
     "notation.dossier",
     "notation.nouvelle_seance",

@@ -85,6 +85,22 @@ def test_filtres_tri_recherche_et_pagination(app, client_de, fab):
     assert session.get("/dossiers/?statut=nimporte&tri=DROP&page=-3&campagne=x").status_code == 200
 
 
+def test_la_page_et_l_api_listent_les_memes_dossiers(client_de, fab):
+    """One query for both: same filters, a search that reads the SIRET too, the same sort."""
+    campagne = fab.campagne_ouverte(fab.service())
+    dossiers = [fab.dossier(statut="depose", campagne=campagne, titre=f"Projet {n}") for n in range(3)]
+    agent = fab.agent_de(campagne.service)
+    session = client_de(agent)
+    entetes = {"Authorization": f"Bearer {fab.jeton(agent)[0]}"}
+    siret = dossiers[1].structure.siret
+    for filtre in ("", f"q={siret[:9]}%20{siret[9:]}", "q=projet&tri=titre&ordre=desc", "tri=numero&ordre=asc"):
+        page = numeros(texte(session.get(f"/dossiers/?{filtre}")))
+        api = [d["numero"] for d in session.get(f"/api/v1/dossiers?{filtre}", headers=entetes).json["elements"]]
+        assert page == api, filtre
+    assert api == [d.numero for d in dossiers]
+    assert numeros(texte(session.get(f"/dossiers/?q={siret}"))) == [dossiers[1].numero]
+
+
 def test_le_resume_des_controles_par_ligne(client_de, fab):
     complet = fab.dossier(statut="depose")
     complet_structure = complet.structure

@@ -76,7 +76,7 @@ PAGES = {
     "/copil/seances/{s}/dossiers/{d}": _ligne(302, 403, 200, 404, 404, 200, 404, 200, 200),
     "/copil/seances/{s}/dossiers/{d}/notes": _ligne(302, 403, 200, 404, 404, 200, 404, 200, 200),
     "/copil/seances/{s}/dossiers/{d}/declaration": _ligne(302, 403, 200, 200, 404, 404, 404, 404, 404),
-    "/copil/seances/{s}/dossiers/{d}/decision": _ligne(302, 403, 200, 404, 404, 404, 404, 404, 404),
+    "/copil/seances/{s}/dossiers/{d}/decision": _ligne(302, 403, 200, 404, 404, 403, 404, 403, 403),
     "/copil/seances/{s}/dossiers/{d}/pieces/{p}": _ligne(302, 403, 200, 404, 404, 200, 404, 200, 200),
     "/copil/seances/{s}/proces-verbal.pdf": _ligne(302, 403, 404, 404, 404, 404, 404, 404, 404),
     "/copil/seances/{s}/dossiers/{d}/lettre.pdf": _ligne(302, 403, 404, 404, 404, 404, 404, 404, 404),

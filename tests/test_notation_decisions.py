@@ -266,7 +266,7 @@ def test_cloture_documents_lettres_et_statuts(client_de, deliberation, serveur_s
     assert all(d.notifie_le == deliberation.close_le for d in decisions)
     # Figée : plus de décision, et l'ajourné retourne au vivier d'une prochaine séance.
     reponse = client.post(f"{base}/dossiers/{c.id}/decision", data=decision_form("retenu", montant="1"))
-    assert reponse.status_code == 404
+    assert reponse.status_code == 422
     suivante = operations.creer_seance(
         deliberation.campagne,
         tenue_le=deliberation.tenue_le,

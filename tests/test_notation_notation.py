@@ -249,7 +249,7 @@ def test_le_president_rouvre_une_notation(client_de, fab, serveur_smtp, seance):
     fab.feuille(seance, dossier, president)
     fab.session.commit()
     # Un membre ne rouvre pas ; le président, si, avec un motif.
-    assert client_de(membre).post(url(seance, f"/feuilles/{membre.id}/rouvrir"), data={"motif": "x"}).status_code == 404
+    assert client_de(membre).post(url(seance, f"/feuilles/{membre.id}/rouvrir"), data={"motif": "x"}).status_code == 403
     client = client_de(president)
     reponse = client.post(url(seance, f"/feuilles/{membre.id}/rouvrir"), data={"motif": "Erreur de saisie signalée"})
     assert reponse.status_code == 302

@@ -427,10 +427,10 @@ SEANCE_17 = datetime(2030, 12, 17, 6, 0, tzinfo=UTC)
 )
 def test_deliberer_ou_clore_avant_la_date_de_la_seance(instant, motif, refus):
     for vers in ("deliberation", "close"):
-        probleme = regles.probleme_avant_la_date(SEANCE_17, instant, vers, motif)
+        probleme = regles.probleme_avant_la_date(SEANCE_17, instant, vers, motif, "Indian/Mayotte")
         assert (probleme is not None) is refus
     if refus:
-        assert regles.probleme_avant_la_date(SEANCE_17, instant, "close", motif).startswith(
+        assert regles.probleme_avant_la_date(SEANCE_17, instant, "close", motif, "Indian/Mayotte").startswith(
             "La séance est prévue le 17 décembre 2030 : elle ne peut pas être close avant sa date."
         )
 

@@ -508,3 +508,11 @@ def test_tout_constat_a_un_code_stable_un_niveau_et_une_consigne(faits, instant)
         assert constat.niveau in {regles.BLOQUANT, regles.AVERTISSEMENT}
         assert constat.message and constat.rubrique in regles.ORDRE_RUBRIQUES
     assert regles.peut_deposer(constats) == (not any(c.bloquant for c in constats))
+
+
+def test_les_conditions_des_pieces_de_la_fondation_sont_toutes_jugees():
+    """The codes an administrator may choose (aap.regles) are exactly those the rules judge."""
+    from aap.regles import LIBELLES_CONDITIONS
+    from candidatures.regles import CONDITIONS_PIECES
+
+    assert set(LIBELLES_CONDITIONS) == set(CONDITIONS_PIECES)

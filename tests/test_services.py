@@ -2,14 +2,18 @@
 summary, every value typed kept), every change is in the audit log; and a second service (La Réunion) gets its
 own communes and its own time in pages, with nothing of Mayotte."""
 
+import io
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 
+import openpyxl
 from sqlalchemy import func, select
 
 from aap.extensions import db
 from aap.models import Commune, EntreeJournal
+from aap.types import maintenant
+from notation.models import Seance
 
 from .conftest import texte
 
@@ -84,3 +88,33 @@ def test_la_reunion_a_ses_communes_et_son_heure(client_de, fab):
     assert f"à {local.hour}\u00a0h\u00a0{local:%M} (heure de La Réunion)" in page and "heure de Mayotte" not in page
     profil = session.get("/structure").get_data(as_text=True)
     assert not re.search(r"Mamoudzou|Koungou", profil)
+
+
+def test_la_reunion_exporte_et_reunit_son_copil_a_son_heure(client_de, fab):
+    """The dossier export and a new COPIL session of La Réunion read their hours in Indian/Reunion (UTC+4), not in
+    the platform's default zone (FUSEAU, Mayotte's)."""
+    service = fab.service(code="974")
+    campagne = fab.campagne(service=service, etat="cloturee")
+    dossier = fab.dossier(statut="depose", campagne=campagne)
+    agent = fab.utilisateur("agent", service=service)
+    membre = fab.utilisateur("copil", service=service)
+    db.session.commit()
+    session = client_de(agent)
+    feuille = openpyxl.load_workbook(io.BytesIO(session.get("/dossiers/export.xlsx").data)).active
+    colonnes = [c.value for c in feuille[1]]
+    depose = feuille.cell(2, colonnes.index("Déposé le") + 1).value
+    assert abs(depose - (dossier.depose_le + timedelta(hours=4)).replace(tzinfo=None)) < timedelta(minutes=1)
+    jour = (maintenant() + timedelta(days=20)).strftime("%Y-%m-%d")
+    formulaire = {
+        "campagne_id": str(campagne.id),
+        "date": jour,
+        "heure": "09:30",
+        "lieu": "DEETS, Saint-Denis",
+        "lien_visio": "",
+        "president_id": str(agent.id),
+        "membres": [str(membre.id)],
+        "seuil_desaccord": "40",
+    }
+    assert session.post("/copil/seances/nouvelle", data=formulaire).status_code == 302
+    seance = db.session.scalar(select(Seance).where(Seance.service_id == service.id))
+    assert (seance.tenue_le.astimezone(UTC).hour, seance.tenue_le.astimezone(UTC).minute) == (5, 30)  # 9 h 30 à La Réunion

@@ -6,9 +6,9 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from candidatures.forms import NombreField
-from candidatures.regles import LIBELLES_CONDITIONS
 
 from ..forms import Formulaire, choix, requis
+from ..regles import LIBELLES_CONDITIONS
 
 
 class CampagneForm(Formulaire):

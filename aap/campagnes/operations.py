@@ -6,15 +6,13 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import BigInteger, func, select, type_coerce
 
-from candidatures.regles import CONDITIONS_PIECES
-
 from .. import aap2022
 from ..erreurs import Refus
 from ..extensions import db
 from ..formats import euros, pluriel
 from ..journal import changements, journaliser
 from ..models import Campagne, Critere, Mission, PieceRequise
-from ..regles import probleme_grille
+from ..regles import LIBELLES_CONDITIONS, probleme_grille
 
 REGLES = ("taux_plafond", "taux_plafond_collectivite", "etp_minimum")
 MODIFIABLES_APRES_DEPOT = (
@@ -33,10 +31,10 @@ CODE = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 
 
 def dossiers_deposes(campagne):
-    from candidatures.models import Dossier
-
+    """Read from the table by name, as `engage`: the campaign sits below the domain that files dossiers."""
+    dossiers = db.metadata.tables["dossiers"]
     return db.session.scalar(
-        select(func.count(Dossier.id)).where(Dossier.campagne_id == campagne.id, Dossier.depose_le.is_not(None))
+        select(func.count(dossiers.c.id)).where(dossiers.c.campagne_id == campagne.id, dossiers.c.depose_le.is_not(None))
     )
 
 
@@ -167,7 +165,7 @@ def _code(valeur, existants, champ="code"):
 def enregistrer_piece(campagne, *, par, piece=None, code=None, libelle, description="", condition="toujours"):
     """Adds (piece=None) or changes a required piece."""
     _exiger_modifiable(campagne, "ses pièces requises")
-    if condition not in CONDITIONS_PIECES:
+    if condition not in LIBELLES_CONDITIONS:
         raise Refus("Condition inconnue.", code="condition_inconnue", champ="condition")
     if not (libelle or "").strip():
         raise Refus("Donnez un libellé à la pièce.", code="champ_obligatoire", champ="libelle")

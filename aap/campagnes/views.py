@@ -8,13 +8,12 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from candidatures.regles import LIBELLES_CONDITIONS
-
 from .. import aap2022
 from ..erreurs import Refus
 from ..extensions import db
 from ..formats import fuseau
 from ..models import Campagne, Critere, Mission, PieceRequise, Role
+from ..regles import LIBELLES_CONDITIONS
 from ..securite import role_requis
 from ..types import maintenant
 from . import operations
