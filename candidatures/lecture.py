@@ -14,7 +14,7 @@ from aap.extensions import db
 from aap.models import Role
 from aap.securite import accessible
 
-from .models import INSTRUITS, LIBELLES_STATUTS, Dossier, Poste, Statut, Structure, dossiers_communes
+from .models import LIBELLES_STATUTS, Dossier, Poste, Statut, Structure, dossiers_communes
 
 # Rôles des routes (pages et API) : qui remplit et dépose, qui instruit, qui lit les dossiers déposés.
 PORTEURS = (Role.PORTEUR,)
@@ -50,9 +50,10 @@ OUI_NON = {"oui", "non"}
 
 def filtres_dossiers(args):
     """The list's filters and sort as strings, from the page's query string or the API's arguments written the same
-    way: an unknown value is dropped. By default a porteur sees his newest dossiers first, a reader the last filed."""
+    way: an unknown value is dropped. A known status is kept even where no dossier can have it (a draft, for a
+    reader): the answer is then empty, never the unfiltered list. By default a porteur sees his newest dossiers
+    first, a reader the last filed."""
     porteur = current_user.a_role(Role.PORTEUR)
-    statuts = {str(s) for s in (Statut if porteur else INSTRUITS)}
     tri_defaut = "cree_le" if porteur else "depose_le"
 
     def parmi(cle, valeurs):
@@ -62,7 +63,7 @@ def filtres_dossiers(args):
     campagne = str(args.get("campagne") or "")
     return {
         "q": str(args.get("q") or "").strip()[:100],
-        "statut": parmi("statut", statuts),
+        "statut": parmi("statut", {str(s) for s in Statut}),
         "poste": parmi("poste", {str(p) for p in Poste}),
         "commune": str(args.get("commune") or "").strip()[:5],
         "statut_juridique": parmi("statut_juridique", {str(s) for s in LIBELLES_STATUTS}),

@@ -203,6 +203,8 @@ def test_liste_filtree_et_paginee(api, fab):
     assert (page["total"], page["pages"], len(page["elements"])) == (4, 2, 2)
     page = api(agent, fab, "GET", "/api/v1/dossiers?poste=coordinateur&statut=recevable").json
     assert [d["id"] for d in page["elements"]] == [coordination.id]
+    # A status no dossier of the list can have (a draft, for an agent) gives an empty list, not the whole list.
+    assert api(agent, fab, "GET", "/api/v1/dossiers?statut=brouillon").json["total"] == 0
     assert api(agent, fab, "GET", "/api/v1/dossiers?par_page=1000").status_code == 422
 
 
