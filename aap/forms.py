@@ -26,6 +26,16 @@ class Formulaire(FlaskForm):
             filtres = (*unbound_field.kwargs.get("filters", ()), sans_nul)
             return unbound_field.bind(form=form, filters=filtres, **options)
 
+    def porter_refus(self, refus):
+        """A business rule's refusal shown where it belongs: each message next to its field (the first part of a
+        dotted name), or above the form."""
+        for erreur in getattr(refus, "liste", None) or [refus]:
+            champ = erreur.champ.split(".")[0] if erreur.champ else None
+            if champ in self:
+                self[champ].errors = [*self[champ].errors, erreur.message]
+            else:
+                self.form_errors.append(erreur.message)
+
 
 def choix(paires):
     return [SelectChoice(valeur, libelle) for valeur, libelle in paires]

@@ -415,11 +415,7 @@ def _decider(dossier_id, nom, form_classe, action, succes):
     except Conflit:
         raise
     except Refus as refus:
-        champ = refus.champ if refus.champ in form else None
-        if champ:
-            form[champ].errors = list(form[champ].errors) + [refus.message]
-        else:
-            form.form_errors.append(refus.message)
+        form.porter_refus(refus)
         return _rendre_decision(dossier, nom, form)
     db.session.commit()
     flash(succes, "succes")
@@ -588,11 +584,7 @@ def etape(dossier_id, rubrique):
                 db.session.rollback()
                 if veut_json():
                     return jsonify({"errors": refus.erreurs()}), 422
-                champ = refus.champ.split(".")[0] if refus.champ else None
-                if champ in form:
-                    form[champ].errors = list(form[champ].errors) + [refus.message]
-                else:
-                    form.form_errors.append(refus.message)
+                form.porter_refus(refus)
                 dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
                 statut = 422
             else:

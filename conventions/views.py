@@ -195,8 +195,7 @@ def _page(convention, statut=200, **formulaires):
         gere=gere,
         a_signer=a_signer,
         signature=signature,
-        paiement=formulaires.get("paiement"),
-        versement_en_erreur=formulaires.get("versement_id"),
+        en_erreur=formulaires.get("en_erreur"),
         jours_signature=(convention.date_limite_signature - jour).days,
         en_retard=operations.signature_en_retard,
         plafond_solde=operations.plafond_solde,
@@ -299,24 +298,25 @@ def _versement(convention, versement_id):
 
 
 def _action_versement(convention_id, versement_id, formulaire, action, message):
-    """A payment's change from its small form on the convention page: the operation, then back to the payments
-    with the outcome (a refusal's messages in the alert)."""
+    """A payment's change from its small form on the convention page: the operation, then back to the payments;
+    refused, the page comes back with that form open, as typed, each error next to its field."""
     convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     versement = _versement(convention, versement_id)
-    form = formulaire()
-    retour = redirect(url_for(".convention", convention_id=convention_id) + "#versements")
-    if not form.validate_on_submit():
-        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
-        return retour
-    try:
-        action(versement, form, _version(form.version.data))
-        db.session.commit()
-    except Refus as refus:
-        db.session.rollback()
-        flash(" ".join(e.message for e in getattr(refus, "liste", None) or [refus]), "erreur")
-        return retour
-    flash(message(versement), "succes")
-    return retour
+    return _action_de_la_page(convention, versement, formulaire(), action, message)
+
+
+def _action_de_la_page(convention, objet, form, action, message):
+    if form.validate_on_submit():
+        try:
+            action(objet, form)
+            db.session.commit()
+        except Refus as refus:
+            db.session.rollback()
+            form.porter_refus(refus)
+        else:
+            flash(message(objet), "succes")
+            return redirect(url_for(".convention", convention_id=convention.id) + "#versements")
+    return _page(convention, 422, en_erreur=(request.endpoint, objet.id, form))
 
 
 @bp.route("/<id:convention_id>/versements/<id:versement_id>/paiement", methods=["POST"])
@@ -326,8 +326,8 @@ def paiement(convention_id, versement_id):
         convention_id,
         versement_id,
         forms.PaiementForm,
-        lambda v, f, version: operations.payer(
-            v, paye_le=f.paye_le.data, reference=f.reference.data, par=current_user, version=version
+        lambda v, f: operations.payer(
+            v, paye_le=f.paye_le.data, reference=f.reference.data, par=current_user, version=_version(f.version.data)
         ),
         lambda v: f"Versement marqué payé le {date_fr(v.paye_le)} (référence {v.reference_comptable}).",
     )
@@ -340,7 +340,7 @@ def annulation(convention_id, versement_id):
         convention_id,
         versement_id,
         forms.AnnulationForm,
-        lambda v, f, version: operations.annuler(v, motif=f.motif.data, par=current_user, version=version),
+        lambda v, f: operations.annuler(v, motif=f.motif.data, par=current_user, version=_version(f.version.data)),
         lambda v: "Versement annulé.",
     )
 
@@ -352,8 +352,8 @@ def ajustement(convention_id, versement_id):
         convention_id,
         versement_id,
         forms.AjustementForm,
-        lambda v, f, version: operations.ajuster_solde(
-            v, montant=f.montant.data, motif=f.motif.data or "", par=current_user, version=version
+        lambda v, f: operations.ajuster_solde(
+            v, montant=f.montant.data, motif=f.motif.data or "", par=current_user, version=_version(f.version.data)
         ),
         lambda v: "Solde ajusté.",
     )
@@ -368,29 +368,23 @@ def reversement(convention_id, reversement_id):
     )
     if reversement_ is None:
         abort(404)
-    form = forms.ReversementForm()
     etat = request.form.get("etat", "")
     if etat not in ("emis", "recouvre"):
         abort(400)
-    if not form.validate_on_submit():
-        flash(" ".join(e[0] for e in form.errors.values()), "erreur")
-        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
-    try:
-        operations.suivre_reversement(
-            reversement_,
+    return _action_de_la_page(
+        convention,
+        reversement_,
+        forms.ReversementForm(),
+        lambda r, f: operations.suivre_reversement(
+            r,
             etat=etat,
-            le=form.le.data,
-            reference=form.reference.data or "",
-            commentaire=form.commentaire.data or "",
+            le=f.le.data,
+            reference=f.reference.data or "",
+            commentaire=f.commentaire.data or "",
             par=current_user,
-        )
-        db.session.commit()
-    except Refus as refus:
-        db.session.rollback()
-        flash(" ".join(e.message for e in getattr(refus, "liste", None) or [refus]), "erreur")
-        return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
-    flash("Suivi du reversement enregistré.", "succes")
-    return redirect(url_for(".convention", convention_id=convention_id) + "#versements")
+        ),
+        lambda r: "Suivi du reversement enregistré.",
+    )
 
 
 # --- Bilans ----------------------------------------------------------------------------------------------

@@ -114,6 +114,13 @@ def test_trois_annees_de_convention_dans_les_pages(fab, client_de, decision_2030
         avance = convention.premiere.avance
         reponse = pour_agent.post(
             f"/conventions/{convention.id}/versements/{avance.id}/paiement",
+            data={"paye_le": "2030-01-24", "reference": "", "version": str(avance.version)},
+        )
+        html = reponse.get_data(as_text=True)
+        assert reponse.status_code == 422 and "Indiquez la référence comptable." in html and 'value="2030-01-24"' in html
+        assert f'aria-describedby="reference-paiement-{avance.id}-erreur"' in html
+        reponse = pour_agent.post(
+            f"/conventions/{convention.id}/versements/{avance.id}/paiement",
             data={"paye_le": "2030-01-25", "reference": "DP-2030-0042", "version": str(avance.version)},
         )
         assert reponse.status_code == 302
@@ -336,6 +343,18 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
     db.session.rollback()
     solde = lecture.charger(convention.id).premiere.solde
     with time_machine.travel(a_mayotte(2031, 2, 12), tick=False):
+        # Refusé, le petit formulaire revient ouvert, tel que saisi, l'erreur à côté du montant et en résumé.
+        reponse = client_de(convention.agent).post(
+            f"/conventions/{convention.id}/versements/{solde.id}/ajustement",
+            data={"montant": "10 600,00", "motif": "Trois marchés sur cinq.", "version": str(solde.version)},
+        )
+        html = reponse.get_data(as_text=True)
+        assert reponse.status_code == 422 and "Le formulaire contient 1 erreur" in html
+        assert 'value="10 600,00"' in html and ">Trois marchés sur cinq.</textarea>" in html
+        erreur = re.search(rf'<p class="fr-error-text" id="montant-ajustement-{solde.id}-erreur">([^<]*)</p>', html)
+        assert erreur and "Le solde ne peut pas dépasser 10" in erreur.group(1)
+        assert '<details class="fr-mb-1w" open><summary>Réduire le solde' in html
+        assert db.session.get(Versement, solde.id).montant == D("10500.00")
         reponse = client_de(convention.agent).post(
             f"/conventions/{convention.id}/versements/{solde.id}/ajustement",
             data={"montant": "10 000,00", "motif": "Deux marchés accompagnés sur cinq.", "version": str(solde.version)},
