@@ -9,23 +9,26 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 
 from candidatures.models import LIBELLES_STATUTS
 
+from .entrees import texte_propre
 from .models import LIBELLES_ROLES, Role
 from .regles import normaliser_siret, probleme_departements, probleme_fuseau, probleme_mot_de_passe, probleme_siret
 
 
-def sans_nul(valeur):
-    """PostgreSQL refuses the NUL character in text: a NUL typed or pasted into any field is dropped."""
-    return valeur.replace("\x00", "") if isinstance(valeur, str) else valeur
+def propre(valeur):
+    return texte_propre(valeur) if isinstance(valeur, str) else valeur
 
 
 class Formulaire(FlaskForm):
-    """Base form: WTForms' own messages in French; no NUL in any text it lets through."""
+    """Base form: WTForms' own messages in French; every text it lets through cleaned by `texte_propre`
+    (passwords excepted: they are kept exactly as typed)."""
 
     class Meta:
         locales = ["fr_FR", "fr"]
 
         def bind_field(self, form, unbound_field, options):
-            filtres = (*unbound_field.kwargs.get("filters", ()), sans_nul)
+            filtres = unbound_field.kwargs.get("filters", ())
+            if unbound_field.field_class is not PasswordField:
+                filtres = (*filtres, propre)
             return unbound_field.bind(form=form, filters=filtres, **options)
 
 

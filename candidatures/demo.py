@@ -207,7 +207,7 @@ DOSSIERS = [
         "etp": ("0.4", "0"),
         "communes": ["97611"],
         # Un brouillon en cours : ETP sous le minimum, budget déséquilibré, pièces et engagements manquants.
-        "budget": {"salaires": ("", ("19000", "0", "0")), "etat_aap": ("", ("15000", "0", "0"))},
+        "budget": {"salaires": ("", (Decimal(19000), 0, 0)), "etat_aap": ("", (Decimal(15000), 0, 0))},
         "brouillon_partiel": True,
     },
     {

@@ -1,7 +1,7 @@
 """Forms of the candidatures domain. Each step form gives `valeurs()`, the dict `operations.modifier` takes;
 every step form carries the dossier's `version` (optimistic lock)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf.file import FileField
 from wtforms import (
@@ -16,84 +16,13 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from aap.entrees import EtpField, NombreField
 from aap.fichiers import ACCEPT_HTML, FORMATS_ACCEPTES
 from aap.forms import Formulaire, choix, requis
+from aap.limites import ETP_MAX, RAISON_SOCIALE_MAX, TITRE_MAX
 
 from . import regles
 from .models import LIBELLES_DOCUMENTS, LIBELLES_STATUTS, AvisCtn, Poste, Statut
-
-
-def nombre_fr(texte):
-    """`12 500,50`, `12500.5`, `12 500` → Decimal (None if empty). Raises ValueError otherwise."""
-    propre = (texte or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
-    if not propre:
-        return None
-    propre = propre.replace(",", ".")
-    try:
-        nombre = Decimal(propre)
-    except InvalidOperation:
-        raise ValueError from None
-    if not nombre.is_finite():
-        raise ValueError
-    return nombre
-
-
-class NombreField(StringField):
-    """A decimal typed the French way; what was typed is shown back as typed when it is refused."""
-
-    def __init__(self, label=None, validators=None, places=2, maximum=Decimal("100000000"), message=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.places, self.maximum = places, maximum
-        self.message = message or "Nombre invalide : écrivez par exemple 12 500 ou 12 500,50."
-
-    def process_formdata(self, valuelist):
-        self.brut = valuelist[0] if valuelist else ""
-        try:
-            nombre = nombre_fr(self.brut)
-        except ValueError:
-            self.data = None
-            raise ValueError(self.message) from None
-        if nombre is not None:
-            if nombre < 0:
-                raise ValueError("Le nombre doit être positif ou nul.")
-            if nombre > self.maximum:
-                raise ValueError("Nombre trop grand.")
-            if nombre != nombre.quantize(Decimal(1).scaleb(-self.places)):
-                raise ValueError(f"Au plus {self.places} décimale{'s' if self.places > 1 else ''}.")
-        self.data = nombre
-
-    def _value(self):
-        if getattr(self, "brut", None) is not None and (self.errors or self.process_errors):
-            return self.brut
-        if self.data is None:
-            return ""
-        return format(self.data, "f").replace(".", ",")
-
-
-class EtpField(NombreField):
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(
-            label,
-            validators,
-            places=2,
-            maximum=Decimal("100"),
-            message="Nombre d'ETP invalide : écrivez par exemple 0,5 ; 0,75 ou 1,2.",
-            **kwargs,
-        )
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as erreur:
-            if "décimale" in str(erreur):
-                raise ValueError("Les ETP se demandent par pas de 0,05 (par exemple 0,5 ; 0,75 ou 1,2).") from None
-            raise
-
-    def _value(self):
-        # « 1,5 » et « 0,75 » comme on les écrit, non « 1,50 » (stockés au centième).
-        if self.data is not None and not (self.errors or self.process_errors):
-            return format(self.data.normalize(), "f").replace(".", ",")
-        return super()._value()
 
 
 class CasesField(SelectMultipleField):
@@ -116,7 +45,7 @@ class EtapeForm(Formulaire):
 class ProjetForm(EtapeForm):
     titre = StringField(
         "Titre du projet",
-        validators=[Length(max=250, message="Au plus 250 caractères.")],
+        validators=[Length(max=TITRE_MAX, message=f"Au plus {TITRE_MAX} caractères.")],
         description="Par exemple : « Facilitation de la clause sociale sur Mamoudzou et Dembeni ».",
     )
     etp_facilitateur = EtpField(
@@ -275,7 +204,7 @@ class NouveauDossierForm(Formulaire):
     campagne_id = SelectField("Campagne", coerce=int, choices=[], validators=[InputRequired("Choisissez la campagne.")])
     titre = StringField(
         "Titre du projet",
-        validators=[requis("Donnez un titre au projet (vous pourrez le changer)."), Length(max=250)],
+        validators=[requis("Donnez un titre au projet (vous pourrez le changer)."), Length(max=TITRE_MAX)],
         description="Par exemple : « Facilitation de la clause sociale sur Mamoudzou et Dembeni ».",
     )
 
@@ -338,7 +267,9 @@ class AvisCtnForm(Formulaire):
 
 
 class StructureForm(Formulaire):
-    raison_sociale = StringField("Raison sociale", validators=[requis("Indiquez la raison sociale."), Length(max=250)])
+    raison_sociale = StringField(
+        "Raison sociale", validators=[requis("Indiquez la raison sociale."), Length(max=RAISON_SOCIALE_MAX)]
+    )
     statut_juridique = SelectField(
         "Statut juridique", choices=choix([(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()])
     )
@@ -361,8 +292,8 @@ class StructureForm(Formulaire):
         description="Les dossiers des structures émergentes sont aussi soumis au comité technique national (§C.1).",
     )
     soumise_cac = BooleanField("Association tenue d'avoir un commissaire aux comptes (article L.612-4 du code de commerce)")
-    etp_facilitateurs_existants = NombreField("ETP de facilitateurs déjà portés", places=2, maximum=Decimal("100"))
-    etp_coordinateurs_existants = NombreField("ETP de coordinateurs déjà portés", places=2, maximum=Decimal("100"))
+    etp_facilitateurs_existants = NombreField("ETP de facilitateurs déjà portés", places=2, maximum=ETP_MAX)
+    etp_coordinateurs_existants = NombreField("ETP de coordinateurs déjà portés", places=2, maximum=ETP_MAX)
     annee_financements = IntegerField(
         "Année de l'état de financement des ETP existants",
         validators=[Optional(), NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100.")],

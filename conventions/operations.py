@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from aap import fichiers
 from aap.courriels import mettre_en_file
+from aap.entrees import texte_propre
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import date_fr, euros, pourcentage
 from aap.journal import canonique, journaliser
+from aap.limites import MONTANT_MAX, TEXTE_MAX
 from aap.models import Campagne
 from aap.numerotation import prochain, verrouiller
 from aap.pdf import produire_lettre
@@ -53,9 +55,6 @@ from .models import (
     VersionBilan,
 )
 
-TEXTE_MAX = 5000
-MONTANT_MAX = Decimal("10000000")
-
 
 def _version(objet, version, message):
     if version is not None and objet.version != version:
@@ -63,7 +62,7 @@ def _version(objet, version, message):
 
 
 def _texte(valeur, champ, libelle, obligatoire=False, longueur=TEXTE_MAX):
-    valeur = regles.texte(valeur)
+    valeur = texte_propre(valeur or "")
     if obligatoire and not valeur:
         return valeur, [regles.Erreur(champ, f"{champ}_manquant", f"Indiquez {libelle}.")]
     if len(valeur) > longueur:
@@ -666,7 +665,7 @@ def lire_valeurs(bilan, saisies):
                 erreurs.append(regles.Erreur(indicateur.cle, "valeur_invalide", message))
             valeurs[indicateur.cle] = valeur
         else:
-            texte = regles.texte(brut if isinstance(brut, str) else "")
+            texte = texte_propre(brut if isinstance(brut, str) else "")
             if len(texte) > TEXTE_MAX:
                 erreurs.append(regles.Erreur(indicateur.cle, "texte_trop_long", f"{TEXTE_MAX} caractères au plus."))
             valeurs[indicateur.cle] = texte

@@ -18,6 +18,7 @@ from aap.api import Booleen, Entier, Identifiant, Nombre, Page, blueprint_api
 from aap.entrees import ID_MAX
 from aap.erreurs import Refus
 from aap.extensions import db
+from aap.limites import TEXTE_MAX
 from aap.models import Campagne, Role, Utilisateur
 from candidatures.models import Dossier
 
@@ -26,7 +27,7 @@ from .models import Avis, Decision, MembreSeance, Nature, Phase, Seance
 
 bp = blueprint_api("api_notation", "Séances du COPIL, conflits d'intérêts, notes, classement, décisions.")
 
-TEXTE_MAX = 5000
+
 LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
 ANNEES_SEANCE = (2000, 2199)
 

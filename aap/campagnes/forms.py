@@ -5,7 +5,7 @@ from decimal import Decimal
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from candidatures.forms import NombreField
+from aap.entrees import NombreField
 from candidatures.regles import LIBELLES_CONDITIONS
 
 from ..forms import Formulaire, choix, requis
