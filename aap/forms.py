@@ -7,10 +7,10 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from candidatures.models import LIBELLES_STATUTS
+from candidatures.models import StatutJuridique
 
 from .entrees import texte_propre
-from .models import LIBELLES_ROLES, Role
+from .models import Role
 from .regles import normaliser_siret, probleme_departements, probleme_fuseau, probleme_mot_de_passe, probleme_siret
 
 
@@ -95,7 +95,7 @@ class InscriptionForm(NouveauMotDePasse):
     )
     statut_juridique = SelectField(
         "Statut juridique",
-        choices=choix([("", "— Choisir —")] + [(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()]),
+        choices=choix([("", "— Choisir —"), *StatutJuridique.choix()]),
         validators=[Optional()],
         description="Seulement si votre structure n'a pas encore de compte.",
     )
@@ -130,13 +130,13 @@ class InvitationForm(Formulaire):
     nom = StringField("Nom", validators=[Optional(), Length(max=100)])
     role = SelectField(
         "Rôle",
-        choices=choix((str(r), LIBELLES_ROLES[r]) for r in ROLES_INVITABLES),
+        choices=choix(Role.choix(ROLES_INVITABLES)),
         validators=[requis("Choisissez un rôle.")],
     )
 
 
 class CompteForm(Formulaire):
-    role = SelectField("Rôle", choices=choix((str(r), LIBELLES_ROLES[r]) for r in ROLES_INVITABLES), validators=[requis()])
+    role = SelectField("Rôle", choices=choix(Role.choix(ROLES_INVITABLES)), validators=[requis()])
     actif = SelectField("État du compte", choices=choix([("1", "Actif"), ("0", "Désactivé")]), validators=[requis()])
 
 

@@ -19,7 +19,7 @@ from aap.regles import etat_campagne
 from aap.types import maintenant
 
 from . import operations, regles
-from .models import LIBELLES_STATUTS, AvisCtn, Depot, Dossier, Piece, Poste, Statut, Structure
+from .models import AvisCtn, Depot, Dossier, Piece, Poste, Statut, StatutJuridique, Structure
 from .synthese import (
     controles_dossier,
     options_dossier_complet,
@@ -101,7 +101,7 @@ class StructureSchema(Schema):
     id = fields.Integer(dump_only=True)
     siret = fields.String(dump_only=True)
     raison_sociale = fields.String(validate=validate.Length(min=1, max=limites.RAISON_SOCIALE_MAX))
-    statut_juridique = fields.String(validate=validate.OneOf([str(s) for s in LIBELLES_STATUTS]))
+    statut_juridique = fields.String(validate=validate.OneOf([s.value for s in StatutJuridique]))
     adresse = fields.String(validate=validate.Length(max=2000))
     code_postal = fields.String(validate=validate.Length(max=5))
     commune_code = fields.String(allow_none=True, validate=validate.Length(max=5))
@@ -196,11 +196,11 @@ class ModificationSchema(Schema):
     etp_coordinateur = Etp
     communes = fields.List(fields.String(validate=validate.Length(max=5)), validate=validate.Length(max=50))
     zone_blanche = Booleen()
-    zone_blanche_justification = fields.String(validate=validate.Length(max=20000))
-    diagnostic = fields.String(validate=validate.Length(max=20000))
-    objectifs = fields.String(validate=validate.Length(max=20000))
-    strategie = fields.String(validate=validate.Length(max=20000))
-    calendrier = fields.String(validate=validate.Length(max=20000))
+    zone_blanche_justification = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    diagnostic = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    objectifs = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    strategie = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    calendrier = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
     missions = fields.List(Identifiant(), validate=validate.Length(max=50))
     volumes = fields.Nested(VolumesSchema)
     engagement_non_baisse = Booleen()
@@ -297,24 +297,24 @@ class DepotSchema(Schema):
 class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["recevable", "irrecevable", "complements"]))
     recevable_le = fields.Date(metadata={"description": "Décision « recevable » : date du dossier complet."})
-    motif = fields.String(validate=validate.Length(max=20000))
+    motif = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
     rubriques = fields.List(fields.String(), load_default=list)
     pieces = fields.List(fields.String(), load_default=list)
     date_limite = fields.Date()
-    message = fields.String(load_default="", validate=validate.Length(max=20000))
+    message = fields.String(load_default="", validate=validate.Length(max=limites.TEXTE_MAX))
 
 
 class AvisSchema(Schema):
     avis = fields.String(required=True, validate=validate.OneOf([str(a) for a in AvisCtn]))
     le = fields.Date(load_default=None)
-    commentaire = fields.String(load_default="", validate=validate.Length(max=20000))
+    commentaire = fields.String(load_default="", validate=validate.Length(max=limites.TEXTE_MAX))
 
 
 class HistoriqueSchema(Schema):
     le = fields.DateTime()
     statut = fields.String()
-    libelle = fields.Function(lambda c: c.statut_enum.libelle)
-    explication = fields.Function(lambda c: c.statut_enum.explication)
+    libelle = fields.Function(lambda c: c.statut.libelle)
+    explication = fields.Function(lambda c: c.statut.explication)
     commentaire = fields.String()
 
 
@@ -322,7 +322,7 @@ class FiltresSchema(Schema):
     statut = fields.String(validate=validate.OneOf([str(s) for s in Statut]))
     poste = fields.String(validate=validate.OneOf([str(p) for p in Poste]))
     commune = fields.String(validate=validate.Length(max=5))
-    statut_juridique = fields.String(validate=validate.OneOf([str(s) for s in LIBELLES_STATUTS]))
+    statut_juridique = fields.String(validate=validate.OneOf([s.value for s in StatutJuridique]))
     emergente = fields.Boolean(truthy={"true"}, falsy={"false"})
     zone_blanche = fields.Boolean(truthy={"true"}, falsy={"false"})
     campagne_id = Identifiant(texte=True)

@@ -173,7 +173,7 @@ def _texte(valeur, champ, longueur):
 def _exiger_modifiable(dossier, par):
     if not dossier.can_modifier(par):
         raise Refus(
-            f"Ce dossier est « {dossier.statut_enum.libelle} » : il ne peut plus être modifié.",
+            f"Ce dossier est « {dossier.statut.libelle} » : il ne peut plus être modifié.",
             code="dossier_non_modifiable",
         )
 
@@ -647,7 +647,7 @@ def _exiger_instruction(dossier, par, statuts, action):
         raise Refus("Vous n'instruisez pas ce dossier.", code="interdit")
     if dossier.statut not in statuts:
         raise Refus(
-            f"Un dossier « {dossier.statut_enum.libelle} » ne peut pas être {action}.",
+            f"Un dossier « {dossier.statut.libelle} » ne peut pas être {action}.",
             code="transition_invalide",
         )
 

@@ -19,7 +19,7 @@ from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import date_fr, euros, pourcentage
 from aap.journal import canonique, journaliser
-from aap.limites import MONTANT_MAX, TEXTE_MAX
+from aap.limites import MONTANT_MAX, TEXTE_MAX, TITRE_MAX
 from aap.models import Campagne
 from aap.numerotation import prochain, verrouiller
 from aap.pdf import produire_lettre
@@ -432,7 +432,7 @@ def payer(versement, *, paye_le, reference, par, version=None):
     _version(versement, version, "Ce versement a changé entre-temps : rechargez la page.")
     if versement.etat != EtatVersement.A_PAYER:
         raise Refus(
-            f"Ce versement est « {versement.etat_enum.libelle.lower()} » : seul un versement à mettre en "
+            f"Ce versement est « {versement.etat.libelle.lower()} » : seul un versement à mettre en "
             "paiement peut être marqué payé.",
             code="etat_invalide",
         )
@@ -478,7 +478,7 @@ def payer(versement, *, paye_le, reference, par, version=None):
 def annuler(versement, *, motif, par, version=None):
     _version(versement, version, "Ce versement a changé entre-temps : rechargez la page.")
     if versement.etat not in (EtatVersement.PREVU, EtatVersement.A_PAYER):
-        raise Refus(f"Ce versement est « {versement.etat_enum.libelle.lower()} » : il ne s'annule plus.", code="etat_invalide")
+        raise Refus(f"Ce versement est « {versement.etat.libelle.lower()} » : il ne s'annule plus.", code="etat_invalide")
     motif, erreurs = _texte(motif, "motif", "le motif de l'annulation", True)
     _verifier(erreurs)
     ancien = versement.etat
@@ -649,7 +649,7 @@ def precedentes(bilan):
 
 def _exiger_modifiable(bilan):
     if not bilan.modifiable:
-        raise Refus(f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : il ne se modifie plus.", code="bilan_fige")
+        raise Refus(f"Ce bilan est « {bilan.statut.libelle.lower()} » : il ne se modifie plus.", code="bilan_fige")
     if bilan.convention.statut == StatutConvention.A_SIGNER or bilan.annee.signee_le is None:
         raise Refus("Les bilans se remplissent une fois la convention (ou l'avenant) signée.", code="non_signee")
 
@@ -834,9 +834,7 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
 
 def _exiger_depose(bilan):
     if bilan.statut != StatutBilan.DEPOSE:
-        raise Refus(
-            f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : seul un bilan déposé s'examine.", code="etat_invalide"
-        )
+        raise Refus(f"Ce bilan est « {bilan.statut.libelle.lower()} » : seul un bilan déposé s'examine.", code="etat_invalide")
 
 
 def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", version=None, instant=None):
@@ -1211,7 +1209,7 @@ def envoyer_rappels(instant=None):
                 ) + f"{regles.minuscule(echeance.libelle)} — convention {convention.numero}"
                 courriel = mettre_en_file(
                     adresse,
-                    sujet[:250],
+                    sujet[:TITRE_MAX],
                     "rappel_convention",
                     service_id=convention.service_id,
                     cle=f"rappel-convention:{convention.id}:{echeance.code}:{palier}:{adresse.lower()}"[:200],

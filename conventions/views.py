@@ -480,7 +480,7 @@ def _page_bilan(
 
 
 def _hors_examen(bilan):
-    message = f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : seul un bilan déposé s'examine."
+    message = f"Ce bilan est « {bilan.statut.libelle.lower()} » : seul un bilan déposé s'examine."
     return [] if bilan.statut == StatutBilan.DEPOSE else [message]
 
 

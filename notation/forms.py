@@ -21,7 +21,7 @@ from aap.forms import Formulaire, choix, requis
 from aap.limites import TEXTE_MAX
 
 from . import regles
-from .models import LIBELLES_AVIS, LIBELLES_NATURES
+from .models import Avis, Nature
 
 
 class CasesACocher(SelectMultipleField):
@@ -108,9 +108,7 @@ class ReouvertureForm(Formulaire):
 
 
 class DecisionForm(Formulaire):
-    nature = RadioField(
-        "Décision", choices=choix(LIBELLES_NATURES.items()), validators=[requis("Choisissez : retenu, ajourné ou rejeté.")]
-    )
+    nature = RadioField("Décision", choices=choix(Nature.choix()), validators=[requis("Choisissez : retenu, ajourné ou rejeté.")])
     montant_accorde = NombreField(
         "Montant accordé (€)",
         description="Si retenu : au plus le montant demandé, le taux plafond du coût de ce qui est financé et les "
@@ -143,7 +141,7 @@ def formulaire_notation(grille, **valeurs):
     """The scoring form of a grid: points and comment per criterion, the overall opinion, a general comment."""
 
     class NotationForm(Formulaire):
-        avis = RadioField("Avis global", choices=choix(LIBELLES_AVIS.items()), validators=[Optional()])
+        avis = RadioField("Avis global", choices=choix(Avis.choix()), validators=[Optional()])
         commentaire = TextAreaField(
             "Commentaire général",
             validators=[Optional(), Length(max=TEXTE_MAX)],

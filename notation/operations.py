@@ -265,7 +265,7 @@ def inscrire(seance, dossier, *, par):
         raise Refus("Ce dossier relève d'une autre campagne que la séance.", code="autre_campagne", champ="dossier_id")
     if dossier.statut != Statut.RECEVABLE:
         raise Refus(
-            f"Le dossier {dossier} n'est pas recevable (statut : {dossier.statut_enum.libelle.lower()}) : "
+            f"Le dossier {dossier} n'est pas recevable (statut : {dossier.statut.libelle.lower()}) : "
             "seuls les dossiers complets sont examinés (AAP §B.2-2).",
             code="non_recevable",
             champ="dossier_id",
@@ -896,7 +896,7 @@ def clore(seance, *, par, instant=None, motif="", confirmer=False):
     for point in seance.ordre_du_jour:
         decision = decisions[point.dossier_id]
         dossier = point.dossier
-        statut = STATUT_APRES[decision.nature_enum]
+        statut = STATUT_APRES[decision.nature]
         ancien = dossier.statut
         dossier.statut = str(statut)
         db.session.add(

@@ -26,7 +26,7 @@ from candidatures.models import Dossier, Piece
 from candidatures.synthese import options_dossier_complet, synthese_dossier
 
 from . import forms, lecture, operations, regles
-from .models import LIBELLES_AVIS, AccesSeance, Decision, FeuilleNotation, MembreSeance, Phase, Seance
+from .models import AccesSeance, Decision, FeuilleNotation, MembreSeance, Phase, Seance
 
 bp = Blueprint("notation", __name__, url_prefix="/copil")
 LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
@@ -101,9 +101,9 @@ def _preparer_formulaire_seance(form, candidats, campagnes=None):
     if campagnes is not None:
         form.campagne_id.choices = choix([(str(c.id), f"{c.titre[:60]}… ({c.annee})") for c in campagnes])
     form.president_id.choices = choix(
-        [("", "— Choisir —")] + [(str(u.id), f"{u.nom_complet} ({u.role_enum.libelle})") for u in candidats]
+        [("", "— Choisir —")] + [(str(u.id), f"{u.nom_complet} ({u.role.libelle})") for u in candidats]
     )
-    form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role_enum.libelle}") for u in candidats])
+    form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role.libelle}") for u in candidats])
 
 
 def _valeurs_seance(form, candidats, fuseau):
@@ -479,7 +479,6 @@ def _page_dossier(seance, point, acces, form=None, statut=200, erreurs=(), confl
         total=total,
         erreurs=erreurs,
         conflit=conflit,
-        libelles_avis=LIBELLES_AVIS,
         notes_feuille={n.critere_id: n for n in feuille.notes} if feuille else {},
         criteres={c.code: c for c in seance.campagne.criteres},
     ), statut
@@ -622,7 +621,6 @@ def notes(seance_id, dossier_id):
         feuilles=feuilles,
         grille=tableau.grille,
         criteres={c.code: c for c in seance.campagne.criteres},
-        libelles_avis=LIBELLES_AVIS,
         reouverture=reouverture,
         explication=regles.EXPLICATION_NORMALISATION,
     )
