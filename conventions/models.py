@@ -34,6 +34,18 @@ class StatutConvention(EnumFr):
     CLOSE = "close", "Close"
 
 
+class EtatConvention(EnumFr):
+    """Where a convention stands, as lists and the dashboard show it (computed, never stored)."""
+
+    A_SIGNER = "a_signer", "À signer", "info"
+    SIGNATURE_EN_RETARD = "signature_en_retard", "Signature en retard", "error"
+    EN_COURS = "en_cours", "En cours", "success"
+    AVENANT_A_SIGNER = "avenant_a_signer", "Avenant à signer", "info"
+    NON_RENOUVELEE = "non_renouvelee", "Non renouvelée", "warning"
+    ECHUE = "echue", "Échue, solde à régler", "warning"
+    CLOSE = "close", "Close"
+
+
 class NatureVersement(EnumFr):
     AVANCE = "avance", "Avance (50 %)"
     SOLDE = "solde", "Solde"

@@ -98,7 +98,7 @@ def classeur(tableau, feuilles, declarations, *, par):
                 ", ".join(c.libelle for c in agregat.desaccords),
                 dossier.montant_demande,
                 rang.cumul,
-                rang.libelle_enveloppe,
+                rang.enveloppe.libelle,
                 decision.nature.libelle if decision else "",
                 decision.montant_accorde if decision else None,
                 decision.etp_facilitateur if decision else None,

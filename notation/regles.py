@@ -26,6 +26,7 @@ import pandas as pd
 from babel.dates import format_date
 
 from aap.entrees import lire_decimal
+from aap.enums import EnumFr
 from aap.formats import euros, nombre_fr, pluriel, pourcentage
 
 ZERO = Decimal("0")
@@ -342,16 +343,15 @@ EXPLICATION_NORMALISATION = (
 
 # --- Classement et enveloppe -----------------------------------------------------------------------
 
-DANS = "dans"
-A_DEPARTAGER = "a_departager"
-HORS = "hors"
-NON_NOTE = "non_note"
-LIBELLES_ENVELOPPE = {
-    DANS: "Dans l'enveloppe",
-    A_DEPARTAGER: "Ex aequo à départager",
-    HORS: "Hors enveloppe",
-    NON_NOTE: "Pas encore noté",
-}
+
+class Enveloppe(EnumFr):
+    DANS = "dans", "Dans l'enveloppe", "success"
+    A_DEPARTAGER = "a_departager", "Ex aequo à départager", "warning"
+    HORS = "hors", "Hors enveloppe", "error"
+    NON_NOTE = "non_note", "Pas encore noté"
+
+
+DANS, A_DEPARTAGER, HORS, NON_NOTE = Enveloppe
 
 
 @dataclass(frozen=True)
@@ -370,12 +370,8 @@ class LigneClassement:
     moyenne: Decimal | None
     montant_demande: Decimal
     cumul: Decimal | None
-    enveloppe: str
+    enveloppe: Enveloppe
     derniere_dans_enveloppe: bool = False
-
-    @property
-    def libelle_enveloppe(self):
-        return LIBELLES_ENVELOPPE[self.enveloppe]
 
 
 def classement(candidats, disponible):
