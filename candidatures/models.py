@@ -417,8 +417,13 @@ class Dossier(db.Model):
             return True
         return self.statut != Statut.BROUILLON and utilisateur.peut_lire_service(self.service_id)
 
+    @property
+    def en_preparation(self):
+        """A draft, or reopened by a request for additional pieces: its structure may change it and file it."""
+        return self.statut in MODIFIABLES
+
     def can_modifier(self, utilisateur):
-        return utilisateur.is_authenticated and utilisateur.porte(self.structure_id) and self.statut in MODIFIABLES
+        return utilisateur.is_authenticated and utilisateur.porte(self.structure_id) and self.en_preparation
 
     def can_deposer(self, utilisateur):
         return self.can_modifier(utilisateur)
