@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from aap import fichiers
 from aap.courriels import mettre_en_file
-from aap.entrees import texte_propre
+from aap.entrees import lire_decimal, texte_propre
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import date_fr, pluriel
@@ -148,7 +148,13 @@ def verifier_version(dossier, version):
 
 
 def _decimal(valeur, champ, libelle, places=2, maximum=MONTANT_MAX):
-    """A number read by a form or an API schema (None: 0), within the domain's bounds."""
+    """A number within the domain's bounds (None: 0). Forms and API schemas give a Decimal; a text from an internal
+    caller is read by the one parser of typed numbers."""
+    if isinstance(valeur, str):
+        try:
+            valeur = lire_decimal(valeur)
+        except ValueError:
+            raise Refus(f"{libelle} : nombre attendu.", code="nombre_invalide", champ=champ) from None
     if valeur is None:
         return Decimal("0")
     if isinstance(valeur, bool) or not isinstance(valeur, (int, Decimal)) or not Decimal(valeur).is_finite():

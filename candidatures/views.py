@@ -664,7 +664,7 @@ def etape(dossier_id, rubrique):
     return _page_etape(dossier, rubrique, form, 422)
 
 
-@bp.route("/<id:dossier_id>/etapes/<rubrique>/enregistrement", methods=["POST"])
+@bp.route("/<id:dossier_id>/enregistrement/etapes/<rubrique>", methods=["POST"])
 @role_requis(Role.PORTEUR)
 def enregistrement_auto(dossier_id, rubrique):
     """The step's automatic save (dossier.js): JSON whatever happens — the new version and the fragments of the
