@@ -5,7 +5,7 @@ holds, never changed), its French label and, for a status, the DSFR badge pages 
         BROUILLON = "brouillon", "Brouillon"
         DEPOSE = "depose", "Déposé", "info"
 
-A column reads `colonne_enum(Statut, 30)`: VARCHAR with a named CHECK of the values (never a native type, so
+A column reads `colonne_enum(Statut, 30, "statut")`: VARCHAR with a named CHECK of the values (never a native type, so
 that a new value is a one-line migration on SQLite and PostgreSQL alike). Read from the database, the column
 gives the member (`dossier.statut.libelle`); a plain string assigned to it becomes the member at once."""
 
