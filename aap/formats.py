@@ -285,6 +285,11 @@ def minuscule_initiale(texte):
     return (texte or "")[:1].lower() + (texte or "")[1:]
 
 
+def nombre_fr(valeur):
+    """A number as a person would type it back in a field: 7.5 → « 7,5 », 35000 → « 35000 » (no grouping)."""
+    return f"{Decimal(valeur).normalize():f}".replace(".", ",")
+
+
 def pluriel(nombre_, singulier, pluriel_=None):
     """« 1 point bloquant », « 2 points bloquants », « 0 jour restant »: the plural from 2 on (French rule);
     by default each word of `singulier` takes an s."""

@@ -7,23 +7,26 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from .models import LIBELLES_ROLES, Role
+from .entrees import texte_propre
+from .models import Role
 from .regles import normaliser_siret, probleme_departements, probleme_fuseau, probleme_mot_de_passe, probleme_siret
 
 
-def sans_nul(valeur):
-    """PostgreSQL refuses the NUL character in text: a NUL typed or pasted into any field is dropped."""
-    return valeur.replace("\x00", "") if isinstance(valeur, str) else valeur
+def propre(valeur):
+    return texte_propre(valeur) if isinstance(valeur, str) else valeur
 
 
 class Formulaire(FlaskForm):
-    """Base form: WTForms' own messages in French; no NUL in any text it lets through."""
+    """Base form: WTForms' own messages in French; every text it lets through cleaned by `texte_propre`
+    (passwords excepted: they are kept exactly as typed)."""
 
     class Meta:
         locales = ["fr_FR", "fr"]
 
         def bind_field(self, form, unbound_field, options):
-            filtres = (*unbound_field.kwargs.get("filters", ()), sans_nul)
+            filtres = unbound_field.kwargs.get("filters", ())
+            if unbound_field.field_class is not PasswordField:
+                filtres = (*filtres, propre)
             return unbound_field.bind(form=form, filters=filtres, **options)
 
     def porter_refus(self, refus):
@@ -103,13 +106,13 @@ class InvitationForm(Formulaire):
     nom = StringField("Nom", validators=[Optional(), Length(max=100)])
     role = SelectField(
         "Rôle",
-        choices=choix((str(r), LIBELLES_ROLES[r]) for r in ROLES_INVITABLES),
+        choices=choix(Role.choix(ROLES_INVITABLES)),
         validators=[requis("Choisissez un rôle.")],
     )
 
 
 class CompteForm(Formulaire):
-    role = SelectField("Rôle", choices=choix((str(r), LIBELLES_ROLES[r]) for r in ROLES_INVITABLES), validators=[requis()])
+    role = SelectField("Rôle", choices=choix(Role.choix(ROLES_INVITABLES)), validators=[requis()])
     actif = SelectField("État du compte", choices=choix([("1", "Actif"), ("0", "Désactivé")]), validators=[requis()])
 
 

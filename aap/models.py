@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -16,30 +15,28 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .enums import EnumFr, colonne_enum
 from .extensions import db
+from .limites import TITRE_MAX
 from .types import DecimalFixe, Euros, UTCDateTime, maintenant
 
 
-class Role(StrEnum):
-    PORTEUR = "porteur"
-    COPIL = "copil"
-    AGENT = "agent"
-    ADMIN = "admin"
-    NATIONAL = "national"
-
-    @property
-    def libelle(self):
-        return LIBELLES_ROLES[self]
+class Role(EnumFr):
+    PORTEUR = "porteur", "Porteur de projet"
+    COPIL = "copil", "Membre du COPIL"
+    AGENT = "agent", "Agent DEETS"
+    ADMIN = "admin", "Administrateur"
+    NATIONAL = "national", "Lecture nationale (DGEFP)"
 
 
-LIBELLES_ROLES = {
-    Role.PORTEUR: "Porteur de projet",
-    Role.COPIL: "Membre du COPIL",
-    Role.AGENT: "Agent DEETS",
-    Role.ADMIN: "Administrateur",
-    Role.NATIONAL: "Lecture nationale (DGEFP)",
-}
 ROLES_INSTRUCTION = (Role.AGENT, Role.ADMIN)
+
+
+class Poste(EnumFr):
+    """AAP §A : les deux postes cofinancés."""
+
+    FACILITATEUR = "facilitateur", "Facilitateur"
+    COORDINATEUR = "coordinateur", "Coordinateur régional"
 
 
 def _check_valeurs(colonne, valeurs):
@@ -97,16 +94,13 @@ class Service(db.Model):
 
 class Utilisateur(UserMixin, db.Model):
     __tablename__ = "utilisateurs"
-    __table_args__ = (
-        CheckConstraint(_check_valeurs("role", Role), name="role"),
-        CheckConstraint("role = 'national' OR service_id IS NOT NULL", name="service"),
-    )
+    __table_args__ = (CheckConstraint("role = 'national' OR service_id IS NOT NULL", name="service"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     prenom: Mapped[str] = mapped_column(String(100), default="")
     nom: Mapped[str] = mapped_column(String(100), default="")
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(colonne_enum(Role, 20, "role"))
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"))
     structure_id: Mapped[int | None] = mapped_column(ForeignKey("structures.id"), index=True)
     # Un porteur qui rejoint une structure existante attend l'accord d'un de ses membres ou d'un agent.
@@ -137,10 +131,6 @@ class Utilisateur(UserMixin, db.Model):
     @property
     def nom_complet(self):
         return f"{self.prenom} {self.nom}".strip() or self.email
-
-    @property
-    def role_enum(self):
-        return Role(self.role)
 
     def a_role(self, *roles):
         return self.role in {str(r) for r in roles}
@@ -230,7 +220,7 @@ class Courriel(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     destinataire: Mapped[str] = mapped_column(String(254))
-    sujet: Mapped[str] = mapped_column(String(250))
+    sujet: Mapped[str] = mapped_column(String(TITRE_MAX))
     texte: Mapped[str] = mapped_column(Text)
     # Clé d'unicité facultative : un rappel n'est mis en file qu'une fois par échéance.
     cle: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -291,7 +281,7 @@ class Campagne(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    titre: Mapped[str] = mapped_column(String(250))
+    titre: Mapped[str] = mapped_column(String(TITRE_MAX))
     annee: Mapped[int] = mapped_column(Integer)
     presentation: Mapped[str] = mapped_column(Text, default="")
     ouverture_le: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -350,11 +340,10 @@ class Mission(db.Model):
     """A mission of section B.2-1 on which an applicant may position its project."""
 
     __tablename__ = "missions"
-    __table_args__ = (CheckConstraint("poste IN ('facilitateur', 'coordinateur')", name="poste"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campagne_id: Mapped[int] = mapped_column(ForeignKey("campagnes.id"), index=True)
-    poste: Mapped[str] = mapped_column(String(20))
+    poste: Mapped[Poste] = mapped_column(colonne_enum(Poste, 20, "poste"))
     libelle: Mapped[str] = mapped_column(String(300))
     ordre: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -3,10 +3,11 @@
 import calendar
 import re
 from datetime import date, timedelta
-from enum import StrEnum
 
 from stdnum.fr import siret as stdnum_siret
 from zxcvbn import zxcvbn
+
+from .enums import EnumFr
 
 LONGUEUR_MIN_MOT_DE_PASSE = 12
 ESSAIS_LOG10_MIN = 10  # au moins 10^10 essais estimés par zxcvbn pour le deviner
@@ -87,14 +88,10 @@ def probleme_grille(maxima):
     )
 
 
-class EtatCampagne(StrEnum):
-    A_VENIR = "a_venir"
-    OUVERTE = "ouverte"
-    CLOTUREE = "cloturee"
-
-    @property
-    def libelle(self):
-        return {"a_venir": "À venir", "ouverte": "Ouverte", "cloturee": "Clôturée"}[self]
+class EtatCampagne(EnumFr):
+    A_VENIR = "a_venir", "À venir", "info"
+    OUVERTE = "ouverte", "Ouverte", "success"
+    CLOTUREE = "cloturee", "Clôturée"
 
 
 def ajouter_mois(jour, mois):

@@ -171,7 +171,7 @@ def _compte(utilisateur):
         "adresse": utilisateur.email,
         "prenom": utilisateur.prenom,
         "nom": utilisateur.nom,
-        "role": utilisateur.role_enum.libelle,
+        "role": utilisateur.role.libelle,
         "service": utilisateur.service.nom if utilisateur.service else None,
         "cree_le": utilisateur.cree_le,
         "derniere_connexion_le": utilisateur.derniere_connexion_le,

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from aap import fichiers
+from aap import fichiers, limites
 from aap.api import Booleen, Entier, Identifiant, Nombre, Page, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
@@ -31,7 +31,7 @@ from .lecture import (
     requete_dossiers,
     structure_accessible,
 )
-from .models import LIBELLES_STATUTS, AvisCtn, Depot, Dossier, Piece, Poste, Statut, Structure
+from .models import AvisCtn, Depot, Dossier, Piece, Poste, Statut, StatutJuridique, Structure
 from .synthese import (
     controles_dossier,
     options_dossier_complet,
@@ -43,11 +43,11 @@ from .synthese import (
 
 bp = blueprint_api("api_candidatures", "Campagnes, structures, dossiers, pièces, budget, contrôles, dépôt.")
 
-Montant = Nombre(2, maximum=operations.MONTANT_MAX, metadata={"description": "En euros et centimes."})
+Montant = Nombre(2, maximum=limites.MONTANT_MAX, metadata={"description": "En euros et centimes."})
 Somme = Nombre(2, signe=True)  # totaux calculés, envoyés seulement
 Taux = Nombre(4, maximum=1, metadata={"description": "Fraction de 0 à 1, quatre décimales (0.7000 pour 70 %)."})
 Etp = Nombre(
-    2, maximum=operations.ETP_MAX, cinq_centiemes=True, metadata={"description": "Équivalents temps plein, par pas de 0,05."}
+    2, maximum=limites.ETP_MAX, cinq_centiemes=True, metadata={"description": "Équivalents temps plein, par pas de 0,05."}
 )
 
 
@@ -85,7 +85,7 @@ class CampagneSchema(Schema):
     etat = fields.Function(lambda c: str(etat_campagne(c.ouverture_le, c.cloture_le, maintenant())))
     taux_plafond = Taux
     taux_plafond_collectivite = Taux
-    etp_minimum = Nombre(2, maximum=operations.ETP_MAX)
+    etp_minimum = Nombre(2, maximum=limites.ETP_MAX)
     credits = Nombre(2, metadata={"description": "Crédits de l'année 1 : les décisions du COPIL."})
     credits_annee2 = Nombre(2, metadata={"description": "Crédits de l'année 2 : les premiers avenants."})
     credits_annee3 = Nombre(2, metadata={"description": "Crédits de l'année 3 : les seconds avenants."})
@@ -111,8 +111,8 @@ class FinancementSchema(Schema):
 class StructureSchema(Schema):
     id = fields.Integer(dump_only=True)
     siret = fields.String(dump_only=True)
-    raison_sociale = fields.String(validate=validate.Length(min=1, max=250))
-    statut_juridique = fields.String(validate=validate.OneOf([str(s) for s in LIBELLES_STATUTS]))
+    raison_sociale = fields.String(validate=validate.Length(min=1, max=limites.RAISON_SOCIALE_MAX))
+    statut_juridique = fields.String(validate=validate.OneOf([s.value for s in StatutJuridique]))
     adresse = fields.String(validate=validate.Length(max=2000))
     code_postal = fields.String(validate=validate.Length(max=5))
     commune_code = fields.String(allow_none=True, validate=validate.Length(max=5))
@@ -123,8 +123,8 @@ class StructureSchema(Schema):
     contact_telephone = fields.String(validate=validate.Length(max=40))
     emergente = Booleen()
     soumise_cac = Booleen()
-    etp_facilitateurs_existants = Nombre(2, maximum=operations.ETP_MAX, metadata={"description": "ETP existants."})
-    etp_coordinateurs_existants = Nombre(2, maximum=operations.ETP_MAX, metadata={"description": "ETP existants."})
+    etp_facilitateurs_existants = Nombre(2, maximum=limites.ETP_MAX, metadata={"description": "ETP existants."})
+    etp_coordinateurs_existants = Nombre(2, maximum=limites.ETP_MAX, metadata={"description": "ETP existants."})
     annee_financements = Entier(allow_none=True, validate=validate.Range(min=2000, max=2100))
     financements = fields.List(fields.Nested(FinancementSchema), dump_only=True)
 
@@ -165,8 +165,8 @@ class DossierResumeSchema(Schema):
 
 
 class VolumeSchema(Schema):
-    nombre_marches = Entier(validate=validate.Range(min=0, max=operations.VOLUME_MAX))
-    heures_insertion = Entier(validate=validate.Range(min=0, max=operations.VOLUME_MAX))
+    nombre_marches = Entier(validate=validate.Range(min=0, max=limites.VOLUME_MAX))
+    heures_insertion = Entier(validate=validate.Range(min=0, max=limites.VOLUME_MAX))
 
 
 # Une propriété par type de marchés (annexe 2) : une autre clé est refusée, comme le dit le document.
@@ -202,16 +202,16 @@ class ModificationSchema(Schema):
     """The fields to change (any subset) and the version they were read at."""
 
     version = Entier(required=True, metadata={"description": "Version lue : 409 si le dossier a changé."})
-    titre = fields.String(validate=validate.Length(max=250))
+    titre = fields.String(validate=validate.Length(max=limites.TITRE_MAX))
     etp_facilitateur = Etp
     etp_coordinateur = Etp
     communes = fields.List(fields.String(validate=validate.Length(max=5)), validate=validate.Length(max=50))
     zone_blanche = Booleen()
-    zone_blanche_justification = fields.String(validate=validate.Length(max=20000))
-    diagnostic = fields.String(validate=validate.Length(max=20000))
-    objectifs = fields.String(validate=validate.Length(max=20000))
-    strategie = fields.String(validate=validate.Length(max=20000))
-    calendrier = fields.String(validate=validate.Length(max=20000))
+    zone_blanche_justification = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    diagnostic = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    objectifs = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    strategie = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
+    calendrier = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
     missions = fields.List(Identifiant(), validate=validate.Length(max=50))
     volumes = fields.Nested(VolumesSchema)
     engagement_non_baisse = Booleen()
@@ -222,7 +222,7 @@ class ModificationSchema(Schema):
 
 class CreationSchema(Schema):
     campagne_id = Identifiant(required=True)
-    titre = fields.String(load_default="", validate=validate.Length(max=250))
+    titre = fields.String(load_default="", validate=validate.Length(max=limites.TITRE_MAX))
 
 
 class LigneBudgetSchema(Schema):
@@ -308,24 +308,24 @@ class DepotSchema(Schema):
 class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["recevable", "irrecevable", "complements"]))
     recevable_le = fields.Date(metadata={"description": "Décision « recevable » : date du dossier complet."})
-    motif = fields.String(validate=validate.Length(max=20000))
+    motif = fields.String(validate=validate.Length(max=limites.TEXTE_MAX))
     rubriques = fields.List(fields.String(), load_default=list)
     pieces = fields.List(fields.String(), load_default=list)
     date_limite = fields.Date()
-    message = fields.String(load_default="", validate=validate.Length(max=20000))
+    message = fields.String(load_default="", validate=validate.Length(max=limites.TEXTE_MAX))
 
 
 class AvisSchema(Schema):
     avis = fields.String(required=True, validate=validate.OneOf([str(a) for a in AvisCtn]))
     le = fields.Date(load_default=None)
-    commentaire = fields.String(load_default="", validate=validate.Length(max=20000))
+    commentaire = fields.String(load_default="", validate=validate.Length(max=limites.TEXTE_MAX))
 
 
 class HistoriqueSchema(Schema):
     le = fields.DateTime()
     statut = fields.String()
-    libelle = fields.Function(lambda c: c.statut_enum.libelle)
-    explication = fields.Function(lambda c: c.statut_enum.explication)
+    libelle = fields.Function(lambda c: c.statut.libelle)
+    explication = fields.Function(lambda c: c.statut.explication)
     commentaire = fields.String()
 
 
@@ -333,7 +333,7 @@ class FiltresSchema(Schema):
     statut = fields.String(validate=validate.OneOf([str(s) for s in Statut]))
     poste = fields.String(validate=validate.OneOf([str(p) for p in Poste]))
     commune = fields.String(validate=validate.Length(max=5))
-    statut_juridique = fields.String(validate=validate.OneOf([str(s) for s in LIBELLES_STATUTS]))
+    statut_juridique = fields.String(validate=validate.OneOf([s.value for s in StatutJuridique]))
     emergente = fields.Boolean(truthy={"true"}, falsy={"false"})
     zone_blanche = fields.Boolean(truthy={"true"}, falsy={"false"})
     campagne_id = Identifiant(texte=True)

@@ -63,12 +63,12 @@ PROFILS = {
 }
 FINANCEMENTS = {
     "association": [
-        ("facilitateur", "collectivites", "Conseil départemental de Mayotte", "30000", "30000"),
-        ("facilitateur", "fse", "FSE — programme Emploi et inclusion", "22000", "24000"),
-        ("facilitateur", "etat", "DEETS — crédits insertion", "15000", "15000"),
+        ("facilitateur", "collectivites", "Conseil départemental de Mayotte", Decimal(30000), Decimal(30000)),
+        ("facilitateur", "fse", "FSE — programme Emploi et inclusion", Decimal(22000), Decimal(24000)),
+        ("facilitateur", "etat", "DEETS — crédits insertion", Decimal(15000), Decimal(15000)),
     ],
     "collectivite": [
-        ("facilitateur", "fonds_propres", "Budget communal", "21000", "22500"),
+        ("facilitateur", "fonds_propres", "Budget communal", Decimal(21000), Decimal(22500)),
     ],
 }
 DOCUMENTS = {
@@ -218,7 +218,7 @@ DOSSIERS = [
         "etp": ("0.4", "0"),
         "communes": ["97611"],
         # Un brouillon en cours : ETP sous le minimum, budget déséquilibré, pièces et engagements manquants.
-        "budget": {"salaires": ("", ("19000", "0", "0")), "etat_aap": ("", ("15000", "0", "0"))},
+        "budget": {"salaires": ("", (Decimal(19000), 0, 0)), "etat_aap": ("", (Decimal(15000), 0, 0))},
         "brouillon_partiel": True,
     },
     {

@@ -1,7 +1,7 @@
 """Forms of the candidatures domain. Each step form gives `valeurs()`, the dict `operations.modifier` takes;
 every step form carries the dossier's `version` (optimistic lock)."""
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_wtf.file import FileField
 from wtforms import (
@@ -17,85 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from aap.entrees import EtpField, NombreField
 from aap.fichiers import ACCEPT_HTML, FORMATS_ACCEPTES
 from aap.forms import Formulaire, NouveauMotDePasse, choix, courriel, requis
+from aap.limites import ETP_MAX, LIBELLE_MAX, NOM_MAX, RAISON_SOCIALE_MAX, TEXTE_MAX, TITRE_MAX, VOLUME_MAX
 from aap.regles import probleme_siret
 
 from . import regles
-from .models import LIBELLES_DOCUMENTS, LIBELLES_STATUTS, AvisCtn, Poste, Statut
-
-
-def nombre_fr(texte):
-    """`12 500,50`, `12500.5`, `12 500` → Decimal (None if empty). Raises ValueError otherwise."""
-    propre = (texte or "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "")
-    if not propre:
-        return None
-    propre = propre.replace(",", ".")
-    try:
-        nombre = Decimal(propre)
-    except InvalidOperation:
-        raise ValueError from None
-    if not nombre.is_finite():
-        raise ValueError
-    return nombre
-
-
-class NombreField(StringField):
-    """A decimal typed the French way; what was typed is shown back as typed when it is refused."""
-
-    def __init__(self, label=None, validators=None, places=2, maximum=Decimal("100000000"), message=None, **kwargs):
-        super().__init__(label, validators, **kwargs)
-        self.places, self.maximum = places, maximum
-        self.message = message or "Nombre invalide : écrivez par exemple 12 500 ou 12 500,50."
-
-    def process_formdata(self, valuelist):
-        self.brut = valuelist[0] if valuelist else ""
-        try:
-            nombre = nombre_fr(self.brut)
-        except ValueError:
-            self.data = None
-            raise ValueError(self.message) from None
-        if nombre is not None:
-            if nombre < 0:
-                raise ValueError("Le nombre doit être positif ou nul.")
-            if nombre > self.maximum:
-                raise ValueError("Nombre trop grand.")
-            if nombre != nombre.quantize(Decimal(1).scaleb(-self.places)):
-                raise ValueError(f"Au plus {self.places} décimale{'s' if self.places > 1 else ''}.")
-        self.data = nombre
-
-    def _value(self):
-        if getattr(self, "brut", None) is not None and (self.errors or self.process_errors):
-            return self.brut
-        if self.data is None:
-            return ""
-        return format(self.data, "f").replace(".", ",")
-
-
-class EtpField(NombreField):
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(
-            label,
-            validators,
-            places=2,
-            maximum=Decimal("100"),
-            message="Nombre d'ETP invalide : écrivez par exemple 0,5 ; 0,75 ou 1,2.",
-            **kwargs,
-        )
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as erreur:
-            if "décimale" in str(erreur):
-                raise ValueError("Les ETP se demandent par pas de 0,05 (par exemple 0,5 ; 0,75 ou 1,2).") from None
-            raise
-
-    def _value(self):
-        # « 1,5 » et « 0,75 » comme on les écrit, non « 1,50 » (stockés au centième).
-        if self.data is not None and not (self.errors or self.process_errors):
-            return format(self.data.normalize(), "f").replace(".", ",")
-        return super()._value()
+from .models import AvisCtn, Poste, Statut, StatutJuridique, TypeDocument
 
 
 class CasesField(SelectMultipleField):
@@ -109,7 +38,17 @@ class CasesField(SelectMultipleField):
 
 
 class EtapeForm(Formulaire):
+    """A step of the dossier: `depuis(dossier)` fills it from the dossier, `valeurs()` gives what it saves."""
+
     version = HiddenField()
+
+    @classmethod
+    def depuis(cls, dossier):
+        return cls(data={"version": dossier.version} | cls.donnees(dossier))
+
+    @staticmethod
+    def donnees(dossier):
+        raise NotImplementedError
 
     def valeurs(self):
         raise NotImplementedError
@@ -118,7 +57,7 @@ class EtapeForm(Formulaire):
 class ProjetForm(EtapeForm):
     titre = StringField(
         "Titre du projet",
-        validators=[Length(max=250, message="Au plus 250 caractères.")],
+        validators=[Length(max=TITRE_MAX, message=f"Au plus {TITRE_MAX} caractères.")],
         description="Par exemple : « Facilitation de la clause sociale sur Mamoudzou et Dembeni ».",
     )
     etp_facilitateur = EtpField(
@@ -129,6 +68,14 @@ class ProjetForm(EtapeForm):
         "ETP de coordinateur régional demandés",
         description="Par pas de 0,05 ; 0 si vous ne demandez pas ce poste.",
     )
+
+    @staticmethod
+    def donnees(dossier):
+        return {
+            "titre": dossier.titre,
+            "etp_facilitateur": dossier.etp_facilitateur,
+            "etp_coordinateur": dossier.etp_coordinateur,
+        }
 
     def valeurs(self):
         return {
@@ -147,9 +94,17 @@ class TerritoireForm(EtapeForm):
     )
     zone_blanche_justification = TextAreaField(
         "Justification de la zone blanche",
-        validators=[Length(max=20000)],
+        validators=[Length(max=TEXTE_MAX)],
         description="Ce qui fait de ce territoire une zone blanche, et votre implantation pour la couvrir.",
     )
+
+    @staticmethod
+    def donnees(dossier):
+        return {
+            "communes": [c.code for c in dossier.communes],
+            "zone_blanche": dossier.zone_blanche,
+            "zone_blanche_justification": dossier.zone_blanche_justification,
+        }
 
     def valeurs(self):
         return {
@@ -162,19 +117,28 @@ class TerritoireForm(EtapeForm):
 class StrategieForm(EtapeForm):
     diagnostic = TextAreaField(
         "Diagnostic territorial",
-        validators=[Length(max=20000)],
+        validators=[Length(max=TEXTE_MAX)],
         description="Les besoins recensés sur votre territoire d'action : acheteurs, marchés, publics, acteurs de "
         "l'insertion (§B.2-1).",
     )
     objectifs = TextAreaField(
-        "Objectifs visés", validators=[Length(max=20000)], description="Des objectifs clairs et, si possible, chiffrés."
+        "Objectifs visés", validators=[Length(max=TEXTE_MAX)], description="Des objectifs clairs et, si possible, chiffrés."
     )
     strategie = TextAreaField(
         "Stratégie de mise en œuvre",
-        validators=[Length(max=20000)],
+        validators=[Length(max=TEXTE_MAX)],
         description="Comment vous comptez atteindre ces objectifs : la crédibilité de la mise en œuvre est évaluée.",
     )
     missions = CasesField("Missions sur lesquelles le projet se positionne", choices=[], coerce=int)
+
+    @staticmethod
+    def donnees(dossier):
+        return {
+            "diagnostic": dossier.diagnostic,
+            "objectifs": dossier.objectifs,
+            "strategie": dossier.strategie,
+            "missions": [m.id for m in dossier.missions],
+        }
 
     def valeurs(self):
         return {
@@ -188,16 +152,26 @@ class StrategieForm(EtapeForm):
 def _entier(libelle):
     return IntegerField(
         libelle,
-        validators=[Optional(), NumberRange(min=0, max=10_000_000, message="Nombre entier positif attendu.")],
+        validators=[Optional(), NumberRange(min=0, max=VOLUME_MAX, message="Nombre entier positif attendu.")],
     )
 
 
 class ActiviteForm(EtapeForm):
     calendrier = TextAreaField(
         "Calendrier prévisionnel",
-        validators=[Length(max=20000)],
+        validators=[Length(max=TEXTE_MAX)],
         description="Recrutement, montée en charge, premiers marchés accompagnés, bilans.",
     )
+
+    @staticmethod
+    def donnees(dossier):
+        donnees = {"calendrier": dossier.calendrier}
+        volumes = {v.categorie: v for v in dossier.volumes}
+        for categorie in regles.CATEGORIES_VOLUMES:
+            ligne = volumes.get(categorie)
+            donnees[f"nombre_{categorie}"] = ligne.nombre_marches if ligne else None
+            donnees[f"heures_{categorie}"] = ligne.heures_insertion if ligne else None
+        return donnees
 
     def valeurs(self):
         return {
@@ -215,6 +189,17 @@ for _categorie, _libelle in regles.CATEGORIES_VOLUMES.items():
 
 
 class BudgetForm(EtapeForm):
+    @staticmethod
+    def donnees(dossier):
+        donnees = {}
+        lignes = {ligne.categorie: ligne for ligne in dossier.lignes_budget}
+        for categorie in regles.CATEGORIES_BUDGET:
+            ligne = lignes.get(categorie)
+            donnees[f"precision_{categorie}"] = ligne.precision if ligne else ""
+            for i, annee in enumerate(regles.ANNEES):
+                donnees[f"{categorie}_{annee}"] = ligne.montants[i] if ligne and ligne.montants[i] else None
+        return donnees
+
     def valeurs(self):
         return {
             "budget": {
@@ -233,7 +218,7 @@ for _categorie, _libelle in regles.CATEGORIES_BUDGET.items():
         f"precision_{_categorie}",
         StringField(
             f"{_libelle} : précision",
-            validators=[Length(max=300)],
+            validators=[Length(max=LIBELLE_MAX)],
         ),
     )
     for _annee in regles.ANNEES:
@@ -249,10 +234,19 @@ class EngagementsForm(EtapeForm):
         "Je certifie sur l'honneur, en qualité de représentant légal de la structure ou de son délégataire, "
         "l'exactitude des informations de ce dossier et des pièces jointes."
     )
-    signataire_nom = StringField("Nom et prénom du signataire", validators=[Length(max=200)])
+    signataire_nom = StringField("Nom et prénom du signataire", validators=[Length(max=NOM_MAX)])
     signataire_qualite = StringField(
-        "Qualité du signataire", validators=[Length(max=200)], description="Par exemple : président, maire, directrice."
+        "Qualité du signataire", validators=[Length(max=NOM_MAX)], description="Par exemple : président, maire, directrice."
     )
+
+    @staticmethod
+    def donnees(dossier):
+        return {
+            "engagement_non_baisse": dossier.engagement_non_baisse,
+            "declaration_honneur": dossier.declaration_honneur,
+            "signataire_nom": dossier.signataire_nom or dossier.structure.representant_nom,
+            "signataire_qualite": dossier.signataire_qualite or dossier.structure.representant_qualite,
+        }
 
     def valeurs(self):
         return {
@@ -277,7 +271,7 @@ class NouveauDossierForm(Formulaire):
     campagne_id = SelectField("Campagne", coerce=int, choices=[], validators=[InputRequired("Choisissez la campagne.")])
     titre = StringField(
         "Titre du projet",
-        validators=[requis("Donnez un titre au projet (vous pourrez le changer)."), Length(max=250)],
+        validators=[requis("Donnez un titre au projet (vous pourrez le changer)."), Length(max=TITRE_MAX)],
         description="Par exemple : « Facilitation de la clause sociale sur Mamoudzou et Dembeni ».",
     )
 
@@ -286,7 +280,7 @@ class PieceForm(Formulaire):
     code = SelectField("Pièce", choices=[], validators=[InputRequired("Choisissez la pièce.")])
     libelle = StringField(
         "Description du document",
-        validators=[Length(max=300)],
+        validators=[Length(max=LIBELLE_MAX)],
         description="Pour un document complémentaire : par exemple « Lettre de soutien de la CCI ».",
     )
     fichier = FileField(
@@ -311,7 +305,7 @@ class RecevableForm(Formulaire):
 class IrrecevableForm(Formulaire):
     motif = TextAreaField(
         "Motif de l'irrecevabilité",
-        validators=[requis("Indiquez le motif : il est communiqué au porteur."), Length(max=20000)],
+        validators=[requis("Indiquez le motif : il est communiqué au porteur."), Length(max=TEXTE_MAX)],
     )
 
 
@@ -328,7 +322,7 @@ class ComplementsForm(Formulaire):
     )
     message = TextAreaField(
         "Message au porteur",
-        validators=[Optional(), Length(max=20000)],
+        validators=[Optional(), Length(max=TEXTE_MAX)],
         description="Ce qui manque ou doit être corrigé, précisément.",
     )
 
@@ -336,22 +330,22 @@ class ComplementsForm(Formulaire):
 class AvisCtnForm(Formulaire):
     avis = SelectField("Avis du comité technique national", choices=choix([(str(a), a.libelle) for a in AvisCtn]))
     le = DateField("Date de l'avis", validators=[InputRequired("Indiquez la date de l'avis.")])
-    commentaire = TextAreaField("Commentaire", validators=[Optional(), Length(max=20000)])
+    commentaire = TextAreaField("Commentaire", validators=[Optional(), Length(max=TEXTE_MAX)])
 
 
 class StructureForm(Formulaire):
-    raison_sociale = StringField("Raison sociale", validators=[requis("Indiquez la raison sociale."), Length(max=250)])
-    statut_juridique = SelectField(
-        "Statut juridique", choices=choix([(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()])
+    raison_sociale = StringField(
+        "Raison sociale", validators=[requis("Indiquez la raison sociale."), Length(max=RAISON_SOCIALE_MAX)]
     )
+    statut_juridique = SelectField("Statut juridique", choices=choix(StatutJuridique.choix()))
     adresse = TextAreaField("Adresse", validators=[Length(max=2000)])
     code_postal = StringField("Code postal", validators=[Optional(), Length(min=5, max=5, message="5 chiffres.")])
     commune_code = SelectField("Commune", choices=[])
-    representant_nom = StringField("Nom du représentant légal", validators=[Length(max=200)])
+    representant_nom = StringField("Nom du représentant légal", validators=[Length(max=NOM_MAX)])
     representant_qualite = StringField(
-        "Qualité du représentant légal", validators=[Length(max=200)], description="Président, maire, directeur général…"
+        "Qualité du représentant légal", validators=[Length(max=NOM_MAX)], description="Président, maire, directeur général…"
     )
-    contact_nom = StringField("Personne à contacter", validators=[Optional(), Length(max=200)])
+    contact_nom = StringField("Personne à contacter", validators=[Optional(), Length(max=NOM_MAX)])
     contact_courriel = StringField(
         "Courriel de contact",
         validators=[Optional(), Email("Adresse électronique invalide."), Length(max=254)],
@@ -363,8 +357,8 @@ class StructureForm(Formulaire):
         description="Les dossiers des structures émergentes sont aussi soumis au comité technique national (§C.1).",
     )
     soumise_cac = BooleanField("Association tenue d'avoir un commissaire aux comptes (article L.612-4 du code de commerce)")
-    etp_facilitateurs_existants = NombreField("ETP de facilitateurs déjà portés", places=2, maximum=Decimal("100"))
-    etp_coordinateurs_existants = NombreField("ETP de coordinateurs déjà portés", places=2, maximum=Decimal("100"))
+    etp_facilitateurs_existants = NombreField("ETP de facilitateurs déjà portés", places=2, maximum=ETP_MAX)
+    etp_coordinateurs_existants = NombreField("ETP de coordinateurs déjà portés", places=2, maximum=ETP_MAX)
     annee_financements = IntegerField(
         "Année de l'état de financement des ETP existants",
         validators=[Optional(), NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100.")],
@@ -384,7 +378,7 @@ class FinancementForm(Formulaire):
     financeur = SelectField("Type de financeur", choices=choix(list(regles.LIBELLES_FINANCEURS.items())))
     nom_financeur = StringField(
         "Nom du financeur",
-        validators=[requis("Nommez le financeur."), Length(max=200)],
+        validators=[requis("Nommez le financeur."), Length(max=NOM_MAX)],
         description="Par exemple : Conseil départemental de Mayotte.",
     )
     montant_annee_precedente = NombreField("Montant de l'année précédente (€)")
@@ -392,7 +386,7 @@ class FinancementForm(Formulaire):
 
 
 class DocumentForm(Formulaire):
-    type = SelectField("Type de document", choices=choix([(str(t), libelle) for t, libelle in LIBELLES_DOCUMENTS.items()]))
+    type = SelectField("Type de document", choices=choix(TypeDocument.choix()))
     annee = IntegerField(
         "Année",
         validators=[
@@ -401,7 +395,7 @@ class DocumentForm(Formulaire):
         ],
         description="L'exercice des comptes, l'année du rapport d'activité, l'année d'adoption des statuts.",
     )
-    libelle = StringField("Précision (facultatif)", validators=[Length(max=200)])
+    libelle = StringField("Précision (facultatif)", validators=[Length(max=NOM_MAX)])
     fichier = FileField(
         "Fichier",
         description=f"Formats acceptés : {FORMATS_ACCEPTES}. Taille maximale : 20 Mo.",
@@ -419,9 +413,7 @@ class SimulationForm(Formulaire):
     class Meta:
         csrf = False
 
-    statut_juridique = SelectField(
-        "Statut juridique de la structure", choices=choix([(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()])
-    )
+    statut_juridique = SelectField("Statut juridique de la structure", choices=choix(StatutJuridique.choix()))
     emergente = BooleanField("Structure émergente (elle ne porte pas encore de facilitateur ni de coordinateur)")
     soumise_cac = BooleanField("Association tenue d'avoir un commissaire aux comptes")
     zone_blanche = BooleanField("Le projet couvre une zone blanche")
@@ -475,7 +467,7 @@ class InscriptionForm(NouveauMotDePasse):
     )
     statut_juridique = SelectField(
         "Statut juridique",
-        choices=choix([("", "— Choisir —")] + [(str(s), libelle) for s, libelle in LIBELLES_STATUTS.items()]),
+        choices=choix([("", "— Choisir —"), *StatutJuridique.choix()]),
         validators=[Optional()],
         description="Seulement si votre structure n'a pas encore de compte.",
     )

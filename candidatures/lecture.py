@@ -14,7 +14,7 @@ from aap.extensions import db
 from aap.models import Role
 from aap.securite import accessible
 
-from .models import LIBELLES_STATUTS, Dossier, Poste, Statut, Structure, dossiers_communes
+from .models import Dossier, Poste, Statut, StatutJuridique, Structure, dossiers_communes
 
 # Rôles des routes (pages et API) : qui remplit et dépose, qui instruit, qui lit les dossiers déposés.
 PORTEURS = (Role.PORTEUR,)
@@ -66,7 +66,7 @@ def filtres_dossiers(args):
         "statut": parmi("statut", {str(s) for s in Statut}),
         "poste": parmi("poste", {str(p) for p in Poste}),
         "commune": str(args.get("commune") or "").strip()[:5],
-        "statut_juridique": parmi("statut_juridique", {str(s) for s in LIBELLES_STATUTS}),
+        "statut_juridique": parmi("statut_juridique", {s.value for s in StatutJuridique}),
         "emergente": parmi("emergente", OUI_NON),
         "zone_blanche": parmi("zone_blanche", OUI_NON),
         "campagne": campagne if campagne.isdigit() and len(campagne) < 10 else "",

@@ -8,7 +8,6 @@ for an object the user may not see.
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from functools import cached_property
 
 from sqlalchemy import (
@@ -26,62 +25,36 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from aap.enums import EnumFr, colonne_enum
 from aap.extensions import db
 from aap.fichiers import Fichier
 from aap.formats import adresse_postale
-from aap.models import Campagne, Commune, Mission, Role, Service, Utilisateur, _check_valeurs
+from aap.limites import RAISON_SOCIALE_MAX, TITRE_MAX
+from aap.models import Campagne, Commune, Mission, Poste, Role, Service, Utilisateur, _check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
 
 from . import regles
 
 
-class StatutJuridique(StrEnum):
-    ASSOCIATION = "association"
-    COLLECTIVITE = "collectivite"
-    EPA = "epa"
-    RESEAU_EMPLOI = "reseau_emploi"
-    AUTRE = "autre"
-
-    @property
-    def libelle(self):
-        return LIBELLES_STATUTS[self]
+class StatutJuridique(EnumFr):
+    ASSOCIATION = "association", "Association"
+    COLLECTIVITE = "collectivite", "Collectivité territoriale"
+    EPA = "epa", "Établissement public administratif (EPA)"
+    RESEAU_EMPLOI = "reseau_emploi", "Réseau de l'emploi"
+    AUTRE = "autre", "Autre"
 
 
-LIBELLES_STATUTS = {
-    StatutJuridique.ASSOCIATION: "Association",
-    StatutJuridique.COLLECTIVITE: "Collectivité territoriale",
-    StatutJuridique.EPA: "Établissement public administratif (EPA)",
-    StatutJuridique.RESEAU_EMPLOI: "Réseau de l'emploi",
-    StatutJuridique.AUTRE: "Autre",
-}
-
-
-class Poste(StrEnum):
-    """AAP §A: the two co-funded positions."""
-
-    FACILITATEUR = "facilitateur"
-    COORDINATEUR = "coordinateur"
-
-    @property
-    def libelle(self):
-        return {"facilitateur": "Facilitateur", "coordinateur": "Coordinateur régional"}[self]
-
-
-class Statut(StrEnum):
+class Statut(EnumFr):
     """Where a dossier stands. Notation adds its outcomes (retenu, ajourné, rejeté) through its own decisions."""
 
-    BROUILLON = "brouillon"
-    DEPOSE = "depose"
-    COMPLEMENTS_DEMANDES = "complements_demandes"
-    RECEVABLE = "recevable"
-    IRRECEVABLE = "irrecevable"
-    RETENU = "retenu"
-    AJOURNE = "ajourne"
-    REJETE = "rejete"
-
-    @property
-    def libelle(self):
-        return LIBELLES_STATUTS_DOSSIER[self]
+    BROUILLON = "brouillon", "Brouillon"
+    DEPOSE = "depose", "Déposé", "info"
+    COMPLEMENTS_DEMANDES = "complements_demandes", "Compléments demandés", "warning"
+    RECEVABLE = "recevable", "Recevable", "success"
+    IRRECEVABLE = "irrecevable", "Irrecevable", "error"
+    RETENU = "retenu", "Retenu", "success"
+    AJOURNE = "ajourne", "Ajourné", "new"
+    REJETE = "rejete", "Rejeté", "error"
 
     @property
     def explication(self):
@@ -89,16 +62,6 @@ class Statut(StrEnum):
         return EXPLICATIONS_STATUTS[self]
 
 
-LIBELLES_STATUTS_DOSSIER = {
-    Statut.BROUILLON: "Brouillon",
-    Statut.DEPOSE: "Déposé",
-    Statut.COMPLEMENTS_DEMANDES: "Compléments demandés",
-    Statut.RECEVABLE: "Recevable",
-    Statut.IRRECEVABLE: "Irrecevable",
-    Statut.RETENU: "Retenu",
-    Statut.AJOURNE: "Ajourné",
-    Statut.REJETE: "Rejeté",
-}
 EXPLICATIONS_STATUTS = {
     Statut.BROUILLON: "Votre dossier est en cours de préparation : il n'a pas encore été déposé.",
     Statut.DEPOSE: "Votre dossier a été déposé ; la DEETS vérifie qu'il est complet.",
@@ -114,37 +77,22 @@ MODIFIABLES = (Statut.BROUILLON, Statut.COMPLEMENTS_DEMANDES)
 INSTRUITS = tuple(s for s in Statut if s != Statut.BROUILLON)
 
 
-class AvisCtn(StrEnum):
+class AvisCtn(EnumFr):
     """AAP §C.1: the comité technique national's opinion, always asked for emerging structures."""
 
-    FAVORABLE = "favorable"
-    RESERVE = "reserve"
-    DEFAVORABLE = "defavorable"
-
-    @property
-    def libelle(self):
-        return {"favorable": "Favorable", "reserve": "Favorable avec réserves", "defavorable": "Défavorable"}[self]
+    FAVORABLE = "favorable", "Favorable"
+    RESERVE = "reserve", "Favorable avec réserves"
+    DEFAVORABLE = "defavorable", "Défavorable"
 
 
-class TypeDocument(StrEnum):
-    STATUTS = "statuts"
-    COMPTES_ANNUELS = "comptes_annuels"
-    RAPPORT_ACTIVITE = "rapport_activite"
-    RAPPORT_CAC = "rapport_cac"
-    AUTRE = "autre"
-
-    @property
-    def libelle(self):
-        return LIBELLES_DOCUMENTS[self]
+class TypeDocument(EnumFr):
+    STATUTS = "statuts", "Statuts"
+    COMPTES_ANNUELS = "comptes_annuels", "Comptes annuels"
+    RAPPORT_ACTIVITE = "rapport_activite", "Rapport d'activité"
+    RAPPORT_CAC = "rapport_cac", "Rapport du commissaire aux comptes (ou référence au Journal officiel)"
+    AUTRE = "autre", "Autre document"
 
 
-LIBELLES_DOCUMENTS = {
-    TypeDocument.STATUTS: "Statuts",
-    TypeDocument.COMPTES_ANNUELS: "Comptes annuels",
-    TypeDocument.RAPPORT_ACTIVITE: "Rapport d'activité",
-    TypeDocument.RAPPORT_CAC: "Rapport du commissaire aux comptes (ou référence au Journal officiel)",
-    TypeDocument.AUTRE: "Autre document",
-}
 # « Dites-le-nous une fois » : la pièce d'un dossier qu'un document permanent de la structure peut fournir.
 DOCUMENT_POUR_PIECE = {
     "rapports_activite": TypeDocument.RAPPORT_ACTIVITE,
@@ -158,7 +106,6 @@ class Structure(db.Model):
 
     __tablename__ = "structures"
     __table_args__ = (
-        CheckConstraint(_check_valeurs("statut_juridique", StatutJuridique), name="statut"),
         CheckConstraint("etp_facilitateurs_existants >= 0", name="etp_facilitateurs_existants"),
         CheckConstraint("etp_coordinateurs_existants >= 0", name="etp_coordinateurs_existants"),
     )
@@ -166,8 +113,8 @@ class Structure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     siret: Mapped[str] = mapped_column(String(14), unique=True)
-    raison_sociale: Mapped[str] = mapped_column(String(250))
-    statut_juridique: Mapped[str] = mapped_column(String(20))
+    raison_sociale: Mapped[str] = mapped_column(String(RAISON_SOCIALE_MAX))
+    statut_juridique: Mapped[StatutJuridique] = mapped_column(colonne_enum(StatutJuridique, 20, "statut_juridique"))
     adresse: Mapped[str] = mapped_column(Text, default="")
     code_postal: Mapped[str] = mapped_column(String(5), default="")
     commune_code: Mapped[str | None] = mapped_column(ForeignKey("communes.code"))
@@ -198,10 +145,6 @@ class Structure(db.Model):
     documents: Mapped[list["DocumentStructure"]] = relationship(
         back_populates="structure", order_by="DocumentStructure.annee.desc()"
     )
-
-    @property
-    def statut_enum(self):
-        return StatutJuridique(self.statut_juridique)
 
     @property
     def est_collectivite(self):
@@ -255,14 +198,13 @@ class FinancementExistant(db.Model):
 
     __tablename__ = "financements_existants"
     __table_args__ = (
-        CheckConstraint(_check_valeurs("poste", Poste), name="poste"),
         CheckConstraint(_check_valeurs("financeur", regles.CATEGORIES_FINANCEURS), name="financeur"),
         CheckConstraint("montant_annee_precedente >= 0 AND montant_annee_courante >= 0", name="montants"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
-    poste: Mapped[str] = mapped_column(String(20))
+    poste: Mapped[Poste] = mapped_column(colonne_enum(Poste, 20, "poste"))
     financeur: Mapped[str] = mapped_column(String(30))
     nom_financeur: Mapped[str] = mapped_column(String(200))
     montant_annee_precedente: Mapped[Decimal] = mapped_column(Euros, default=Decimal("0"))
@@ -279,14 +221,11 @@ class DocumentStructure(db.Model):
     """A standing document (statuts, comptes, rapport d'activité…) entered once, reused by every dossier."""
 
     __tablename__ = "documents_structure"
-    __table_args__ = (
-        CheckConstraint(_check_valeurs("type", TypeDocument), name="type"),
-        CheckConstraint("annee >= 1900 AND annee <= 2200", name="annee"),
-    )
+    __table_args__ = (CheckConstraint("annee >= 1900 AND annee <= 2200", name="annee"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
-    type: Mapped[str] = mapped_column(String(30))
+    type: Mapped[TypeDocument] = mapped_column(colonne_enum(TypeDocument, 30, "type"))
     annee: Mapped[int] = mapped_column(Integer)
     libelle: Mapped[str] = mapped_column(String(200), default="")
     fichier_id: Mapped[int] = mapped_column(ForeignKey("fichiers.id"))
@@ -298,12 +237,8 @@ class DocumentStructure(db.Model):
     fichier: Mapped[Fichier] = relationship(lazy="joined")
 
     @property
-    def type_enum(self):
-        return TypeDocument(self.type)
-
-    @property
     def intitule(self):
-        return f"{self.type_enum.libelle} {self.annee}" + (f" — {self.libelle}" if self.libelle else "")
+        return f"{self.type.libelle} {self.annee}" + (f" — {self.libelle}" if self.libelle else "")
 
 
 dossiers_communes = Table(
@@ -329,12 +264,10 @@ class Dossier(db.Model):
 
     __tablename__ = "dossiers"
     __table_args__ = (
-        CheckConstraint(_check_valeurs("statut", Statut), name="statut"),
         # En centièmes d'ETP : 100 ETP au plus.
         CheckConstraint("etp_facilitateur >= 0 AND etp_facilitateur <= 10000", name="etp_facilitateur"),
         CheckConstraint("etp_coordinateur >= 0 AND etp_coordinateur <= 10000", name="etp_coordinateur"),
         CheckConstraint("montant_demande >= 0", name="montant_demande"),
-        CheckConstraint(f"avis_ctn IS NULL OR {_check_valeurs('avis_ctn', AvisCtn)}", name="avis_ctn"),
         CheckConstraint("statut = 'brouillon' OR depose_le IS NOT NULL", name="depot"),
         CheckConstraint("statut = 'brouillon' OR numero IS NOT NULL", name="numero"),
         # Liste d'instruction : tri par dépôt, filtre du statut, jointure de la structure, dans l'index seul.
@@ -347,8 +280,8 @@ class Dossier(db.Model):
     # Dénormalisé depuis la campagne : chaque requête d'agent filtre par service sans jointure.
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
     numero: Mapped[str | None] = mapped_column(String(40), unique=True)
-    titre: Mapped[str] = mapped_column(String(250), default="")
-    statut: Mapped[str] = mapped_column(String(30), default=Statut.BROUILLON, index=True)
+    titre: Mapped[str] = mapped_column(String(TITRE_MAX), default="")
+    statut: Mapped[Statut] = mapped_column(colonne_enum(Statut, 30, "statut"), default=Statut.BROUILLON, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     cree_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     cree_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
@@ -380,7 +313,7 @@ class Dossier(db.Model):
     # Part de l'État demandée pour l'année 1 (tenue à jour par l'enregistrement du budget).
     montant_demande: Mapped[Decimal] = mapped_column(Euros, default=Decimal("0"))
     # AAP §C.1 : avis du comité technique national (structures émergentes), avant le COPIL.
-    avis_ctn: Mapped[str | None] = mapped_column(String(20))
+    avis_ctn: Mapped[AvisCtn | None] = mapped_column(colonne_enum(AvisCtn, 20, "avis_ctn"))
     avis_ctn_le: Mapped[date | None] = mapped_column(Date)
     avis_ctn_commentaire: Mapped[str] = mapped_column(Text, default="")
     # RGPD : données personnelles et pièces effacées à la fin de la durée de conservation (aap/retention.py).
@@ -408,10 +341,6 @@ class Dossier(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     # --- Lecture ---------------------------------------------------------------------------
-
-    @property
-    def statut_enum(self):
-        return Statut(self.statut)
 
     @property
     def etp_total(self):
@@ -489,8 +418,13 @@ class Dossier(db.Model):
             return True
         return self.statut != Statut.BROUILLON and utilisateur.can_lire_service(self.service_id)
 
+    @property
+    def en_preparation(self):
+        """A draft, or reopened by a request for additional pieces: its structure may change it and file it."""
+        return self.statut in MODIFIABLES
+
     def can_modifier(self, utilisateur):
-        return utilisateur.is_authenticated and utilisateur.porte(self.structure_id) and self.statut in MODIFIABLES
+        return utilisateur.is_authenticated and utilisateur.porte(self.structure_id) and self.en_preparation
 
     def can_deposer(self, utilisateur):
         return self.can_modifier(utilisateur)
@@ -639,21 +573,16 @@ class ChangementStatut(db.Model):
     """The status history of a dossier, shown to the applicant in plain words."""
 
     __tablename__ = "changements_statut"
-    __table_args__ = (CheckConstraint(_check_valeurs("statut", Statut), name="statut"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
-    statut: Mapped[str] = mapped_column(String(30))
+    statut: Mapped[Statut] = mapped_column(colonne_enum(Statut, 30, "statut"))
     par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
     commentaire: Mapped[str] = mapped_column(Text, default="")
 
     dossier: Mapped[Dossier] = relationship(back_populates="historique")
     par: Mapped[Utilisateur | None] = relationship()
-
-    @property
-    def statut_enum(self):
-        return Statut(self.statut)
 
     @property
     def par_agent(self):

@@ -8,7 +8,7 @@ flushes, and the caller (a page, the API, the demo loader) commits once. A refus
 import hashlib
 import json
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -17,10 +17,21 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from aap import fichiers
 from aap.courriels import mettre_en_file
+from aap.entrees import lire_decimal, texte_propre
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.formats import date_fr, pluriel
 from aap.journal import canonique, journaliser
+from aap.limites import (
+    ETP_MAX,
+    LIBELLE_MAX,
+    MONTANT_MAX,
+    NOM_MAX,
+    RAISON_SOCIALE_MAX,
+    TEXTE_MAX,
+    TITRE_MAX,
+    VOLUME_MAX,
+)
 from aap.models import Commune, Mission, Role
 from aap.numerotation import prochain, verrouiller
 from aap.operations import envoyer_confirmation, nouvel_utilisateur, service_par_defaut, utilisateur_par_email
@@ -53,11 +64,6 @@ from .models import (
 )
 from .synthese import controles_dossier, instantane
 
-TEXTE_MAX = 20_000
-MONTANT_MAX = Decimal("100000000")
-ETP_MAX = Decimal("100")
-VOLUME_MAX = 10_000_000
-
 # Chaque champ du dossier appartient à une étape du formulaire : une demande de compléments rouvre des étapes.
 CHAMPS_RUBRIQUES = {
     "titre": "projet",
@@ -79,14 +85,14 @@ CHAMPS_RUBRIQUES = {
     "signataire_qualite": "engagements",
 }
 TEXTES = {
-    "titre": 250,
+    "titre": TITRE_MAX,
     "zone_blanche_justification": TEXTE_MAX,
     "diagnostic": TEXTE_MAX,
     "objectifs": TEXTE_MAX,
     "strategie": TEXTE_MAX,
     "calendrier": TEXTE_MAX,
-    "signataire_nom": 200,
-    "signataire_qualite": 200,
+    "signataire_nom": NOM_MAX,
+    "signataire_qualite": NOM_MAX,
 }
 
 
@@ -200,13 +206,19 @@ def verifier_version(dossier, version):
 
 
 def _decimal(valeur, champ, libelle, places=2, maximum=MONTANT_MAX):
-    if valeur is None or valeur == "":
+    """A number within the domain's bounds (None: 0). Forms and API schemas give a Decimal; a text from an internal
+    caller is read by the one parser of typed numbers."""
+    if isinstance(valeur, str):
+        try:
+            valeur = lire_decimal(valeur)
+        except ValueError:
+            raise Refus(f"{libelle} : nombre attendu.", code="nombre_invalide", champ=champ) from None
+    if valeur is None:
         return Decimal("0")
-    try:
-        nombre = Decimal(str(valeur).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        raise Refus(f"{libelle} : nombre attendu.", code="nombre_invalide", champ=champ) from None
-    if not nombre.is_finite() or nombre < 0:
+    if isinstance(valeur, bool) or not isinstance(valeur, (int, Decimal)) or not Decimal(valeur).is_finite():
+        raise Refus(f"{libelle} : nombre attendu.", code="nombre_invalide", champ=champ)
+    nombre = Decimal(valeur)
+    if nombre < 0:
         raise Refus(f"{libelle} : nombre positif attendu.", code="nombre_invalide", champ=champ)
     if nombre > maximum:
         raise Refus(f"{libelle} : valeur trop grande.", code="nombre_invalide", champ=champ)
@@ -216,7 +228,7 @@ def _decimal(valeur, champ, libelle, places=2, maximum=MONTANT_MAX):
 
 
 def _texte(valeur, champ, longueur):
-    texte = (valeur or "").replace("\x00", "").strip()
+    texte = texte_propre(valeur or "")
     if len(texte) > longueur:
         raise Refus(f"Ce texte dépasse {longueur} caractères.", code="texte_trop_long", champ=champ)
     return texte
@@ -225,7 +237,7 @@ def _texte(valeur, champ, longueur):
 def _exiger_modifiable(dossier, par):
     if not dossier.can_modifier(par):
         raise Refus(
-            f"Ce dossier est « {dossier.statut_enum.libelle} » : il ne peut plus être modifié.",
+            f"Ce dossier est « {dossier.statut.libelle} » : il ne peut plus être modifié.",
             code="dossier_non_modifiable",
         )
 
@@ -255,7 +267,7 @@ def creer_dossier(campagne, structure, *, par, titre="", instant=None):
         campagne=campagne,
         structure=structure,
         service_id=campagne.service_id,
-        titre=_texte(titre, "titre", 250),
+        titre=_texte(titre, "titre", TITRE_MAX),
         statut=Statut.BROUILLON,
         cree_par_id=par.id,
         cree_le=instant,
@@ -338,7 +350,7 @@ def _budget(valeur):
         if len(montants) != 3:
             raise Refus("Trois montants attendus (années 1 à 3).", code="montants_invalides", champ=f"budget.{categorie}")
         budget[categorie] = (
-            _texte(precision, f"budget.{categorie}.precision", 300),
+            _texte(precision, f"budget.{categorie}.precision", LIBELLE_MAX),
             tuple(
                 _decimal(m, f"budget.{categorie}.annee{i}", f"{regles.CATEGORIES_BUDGET[categorie]}, année {i}")
                 for i, m in enumerate(montants, start=1)
@@ -483,7 +495,7 @@ def ajouter_piece(dossier, code, televersement, *, par, libelle=""):
     libelle_requis = _libelle_piece(dossier, code)
     if code != "autre" and libelle_requis is None:
         raise Refus("Choisissez la pièce à laquelle correspond ce fichier.", code="piece_inconnue", champ="code")
-    libelle = _texte(libelle, "libelle", 300)
+    libelle = _texte(libelle, "libelle", LIBELLE_MAX)
     if code == "autre" and not libelle:
         raise Refus(
             "Décrivez ce document en quelques mots (par exemple « Lettre de soutien de la CCI »).",
@@ -699,7 +711,7 @@ def _exiger_instruction(dossier, par, statuts, action):
         raise Refus("Vous n'instruisez pas ce dossier.", code="interdit")
     if dossier.statut not in statuts:
         raise Refus(
-            f"Un dossier « {dossier.statut_enum.libelle} » ne peut pas être {action}.",
+            f"Un dossier « {dossier.statut.libelle} » ne peut pas être {action}.",
             code="transition_invalide",
         )
 
@@ -849,7 +861,7 @@ def enregistrer_avis_ctn(dossier, *, par, avis, le=None, commentaire=""):
 # --- Structure -----------------------------------------------------------------------------------
 
 CHAMPS_STRUCTURE = {
-    "raison_sociale": 250,
+    "raison_sociale": RAISON_SOCIALE_MAX,
     "statut_juridique": None,
     "adresse": 2000,
     "code_postal": 5,
@@ -925,7 +937,7 @@ def ajouter_financement(structure, *, par, poste, financeur, nom_financeur, mont
         raise Refus("Poste inconnu.", code="poste_inconnu", champ="poste")
     if financeur not in regles.LIBELLES_FINANCEURS:
         raise Refus("Financeur inconnu.", code="financeur_inconnu", champ="financeur")
-    nom = _texte(nom_financeur, "nom_financeur", 200)
+    nom = _texte(nom_financeur, "nom_financeur", NOM_MAX)
     if not nom:
         raise Refus(
             "Nommez le financeur (par exemple « Conseil départemental de Mayotte »).",

@@ -17,7 +17,7 @@ from aap.models import Campagne
 from aap.types import maintenant
 
 from . import regles
-from .models import LIBELLES_STATUTS, MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statut, Structure
+from .models import MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statut, StatutJuridique, Structure
 
 ZERO = Decimal("0")
 
@@ -293,7 +293,7 @@ class SyntheseDossier:
 
     @property
     def libelle_statut(self):
-        return LIBELLES_STATUTS.get(self.profil.statut_juridique, self.profil.statut_juridique)
+        return StatutJuridique.libelle_de(self.profil.statut_juridique)
 
     @property
     def financements_par_poste(self):

@@ -57,13 +57,13 @@ from .lecture import (
 )
 from .models import (
     DOCUMENT_POUR_PIECE,
-    LIBELLES_STATUTS,
     Depot,
     DocumentStructure,
     Dossier,
     FinancementExistant,
     Piece,
     Statut,
+    StatutJuridique,
     Structure,
 )
 from .synthese import (
@@ -200,7 +200,7 @@ def _instruction():
         communes=communes,
         campagnes=campagnes,
         statuts=STATUTS_FILTRABLES,
-        statuts_juridiques=LIBELLES_STATUTS,
+        statuts_juridiques=StatutJuridique.choix(),
     )
 
 
@@ -250,11 +250,11 @@ def export():
                 classeur.ligne(
                     [
                         d.numero,
-                        d.statut_enum.libelle,
+                        d.statut.libelle,
                         d.campagne.annee,
                         d.structure.raison_sociale,
                         d.structure.siret,
-                        d.structure.statut_enum.libelle,
+                        d.structure.statut_juridique.libelle,
                         d.structure.emergente,
                         d.titre,
                         d.etp_facilitateur,
@@ -490,52 +490,6 @@ def _preparer(form, dossier):
     return form
 
 
-def _donnees(dossier, rubrique):
-    """The step form's initial values, from the dossier."""
-    donnees = {"version": dossier.version}
-    if rubrique == "projet":
-        donnees |= {
-            "titre": dossier.titre,
-            "etp_facilitateur": dossier.etp_facilitateur,
-            "etp_coordinateur": dossier.etp_coordinateur,
-        }
-    elif rubrique == "territoire":
-        donnees |= {
-            "communes": [c.code for c in dossier.communes],
-            "zone_blanche": dossier.zone_blanche,
-            "zone_blanche_justification": dossier.zone_blanche_justification,
-        }
-    elif rubrique == "strategie":
-        donnees |= {
-            "diagnostic": dossier.diagnostic,
-            "objectifs": dossier.objectifs,
-            "strategie": dossier.strategie,
-            "missions": [m.id for m in dossier.missions],
-        }
-    elif rubrique == "activite":
-        donnees["calendrier"] = dossier.calendrier
-        volumes = {v.categorie: v for v in dossier.volumes}
-        for categorie in regles.CATEGORIES_VOLUMES:
-            ligne = volumes.get(categorie)
-            donnees[f"nombre_{categorie}"] = ligne.nombre_marches if ligne else None
-            donnees[f"heures_{categorie}"] = ligne.heures_insertion if ligne else None
-    elif rubrique == "budget":
-        lignes = {ligne.categorie: ligne for ligne in dossier.lignes_budget}
-        for categorie in regles.CATEGORIES_BUDGET:
-            ligne = lignes.get(categorie)
-            donnees[f"precision_{categorie}"] = ligne.precision if ligne else ""
-            for i, annee in enumerate(regles.ANNEES):
-                donnees[f"{categorie}_{annee}"] = ligne.montants[i] if ligne and ligne.montants[i] else None
-    elif rubrique == "engagements":
-        donnees |= {
-            "engagement_non_baisse": dossier.engagement_non_baisse,
-            "declaration_honneur": dossier.declaration_honneur,
-            "signataire_nom": dossier.signataire_nom or dossier.structure.representant_nom,
-            "signataire_qualite": dossier.signataire_qualite or dossier.structure.representant_qualite,
-        }
-    return donnees
-
-
 def _reponse_json(dossier, statut=200, **extra):
     constats = controles_dossier(dossier)
     corps = {
@@ -548,60 +502,78 @@ def _reponse_json(dossier, statut=200, **extra):
     return reponse
 
 
+def _enregistrer_etape(dossier, form):
+    """Saves a validated step form: None when saved, or the Refus (a Conflit when the version is stale) that
+    stopped it, the session rolled back."""
+    try:
+        operations.modifier(dossier, form.valeurs(), par=current_user, version=form.version.data)
+    except Refus as refus:
+        db.session.rollback()
+        return refus
+    db.session.commit()
+    return None
+
+
 @bp.route("/<id:dossier_id>/etapes/<rubrique>", methods=["GET", "POST"])
 @role_requis(*PORTEURS)
 def etape(dossier_id, rubrique):
+    """A step's page, and its form sent without JavaScript."""
     if rubrique == "pieces":
         return pieces(dossier_id)
     if rubrique not in FORMULAIRES_ETAPES:
         abort(404)
+    if request.method == "POST" and veut_json():
+        return _enregistrement_auto(dossier_id, rubrique)  # une page chargée avant que dossier.js n'ait sa propre adresse
     dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
     if not dossier.rubrique_ouverte(rubrique):
         if request.method == "POST":
-            if veut_json():
-                return jsonify(
-                    {"errors": [{"field": None, "code": "rubrique_fermee", "message": "Cette étape n'est pas modifiable."}]}
-                ), 422
             flash("Cette étape n'est pas modifiable : le dossier est déposé, ou elle n'est pas rouverte.", "info")
         return redirect(url_for("candidatures.dossier", dossier_id=dossier.id))
     classe = FORMULAIRES_ETAPES[rubrique]
-    form = _preparer(classe(data=_donnees(dossier, rubrique)) if request.method == "GET" else classe(), dossier)
-    statut, conflit = 200, None
-    if request.method == "POST":
-        if form.validate():
-            try:
-                operations.modifier(dossier, form.valeurs(), par=current_user, version=form.version.data)
-            except Conflit as erreur:
-                db.session.rollback()
-                conflit = erreur.message
-                if veut_json():
-                    return jsonify({"errors": erreur.erreurs()}), 409
-                # La saisie reste affichée ; la version devient la courante : renvoyer le formulaire écrase sciemment.
-                dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
-                form.version.data = dossier.version
-                statut = 409
-            except Refus as refus:
-                db.session.rollback()
-                if veut_json():
-                    return jsonify({"errors": refus.erreurs()}), 422
-                form.porter_refus(refus)
-                dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
-                statut = 422
-            else:
-                db.session.commit()
-                if veut_json():
-                    return _reponse_json(dossier)
-                suivante = _etape_suivante(rubrique)
-                if request.form.get("action") == "continuer" and suivante:
-                    return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique=suivante))
-                flash(f"Étape « {regles.RUBRIQUES[rubrique]} » enregistrée.", "succes")
-                return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique=rubrique))
-        else:
-            if veut_json():
-                erreurs = [{"field": nom, "code": "invalide", "message": messages[0]} for nom, messages in form.errors.items()]
-                return jsonify({"errors": erreurs}), 422
-            statut = 422
-    return _page_etape(dossier, rubrique, form, statut, conflit)
+    if request.method == "GET":
+        return _page_etape(dossier, rubrique, _preparer(classe.depuis(dossier), dossier))
+    form = _preparer(classe(), dossier)
+    if not form.validate():
+        return _page_etape(dossier, rubrique, form, 422)
+    refus = _enregistrer_etape(dossier, form)
+    if refus is None:
+        suivante = _etape_suivante(rubrique)
+        if request.form.get("action") == "continuer" and suivante:
+            return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique=suivante))
+        flash(f"Étape « {regles.RUBRIQUES[rubrique]} » enregistrée.", "succes")
+        return redirect(url_for("candidatures.etape", dossier_id=dossier.id, rubrique=rubrique))
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
+    if isinstance(refus, Conflit):
+        # La saisie reste affichée ; la version devient la courante : renvoyer le formulaire écrase sciemment.
+        form.version.data = dossier.version
+        return _page_etape(dossier, rubrique, form, 409, refus.message)
+    form.porter_refus(refus)
+    return _page_etape(dossier, rubrique, form, 422)
+
+
+@bp.route("/<id:dossier_id>/enregistrement/etapes/<rubrique>", methods=["POST"])
+@role_requis(Role.PORTEUR)
+def enregistrement_auto(dossier_id, rubrique):
+    """The step's automatic save (dossier.js): JSON whatever happens — the new version and the fragments of the
+    page to refresh, or the errors (422; 409 when the dossier changed elsewhere)."""
+    if rubrique not in FORMULAIRES_ETAPES:
+        abort(404)
+    return _enregistrement_auto(dossier_id, rubrique)
+
+
+def _enregistrement_auto(dossier_id, rubrique):
+    dossier = dossier_accessible(dossier_id, options_page_dossier(), droit=Dossier.can_porter)
+    if not dossier.rubrique_ouverte(rubrique):
+        erreur = {"field": None, "code": "rubrique_fermee", "message": "Cette étape n'est pas modifiable."}
+        return jsonify({"errors": [erreur]}), 422
+    form = _preparer(FORMULAIRES_ETAPES[rubrique](), dossier)
+    if not form.validate():
+        erreurs = [{"field": nom, "code": "invalide", "message": messages[0]} for nom, messages in form.errors.items()]
+        return jsonify({"errors": erreurs}), 422
+    refus = _enregistrer_etape(dossier, form)
+    if refus is None:
+        return _reponse_json(dossier)
+    return jsonify({"errors": refus.erreurs()}), 409 if isinstance(refus, Conflit) else 422
 
 
 def _etape_suivante(rubrique):

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from aap import fichiers
+from aap import fichiers, limites
 from aap.api import Entier, ErreurSchema, Identifiant, Nombre, Page, blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
@@ -32,16 +32,16 @@ bp = blueprint_api("api_conventions", "Conventions, versements, bilans, avenants
 Montant = Nombre(2, signe=True)  # montants envoyés (sommes, reversements)
 Etp = Nombre(2)  # par pas de 0,05
 Taux = Nombre(4, signe=True, allow_none=True)
-# Un montant saisi : en euros et centimes, au plus operations.MONTANT_MAX.
-MontantSaisi = Nombre(2, maximum=operations.MONTANT_MAX, metadata={"description": "En euros et centimes."})
+# Un montant saisi : en euros et centimes, au plus limites.MONTANT_MAX.
+MontantSaisi = Nombre(2, maximum=limites.MONTANT_MAX, metadata={"description": "En euros et centimes."})
 
 
 def valeur_indicateur(indicateur, **kwargs):
     """An indicator's value as the document says it: counts and hours in whole numbers, euros and decimals with
-    two places (up to regles.NOMBRE_MAX), texts up to operations.TEXTE_MAX characters; null erases it."""
+    two places (up to regles.NOMBRE_MAX), texts up to limites.TEXTE_MAX characters; null erases it."""
     description = {"description": indicateur.libelle}
     if not indicateur.numerique:
-        return fields.String(allow_none=True, validate=validate.Length(max=operations.TEXTE_MAX), metadata=description, **kwargs)
+        return fields.String(allow_none=True, validate=validate.Length(max=limites.TEXTE_MAX), metadata=description, **kwargs)
     places = 0 if indicateur.type in ("entier", "heures") else 2
     # Un objectif est envoyé avec deux décimales ("8000.00") : renvoyé tel quel, il est lu.
     return Nombre(places, maximum=int(regles.NOMBRE_MAX), zeros=2, allow_none=True, metadata=description, **kwargs)
@@ -243,13 +243,13 @@ class PaiementSchema(Schema):
 
 
 class AnnulationSchema(Schema):
-    motif = fields.String(required=True, validate=validate.Length(min=1, max=operations.TEXTE_MAX))
+    motif = fields.String(required=True, validate=validate.Length(min=1, max=limites.TEXTE_MAX))
     version = Version
 
 
 class AjustementSchema(Schema):
-    montant = Nombre(2, maximum=operations.MONTANT_MAX, required=True, metadata={"description": "Le solde, en euros."})
-    motif = fields.String(load_default="", validate=validate.Length(max=operations.TEXTE_MAX))
+    montant = Nombre(2, maximum=limites.MONTANT_MAX, required=True, metadata={"description": "Le solde, en euros."})
+    motif = fields.String(load_default="", validate=validate.Length(max=limites.TEXTE_MAX))
     version = Version
 
 
@@ -336,12 +336,12 @@ class ApprobationSchema(Schema):
         allow_none=True,
         metadata={"description": "Bilan annuel : les dépenses retenues (par défaut celles déclarées)."},
     )
-    commentaire = fields.String(load_default="", validate=validate.Length(max=operations.TEXTE_MAX))
+    commentaire = fields.String(load_default="", validate=validate.Length(max=limites.TEXTE_MAX))
     version = Version
 
 
 class CorrectionsSchema(Schema):
-    message = fields.String(required=True, validate=validate.Length(min=1, max=operations.TEXTE_MAX))
+    message = fields.String(required=True, validate=validate.Length(min=1, max=limites.TEXTE_MAX))
     date_limite = fields.Date(required=True)
     version = Version
 
@@ -369,11 +369,11 @@ class RenouvellementSchema(Schema):
 
 class AvenantSchema(Schema):
     montant = Nombre(
-        2, maximum=operations.MONTANT_MAX, positif=True, required=True, metadata={"description": "Le montant de l'année."}
+        2, maximum=limites.MONTANT_MAX, positif=True, required=True, metadata={"description": "Le montant de l'année."}
     )
     cout_retenu = Nombre(
         2,
-        maximum=operations.MONTANT_MAX,
+        maximum=limites.MONTANT_MAX,
         positif=True,
         load_default=None,
         allow_none=True,
@@ -383,7 +383,7 @@ class AvenantSchema(Schema):
 
 
 class NonRenouvellementSchema(Schema):
-    motif = fields.String(required=True, validate=validate.Length(min=1, max=operations.TEXTE_MAX))
+    motif = fields.String(required=True, validate=validate.Length(min=1, max=limites.TEXTE_MAX))
 
 
 class FiltresTableauSchema(Schema):

@@ -8,10 +8,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from aap.fichiers import ACCEPT_HTML, FORMATS_ACCEPTES
 from aap.forms import Formulaire, choix, requis
+from aap.limites import TEXTE_MAX
 
 from . import regles
-
-TEXTE_MAX = 5000
 
 
 def nom_champ(cle):

@@ -24,7 +24,7 @@ from notation import lecture as lecture_notation
 from notation.models import Decision, Nature, Phase, Seance
 
 from . import regles
-from .models import AnneeConvention, Bilan, Convention, StatutConvention, Versement
+from .models import AnneeConvention, Bilan, Convention, EtatConvention, Renouvellement, StatutConvention, Versement
 
 ID_MAX = 2**31 - 1
 # Rôles des routes (pages et API) : qui rend compte, qui gère, qui lit.
@@ -213,32 +213,20 @@ def echeances_de(convention, instant=None, prochain_copil=None):
 
 
 def etat_affiche(convention, jour):
-    """The state in words, for lists and the dashboard."""
+    """(state, the state in words with its detail), for lists and the dashboard."""
     if convention.statut == StatutConvention.CLOSE:
-        return "close", "Close"
+        return EtatConvention.CLOSE, EtatConvention.CLOSE.libelle
     if convention.statut == StatutConvention.A_SIGNER:
-        if jour > convention.date_limite_signature:
-            return "signature_en_retard", "Signature en retard"
-        return "a_signer", "À signer"
+        etat = EtatConvention.SIGNATURE_EN_RETARD if jour > convention.date_limite_signature else EtatConvention.A_SIGNER
+        return etat, etat.libelle
     derniere = convention.derniere
     if derniere.signee_le is None:
-        return "avenant_a_signer", f"Avenant n° {derniere.rang - 1} à signer"
-    if derniere.renouvellement == "non_renouvelee":
-        return "non_renouvelee", "Non renouvelée (dernière année)"
+        return EtatConvention.AVENANT_A_SIGNER, f"Avenant n° {derniere.rang - 1} à signer"
+    if derniere.renouvellement == Renouvellement.NON_RENOUVELEE:
+        return EtatConvention.NON_RENOUVELEE, "Non renouvelée (dernière année)"
     if jour > derniere.fin:
-        return "echue", "Échue, solde à régler"
-    return "en_cours", f"En cours (année {derniere.rang})"
-
-
-LIBELLES_ETATS = {
-    "a_signer": "À signer",
-    "signature_en_retard": "Signature en retard",
-    "en_cours": "En cours",
-    "avenant_a_signer": "Avenant à signer",
-    "non_renouvelee": "Non renouvelée",
-    "echue": "Échue, solde à régler",
-    "close": "Close",
-}
+        return EtatConvention.ECHUE, EtatConvention.ECHUE.libelle
+    return EtatConvention.EN_COURS, f"En cours (année {derniere.rang})"
 
 
 # --- À faire -------------------------------------------------------------------------------------------

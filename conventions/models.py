@@ -11,99 +11,76 @@ views and the API answer 404 for a convention the person may not see.
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from aap.enums import EnumFr, colonne_enum
 from aap.extensions import db
 from aap.fichiers import Fichier
 from aap.formats import date_fr
-from aap.models import Campagne, Service, Utilisateur, _check_valeurs
+from aap.limites import RAISON_SOCIALE_MAX
+from aap.models import Campagne, Service, Utilisateur
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
-from candidatures.models import LIBELLES_STATUTS, Dossier, Structure
+from candidatures.models import Dossier, StatutJuridique, Structure
 from notation.models import Decision
 
 from . import regles
 
 
-class StatutConvention(StrEnum):
-    A_SIGNER = "a_signer"
-    EN_COURS = "en_cours"
-    CLOSE = "close"
+class StatutConvention(EnumFr):
+    A_SIGNER = "a_signer", "À signer", "info"
+    EN_COURS = "en_cours", "En cours", "success"
+    CLOSE = "close", "Close"
 
 
-class NatureVersement(StrEnum):
-    AVANCE = "avance"
-    SOLDE = "solde"
+class EtatConvention(EnumFr):
+    """Where a convention stands, as lists and the dashboard show it (computed, never stored)."""
 
-    @property
-    def libelle(self):
-        return {"avance": "Avance (50 %)", "solde": "Solde"}[self]
-
-
-class EtatVersement(StrEnum):
-    PREVU = "prevu"
-    A_PAYER = "a_payer"
-    PAYE = "paye"
-    ANNULE = "annule"
-
-    @property
-    def libelle(self):
-        return LIBELLES_ETATS_VERSEMENT[self]
+    A_SIGNER = "a_signer", "À signer", "info"
+    SIGNATURE_EN_RETARD = "signature_en_retard", "Signature en retard", "error"
+    EN_COURS = "en_cours", "En cours", "success"
+    AVENANT_A_SIGNER = "avenant_a_signer", "Avenant à signer", "info"
+    NON_RENOUVELEE = "non_renouvelee", "Non renouvelée", "warning"
+    ECHUE = "echue", "Échue, solde à régler", "warning"
+    CLOSE = "close", "Close"
 
 
-LIBELLES_ETATS_VERSEMENT = {
-    EtatVersement.PREVU: "Prévu",
-    EtatVersement.A_PAYER: "À mettre en paiement",
-    EtatVersement.PAYE: "Payé",
-    EtatVersement.ANNULE: "Annulé",
-}
+class NatureVersement(EnumFr):
+    AVANCE = "avance", "Avance (50 %)"
+    SOLDE = "solde", "Solde"
 
 
-class EtatReversement(StrEnum):
-    A_EMETTRE = "a_emettre"
-    EMIS = "emis"
-    RECOUVRE = "recouvre"
-
-    @property
-    def libelle(self):
-        return {"a_emettre": "Titre de perception à émettre", "emis": "Titre émis", "recouvre": "Recouvré"}[self]
+class EtatVersement(EnumFr):
+    PREVU = "prevu", "Prévu", "info"
+    A_PAYER = "a_payer", "À mettre en paiement", "warning"
+    PAYE = "paye", "Payé", "success"
+    ANNULE = "annule", "Annulé"
 
 
-class TypeBilan(StrEnum):
-    INTERMEDIAIRE = regles.INTERMEDIAIRE
-    ANNUEL = regles.ANNUEL
-    TRIMESTRIEL = regles.TRIMESTRIEL
-    FINANCIER = regles.FINANCIER
-
-    @property
-    def libelle(self):
-        return regles.LIBELLES_BILANS[self]
+class EtatReversement(EnumFr):
+    A_EMETTRE = "a_emettre", "Titre de perception à émettre"
+    EMIS = "emis", "Titre émis"
+    RECOUVRE = "recouvre", "Recouvré"
 
 
-class StatutBilan(StrEnum):
-    A_DEPOSER = "a_deposer"
-    DEPOSE = "depose"
-    A_CORRIGER = "a_corriger"
-    APPROUVE = "approuve"
-
-    @property
-    def libelle(self):
-        return LIBELLES_STATUTS_BILAN[self]
+class TypeBilan(EnumFr):
+    INTERMEDIAIRE = regles.INTERMEDIAIRE, regles.LIBELLES_BILANS[regles.INTERMEDIAIRE]
+    ANNUEL = regles.ANNUEL, regles.LIBELLES_BILANS[regles.ANNUEL]
+    TRIMESTRIEL = regles.TRIMESTRIEL, regles.LIBELLES_BILANS[regles.TRIMESTRIEL]
+    FINANCIER = regles.FINANCIER, regles.LIBELLES_BILANS[regles.FINANCIER]
 
 
-LIBELLES_STATUTS_BILAN = {
-    StatutBilan.A_DEPOSER: "À déposer",
-    StatutBilan.DEPOSE: "Déposé, en examen",
-    StatutBilan.A_CORRIGER: "Corrections demandées",
-    StatutBilan.APPROUVE: "Approuvé",
-}
+class StatutBilan(EnumFr):
+    A_DEPOSER = "a_deposer", "À déposer", "info"
+    DEPOSE = "depose", "Déposé, en examen", "new"
+    A_CORRIGER = "a_corriger", "Corrections demandées", "warning"
+    APPROUVE = "approuve", "Approuvé", "success"
 
 
-class Renouvellement(StrEnum):
-    RENOUVELEE = "renouvelee"
-    NON_RENOUVELEE = "non_renouvelee"
+class Renouvellement(EnumFr):
+    RENOUVELEE = "renouvelee", "Renouvelée"
+    NON_RENOUVELEE = "non_renouvelee", "Non renouvelée"
 
 
 @dataclass(frozen=True)
@@ -128,7 +105,7 @@ class Beneficiaire:
 
     @property
     def libelle_statut(self):
-        return LIBELLES_STATUTS.get(self.statut_juridique, self.statut_juridique)
+        return StatutJuridique.libelle_de(self.statut_juridique)
 
     @property
     def adresse_postale(self):
@@ -142,7 +119,6 @@ class Convention(db.Model):
 
     __tablename__ = "conventions"
     __table_args__ = (
-        CheckConstraint(_check_valeurs("statut", StatutConvention), name="statut"),
         CheckConstraint("mois_bilan_intermediaire >= 1 AND mois_bilan_intermediaire <= 11", name="mois_intermediaire"),
         CheckConstraint("taux_plafond > 0 AND taux_plafond <= 10000", name="taux_plafond"),
     )
@@ -154,7 +130,9 @@ class Convention(db.Model):
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), unique=True)
     structure_id: Mapped[int] = mapped_column(ForeignKey("structures.id"), index=True)
-    statut: Mapped[str] = mapped_column(String(20), default=StatutConvention.A_SIGNER, index=True)
+    statut: Mapped[StatutConvention] = mapped_column(
+        colonne_enum(StatutConvention, 20, "statut"), default=StatutConvention.A_SIGNER, index=True
+    )
     # Copiée de la décision : le délai de 15 jours part d'elle (AAP §D.1).
     notifie_le: Mapped[datetime] = mapped_column(UTCDateTime)
     date_limite_signature: Mapped[date] = mapped_column(Date)
@@ -168,7 +146,7 @@ class Convention(db.Model):
     close_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Le bénéficiaire tel qu'à la signature de la convention : les documents et les données ouvertes le nomment
     # ainsi, quoi que devienne ensuite le profil de la structure.
-    beneficiaire_raison_sociale: Mapped[str | None] = mapped_column(String(250))
+    beneficiaire_raison_sociale: Mapped[str | None] = mapped_column(String(RAISON_SOCIALE_MAX))
     beneficiaire_siret: Mapped[str | None] = mapped_column(String(14))
     beneficiaire_statut_juridique: Mapped[str | None] = mapped_column(String(20))
     beneficiaire_adresse: Mapped[str | None] = mapped_column(Text)
@@ -187,10 +165,6 @@ class Convention(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def statut_enum(self):
-        return StatutConvention(self.statut)
 
     @property
     def premiere(self):
@@ -269,7 +243,6 @@ class AnneeConvention(db.Model):
         CheckConstraint("etp_facilitateur >= 0 AND etp_coordinateur >= 0", name="etp"),
         CheckConstraint("depenses_eligibles IS NULL OR depenses_eligibles >= 0", name="depenses"),
         CheckConstraint("montant_du IS NULL OR (montant_du >= 0 AND montant_du <= montant)", name="montant_du"),
-        CheckConstraint(f"renouvellement IS NULL OR {_check_valeurs('renouvellement', Renouvellement)}", name="renouvellement"),
         CheckConstraint(
             "renouvellement IS NULL OR renouvellement = 'renouvelee' OR renouvellement_motif <> ''",
             name="motif_non_renouvellement",
@@ -298,7 +271,7 @@ class AnneeConvention(db.Model):
     # Ce que l'État doit pour l'année, fixé à l'approbation du compte rendu financier : le taux plafond des dépenses
     # éligibles, dans la limite de la subvention (et de l'échéancier), moins ce que l'agent retire avec un motif.
     montant_du: Mapped[Decimal | None] = mapped_column(Euros)
-    renouvellement: Mapped[str | None] = mapped_column(String(20))
+    renouvellement: Mapped[Renouvellement | None] = mapped_column(colonne_enum(Renouvellement, 20, "renouvellement"))
     renouvellement_motif: Mapped[str] = mapped_column(Text, default="")
     renouvellement_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
     renouvellement_par_id: Mapped[int | None] = mapped_column(ForeignKey("utilisateurs.id"))
@@ -403,8 +376,6 @@ class Versement(db.Model):
     __tablename__ = "versements"
     __table_args__ = (
         UniqueConstraint("annee_id", "nature"),
-        CheckConstraint(_check_valeurs("nature", NatureVersement), name="nature"),
-        CheckConstraint(_check_valeurs("etat", EtatVersement), name="etat"),
         CheckConstraint("montant >= 0 AND montant <= montant_prevu", name="montant"),
         CheckConstraint("montant_prevu >= 0", name="montant_prevu"),
         CheckConstraint("etat <> 'paye' OR (paye_le IS NOT NULL AND reference_comptable <> '')", name="paiement"),
@@ -415,10 +386,10 @@ class Versement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     annee_id: Mapped[int] = mapped_column(ForeignKey("annees_convention.id", ondelete="CASCADE"), index=True)
     convention_id: Mapped[int] = mapped_column(ForeignKey("conventions.id"), index=True)
-    nature: Mapped[str] = mapped_column(String(10))
+    nature: Mapped[NatureVersement] = mapped_column(colonne_enum(NatureVersement, 10, "nature"))
     montant_prevu: Mapped[Decimal] = mapped_column(Euros)
     montant: Mapped[Decimal] = mapped_column(Euros)
-    etat: Mapped[str] = mapped_column(String(10), default=EtatVersement.PREVU, index=True)
+    etat: Mapped[EtatVersement] = mapped_column(colonne_enum(EtatVersement, 10, "etat"), default=EtatVersement.PREVU, index=True)
     a_payer_le: Mapped[date | None] = mapped_column(Date)
     paye_le: Mapped[date | None] = mapped_column(Date)
     reference_comptable: Mapped[str] = mapped_column(String(100), default="")
@@ -430,14 +401,6 @@ class Versement(db.Model):
     convention: Mapped[Convention] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def nature_enum(self):
-        return NatureVersement(self.nature)
-
-    @property
-    def etat_enum(self):
-        return EtatVersement(self.etat)
 
     @property
     def reduit(self):
@@ -452,14 +415,13 @@ class Reversement(db.Model):
     __table_args__ = (
         CheckConstraint("montant > 0", name="montant"),
         CheckConstraint("cout_retenu IS NULL OR cout_retenu > 0", name="cout_retenu"),
-        CheckConstraint(_check_valeurs("etat", EtatReversement), name="etat"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     annee_id: Mapped[int] = mapped_column(ForeignKey("annees_convention.id", ondelete="CASCADE"), unique=True)
     convention_id: Mapped[int] = mapped_column(ForeignKey("conventions.id"), index=True)
     montant: Mapped[Decimal] = mapped_column(Euros)
-    etat: Mapped[str] = mapped_column(String(10), default=EtatReversement.A_EMETTRE)
+    etat: Mapped[EtatReversement] = mapped_column(colonne_enum(EtatReversement, 10, "etat"), default=EtatReversement.A_EMETTRE)
     calcule_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
     titre_emis_le: Mapped[date | None] = mapped_column(Date)
     reference: Mapped[str] = mapped_column(String(100), default="")
@@ -467,10 +429,6 @@ class Reversement(db.Model):
     commentaire: Mapped[str] = mapped_column(Text, default="")
 
     annee: Mapped[AnneeConvention] = relationship(back_populates="reversement")
-
-    @property
-    def etat_enum(self):
-        return EtatReversement(self.etat)
 
 
 class Bilan(db.Model):
@@ -481,8 +439,6 @@ class Bilan(db.Model):
     __tablename__ = "bilans"
     __table_args__ = (
         UniqueConstraint("annee_id", "type", "ordre"),
-        CheckConstraint(_check_valeurs("type", TypeBilan), name="type"),
-        CheckConstraint(_check_valeurs("statut", StatutBilan), name="statut"),
         CheckConstraint("depenses_realisees IS NULL OR depenses_realisees >= 0", name="depenses"),
         CheckConstraint("statut = 'a_deposer' OR premier_depot_le IS NOT NULL", name="depot"),
     )
@@ -490,11 +446,13 @@ class Bilan(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     annee_id: Mapped[int] = mapped_column(ForeignKey("annees_convention.id", ondelete="CASCADE"), index=True)
     convention_id: Mapped[int] = mapped_column(ForeignKey("conventions.id"), index=True)
-    type: Mapped[str] = mapped_column(String(20))
+    type: Mapped[TypeBilan] = mapped_column(colonne_enum(TypeBilan, 20, "type"))
     ordre: Mapped[int] = mapped_column(Integer, default=1)
     arrete_au: Mapped[date | None] = mapped_column(Date)
     echeance: Mapped[date] = mapped_column(Date, index=True)
-    statut: Mapped[str] = mapped_column(String(20), default=StatutBilan.A_DEPOSER, index=True)
+    statut: Mapped[StatutBilan] = mapped_column(
+        colonne_enum(StatutBilan, 20, "statut"), default=StatutBilan.A_DEPOSER, index=True
+    )
     # Bilan annuel : dépenses réalisées de l'action, telles qu'au compte rendu financier (cerfa n° 15059).
     depenses_realisees: Mapped[Decimal | None] = mapped_column(Euros)
     premier_depot_le: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -516,18 +474,10 @@ class Bilan(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     @property
-    def type_enum(self):
-        return TypeBilan(self.type)
-
-    @property
-    def statut_enum(self):
-        return StatutBilan(self.statut)
-
-    @property
     def intitule(self):
         if self.type == TypeBilan.TRIMESTRIEL and self.arrete_au:
-            return f"{self.type_enum.libelle} — résultats au {date_fr(self.arrete_au)}"
-        return self.type_enum.libelle
+            return f"{self.type.libelle} — résultats au {date_fr(self.arrete_au)}"
+        return self.type.libelle
 
     @property
     def modifiable(self):

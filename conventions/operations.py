@@ -14,10 +14,12 @@ from sqlalchemy import select
 
 from aap import fichiers
 from aap.courriels import mettre_en_file
+from aap.entrees import texte_propre
 from aap.erreurs import Conflit, Invalide, Refus, flush_ou_conflit, refuser_si_erreurs
 from aap.extensions import db
 from aap.formats import date_fr, euros, pourcentage
 from aap.journal import canonique, journaliser
+from aap.limites import MONTANT_MAX, TEXTE_MAX, TITRE_MAX
 from aap.models import Campagne
 from aap.numerotation import prochain, verrouiller
 from aap.pdf import produire_lettre
@@ -51,9 +53,6 @@ from .models import (
     VersionBilan,
 )
 
-TEXTE_MAX = 5000
-MONTANT_MAX = Decimal("10000000")
-
 
 def _version(objet, version, message):
     if version is not None and objet.version != version:
@@ -61,7 +60,7 @@ def _version(objet, version, message):
 
 
 def _texte(valeur, champ, libelle, obligatoire=False, longueur=TEXTE_MAX):
-    valeur = regles.texte(valeur)
+    valeur = texte_propre(valeur or "")
     if obligatoire and not valeur:
         return valeur, [regles.Erreur(champ, f"{champ}_manquant", f"Indiquez {libelle}.")]
     if len(valeur) > longueur:
@@ -431,7 +430,7 @@ def payer(versement, *, paye_le, reference, par, version=None):
     _version(versement, version, "Ce versement a changé entre-temps : rechargez la page.")
     if versement.etat != EtatVersement.A_PAYER:
         raise Refus(
-            f"Ce versement est « {versement.etat_enum.libelle.lower()} » : seul un versement à mettre en "
+            f"Ce versement est « {versement.etat.libelle.lower()} » : seul un versement à mettre en "
             "paiement peut être marqué payé.",
             code="etat_invalide",
         )
@@ -477,7 +476,7 @@ def payer(versement, *, paye_le, reference, par, version=None):
 def annuler(versement, *, motif, par, version=None):
     _version(versement, version, "Ce versement a changé entre-temps : rechargez la page.")
     if versement.etat not in (EtatVersement.PREVU, EtatVersement.A_PAYER):
-        raise Refus(f"Ce versement est « {versement.etat_enum.libelle.lower()} » : il ne s'annule plus.", code="etat_invalide")
+        raise Refus(f"Ce versement est « {versement.etat.libelle.lower()} » : il ne s'annule plus.", code="etat_invalide")
     motif, erreurs = _texte(motif, "motif", "le motif de l'annulation", True)
     refuser_si_erreurs(erreurs)
     ancien = versement.etat
@@ -648,7 +647,7 @@ def precedentes(bilan):
 
 def _exiger_modifiable(bilan):
     if not bilan.modifiable:
-        raise Refus(f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : il ne se modifie plus.", code="bilan_fige")
+        raise Refus(f"Ce bilan est « {bilan.statut.libelle.lower()} » : il ne se modifie plus.", code="bilan_fige")
     if bilan.convention.statut == StatutConvention.A_SIGNER or bilan.annee.signee_le is None:
         raise Refus("Les bilans se remplissent une fois la convention (ou l'avenant) signée.", code="non_signee")
 
@@ -664,7 +663,7 @@ def lire_valeurs(bilan, saisies):
                 erreurs.append(regles.Erreur(indicateur.cle, "valeur_invalide", message))
             valeurs[indicateur.cle] = valeur
         else:
-            texte = regles.texte(brut if isinstance(brut, str) else "")
+            texte = texte_propre(brut if isinstance(brut, str) else "")
             if len(texte) > TEXTE_MAX:
                 erreurs.append(regles.Erreur(indicateur.cle, "texte_trop_long", f"{TEXTE_MAX} caractères au plus."))
             valeurs[indicateur.cle] = texte
@@ -833,9 +832,7 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
 
 def _exiger_depose(bilan):
     if bilan.statut != StatutBilan.DEPOSE:
-        raise Refus(
-            f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : seul un bilan déposé s'examine.", code="etat_invalide"
-        )
+        raise Refus(f"Ce bilan est « {bilan.statut.libelle.lower()} » : seul un bilan déposé s'examine.", code="etat_invalide")
 
 
 def approuver_bilan(bilan, *, par, depenses_eligibles=None, commentaire="", version=None, instant=None):
@@ -1210,7 +1207,7 @@ def envoyer_rappels(instant=None):
                 ) + f"{regles.minuscule(echeance.libelle)} — convention {convention.numero}"
                 courriel = mettre_en_file(
                     adresse,
-                    sujet[:250],
+                    sujet[:TITRE_MAX],
                     "rappel_convention",
                     service_id=convention.service_id,
                     cle=f"rappel-convention:{convention.id}:{echeance.code}:{palier}:{adresse.lower()}"[:200],

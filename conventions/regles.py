@@ -20,11 +20,12 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from aap.formats import date_fr, euros
+from aap.entrees import lire_decimal
+from aap.formats import date_fr, euros, nombre_fr
 from aap.regles import ajouter_mois
-from notation.regles import Erreur, message_plafond, nombre_fr, plafond_decision, texte
+from notation.regles import Erreur, message_plafond, plafond_decision
 
-__all__ = ["Erreur", "texte", "nombre_fr"]
+__all__ = ["Erreur"]
 
 ZERO = Decimal("0")
 CENTIME = Decimal("0.01")
@@ -452,29 +453,16 @@ def indicateurs_cibles(etp_facilitateur, etp_coordinateur):
     return [i for i in CIBLES if i.poste in postes]
 
 
-def lire_nombre(brut, type_="decimal"):
-    """A number typed by a person ("1 234,5") → (Decimal | None, message | None). Empty is None."""
-    if brut is None:
-        return None, None
+def lire_nombre(brut):
+    """A number typed by a person ("1 234,5") → (Decimal | None, message | None). Empty is None; a Decimal read
+    by an API schema passes as is."""
     if isinstance(brut, (int, Decimal)) and not isinstance(brut, bool):
         valeur = Decimal(brut)
-    else:
-        nettoye = str(brut).strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        nettoye = nettoye.removesuffix("€")
-        if not nettoye:
-            return None, None
-        if (
-            len(nettoye) > 20
-            or not all(c.isdigit() or c in ".-" for c in nettoye)
-            or nettoye.count(".") > 1
-            or "-" in nettoye[1:]
-            or nettoye in {"-", ".", "-."}
-        ):
-            return None, "Indiquez un nombre (par exemple 1 250 ou 12,5)."
-        valeur = Decimal(nettoye)
-    if not valeur.is_finite():
-        return None, "Indiquez un nombre."
-    return valeur, None
+        return (valeur, None) if valeur.is_finite() else (None, "Indiquez un nombre.")
+    try:
+        return lire_decimal(brut), None
+    except ValueError:
+        return None, "Indiquez un nombre (par exemple 1 250 ou 12,5)."
 
 
 def probleme_valeur(indicateur, valeur):

@@ -21,7 +21,7 @@ from candidatures.models import Dossier
 from notation.models import Decision, Nature
 
 from . import lecture, regles
-from .models import Bilan, Convention, EtatVersement, StatutBilan, ValeurBilan
+from .models import Bilan, Convention, EtatConvention, EtatVersement, StatutBilan, ValeurBilan
 
 ZERO = Decimal("0")
 CENTIME = Decimal("0.01")
@@ -301,7 +301,7 @@ def _lignes_conventions(t, conventions, instant):
         for echeance in lecture.echeances_de(convention, instant):
             if echeance.en_retard and echeance.nature in ("bilan", "corrections", "versement", "signature"):
                 t.retards.append((convention, echeance))
-    t.etats = [(code, lecture.LIBELLES_ETATS[code], etats[code]) for code in lecture.LIBELLES_ETATS if etats[code]]
+    t.etats = [(etat.value, etat.libelle, etats[etat]) for etat in EtatConvention if etats[etat]]
     return lignes_annees, lignes_versements, lignes_objectifs
 
 
@@ -476,7 +476,7 @@ def classeur(t):
                 Decimal(int(ligne["etp_f"])) / 100,
                 Decimal(int(ligne["etp_c"])) / 100,
                 ligne["signee_le"],
-                lecture.LIBELLES_ETATS[ligne["etat"]],
+                EtatConvention.libelle_de(ligne["etat"]),
             ]
         )
 

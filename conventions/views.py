@@ -17,7 +17,7 @@ from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.fichiers import Fichier, reponse_telechargement
-from aap.formats import date_fr, euros, fuseau
+from aap.formats import date_fr, euros, fuseau, nombre_fr
 from aap.models import Role, Service
 from aap.securite import role_requis
 from aap.types import maintenant
@@ -130,10 +130,10 @@ def nouvelle(decision_id):
     form = forms.formulaire_creation(indicateurs)
     taux_plafond = operations.taux_plafond_de(dossier)
     if request.method == "GET":
-        form.taux_plafond.data = regles.nombre_fr(taux_plafond * 100)
+        form.taux_plafond.data = nombre_fr(taux_plafond * 100)
         form.date_effet.data = lecture.debut_par_defaut(decision, dossier.service.fuseau) if decision.notifie_le else None
         for cle, valeur in operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur).items():
-            form["objectif_" + forms.nom_champ(cle)].data = regles.nombre_fr(valeur)
+            form["objectif_" + forms.nom_champ(cle)].data = nombre_fr(valeur)
     erreurs, statut = [], 200
     if request.method == "POST":
         statut = 422
@@ -402,12 +402,12 @@ def _remplir_bilan(form, bilan, indicateurs):
     for indicateur in indicateurs:
         valeur = valeurs.get(indicateur.cle)
         if indicateur.numerique:
-            form[forms.nom_champ(indicateur.cle)].data = regles.nombre_fr(valeur) if valeur is not None else ""
+            form[forms.nom_champ(indicateur.cle)].data = nombre_fr(valeur) if valeur is not None else ""
         else:
             form[forms.nom_champ(indicateur.cle)].data = valeur or ""
     if "depenses_realisees" in form:
         depenses = bilan.depenses_realisees
-        form.depenses_realisees.data = regles.nombre_fr(depenses) if depenses is not None else ""
+        form.depenses_realisees.data = nombre_fr(depenses) if depenses is not None else ""
     form.version.data = str(bilan.version)
 
 
@@ -432,7 +432,7 @@ def _page_bilan(
         approbation = approbation or forms.ApprobationForm(formdata=None, version=str(bilan.version))
         corrections = corrections or forms.CorrectionsForm(formdata=None, version=str(bilan.version))
         if bilan.type == regles.FINANCIER and not approbation.depenses_eligibles.data and bilan.depenses_realisees is not None:
-            approbation.depenses_eligibles.data = regles.nombre_fr(bilan.depenses_realisees)
+            approbation.depenses_eligibles.data = nombre_fr(bilan.depenses_realisees)
     complet = lecture.bilan_complet(bilan.id)
     return render_template(
         "conventions/bilan.html",
@@ -459,7 +459,7 @@ def _page_bilan(
 
 
 def _hors_examen(bilan):
-    message = f"Ce bilan est « {bilan.statut_enum.libelle.lower()} » : seul un bilan déposé s'examine."
+    message = f"Ce bilan est « {bilan.statut.libelle.lower()} » : seul un bilan déposé s'examine."
     return [] if bilan.statut == StatutBilan.DEPOSE else [message]
 
 
@@ -634,11 +634,11 @@ def renouvellement(convention_id):
     erreurs, statut = [], 200
     apercu = operations.apercu_avenant(convention) if derniere.rang < regles.ANNEES_MAX else None
     if gere and request.method == "GET":
-        form.montant.data = regles.nombre_fr(min(derniere.montant, apercu.plafond.maximum))
+        form.montant.data = nombre_fr(min(derniere.montant, apercu.plafond.maximum))
         cibles = derniere.cibles()
         for indicateur in indicateurs:
             if indicateur.cle in cibles:
-                form["objectif_" + forms.nom_champ(indicateur.cle)].data = regles.nombre_fr(cibles[indicateur.cle])
+                form["objectif_" + forms.nom_champ(indicateur.cle)].data = nombre_fr(cibles[indicateur.cle])
     if request.method == "POST":
         if not gere:
             abort(404)

@@ -18,6 +18,7 @@ from aap.api import Booleen, Entier, Identifiant, Nombre, Page, blueprint_api
 from aap.entrees import ID_MAX
 from aap.erreurs import Refus
 from aap.extensions import db
+from aap.limites import TEXTE_MAX
 from aap.models import Campagne, Role, Utilisateur
 from aap.securite import role_requis
 from candidatures.models import Dossier
@@ -28,7 +29,6 @@ from .models import Avis, Decision, MembreSeance, Nature, Phase, Seance
 
 bp = blueprint_api("api_notation", "Séances du COPIL, conflits d'intérêts, notes, classement, décisions.")
 
-TEXTE_MAX = 5000
 ANNEES_SEANCE = (2000, 2199)
 
 Points = Nombre(2)  # moyennes, médianes, écarts : au centième

@@ -10,8 +10,6 @@ from aap.fichiers import enregistrer_produit
 from aap.pdf import rendre_pdf
 from aap.types import maintenant
 
-from .models import LIBELLES_AVIS
-
 
 def _nom(texte):
     return "".join(c if c.isalnum() or c in "-_" else "-" for c in texte)
@@ -31,7 +29,6 @@ def proces_verbal(tableau, declarations, manquantes=(), *, par, instant=None):
         deports=deports,
         manquantes=manquantes,
         produit_le=instant or maintenant(),
-        libelles_avis=LIBELLES_AVIS,
     )
     nom = f"proces-verbal-copil-{seance.annee}-T{seance.trimestre}-{seance.id}.pdf"
     return enregistrer_produit(nom, contenu, "pdf", par=par, service_id=seance.service_id)
@@ -101,8 +98,8 @@ def classeur(tableau, feuilles, declarations, *, par):
                 ", ".join(c.libelle for c in agregat.desaccords),
                 dossier.montant_demande,
                 rang.cumul,
-                rang.libelle_enveloppe,
-                decision.nature_enum.libelle if decision else "",
+                rang.enveloppe.libelle,
+                decision.nature.libelle if decision else "",
                 decision.montant_accorde if decision else None,
                 decision.etp_facilitateur if decision else None,
                 decision.etp_coordinateur if decision else None,
@@ -127,7 +124,7 @@ def classeur(tableau, feuilles, declarations, *, par):
             notes = {n.critere_id: n for n in feuille.notes}
             valeurs = [
                 membres.get(feuille.membre_id, feuille.membre).nom_complet,
-                LIBELLES_AVIS.get(feuille.avis, ""),
+                feuille.avis.libelle if feuille.avis else "",
                 feuille.total,
             ]
             for critere in tableau.grille:

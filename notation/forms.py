@@ -1,7 +1,5 @@
-"""Forms of the notation domain. Numbers typed by people (points, euros, ETP) are read as text and parsed
-by the rules, so that "7,5" and "7.5" both work and anything else gets a French message next to its field."""
-
-from decimal import Decimal, InvalidOperation
+"""Forms of the notation domain. Numbers typed by people are read by `aap.entrees` ("7,5" and "7.5" both
+work; anything else gets a French message next to its field)."""
 
 from wtforms import (
     DateField,
@@ -17,13 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
-from aap.formats import pluriel
+from aap.entrees import EtpField, NombreField
+from aap.formats import nombre_fr
 from aap.forms import Formulaire, choix, requis
+from aap.limites import TEXTE_MAX
 
 from . import regles
-from .models import LIBELLES_AVIS, LIBELLES_NATURES
-
-TEXTE_MAX = 5000
+from .models import Avis, Nature
 
 
 class CasesACocher(SelectMultipleField):
@@ -34,23 +32,6 @@ class CasesACocher(SelectMultipleField):
         valeurs = {str(v) for v, *_ in self.iter_choices()}
         if any(str(d) not in valeurs for d in self.data or []):
             raise ValidationError("Choix non permis.")
-
-
-def lire_decimal(texte, places=2):
-    """A French decimal typed by a person ("1 234,50") → Decimal, or ValueError with a French message."""
-    brut = (texte or "").strip().replace("\u202f", "").replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    brut = brut.removesuffix("€")
-    if not brut:
-        return None
-    if len(brut) > 20 or not all(c.isdigit() or c in ".-" for c in brut):
-        raise ValueError("Indiquez un nombre (par exemple 12 500,00).")
-    try:
-        valeur = Decimal(brut)
-    except InvalidOperation:
-        raise ValueError("Indiquez un nombre (par exemple 12 500,00).") from None
-    if valeur.as_tuple().exponent < -places:
-        raise ValueError(f"Au plus {pluriel(places, 'chiffre')} après la virgule.")
-    return valeur
 
 
 class SeanceForm(Formulaire):
@@ -127,22 +108,16 @@ class ReouvertureForm(Formulaire):
 
 
 class DecisionForm(Formulaire):
-    nature = RadioField(
-        "Décision", choices=choix(LIBELLES_NATURES.items()), validators=[requis("Choisissez : retenu, ajourné ou rejeté.")]
-    )
-    montant_accorde = StringField(
+    nature = RadioField("Décision", choices=choix(Nature.choix()), validators=[requis("Choisissez : retenu, ajourné ou rejeté.")])
+    montant_accorde = NombreField(
         "Montant accordé (€)",
-        validators=[Length(max=30)],
         description="Si retenu : au plus le montant demandé, le taux plafond du coût de ce qui est financé et les "
         "crédits restants.",
     )
-    etp_facilitateur = StringField("ETP de facilitateur financés", validators=[Length(max=10)], description="Par pas de 0,05.")
-    etp_coordinateur = StringField(
-        "ETP de coordinateur régional financés", validators=[Length(max=10)], description="Par pas de 0,05."
-    )
-    cout_retenu = StringField(
+    etp_facilitateur = EtpField("ETP de facilitateur financés", description="Par pas de 0,05.")
+    etp_coordinateur = EtpField("ETP de coordinateur régional financés", description="Par pas de 0,05.")
+    cout_retenu = NombreField(
         "Budget révisé de l'action financée (€, facultatif)",
-        validators=[Length(max=30)],
         description="Si retenu avec un budget revu : le coût de ce qui est financé. Sinon, le coût de l'année 1 du "
         "budget déposé, ramené aux ETP accordés. L'État en finance au plus son taux plafond (§B.2-3).",
     )
@@ -159,23 +134,14 @@ class DecisionForm(Formulaire):
     version = HiddenField()
 
     def valeurs(self):
-        """The decimals, or the form's errors next to their fields (returns None)."""
-        resultat, ok = {}, True
-        for nom, places in (("montant_accorde", 2), ("etp_facilitateur", 2), ("etp_coordinateur", 2), ("cout_retenu", 2)):
-            champ = self[nom]
-            try:
-                resultat[nom] = lire_decimal(champ.data, places)
-            except ValueError as erreur:
-                champ.errors = [*champ.errors, str(erreur)]
-                ok = False
-        return resultat if ok else None
+        return {nom: self[nom].data for nom in ("montant_accorde", "etp_facilitateur", "etp_coordinateur", "cout_retenu")}
 
 
 def formulaire_notation(grille, **valeurs):
     """The scoring form of a grid: points and comment per criterion, the overall opinion, a general comment."""
 
     class NotationForm(Formulaire):
-        avis = RadioField("Avis global", choices=choix(LIBELLES_AVIS.items()), validators=[Optional()])
+        avis = RadioField("Avis global", choices=choix(Avis.choix()), validators=[Optional()])
         commentaire = TextAreaField(
             "Commentaire général",
             validators=[Optional(), Length(max=TEXTE_MAX)],
@@ -189,9 +155,9 @@ def formulaire_notation(grille, **valeurs):
             NotationForm,
             f"points_{critere.code}",
             StringField(
-                f"{critere.libelle} (sur {regles.nombre_fr(critere.maximum)})",
+                f"{critere.libelle} (sur {nombre_fr(critere.maximum)})",
                 validators=[Optional(), Length(max=12)],
-                description=f"De 0 à {regles.nombre_fr(critere.maximum)}, en points entiers ou demi-points.",
+                description=f"De 0 à {nombre_fr(critere.maximum)}, en points entiers ou demi-points.",
             ),
         )
         setattr(
@@ -200,7 +166,7 @@ def formulaire_notation(grille, **valeurs):
             TextAreaField(
                 f"Commentaire — {critere.libelle}",
                 validators=[Optional(), Length(max=TEXTE_MAX)],
-                description=f"Obligatoire sous {regles.nombre_fr(critere.maximum / 2)} points.",
+                description=f"Obligatoire sous {nombre_fr(critere.maximum / 2)} points.",
             ),
         )
     return NotationForm(**valeurs)

@@ -9,7 +9,6 @@ scores): it is built once per page from the person's declarations and sheets, so
 
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
@@ -23,64 +22,41 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from aap.enums import EnumFr, colonne_enum
 from aap.extensions import db
 from aap.fichiers import Fichier
-from aap.models import Campagne, Critere, Role, Service, Utilisateur, _check_valeurs
+from aap.models import Campagne, Critere, Role, Service, Utilisateur
 from aap.types import DecimalFixe, DemiPoints, Euros, UTCDateTime, maintenant
 from candidatures.models import Dossier
 
 
-class Phase(StrEnum):
+class Phase(EnumFr):
     """A session's life: prepared by an agent, scored by its members, deliberated, closed (frozen)."""
 
-    PREPARATION = "preparation"
-    NOTATION = "notation"
-    DELIBERATION = "deliberation"
-    CLOSE = "close"
-
-    @property
-    def libelle(self):
-        return LIBELLES_PHASES[self]
+    PREPARATION = "preparation", "En préparation", "info"
+    NOTATION = "notation", "Notation ouverte", "new"
+    DELIBERATION = "deliberation", "En délibération", "warning"
+    CLOSE = "close", "Close", "success"
 
     @property
     def rang(self):
         return list(Phase).index(self)
 
 
-LIBELLES_PHASES = {
-    Phase.PREPARATION: "En préparation",
-    Phase.NOTATION: "Notation ouverte",
-    Phase.DELIBERATION: "En délibération",
-    Phase.CLOSE: "Close",
-}
+class Avis(EnumFr):
+    FAVORABLE = "favorable", "Favorable"
+    RESERVE = "reserve", "Réservé"
+    DEFAVORABLE = "defavorable", "Défavorable"
 
 
-class Avis(StrEnum):
-    FAVORABLE = "favorable"
-    RESERVE = "reserve"
-    DEFAVORABLE = "defavorable"
-
-    @property
-    def libelle(self):
-        return LIBELLES_AVIS[self]
-
-
-LIBELLES_AVIS = {Avis.FAVORABLE: "Favorable", Avis.RESERVE: "Réservé", Avis.DEFAVORABLE: "Défavorable"}
-
-
-class Nature(StrEnum):
+class Nature(EnumFr):
     """What the COPIL decides for a dossier (AAP §C.2: within the available credits)."""
 
-    RETENU = "retenu"
-    AJOURNE = "ajourne"
-    REJETE = "rejete"
-
-    @property
-    def libelle(self):
-        return LIBELLES_NATURES[self]
+    RETENU = "retenu", "Retenu"
+    AJOURNE = "ajourne", "Ajourné"
+    REJETE = "rejete", "Rejeté"
 
 
-LIBELLES_NATURES = {Nature.RETENU: "Retenu", Nature.AJOURNE: "Ajourné", Nature.REJETE: "Rejeté"}
 SEUIL_DESACCORD_DEFAUT = Decimal("0.40")
 
 
@@ -93,7 +69,6 @@ class Seance(db.Model):
 
     __tablename__ = "seances"
     __table_args__ = (
-        CheckConstraint(_check_valeurs("phase", Phase), name="phase"),
         CheckConstraint("trimestre >= 1 AND trimestre <= 4", name="trimestre"),
         CheckConstraint("annee >= 2000 AND annee <= 2200", name="annee"),
         CheckConstraint("lieu <> '' OR lien_visio <> ''", name="lieu_ou_visio"),
@@ -110,7 +85,7 @@ class Seance(db.Model):
     lien_visio: Mapped[str] = mapped_column(String(500), default="")
     annee: Mapped[int] = mapped_column(Integer)
     trimestre: Mapped[int] = mapped_column(Integer)
-    phase: Mapped[str] = mapped_column(String(20), default=Phase.PREPARATION)
+    phase: Mapped[Phase] = mapped_column(colonne_enum(Phase, 20, "phase"), default=Phase.PREPARATION)
     president_id: Mapped[int] = mapped_column(ForeignKey("utilisateurs.id"))
     seuil_desaccord: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=SEUIL_DESACCORD_DEFAUT)
     version: Mapped[int] = mapped_column(Integer, default=1)
@@ -139,10 +114,6 @@ class Seance(db.Model):
     classeur: Mapped[Fichier | None] = relationship(foreign_keys=[classeur_id])
 
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def phase_enum(self):
-        return Phase(self.phase)
 
     @property
     def intitule(self):
@@ -255,7 +226,6 @@ class FeuilleNotation(db.Model):
     __tablename__ = "feuilles_notation"
     __table_args__ = (
         UniqueConstraint("seance_id", "dossier_id", "membre_id"),
-        CheckConstraint(f"avis IS NULL OR {_check_valeurs('avis', Avis)}", name="avis"),
         CheckConstraint("soumise_le IS NULL OR avis IS NOT NULL", name="avis_a_la_soumission"),
     )
 
@@ -263,7 +233,7 @@ class FeuilleNotation(db.Model):
     seance_id: Mapped[int] = mapped_column(ForeignKey("seances.id", ondelete="CASCADE"), index=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
     membre_id: Mapped[int] = mapped_column(ForeignKey("utilisateurs.id"), index=True)
-    avis: Mapped[str | None] = mapped_column(String(20))
+    avis: Mapped[Avis | None] = mapped_column(colonne_enum(Avis, 20, "avis"))
     commentaire: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
     creee_le: Mapped[datetime] = mapped_column(UTCDateTime, default=maintenant)
@@ -280,10 +250,6 @@ class FeuilleNotation(db.Model):
     @property
     def soumise(self):
         return self.soumise_le is not None
-
-    @property
-    def avis_enum(self):
-        return Avis(self.avis) if self.avis else None
 
     def points_par_critere(self):
         return {n.critere_id: n.points for n in self.notes}
@@ -330,7 +296,6 @@ class Decision(db.Model):
     __tablename__ = "decisions"
     __table_args__ = (
         UniqueConstraint("seance_id", "dossier_id"),
-        CheckConstraint(_check_valeurs("nature", Nature), name="nature"),
         CheckConstraint(
             "(nature = 'retenu' AND montant_accorde IS NOT NULL AND montant_accorde > 0) "
             "OR (nature <> 'retenu' AND montant_accorde IS NULL)",
@@ -345,7 +310,7 @@ class Decision(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     seance_id: Mapped[int] = mapped_column(ForeignKey("seances.id"), index=True)
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
-    nature: Mapped[str] = mapped_column(String(20))
+    nature: Mapped[Nature] = mapped_column(colonne_enum(Nature, 20, "nature"))
     montant_accorde: Mapped[Decimal | None] = mapped_column(Euros)
     etp_facilitateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
     etp_coordinateur: Mapped[Decimal] = mapped_column(DecimalFixe(2), default=Decimal("0"))
@@ -365,10 +330,6 @@ class Decision(db.Model):
     lettre: Mapped[Fichier | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def nature_enum(self):
-        return Nature(self.nature)
 
     @property
     def retenu(self):

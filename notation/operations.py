@@ -13,6 +13,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from aap.courriels import mettre_en_file
+from aap.entrees import texte_propre
 from aap.erreurs import Conflit, Invalide, Refus, flush_ou_conflit, refuser_si_erreurs
 from aap.extensions import db
 from aap.formats import date_fr, pluriel
@@ -101,7 +102,7 @@ def creer_seance(
     """A new session in preparation, on a date to come (`instant`: now). The president sits among its members; its
     quarter is the one of its date (AAP §C.2: at least one session a quarter)."""
     instant = instant or maintenant()
-    lieu, lien_visio = regles.texte(lieu), regles.texte(lien_visio)
+    lieu, lien_visio = texte_propre(lieu), texte_propre(lien_visio)
     membres = list(dict.fromkeys([president, *membres]))
     erreurs = regles.verifier_seance(tenue_le, lieu, lien_visio, instant) + _membres_valides(campagne.service_id, membres)
     erreurs += _probleme_seuil(seuil_desaccord)
@@ -111,8 +112,8 @@ def creer_seance(
         campagne_id=campagne.id,
         service_id=campagne.service_id,
         tenue_le=tenue_le,
-        lieu=regles.texte(lieu),
-        lien_visio=regles.texte(lien_visio),
+        lieu=texte_propre(lieu),
+        lien_visio=texte_propre(lien_visio),
         annee=annee,
         trimestre=trimestre,
         phase=Phase.PREPARATION,
@@ -151,7 +152,7 @@ def modifier_seance(seance, *, version, tenue_le, lieu, lien_visio, president, m
         )
     if seance.phase not in (Phase.PREPARATION, Phase.NOTATION):
         raise Refus("La séance est en délibération ou close : elle ne peut plus être modifiée.", code="seance_figee")
-    lieu, lien_visio = regles.texte(lieu), regles.texte(lien_visio)
+    lieu, lien_visio = texte_propre(lieu), texte_propre(lien_visio)
     membres = list(dict.fromkeys([president, *membres]))
     erreurs = regles.verifier_seance(tenue_le, lieu, lien_visio) + _membres_valides(seance.service_id, membres)
     nouveaux = {m.id for m in membres}
@@ -188,8 +189,8 @@ def modifier_seance(seance, *, version, tenue_le, lieu, lien_visio, president, m
         "seuil_desaccord": seance.seuil_desaccord,
     }
     seance.tenue_le = tenue_le
-    seance.lieu = regles.texte(lieu)
-    seance.lien_visio = regles.texte(lien_visio)
+    seance.lieu = texte_propre(lieu)
+    seance.lien_visio = texte_propre(lien_visio)
     seance.annee, seance.trimestre = annee, trimestre
     seance.president_id = president.id
     if seuil_desaccord is not None:
@@ -229,7 +230,7 @@ def inscrire(seance, dossier, *, par):
         raise Refus("Ce dossier relève d'une autre campagne que la séance.", code="autre_campagne", champ="dossier_id")
     if dossier.statut != Statut.RECEVABLE:
         raise Refus(
-            f"Le dossier {dossier} n'est pas recevable (statut : {dossier.statut_enum.libelle.lower()}) : "
+            f"Le dossier {dossier} n'est pas recevable (statut : {dossier.statut.libelle.lower()}) : "
             "seuls les dossiers complets sont examinés (AAP §B.2-2).",
             code="non_recevable",
             champ="dossier_id",
@@ -325,7 +326,7 @@ def _exiger_la_date(seance, vers, motif, instant):
     probleme = regles.probleme_avant_la_date(seance.tenue_le, instant, str(vers), "", seance.service.fuseau)
     if probleme is None:
         return ""
-    motif = regles.texte(motif)
+    motif = texte_propre(motif)
     if not motif:
         raise Refus(probleme, code="avant_la_seance", champ="motif")
     if len(motif) > MOTIF_MAX:
@@ -415,7 +416,7 @@ def declarer(seance, dossier, membre, *, conflit, nature="", par=None):
         raise Refus("La séance est close : les déclarations ne changent plus.", code="seance_close")
     if seance.membre(membre) is None or not any(p.dossier_id == dossier.id for p in seance.ordre_du_jour):
         raise Refus("Seuls les membres de la séance déclarent leurs intérêts pour ses dossiers.", code="non_membre")
-    nature = regles.texte(nature)
+    nature = texte_propre(nature)
     if conflit and not nature:
         raise Invalide(
             [
@@ -526,7 +527,7 @@ def enregistrer_notes(
         raise Refus("La notation de cette séance n'est pas ouverte.", code="notation_fermee")
     grille = regles.grille_de(seance.campagne.criteres)
     points = {code: valeur for code, valeur in points.items() if code in {c.code for c in grille}}
-    commentaires = {code: regles.texte(valeur) for code, valeur in (commentaires or {}).items()}
+    commentaires = {code: texte_propre(valeur or "") for code, valeur in (commentaires or {}).items()}
     if avis is not None and avis not in set(Avis):
         raise Invalide([regles.Erreur("avis", "avis_invalide", "Choisissez : favorable, réservé ou défavorable.")])
     refuser_si_erreurs(regles.verifier_feuille(grille, points, commentaires, avis, soumission=soumettre))
@@ -544,7 +545,7 @@ def enregistrer_notes(
         note.points = points.get(critere.code)
         note.commentaire = commentaires.get(critere.code, "")
     feuille.avis = str(avis) if avis else None
-    feuille.commentaire = regles.texte(commentaire)
+    feuille.commentaire = texte_propre(commentaire)
     feuille.modifiee_le = instant
     if soumettre:
         feuille.soumise_le = instant
@@ -594,7 +595,7 @@ def rouvrir(seance, feuille, *, motif, par):
         raise Refus("La séance est close : les notes ne changent plus.", code="seance_close")
     if not feuille.soumise:
         raise Conflit("Cette notation n'est pas soumise : elle est déjà modifiable par son auteur.", code="deja_ouverte")
-    motif = regles.texte(motif)
+    motif = texte_propre(motif)
     if not motif:
         raise Invalide([regles.Erreur("motif", "motif_manquant", "Indiquez pourquoi vous rouvrez cette notation.")])
     instant = maintenant()
@@ -735,7 +736,7 @@ def decider(
             code="version_perimee",
         )
     nature = str(nature)
-    motif, conditions = regles.texte(motif), regles.texte(conditions)
+    motif, conditions = texte_propre(motif), texte_propre(conditions)
     retenu = nature == Nature.RETENU
     etp_facilitateur = Decimal(etp_facilitateur if etp_facilitateur is not None else 0) if retenu else Decimal("0")
     etp_coordinateur = Decimal(etp_coordinateur if etp_coordinateur is not None else 0) if retenu else Decimal("0")
@@ -762,8 +763,8 @@ def decider(
         "etp_facilitateur": etp_facilitateur,
         "etp_coordinateur": etp_coordinateur,
         "cout_retenu": cout_retenu,
-        "conditions": regles.texte(conditions) if retenu else "",
-        "motif": regles.texte(motif),
+        "conditions": texte_propre(conditions) if retenu else "",
+        "motif": texte_propre(motif),
     }
     avant = {cle: getattr(existante, cle) for cle in valeurs} if existante else None
     decision = existante or Decision(seance_id=seance.id, dossier_id=dossier.id)
@@ -852,7 +853,7 @@ def clore(seance, *, par, instant=None, motif="", confirmer=False):
     for point in seance.ordre_du_jour:
         decision = decisions[point.dossier_id]
         dossier = point.dossier
-        statut = STATUT_APRES[decision.nature_enum]
+        statut = STATUT_APRES[decision.nature]
         ancien = dossier.statut
         dossier.statut = str(statut)
         db.session.add(

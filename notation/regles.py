@@ -15,7 +15,6 @@ means and deviations are rounded to the hundredth when they come back as Decimal
 """
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -26,7 +25,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from babel.dates import format_date
 
-from aap.formats import euros, pluriel, pourcentage
+from aap.entrees import lire_decimal
+from aap.enums import EnumFr
+from aap.formats import euros, nombre_fr, pluriel, pourcentage
 
 ZERO = Decimal("0")
 DEMI = Decimal("0.5")
@@ -36,7 +37,6 @@ PAS_ETP = Decimal("0.05")
 TOTAL_MAX = Decimal("100")
 SEUIL_DESACCORD_DEFAUT = Decimal("0.40")
 RAPPELS_JOURS_DEFAUT = (7, 2)
-NOMBRE = re.compile(r"-?[0-9]{1,6}(\.[0-9]{1,6})?")
 
 
 def _date_fr(jour):
@@ -80,36 +80,13 @@ def groupes(grille):
 # --- Saisie des notes ------------------------------------------------------------------------------
 
 
-def texte(valeur):
-    """Text typed by a person, kept as typed but without NUL and other control characters (PostgreSQL refuses
-    NUL in text; the others only hide things), trimmed."""
-    return "".join(c for c in (valeur or "") if c in "\n\t" or (ord(c) >= 32 and ord(c) != 127)).strip()
-
-
-def nombre_fr(valeur):
-    """7.5 → « 7,5 » ; 15 → « 15 »."""
-    texte = f"{Decimal(valeur).normalize():f}"
-    return texte.replace(".", ",")
-
-
 def lire_points(texte):
     """A French or English decimal typed by a person ("7,5", "7.5", " 12 ") → (Decimal | None, message | None).
     An empty field is None (a draft may leave a criterion blank)."""
-    if texte is None:
-        return None, None
-    if isinstance(texte, (int, Decimal)) and not isinstance(texte, bool):
-        return Decimal(texte), None
-    if isinstance(texte, float):
-        if not math.isfinite(texte):
-            return None, "Indiquez un nombre de points."
-        return Decimal(repr(texte)), None
-    texte = str(texte).strip().replace("\u202f", "").replace(" ", "").replace(",", ".")
-    if not texte:
-        return None, None
-    if not NOMBRE.fullmatch(texte):
+    try:
+        return lire_decimal(texte), None
+    except ValueError:
         return None, "Indiquez un nombre de points (par exemple 7 ou 7,5)."
-    valeur = Decimal(texte)
-    return valeur, None
 
 
 def probleme_points(points, maximum):
@@ -366,16 +343,15 @@ EXPLICATION_NORMALISATION = (
 
 # --- Classement et enveloppe -----------------------------------------------------------------------
 
-DANS = "dans"
-A_DEPARTAGER = "a_departager"
-HORS = "hors"
-NON_NOTE = "non_note"
-LIBELLES_ENVELOPPE = {
-    DANS: "Dans l'enveloppe",
-    A_DEPARTAGER: "Ex aequo à départager",
-    HORS: "Hors enveloppe",
-    NON_NOTE: "Pas encore noté",
-}
+
+class Enveloppe(EnumFr):
+    DANS = "dans", "Dans l'enveloppe", "success"
+    A_DEPARTAGER = "a_departager", "Ex aequo à départager", "warning"
+    HORS = "hors", "Hors enveloppe", "error"
+    NON_NOTE = "non_note", "Pas encore noté"
+
+
+DANS, A_DEPARTAGER, HORS, NON_NOTE = Enveloppe
 
 
 @dataclass(frozen=True)
@@ -394,12 +370,8 @@ class LigneClassement:
     moyenne: Decimal | None
     montant_demande: Decimal
     cumul: Decimal | None
-    enveloppe: str
+    enveloppe: Enveloppe
     derniere_dans_enveloppe: bool = False
-
-    @property
-    def libelle_enveloppe(self):
-        return LIBELLES_ENVELOPPE[self.enveloppe]
 
 
 def classement(candidats, disponible):

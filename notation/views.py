@@ -17,7 +17,7 @@ from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus, page
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
-from aap.formats import fuseau, heure_fr, pluriel
+from aap.formats import fuseau, heure_fr, nombre_fr, pluriel
 from aap.forms import choix
 from aap.models import Campagne, Role
 from aap.securite import role_requis
@@ -26,7 +26,7 @@ from candidatures.synthese import options_dossier_complet, synthese_dossier
 
 from . import forms, lecture, operations, regles
 from .lecture import GESTION, LECTEURS
-from .models import LIBELLES_AVIS, AccesSeance, Decision, FeuilleNotation, MembreSeance, Phase, Seance
+from .models import AccesSeance, Decision, FeuilleNotation, MembreSeance, Phase, Seance
 
 bp = Blueprint("notation", __name__, url_prefix="/copil")
 
@@ -82,9 +82,9 @@ def _preparer_formulaire_seance(form, candidats, campagnes=None):
     if campagnes is not None:
         form.campagne_id.choices = choix([(str(c.id), f"{c.titre[:60]}… ({c.annee})") for c in campagnes])
     form.president_id.choices = choix(
-        [("", "— Choisir —")] + [(str(u.id), f"{u.nom_complet} ({u.role_enum.libelle})") for u in candidats]
+        [("", "— Choisir —")] + [(str(u.id), f"{u.nom_complet} ({u.role.libelle})") for u in candidats]
     )
-    form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role_enum.libelle}") for u in candidats])
+    form.membres.choices = choix([(str(u.id), f"{u.nom_complet} — {u.role.libelle}") for u in candidats])
 
 
 def _valeurs_seance(form, candidats, zone):
@@ -417,7 +417,7 @@ def _remplir(form, feuille, criteres):
     for critere in criteres:
         note = par_critere.get(critere.id)
         if note is not None:
-            getattr(form, f"points_{critere.code}").data = regles.nombre_fr(note.points) if note.points is not None else ""
+            getattr(form, f"points_{critere.code}").data = nombre_fr(note.points) if note.points is not None else ""
             getattr(form, f"commentaire_{critere.code}").data = note.commentaire
     form.avis.data = feuille.avis
     form.commentaire.data = feuille.commentaire
@@ -451,7 +451,6 @@ def _page_dossier(seance, point, acces, form=None, statut=200, erreurs=(), confl
         total=total,
         erreurs=erreurs,
         conflit=conflit,
-        libelles_avis=LIBELLES_AVIS,
         notes_feuille={n.critere_id: n for n in feuille.notes} if feuille else {},
         criteres={c.code: c for c in seance.campagne.criteres},
     ), statut
@@ -594,7 +593,6 @@ def notes(seance_id, dossier_id):
         feuilles=feuilles,
         grille=tableau.grille,
         criteres={c.code: c for c in seance.campagne.criteres},
-        libelles_avis=LIBELLES_AVIS,
         reouverture=reouverture,
         explication=regles.EXPLICATION_NORMALISATION,
     )
@@ -690,40 +688,39 @@ def decision(seance_id, dossier_id):
         form.version.data = str(existante.version if existante else 0)
         if existante:
             form.nature.data = existante.nature
-            form.montant_accorde.data = regles.nombre_fr(existante.montant_accorde) if existante.montant_accorde else ""
-            form.etp_facilitateur.data = regles.nombre_fr(existante.etp_facilitateur)
-            form.etp_coordinateur.data = regles.nombre_fr(existante.etp_coordinateur)
-            form.cout_retenu.data = regles.nombre_fr(existante.cout_retenu) if existante.cout_retenu else ""
+            form.montant_accorde.data = existante.montant_accorde or None
+            form.etp_facilitateur.data = existante.etp_facilitateur
+            form.etp_coordinateur.data = existante.etp_coordinateur
+            form.cout_retenu.data = existante.cout_retenu or None
             form.conditions.data, form.motif.data = existante.conditions, existante.motif
         else:
-            form.montant_accorde.data = regles.nombre_fr(dossier_.montant_demande)
-            form.etp_facilitateur.data = regles.nombre_fr(dossier_.etp_facilitateur)
-            form.etp_coordinateur.data = regles.nombre_fr(dossier_.etp_coordinateur)
+            form.montant_accorde.data = dossier_.montant_demande
+            form.etp_facilitateur.data = dossier_.etp_facilitateur
+            form.etp_coordinateur.data = dossier_.etp_coordinateur
     statut, erreurs = 200, []
     if request.method == "POST":
         statut = 422
         if form.validate_on_submit():
             valeurs = form.valeurs()
-            if valeurs is not None:
-                version_texte = form.version.data or ""
-                try:
-                    operations.decider(
-                        seance,
-                        point.dossier,
-                        nature=form.nature.data,
-                        par=current_user,
-                        version=int(version_texte) if version_texte.isdigit() and len(version_texte) < 10 else -1,
-                        conditions=form.conditions.data or "",
-                        motif=form.motif.data or "",
-                        **valeurs,
-                    )
-                    db.session.commit()
-                    flash(f"Décision enregistrée pour le dossier {point.dossier.numero}.", "succes")
-                    return redirect(url_for(".classement", seance_id=seance_id))
-                except Refus as refus:
-                    db.session.rollback()
-                    statut = refus.statut
-                    erreurs = _erreurs_vers_formulaire(form, refus)
+            version_texte = form.version.data or ""
+            try:
+                operations.decider(
+                    seance,
+                    point.dossier,
+                    nature=form.nature.data,
+                    par=current_user,
+                    version=int(version_texte) if version_texte.isdigit() and len(version_texte) < 10 else -1,
+                    conditions=form.conditions.data or "",
+                    motif=form.motif.data or "",
+                    **valeurs,
+                )
+                db.session.commit()
+                flash(f"Décision enregistrée pour le dossier {point.dossier.numero}.", "succes")
+                return redirect(url_for(".classement", seance_id=seance_id))
+            except Refus as refus:
+                db.session.rollback()
+                statut = refus.statut
+                erreurs = _erreurs_vers_formulaire(form, refus)
     tableau = lecture.tableau_seance(seance, acces)
     return render_template(
         "notation/decision.html",

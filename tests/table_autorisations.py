@@ -151,6 +151,13 @@ TABLE = [
     L("C   ok  404 404 404 404 404 404 404 404", "GET", "candidatures.dossier", dossier_id="brouillon"),
     L("C   ok  404 403 403 403 403 403 403 403", "GET", "candidatures.etape", dossier_id="brouillon", rubrique="budget"),
     L("C   ok  404 403 403 403 403 403 403 403", "POST", "candidatures.etape", {"version": "999"}, dossier_id="brouillon"),
+    L(
+        "C   ok  404 403 403 403 403 403 403 403",
+        "POST",
+        "candidatures.enregistrement_auto",
+        {"version": "999"},
+        dossier_id="brouillon",
+    ),
     L("C   403 403 403 403 403 ok  ok  ok  ok ", "GET", "candidatures.export"),
     L("C   ok  ok  403 403 403 ok  ok  ok  ok ", "GET", "candidatures.index"),
     L("C   ok  404 404 404 404 ok  404 ok  ok ", "GET", "candidatures.instantane"),

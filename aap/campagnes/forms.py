@@ -5,14 +5,14 @@ from decimal import Decimal
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
-from candidatures.forms import NombreField
-
+from ..entrees import NombreField
 from ..forms import Formulaire, choix, requis
+from ..limites import TEXTE_MAX, TITRE_MAX
 from ..regles import LIBELLES_CONDITIONS
 
 
 class CampagneForm(Formulaire):
-    titre = StringField("Titre", validators=[requis("Indiquez le titre."), Length(max=250)])
+    titre = StringField("Titre", validators=[requis("Indiquez le titre."), Length(max=TITRE_MAX)])
     annee = IntegerField(
         "Année",
         validators=[InputRequired("Indiquez l'année."), NumberRange(min=2000, max=2100, message="Année entre 2000 et 2100.")],
@@ -51,7 +51,7 @@ class CampagneForm(Formulaire):
 class PieceRequiseForm(Formulaire):
     code = StringField("Code", validators=[Length(max=60)], description="Minuscules, chiffres et « _ ».")
     libelle = StringField("Libellé", validators=[requis("Indiquez le libellé."), Length(max=300)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
+    description = TextAreaField("Description", validators=[Length(max=TEXTE_MAX)])
     condition = SelectField("Exigée pour", choices=choix(list(LIBELLES_CONDITIONS.items())))
 
 
