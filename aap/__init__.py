@@ -76,6 +76,7 @@ def create_app(config=None):
     app.register_blueprint(conventions_views.bp)
     app.register_blueprint(conventions_views.bp_public)
 
+    from candidatures import cli as candidatures_cli
     from candidatures import retention as retention_candidatures
     from conventions import retention as retention_conventions
     from notation import retention as retention_notation
@@ -84,6 +85,7 @@ def create_app(config=None):
     from .cli import init_app as init_cli
 
     init_cli(app)
+    candidatures_cli.init_app(app)
     # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).
     retention.init_app(
         app,

@@ -58,9 +58,9 @@ from .models import (
     Structure,
     dossiers_communes,
 )
+from .resumes import resumes_de
 from .synthese import (
     controles_dossier,
-    options_dossier_complet,
     options_liste,
     options_page_dossier,
     pieces_attendues,
@@ -184,10 +184,10 @@ def _mes_dossiers():
     page = paginer(
         select(Dossier)
         .where(Dossier.structure_id == current_user.structure_id)
-        .options(*options_dossier_complet())
+        .options(joinedload(Dossier.campagne))
         .order_by(Dossier.cree_le.desc(), Dossier.id.desc())
     )
-    lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
+    lignes = _avec_resumes(page.items)
     return render_template(
         "candidatures/mes_dossiers.html", dossiers=lignes, campagnes=_campagnes_ouvertes(), en_attente=False, page=page
     )
@@ -283,10 +283,16 @@ def paginer_dossiers(requete, options):
     return page
 
 
+def _avec_resumes(dossiers):
+    """Each dossier with its findings' summary (points bloquants, avertissements), read from its stored row."""
+    resumes = resumes_de([d.id for d in dossiers])
+    return [(d, resumes[d.id]) for d in dossiers]
+
+
 def _instruction():
     filtres = _filtres()
-    page = paginer_dossiers(requete_instruction(filtres), options_liste())
-    lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
+    page = paginer_dossiers(requete_instruction(filtres), [joinedload(Dossier.structure)])
+    lignes = _avec_resumes(page.items)
     communes = communes_du_service(current_user.service)
     # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
     campagnes = db.session.execute(
