@@ -79,6 +79,7 @@ def create_app(config=None):
     from candidatures import cli as candidatures_cli
     from candidatures import retention as retention_candidatures
     from conventions import retention as retention_conventions
+    from notation import cli as notation_cli
     from notation import retention as retention_notation
 
     from . import retention
@@ -86,6 +87,7 @@ def create_app(config=None):
 
     init_cli(app)
     candidatures_cli.init_app(app)
+    notation_cli.init_app(app)
     # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).
     retention.init_app(
         app,

@@ -37,7 +37,7 @@ PG_ADMIN = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0
 CROISSANCE = ("dossier-list", "dossier-list-filtered", "ranking", "api-dossier-list")
 # Une base PostgreSQL par copie du dépôt : deux copies sur le même serveur ne suppriment jamais les données de l'autre.
 SUFFIXE_PG = hashlib.sha256(str(RACINE).encode()).hexdigest()[:8]
-COMPLETER = ("resumes",)
+COMPLETER = ("resumes", "agregats")
 CIBLES = {"p95_ms": 150, "throughput_ratio": 0.25, "queries": 15, "export_ratio": 1.5, "growth": 1.5}
 
 

@@ -712,5 +712,7 @@ class ResumeDossier(db.Model):
     limite_complements: Mapped[date | None] = mapped_column(Date)
     # Année 1 du budget, telle que l'export la montre.
     charges_annee1: Mapped[Decimal] = mapped_column(Euros)
+    part_etat_annee1: Mapped[Decimal] = mapped_column(Euros)
+    taux_etat_annee1: Mapped[Decimal | None] = mapped_column(DecimalFixe(4))
     cofinancement_annee1: Mapped[Decimal] = mapped_column(Euros)
     heures_insertion: Mapped[int] = mapped_column(Integer)

@@ -1,21 +1,25 @@
 """Each dossier's stored summary (`ResumeDossier`): what lists and exports show of its checks and budget.
 
-One mechanism keeps it true, whatever the write path (page, API, command, another domain): at each flush, a
-session hook notes the dossiers that the written rows can change (`SOURCES`: the dossier and its collections,
-its structure — judged live before filing —, its campaign's rules); just before the transaction commits, those
-dossiers are read again from the database (their rows locked, in the order of their ids) and their summaries
-rewritten. No operation calls it. Statements that bypass the session are not seen: the only one on these tables
-(`retention`, the pieces of a draft it then deletes) leaves no summary behind (ON DELETE CASCADE).
+Kept true by `aap.derives`, whatever the write path (page, API, command, another domain): the rows written
+mark the dossiers they can change (`SOURCES`: the dossier and its collections, its structure — judged live
+before filing —, its campaign's rules); just before the transaction commits, those dossiers are read again from
+the database (their rows locked, in the order of their ids) and their summaries rewritten. The only statement
+that writes these tables around the session (`retention`, the pieces of a draft it then deletes) leaves no
+summary behind (ON DELETE CASCADE).
 
 The calendar (campaign not open yet, deadline passed) moves with time alone: it is not stored but judged when
 read (`regles.resume_au`), as `controles_dossier` judges it.
 """
 
-from sqlalchemy import delete, event, insert, select
-from sqlalchemy.orm import Session
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 
+from sqlalchemy import delete, insert, select
+
+from aap import derives
 from aap.extensions import db
-from aap.models import Campagne, Mission, PieceRequise, Service
+from aap.models import Campagne, Commune, Mission, PieceRequise, Service
 from aap.types import maintenant
 
 from . import regles
@@ -30,8 +34,10 @@ from .models import (
     Piece,
     ResumeDossier,
     Statut,
+    StatutJuridique,
     Structure,
     VolumeActivite,
+    dossiers_communes,
 )
 from .synthese import controles_dossier, options_liste, synthese_budget
 
@@ -57,44 +63,7 @@ DESIGNES = {
     "structure": lambda ids: select(Dossier.id).where(Dossier.structure_id.in_(ids)),
     "campagne": lambda ids: select(Dossier.id).where(Dossier.campagne_id.in_(ids)),
 }
-A_RECALCULER = "resumes_a_recalculer"
 LOT = 200
-
-
-@event.listens_for(Session, "after_flush")
-def _noter(session, contexte):
-    """The keys of what this flush wrote (new rows have their ids by now)."""
-    cles = session.info.setdefault(A_RECALCULER, set())
-    for objet in (*session.new, *session.dirty, *session.deleted):
-        source = SOURCES.get(type(objet))
-        if source is not None:
-            genre, attribut = source
-            cles.add((genre, getattr(objet, attribut)))
-
-
-@event.listens_for(Session, "before_commit")
-def _avant_validation(session):
-    if session.info.get(A_RECALCULER):
-        session.flush()
-        cles = session.info.pop(A_RECALCULER)
-        recalculer(session, dossiers_designes(session, cles))
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _apres_annulation(session, transaction):
-    # Un point de sauvegarde annulé laisse la transaction et ce qu'elle a écrit avant : seule l'annulation de
-    # la transaction entière efface la liste (recalculer un dossier de trop ne fausse rien).
-    if not session.in_transaction():
-        session.info.pop(A_RECALCULER, None)
-
-
-def dossiers_designes(session, cles):
-    ids = {ident for genre, ident in cles if genre == "dossier" and ident is not None}
-    for genre, requete in DESIGNES.items():
-        designes = [ident for g, ident in cles if g == genre and ident is not None]
-        if designes:
-            ids.update(session.scalars(requete(designes)))
-    return sorted(ids)
 
 
 def valeurs(dossier):
@@ -108,6 +77,8 @@ def valeurs(dossier):
         "avertissements": avertissements,
         "limite_complements": demande.date_limite if demande is not None else None,
         "charges_annee1": annee.charges,
+        "part_etat_annee1": annee.part_etat,
+        "taux_etat_annee1": annee.taux_etat,
         "cofinancement_annee1": annee.cofinancement,
         "heures_insertion": sum(v.heures_insertion for v in dossier.volumes),
     }
@@ -128,41 +99,135 @@ def recalculer(session, ids):
             session.execute(insert(ResumeDossier), [valeurs(d) for d in dossiers])
 
 
+DERIVE = derives.declarer(
+    derives.Derive(nom="resumes_dossiers", sources=SOURCES, designes=DESIGNES, recalculer=recalculer, genre="dossier")
+)
+
+
+def _au(statut, resume, limite, ouverture, cloture, fuseau, instant):
+    """A stored summary with the calendar judged at `instant` when the applicant may still file."""
+    if statut not in MODIFIABLES:
+        return resume
+    calendrier = regles.ReglesCampagne(ouverture_le=ouverture, cloture_le=cloture, fuseau=fuseau)
+    return regles.resume_au(resume, calendrier, instant, limite if statut == Statut.COMPLEMENTS_DEMANDES else None)
+
+
 def resumes_de(ids, instant=None):
     """{dossier id: (points bloquants, avertissements)} as `regles.resume(controles_dossier(d))` gives them
     (calendar judged now for a dossier the applicant may still file), from the stored rows: one query."""
+    requete = select(Dossier).where(Dossier.id.in_(ids)).join(Dossier.structure)
+    return {ligne.id: (ligne.bloquants, ligne.avertissements) for ligne in lignes_dossiers(requete, instant)}
+
+
+# Ce qu'une ligne de liste ou d'export montre : le dossier, sa campagne, sa structure, son résumé stocké.
+COLONNES = (
+    Dossier.id,
+    Dossier.numero,
+    Dossier.titre,
+    Dossier.statut,
+    Dossier.zone_blanche,
+    Dossier.etp_facilitateur,
+    Dossier.etp_coordinateur,
+    Dossier.montant_demande,
+    Dossier.depose_le,
+    Dossier.recevable_le,
+    Dossier.avis_ctn,
+    Campagne.annee,
+    Structure.raison_sociale,
+    Structure.siret,
+    Structure.statut_juridique,
+    Structure.emergente,
+    ResumeDossier.bloquants,
+    ResumeDossier.avertissements,
+    ResumeDossier.charges_annee1,
+    ResumeDossier.part_etat_annee1,
+    ResumeDossier.taux_etat_annee1,
+    ResumeDossier.cofinancement_annee1,
+    ResumeDossier.heures_insertion,
+)
+CALENDRIER = (ResumeDossier.limite_complements, Campagne.ouverture_le, Campagne.cloture_le, Service.fuseau)
+
+
+@dataclass(frozen=True)
+class LigneDossier:
+    """A dossier as a list row or an export row shows it: plain values, no ORM object."""
+
+    id: int
+    numero: str | None
+    titre: str
+    statut: str
+    zone_blanche: bool
+    etp_facilitateur: Decimal
+    etp_coordinateur: Decimal
+    montant_demande: Decimal
+    depose_le: datetime | None
+    recevable_le: date | None
+    avis_ctn: str | None
+    annee: int
+    raison_sociale: str
+    siret: str
+    statut_juridique: str
+    emergente: bool
+    bloquants: int  # calendrier compris, jugé à la lecture
+    avertissements: int
+    charges_annee1: Decimal
+    part_etat_annee1: Decimal
+    taux_etat_annee1: Decimal | None
+    cofinancement_annee1: Decimal
+    heures_insertion: int
+
+    @property
+    def statut_enum(self):
+        return Statut(self.statut)
+
+    @property
+    def statut_juridique_enum(self):
+        return StatutJuridique(self.statut_juridique)
+
+
+def lignes_dossiers(requete, instant=None, lot=500):
+    """The rows of `requete` (a select of dossiers, their structure joined, filtered and sorted) as `LigneDossier`,
+    read in batches of `lot` (an export streams them). A dossier without a stored summary (before `flask resumes`)
+    has it computed, not read."""
     instant = instant or maintenant()
-    lignes = db.session.execute(
-        select(
-            ResumeDossier.dossier_id,
-            ResumeDossier.bloquants,
-            ResumeDossier.avertissements,
-            ResumeDossier.limite_complements,
-            Dossier.statut,
-            Campagne.ouverture_le,
-            Campagne.cloture_le,
-            Service.fuseau,
-        )
-        .join(Dossier, Dossier.id == ResumeDossier.dossier_id)
+    derives.rattraper(db.session)
+    requete = (
+        requete.with_only_columns(*COLONNES, *CALENDRIER)
         .join(Campagne, Campagne.id == Dossier.campagne_id)
         .join(Service, Service.id == Dossier.service_id)
-        .where(ResumeDossier.dossier_id.in_(ids))
+        .outerjoin(ResumeDossier, ResumeDossier.dossier_id == Dossier.id)
     )
-    resumes = {}
-    ids = list(ids)
-    for ident, bloquants, avertissements, limite, statut, ouverture, cloture, fuseau in lignes:
-        if statut in MODIFIABLES:
-            calendrier = regles.ReglesCampagne(ouverture_le=ouverture, cloture_le=cloture, fuseau=fuseau)
-            limite = limite if statut == Statut.COMPLEMENTS_DEMANDES else None
-            resumes[ident] = regles.resume_au((bloquants, avertissements), calendrier, instant, limite)
-        else:
-            resumes[ident] = (bloquants, avertissements)
-    # Un dossier d'avant la migration 0010, tant que `flask resumes` n'est pas passé : calculé, pas lu.
-    manquants = [ident for ident in ids if ident not in resumes]
-    if manquants:
-        for dossier in db.session.scalars(select(Dossier).where(Dossier.id.in_(manquants)).options(*options_liste())):
-            resumes[dossier.id] = regles.resume(controles_dossier(dossier, instant))
-    return resumes
+    for morceau in db.session.execute(requete.execution_options(yield_per=lot)).partitions():
+        manquants = [ligne.id for ligne in morceau if ligne.bloquants is None]
+        calcules = {}
+        if manquants:
+            calcules = {
+                d.id: valeurs(d)
+                for d in db.session.scalars(select(Dossier).where(Dossier.id.in_(manquants)).options(*options_liste()))
+            }
+        for ligne in morceau:
+            champs = ligne._asdict()
+            champs.update(calcules.get(ligne.id, {}))
+            limite, ouverture, cloture, fuseau = (champs.pop(c.key) for c in CALENDRIER)
+            champs.pop("dossier_id", None)
+            resume = (champs["bloquants"], champs["avertissements"])
+            champs["bloquants"], champs["avertissements"] = _au(
+                champs["statut"], resume, limite, ouverture, cloture, fuseau, instant
+            )
+            yield LigneDossier(**champs)
+
+
+def communes_des(ids):
+    """{dossier id: [names of its communes, in alphabetical order]}, in one query."""
+    communes = {}
+    for ident, nom in db.session.execute(
+        select(dossiers_communes.c.dossier_id, Commune.nom)
+        .join(Commune, Commune.code == dossiers_communes.c.commune_code)
+        .where(dossiers_communes.c.dossier_id.in_(ids))
+        .order_by(dossiers_communes.c.dossier_id, Commune.nom)
+    ):
+        communes.setdefault(ident, []).append(nom)
+    return communes
 
 
 def completer():

@@ -4,9 +4,10 @@
 the agenda, every submitted score of the session (one query), the recusals (one query), the
 decisions (one query), the credits already granted (one query), the aggregation and the ranking.
 Its cost does not depend on the number of dossiers or members. A scoring page needs only the aggregated
-scores: `agregats_seance(seance)`, the first two of those queries.
+scores: `agregats_seance(seance)`, read from the rows `notation.agregats` keeps (not from every score).
 """
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
+from aap import derives
 from aap.extensions import db
 from aap.models import Campagne, Utilisateur
 from aap.types import maintenant
@@ -23,6 +25,7 @@ from candidatures.models import Dossier, Statut, Structure
 from . import regles
 from .models import (
     AccesSeance,
+    AgregatSeance,
     Decision,
     Declaration,
     FeuilleNotation,
@@ -167,8 +170,63 @@ def deportes_par_dossier(seance, declarations):
 
 
 def agregats_seance(seance):
-    """Each dossier's aggregated scores, from the session's recusals and submitted scores (two queries), with
-    the recusals' declarations."""
+    """Each dossier's aggregated scores, read from the session's stored rows (`AgregatSeance`, one query), with
+    the recusals' declarations (one query)."""
+    derives.rattraper(db.session)
+    declarations = declarations_de(seance.id, conflits_seulement=True)
+    lignes = {}
+    for ligne in db.session.scalars(select(AgregatSeance).where(AgregatSeance.seance_id == seance.id)):
+        lignes.setdefault(ligne.dossier_id, {})[(ligne.genre, ligne.cle)] = ligne
+    if any(("dossier", "") not in lignes.get(p.dossier_id, {}) for p in seance.ordre_du_jour):
+        # Une séance d'avant la migration 0010, tant que `flask agregats` n'est pas passé : calculée, pas lue.
+        return calculer_agregats(seance)
+    grille = regles.grille_de(seance.campagne.criteres)
+    par_groupe = regles.groupes(grille)
+    agregats = {}
+    for point in seance.ordre_du_jour:
+        rangees = lignes[point.dossier_id]
+        total = rangees[("dossier", "")]
+        agregats[point.dossier_id] = regles.AgregatDossier(
+            dossier_id=point.dossier_id,
+            recues=total.recues,
+            attendues=total.attendues,
+            moyenne=total.moyenne,
+            mediane=total.mediane,
+            ecart_type=total.ecart_type,
+            minimum=total.minimum,
+            plus_haute=total.plus_haute,
+            criteres=tuple(
+                regles.StatCritere(
+                    code=critere.code,
+                    groupe=critere.groupe,
+                    libelle=critere.libelle,
+                    maximum=critere.maximum,
+                    moyenne=(stat := rangees[("critere", critere.code)]).moyenne,
+                    mediane=stat.mediane,
+                    minimum=stat.minimum,
+                    plus_haute=stat.plus_haute,
+                    ecart_type=stat.ecart_type,
+                    desaccord=stat.desaccord,
+                )
+                for critere in grille
+            ),
+            groupes=tuple(
+                regles.StatGroupe(
+                    groupe=nom,
+                    maximum=sum((c.maximum for c in criteres), Decimal("0")),
+                    moyenne=rangees[("groupe", nom)].moyenne,
+                )
+                for nom, criteres in par_groupe.items()
+            ),
+            avis=json.loads(total.avis),
+            normalise=total.normalise,
+        )
+    return agregats, declarations
+
+
+def calculer_agregats(seance):
+    """Each dossier's aggregated scores computed from the session's recusals and submitted scores (two queries),
+    with the recusals' declarations: what `notation.agregats` stores."""
     grille = regles.grille_de(seance.campagne.criteres)
     codes = {c.id: c.code for c in seance.campagne.criteres}
     declarations = declarations_de(seance.id, conflits_seulement=True)

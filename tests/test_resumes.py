@@ -123,7 +123,7 @@ def _attendu(dossier, instant):
     annee = synthese_budget(dossier)[0]
     return (
         regles.resume(controles_dossier(dossier, instant)),
-        (annee.charges, annee.cofinancement, sum(v.heures_insertion for v in dossier.volumes)),
+        (annee.charges, annee.part_etat, annee.taux_etat, annee.cofinancement, sum(v.heures_insertion for v in dossier.volumes)),
     )
 
 
@@ -139,7 +139,13 @@ def verifier_resumes(ids=None):
         (resume, budget) = _attendu(dossier, instant)
         ligne = stockes[dossier.id]
         assert lus[dossier.id] == resume, dossier.id
-        assert (ligne.charges_annee1, ligne.cofinancement_annee1, ligne.heures_insertion) == budget, dossier.id
+        assert (
+            ligne.charges_annee1,
+            ligne.part_etat_annee1,
+            ligne.taux_etat_annee1,
+            ligne.cofinancement_annee1,
+            ligne.heures_insertion,
+        ) == budget, dossier.id
 
 
 class Resumes(RuleBasedStateMachine):
