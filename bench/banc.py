@@ -120,6 +120,9 @@ def preparer(base, echelle, graine, regenerer):
         env=env,
         check=True,
     )
+    # Le générateur insère en masse autour de la session : les lignes dérivées se recalculent toutes ensuite.
+    for commande in completer:
+        subprocess.run([*commande, "--tout"], cwd=RACINE, env=env, check=True, capture_output=True)
     manifeste = json.loads(chemin.read_text())
     manifeste["schema"] = tete_des_migrations()
     chemin.write_text(json.dumps(manifeste, indent=2, ensure_ascii=False))

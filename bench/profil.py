@@ -40,12 +40,14 @@ def clients(app, manifeste):
 def profiler(manifeste, url, fichiers, requetes=20, pages=3, lignes=18):
     app = _application(url, fichiers)
     par_role = clients(app, manifeste)
-    temps, profils = {}, {}
+    temps, profils, requetes_sql = {}, {}, {}
     for scenario in charge.SCENARIOS[1:]:
         client, entetes = par_role[scenario.role]
         chemin = scenario.chemin(manifeste)
         for _ in range(3):  # gabarits compilés, caches chauds
-            assert client.get(chemin, headers=entetes).status_code == 200, chemin
+            reponse = client.get(chemin, headers=entetes)
+            assert reponse.status_code == 200, chemin
+        requetes_sql[scenario.nom] = reponse.headers.get("X-Requetes", "")
         debut = time.perf_counter()
         for _ in range(requetes):
             client.get(chemin, headers=entetes)
@@ -56,8 +58,8 @@ def profiler(manifeste, url, fichiers, requetes=20, pages=3, lignes=18):
             client.get(chemin, headers=entetes)
         profil.disable()
         profils[scenario.nom] = profil
-    sortie = ["| page | ms par requête (en processus) |", "|---|---:|"]
-    sortie += [f"| {nom} | {ms:.1f} |" for nom, ms in temps.items()]
+    sortie = ["| page | ms par requête (en processus) | requêtes SQL |", "|---|---:|---:|"]
+    sortie += [f"| {nom} | {ms:.1f} | {requetes_sql[nom]} |" for nom, ms in temps.items()]
     for nom in sorted(temps, key=temps.get, reverse=True)[:pages]:
         texte = io.StringIO()
         stats = pstats.Stats(profils[nom], stream=texte)
@@ -78,6 +80,7 @@ def main(argv=None):
     parser.add_argument("--pages", type=int, default=3)
     args = parser.parse_args(argv)
     os.environ.setdefault("AAP_ENV", "production")
+    os.environ["COMPTE_REQUETES"] = "1"
     print(profiler(json.loads(Path(args.manifeste).read_text()), args.url, args.fichiers, args.requetes, args.pages))
 
 

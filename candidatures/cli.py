@@ -6,9 +6,10 @@ from . import resumes
 
 
 @click.command("resumes")
-def resumes_cli():
+@click.option("--tout", is_flag=True, help="Tout recalculer, pas seulement ce qui manque.")
+def resumes_cli(tout):
     """Calcule les résumés des dossiers qui n'en ont pas encore (après la migration 0010)."""
-    click.echo(f"{resumes.completer()} résumé(s) de dossier calculé(s).")
+    click.echo(f"{resumes.completer(tout)} résumé(s) de dossier calculé(s).")
 
 
 def init_app(app):

@@ -230,11 +230,13 @@ def communes_des(ids):
     return communes
 
 
-def completer():
-    """Writes the missing summaries (a database migrated to 0010 with its dossiers); returns how many."""
-    ids = db.session.scalars(
-        select(Dossier.id).where(~select(ResumeDossier.dossier_id).where(ResumeDossier.dossier_id == Dossier.id).exists())
-    ).all()
-    recalculer(db.session, sorted(ids))
+def completer(tout=False):
+    """Writes the missing summaries (a database migrated to 0010 with its dossiers), or all of them (`tout`: a
+    database loaded around the session, as the bench's generator does); returns how many."""
+    requete = select(Dossier.id)
+    if not tout:
+        requete = requete.where(~select(ResumeDossier.dossier_id).where(ResumeDossier.dossier_id == Dossier.id).exists())
+    ids = sorted(db.session.scalars(requete))
+    recalculer(db.session, ids)
     db.session.commit()
     return len(ids)

@@ -108,11 +108,13 @@ DERIVE = derives.declarer(
 )
 
 
-def completer():
-    """Writes the aggregates of the sessions that have none (a database migrated to 0010); returns how many."""
-    ids = db.session.scalars(
-        select(Seance.id).where(~select(AgregatSeance.seance_id).where(AgregatSeance.seance_id == Seance.id).exists())
-    ).all()
-    recalculer(db.session, sorted(ids))
+def completer(tout=False):
+    """Writes the aggregates of the sessions that have none (a database migrated to 0010), or of all of them
+    (`tout`: a database loaded around the session, as the bench's generator does); returns how many."""
+    requete = select(Seance.id)
+    if not tout:
+        requete = requete.where(~select(AgregatSeance.seance_id).where(AgregatSeance.seance_id == Seance.id).exists())
+    ids = sorted(db.session.scalars(requete))
+    recalculer(db.session, ids)
     db.session.commit()
     return len(ids)

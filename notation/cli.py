@@ -6,9 +6,10 @@ from . import agregats
 
 
 @click.command("agregats")
-def agregats_cli():
+@click.option("--tout", is_flag=True, help="Tout recalculer, pas seulement ce qui manque.")
+def agregats_cli(tout):
     """Calcule les agrégats des séances qui n'en ont pas encore (après la migration 0010)."""
-    click.echo(f"{agregats.completer()} séance(s) agrégée(s).")
+    click.echo(f"{agregats.completer(tout)} séance(s) agrégée(s).")
 
 
 def init_app(app):

@@ -8,6 +8,7 @@ scores: `agregats_seance(seance)`, read from the rows `notation.agregats` keeps 
 """
 
 import json
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -171,6 +172,7 @@ def deportes_par_dossier(seance, declarations):
 
 
 STATISTIQUES = ("moyenne", "mediane", "minimum", "plus_haute", "ecart_type", "normalise")
+_Stat = namedtuple("_Stat", [*STATISTIQUES, "desaccord", "recues", "attendues", "avis"])
 
 
 @lru_cache(maxsize=8192)
@@ -186,15 +188,24 @@ def agregats_seance(seance):
     lignes = {}
     # Des lignes, pas des objets (2 600 pour une séance de 200 dossiers) ; les statistiques en centièmes entiers,
     # converties une fois par valeur (des demi-points : elles se répètent).
-    colonnes = [
-        type_coerce(c, BigInteger).label(c.key) if c.key in STATISTIQUES else c
-        for c in AgregatSeance.__table__.columns
-        if c.key != "seance_id"
-    ]
-    for ligne in db.session.execute(select(*colonnes).where(AgregatSeance.seance_id == seance.id)):
-        valeurs = ligne._asdict()
-        valeurs.update((c, _centiemes(valeurs[c])) for c in STATISTIQUES)
-        lignes.setdefault(ligne.dossier_id, {})[(ligne.genre, ligne.cle)] = valeurs
+    entiers = [type_coerce(getattr(AgregatSeance, c), BigInteger) for c in STATISTIQUES]
+    requete = select(
+        AgregatSeance.dossier_id,
+        AgregatSeance.genre,
+        AgregatSeance.cle,
+        *entiers,
+        AgregatSeance.desaccord,
+        AgregatSeance.recues,
+        AgregatSeance.attendues,
+        AgregatSeance.avis,
+    ).where(AgregatSeance.seance_id == seance.id)
+    c = _centiemes
+    for dossier_id, genre, cle, moy, med, mini, maxi, ecart, norm, desaccord, recues, attendues, avis in db.session.execute(
+        requete
+    ):
+        lignes.setdefault(dossier_id, {})[(genre, cle)] = _Stat(
+            c(moy), c(med), c(mini), c(maxi), c(ecart), c(norm), desaccord, recues, attendues, avis
+        )
     if any(("dossier", "") not in lignes.get(p.dossier_id, {}) for p in seance.ordre_du_jour):
         # Une séance d'avant la migration 0010, tant que `flask agregats` n'est pas passé : calculée, pas lue.
         return calculer_agregats(seance)
@@ -206,25 +217,25 @@ def agregats_seance(seance):
         total = rangees[("dossier", "")]
         agregats[point.dossier_id] = regles.AgregatDossier(
             dossier_id=point.dossier_id,
-            recues=total["recues"],
-            attendues=total["attendues"],
-            moyenne=total["moyenne"],
-            mediane=total["mediane"],
-            ecart_type=total["ecart_type"],
-            minimum=total["minimum"],
-            plus_haute=total["plus_haute"],
+            recues=total.recues,
+            attendues=total.attendues,
+            moyenne=total.moyenne,
+            mediane=total.mediane,
+            ecart_type=total.ecart_type,
+            minimum=total.minimum,
+            plus_haute=total.plus_haute,
             criteres=tuple(
                 regles.StatCritere(
                     code=critere.code,
                     groupe=critere.groupe,
                     libelle=critere.libelle,
                     maximum=critere.maximum,
-                    moyenne=(stat := rangees[("critere", critere.code)])["moyenne"],
-                    mediane=stat["mediane"],
-                    minimum=stat["minimum"],
-                    plus_haute=stat["plus_haute"],
-                    ecart_type=stat["ecart_type"],
-                    desaccord=stat["desaccord"],
+                    moyenne=(stat := rangees[("critere", critere.code)]).moyenne,
+                    mediane=stat.mediane,
+                    minimum=stat.minimum,
+                    plus_haute=stat.plus_haute,
+                    ecart_type=stat.ecart_type,
+                    desaccord=stat.desaccord,
                 )
                 for critere in grille
             ),
@@ -232,12 +243,12 @@ def agregats_seance(seance):
                 regles.StatGroupe(
                     groupe=nom,
                     maximum=sum((c.maximum for c in criteres), Decimal("0")),
-                    moyenne=rangees[("groupe", nom)]["moyenne"],
+                    moyenne=rangees[("groupe", nom)].moyenne,
                 )
                 for nom, criteres in par_groupe.items()
             ),
-            avis=json.loads(total["avis"]),
-            normalise=total["normalise"],
+            avis=json.loads(total.avis),
+            normalise=total.normalise,
         )
     return agregats, declarations
 

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 
 import notation.operations as operations
@@ -263,3 +264,21 @@ def test_les_agregats_stockes_sont_ceux_qu_on_recalcule_a_chaque_etape(machine):
         ("modifier_seance", "operations"),
     ):
         assert ATTEINT[(regle, voie)], (regle, voie)
+
+
+def test_une_seance_sans_agregats_stockes_est_calculee_puis_la_commande_les_stocke(fab, runner):
+    """A database migrated to 0010 has no aggregates yet: the session computes them (same figures), then
+    `flask agregats` stores them."""
+    seance = fab.seance(dossiers=2, phase=Phase.NOTATION)
+    membre = seance.membres[0].utilisateur
+    for point in seance.ordre_du_jour:
+        fab.feuille(seance, point.dossier, membre)
+    db.session.commit()
+    attendus, _ = lecture.calculer_agregats(seance)
+    db.session.execute(sa_delete(AgregatSeance))
+    db.session.commit()
+    assert lecture.agregats_seance(seance)[0] == attendus
+    assert "1 séance(s)" in runner.invoke(args=["agregats"]).output
+    assert db.session.scalar(select(AgregatSeance.seance_id).limit(1)) == seance.id
+    assert lecture.agregats_seance(seance)[0] == attendus
+    assert "0 séance(s)" in runner.invoke(args=["agregats"]).output

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 
 import aap.campagnes.operations as operations_campagnes
@@ -498,3 +499,20 @@ def test_le_resume_stocke_est_celui_qu_on_recalcule_a_chaque_etape(machine):
         ("modifier_campagne", "operations"),
     ):
         assert ATTEINT[(regle, voie)], (regle, voie)
+
+
+def test_un_dossier_sans_resume_stocke_est_calcule_puis_la_commande_le_stocke(fab, client_de, runner):
+    """A database migrated to 0010 has no summaries yet: the list computes them (same figures), then `flask resumes`
+    stores them; `--tout` rewrites every one."""
+    dossier = fab.dossier(statut="depose", titre="Projet sans résumé")
+    agent = fab.agent_de(dossier.service)
+    db.session.commit()
+    attendu = resumes.resumes_de([dossier.id])[dossier.id]
+    db.session.execute(sa_delete(ResumeDossier))
+    db.session.commit()
+    assert resumes.resumes_de([dossier.id]) == {dossier.id: attendu}
+    assert "Projet sans résumé" in client_de(agent).get("/dossiers/").get_data(as_text=True)
+    assert "1 résumé(s)" in runner.invoke(args=["resumes"]).output
+    assert db.session.get(ResumeDossier, dossier.id).bloquants == attendu[0]
+    assert "0 résumé(s)" in runner.invoke(args=["resumes"]).output
+    assert "1 résumé(s)" in runner.invoke(args=["resumes", "--tout"]).output
