@@ -89,8 +89,12 @@ def recalculer(session, ids):
     for debut in range(0, len(ids), LOT):
         morceau = ids[debut : debut + LOT]
         # Verrou dans l'ordre des ids : une écriture concurrente du même dossier attend la fin de celle-ci, puis
-        # relit tout (les siennes comprises) avant de réécrire le résumé.
-        presents = session.scalars(select(Dossier.id).where(Dossier.id.in_(morceau)).order_by(Dossier.id).with_for_update()).all()
+        # relit tout (les siennes comprises) avant de réécrire le résumé. FOR NO KEY UPDATE : il ne gêne pas le
+        # verrou que prend l'insertion d'une pièce ou d'une ligne (clé étrangère), sinon deux ajouts simultanés
+        # au même dossier s'attendraient l'un l'autre.
+        presents = session.scalars(
+            select(Dossier.id).where(Dossier.id.in_(morceau)).order_by(Dossier.id).with_for_update(key_share=True)
+        ).all()
         dossiers = session.scalars(
             select(Dossier).where(Dossier.id.in_(presents)).options(*options_liste()).execution_options(populate_existing=True)
         ).all()

@@ -84,8 +84,10 @@ def lignes(seance_id, agregats):
 def recalculer(session, ids):
     """Rewrites the aggregates of these sessions (sorted ids), computed again from the database, rows locked."""
     for seance_id in ids:
-        # Verrou : une écriture concurrente dans la même séance attend la fin de celle-ci, puis relit tout.
-        if session.scalar(select(Seance.id).where(Seance.id == seance_id).with_for_update()) is None:
+        # Verrou : une écriture concurrente dans la même séance attend la fin de celle-ci, puis relit tout. FOR NO
+        # KEY UPDATE : deux membres qui enregistrent en même temps (chacun sa feuille, dont la clé étrangère verrouille
+        # la séance en partage) ne s'attendent pas l'un l'autre.
+        if session.scalar(select(Seance.id).where(Seance.id == seance_id).with_for_update(key_share=True)) is None:
             continue
         seance = (
             session.scalars(
