@@ -87,6 +87,7 @@ def create_app(config=None):
 def _commandes_et_conservation(app):
     """The `flask` commands of the foundation and of each domain, and each domain's retention steps."""
     from candidatures import retention as retention_candidatures
+    from candidatures.cli import commandes as commandes_candidatures
     from conventions import retention as retention_conventions
     from conventions.cli import commandes as commandes_conventions
     from notation import retention as retention_notation
@@ -96,6 +97,7 @@ def _commandes_et_conservation(app):
     from .cli import init_app as init_cli
 
     init_cli(app)
+    app.cli.add_command(commandes_candidatures)
     app.cli.add_command(commandes_notation)
     app.cli.add_command(commandes_conventions)
     # Durées de conservation : chaque domaine applique les siennes ; la fondation les enchaîne (flask rgpd purger).

@@ -31,6 +31,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.orm import selectinload
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
@@ -301,6 +302,28 @@ class Generateur:
                     "porteur": p.id,
                     "siret": s.siret,
                     "raison_sociale": s.raison_sociale,
+                    # Le profil tel que le dépôt le fige : le produit juge un dossier déposé sur lui.
+                    "profil": {
+                        "statut_juridique": s.statut_juridique,
+                        "emergente": s.emergente,
+                        "soumise_cac": False,
+                        "adresse": s.adresse,
+                        "code_postal": s.code_postal,
+                        "commune": s.commune_code,
+                        "representant": [s.representant_nom, s.representant_qualite],
+                        "etp_existants": {"facilitateur": s.etp_facilitateurs_existants, "coordinateur": Decimal("0")},
+                        "annee_financements": s.annee_financements,
+                        "financements_existants": [
+                            {
+                                "poste": f.poste,
+                                "financeur": f.financeur,
+                                "nom": f.nom_financeur,
+                                "annee_precedente": f.montant_annee_precedente,
+                                "annee_courante": f.montant_annee_courante,
+                            }
+                            for f in s.financements
+                        ],
+                    },
                 }
                 for s, p in zip(service["structures"], porteurs, strict=True)
             ]
@@ -400,6 +423,7 @@ class Generateur:
             dossiers_communes,
             dossiers_missions,
         )
+        from candidatures.synthese import contenu_du_formulaire
 
         db, rng = self.db, self.rng
         crees = []
@@ -526,21 +550,49 @@ class Generateur:
         db.session.execute(insert(dossiers_communes), associations_c)
         db.session.execute(insert(dossiers_missions), associations_m)
         depots = []
-        sha = {code: empreinte for code, (_, _, empreinte) in self.modeles.items()}
-        for dossier, communes, campagne, _, structure, budget, pieces_dossier, _ in crees:
+        # Le contenu du formulaire, tel que le produit le fige, lu des lignes insérées : un dossier en compléments
+        # compare ce qui a changé depuis son dépôt.
+        deposes = [d.id for d, *_ in crees if d.depose_le is not None]
+        formulaires = {
+            d.id: contenu_du_formulaire(d)
+            for d in db.session.scalars(
+                select(Dossier)
+                .where(Dossier.id.in_(deposes))
+                .options(
+                    selectinload(Dossier.communes),
+                    selectinload(Dossier.missions),
+                    selectinload(Dossier.volumes),
+                    selectinload(Dossier.lignes_budget),
+                )
+                .execution_options(populate_existing=True)
+            )
+        }
+        pieces_deposees = {}
+        for piece, fichier in zip(pieces, fichiers, strict=True):
+            if piece["remplacee_le"] is None:
+                pieces_deposees.setdefault(piece["dossier_id"], []).append(
+                    {
+                        "code": piece["code"],
+                        "libelle": piece["libelle"],
+                        "nom": fichier["nom"],
+                        "taille": fichier["taille"],
+                        "sha256": fichier["sha256"],
+                        "fichier": piece["fichier_id"],
+                    }
+                )
+        for dossier, _, campagne, _, structure, _, _, _ in crees:
             if dossier.depose_le is None:
                 continue
-            # L'instantané du dépôt, réduit à l'essentiel (le banc ne le relit jamais), en JSON canonique.
+            # L'instantané du dépôt : ce que le produit relit (profil de la structure, formulaire), en JSON canonique.
             texte = canonique(
                 {
                     "numero": dossier.numero,
                     "rang": 1,
                     "depose_le": dossier.depose_le,
                     "campagne": {"id": campagne["id"], "annee": campagne["annee"]},
-                    "structure": {"id": structure["id"], "siret": structure["siret"]},
-                    "projet": {"titre": dossier.titre, "etp": dossier.etp_facilitateur, "communes": communes},
-                    "budget": {c: list(m) for c, (_, m) in budget.items()},
-                    "pieces": [[code, sha[code]] for code, _, remplacee in pieces_dossier if remplacee is None],
+                    "structure": {"id": structure["id"], "siret": structure["siret"], **structure["profil"]},
+                    **formulaires[dossier.id],
+                    "pieces": pieces_deposees.get(dossier.id, []),
                 }
             )
             depots.append(

@@ -629,3 +629,24 @@ class ElementComplement(db.Model):
     code: Mapped[str] = mapped_column(String(60))
 
     demande: Mapped[DemandeComplements] = relationship(back_populates="elements")
+
+
+class ResumeDossier(db.Model):
+    """What a list or an export shows of a dossier's checks and budget, stored so that a row is read, not
+    recomputed from the whole dossier. Written only by `candidatures.resumes`, in the transaction of every write
+    that can change it; the calendar, which moves with time alone, is judged when read."""
+
+    __tablename__ = "resumes_dossiers"
+
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True)
+    # Constats du contenu (`controles_dossier(…, calendrier=False)`) : points bloquants, avertissements.
+    bloquants: Mapped[int] = mapped_column(Integer)
+    avertissements: Mapped[int] = mapped_column(Integer)
+    # La date limite de la demande de compléments en cours : elle remplace le calendrier de la campagne.
+    limite_complements: Mapped[date | None] = mapped_column(Date)
+    # Année 1 du budget, telle que l'export la montre.
+    charges_annee1: Mapped[Decimal] = mapped_column(Euros)
+    part_etat_annee1: Mapped[Decimal] = mapped_column(Euros)
+    taux_etat_annee1: Mapped[Decimal | None] = mapped_column(DecimalFixe(4))
+    cofinancement_annee1: Mapped[Decimal] = mapped_column(Euros)
+    heures_insertion: Mapped[int] = mapped_column(Integer)

@@ -783,5 +783,12 @@ def resume(constats):
     return bloquants, len(constats) - bloquants
 
 
+def resume_au(resume, campagne, instant, limite_complements=None):
+    """A stored summary of the content's findings (`resume(controles(…))` without the calendar), with the
+    calendar judged at `instant`: what `resume(controles(…, instant, limite_complements))` would give."""
+    bloquants, avertissements = resume
+    return bloquants + len(_controles_calendrier(campagne, instant, limite_complements)), avertissements
+
+
 def rubriques_a_corriger(constats):
     return {c.rubrique for c in constats if c.bloquant}

@@ -8,6 +8,7 @@ commit once, redirect or render. A step saved by the page's script (autosave) ge
 import json
 from datetime import datetime
 from decimal import Decimal
+from itertools import batched
 
 from flask import Blueprint, abort, current_app, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -66,10 +67,9 @@ from .models import (
     StatutJuridique,
     Structure,
 )
+from .resumes import communes_des, lignes_dossiers, resumes_de
 from .synthese import (
     controles_dossier,
-    options_dossier_complet,
-    options_liste,
     options_page_dossier,
     pieces_attendues,
     regles_campagne,
@@ -173,8 +173,9 @@ def _campagnes_ouvertes():
 def _mes_dossiers():
     if not current_user.rattachement_valide or current_user.structure_id is None:
         return render_template("candidatures/mes_dossiers.html", dossiers=[], campagnes=[], en_attente=True, page=None)
-    page = paginer_dossiers(requete_dossiers(filtres_dossiers({})), options_dossier_complet())
-    lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
+    page = paginer_dossiers(requete_dossiers(filtres_dossiers({})), (joinedload(Dossier.campagne),))
+    resumes = resumes_de([d.id for d in page.items])
+    lignes = [(d, resumes[d.id]) for d in page.items]
     return render_template(
         "candidatures/mes_dossiers.html", dossiers=lignes, campagnes=_campagnes_ouvertes(), en_attente=False, page=page
     )
@@ -182,8 +183,8 @@ def _mes_dossiers():
 
 def _instruction():
     filtres = filtres_dossiers(request.args)
-    page = paginer_dossiers(requete_dossiers(filtres), options_liste())
-    lignes = [(d, regles.resume(controles_dossier(d))) for d in page.items]
+    page = paginer_dossiers(requete_dossiers(filtres), en_lignes=True)
+    lignes = page.items
     communes = communes_du_service(current_user.service)
     # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
     campagnes = db.session.execute(
@@ -236,45 +237,36 @@ def export():
     ]
     classeur = Classeur("Dossiers", colonnes)
     try:
-        requete = requete_dossiers(filtres_dossiers(request.args))
-        lot, dernier = 200, 0
-        ids = db.session.scalars(requete.with_only_columns(Dossier.id)).all()
-        while dernier < len(ids):
-            morceau = ids[dernier : dernier + lot]
-            dossiers = db.session.scalars(select(Dossier).where(Dossier.id.in_(morceau)).options(*options_liste())).all()
-            par_id = {d.id: d for d in dossiers}
-            for ident in morceau:
-                d = par_id[ident]
-                annee = synthese_budget(d)[0]
-                bloquants, avertissements = regles.resume(controles_dossier(d))
+        # Des lignes (colonnes et résumé stocké), lues et écrites par lots : la mémoire ne grandit pas avec la liste.
+        for lot in batched(lignes_dossiers(requete_dossiers(filtres_dossiers(request.args), avec_structure=True)), 500):
+            communes = communes_des([d.id for d in lot])
+            for d in lot:
                 classeur.ligne(
                     [
                         d.numero,
                         d.statut.libelle,
-                        d.campagne.annee,
-                        d.structure.raison_sociale,
-                        d.structure.siret,
-                        d.structure.statut_juridique.libelle,
-                        d.structure.emergente,
+                        d.annee,
+                        d.raison_sociale,
+                        d.siret,
+                        d.statut_juridique.libelle,
+                        d.emergente,
                         d.titre,
                         d.etp_facilitateur,
                         d.etp_coordinateur,
-                        ", ".join(c.nom for c in d.communes),
+                        ", ".join(communes.get(d.id, ())),
                         d.zone_blanche,
-                        annee.charges,
-                        annee.part_etat,
-                        annee.taux_etat,
-                        annee.cofinancement,
-                        sum(v.heures_insertion for v in d.volumes),
+                        d.charges_annee1,
+                        d.part_etat_annee1,
+                        d.taux_etat_annee1,
+                        d.cofinancement_annee1,
+                        d.heures_insertion,
                         d.depose_le,
                         d.recevable_le,
-                        bloquants,
-                        avertissements,
+                        d.bloquants,
+                        d.avertissements,
                         d.avis_ctn and d.avis_ctn.replace("reserve", "réservé"),
                     ]
                 )
-            dernier += lot
-            db.session.expunge_all()
     except Exception:
         classeur.abandonner()
         raise

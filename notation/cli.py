@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from aap.extensions import db
 from aap.formats import pluriel
 
-from . import operations
+from . import agregats, operations
 
 commandes = AppGroup("notation", help="Séances du COPIL.")
 
@@ -22,3 +22,11 @@ def commande_rappels():
         f"{pluriel(rappels, 'rappel mis', 'rappels mis')} en file ; "
         f"{pluriel(alertes, 'alerte', 'alertes')} de trimestre sans COPIL."
     )
+
+
+@commandes.command("agregats")
+@click.option("--tout", is_flag=True, help="Tout recalculer, pas seulement ce qui manque.")
+def commande_agregats(tout):
+    """Calcule les agrégats des séances qui n'en ont pas encore (une fois, après la migration 0010 ; ensuite chaque
+    note, réouverture ou déport les tient à jour)."""
+    click.echo(f"{agregats.completer(tout)} séance(s) agrégée(s).")

@@ -4,22 +4,26 @@
 the agenda, every submitted score of the session (one query), the recusals (one query), the
 decisions (one query), the credits already granted (one query), the aggregation and the ranking.
 Its cost does not depend on the number of dossiers or members. A scoring page needs only the aggregated
-scores: `agregats_seance(seance)`, the first two of those queries.
+scores: `agregats_seance(seance)`, read from the rows `notation.agregats` keeps (not from every score).
 
 Pages and API reach a session and its dossiers through the same functions (`seance_accessible`, `point_accessible`,
 `exiger_decision`), with the rule of `aap.securite.accessible`: 403 for a role that never may (`role_requis`, before any
 read), 404 for what does not exist or may not be seen, 403 for what is seen but may not be acted on.
 """
 
+import json
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import abort
 from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
+from aap import derives
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import Campagne, Role, Utilisateur
@@ -30,6 +34,7 @@ from candidatures.models import Dossier, Statut, Structure
 from . import regles
 from .models import (
     AccesSeance,
+    AgregatSeance,
     Decision,
     Declaration,
     FeuilleNotation,
@@ -208,9 +213,91 @@ def deportes_par_dossier(seance, declarations):
     return resultat
 
 
+STATISTIQUES = ("moyenne", "mediane", "minimum", "plus_haute", "ecart_type", "normalise")
+_Stat = namedtuple("_Stat", [*STATISTIQUES, "desaccord", "recues", "attendues", "avis"])
+
+
+@lru_cache(maxsize=8192)
+def _centiemes(entier):
+    return None if entier is None else Decimal(entier).scaleb(-2)
+
+
 def agregats_seance(seance):
-    """Each dossier's aggregated scores, from the session's recusals and submitted scores (two queries), with
-    the recusals' declarations."""
+    """Each dossier's aggregated scores, read from the session's stored rows (`AgregatSeance`, one query), with
+    the recusals' declarations (one query)."""
+    derives.rattraper(db.session)
+    declarations = declarations_de(seance.id, conflits_seulement=True)
+    lignes = {}
+    # Des lignes, pas des objets (2 600 pour une séance de 200 dossiers) ; les statistiques en centièmes entiers,
+    # converties une fois par valeur (des demi-points : elles se répètent).
+    entiers = [type_coerce(getattr(AgregatSeance, c), BigInteger) for c in STATISTIQUES]
+    requete = select(
+        AgregatSeance.dossier_id,
+        AgregatSeance.genre,
+        AgregatSeance.cle,
+        *entiers,
+        AgregatSeance.desaccord,
+        AgregatSeance.recues,
+        AgregatSeance.attendues,
+        AgregatSeance.avis,
+    ).where(AgregatSeance.seance_id == seance.id)
+    c = _centiemes
+    for dossier_id, genre, cle, moy, med, mini, maxi, ecart, norm, desaccord, recues, attendues, avis in db.session.execute(
+        requete
+    ):
+        lignes.setdefault(dossier_id, {})[(genre, cle)] = _Stat(
+            c(moy), c(med), c(mini), c(maxi), c(ecart), c(norm), desaccord, recues, attendues, avis
+        )
+    if any(("dossier", "") not in lignes.get(p.dossier_id, {}) for p in seance.ordre_du_jour):
+        # Une séance d'avant la migration 0010, tant que `flask notation agregats` n'est pas passé : calculée, pas lue.
+        return calculer_agregats(seance)
+    grille = regles.grille_de(seance.campagne.criteres)
+    par_groupe = regles.groupes(grille)
+    agregats = {}
+    for point in seance.ordre_du_jour:
+        rangees = lignes[point.dossier_id]
+        total = rangees[("dossier", "")]
+        agregats[point.dossier_id] = regles.AgregatDossier(
+            dossier_id=point.dossier_id,
+            recues=total.recues,
+            attendues=total.attendues,
+            moyenne=total.moyenne,
+            mediane=total.mediane,
+            ecart_type=total.ecart_type,
+            minimum=total.minimum,
+            plus_haute=total.plus_haute,
+            criteres=tuple(
+                regles.StatCritere(
+                    code=critere.code,
+                    groupe=critere.groupe,
+                    libelle=critere.libelle,
+                    maximum=critere.maximum,
+                    moyenne=(stat := rangees[("critere", critere.code)]).moyenne,
+                    mediane=stat.mediane,
+                    minimum=stat.minimum,
+                    plus_haute=stat.plus_haute,
+                    ecart_type=stat.ecart_type,
+                    desaccord=stat.desaccord,
+                )
+                for critere in grille
+            ),
+            groupes=tuple(
+                regles.StatGroupe(
+                    groupe=nom,
+                    maximum=sum((c.maximum for c in criteres), Decimal("0")),
+                    moyenne=rangees[("groupe", nom)].moyenne,
+                )
+                for nom, criteres in par_groupe.items()
+            ),
+            avis=json.loads(total.avis),
+            normalise=total.normalise,
+        )
+    return agregats, declarations
+
+
+def calculer_agregats(seance):
+    """Each dossier's aggregated scores computed from the session's recusals and submitted scores (two queries),
+    with the recusals' declarations: what `notation.agregats` stores."""
     grille = regles.grille_de(seance.campagne.criteres)
     codes = {c.id: c.code for c in seance.campagne.criteres}
     declarations = declarations_de(seance.id, conflits_seulement=True)

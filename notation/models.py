@@ -346,6 +346,31 @@ class Decision(db.Model):
         return utilisateur.porte(self.dossier.structure_id) or utilisateur.can_lire_service(self.dossier.service_id)
 
 
+class AgregatSeance(db.Model):
+    """One line of a session's aggregated scores, so that the ranking reads rows, not every score: a dossier's
+    totals (`genre` « dossier »), one criterion (« critere », `cle` its code) or one group (« groupe », `cle` its
+    name). Written only by `notation.agregats`, in the transaction of every write that can change it; statistics
+    in hundredths, as the aggregation rounds them."""
+
+    __tablename__ = "agregats_seances"
+
+    seance_id: Mapped[int] = mapped_column(ForeignKey("seances.id", ondelete="CASCADE"), primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True)
+    genre: Mapped[str] = mapped_column(String(10), primary_key=True)
+    cle: Mapped[str] = mapped_column(String(120), primary_key=True)
+    moyenne: Mapped[Decimal | None] = mapped_column(DecimalFixe(2))
+    mediane: Mapped[Decimal | None] = mapped_column(DecimalFixe(2))
+    minimum: Mapped[Decimal | None] = mapped_column(DecimalFixe(2))
+    plus_haute: Mapped[Decimal | None] = mapped_column(DecimalFixe(2))
+    ecart_type: Mapped[Decimal | None] = mapped_column(DecimalFixe(2))
+    desaccord: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Ligne du dossier seulement : feuilles comptées et attendues, note normalisée, avis (JSON {avis: nombre}).
+    recues: Mapped[int | None] = mapped_column(Integer)
+    attendues: Mapped[int | None] = mapped_column(Integer)
+    normalise: Mapped[Decimal | None] = mapped_column(DecimalFixe(2))
+    avis: Mapped[str] = mapped_column(Text, default="")
+
+
 # --- Ce qu'une personne peut faire dans une séance ------------------------------------------------
 
 
