@@ -39,7 +39,7 @@ class Poste(EnumFr):
     COORDINATEUR = "coordinateur", "Coordinateur régional"
 
 
-def _check_valeurs(colonne, valeurs):
+def check_valeurs(colonne, valeurs):
     return f"{colonne} IN ({', '.join(repr(str(v)) for v in valeurs)})"
 
 

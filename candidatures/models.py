@@ -30,7 +30,7 @@ from aap.extensions import db
 from aap.fichiers import Fichier
 from aap.formats import adresse_postale
 from aap.limites import RAISON_SOCIALE_MAX, TITRE_MAX
-from aap.models import Campagne, Commune, Mission, Poste, Role, Service, Utilisateur, _check_valeurs
+from aap.models import Campagne, Commune, Mission, Poste, Role, Service, Utilisateur, check_valeurs
 from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
 
 from . import regles
@@ -198,7 +198,7 @@ class FinancementExistant(db.Model):
 
     __tablename__ = "financements_existants"
     __table_args__ = (
-        CheckConstraint(_check_valeurs("financeur", regles.CATEGORIES_FINANCEURS), name="financeur"),
+        CheckConstraint(check_valeurs("financeur", regles.CATEGORIES_FINANCEURS), name="financeur"),
         CheckConstraint("montant_annee_precedente >= 0 AND montant_annee_courante >= 0", name="montants"),
     )
 
@@ -447,7 +447,7 @@ class VolumeActivite(db.Model):
     __tablename__ = "volumes_activite"
     __table_args__ = (
         UniqueConstraint("dossier_id", "categorie"),
-        CheckConstraint(_check_valeurs("categorie", regles.CATEGORIES_VOLUMES), name="categorie"),
+        CheckConstraint(check_valeurs("categorie", regles.CATEGORIES_VOLUMES), name="categorie"),
         CheckConstraint("nombre_marches >= 0 AND heures_insertion >= 0", name="positifs"),
     )
 
@@ -466,7 +466,7 @@ class LigneBudget(db.Model):
     __tablename__ = "lignes_budget"
     __table_args__ = (
         UniqueConstraint("dossier_id", "categorie"),
-        CheckConstraint(_check_valeurs("categorie", regles.CATEGORIES_BUDGET), name="categorie"),
+        CheckConstraint(check_valeurs("categorie", regles.CATEGORIES_BUDGET), name="categorie"),
         CheckConstraint("montant_annee1 >= 0 AND montant_annee2 >= 0 AND montant_annee3 >= 0", name="positifs"),
     )
 
