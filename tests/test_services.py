@@ -16,25 +16,10 @@ from aap.types import maintenant
 from notation.models import Seance
 
 from .conftest import texte
+from .factories import SERVICES
 
-REGLAGES = {
-    "nom": "DEETS de La Réunion",
-    "intitule_officiel": "Préfet de La Réunion",
-    "prefet": "préfet de La Réunion",
-    "departements": "974",
-    "fuseau": "Indian/Reunion",
-    "adresse": "112, rue de la République",
-    "code_postal": "97488",
-    "commune": "Saint-Denis Cedex",
-    "telephone": "02 62 94 07 07",
-    "courriel": "dets-974@deets.gouv.fr",
-    "lieu_signature": "Saint-Denis",
-    "signataire_prenom": "Marie",
-    "signataire_nom": "Hoarau",
-    "signataire_qualite": "directrice de l'économie, de l'emploi, du travail et des solidarités",
-    "tribunal": "tribunal administratif de La Réunion",
-    "siret": "130 009 749 00016",
-}
+# Les réglages de La Réunion des fabriques, tels qu'un administrateur les tape (le SIRET avec ses espaces).
+REGLAGES = SERVICES["974"] | {"courriel": "dets-974@deets.gouv.fr", "siret": "130 009 749 00016"}
 
 
 def test_l_administrateur_regle_son_service_sur_une_page(client_de, fab):
