@@ -22,7 +22,7 @@ from aap.models import Role
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
 
-from . import operations
+from . import depots, instruction, operations, structures
 from .models import ChangementStatut, Dossier, Statut, Structure
 from .synthese import pieces_exigees
 
@@ -299,9 +299,9 @@ def _profils(contexte, porteurs):
         valeurs = dict(profil)
         if "annee_financements" in valeurs:
             valeurs["annee_financements"] = annee
-        operations.modifier_structure(structure, valeurs, par=porteurs[cle])
+        structures.modifier_structure(structure, valeurs, par=porteurs[cle])
         for poste, financeur, nom, avant, apres in FINANCEMENTS.get(cle, []):
-            operations.ajouter_financement(
+            structures.ajouter_financement(
                 structure,
                 par=porteurs[cle],
                 poste=poste,
@@ -312,7 +312,7 @@ def _profils(contexte, porteurs):
             )
         for type_, annee_document in DOCUMENTS.get(cle, []):
             annee_document = annee_document or annee - 1
-            operations.ajouter_document(
+            structures.ajouter_document(
                 structure,
                 par=porteurs[cle],
                 type_=type_,
@@ -411,11 +411,11 @@ def dossier_demo(spec, contexte, porteurs, agent):
             _pieces(dossier, porteur)
         return dossier
     _pieces(dossier, porteur)
-    operations.deposer(dossier, par=porteur, instant=depot, notifier=False)
+    depots.deposer(dossier, par=porteur, instant=depot, notifier=False)
     _dater(dossier, depot)
     if "complements" in spec and "redepot" in spec:  # l'histoire de 2022 : compléments puis second dépôt
         le, limite, message = spec["complements"]
-        demande = operations.demander_complements(
+        demande = instruction.demander_complements(
             dossier,
             par=agent,
             rubriques=["budget"],
@@ -437,10 +437,10 @@ def dossier_demo(spec, contexte, porteurs, agent):
         precision, montants = spec["budget"]["epa"]
         budget = {"epa": (f"{precision} (délibération du 12 octobre 2022)", montants)}
         operations.modifier(dossier, {"budget": budget}, par=porteur)
-        operations.deposer(dossier, par=porteur, instant=spec["redepot"], notifier=False)
+        depots.deposer(dossier, par=porteur, instant=spec["redepot"], notifier=False)
         _dater(dossier, spec["redepot"])
     elif spec["statut"] == Statut.COMPLEMENTS_DEMANDES:
-        demande = operations.demander_complements(
+        demande = instruction.demander_complements(
             dossier,
             par=agent,
             rubriques=["budget"],
@@ -451,15 +451,15 @@ def dossier_demo(spec, contexte, porteurs, agent):
         )
         _dater(dossier, depot + timedelta(days=3))
     if spec["statut"] == Statut.IRRECEVABLE:
-        operations.declarer_irrecevable(dossier, par=agent, motif=spec["irrecevable"], notifier=False)
+        instruction.declarer_irrecevable(dossier, par=agent, motif=spec["irrecevable"], notifier=False)
         _dater(dossier, depot + timedelta(days=9))
     if spec["statut"] == Statut.RECEVABLE:
         recevable = spec.get("recevable") or (aujourdhui - timedelta(days=spec["recevable_decalage"])).date()
-        operations.declarer_recevable(dossier, par=agent, le=recevable, notifier=False)
+        instruction.declarer_recevable(dossier, par=agent, le=recevable, notifier=False)
         _dater(dossier, datetime.combine(recevable, time(14, 0), tzinfo=MAYOTTE))
     if "avis_ctn" in spec:
         avis, le, commentaire = spec["avis_ctn"]
-        operations.enregistrer_avis_ctn(dossier, par=agent, avis=avis, le=le, commentaire=commentaire)
+        instruction.enregistrer_avis_ctn(dossier, par=agent, avis=avis, le=le, commentaire=commentaire)
     return dossier
 
 

@@ -29,7 +29,7 @@ from aap.securite import role_requis
 from aap.types import maintenant
 from aap.views import contexte_campagne
 
-from . import operations, regles
+from . import depots, instruction, operations, regles, structures
 from .forms import (
     FORMULAIRES_ETAPES,
     STATUTS_FILTRABLES,
@@ -421,7 +421,7 @@ def recevable(dossier_id):
         dossier_id,
         "form_recevable",
         RecevableForm,
-        lambda d, f: operations.declarer_recevable(d, par=current_user, le=f.recevable_le.data),
+        lambda d, f: instruction.declarer_recevable(d, par=current_user, le=f.recevable_le.data),
         "Le dossier est déclaré recevable ; le porteur en est informé.",
     )
 
@@ -433,7 +433,7 @@ def irrecevable(dossier_id):
         dossier_id,
         "form_irrecevable",
         IrrecevableForm,
-        lambda d, f: operations.declarer_irrecevable(d, par=current_user, motif=f.motif.data),
+        lambda d, f: instruction.declarer_irrecevable(d, par=current_user, motif=f.motif.data),
         "Le dossier est déclaré irrecevable ; le porteur en est informé avec le motif.",
     )
 
@@ -445,7 +445,7 @@ def complements(dossier_id):
         dossier_id,
         "form_complements",
         ComplementsForm,
-        lambda d, f: operations.demander_complements(
+        lambda d, f: instruction.demander_complements(
             d,
             par=current_user,
             rubriques=f.rubriques.data or [],
@@ -464,7 +464,7 @@ def avis_ctn(dossier_id):
         dossier_id,
         "form_avis",
         AvisCtnForm,
-        lambda d, f: operations.enregistrer_avis_ctn(
+        lambda d, f: instruction.enregistrer_avis_ctn(
             d, par=current_user, avis=f.avis.data, le=f.le.data, commentaire=f.commentaire.data
         ),
         "L'avis du comité technique national est enregistré.",
@@ -716,8 +716,8 @@ def depot(dossier_id):
     statut, erreur = 200, None
     if form.validate_on_submit():
         try:
-            depot = operations.deposer(dossier, par=current_user, version=form.version.data)
-        except operations.DejaDepose as deja:
+            depot = depots.deposer(dossier, par=current_user, version=form.version.data)
+        except depots.DejaDepose as deja:
             db.session.rollback()
             flash(deja.message, "info")
             return redirect(url_for("candidatures.dossier", dossier_id=dossier_id))
@@ -763,7 +763,7 @@ def accuse(dossier_id, rang):
     depot = _depot_de(dossier, rang)
     fichier = depot.accuse
     if fichier is None:  # dépôt sans accusé encore rendu (données importées) : rendu une fois, puis gardé
-        fichier = operations.accuse_de(depot)
+        fichier = depots.accuse_de(depot)
         db.session.commit()
     return fichiers.reponse_telechargement(fichier)
 
@@ -837,7 +837,7 @@ def inscription():
     form = InscriptionForm()
     if form.validate_on_submit():
         try:
-            operations.inscrire_porteur(
+            structures.inscrire_porteur(
                 email=form.email.data,
                 mot_de_passe=form.mot_de_passe.data,
                 prenom=form.prenom.data,
@@ -866,7 +866,7 @@ def structure():
     if request.method == "POST":
         if form.validate():
             try:
-                changes = operations.modifier_structure(structure, form.valeurs(), par=current_user)
+                changes = structures.modifier_structure(structure, form.valeurs(), par=current_user)
             except Refus as refus:
                 db.session.rollback()
                 champ = refus.champ if refus.champ in form else "raison_sociale"
@@ -887,7 +887,7 @@ def ajouter_financement():
     form = FinancementForm()
     if form.validate_on_submit():
         try:
-            operations.ajouter_financement(
+            structures.ajouter_financement(
                 structure,
                 par=current_user,
                 poste=form.poste.data,
@@ -914,7 +914,7 @@ def supprimer_financement(financement_id):
     financement = db.session.get(FinancementExistant, financement_id)
     if financement is None or financement.structure_id != structure.id:
         abort(404)
-    operations.supprimer_financement(financement, par=current_user)
+    structures.supprimer_financement(financement, par=current_user)
     db.session.commit()
     flash("Le financement est supprimé.", "succes")
     return redirect(url_for("structures.structure", _anchor="financements"))
@@ -927,7 +927,7 @@ def ajouter_document():
     form = DocumentForm()
     if form.validate_on_submit():
         try:
-            document = operations.ajouter_document(
+            document = structures.ajouter_document(
                 structure,
                 par=current_user,
                 type_=form.type.data,
@@ -953,7 +953,7 @@ def retirer_document(document_id):
     document = db.session.get(DocumentStructure, document_id)
     if document is None or document.structure_id != structure.id:
         abort(404)
-    operations.retirer_document(document, par=current_user)
+    structures.retirer_document(document, par=current_user)
     db.session.commit()
     flash(f"« {document.intitule} » est retiré du profil (les dossiers déjà déposés le gardent).", "succes")
     return redirect(url_for("structures.structure", _anchor="documents"))
