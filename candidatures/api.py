@@ -15,7 +15,8 @@ from aap.extensions import db
 from aap.models import Campagne, Role
 from aap.securite import role_requis
 
-from . import instruction, operations, regles, structures
+from . import instruction, operations, structures
+from .constats import resume
 from .depots import accuse_de
 from .depots import deposer as deposer_dossier
 from .lecture import (
@@ -221,7 +222,7 @@ def controles(dossier_id):
     """Les constats des règles de l'appel : codes stables, niveau, consigne. Les mêmes décident du dépôt."""
     dossier = _dossier(dossier_id)
     constats = controles_dossier(dossier)
-    bloquants, avertissements = regles.resume(constats)
+    bloquants, avertissements = resume(constats)
     return {"peut_deposer": bloquants == 0, "bloquants": bloquants, "avertissements": avertissements, "constats": constats}
 
 

@@ -23,7 +23,7 @@ from aap.forms import Formulaire, NouveauMotDePasse, choix, courriel, requis
 from aap.limites import ETP_MAX, LIBELLE_MAX, NOM_MAX, RAISON_SOCIALE_MAX, TEXTE_MAX, TITRE_MAX, VOLUME_MAX
 from aap.regles import probleme_siret
 
-from . import regles
+from . import constats, regles
 from .models import AvisCtn, Poste, Statut, StatutJuridique, TypeDocument
 
 
@@ -425,7 +425,7 @@ class SimulationForm(Formulaire):
     fonds_propres = NombreField("Fonds propres de la structure (€)", validators=[Optional()])
 
     def faits(self):
-        cofinancements = {c: self[c].data or Decimal("0") for c in regles.COFINANCEMENTS_SIMULES}
+        cofinancements = {c: self[c].data or Decimal("0") for c in constats.COFINANCEMENTS_SIMULES}
         return regles.FaitsDossier(
             statut_juridique=self.statut_juridique.data,
             emergente=self.emergente.data,
@@ -433,7 +433,7 @@ class SimulationForm(Formulaire):
             zone_blanche=self.zone_blanche.data,
             etp_facilitateur=self.etp_facilitateur.data or Decimal("0"),
             etp_coordinateur=self.etp_coordinateur.data or Decimal("0"),
-            budget=regles.budget_simule(self.cout.data or Decimal("0"), cofinancements),
+            budget=constats.budget_simule(self.cout.data or Decimal("0"), cofinancements),
         )
 
     def valeurs_dossier(self):

@@ -17,6 +17,7 @@ from aap.models import Campagne
 from aap.types import maintenant
 
 from . import regles
+from .constats import ORDRE_RUBRIQUES, controles, resume
 from .models import MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statut, StatutJuridique, Structure
 
 ZERO = Decimal("0")
@@ -235,7 +236,7 @@ def complements_inchanges(dossier):
     depose = json.loads(dossier.depots[-1].instantane)
     avant, apres = _par_etape(depose), _par_etape(json.loads(canonique(contenu_du_formulaire(dossier))))
     fichiers_deposes = {(p["code"], p["fichier"]) for p in depose["pieces"]}
-    inchanges = [("rubrique", r) for r in sorted(demande.rubriques, key=regles.ORDRE_RUBRIQUES.index) if avant[r] == apres[r]]
+    inchanges = [("rubrique", r) for r in sorted(demande.rubriques, key=ORDRE_RUBRIQUES.index) if avant[r] == apres[r]]
     for code in sorted(demande.pieces):
         fournis = {(p.code, p.fichier_id) for p in dossier.pieces_courantes if p.code == code}
         if fournis <= fichiers_deposes:  # rien d'ajouté ni de remplacé pour cette pièce
@@ -251,7 +252,7 @@ def controles_dossier(dossier, instant=None, calendrier=None):
     limite = None
     if dossier.statut == Statut.COMPLEMENTS_DEMANDES and dossier.demande_en_cours:
         limite = dossier.demande_en_cours.date_limite
-    return regles.controles(
+    return controles(
         faits(dossier),
         regles_campagne(dossier.campagne, dossier.service.fuseau),
         instant=(instant or maintenant()) if calendrier else None,
@@ -323,7 +324,7 @@ def synthese_dossier(dossier):
     figures, territory, missions, activity volumes and the checks' summary."""
     annees = synthese_budget(dossier)
     constats = controles_dossier(dossier, calendrier=False)
-    bloquants, avertissements = regles.resume(constats)
+    bloquants, avertissements = resume(constats)
     return SyntheseDossier(
         dossier=dossier,
         etp_facilitateur=dossier.etp_demande(Poste.FACILITATEUR),

@@ -30,6 +30,7 @@ from aap.types import maintenant
 from aap.views import contexte_campagne
 
 from . import depots, instruction, operations, regles, structures
+from .constats import rubriques_a_corriger, simuler
 from .forms import (
     FORMULAIRES_ETAPES,
     STATUTS_FILTRABLES,
@@ -108,7 +109,7 @@ def veut_json():
 
 
 def _etat_etapes(dossier, constats):
-    a_corriger = regles.rubriques_a_corriger(constats)
+    a_corriger = rubriques_a_corriger(constats)
     demande = dossier.demande_en_cours if dossier.statut == Statut.COMPLEMENTS_DEMANDES else None
     return [
         {
@@ -319,7 +320,7 @@ def simulation(campagne_id):
     form = SimulationForm(formdata=request.args)
     if not form.validate():
         return render_template("aap/campagne.html", **contexte, form_simulation=form), 422
-    resultat = regles.simuler(form.faits(), regles_campagne(contexte["campagne"], contexte["campagne"].service.fuseau))
+    resultat = simuler(form.faits(), regles_campagne(contexte["campagne"], contexte["campagne"].service.fuseau))
     reponse = make_response(render_template("aap/campagne.html", **contexte, form_simulation=form, simulation=resultat))
     garde = {"campagne": campagne_id} | {nom: champ.raw_data for nom, champ in form._fields.items() if champ.raw_data}
     reponse.set_cookie(

@@ -30,7 +30,7 @@ from aap.erreurs import Refus
 from aap.extensions import db
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
-from candidatures import regles, resumes
+from candidatures import constats, resumes
 from candidatures.models import Dossier, FinancementExistant, Piece, ResumeDossier, Structure
 from candidatures.synthese import controles_dossier, options_liste, synthese_budget
 
@@ -134,7 +134,7 @@ def test_chaque_table_lue_par_le_resume_est_suivie():
 def _attendu(dossier, instant):
     annee = synthese_budget(dossier)[0]
     return (
-        regles.resume(controles_dossier(dossier, instant)),
+        constats.resume(controles_dossier(dossier, instant)),
         (annee.charges, annee.part_etat, annee.taux_etat, annee.cofinancement, sum(v.heures_insertion for v in dossier.volumes)),
     )
 
