@@ -22,8 +22,8 @@ from aap.types import maintenant
 
 from . import regles
 from .ecritures import enregistrer, nombre_verifie, texte_verifie, verifier_version
+from .enums import DOCUMENT_POUR_PIECE
 from .models import (
-    DOCUMENT_POUR_PIECE,
     ChangementStatut,
     Dossier,
     LigneBudget,

@@ -17,9 +17,10 @@ from aap.securite import role_requis
 
 from .. import operations, regles
 from ..constats import rubriques_a_corriger
+from ..enums import DOCUMENT_POUR_PIECE
 from ..forms import FORMULAIRES_ETAPES, PieceForm
 from ..lecture import PORTEURS, dossier_accessible
-from ..models import DOCUMENT_POUR_PIECE, DocumentStructure, Dossier, Piece, Statut
+from ..models import DocumentStructure, Dossier, Piece, Statut
 from ..synthese import controles_dossier, options_page_dossier, pieces_attendues, synthese_budget, taux_plafond
 from . import bp
 
