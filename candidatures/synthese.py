@@ -145,41 +145,13 @@ def contenu_du_formulaire(dossier):
 
 def instantane(dossier, rang, instant):
     """What was filed, frozen: the content of the dossier and each piece's SHA-256."""
-    structure = dossier.structure
     annees = synthese_budget(dossier)
     return {
         "numero": dossier.numero,
         "rang": rang,
         "depose_le": instant,
         "campagne": {"id": dossier.campagne_id, "annee": dossier.campagne.annee, "titre": dossier.campagne.titre},
-        "structure": {
-            "id": structure.id,
-            "siret": structure.siret,
-            "raison_sociale": structure.raison_sociale,
-            "statut_juridique": structure.statut_juridique,
-            "emergente": structure.emergente,
-            "soumise_cac": structure.soumise_cac,
-            "adresse": structure.adresse,
-            "code_postal": structure.code_postal,
-            "commune": structure.commune_code,
-            "representant": [structure.representant_nom, structure.representant_qualite],
-            "contact": [structure.contact_nom, structure.contact_courriel, structure.contact_telephone],
-            "etp_existants": {
-                "facilitateur": structure.etp_facilitateurs_existants,
-                "coordinateur": structure.etp_coordinateurs_existants,
-            },
-            "annee_financements": structure.annee_financements,
-            "financements_existants": [
-                {
-                    "poste": f.poste,
-                    "financeur": f.financeur,
-                    "nom": f.nom_financeur,
-                    "annee_precedente": f.montant_annee_precedente,
-                    "annee_courante": f.montant_annee_courante,
-                }
-                for f in structure.financements
-            ],
-        },
+        "structure": _structure_figee(dossier.structure),
         **contenu_du_formulaire(dossier),
         "synthese_budget": [
             {
@@ -204,6 +176,38 @@ def instantane(dossier, rang, instant):
                 "fichier": p.fichier_id,
             }
             for p in dossier.pieces_courantes
+        ],
+    }
+
+
+def _structure_figee(structure):
+    """The structure's profile as filed: the rules judge a filed dossier on it (`Depot.profil`)."""
+    return {
+        "id": structure.id,
+        "siret": structure.siret,
+        "raison_sociale": structure.raison_sociale,
+        "statut_juridique": structure.statut_juridique,
+        "emergente": structure.emergente,
+        "soumise_cac": structure.soumise_cac,
+        "adresse": structure.adresse,
+        "code_postal": structure.code_postal,
+        "commune": structure.commune_code,
+        "representant": [structure.representant_nom, structure.representant_qualite],
+        "contact": [structure.contact_nom, structure.contact_courriel, structure.contact_telephone],
+        "etp_existants": {
+            "facilitateur": structure.etp_facilitateurs_existants,
+            "coordinateur": structure.etp_coordinateurs_existants,
+        },
+        "annee_financements": structure.annee_financements,
+        "financements_existants": [
+            {
+                "poste": f.poste,
+                "financeur": f.financeur,
+                "nom": f.nom_financeur,
+                "annee_precedente": f.montant_annee_precedente,
+                "annee_courante": f.montant_annee_courante,
+            }
+            for f in structure.financements
         ],
     }
 
