@@ -453,7 +453,6 @@ CONSTATS_SIMULES = {
     "statut_a_verifier",
     "reseau_emploi_facilitateur",
 }
-COFINANCEMENTS_SIMULES = ("collectivites", "fse", "fonds_propres")
 
 
 @dataclass(frozen=True)

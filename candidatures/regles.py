@@ -58,6 +58,8 @@ PRODUITS = {
 CATEGORIES_BUDGET = CHARGES | PRODUITS
 # AAP §B.2-3 : « Les sources de ces cofinancements devront apparaître dans les budgets » : qui, nommément.
 PRODUITS_A_NOMMER = ("collectivites", "epa", "acheteurs_prives", "autres_produits")
+# Les cofinancements que le simulateur de la page publique d'une campagne demande.
+COFINANCEMENTS_SIMULES = ("collectivites", "fse", "fonds_propres")
 
 # Financement actuel des postes existants (annexe 2), par financeur.
 LIBELLES_FINANCEURS = {

@@ -274,7 +274,7 @@ class Resumes(RuleBasedStateMachine):
         if voie == "page":
             donnees = {"version": dossier.version}
             for categorie, (precision, montants) in budget.items():
-                donnees[f"precision_{categorie}"] = precision
+                donnees[f"{categorie}_precision"] = precision
                 donnees |= {f"{categorie}_{i}": str(m).replace(".", ",") for i, m in enumerate(montants, start=1)}
             reponse = self._page(porteur).post(f"/dossiers/{dossier.id}/etapes/budget", data=donnees)
             return self._reponse("remplacer_budget", voie, reponse)

@@ -160,7 +160,7 @@ def _enregistrement_auto(dossier_id, rubrique):
         return jsonify({"errors": [erreur]}), 422
     form = _preparer(FORMULAIRES_ETAPES[rubrique](), dossier)
     if not form.validate():
-        erreurs = [{"field": nom, "code": "invalide", "message": messages[0]} for nom, messages in form.errors.items()]
+        erreurs = [{"field": nom, "code": "invalide", "message": message} for nom, message in form.erreurs().items()]
         return jsonify({"errors": erreurs}), 422
     refus = _enregistrer_etape(dossier, form)
     if refus is None:
