@@ -23,14 +23,7 @@ from aap.types import maintenant
 from . import regles
 from .ecritures import enregistrer, nombre_verifie, texte_verifie, verifier_version
 from .enums import DOCUMENT_POUR_PIECE
-from .models import (
-    ChangementStatut,
-    Dossier,
-    LigneBudget,
-    Piece,
-    Statut,
-    VolumeActivite,
-)
+from .models import ChangementStatut, Dossier, LigneBudget, Piece, Statut, VolumeActivite
 
 # Chaque champ du dossier appartient à une étape du formulaire : une demande de compléments rouvre des étapes.
 CHAMPS_RUBRIQUES = {
@@ -62,8 +55,6 @@ TEXTES = {
     "signataire_nom": NOM_MAX,
     "signataire_qualite": NOM_MAX,
 }
-
-
 CASES = ("zone_blanche", "engagement_non_baisse", "declaration_honneur")
 
 
