@@ -16,7 +16,7 @@ from stdnum.fr import siret
 
 from aap.extensions import db
 from candidatures.models import Depot
-from candidatures.operations import instantane
+from candidatures.synthese import instantane
 from conventions import operations
 from conventions.donnees_ouvertes import COLONNES_SCDL, OBJET_MAX
 

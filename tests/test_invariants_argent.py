@@ -31,7 +31,7 @@ from aap.aap2022 import MAYOTTE
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.pdf import pdf_minimal
-from candidatures import operations as candidatures
+from candidatures import structures
 from candidatures.models import Dossier
 from candidatures.synthese import controles_dossier, taux_plafond
 from conventions import lecture, operations, regles
@@ -608,7 +608,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "modifier_profil",
             voie,
-            lambda: candidatures.modifier_structure(dossier.structure, changement, par=porteur),
+            lambda: structures.modifier_structure(dossier.structure, changement, par=porteur),
             lambda: self.appeler("PATCH", f"/api/v1/structures/{dossier.structure_id}", porteur, json=changement),
         )
         self.progresser(donnees, voie)
