@@ -22,7 +22,7 @@ from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
 
-from . import lecture, operations, regles, tableau
+from . import lecture, operations, regles, suivi, tableau
 from .lecture import GESTION, LECTEURS, LECTEURS_DEETS, PORTEURS
 from .models import Convention, StatutConvention, Versement
 
@@ -38,13 +38,13 @@ MontantSaisi = Nombre(2, maximum=limites.MONTANT_MAX, metadata={"description": "
 
 def valeur_indicateur(indicateur, **kwargs):
     """An indicator's value as the document says it: counts and hours in whole numbers, euros and decimals with
-    two places (up to regles.NOMBRE_MAX), texts up to limites.TEXTE_MAX characters; null erases it."""
+    two places (up to suivi.NOMBRE_MAX), texts up to limites.TEXTE_MAX characters; null erases it."""
     description = {"description": indicateur.libelle}
     if not indicateur.numerique:
         return fields.String(allow_none=True, validate=validate.Length(max=limites.TEXTE_MAX), metadata=description, **kwargs)
     places = 0 if indicateur.type in ("entier", "heures") else 2
     # Un objectif est envoyé avec deux décimales ("8000.00") : renvoyé tel quel, il est lu.
-    return Nombre(places, maximum=int(regles.NOMBRE_MAX), zeros=2, allow_none=True, metadata=description, **kwargs)
+    return Nombre(places, maximum=int(suivi.NOMBRE_MAX), zeros=2, allow_none=True, metadata=description, **kwargs)
 
 
 def par_indicateur(indicateurs, nom):
@@ -58,8 +58,8 @@ def cles(valeurs):
     return {attribut.replace("__", "."): None if v is None else str(v) for attribut, v in valeurs.items()}
 
 
-ValeursBilanSchema = par_indicateur(regles.INDICATEURS, "ValeursBilanSchema")
-ObjectifsSchema = par_indicateur(regles.CIBLES, "ObjectifsSchema")
+ValeursBilanSchema = par_indicateur(suivi.INDICATEURS, "ValeursBilanSchema")
+ObjectifsSchema = par_indicateur(suivi.CIBLES, "ObjectifsSchema")
 
 
 # --- Schémas ---------------------------------------------------------------------------------------------
@@ -313,7 +313,7 @@ class EnregistrementBilanSchema(Schema):
         metadata={"description": "Les valeurs à enregistrer, par indicateur (ceux que le bilan ne demande pas sont ignorés)."},
     )
     depenses_realisees = Nombre(
-        2, maximum=int(regles.NOMBRE_MAX), load_default=None, allow_none=True, metadata={"description": "Bilan annuel."}
+        2, maximum=int(suivi.NOMBRE_MAX), load_default=None, allow_none=True, metadata={"description": "Bilan annuel."}
     )
     version = Version
 
@@ -331,7 +331,7 @@ class PieceEnvoiSchema(Schema):
 class ApprobationSchema(Schema):
     depenses_eligibles = Nombre(
         2,
-        maximum=int(regles.NOMBRE_MAX),
+        maximum=int(suivi.NOMBRE_MAX),
         load_default=None,
         allow_none=True,
         metadata={"description": "Bilan annuel : les dépenses retenues (par défaut celles déclarées)."},

@@ -17,7 +17,7 @@ from aap.pdf import rendre_pdf
 from aap.types import maintenant
 from candidatures.synthese import synthese_budget
 
-from . import regles
+from . import regles, suivi
 
 
 @dataclass
@@ -126,20 +126,20 @@ def _articles_communs(annee, numero_premier):
             "Les bilans renseignent en outre les indicateurs qualitatifs : "
             + " ; ".join(
                 regles.minuscule(i.libelle)
-                for i in regles.indicateurs_du_bilan(regles.ANNUEL, annee.etp_facilitateur, annee.etp_coordinateur)
+                for i in suivi.indicateurs_du_bilan(regles.ANNUEL, annee.etp_facilitateur, annee.etp_coordinateur)
                 if not i.numerique
             )
             + "."
         ],
     )
-    postes = regles.postes_de(annee.etp_facilitateur, annee.etp_coordinateur)
+    postes = suivi.postes_de(annee.etp_facilitateur, annee.etp_coordinateur)
     minimums = []
     for poste in postes:
         libelles = [
-            regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans
+            regles.minuscule(i.libelle) for i in suivi.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans
         ]
         minimums.append(f"Pour les {regles.LIBELLES_POSTES[poste]} : " + " ; ".join(libelles) + ".")
-    annuels = [regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == regles.ENSEMBLE]
+    annuels = [regles.minuscule(i.libelle) for i in suivi.INDICATEURS if i.poste == regles.ENSEMBLE]
     compte_rendu = Article(
         f"Article {n + 2} — Comptes rendus et calendrier des bilans",
         ["La structure fournit à l'administration, sur la plateforme des appels à projets, des bilans consolidés (AAP §D.1) :"],

@@ -32,7 +32,7 @@ from notation.lecture import credits_accordes
 from notation.models import Decision
 from notation.regles import Demande, plafond_decision
 
-from . import lecture, regles
+from . import delais, lecture, regles, suivi
 from .lecture import aujourdhui
 from .models import (
     AnneeConvention,
@@ -108,17 +108,17 @@ def objectifs_proposes(dossier, etp_facilitateur, etp_coordinateur):
         "ensemble.marches_nombre": marches,
         "ensemble.heures_insertion_realisees": heures,
     }
-    attendus = {i.cle for i in regles.indicateurs_cibles(etp_facilitateur, etp_coordinateur)}
+    attendus = {i.cle for i in suivi.indicateurs_cibles(etp_facilitateur, etp_coordinateur)}
     return {cle: valeur for cle, valeur in propositions.items() if cle in attendus}
 
 
 def _lire_objectifs(objectifs, etp_facilitateur, etp_coordinateur):
     """{clé: Decimal} for every target of the posts funded; errors next to each field."""
     resultat, erreurs = {}, []
-    for indicateur in regles.indicateurs_cibles(etp_facilitateur, etp_coordinateur):
+    for indicateur in suivi.indicateurs_cibles(etp_facilitateur, etp_coordinateur):
         brut = objectifs.get(indicateur.cle)
         valeur, message = regles.lire_nombre(brut)
-        message = message or regles.probleme_valeur(indicateur, valeur)
+        message = message or suivi.probleme_valeur(indicateur, valeur)
         if message:
             erreurs.append(regles.Erreur(f"objectif-{indicateur.cle}", "objectif_invalide", message))
         elif valeur is None:
@@ -610,7 +610,7 @@ def suivre_reversement(reversement, *, etat, le, reference="", commentaire="", p
 
 def indicateurs_de(bilan):
     annee = bilan.annee
-    return regles.indicateurs_du_bilan(bilan.type, annee.etp_facilitateur, annee.etp_coordinateur)
+    return suivi.indicateurs_du_bilan(bilan.type, annee.etp_facilitateur, annee.etp_coordinateur)
 
 
 def financement_depot(convention):
@@ -622,7 +622,7 @@ def alerte_non_baisse(bilan):
     """The annual report's warning when that financing went down (article 7), or None."""
     if bilan.type != TypeBilan.ANNUEL:
         return None
-    return regles.alerte_non_baisse(bilan.valeurs_par_cle(), financement_depot(bilan.convention))
+    return suivi.alerte_non_baisse(bilan.valeurs_par_cle(), financement_depot(bilan.convention))
 
 
 def precedentes(bilan):
@@ -684,8 +684,8 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
     if message:
         erreurs_lecture.append(regles.Erreur("depenses_realisees", "montant_invalide", message))
     illisibles = {e.champ for e in erreurs_lecture}
-    avec_depenses = bilan.type in regles.DEPENSES_DEMANDEES
-    erreurs, avertissements = regles.verifier_bilan(
+    avec_depenses = bilan.type in suivi.DEPENSES_DEMANDEES
+    erreurs, avertissements = suivi.verifier_bilan(
         indicateurs_de(bilan),
         lues,
         precedentes(bilan),
@@ -702,7 +702,7 @@ def enregistrer_bilan(bilan, *, valeurs, par, depenses_realisees=None, version=N
             poste, code = cle.split(".", 1)
             ligne = ValeurBilan(poste=poste, code=code)
             bilan.valeurs.append(ligne)
-        if regles.PAR_CLE[cle].numerique:
+        if suivi.PAR_CLE[cle].numerique:
             ligne.nombre, ligne.texte = valeur, ""
         else:
             ligne.nombre, ligne.texte = None, valeur or ""
@@ -718,7 +718,7 @@ def ajouter_piece(bilan, televersement, *, par, nature="annexe", libelle=""):
     _exiger_modifiable(bilan)
     if nature not in ("annexe", "compte_rendu_financier"):
         raise Refus("Nature de pièce inconnue.", code="nature_invalide", champ="nature")
-    if nature == "compte_rendu_financier" and bilan.type not in regles.DEPENSES_DEMANDEES:
+    if nature == "compte_rendu_financier" and bilan.type not in suivi.DEPENSES_DEMANDEES:
         raise Refus(
             "Le compte rendu financier se joint au compte rendu financier de l'année (ou, s'il est prêt, au bilan annuel).",
             code="crf_hors_annuel",
@@ -783,7 +783,7 @@ def deposer_bilan(bilan, *, par, version=None, instant=None):
     if probleme:
         raise Refus(probleme, code="hors_fenetre")
     valeurs = bilan.valeurs_par_cle()
-    erreurs, _ = regles.verifier_bilan(
+    erreurs, _ = suivi.verifier_bilan(
         indicateurs_de(bilan),
         valeurs,
         precedentes(bilan),
@@ -1192,14 +1192,14 @@ def envoyer_rappels(instant=None):
     envoyes = 0
     for convention in lecture.conventions_en_cours():
         jour = aujourdhui(convention, instant)
-        for echeance in regles.echeances(lecture.etat(convention), jour):
-            palier = regles.palier_rappel(echeance)
+        for echeance in delais.echeances(lecture.etat(convention), jour):
+            palier = delais.palier_rappel(echeance)
             if palier is None:
                 continue
             adresses = []
-            if echeance.pour == regles.AGENT or echeance.nature == "signature":
+            if echeance.pour == delais.AGENT or echeance.nature == "signature":
                 adresses.append(_adresse_agent(convention))
-            if echeance.pour == regles.PORTEUR or echeance.nature == "signature":
+            if echeance.pour == delais.PORTEUR or echeance.nature == "signature":
                 adresses += destinataires(convention.structure)
             for adresse in dict.fromkeys(adresses):
                 sujet = (

@@ -20,7 +20,7 @@ from aap.types import maintenant
 from candidatures.models import Dossier
 from notation.models import Decision, Nature
 
-from . import lecture, regles
+from . import lecture, regles, suivi
 from .models import Bilan, Convention, EtatConvention, EtatVersement, StatutBilan, ValeurBilan
 
 ZERO = Decimal("0")
@@ -39,7 +39,7 @@ class VueRenouvellement:
     heures_par_etp: Decimal | None
     part_heures_etp: Decimal | None
     a_l_heure: bool | None
-    suggestion: regles.Suggestion
+    suggestion: suivi.Suggestion
     decidable: bool
     precedente: object = None
 
@@ -54,8 +54,8 @@ def vue_renouvellement(convention):
     precedente = convention.annee(derniere.rang - 1)
     bilan_precedent = precedente.bilan_annuel if precedente else None
     precedents = bilan_precedent.valeurs_par_cle() if bilan_precedent and bilan_precedent.premier_depot_le else {}
-    indicateurs = regles.indicateurs_du_bilan(regles.ANNUEL, derniere.etp_facilitateur, derniere.etp_coordinateur)
-    lignes = regles.lignes_renouvellement(indicateurs, derniere.cibles(), realises, precedents)
+    indicateurs = suivi.indicateurs_du_bilan(regles.ANNUEL, derniere.etp_facilitateur, derniere.etp_coordinateur)
+    lignes = suivi.lignes_renouvellement(indicateurs, derniere.cibles(), realises, precedents)
     heures = realises.get("facilitateur.heures_insertion_etp")
     approuve = bilan is not None and bilan.statut == StatutBilan.APPROUVE
     a_l_heure = bilan.a_l_heure if depose else None
@@ -64,10 +64,10 @@ def vue_renouvellement(convention):
         annee=derniere,
         bilan=bilan,
         lignes=lignes,
-        heures_par_etp=regles.heures_par_etp(heures, derniere.etp_facilitateur),
-        part_heures_etp=regles.part(heures, realises.get("facilitateur.heures_insertion_structure")),
+        heures_par_etp=suivi.heures_par_etp(heures, derniere.etp_facilitateur),
+        part_heures_etp=suivi.part(heures, realises.get("facilitateur.heures_insertion_structure")),
         a_l_heure=a_l_heure,
-        suggestion=regles.suggestion_renouvellement(
+        suggestion=suivi.suggestion_renouvellement(
             lignes, rang=derniere.rang, bilan_approuve=approuve, a_l_heure=bool(a_l_heure)
         ),
         decidable=derniere.signee_le is not None and derniere.renouvellement is None and derniere.rang < regles.ANNEES_MAX,
@@ -342,7 +342,7 @@ def _consolider(t, conventions, instant):
         )
     # Les indicateurs consolidés par exercice : la somme des valeurs déclarées, face à la somme des objectifs.
     t.annees_indicateurs = sorted({e for d in (*declarees.values(), *objectifs.values()) for e in d})
-    for indicateur in regles.INDICATEURS:
+    for indicateur in suivi.INDICATEURS:
         lignes, objectifs_ = declarees.get(indicateur.cle, {}), objectifs.get(indicateur.cle, {})
         if not indicateur.numerique or not (lignes or objectifs_):
             continue

@@ -23,8 +23,8 @@ from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
 
+from . import delais, forms, lecture, operations, regles, suivi, tableau
 from . import donnees_ouvertes as scdl
-from . import forms, lecture, operations, regles, tableau
 from .lecture import GESTION, LECTEURS, PORTEURS
 from .models import Convention, PieceBilan, StatutBilan, StatutConvention
 
@@ -70,7 +70,7 @@ def _part(pourcentage_saisi):
 
 
 def _correspondances_objectifs():
-    return {f"objectif-{i.cle}": "objectif_" + forms.nom_champ(i.cle) for i in regles.INDICATEURS}
+    return {f"objectif-{i.cle}": "objectif_" + forms.nom_champ(i.cle) for i in suivi.INDICATEURS}
 
 
 # --- Liste ---------------------------------------------------------------------------------------------
@@ -126,7 +126,7 @@ def nouvelle(decision_id):
     if existante is not None:
         return redirect(url_for(".convention", convention_id=existante))
     dossier = decision.dossier
-    indicateurs = regles.indicateurs_cibles(decision.etp_facilitateur, decision.etp_coordinateur)
+    indicateurs = suivi.indicateurs_cibles(decision.etp_facilitateur, decision.etp_coordinateur)
     form = forms.formulaire_creation(indicateurs)
     taux_plafond = operations.taux_plafond_de(dossier)
     if request.method == "GET":
@@ -453,7 +453,7 @@ def _page_bilan(
         postes=regles.LIBELLES_POSTES,
         nom_champ=forms.nom_champ,
         jour=lecture.aujourdhui(convention),
-        regularisation=operations.regularisation(bilan.annee) if bilan.type in regles.DEPENSES_DEMANDEES else None,
+        regularisation=operations.regularisation(bilan.annee) if bilan.type in suivi.DEPENSES_DEMANDEES else None,
         non_baisse=operations.alerte_non_baisse(complet),
     ), statut
 
@@ -627,7 +627,7 @@ def renouvellement(convention_id):
     convention = lecture.convention_accessible(convention_id)
     vue = tableau.vue_renouvellement(convention)
     derniere = convention.derniere
-    indicateurs = regles.indicateurs_cibles(derniere.etp_facilitateur, derniere.etp_coordinateur)
+    indicateurs = suivi.indicateurs_cibles(derniere.etp_facilitateur, derniere.etp_coordinateur)
     gere = convention.can_gerer(current_user) and vue.decidable
     form = forms.formulaire_renouvellement(indicateurs, formdata=None) if gere else None
     refus_form = forms.NonRenouvellementForm(formdata=None) if gere else None
@@ -707,7 +707,7 @@ def a_faire():
         trimestre_sans_copil=lecture.trimestre_sans_copil(current_user),
         prochain_copil=prochain_copil,
         aujourdhui=regles.jour_local(maintenant(), fuseau().key),
-        horizon=regles.HORIZON_A_FAIRE,
+        horizon=delais.HORIZON_A_FAIRE,
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from aap.extensions import db
 from aap.pdf import pdf_minimal
-from conventions import lecture, operations, regles
+from conventions import lecture, operations, regles, suivi
 from conventions.demo import valeurs_pour
 from conventions.models import TypeBilan
 
@@ -107,7 +107,7 @@ class FabriqueConventions:
         financier for the latter); approves it on request."""
         convention = bilan.convention
         porteur = porteur or next(m for m in convention.structure.membres if m.role == "porteur")
-        avec_depenses = bilan.type in regles.DEPENSES_DEMANDEES
+        avec_depenses = bilan.type in suivi.DEPENSES_DEMANDEES
         operations.enregistrer_bilan(
             bilan,
             valeurs=valeurs_bilan(bilan, facteur),
