@@ -22,7 +22,7 @@ from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
 
-from . import lecture, operations, regles, suivi, tableau
+from . import avenants, bilans, lecture, operations, paiements, regles, suivi, tableau
 from .lecture import GESTION, LECTEURS, LECTEURS_DEETS, PORTEURS
 from .models import Convention, StatutConvention, Versement
 
@@ -454,9 +454,9 @@ def _detail_bilan(bilan, avertissements=()):
     complet = lecture.bilan_complet(bilan.id)
     # La baisse du financement des postes préexistants reste signalée tant qu'elle dure (article 7).
     alertes = list(avertissements)
-    if (non_baisse := operations.alerte_non_baisse(complet)) is not None and non_baisse not in alertes:
+    if (non_baisse := bilans.alerte_non_baisse(complet)) is not None and non_baisse not in alertes:
         alertes.append(non_baisse)
-    valeurs, cibles, precedentes = complet.valeurs_par_cle(), bilan.annee.cibles(), operations.precedentes(bilan)
+    valeurs, cibles, precedentes = complet.valeurs_par_cle(), bilan.annee.cibles(), bilans.precedentes(bilan)
     indicateurs = [
         {
             "cle": i.cle,
@@ -469,7 +469,7 @@ def _detail_bilan(bilan, avertissements=()):
             "cible": cibles.get(i.cle),
             "precedente": precedentes.get(i.cle),
         }
-        for i in operations.indicateurs_de(bilan)
+        for i in bilans.indicateurs_de(bilan)
     ]
     champs = (
         "id",
@@ -603,7 +603,7 @@ def versements(filtres):
 def payer(valeurs, versement_id):
     """Marque payé un versement à mettre en paiement : date et référence comptable (agents du service)."""
     _, versement = lecture.versement_accessible(versement_id, Convention.can_gerer)
-    operations.payer(
+    paiements.payer(
         versement, paye_le=valeurs["paye_le"], reference=valeurs["reference"], par=current_user, version=valeurs["version"]
     )
     db.session.commit()
@@ -617,7 +617,7 @@ def payer(valeurs, versement_id):
 def annuler(valeurs, versement_id):
     """Annule un versement prévu ou à mettre en paiement, avec son motif."""
     _, versement = lecture.versement_accessible(versement_id, Convention.can_gerer)
-    operations.annuler(versement, motif=valeurs["motif"], par=current_user, version=valeurs["version"])
+    paiements.annuler(versement, motif=valeurs["motif"], par=current_user, version=valeurs["version"])
     db.session.commit()
     return db.session.get(Versement, versement.id)
 
@@ -629,7 +629,7 @@ def annuler(valeurs, versement_id):
 def ajuster(valeurs, versement_id):
     """Réduit un solde à mettre en paiement (motif obligatoire), dans la limite des dépenses éligibles."""
     _, versement = lecture.versement_accessible(versement_id, Convention.can_gerer)
-    operations.ajuster_solde(
+    paiements.ajuster_solde(
         versement, montant=valeurs["montant"], motif=valeurs["motif"], par=current_user, version=valeurs["version"]
     )
     db.session.commit()
@@ -658,7 +658,7 @@ def enregistrer_bilan(valeurs, bilan_id):
     convention, bilan_ = _bilan(bilan_id, Convention.can_rendre_compte)
     saisies = cles(valeurs["valeurs"])
     depenses = valeurs["depenses_realisees"]
-    avertissements = operations.enregistrer_bilan(
+    avertissements = bilans.enregistrer_bilan(
         bilan_,
         valeurs=saisies,
         par=current_user,
@@ -676,7 +676,7 @@ def enregistrer_bilan(valeurs, bilan_id):
 def joindre(valeurs, bilan_id):
     """Joint un fichier au bilan (multipart/form-data) : le compte rendu financier (cerfa n° 15059) ou une annexe."""
     convention, bilan_ = _bilan(bilan_id, Convention.can_rendre_compte)
-    piece = operations.ajouter_piece(
+    piece = bilans.ajouter_piece(
         bilan_, valeurs["fichier"], par=current_user, nature=valeurs["nature"], libelle=valeurs["libelle"]
     )
     db.session.commit()
@@ -692,7 +692,7 @@ def deposer(valeurs, bilan_id):
     terminée) : chaque indicateur renseigné ; les dépenses (prévisionnelles au bilan annuel) ; pour le compte
     rendu financier, le cerfa n° 15059 joint."""
     convention, bilan_ = _bilan(bilan_id, Convention.can_rendre_compte)
-    operations.deposer_bilan(bilan_, par=current_user, version=valeurs["version"])
+    bilans.deposer_bilan(bilan_, par=current_user, version=valeurs["version"])
     db.session.commit()
     return _detail_bilan(bilan_)
 
@@ -706,7 +706,7 @@ def approuver(valeurs, bilan_id):
     l'année (son taux plafond des dépenses éligibles, dans la limite de la subvention) : le solde (dû − avance) est
     mis en paiement, ou le reversement (avance − dû) calculé."""
     convention, bilan_ = _bilan(bilan_id, Convention.can_gerer)
-    operations.approuver_bilan(
+    bilans.approuver_bilan(
         bilan_,
         par=current_user,
         depenses_eligibles=valeurs["depenses_eligibles"],
@@ -724,7 +724,7 @@ def approuver(valeurs, bilan_id):
 def corriger(valeurs, bilan_id):
     """Renvoie un bilan déposé à la structure, avec ce qui est à corriger et la date limite."""
     convention, bilan_ = _bilan(bilan_id, Convention.can_gerer)
-    operations.demander_corrections(
+    bilans.demander_corrections(
         bilan_, message=valeurs["message"], date_limite=valeurs["date_limite"], par=current_user, version=valeurs["version"]
     )
     db.session.commit()
@@ -753,7 +753,7 @@ def renouveler(valeurs, convention_id):
     approuvé : montant, objectifs, échéancier 50/50, calendrier des bilans, avenant PDF et DOCX."""
     convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
     objectifs = cles(valeurs["objectifs"])
-    annee = operations.renouveler(
+    annee = avenants.renouveler(
         convention, montant=valeurs["montant"], cout_retenu=valeurs["cout_retenu"], objectifs=objectifs, par=current_user
     )
     db.session.commit()
@@ -767,7 +767,7 @@ def renouveler(valeurs, convention_id):
 def ne_pas_renouveler(valeurs, convention_id):
     """Décide de ne pas renouveler la convention après l'année en cours, avec son motif."""
     convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
-    operations.ne_pas_renouveler(convention, motif=valeurs["motif"], par=current_user)
+    avenants.ne_pas_renouveler(convention, motif=valeurs["motif"], par=current_user)
     db.session.commit()
     return lecture.charger(convention.id)
 

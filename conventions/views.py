@@ -23,7 +23,7 @@ from aap.securite import role_requis
 from aap.types import maintenant
 from notation.models import Decision
 
-from . import delais, forms, lecture, operations, regles, suivi, tableau
+from . import avenants, bilans, delais, forms, lecture, operations, paiements, regles, suivi, tableau
 from . import donnees_ouvertes as scdl
 from .lecture import GESTION, LECTEURS, PORTEURS
 from .models import Convention, PieceBilan, StatutBilan, StatutConvention
@@ -198,7 +198,7 @@ def _page(convention, statut=200, **formulaires):
         en_erreur=formulaires.get("en_erreur"),
         jours_signature=(convention.date_limite_signature - jour).days,
         en_retard=operations.signature_en_retard,
-        plafond_solde=operations.plafond_solde,
+        plafond_solde=paiements.plafond_solde,
         un_jour=timedelta(days=1),
     ), statut
 
@@ -326,7 +326,7 @@ def paiement(convention_id, versement_id):
         convention_id,
         versement_id,
         forms.PaiementForm,
-        lambda v, f: operations.payer(
+        lambda v, f: paiements.payer(
             v, paye_le=f.paye_le.data, reference=f.reference.data, par=current_user, version=_version(f.version.data)
         ),
         lambda v: f"Versement marqué payé le {date_fr(v.paye_le)} (référence {v.reference_comptable}).",
@@ -340,7 +340,7 @@ def annulation(convention_id, versement_id):
         convention_id,
         versement_id,
         forms.AnnulationForm,
-        lambda v, f: operations.annuler(v, motif=f.motif.data, par=current_user, version=_version(f.version.data)),
+        lambda v, f: paiements.annuler(v, motif=f.motif.data, par=current_user, version=_version(f.version.data)),
         lambda v: "Versement annulé.",
     )
 
@@ -352,7 +352,7 @@ def ajustement(convention_id, versement_id):
         convention_id,
         versement_id,
         forms.AjustementForm,
-        lambda v, f: operations.ajuster_solde(
+        lambda v, f: paiements.ajuster_solde(
             v, montant=f.montant.data, motif=f.motif.data or "", par=current_user, version=_version(f.version.data)
         ),
         lambda v: "Solde ajusté.",
@@ -375,7 +375,7 @@ def reversement(convention_id, reversement_id):
         convention,
         reversement_,
         forms.ReversementForm(),
-        lambda r, f: operations.suivre_reversement(
+        lambda r, f: paiements.suivre_reversement(
             r,
             etat=etat,
             le=f.le.data,
@@ -414,7 +414,7 @@ def _remplir_bilan(form, bilan, indicateurs):
 def _page_bilan(
     convention, bilan, form=None, statut=200, erreurs=(), avertissements=(), piece=None, approbation=None, corrections=None
 ):
-    indicateurs = operations.indicateurs_de(bilan)
+    indicateurs = bilans.indicateurs_de(bilan)
     edite = bilan.modifiable and convention.can_rendre_compte(current_user) and bilan.annee.signee_le is not None
     if form is None and edite:
         form = forms.formulaire_bilan(indicateurs, bilan.type, formdata=None)
@@ -442,7 +442,7 @@ def _page_bilan(
         indicateurs=indicateurs,
         valeurs=complet.valeurs_par_cle(),
         cibles=bilan.annee.cibles(),
-        precedentes=operations.precedentes(bilan),
+        precedentes=bilans.precedentes(bilan),
         form=form,
         edite=edite,
         erreurs=erreurs,
@@ -453,8 +453,8 @@ def _page_bilan(
         postes=regles.LIBELLES_POSTES,
         nom_champ=forms.nom_champ,
         jour=lecture.aujourdhui(convention),
-        regularisation=operations.regularisation(bilan.annee) if bilan.type in suivi.DEPENSES_DEMANDEES else None,
-        non_baisse=operations.alerte_non_baisse(complet),
+        regularisation=paiements.regularisation(bilan.annee) if bilan.type in suivi.DEPENSES_DEMANDEES else None,
+        non_baisse=bilans.alerte_non_baisse(complet),
     ), statut
 
 
@@ -472,7 +472,7 @@ def bilan(convention_id, bilan_id):
         return _page_bilan(convention, bilan_)
     if not convention.can_rendre_compte(current_user):
         abort(403)  # la page se lit par tous ses lecteurs ; seul le porteur l'enregistre
-    indicateurs = operations.indicateurs_de(bilan_)
+    indicateurs = bilans.indicateurs_de(bilan_)
     form = forms.formulaire_bilan(indicateurs, bilan_.type)
     if not form.validate_on_submit():
         return _page_bilan(convention, bilan_, form=form, statut=422)
@@ -480,11 +480,11 @@ def bilan(convention_id, bilan_id):
     depenses = form.depenses_realisees.data if "depenses_realisees" in form else None
     deposer = form.action.data == "deposer"
     try:
-        avertissements = operations.enregistrer_bilan(
+        avertissements = bilans.enregistrer_bilan(
             bilan_, valeurs=saisies, depenses_realisees=depenses, par=current_user, version=_version(form.version.data)
         )
         if deposer:
-            operations.deposer_bilan(bilan_, par=current_user)
+            bilans.deposer_bilan(bilan_, par=current_user)
         db.session.commit()
     except Refus as refus:
         db.session.rollback()
@@ -512,7 +512,7 @@ def piece_bilan(convention_id, bilan_id):
     form = forms.PieceBilanForm()
     if form.validate_on_submit():
         try:
-            piece = operations.ajouter_piece(
+            piece = bilans.ajouter_piece(
                 bilan_, request.files.get("fichier"), par=current_user, nature=form.nature.data, libelle=form.libelle.data or ""
             )
             db.session.commit()
@@ -555,7 +555,7 @@ def retirer_piece_bilan(convention_id, bilan_id, piece_id):
     if piece is None or piece.bilan_id != bilan_id:
         abort(404)
     try:
-        operations.retirer_piece(piece, par=current_user)
+        bilans.retirer_piece(piece, par=current_user)
         db.session.commit()
         flash("Pièce retirée du bilan.", "succes")
     except Refus as refus:
@@ -572,7 +572,7 @@ def approbation(convention_id, bilan_id):
     form = forms.ApprobationForm()
     if form.validate_on_submit():
         try:
-            operations.approuver_bilan(
+            bilans.approuver_bilan(
                 bilan_,
                 par=current_user,
                 depenses_eligibles=form.depenses_eligibles.data or None,
@@ -598,7 +598,7 @@ def corrections(convention_id, bilan_id):
     form = forms.CorrectionsForm()
     if form.validate_on_submit():
         try:
-            operations.demander_corrections(
+            bilans.demander_corrections(
                 bilan_,
                 message=form.message.data,
                 date_limite=form.date_limite.data,
@@ -632,7 +632,7 @@ def renouvellement(convention_id):
     form = forms.formulaire_renouvellement(indicateurs, formdata=None) if gere else None
     refus_form = forms.NonRenouvellementForm(formdata=None) if gere else None
     erreurs, statut = [], 200
-    apercu = operations.apercu_avenant(convention) if derniere.rang < regles.ANNEES_MAX else None
+    apercu = avenants.apercu_avenant(convention) if derniere.rang < regles.ANNEES_MAX else None
     if gere and request.method == "GET":
         form.montant.data = nombre_fr(min(derniere.montant, apercu.plafond.maximum))
         cibles = derniere.cibles()
@@ -647,7 +647,7 @@ def renouvellement(convention_id):
             if action == "renouveler":
                 form = forms.formulaire_renouvellement(indicateurs)
                 if form.validate_on_submit():
-                    annee = operations.renouveler(
+                    annee = avenants.renouveler(
                         convention,
                         montant=form.montant.data,
                         cout_retenu=form.cout_retenu.data or None,
@@ -663,7 +663,7 @@ def renouvellement(convention_id):
             elif action == "ne_pas_renouveler":
                 refus_form = forms.NonRenouvellementForm()
                 if refus_form.validate_on_submit():
-                    operations.ne_pas_renouveler(convention, motif=refus_form.motif.data, par=current_user)
+                    avenants.ne_pas_renouveler(convention, motif=refus_form.motif.data, par=current_user)
                     db.session.commit()
                     flash("Non-renouvellement enregistré : la structure en est avertie.", "succes")
                     return redirect(url_for(".convention", convention_id=convention_id))

@@ -22,7 +22,7 @@ from aap.fichiers import Fichier, lire
 from aap.formats import date_fr
 from aap.mentions import date_rejet_implicite
 from candidatures import operations as candidatures
-from conventions import operations as conventions
+from conventions import avenants as conventions
 from notation import operations as notation
 from notation.models import Phase
 
