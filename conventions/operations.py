@@ -1,5 +1,8 @@
-"""Every write of the conventions domain: each checks its rule, changes the rows, writes the audit entry and
-queues the emails; it flushes, and the caller (a view, the API, a command) commits once.
+"""The writes of a convention itself: its creation (number, first year, targets, schedule, document), its
+signature, its closing, and the daily reminders; with what every write of the domain shares (the version check,
+the text of a field, the emails to the structure). The payments are in `paiements`, the reports in `bilans`, the
+renewal in `avenants`. Each write checks its rule, changes the rows, writes the audit entry and queues the emails;
+it flushes, and the caller (a view, the API, a command) commits once.
 
 Permissions (who may call what on which convention) are checked by the callers with the model's methods,
 so that a convention someone may not see answers 404; the operations check the rules of the call.

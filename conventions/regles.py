@@ -292,8 +292,9 @@ def verifier_avenant(montant, demande, etp_finances, disponible, rang, annee_bud
 
 
 def lire_nombre(brut):
-    """A number typed by a person ("1 234,5") → (Decimal | None, message | None). Empty is None; a Decimal read
-    by an API schema passes as is."""
+    """A number for an operation → (Decimal | None, message | None). Forms and API schemas give a Decimal (or None
+    when empty), which passes as is; a text from an internal caller (the demo, an import) is read by the one parser
+    of typed numbers ("1 234,5")."""
     if isinstance(brut, (int, Decimal)) and not isinstance(brut, bool):
         valeur = Decimal(brut)
         return (valeur, None) if valeur.is_finite() else (None, "Indiquez un nombre.")

@@ -17,7 +17,7 @@ from aap.entrees import paginer
 from aap.erreurs import Conflit, Refus
 from aap.extensions import db
 from aap.fichiers import Fichier, reponse_telechargement
-from aap.formats import date_fr, euros, fuseau, nombre_fr
+from aap.formats import date_fr, euros, fuseau
 from aap.models import Role, Service
 from aap.securite import role_requis
 from aap.types import maintenant
@@ -44,29 +44,6 @@ def _annee(convention, rang):
 def _version(texte):
     texte = texte or ""
     return int(texte) if texte.isdigit() and len(texte) < 10 else None
-
-
-def _erreurs_vers_formulaire(form, refus, correspondances=None):
-    """Puts each error of a refusal next to its field; the others go to the page's alert."""
-    restantes = []
-    for erreur in getattr(refus, "liste", None) or [regles.Erreur(refus.champ, refus.code, refus.message)]:
-        nom = erreur.champ or ""
-        nom = (correspondances or {}).get(nom, nom)
-        nom = forms.nom_champ(nom).replace("-", "_")
-        if nom and nom in form:
-            form[nom].errors = [*form[nom].errors, erreur.message]
-        else:
-            restantes.append(erreur.message)
-    return restantes
-
-
-def _part(pourcentage_saisi):
-    """A percentage typed on a page ("65", "62,5") as the share the operations read; what cannot be read is passed
-    as typed, for the operation's French message."""
-    valeur, message = regles.lire_nombre(pourcentage_saisi)
-    if message or valeur is None:
-        return pourcentage_saisi or None
-    return valeur / 100
 
 
 def _correspondances_objectifs():
@@ -130,10 +107,10 @@ def nouvelle(decision_id):
     form = forms.formulaire_creation(indicateurs)
     taux_plafond = operations.taux_plafond_de(dossier)
     if request.method == "GET":
-        form.taux_plafond.data = nombre_fr(taux_plafond * 100)
+        form.taux_plafond.data = (taux_plafond * 100).normalize()
         form.date_effet.data = lecture.debut_par_defaut(decision, dossier.service.fuseau) if decision.notifie_le else None
         for cle, valeur in operations.objectifs_proposes(dossier, decision.etp_facilitateur, decision.etp_coordinateur).items():
-            form["objectif_" + forms.nom_champ(cle)].data = nombre_fr(valeur)
+            form["objectif_" + forms.nom_champ(cle)].data = valeur
     erreurs, statut = [], 200
     if request.method == "POST":
         statut = 422
@@ -145,7 +122,7 @@ def nouvelle(decision_id):
                     date_effet=form.date_effet.data,
                     objectifs=forms.objectifs_de(form, indicateurs),
                     mois_intermediaire=form.mois_bilan_intermediaire.data,
-                    taux_plafond=_part(form.taux_plafond.data),
+                    taux_plafond=form.part_de_l_etat(),
                 )
                 db.session.commit()
                 flash(
@@ -157,7 +134,7 @@ def nouvelle(decision_id):
             except Refus as refus:
                 db.session.rollback()
                 statut = refus.statut
-                erreurs = _erreurs_vers_formulaire(form, refus, _correspondances_objectifs())
+                erreurs = form.porter_refus(refus, _correspondances_objectifs(), en_tete=False)
     limite = regles.date_limite_signature(decision.notifie_le, dossier.service.fuseau) if decision.notifie_le else None
     return render_template(
         "conventions/nouvelle.html",
@@ -269,7 +246,7 @@ def signature(convention_id, rang):
             return redirect(url_for(".convention", convention_id=convention.id))
         except Refus as refus:
             db.session.rollback()
-            for message in _erreurs_vers_formulaire(form, refus):
+            for message in form.porter_refus(refus, en_tete=False):
                 form.scan.errors = [*form.scan.errors, message]
             statut = refus.statut
             annee = _annee(lecture.convention_accessible(convention_id, Convention.can_gerer), rang)
@@ -401,13 +378,9 @@ def _remplir_bilan(form, bilan, indicateurs):
     valeurs = bilan.valeurs_par_cle()
     for indicateur in indicateurs:
         valeur = valeurs.get(indicateur.cle)
-        if indicateur.numerique:
-            form[forms.nom_champ(indicateur.cle)].data = nombre_fr(valeur) if valeur is not None else ""
-        else:
-            form[forms.nom_champ(indicateur.cle)].data = valeur or ""
+        form[forms.nom_champ(indicateur.cle)].data = valeur if indicateur.numerique else valeur or ""
     if "depenses_realisees" in form:
-        depenses = bilan.depenses_realisees
-        form.depenses_realisees.data = nombre_fr(depenses) if depenses is not None else ""
+        form.depenses_realisees.data = bilan.depenses_realisees
     form.version.data = str(bilan.version)
 
 
@@ -431,8 +404,9 @@ def _page_bilan(
     else:
         approbation = approbation or forms.ApprobationForm(formdata=None, version=str(bilan.version))
         corrections = corrections or forms.CorrectionsForm(formdata=None, version=str(bilan.version))
-        if bilan.type == regles.FINANCIER and not approbation.depenses_eligibles.data and bilan.depenses_realisees is not None:
-            approbation.depenses_eligibles.data = nombre_fr(bilan.depenses_realisees)
+        retenues = approbation.depenses_eligibles
+        if bilan.type == regles.FINANCIER and retenues.data is None and not retenues.errors:
+            retenues.data = bilan.depenses_realisees
     complet = lecture.bilan_complet(bilan.id)
     return render_template(
         "conventions/bilan.html",
@@ -490,7 +464,7 @@ def bilan(convention_id, bilan_id):
         db.session.rollback()
         convention = lecture.convention_accessible(convention_id)
         bilan_ = _bilan(convention, bilan_id)
-        erreurs = _erreurs_vers_formulaire(form, refus)
+        erreurs = form.porter_refus(refus, en_tete=False)
         if isinstance(refus, Conflit):
             erreurs = [refus.message]
         return _page_bilan(convention, bilan_, form=form, statut=refus.statut, erreurs=erreurs)
@@ -575,7 +549,7 @@ def approbation(convention_id, bilan_id):
             bilans.approuver_bilan(
                 bilan_,
                 par=current_user,
-                depenses_eligibles=form.depenses_eligibles.data or None,
+                depenses_eligibles=form.depenses_eligibles.data,
                 commentaire=form.commentaire.data or "",
                 version=_version(form.version.data),
             )
@@ -584,7 +558,7 @@ def approbation(convention_id, bilan_id):
             return redirect(url_for(".convention", convention_id=convention_id))
         except Refus as refus:
             db.session.rollback()
-            erreurs = _erreurs_vers_formulaire(form, refus)
+            erreurs = form.porter_refus(refus, en_tete=False)
             convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
             return _page_bilan(convention, _bilan(convention, bilan_id), approbation=form, statut=refus.statut, erreurs=erreurs)
     return _page_bilan(convention, bilan_, approbation=form, statut=422)
@@ -610,7 +584,7 @@ def corrections(convention_id, bilan_id):
             return redirect(url_for(".convention", convention_id=convention_id))
         except Refus as refus:
             db.session.rollback()
-            erreurs = _erreurs_vers_formulaire(form, refus)
+            erreurs = form.porter_refus(refus, en_tete=False)
             convention = lecture.convention_accessible(convention_id, Convention.can_gerer)
             return _page_bilan(convention, _bilan(convention, bilan_id), corrections=form, statut=refus.statut, erreurs=erreurs)
     return _page_bilan(convention, bilan_, corrections=form, statut=422)
@@ -634,11 +608,11 @@ def renouvellement(convention_id):
     erreurs, statut = [], 200
     apercu = avenants.apercu_avenant(convention) if derniere.rang < regles.ANNEES_MAX else None
     if gere and request.method == "GET":
-        form.montant.data = nombre_fr(min(derniere.montant, apercu.plafond.maximum))
+        form.montant.data = min(derniere.montant, apercu.plafond.maximum)
         cibles = derniere.cibles()
         for indicateur in indicateurs:
             if indicateur.cle in cibles:
-                form["objectif_" + forms.nom_champ(indicateur.cle)].data = nombre_fr(cibles[indicateur.cle])
+                form["objectif_" + forms.nom_champ(indicateur.cle)].data = cibles[indicateur.cle]
     if request.method == "POST":
         if not gere:
             abort(404)
@@ -672,7 +646,7 @@ def renouvellement(convention_id):
         except Refus as refus:
             db.session.rollback()
             cible = form if action == "renouveler" else refus_form
-            erreurs = _erreurs_vers_formulaire(cible, refus, _correspondances_objectifs())
+            erreurs = cible.porter_refus(refus, _correspondances_objectifs(), en_tete=False)
             statut = refus.statut
             convention = lecture.convention_accessible(convention_id)
             vue = tableau.vue_renouvellement(convention)
