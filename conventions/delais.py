@@ -100,57 +100,65 @@ def _libelle_bilan(bilan, rang):
 def echeances(convention, aujourdhui):
     """Every open deadline of a convention at `aujourdhui` (a date in the service's time zone), soonest first:
     what someone must still do (sign, pay, file, review, decide the renewal) and by when."""
-    resultat = []
-
-    def ajouter(code, nature, libelle, jour, pour, objet_id=None, type_bilan=None):
-        resultat.append(
-            Echeance(convention.id, code, nature, libelle, jour, (jour - aujourdhui).days, pour, objet_id, type_bilan)
-        )
-
     if convention.statut == "close":
         return []
+    taches = list(_taches_convention(convention, aujourdhui))
     for annee in convention.annees:
-        if annee.signee_le is None:
-            if annee.rang == 1:
-                ajouter("signature", "signature", "Signature de la convention", convention.date_limite_signature, AGENT)
-            else:
-                ajouter(
-                    f"signature-avenant-{annee.rang}",
-                    "signature",
-                    f"Signature de l'avenant n° {annee.rang - 1}",
-                    annee.debut,
-                    AGENT,
-                )
-        for versement in annee.versements:
-            if versement.etat == "a_payer" and versement.a_payer_le is not None:
-                nom = "l'avance" if versement.nature == "avance" else "le solde"
-                ajouter(
-                    f"versement-{versement.id}",
-                    "versement",
-                    f"Mettre en paiement {nom} de l'année {annee.rang} ({euros(versement.montant)})",
-                    versement.a_payer_le + timedelta(days=DELAI_PAIEMENT_JOURS),
-                    AGENT,
-                    versement.id,
-                )
-        for bilan in annee.bilans if annee.signee_le is not None else ():
-            libelle = _libelle_bilan(bilan, annee.rang)
-            if bilan.statut == "a_deposer":
-                ajouter(f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id, bilan.type)
-            elif bilan.statut == "a_corriger":
-                ajouter(
-                    f"corrections-{bilan.id}",
-                    "corrections",
-                    f"Corriger et redéposer : {libelle}",
-                    bilan.corrections_avant or bilan.echeance,
-                    PORTEUR,
-                    bilan.id,
-                )
-            elif bilan.statut == "depose":
-                examen = (bilan.depose_le or aujourdhui) + timedelta(days=DELAI_EXAMEN_JOURS)
-                ajouter(f"examen-{bilan.id}", "examen", f"Examiner : {libelle}", examen, AGENT, bilan.id)
+        taches += [*_taches_signature(convention, annee), *_taches_versements(annee), *_taches_bilans(annee, aujourdhui)]
+    return sorted(
+        (
+            Echeance(convention.id, code, nature, libelle, jour, (jour - aujourdhui).days, pour, *objet)
+            for code, nature, libelle, jour, pour, *objet in taches
+        ),
+        key=lambda e: (e.date, e.code),
+    )
+
+
+# Chaque tâche : (code, nature, libellé, date, pour qui[, objet, type de bilan]).
+
+
+def _taches_signature(convention, annee):
+    if annee.signee_le is not None:
+        return
+    if annee.rang == 1:
+        yield "signature", "signature", "Signature de la convention", convention.date_limite_signature, AGENT
+    else:
+        yield f"signature-avenant-{annee.rang}", "signature", f"Signature de l'avenant n° {annee.rang - 1}", annee.debut, AGENT
+
+
+def _taches_versements(annee):
+    for versement in annee.versements:
+        if versement.etat == "a_payer" and versement.a_payer_le is not None:
+            nom = "l'avance" if versement.nature == "avance" else "le solde"
+            yield (
+                f"versement-{versement.id}",
+                "versement",
+                f"Mettre en paiement {nom} de l'année {annee.rang} ({euros(versement.montant)})",
+                versement.a_payer_le + timedelta(days=DELAI_PAIEMENT_JOURS),
+                AGENT,
+                versement.id,
+            )
+
+
+def _taches_bilans(annee, aujourdhui):
+    """The reports of a signed year: to file, to correct, to review."""
+    for bilan in annee.bilans if annee.signee_le is not None else ():
+        libelle = _libelle_bilan(bilan, annee.rang)
+        if bilan.statut == "a_deposer":
+            yield f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id, bilan.type
+        elif bilan.statut == "a_corriger":
+            jour = bilan.corrections_avant or bilan.echeance
+            yield f"corrections-{bilan.id}", "corrections", f"Corriger et redéposer : {libelle}", jour, PORTEUR, bilan.id
+        elif bilan.statut == "depose":
+            examen = (bilan.depose_le or aujourdhui) + timedelta(days=DELAI_EXAMEN_JOURS)
+            yield f"examen-{bilan.id}", "examen", f"Examiner : {libelle}", examen, AGENT, bilan.id
+
+
+def _taches_convention(convention, aujourdhui):
+    """The renewal to decide on the last signed year, and the next COPIL."""
     derniere = convention.annees[-1] if convention.annees else None
     if derniere is not None and derniere.signee_le is not None and derniere.rang < ANNEES_MAX and derniere.renouvellement is None:
-        ajouter(
+        yield (
             f"avenant-{derniere.rang + 1}",
             "avenant",
             f"Décider du renouvellement pour l'année {derniere.rang + 1} (avenant n° {derniere.rang})",
@@ -158,8 +166,7 @@ def echeances(convention, aujourdhui):
             AGENT,
         )
     if convention.prochain_copil is not None and convention.prochain_copil >= aujourdhui:
-        ajouter("copil", "copil", "Prochain COPIL", convention.prochain_copil, AGENT)
-    return sorted(resultat, key=lambda e: (e.date, e.code))
+        yield "copil", "copil", "Prochain COPIL", convention.prochain_copil, AGENT
 
 
 def palier_rappel(echeance):

@@ -214,58 +214,69 @@ def verifier_bilan(
     erreurs, avertissements = [], []
     precedentes = precedentes or {}
     for indicateur in indicateurs:
-        valeur = valeurs.get(indicateur.cle)
-        champ = indicateur.cle
-        if indicateur.numerique:
-            probleme = probleme_valeur(indicateur, valeur)
-            if probleme:
-                erreurs.append(Erreur(champ, "valeur_invalide", probleme))
-                continue
-            if valeur is None:
-                if depot:
-                    erreurs.append(Erreur(champ, "valeur_manquante", f"Renseignez « {indicateur.libelle} »."))
-                continue
-            if saut_invraisemblable(valeur, precedentes.get(indicateur.cle)):
-                avertissements.append(
-                    Erreur(
-                        champ,
-                        "saut_invraisemblable",
-                        f"« {indicateur.libelle} » : {nombre_fr(valeur)} contre {nombre_fr(precedentes[indicateur.cle])} "
-                        "à la période précédente. Vérifiez la saisie ; si le chiffre est juste, expliquez l'écart "
-                        "dans les informations qualitatives.",
-                    )
-                )
-        elif depot and not (valeur or "").strip():
-            erreurs.append(Erreur(champ, "valeur_manquante", f"Renseignez « {indicateur.libelle} »."))
+        erreur, avertissement = _verifier_valeur(indicateur, valeurs.get(indicateur.cle), precedentes, depot)
+        erreurs += [erreur] if erreur else []
+        avertissements += [avertissement] if avertissement else []
+    avertissements += [a for a in (_heures_incoherentes(valeurs), alerte_non_baisse(valeurs, financement_depot)) if a]
+    if type_bilan in DEPENSES_DEMANDEES:
+        erreurs += _verifier_depenses(type_bilan, depenses, depot, crf)
+    return erreurs, avertissements
+
+
+def _verifier_valeur(indicateur, valeur, precedentes, depot):
+    """(error, warning) of one indicator's value, each None when there is none."""
+    champ = indicateur.cle
+    manquante = Erreur(champ, "valeur_manquante", f"Renseignez « {indicateur.libelle} ».")
+    if not indicateur.numerique:
+        return (manquante if depot and not (valeur or "").strip() else None), None
+    if probleme := probleme_valeur(indicateur, valeur):
+        return Erreur(champ, "valeur_invalide", probleme), None
+    if valeur is None:
+        return (manquante if depot else None), None
+    if saut_invraisemblable(valeur, precedentes.get(champ)):
+        return None, Erreur(
+            champ,
+            "saut_invraisemblable",
+            f"« {indicateur.libelle} » : {nombre_fr(valeur)} contre {nombre_fr(precedentes[champ])} "
+            "à la période précédente. Vérifiez la saisie ; si le chiffre est juste, expliquez l'écart "
+            "dans les informations qualitatives.",
+        )
+    return None, None
+
+
+def _heures_incoherentes(valeurs):
+    """A warning when the hours of the funded ETP exceed all the hours of the structure, else None."""
     etp = valeurs.get(f"{FACILITATEUR}.heures_insertion_etp")
     structure = valeurs.get(f"{FACILITATEUR}.heures_insertion_structure")
-    if isinstance(etp, Decimal) and isinstance(structure, Decimal) and etp > structure:
-        avertissements.append(
+    if not (isinstance(etp, Decimal) and isinstance(structure, Decimal) and etp > structure):
+        return None
+    return Erreur(
+        f"{FACILITATEUR}.heures_insertion_etp",
+        "heures_superieures",
+        "Les heures dégagées par l'ETP subventionné dépassent les heures clausées au total par la structure : "
+        "vérifiez ces deux chiffres.",
+    )
+
+
+def _verifier_depenses(type_bilan, depenses, depot, crf):
+    """The spending a report asks for (provisional in the annual report, final in the final account), and the
+    final account's cerfa itself."""
+    erreurs = []
+    if depenses is not None and (depenses < 0 or depenses != depenses.quantize(CENTIME) or depenses > NOMBRE_MAX):
+        erreurs.append(
+            Erreur("depenses_realisees", "montant_invalide", "Les dépenses s'expriment en euros et centimes, positives.")
+        )
+    elif depot and depenses is None:
+        erreurs.append(Erreur("depenses_realisees", "depenses_manquantes", DEPENSES_DEMANDEES[type_bilan]))
+    if type_bilan == FINANCIER and depot and not crf:
+        erreurs.append(
             Erreur(
-                f"{FACILITATEUR}.heures_insertion_etp",
-                "heures_superieures",
-                "Les heures dégagées par l'ETP subventionné dépassent les heures clausées au total par la structure : "
-                "vérifiez ces deux chiffres.",
+                "compte_rendu_financier",
+                "crf_manquant",
+                "Joignez le compte rendu financier (cerfa n° 15059) : le solde en dépend (AAP §D.2).",
             )
         )
-    if (alerte := alerte_non_baisse(valeurs, financement_depot)) is not None:
-        avertissements.append(alerte)
-    if type_bilan in DEPENSES_DEMANDEES:
-        if depenses is not None and (depenses < 0 or depenses != depenses.quantize(CENTIME) or depenses > NOMBRE_MAX):
-            erreurs.append(
-                Erreur("depenses_realisees", "montant_invalide", "Les dépenses s'expriment en euros et centimes, positives.")
-            )
-        elif depot and depenses is None:
-            erreurs.append(Erreur("depenses_realisees", "depenses_manquantes", DEPENSES_DEMANDEES[type_bilan]))
-        if type_bilan == FINANCIER and depot and not crf:
-            erreurs.append(
-                Erreur(
-                    "compte_rendu_financier",
-                    "crf_manquant",
-                    "Joignez le compte rendu financier (cerfa n° 15059) : le solde en dépend (AAP §D.2).",
-                )
-            )
-    return erreurs, avertissements
+    return erreurs
 
 
 # --- Renouvellement ---------------------------------------------------------------------------------
