@@ -103,25 +103,7 @@ def renouveler(convention, *, montant, objectifs, par, cout_retenu=None, instant
             "Le renouvellement se fonde sur le bilan annuel (AAP §D.2) : approuvez-le d'abord.", code="bilan_annuel_requis"
         )
     verrouiller(Campagne, convention.campagne_id)
-    montant_lu, erreurs = lire_montant(montant)
-    cout_lu = None
-    if cout_retenu not in (None, ""):
-        cout_lu, erreurs_cout = lire_montant(cout_retenu, "cout_retenu", "le budget révisé")
-        erreurs += erreurs_cout
-    cibles, erreurs_cibles = lire_objectifs(objectifs, derniere.etp_facilitateur, derniere.etp_coordinateur)
-    refuser_si_erreurs(erreurs + erreurs_cibles)
-    rang = derniere.rang + 1
-    refuser_si_erreurs(
-        regles.verifier_avenant(
-            montant_lu,
-            demande_annee(convention, rang),
-            derniere.etp_total,
-            credits_restants(convention, rang),
-            rang,
-            convention.campagne.annee + rang - 1,
-            cout_lu,
-        )
-    )
+    montant_lu, cout_lu, cibles = _verifier_avenant(convention, derniere, montant, cout_retenu, objectifs)
     instant = instant or maintenant()
     derniere.renouvellement, derniere.renouvellement_le, derniere.renouvellement_par_id = (
         Renouvellement.RENOUVELEE,
@@ -161,6 +143,30 @@ def renouveler(convention, *, montant, objectifs, par, cout_retenu=None, instant
         convention, f"Convention {convention.numero} : avenant n° {annee.rang - 1} à signer", "avenant_a_signer", annee=annee
     )
     return annee
+
+
+def _verifier_avenant(convention, derniere, montant, cout_retenu, objectifs):
+    """(amount, revised budget, targets) of the next avenant, read and judged against the cap and the credits."""
+    montant_lu, erreurs = lire_montant(montant)
+    cout_lu = None
+    if cout_retenu not in (None, ""):
+        cout_lu, erreurs_cout = lire_montant(cout_retenu, "cout_retenu", "le budget révisé")
+        erreurs += erreurs_cout
+    cibles, erreurs_cibles = lire_objectifs(objectifs, derniere.etp_facilitateur, derniere.etp_coordinateur)
+    refuser_si_erreurs(erreurs + erreurs_cibles)
+    rang = derniere.rang + 1
+    refuser_si_erreurs(
+        regles.verifier_avenant(
+            montant_lu,
+            demande_annee(convention, rang),
+            derniere.etp_total,
+            credits_restants(convention, rang),
+            rang,
+            convention.campagne.annee + rang - 1,
+            cout_lu,
+        )
+    )
+    return montant_lu, cout_lu, cibles
 
 
 def ne_pas_renouveler(convention, *, motif, par, instant=None):

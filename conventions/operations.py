@@ -170,7 +170,6 @@ def planifier_annee(
     cout_retenu=None,
 ):
     """A year and everything it carries: targets, payment schedule (50/50), report calendar, document."""
-    produire = documents
     cal = regles.calendrier(debut, convention.mois_bilan_intermediaire, coordinateur=etp_coordinateur > 0)
     annee = AnneeConvention(
         rang=rang,
@@ -187,6 +186,17 @@ def planifier_annee(
     for cle, cible in objectifs.items():
         poste, code = cle.split(".", 1)
         annee.objectifs.append(Objectif(poste=poste, code=code, cible=cible))
+    _planifier_versements(convention, annee, montant, instant)
+    _planifier_bilans(convention, annee, cal, instant)
+    db.session.flush()
+    if documents:
+        produire_documents(annee, par=par)
+    db.session.flush()
+    return annee
+
+
+def _planifier_versements(convention, annee, montant, instant):
+    """The advance (50 %, payable at the signature) and the balance of a year, both planned."""
     avance, solde_ = regles.echeancier(montant)
     for nature, part in ((NatureVersement.AVANCE, avance), (NatureVersement.SOLDE, solde_)):
         annee.versements.append(
@@ -199,38 +209,28 @@ def planifier_annee(
                 modifie_le=instant,
             )
         )
-    annee.bilans.append(
-        Bilan(convention=convention, type=TypeBilan.INTERMEDIAIRE, ordre=1, echeance=cal.bilan_intermediaire, modifie_le=instant)
-    )
-    annee.bilans.append(
-        Bilan(convention=convention, type=TypeBilan.ANNUEL, ordre=1, echeance=cal.bilan_annuel, modifie_le=instant)
-    )
-    for ordre, (echeance, arrete_au) in enumerate(cal.trimestriels, start=1):
+
+
+def _planifier_bilans(convention, annee, cal, instant):
+    """The reports of a year, each with its due date: intermediate, annual, the coordinator's quarterly ones, and
+    the final account (its results up to the end of the year)."""
+    bilans = [
+        (TypeBilan.INTERMEDIAIRE, 1, cal.bilan_intermediaire, None),
+        (TypeBilan.ANNUEL, 1, cal.bilan_annuel, None),
+        *((TypeBilan.TRIMESTRIEL, ordre, echeance, arrete_au) for ordre, (echeance, arrete_au) in enumerate(cal.trimestriels, 1)),
+        (TypeBilan.FINANCIER, 1, cal.compte_rendu_financier, cal.fin),
+    ]
+    for type_, ordre, echeance, arrete_au in bilans:
         annee.bilans.append(
             Bilan(
                 convention=convention,
-                type=TypeBilan.TRIMESTRIEL,
+                type=type_,
                 ordre=ordre,
                 echeance=echeance,
                 arrete_au=arrete_au,
                 modifie_le=instant,
             )
         )
-    annee.bilans.append(
-        Bilan(
-            convention=convention,
-            type=TypeBilan.FINANCIER,
-            ordre=1,
-            echeance=cal.compte_rendu_financier,
-            arrete_au=cal.fin,
-            modifie_le=instant,
-        )
-    )
-    db.session.flush()
-    if produire:
-        produire_documents(annee, par=par)
-    db.session.flush()
-    return annee
 
 
 def lire_taux(valeur, maximum):
@@ -262,7 +262,47 @@ def creer_convention(
     date), its cap rate (the filed dossier's, or a lower one agreed), targets, payment schedule, report calendar
     and document (PDF and DOCX). The 15-day signature clock runs from the notification (AAP §D.1)."""
     instant = instant or maintenant()
-    decision = verrouiller(Decision, decision.id)  # deux clics : une seule convention
+    decision = _exiger_convention_possible(decision)
+    mois = regles.MOIS_BILAN_INTERMEDIAIRE if mois_intermediaire is None else mois_intermediaire
+    cibles, taux = _verifier_creation(decision, date_effet, mois, objectifs, taux_plafond)
+    convention = _nouvelle_convention(decision, mois, taux, par, instant)
+    annee = planifier_annee(
+        convention,
+        1,
+        date_effet,
+        decision.montant_accorde,
+        decision.etp_facilitateur,
+        decision.etp_coordinateur,
+        cibles,
+        par,
+        instant,
+        documents,
+        cout_retenu=decision.cout_retenu,
+    )
+    journaliser(
+        "convention.creation",
+        convention,
+        par=par,
+        details={
+            "numero": convention.numero,
+            "decision": decision.id,
+            "dossier": decision.dossier_id,
+            "montant": annee.montant,
+            "taux_plafond": taux,
+            "debut": annee.debut,
+            "fin": annee.fin,
+            "date_limite_signature": convention.date_limite_signature,
+            "objectifs": {cle: str(v) for cle, v in cibles.items()},
+            "document": annee.document.sha256 if annee.document else None,
+        },
+    )
+    courriel_structure(convention, f"Votre convention {convention.numero} est prête à signer", "convention_a_signer", annee=annee)
+    return convention
+
+
+def _exiger_convention_possible(decision):
+    """The decision, locked (two clicks: one convention), once it is retenu, notified and without its convention."""
+    decision = verrouiller(Decision, decision.id)
     if decision is None or not decision.retenu:
         raise Refus("Seul un dossier retenu par le COPIL donne lieu à une convention.", code="non_retenu")
     if decision.notifie_le is None:
@@ -272,9 +312,11 @@ def creer_convention(
     existante = db.session.scalar(select(Convention.id).where(Convention.decision_id == decision.id))
     if existante is not None:
         raise Conflit("La convention de ce dossier existe déjà.", code="deja_creee")
-    dossier = decision.dossier
-    service = dossier.service
-    mois = regles.MOIS_BILAN_INTERMEDIAIRE if mois_intermediaire is None else mois_intermediaire
+    return decision
+
+
+def _verifier_creation(decision, date_effet, mois, objectifs, taux_plafond):
+    """(targets, cap rate) of a new convention, or every error at once."""
     erreurs = []
     if not isinstance(mois, int) or not 1 <= mois <= 11:
         erreurs.append(
@@ -282,12 +324,19 @@ def creer_convention(
                 "mois_bilan_intermediaire", "mois_invalide", "Le bilan intermédiaire tombe entre le 1er et le 11e mois."
             )
         )
-    probleme = regles.probleme_date_effet(date_effet, regles.jour_local(decision.notifie_le, service.fuseau))
+    probleme = regles.probleme_date_effet(date_effet, regles.jour_local(decision.notifie_le, decision.dossier.service.fuseau))
     if probleme:
         erreurs.append(regles.Erreur("date_effet", "date_effet_invalide", probleme))
     cibles, erreurs_cibles = lire_objectifs(objectifs, decision.etp_facilitateur, decision.etp_coordinateur)
-    taux, erreurs_taux = lire_taux(taux_plafond, taux_plafond_de(dossier))
+    taux, erreurs_taux = lire_taux(taux_plafond, taux_plafond_de(decision.dossier))
     refuser_si_erreurs(erreurs + erreurs_taux + erreurs_cibles)
+    return cibles, taux
+
+
+def _nouvelle_convention(decision, mois, taux, par, instant):
+    """The convention's row, numbered in its service and campaign year, to be signed within 15 days."""
+    dossier = decision.dossier
+    service = dossier.service
     rang = prochain(f"convention:{service.code}:{dossier.campagne.annee}")
     convention = Convention(
         numero=f"CONV-{dossier.campagne.annee}-{service.code}-{rang:04d}",
@@ -309,37 +358,6 @@ def creer_convention(
     convention.campagne, convention.decision = dossier.campagne, decision
     db.session.add(convention)
     flush_ou_conflit("La convention de ce dossier vient d'être créée par ailleurs : rechargez la page.")
-    annee = planifier_annee(
-        convention,
-        1,
-        date_effet,
-        decision.montant_accorde,
-        decision.etp_facilitateur,
-        decision.etp_coordinateur,
-        cibles,
-        par,
-        instant,
-        documents,
-        cout_retenu=decision.cout_retenu,
-    )
-    journaliser(
-        "convention.creation",
-        convention,
-        par=par,
-        details={
-            "numero": convention.numero,
-            "decision": decision.id,
-            "dossier": dossier.id,
-            "montant": annee.montant,
-            "taux_plafond": taux,
-            "debut": annee.debut,
-            "fin": annee.fin,
-            "date_limite_signature": convention.date_limite_signature,
-            "objectifs": {cle: str(v) for cle, v in cibles.items()},
-            "document": annee.document.sha256 if annee.document else None,
-        },
-    )
-    courriel_structure(convention, f"Votre convention {convention.numero} est prête à signer", "convention_a_signer", annee=annee)
     return convention
 
 
