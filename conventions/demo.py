@@ -233,58 +233,63 @@ def _conventions_2022(contexte, agent):
         collectivite = decision.dossier.structure.est_collectivite
         convention = _creer(decision, agent, date(2023, 1, 1), date(2022, 12, 12 if not collectivite else 14))
         porteur = _porteur(convention, contexte.comptes)
-        if not collectivite:
-            # L'association : signée à temps, trois années, deux avenants, tout réglé : la convention est close.
-            _signer(convention.premiere, agent, date(2022, 12, 19))
-            _payer(convention.premiere.avance, agent, date(2022, 12, 28))
-            deuxieme = _annee_complete(convention.premiere, porteur, agent, Decimal("0.96"), renouveler="39984.00")
-            troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40768.00")
-            _annee_complete(troisieme, porteur, agent, Decimal("1.12"))
-        else:
-            # La commune : signée après le 15e jour ; bilan intermédiaire corrigé ; dépenses sous l'accordé, solde
-            # réduit ; non renouvelée.
-            annee = convention.premiere
-            _signer(annee, agent, date(2022, 12, 27))
-            _payer(annee.avance, agent, date(2023, 1, 10))
-            intermediaire = annee.bilan(TypeBilan.INTERMEDIAIRE)
-            _bilan(intermediaire, porteur, agent, date(2023, 7, 12), Decimal("0.55"))
-            bilans.demander_corrections(
-                intermediaire,
-                message="Le nombre de marchés accompagnés ne correspond pas "
-                "au tableau de suivi joint : précisez les marchés de la commune et ceux de "
-                "l'intercommunalité.",
-                date_limite=operations.aujourdhui(convention) + timedelta(days=30),
-                par=agent,
-            )
-            intermediaire.corrections_avant = date(2023, 7, 31)
-            _bilan(intermediaire, porteur, agent, date(2023, 7, 24), Decimal("0.6"), approuve_le=date(2023, 7, 28))
-            annuel = annee.bilan_annuel
-            _bilan(
-                annuel,
-                porteur,
-                agent,
-                date(2023, 10, 27),
-                Decimal("0.6"),
-                depenses=Decimal("32000.00"),
-                approuve_le=date(2023, 11, 8),
-            )
-            avenants.ne_pas_renouveler(
-                convention,
-                par=agent,
-                instant=a_mayotte(date(2023, 12, 1)),
-                motif="Résultats en deçà des objectifs et cofinancement communal non reconduit pour 2024.",
-            )
-            _compte_rendu(
-                annee,
-                porteur,
-                agent,
-                Decimal("30000.00"),
-                ajustement=(
-                    Decimal("4000.00"),
-                    "Objectifs de marchés accompagnés atteints à 60 % ; solde réduit au vu du compte rendu financier.",
-                ),
-            )
+        (_vie_commune if collectivite else _vie_association)(convention, porteur, agent)
         db.session.flush()
+
+
+def _vie_association(convention, porteur, agent):
+    """The association's convention: signed in time, three years, two avenants, everything settled: it is closed."""
+    _signer(convention.premiere, agent, date(2022, 12, 19))
+    _payer(convention.premiere.avance, agent, date(2022, 12, 28))
+    deuxieme = _annee_complete(convention.premiere, porteur, agent, Decimal("0.96"), renouveler="39984.00")
+    troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40768.00")
+    _annee_complete(troisieme, porteur, agent, Decimal("1.12"))
+
+
+def _vie_commune(convention, porteur, agent):
+    """The commune's convention: signed after the 15th day; its intermediate report corrected; spending under the
+    grant, the balance reduced; not renewed."""
+    annee = convention.premiere
+    _signer(annee, agent, date(2022, 12, 27))
+    _payer(annee.avance, agent, date(2023, 1, 10))
+    intermediaire = annee.bilan(TypeBilan.INTERMEDIAIRE)
+    _bilan(intermediaire, porteur, agent, date(2023, 7, 12), Decimal("0.55"))
+    bilans.demander_corrections(
+        intermediaire,
+        message="Le nombre de marchés accompagnés ne correspond pas "
+        "au tableau de suivi joint : précisez les marchés de la commune et ceux de "
+        "l'intercommunalité.",
+        date_limite=operations.aujourdhui(convention) + timedelta(days=30),
+        par=agent,
+    )
+    intermediaire.corrections_avant = date(2023, 7, 31)
+    _bilan(intermediaire, porteur, agent, date(2023, 7, 24), Decimal("0.6"), approuve_le=date(2023, 7, 28))
+    annuel = annee.bilan_annuel
+    _bilan(
+        annuel,
+        porteur,
+        agent,
+        date(2023, 10, 27),
+        Decimal("0.6"),
+        depenses=Decimal("32000.00"),
+        approuve_le=date(2023, 11, 8),
+    )
+    avenants.ne_pas_renouveler(
+        convention,
+        par=agent,
+        instant=a_mayotte(date(2023, 12, 1)),
+        motif="Résultats en deçà des objectifs et cofinancement communal non reconduit pour 2024.",
+    )
+    _compte_rendu(
+        annee,
+        porteur,
+        agent,
+        Decimal("30000.00"),
+        ajustement=(
+            Decimal("4000.00"),
+            "Objectifs de marchés accompagnés atteints à 60 % ; solde réduit au vu du compte rendu financier.",
+        ),
+    )
 
 
 # --- L'année précédente : quatre conventions en cours -------------------------------------------------------------

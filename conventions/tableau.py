@@ -397,6 +397,14 @@ def _titre(t):
 def classeur(t):
     """The consolidated indicators a DEETS sends upward: one workbook, a sheet per table, native charts."""
     c = ClasseurFeuilles("Synthèse", COLONNES_SYNTHESE)
+    for feuille in (_feuille_synthese, _feuille_par_exercice, _feuille_indicateurs, _feuille_conventions, _feuille_retards):
+        feuille(c, t)
+    nom = f"tableau-de-bord-conventions-{t.campagne.annee if t.campagne else 'toutes-campagnes'}.xlsx"
+    return c.reponse(nom)
+
+
+def _feuille_synthese(c, t):
+    """The envelope in figures and its bar chart."""
     for libelle, valeur in t.barres_enveloppe():
         c.ligne([libelle, valeur])
     c.cellule(c.lignes + 1, 0, "texte", "ETP de facilitateur financés (années en cours)")
@@ -421,6 +429,9 @@ def classeur(t):
     graphique.set_y_axis({"reverse": True})
     c.feuille.insert_chart(1, 3, graphique)
 
+
+def _feuille_par_exercice(c, t):
+    """Per financial year: committed, paid, ETP and hours, with two column charts."""
     c.nouvelle_feuille("Par exercice", COLONNES_PAR_ANNEE)
     for ligne in t.par_annee:
         c.ligne(
@@ -452,6 +463,8 @@ def classeur(t):
         heures.set_title({"name": "Heures d'insertion des ETP financés : objectif et déclarées"})
         c.feuille.insert_chart(n + 2, 5, heures)
 
+
+def _feuille_indicateurs(c, t):
     colonnes = [Colonne("Poste", "texte", 24), Colonne("Indicateur", "texte", 44)]
     for exercice in t.annees_indicateurs:
         colonnes += [Colonne(f"{exercice} : déclaré", "decimal", 13), Colonne(f"{exercice} : objectif", "decimal", 13)]
@@ -463,6 +476,8 @@ def classeur(t):
             valeurs += list(ligne["valeurs"][exercice])
         c.ligne(valeurs)
 
+
+def _feuille_conventions(c, t):
     c.nouvelle_feuille("Conventions", COLONNES_CONVENTIONS)
     for ligne in t.lignes:
         c.ligne(
@@ -480,6 +495,8 @@ def classeur(t):
             ]
         )
 
+
+def _feuille_retards(c, t):
     c.nouvelle_feuille(
         "Retards",
         [
@@ -492,5 +509,3 @@ def classeur(t):
     )
     for convention, echeance in t.retards:
         c.ligne([convention.numero, convention.structure.raison_sociale, echeance.libelle, echeance.date, -echeance.jours])
-    nom = f"tableau-de-bord-conventions-{t.campagne.annee if t.campagne else 'toutes-campagnes'}.xlsx"
-    return c.reponse(nom)
