@@ -5,6 +5,7 @@ it calls for."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from aap.formats import date_fr, euros
 
@@ -15,7 +16,22 @@ DELAI_PAIEMENT_JOURS = 30
 # Jours avant l'échéance où un rappel part (une fois) ; un second courriel part le lendemain de l'échéance.
 # Choix de la plateforme : un bilan déposé s'examine dans les 15 jours.
 DELAI_EXAMEN_JOURS = 15
-PREAVIS_RAPPEL = {"signature": 5, "bilan": 15, "versement": DELAI_PAIEMENT_JOURS, "avenant": 60, "corrections": 5, "examen": 5}
+
+
+class NatureEcheance(StrEnum):
+    """What a deadline asks for."""
+
+    SIGNATURE = "signature"
+    VERSEMENT = "versement"
+    BILAN = "bilan"
+    CORRECTIONS = "corrections"
+    EXAMEN = "examen"
+    AVENANT = "avenant"
+    COPIL = "copil"
+
+
+N = NatureEcheance
+PREAVIS_RAPPEL = {N.SIGNATURE: 5, N.BILAN: 15, N.VERSEMENT: DELAI_PAIEMENT_JOURS, N.AVENANT: 60, N.CORRECTIONS: 5, N.EXAMEN: 5}
 # « À faire » : ce qui est en retard, ce qui attend la personne, et les échéances des 60 prochains jours.
 HORIZON_A_FAIRE = 60
 
@@ -90,6 +106,19 @@ class Echeance:
     def en_retard(self):
         return self.jours < 0
 
+    @property
+    def bientot(self):
+        return self.etat == BIENTOT
+
+    @property
+    def pour_la_deets(self):
+        return self.pour == AGENT
+
+    @property
+    def bilan_id(self):
+        """The report this deadline is about (to file, correct or review), or None."""
+        return self.objet_id if self.nature in (N.BILAN, N.CORRECTIONS, N.EXAMEN) else None
+
 
 def _libelle_bilan(bilan, rang):
     if bilan.type == TRIMESTRIEL:
@@ -121,9 +150,9 @@ def _taches_signature(convention, annee):
     if annee.signee_le is not None:
         return
     if annee.rang == 1:
-        yield "signature", "signature", "Signature de la convention", convention.date_limite_signature, AGENT
+        yield "signature", N.SIGNATURE, "Signature de la convention", convention.date_limite_signature, AGENT
     else:
-        yield f"signature-avenant-{annee.rang}", "signature", f"Signature de l'avenant n° {annee.rang - 1}", annee.debut, AGENT
+        yield f"signature-avenant-{annee.rang}", N.SIGNATURE, f"Signature de l'avenant n° {annee.rang - 1}", annee.debut, AGENT
 
 
 def _taches_versements(annee):
@@ -132,7 +161,7 @@ def _taches_versements(annee):
             nom = "l'avance" if versement.nature == "avance" else "le solde"
             yield (
                 f"versement-{versement.id}",
-                "versement",
+                N.VERSEMENT,
                 f"Mettre en paiement {nom} de l'année {annee.rang} ({euros(versement.montant)})",
                 versement.a_payer_le + timedelta(days=DELAI_PAIEMENT_JOURS),
                 AGENT,
@@ -145,13 +174,13 @@ def _taches_bilans(annee, aujourdhui):
     for bilan in annee.bilans if annee.signee_le is not None else ():
         libelle = _libelle_bilan(bilan, annee.rang)
         if bilan.statut == "a_deposer":
-            yield f"bilan-{bilan.id}", "bilan", f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id, bilan.type
+            yield f"bilan-{bilan.id}", N.BILAN, f"Déposer : {libelle}", bilan.echeance, PORTEUR, bilan.id, bilan.type
         elif bilan.statut == "a_corriger":
             jour = bilan.corrections_avant or bilan.echeance
-            yield f"corrections-{bilan.id}", "corrections", f"Corriger et redéposer : {libelle}", jour, PORTEUR, bilan.id
+            yield f"corrections-{bilan.id}", N.CORRECTIONS, f"Corriger et redéposer : {libelle}", jour, PORTEUR, bilan.id
         elif bilan.statut == "depose":
             examen = (bilan.depose_le or aujourdhui) + timedelta(days=DELAI_EXAMEN_JOURS)
-            yield f"examen-{bilan.id}", "examen", f"Examiner : {libelle}", examen, AGENT, bilan.id
+            yield f"examen-{bilan.id}", N.EXAMEN, f"Examiner : {libelle}", examen, AGENT, bilan.id
 
 
 def _taches_convention(convention, aujourdhui):
@@ -160,19 +189,19 @@ def _taches_convention(convention, aujourdhui):
     if derniere is not None and derniere.signee_le is not None and derniere.rang < ANNEES_MAX and derniere.renouvellement is None:
         yield (
             f"avenant-{derniere.rang + 1}",
-            "avenant",
+            N.AVENANT,
             f"Décider du renouvellement pour l'année {derniere.rang + 1} (avenant n° {derniere.rang})",
             derniere.fin,
             AGENT,
         )
     if convention.prochain_copil is not None and convention.prochain_copil >= aujourdhui:
-        yield "copil", "copil", "Prochain COPIL", convention.prochain_copil, AGENT
+        yield "copil", N.COPIL, "Prochain COPIL", convention.prochain_copil, AGENT
 
 
 def palier_rappel(echeance):
     """Which reminder an open deadline calls for today: "avant" within its notice, "retard" once passed, or
     None. Each is sent once (its key), whatever the number of runs; the next COPIL is never emailed."""
-    if echeance.nature == "copil":
+    if echeance.nature == N.COPIL:
         return None
     if echeance.jours < 0:
         return "retard"

@@ -243,12 +243,12 @@ def a_faire(utilisateur, instant=None):
     for convention in conventions:
         for echeance in echeances_de(convention, instant, copil.get(convention.service_id)):
             if utilisateur.a_role(Role.PORTEUR):
-                garder = echeance.pour == delais.PORTEUR or echeance.nature == "signature"
+                garder = echeance.pour == delais.PORTEUR or echeance.nature == delais.NatureEcheance.SIGNATURE
             elif utilisateur.a_role(Role.NATIONAL):
                 garder = echeance.en_retard
             else:
                 garder = echeance.pour == delais.AGENT or echeance.en_retard
-            proche = echeance.jours <= delais.HORIZON_A_FAIRE or echeance.nature == "examen"
+            proche = echeance.jours <= delais.HORIZON_A_FAIRE or echeance.nature == delais.NatureEcheance.EXAMEN
             if garder and proche and echeance.nature != "copil":
                 lignes.append((convention, echeance))
     lignes.sort(key=lambda ligne: (ligne[1].date, ligne[0].numero, ligne[1].code))

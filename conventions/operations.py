@@ -466,9 +466,9 @@ def envoyer_rappels(instant=None):
             if palier is None:
                 continue
             adresses = []
-            if echeance.pour == delais.AGENT or echeance.nature == "signature":
+            if echeance.pour == delais.AGENT or echeance.nature == delais.NatureEcheance.SIGNATURE:
                 adresses.append(adresse_agent(convention))
-            if echeance.pour == delais.PORTEUR or echeance.nature == "signature":
+            if echeance.pour == delais.PORTEUR or echeance.nature == delais.NatureEcheance.SIGNATURE:
                 adresses += destinataires(convention.structure)
             for adresse in dict.fromkeys(adresses):
                 sujet = (

@@ -44,6 +44,10 @@ class Indicateur:
         return self.type != "texte"
 
     @property
+    def en_euros(self):
+        return self.type == "euros"
+
+    @property
     def cle(self):
         return f"{self.poste}.{self.code}"
 

@@ -3,8 +3,22 @@
 from flask import Blueprint, abort
 
 from .. import forms, suivi
+from ..delais import NatureEcheance
+from ..models import EtatReversement, EtatVersement, NatureVersement, Renouvellement, StatutBilan, StatutConvention, TypeBilan
 
 bp = Blueprint("conventions", __name__, url_prefix="/conventions")
+# Les gabarits (pages et courriels) comparent les états à ces membres, jamais à un texte recopié.
+for _enum in (
+    EtatReversement,
+    EtatVersement,
+    NatureEcheance,
+    NatureVersement,
+    Renouvellement,
+    StatutBilan,
+    StatutConvention,
+    TypeBilan,
+):
+    bp.add_app_template_global(_enum)
 
 
 # --- Chargement --------------------------------------------------------------------------------------
