@@ -14,8 +14,6 @@ from .models import StatutConvention
 Montant = Nombre(2, signe=True)  # montants envoyés (sommes, reversements)
 Etp = Nombre(2)  # par pas de 0,05
 Taux = Nombre(4, signe=True, allow_none=True)
-# Un montant saisi : en euros et centimes, au plus limites.MONTANT_MAX.
-MontantSaisi = Nombre(2, maximum=limites.MONTANT_MAX, metadata={"description": "En euros et centimes."})
 
 
 def valeur_indicateur(indicateur, **kwargs):
