@@ -23,7 +23,7 @@ from aap.formats import date_fr
 from aap.mentions import date_rejet_implicite
 from candidatures import instruction
 from candidatures.depots import deposer
-from conventions import operations as conventions
+from conventions import avenants as conventions
 from notation import operations as notation
 from notation.models import Phase
 

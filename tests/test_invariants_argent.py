@@ -34,7 +34,7 @@ from aap.pdf import pdf_minimal
 from candidatures import structures
 from candidatures.models import Dossier
 from candidatures.synthese import controles_dossier, taux_plafond
-from conventions import lecture, operations, regles
+from conventions import avenants, bilans, lecture, operations, paiements, regles
 from conventions.models import (
     AnneeConvention,
     Bilan,
@@ -408,7 +408,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "payer",
             voie,
-            lambda: operations.payer(versement, paye_le=self.jour, reference="CHORUS-1", par=self.agent),
+            lambda: paiements.payer(versement, paye_le=self.jour, reference="CHORUS-1", par=self.agent),
             lambda: self.appeler(
                 "POST",
                 f"/api/v1/versements/{versement.id}/paiement",
@@ -426,7 +426,7 @@ class Argent(RuleBasedStateMachine):
         if not donnees.draw(st.integers(0, 3)) and self.executer(
             "annuler",
             voie,
-            lambda: operations.annuler(versement, motif="Action non réalisée.", par=self.agent),
+            lambda: paiements.annuler(versement, motif="Action non réalisée.", par=self.agent),
             lambda: self.appeler(
                 "POST", f"/api/v1/versements/{versement.id}/annulation", self.agent, json={"motif": "Action non réalisée."}
             ),
@@ -445,7 +445,7 @@ class Argent(RuleBasedStateMachine):
         if self.executer(
             "ajuster_solde",
             voie,
-            lambda: operations.ajuster_solde(solde, montant=str(montant), motif="Réalisations en deçà.", par=self.agent),
+            lambda: paiements.ajuster_solde(solde, montant=str(montant), motif="Réalisations en deçà.", par=self.agent),
             lambda: self.appeler(
                 "POST",
                 f"/api/v1/versements/{solde.id}/ajustement",
@@ -468,7 +468,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "suivre_reversement",
             "operations",
-            lambda: operations.suivre_reversement(reversement, etat=suivant, le=self.jour, reference="TP-1", par=self.agent),
+            lambda: paiements.suivre_reversement(reversement, etat=suivant, le=self.jour, reference="TP-1", par=self.agent),
         )
         self.progresser(donnees, "operations")
 
@@ -483,7 +483,7 @@ class Argent(RuleBasedStateMachine):
         ]
 
     def cout(self, annee):
-        return operations.demande_annee(annee.convention, annee.rang).cout
+        return avenants.demande_annee(annee.convention, annee.rang).cout
 
     def bilans_ouverts(self):
         """The reports to file whose window is open today."""
@@ -502,10 +502,10 @@ class Argent(RuleBasedStateMachine):
         crf = ("cerfa-15059.pdf", pdf_minimal("Compte rendu financier"))
 
         def par_operations():
-            operations.enregistrer_bilan(bilan, valeurs=valeurs, depenses_realisees=str(depenses), par=porteur)
+            bilans.enregistrer_bilan(bilan, valeurs=valeurs, depenses_realisees=str(depenses), par=porteur)
             if financier and bilan.compte_rendu_financier is None:
-                operations.ajouter_piece(bilan, crf, par=porteur, nature="compte_rendu_financier")
-            operations.deposer_bilan(bilan, par=porteur)
+                bilans.ajouter_piece(bilan, crf, par=porteur, nature="compte_rendu_financier")
+            bilans.deposer_bilan(bilan, par=porteur)
 
         def par_api():
             reponse = self.appeler(
@@ -534,7 +534,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "approuver_" + bilan.type,
             voie,
-            lambda: operations.approuver_bilan(bilan, par=self.agent, depenses_eligibles=eligibles),
+            lambda: bilans.approuver_bilan(bilan, par=self.agent, depenses_eligibles=eligibles),
             lambda: self.appeler(
                 "POST",
                 f"/api/v1/bilans/{bilan.id}/approbation",
@@ -561,16 +561,16 @@ class Argent(RuleBasedStateMachine):
     def renouveler(self, donnees, voie, approuves=False):
         convention = self.choisir(donnees, self.renouvelables(approuves))
         derniere = convention.derniere
-        demande = operations.demande_annee(convention, derniere.rang + 1)
+        demande = avenants.demande_annee(convention, derniere.rang + 1)
         cout = donnees.draw(st.sampled_from([None, None, D("80000.00")]))
         plafond = plancher(demande.taux * (cout if cout is not None else demande.cout * derniere.etp_total / demande.etp_total))
-        restant = operations.credits_restants(convention, derniere.rang + 1)
+        restant = avenants.credits_restants(convention, derniere.rang + 1)
         montant = max(donnees.draw(st.sampled_from(bords(plafond, restant, D("9000000.00")))), CENTIME)
         objectifs = {cle: str(v) for cle, v in derniere.cibles().items()}
         self.executer(
             "renouveler",
             voie,
-            lambda: operations.renouveler(
+            lambda: avenants.renouveler(
                 convention,
                 montant=str(montant),
                 cout_retenu=None if cout is None else str(cout),
