@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from aap.entrees import paginer
-from aap.erreurs import Conflit, Refus, page
+from aap.erreurs import Conflit, Invalide, Refus, page
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
 from aap.formats import fuseau, heure_fr, nombre_fr, pluriel
@@ -92,7 +92,7 @@ def _valeurs_seance(form, candidats, zone):
     tenue_le = datetime.combine(form.date.data, form.heure.data or time(9, 0), tzinfo=zone)
     president = par_id.get(form.president_id.data)
     if president is None:
-        raise operations.Invalide([regles.Erreur("president_id", "president_invalide", "Choisissez le président de séance.")])
+        raise Invalide([regles.Erreur("president_id", "president_invalide", "Choisissez le président de séance.")])
     return {
         "tenue_le": tenue_le,
         "lieu": form.lieu.data or "",
@@ -119,7 +119,7 @@ def nouvelle_seance():
         campagne = next((c for c in campagnes if str(c.id) == form.campagne_id.data), None)
         try:
             if campagne is None:
-                raise operations.Invalide([regles.Erreur("campagne_id", "campagne_invalide", "Choisissez la campagne.")])
+                raise Invalide([regles.Erreur("campagne_id", "campagne_invalide", "Choisissez la campagne.")])
             seance = operations.creer_seance(campagne, par=current_user, **_valeurs_seance(form, candidats, fuseau()))
             db.session.commit()
             flash(f"{seance.intitule} créée : inscrivez les dossiers à l'ordre du jour.", "succes")
@@ -512,7 +512,7 @@ def _noter(seance, point, acces):
             # Toutes les erreurs à la fois : celles de saisie, puis celles de la grille sur le reste.
             illisibles = {e.champ for e in erreurs_saisie}
             autres = regles.verifier_feuille(grille, points, commentaires, form.avis.data or None, soumission=soumettre)
-            raise operations.Invalide(erreurs_saisie + [e for e in autres if e.champ not in illisibles])
+            raise Invalide(erreurs_saisie + [e for e in autres if e.champ not in illisibles])
         feuille = operations.enregistrer_notes(
             seance,
             point.dossier,
