@@ -210,7 +210,6 @@ def _page_seance(seance, confirmation=None, statut=200):
         inscription=inscription,
         decisions=decisions,
         presences=presences,
-        phases=list(Phase),
         confirmation=confirmation,
     ), statut
 
