@@ -55,17 +55,7 @@ def decider(
         conditions=conditions,
         motif=motif,
     )
-    disponible = campagne.credits - lecture.credits_accordes(campagne.id, sauf_decision_id=existante.id if existante else None)
-    refuser_si_erreurs(
-        regles.verifier_decision(
-            valeurs["nature"],
-            demande_de(dossier),
-            disponible,
-            **{cle: valeurs[cle] for cle in ("montant_accorde", "etp_facilitateur", "etp_coordinateur", "cout_retenu")},
-            motif=valeurs["motif"],
-            etp_minimum=campagne.etp_minimum,
-        )
-    )
+    disponible = _verifier(valeurs, dossier, campagne, existante)
     avant = {cle: getattr(existante, cle) for cle in valeurs} if existante else None
     decision = existante or Decision(seance_id=seance.id, dossier_id=dossier.id)
     for cle, valeur in valeurs.items():
@@ -88,6 +78,23 @@ def decider(
         },
     )
     return decision
+
+
+def _verifier(valeurs, dossier, campagne, existante):
+    """Refuses a decision the rules refuse; returns the year-1 credits left for it (its own previous grant given
+    back)."""
+    disponible = campagne.credits - lecture.credits_accordes(campagne.id, sauf_decision_id=existante.id if existante else None)
+    refuser_si_erreurs(
+        regles.verifier_decision(
+            valeurs["nature"],
+            demande_de(dossier),
+            disponible,
+            **{cle: valeurs[cle] for cle in ("montant_accorde", "etp_facilitateur", "etp_coordinateur", "cout_retenu")},
+            motif=valeurs["motif"],
+            etp_minimum=campagne.etp_minimum,
+        )
+    )
+    return disponible
 
 
 def _decision_a_jour(seance, dossier, version):

@@ -57,6 +57,16 @@ def declaration(seance_id, dossier_id):
     ), statut
 
 
+def _dossier_visible(seance_id, dossier_id):
+    """(session, agenda line, access) of a dossier the current user may read in that session; 404 otherwise."""
+    seance = lecture.seance_accessible(seance_id)
+    point = lecture.point_accessible(seance, dossier_id)
+    acces = AccesSeance(seance, current_user)
+    if not acces.can_voir_dossier(dossier_id):
+        abort(404)
+    return seance, point, acces
+
+
 def _dossier_complet(dossier_id):
     requete = select(Dossier).where(Dossier.id == dossier_id).options(*options_dossier_complet(un_seul=True))
     return db.session.scalars(requete).unique().one_or_none()
@@ -130,11 +140,7 @@ def _total_saisi(form, grille):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>", methods=["GET", "POST"])
 @role_requis(*LECTEURS)
 def dossier(seance_id, dossier_id):
-    seance = lecture.seance_accessible(seance_id)
-    point = lecture.point_accessible(seance, dossier_id)
-    acces = AccesSeance(seance, current_user)
-    if not acces.can_voir_dossier(dossier_id):
-        abort(404)
+    seance, point, acces = _dossier_visible(seance_id, dossier_id)
     if acces.doit_declarer(dossier_id):
         if request.method == "POST" and veut_json():
             return jsonify(
@@ -218,11 +224,7 @@ def _noter(seance, point, acces):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/notes")
 @role_requis(*LECTEURS)
 def notes(seance_id, dossier_id):
-    seance = lecture.seance_accessible(seance_id)
-    point = lecture.point_accessible(seance, dossier_id)
-    acces = AccesSeance(seance, current_user)
-    if not acces.can_voir_dossier(dossier_id):
-        abort(404)
+    seance, point, acces = _dossier_visible(seance_id, dossier_id)
     if acces.doit_declarer(dossier_id):
         return redirect(url_for(".declaration", seance_id=seance_id, dossier_id=dossier_id))
     if not acces.can_voir_notes(dossier_id):
@@ -287,11 +289,7 @@ def rouvrir(seance_id, dossier_id, membre_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/pieces/<id:piece_id>")
 @role_requis(*LECTEURS)
 def piece(seance_id, dossier_id, piece_id):
-    seance = lecture.seance_accessible(seance_id)
-    lecture.point_accessible(seance, dossier_id)
-    acces = AccesSeance(seance, current_user)
-    if not acces.can_voir_dossier(dossier_id):
-        abort(404)
+    _dossier_visible(seance_id, dossier_id)
     piece_ = db.session.scalar(
         select(Piece).where(Piece.id == piece_id, Piece.dossier_id == dossier_id).options(joinedload(Piece.fichier))
     )
