@@ -127,7 +127,9 @@ def clore(seance, *, par, instant=None, motif="", confirmer=False):
     motif_ = _exiger_la_date(seance, Phase.CLOSE, motif, instant)
     seance.phase, seance.close_le, seance.close_par_id = Phase.CLOSE, instant, par.id
     for point in seance.ordre_du_jour:
-        _appliquer(decisions[point.dossier_id], point.dossier, seance, par=par, instant=instant)
+        decision, dossier = decisions[point.dossier_id], point.dossier
+        ancien, dossier.statut = dossier.statut, str(STATUT_APRES[decision.nature])
+        _historiser(decision, dossier, ancien, seance, par=par, instant=instant)
     db.session.flush()
     tableau = _produire_et_notifier(seance, manquantes, par=par, instant=instant)
     journaliser(
@@ -147,11 +149,10 @@ def clore(seance, *, par, instant=None, motif="", confirmer=False):
     return seance
 
 
-def _appliquer(decision, dossier, seance, *, par, instant):
-    """The dossier takes the status the decision gives it, with its history line and audit entry."""
-    statut = STATUT_APRES[decision.nature]
-    ancien = dossier.statut
-    dossier.statut = str(statut)
+def _historiser(decision, dossier, ancien, seance, *, par, instant):
+    """The dossier's new status, given by the decision, in its history (the line its structure reads) and in the audit
+    log."""
+    statut = dossier.statut
     db.session.add(
         ChangementStatut(
             dossier_id=dossier.id,
