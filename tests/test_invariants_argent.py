@@ -45,6 +45,7 @@ from conventions.models import (
     TypeBilan,
     Versement,
 )
+from notation import lecture as lecture_notation
 from notation import operations as notation
 from notation.models import Decision, Nature, Phase, Seance
 
@@ -147,7 +148,7 @@ class Argent(RuleBasedStateMachine):
             for dossier_id in self.dossiers:
                 dossier = db.session.get(Dossier, dossier_id)
                 demande = notation.demande_de(dossier)
-                restant = campagne.credits - notation.lecture.credits_accordes(campagne.id)
+                restant = campagne.credits - lecture_notation.credits_accordes(campagne.id)
                 montant = min(plancher(demande.taux * demande.cout), dossier.montant_demande, plancher(restant / 2))
                 if montant > 0:
                     notation.decider(

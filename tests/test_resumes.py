@@ -102,7 +102,7 @@ def chemins_d_ecriture():
     chemins = set()
     for module in (*MODULES_SOURCES, *AUTRES_MODULES):
         for nom, fonction in inspect.getmembers(module, inspect.isfunction):
-            if fonction.__module__ != module.__name__ or nom.startswith("_"):
+            if not f"{fonction.__module__}.".startswith(f"{module.__name__}.") or nom.startswith("_"):
                 continue
             if module in MODULES_SOURCES or ECRIT_UN_DOSSIER.search(inspect.getsource(fonction)):
                 chemins.add(nom)
