@@ -13,7 +13,7 @@ from aap.formats import heure_fr
 from aap.forms import choix
 from aap.models import Role
 from aap.referentiel import communes_du_service
-from aap.securite import role_requis
+from aap.securite import role_requis, veut_json
 
 from .. import operations, regles
 from ..constats import rubriques_a_corriger
@@ -36,10 +36,6 @@ def aide_fichier():
         f"Formats acceptés : {fichiers.FORMATS_ACCEPTES}. Taille maximale : "
         f"{fichiers.taille_lisible(current_app.config['TAILLE_MAX_PIECE'])}."
     )
-
-
-def veut_json():
-    return request.headers.get("X-Enregistrement-Auto") == "1" or request.accept_mimetypes.best == "application/json"
 
 
 def etat_etapes(dossier, constats):

@@ -14,7 +14,7 @@ from aap.securite import role_requis
 from .. import forms, lecture, operations, regles
 from ..lecture import LECTEURS
 from ..models import AccesSeance, Decision
-from .commun import bp, erreurs_vers_formulaire, version_lue
+from .commun import bp, version_lue
 
 
 @bp.route("/seances/<id:seance_id>/classement")
@@ -94,7 +94,7 @@ def decision(seance_id, dossier_id):
             except Refus as refus:
                 db.session.rollback()
                 statut = refus.statut
-                erreurs = erreurs_vers_formulaire(form, refus)
+                erreurs = form.porter_refus(refus, en_tete=False)
     tableau = lecture.tableau_seance(seance, acces)
     return render_template(
         "notation/decision.html",

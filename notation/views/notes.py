@@ -10,14 +10,14 @@ from aap.erreurs import Conflit, Invalide, Refus, page
 from aap.extensions import db
 from aap.fichiers import reponse_telechargement
 from aap.formats import heure_fr, nombre_fr
-from aap.securite import role_requis
+from aap.securite import role_requis, veut_json
 from candidatures.models import Dossier, Piece
 from candidatures.synthese import options_dossier_complet, synthese_dossier
 
 from .. import forms, lecture, operations, regles
 from ..lecture import LECTEURS
 from ..models import AccesSeance, Phase
-from .commun import bp, erreurs_vers_formulaire, version_lue, veut_json
+from .commun import bp, version_lue
 
 
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/declaration", methods=["GET", "POST"])
@@ -49,7 +49,7 @@ def declaration(seance_id, dossier_id):
         except Refus as refus:
             db.session.rollback()
             statut = refus.statut
-            erreurs = erreurs_vers_formulaire(form, refus)
+            erreurs = form.porter_refus(refus, en_tete=False)
     elif request.method == "POST":
         statut = 422
     return render_template(
@@ -202,8 +202,7 @@ def _noter(seance, point, acces):
             return _page_dossier(seance, point, acces, form=form, statut=409, conflit=refus.message)
         if not acces.can_noter(point.dossier_id):
             return page(refus.statut, refus.message)
-        prefixes = {f"points_{c.code}": f"points_{c.code}" for c in grille}
-        erreurs = erreurs_vers_formulaire(form, refus, prefixes)
+        erreurs = form.porter_refus(refus, en_tete=False)
         return _page_dossier(seance, point, acces, form=form, statut=422, erreurs=erreurs)
     if veut_json():
         return jsonify(

@@ -21,7 +21,7 @@ from candidatures.models import Dossier
 from .. import forms, lecture, operations, regles
 from ..lecture import GESTION, LECTEURS
 from ..models import AccesSeance, FeuilleNotation, MembreSeance, Phase, Seance
-from .commun import bp, erreurs_vers_formulaire, version_lue
+from .commun import bp, version_lue
 
 
 @bp.route("/")
@@ -95,7 +95,7 @@ def nouvelle_seance():
             return redirect(url_for(".seance", seance_id=seance.id))
         except Refus as refus:
             db.session.rollback()
-            erreurs = erreurs_vers_formulaire(form, refus, {"tenue_le": "date"})
+            erreurs = form.porter_refus(refus, {"tenue_le": "date"}, en_tete=False)
     statut = 422 if request.method == "POST" else 200
     return render_template("notation/seance_form.html", form=form, seance=None, erreurs=erreurs), statut
 
@@ -134,7 +134,7 @@ def modifier_seance(seance_id):
         except Refus as refus:
             db.session.rollback()
             statut = refus.statut
-            erreurs = erreurs_vers_formulaire(form, refus, {"tenue_le": "date"})
+            erreurs = form.porter_refus(refus, {"tenue_le": "date"}, en_tete=False)
     elif request.method == "POST":
         statut = 422
     return render_template("notation/seance_form.html", form=form, seance=seance, erreurs=erreurs), statut
