@@ -16,7 +16,7 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.extensions import db
-from aap.models import Role, Service
+from aap.models import AGENTS_ETAT, ROLES_INSTRUCTION, Role, Service
 from aap.securite import accessible
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
@@ -29,8 +29,8 @@ from .models import AnneeConvention, Bilan, Convention, EtatConvention, Renouvel
 ID_MAX = 2**31 - 1
 # Rôles des routes (pages et API) : qui rend compte, qui gère, qui lit.
 PORTEURS = (Role.PORTEUR,)
-GESTION = (Role.AGENT, Role.ADMIN)
-LECTEURS_DEETS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
+GESTION = ROLES_INSTRUCTION
+LECTEURS_DEETS = AGENTS_ETAT
 LECTEURS = (Role.PORTEUR, *LECTEURS_DEETS)
 
 

@@ -17,7 +17,7 @@ from aap import fichiers
 from aap.api import blueprint_api
 from aap.erreurs import Refus
 from aap.extensions import db
-from aap.models import Campagne, Role, Utilisateur
+from aap.models import Campagne, Utilisateur
 from aap.securite import role_requis
 from candidatures.models import Dossier
 
@@ -108,17 +108,7 @@ def _feuille(feuille, criteres):
 @bp.response(200, PageSeancesSchema)
 def seances(filtres):
     """Les séances visibles : celles dont on est membre ; toutes celles du service (agents) ; toutes (national)."""
-    requete = select(Seance).options(joinedload(Seance.president)).order_by(Seance.tenue_le.desc(), Seance.id.desc())
-    if current_user.a_role(Role.AGENT, Role.ADMIN):
-        requete = requete.where(Seance.service_id == current_user.service_id)
-    elif current_user.a_role(Role.COPIL):
-        requete = requete.join(MembreSeance, MembreSeance.seance_id == Seance.id).where(
-            MembreSeance.utilisateur_id == current_user.id
-        )
-    if filtres.get("campagne_id"):
-        requete = requete.where(Seance.campagne_id == filtres["campagne_id"])
-    if filtres.get("phase"):
-        requete = requete.where(Seance.phase == filtres["phase"])
+    requete = lecture.requete_seances(current_user, filtres.get("campagne_id"), filtres.get("phase"))
     requete = requete.options(selectinload(Seance.membres).joinedload(MembreSeance.utilisateur))
     page = db.paginate(requete, page=filtres["page"], per_page=25, error_out=False)
     return {"elements": page.items, "page": page.page, "pages": page.pages, "total": page.total}
@@ -552,15 +542,4 @@ def classeur(seance_id):
 @bp.response(200, content_type="application/pdf")
 def lettre(seance_id, dossier_id):
     """La lettre de notification d'un dossier (PDF)."""
-    seance = lecture.seance_accessible(seance_id)
-    lecture.point_accessible(seance, dossier_id)
-    if not seance.can_voir_detail(current_user):
-        abort(404)
-    decision = db.session.scalar(
-        select(Decision)
-        .where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
-        .options(joinedload(Decision.lettre))
-    )
-    if decision is None or decision.lettre is None:
-        abort(404)
-    return fichiers.reponse_telechargement(decision.lettre)
+    return fichiers.reponse_telechargement(lecture.lettre_accessible(seance_id, dossier_id))

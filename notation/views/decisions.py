@@ -133,18 +133,7 @@ def classeur(seance_id):
 @bp.route("/seances/<id:seance_id>/dossiers/<id:dossier_id>/lettre.pdf")
 @role_requis(*LECTEURS)
 def lettre(seance_id, dossier_id):
-    seance = lecture.seance_accessible(seance_id)
-    lecture.point_accessible(seance, dossier_id)
-    if not seance.can_voir_detail(current_user):
-        abort(404)
-    decision_ = db.session.scalar(
-        select(Decision)
-        .where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
-        .options(joinedload(Decision.lettre))
-    )
-    if decision_ is None or decision_.lettre is None:
-        abort(404)
-    return reponse_telechargement(decision_.lettre)
+    return reponse_telechargement(lecture.lettre_accessible(seance_id, dossier_id))
 
 
 @bp.app_template_global()

@@ -20,25 +20,17 @@ from candidatures.models import Dossier
 
 from .. import forms, lecture, operations, regles
 from ..lecture import GESTION, LECTEURS
-from ..models import AccesSeance, FeuilleNotation, MembreSeance, Phase, Seance
+from ..models import AccesSeance, FeuilleNotation, Phase, Seance
 from .commun import bp, version_lue
 
 
 @bp.route("/")
 @role_requis(*LECTEURS)
 def index():
-    requete = select(Seance).options(joinedload(Seance.campagne), joinedload(Seance.president)).order_by(Seance.tenue_le.desc())
-    if current_user.a_role(Role.AGENT, Role.ADMIN):
-        requete = requete.where(Seance.service_id == current_user.service_id)
-    elif current_user.a_role(Role.COPIL):
-        requete = requete.join(MembreSeance, MembreSeance.seance_id == Seance.id).where(
-            MembreSeance.utilisateur_id == current_user.id
-        )
+    requete = lecture.requete_seances(current_user).options(joinedload(Seance.campagne))
     page_ = paginer(requete)
     a_noter = lecture.a_noter(current_user) if not current_user.a_role(Role.NATIONAL) else []
-    return render_template(
-        "notation/index.html", page=page_, a_noter=a_noter, peut_creer=current_user.a_role(Role.AGENT, Role.ADMIN)
-    )
+    return render_template("notation/index.html", page=page_, a_noter=a_noter, peut_creer=current_user.a_role(*GESTION))
 
 
 def _campagnes_du_service():
