@@ -63,9 +63,11 @@ def test_chaque_table_lue_par_l_agregation_est_suivie():
     assert set(agregats.SOURCES) == {Seance, MembreSeance, PointOrdreDuJour, Declaration, FeuilleNotation, Note, Critere}
 
 
-def verifier_agregats():
+def verifier_agregats(seance_id=None):
+    """Every session's stored aggregates (one session's only, when given) equal those computed from its scores."""
     db.session.expire_all()
-    for seance in db.session.scalars(select(Seance).options(*lecture.options_seance())).unique():
+    portee = True if seance_id is None else Seance.id == seance_id
+    for seance in db.session.scalars(select(Seance).options(*lecture.options_seance()).where(portee)).unique():
         lus, _ = lecture.agregats_seance(seance)
         calcules, _ = lecture.calculer_agregats(seance)
         stockes = db.session.scalar(select(AgregatSeance.seance_id).where(AgregatSeance.seance_id == seance.id).limit(1))
@@ -229,8 +231,13 @@ class Agregats(RuleBasedStateMachine):
             ),
         )
 
+    # Après chaque étape, la séance de l'exemple ; à la fin de chaque exemple, toutes (une écriture qui toucherait
+    # aux agrégats d'une autre séance s'y verrait).
     @invariant()
     def agregats_exacts(self):
+        verifier_agregats(self.seance_id)
+
+    def teardown(self):
         verifier_agregats()
 
 
