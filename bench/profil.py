@@ -57,7 +57,7 @@ def profiler(manifeste, url, fichiers, requetes=20, pages=3, lignes=18, noms=Non
             client.get(chemin, headers=entetes)
         temps[scenario.nom] = (time.perf_counter() - debut) / requetes * 1000
         cpu[scenario.nom] = (time.process_time() - debut_cpu) / requetes * 1000
-        profil = cProfile.Profile()
+        profil = cProfile.Profile(time.process_time)
         profil.enable()
         for _ in range(requetes):
             client.get(chemin, headers=entetes)
