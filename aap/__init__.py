@@ -34,7 +34,14 @@ def create_app(config=None):
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    _pages_et_api(app)
+    _commandes_et_conservation(app)
+    Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
+    return app
 
+
+def _pages_et_api(app):
+    """The models, pages and API of the foundation and of each domain, and the foundation's services around them."""
     import candidatures.models  # noqa: F401  (tous les modèles, pour les relations et Alembic)
     import conventions.models  # noqa: F401
     import notation.models  # noqa: F401
@@ -78,10 +85,6 @@ def create_app(config=None):
     app.register_blueprint(notation_views.bp)
     app.register_blueprint(conventions_views.bp)
     app.register_blueprint(conventions_views.bp_public)
-
-    _commandes_et_conservation(app)
-    Path(app.config["FICHIERS_DIR"]).mkdir(parents=True, exist_ok=True)
-    return app
 
 
 def _commandes_et_conservation(app):

@@ -14,6 +14,8 @@ from .models import Courriel, Role, Utilisateur
 from .securite import role_requis
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# Les rôles des comptes d'un service (la lecture nationale n'en a pas), pour le filtre de la liste.
+ROLES_FILTRABLES = [r for r in Role if r != Role.NATIONAL]
 
 
 @bp.before_request
@@ -38,7 +40,13 @@ def comptes():
         requete = requete.where(Utilisateur.email.contains(recherche.lower(), autoescape=True))
     page = paginer(requete)
     return render_template(
-        "admin/comptes.html", page=page, form=InvitationForm(), role=role, recherche=recherche, echecs=_nombre_d_echecs()
+        "admin/comptes.html",
+        page=page,
+        form=InvitationForm(),
+        roles=ROLES_FILTRABLES,
+        role=role,
+        recherche=recherche,
+        echecs=_nombre_d_echecs(),
     )
 
 
@@ -62,7 +70,9 @@ def inviter():
             flash(f"Invitation envoyée à {form.email.data}.", "succes")
             return redirect(url_for("admin.comptes"))
     page = paginer(comptes_du_service().order_by(Utilisateur.email))
-    return render_template("admin/comptes.html", page=page, form=form, role="", recherche="", echecs=_nombre_d_echecs()), 422
+    return render_template(
+        "admin/comptes.html", page=page, form=form, roles=ROLES_FILTRABLES, role="", recherche="", echecs=_nombre_d_echecs()
+    ), 422
 
 
 @bp.route("/comptes/<id:utilisateur_id>", methods=["GET", "POST"])

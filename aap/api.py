@@ -306,7 +306,7 @@ def moi():
 @socle.response(200, EntreeJournalSchema(many=True))
 def journal(filtres):
     """Journal d'audit du service (agents, administrateurs, lecture nationale), 100 entrées par page."""
-    if not current_user.a_role(Role.AGENT, Role.ADMIN, Role.NATIONAL):
+    if not current_user.est_agent_etat:
         abort(403)
     requete = select(EntreeJournal).order_by(EntreeJournal.id.desc())
     if not current_user.a_role(Role.NATIONAL):

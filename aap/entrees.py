@@ -51,11 +51,12 @@ def texte_propre(valeur):
 
 class NombreField(StringField):
     """A decimal typed the French way, from 0 to `maximum` with at most `places` decimals; what was typed is
-    shown back as typed when it is refused."""
+    shown back as typed when it is refused. `signe`: a negative number is read too, for a domain whose rule has
+    its own words for it (a negative number of hours)."""
 
-    def __init__(self, label=None, validators=None, places=2, maximum=MONTANT_MAX, message=None, **kwargs):
+    def __init__(self, label=None, validators=None, places=2, maximum=MONTANT_MAX, message=None, signe=False, **kwargs):
         super().__init__(label, validators, **kwargs)
-        self.places, self.maximum = places, maximum
+        self.places, self.maximum, self.signe = places, maximum, signe
         self.message = message or "Nombre invalide : écrivez par exemple 12 500 ou 12 500,50."
 
     def process_formdata(self, valuelist):
@@ -66,7 +67,7 @@ class NombreField(StringField):
             self.data = None
             raise ValueError(self.message) from None
         if nombre is not None:
-            if nombre < 0:
+            if nombre < 0 and not self.signe:
                 raise ValueError("Le nombre doit être positif ou nul.")
             if nombre > self.maximum:
                 raise ValueError("Nombre trop grand.")

@@ -29,15 +29,29 @@ class Formulaire(FlaskForm):
                 filtres = (*filtres, propre)
             return unbound_field.bind(form=form, filters=filtres, **options)
 
-    def porter_refus(self, refus):
-        """A business rule's refusal shown where it belongs: each message next to its field (the first part of a
-        dotted name), or above the form."""
+    def porter_refus(self, refus, correspondances=None, en_tete=True):
+        """A business rule's refusal shown where it belongs: each message next to its field, or above the form.
+        A rule names a field as the form does, or by a key the form flattens ("poste.code" is the field
+        `poste__code`, "objectif-x" is `objectif_x`), or by a dotted path whose first part is the field;
+        `correspondances` renames the others. Returns the messages no field could take; `en_tete=False` leaves
+        them out of the form's own summary, for a page that shows them in its alert."""
+        restantes = []
         for erreur in getattr(refus, "liste", None) or [refus]:
-            champ = erreur.champ.split(".")[0] if erreur.champ else None
-            if champ in self:
+            champ = self._champ_de(erreur.champ, correspondances or {})
+            if champ is not None:
                 self[champ].errors = [*self[champ].errors, erreur.message]
             else:
-                self.form_errors.append(erreur.message)
+                restantes.append(erreur.message)
+        if en_tete:
+            self.form_errors.extend(restantes)
+        return restantes
+
+    def _champ_de(self, nom, correspondances):
+        nom = correspondances.get(nom, nom) if nom else ""
+        for candidat in (nom.replace(".", "__").replace("-", "_"), nom.split(".")[0]):
+            if candidat and candidat in self:
+                return candidat
+        return None
 
 
 def choix(paires):

@@ -30,6 +30,7 @@ class Role(EnumFr):
 
 
 ROLES_INSTRUCTION = (Role.AGENT, Role.ADMIN)
+AGENTS_ETAT = (*ROLES_INSTRUCTION, Role.NATIONAL)
 
 
 class Poste(EnumFr):
@@ -134,6 +135,16 @@ class Utilisateur(UserMixin, db.Model):
 
     def a_role(self, *roles):
         return self.role in {str(r) for r in roles}
+
+    @property
+    def est_porteur(self):
+        return self.a_role(Role.PORTEUR)
+
+    @property
+    def est_agent_etat(self):
+        """An agent of the State (DEETS agent or administrator, DGEFP national reader), as opposed to porteurs and
+        COPIL members: reads the audit log, may protect the account with a second factor."""
+        return self.a_role(*AGENTS_ETAT)
 
     def instruit(self, service_id):
         """Agent or administrator of that service: may instruct and follow its files."""

@@ -277,9 +277,6 @@ def session_ouverte(utilisateur, moyen):
     journaliser("connexion.reussie", utilisateur, par=utilisateur, details={"moyen": moyen})
 
 
-ROLES_SECOND_FACTEUR = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
-
-
 def jeton_appareil(utilisateur):
     """The value of the trusted-device cookie; it dies with the password (jeton_session)."""
     return _serialiseur("appareil").dumps({"id": utilisateur.id, "s": utilisateur.jeton_session})
@@ -316,9 +313,7 @@ def appareil_reconnu(utilisateur, cookie):
 
 def second_facteur_requis(utilisateur, cookie):
     return (
-        current_app.config["APPAREIL_CONFIRMATION"]
-        and utilisateur.a_role(*ROLES_SECOND_FACTEUR)
-        and not appareil_reconnu(utilisateur, cookie)
+        current_app.config["APPAREIL_CONFIRMATION"] and utilisateur.est_agent_etat and not appareil_reconnu(utilisateur, cookie)
     )
 
 

@@ -53,6 +53,11 @@ def est_requete_api():
     return request.path.startswith("/api/")
 
 
+def veut_json():
+    """A page's form posted by a script (autosave, scoring sheet), which asks for JSON rather than the page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def role_requis(*roles):
     """Route guard by role. Object-level checks stay in the view (they answer 404)."""
 

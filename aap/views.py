@@ -9,12 +9,14 @@ from sqlalchemy.orm import selectinload
 from . import journal as journal_
 from .entrees import paginer
 from .extensions import db
-from .models import Campagne, EntreeJournal, Role
-from .regles import LIBELLES_CONDITIONS, etat_campagne
+from .models import AGENTS_ETAT, Campagne, EntreeJournal, Role
+from .regles import LIBELLES_CONDITIONS, EtatCampagne, etat_campagne
 from .securite import role_requis
 from .types import maintenant
 
 bp = Blueprint("aap", __name__)
+# Les gabarits comparent l'état d'une campagne à un membre, jamais à une chaîne.
+bp.add_app_template_global(EtatCampagne, "EtatCampagne")
 
 
 def campagnes_publiees():
@@ -68,7 +70,7 @@ def _instruit(service_id):
 
 
 @bp.route("/journal")
-@role_requis(Role.AGENT, Role.ADMIN, Role.NATIONAL)
+@role_requis(*AGENTS_ETAT)
 def journal():
     requete = select(EntreeJournal).order_by(EntreeJournal.id.desc())
     if not current_user.a_role(Role.NATIONAL):

@@ -22,7 +22,7 @@ from aap.models import Role
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
 
-from . import operations
+from . import depots, instruction, operations, structures
 from .models import ChangementStatut, Dossier, Statut, Structure
 from .synthese import pieces_exigees
 
@@ -299,9 +299,9 @@ def _profils(contexte, porteurs):
         valeurs = dict(profil)
         if "annee_financements" in valeurs:
             valeurs["annee_financements"] = annee
-        operations.modifier_structure(structure, valeurs, par=porteurs[cle])
+        structures.modifier_structure(structure, valeurs, par=porteurs[cle])
         for poste, financeur, nom, avant, apres in FINANCEMENTS.get(cle, []):
-            operations.ajouter_financement(
+            structures.ajouter_financement(
                 structure,
                 par=porteurs[cle],
                 poste=poste,
@@ -312,7 +312,7 @@ def _profils(contexte, porteurs):
             )
         for type_, annee_document in DOCUMENTS.get(cle, []):
             annee_document = annee_document or annee - 1
-            operations.ajouter_document(
+            structures.ajouter_document(
                 structure,
                 par=porteurs[cle],
                 type_=type_,
@@ -371,6 +371,22 @@ def dossier_demo(spec, contexte, porteurs, agent):
     cree = max(cree, campagne.ouverture_le + timedelta(hours=9))
     dossier = operations.creer_dossier(campagne, structure, par=porteur, titre=spec["titre"], instant=cree)
     _dater(dossier, cree)
+    operations.modifier(dossier, _valeurs(spec, structure, campagne), par=porteur)
+    if spec["statut"] == Statut.BROUILLON:
+        if not spec.get("brouillon_partiel"):
+            _pieces(dossier, porteur)
+        return dossier
+    _pieces(dossier, porteur)
+    depots.deposer(dossier, par=porteur, instant=depot, notifier=False)
+    _dater(dossier, depot)
+    if "complements" in spec and "redepot" in spec:
+        _complements_puis_redepot(dossier, spec, porteur, agent)
+    _instruire(dossier, spec, agent, depot, aujourdhui)
+    return dossier
+
+
+def _valeurs(spec, structure, campagne):
+    """The form's content: the spec's figures, and a written project (or the start of one, for a partial draft)."""
     facilitateur, coordinateur = (Decimal(x) for x in spec["etp"])
     valeurs = {
         "etp_facilitateur": facilitateur,
@@ -378,69 +394,65 @@ def dossier_demo(spec, contexte, porteurs, agent):
         "communes": spec["communes"],
         "budget": spec["budget"],
     }
-    if not spec.get("brouillon_partiel"):
-        demandes = {"facilitateur": facilitateur > 0, "coordinateur": coordinateur > 0}
-        missions = [
-            m.id for poste, oui in demandes.items() if oui for m in [m for m in campagne.missions if m.poste == poste][:3]
-        ]
-        valeurs |= {
-            "zone_blanche": bool(spec.get("zone_blanche")),
-            "zone_blanche_justification": spec.get("zone_blanche", ""),
-            "diagnostic": f"{structure.commune.nom if structure.commune else 'Le territoire'} et les communes voisines "
-            "concentrent les chantiers de l'État et des collectivités (écoles, voirie, NPNRU de Kawéni et de "
-            "Koungou). Près de 60 % des demandeurs d'emploi n'ont pas de diplôme ; les SIAE du territoire "
-            "peuvent accueillir davantage de salariés en parcours.",
-            "objectifs": "Accompagner chaque année les marchés listés ci-dessous, générer les heures d'insertion "
-            "visées et construire des parcours vers l'emploi durable avec France Travail et la mission locale.",
-            "strategie": "Rencontrer les acheteurs dès la programmation, calibrer les clauses, accompagner les "
-            "entreprises titulaires, suivre les bénéficiaires et rendre compte trimestriellement à la DEETS.",
-            "missions": missions,
-            "volumes": spec["volumes"],
-            "calendrier": "Mois 1 : recrutement et prise de poste. Mois 2 à 4 : rencontre des acheteurs publics. "
-            "À partir du mois 4 : suivi des premiers marchés clausés ; bilan intermédiaire au mois 6.",
-            "engagement_non_baisse": True,
-            "declaration_honneur": True,
-            "signataire_nom": structure.representant_nom,
-            "signataire_qualite": structure.representant_qualite,
-        }
-    else:
-        valeurs |= {"diagnostic": "Le rectorat passe chaque année une vingtaine de marchés de travaux…"}
-    operations.modifier(dossier, valeurs, par=porteur)
-    if spec["statut"] == Statut.BROUILLON:
-        if not spec.get("brouillon_partiel"):
-            _pieces(dossier, porteur)
-        return dossier
-    _pieces(dossier, porteur)
-    operations.deposer(dossier, par=porteur, instant=depot, notifier=False)
-    _dater(dossier, depot)
-    if "complements" in spec and "redepot" in spec:  # l'histoire de 2022 : compléments puis second dépôt
-        le, limite, message = spec["complements"]
-        demande = operations.demander_complements(
-            dossier,
-            par=agent,
-            rubriques=["budget"],
-            pieces=["comptes_annuels"],
-            date_limite=maintenant().date() + timedelta(days=30),
-            message=message,
-            notifier=False,
-        )
-        demande.date_limite, demande.demandee_le = limite, le
-        _dater(dossier, le)
-        db.session.flush()
-        operations.ajouter_piece(
-            dossier,
-            "comptes_annuels",
-            ("comptes-annuels-2021.pdf", pdf_minimal("Comptes annuels 2021", structure.raison_sociale)),
-            par=porteur,
-        )
-        # Le budget demandé est complété : l'intercommunalité précise son cofinancement.
-        precision, montants = spec["budget"]["epa"]
-        budget = {"epa": (f"{precision} (délibération du 12 octobre 2022)", montants)}
-        operations.modifier(dossier, {"budget": budget}, par=porteur)
-        operations.deposer(dossier, par=porteur, instant=spec["redepot"], notifier=False)
-        _dater(dossier, spec["redepot"])
-    elif spec["statut"] == Statut.COMPLEMENTS_DEMANDES:
-        demande = operations.demander_complements(
+    if spec.get("brouillon_partiel"):
+        return valeurs | {"diagnostic": "Le rectorat passe chaque année une vingtaine de marchés de travaux…"}
+    demandes = {"facilitateur": facilitateur > 0, "coordinateur": coordinateur > 0}
+    missions = [m.id for poste, oui in demandes.items() if oui for m in [m for m in campagne.missions if m.poste == poste][:3]]
+    return valeurs | {
+        "zone_blanche": bool(spec.get("zone_blanche")),
+        "zone_blanche_justification": spec.get("zone_blanche", ""),
+        "diagnostic": f"{structure.commune.nom if structure.commune else 'Le territoire'} et les communes voisines "
+        "concentrent les chantiers de l'État et des collectivités (écoles, voirie, NPNRU de Kawéni et de "
+        "Koungou). Près de 60 % des demandeurs d'emploi n'ont pas de diplôme ; les SIAE du territoire "
+        "peuvent accueillir davantage de salariés en parcours.",
+        "objectifs": "Accompagner chaque année les marchés listés ci-dessous, générer les heures d'insertion "
+        "visées et construire des parcours vers l'emploi durable avec France Travail et la mission locale.",
+        "strategie": "Rencontrer les acheteurs dès la programmation, calibrer les clauses, accompagner les "
+        "entreprises titulaires, suivre les bénéficiaires et rendre compte trimestriellement à la DEETS.",
+        "missions": missions,
+        "volumes": spec["volumes"],
+        "calendrier": "Mois 1 : recrutement et prise de poste. Mois 2 à 4 : rencontre des acheteurs publics. "
+        "À partir du mois 4 : suivi des premiers marchés clausés ; bilan intermédiaire au mois 6.",
+        "engagement_non_baisse": True,
+        "declaration_honneur": True,
+        "signataire_nom": structure.representant_nom,
+        "signataire_qualite": structure.representant_qualite,
+    }
+
+
+def _complements_puis_redepot(dossier, spec, porteur, agent):
+    """The 2022 story: compléments asked on the budget and the annual accounts, then a second filing."""
+    le, limite, message = spec["complements"]
+    demande = instruction.demander_complements(
+        dossier,
+        par=agent,
+        rubriques=["budget"],
+        pieces=["comptes_annuels"],
+        date_limite=maintenant().date() + timedelta(days=30),
+        message=message,
+        notifier=False,
+    )
+    demande.date_limite, demande.demandee_le = limite, le
+    _dater(dossier, le)
+    db.session.flush()
+    operations.ajouter_piece(
+        dossier,
+        "comptes_annuels",
+        ("comptes-annuels-2021.pdf", pdf_minimal("Comptes annuels 2021", dossier.structure.raison_sociale)),
+        par=porteur,
+    )
+    # Le budget demandé est complété : l'intercommunalité précise son cofinancement.
+    precision, montants = spec["budget"]["epa"]
+    budget = {"epa": (f"{precision} (délibération du 12 octobre 2022)", montants)}
+    operations.modifier(dossier, {"budget": budget}, par=porteur)
+    depots.deposer(dossier, par=porteur, instant=spec["redepot"], notifier=False)
+    _dater(dossier, spec["redepot"])
+
+
+def _instruire(dossier, spec, agent, depot, aujourdhui):
+    """The agent's part, up to the status the spec asks: compléments, irrecevable or recevable, the CTN's opinion."""
+    if spec["statut"] == Statut.COMPLEMENTS_DEMANDES and "redepot" not in spec:
+        instruction.demander_complements(
             dossier,
             par=agent,
             rubriques=["budget"],
@@ -451,16 +463,15 @@ def dossier_demo(spec, contexte, porteurs, agent):
         )
         _dater(dossier, depot + timedelta(days=3))
     if spec["statut"] == Statut.IRRECEVABLE:
-        operations.declarer_irrecevable(dossier, par=agent, motif=spec["irrecevable"], notifier=False)
+        instruction.declarer_irrecevable(dossier, par=agent, motif=spec["irrecevable"], notifier=False)
         _dater(dossier, depot + timedelta(days=9))
     if spec["statut"] == Statut.RECEVABLE:
         recevable = spec.get("recevable") or (aujourdhui - timedelta(days=spec["recevable_decalage"])).date()
-        operations.declarer_recevable(dossier, par=agent, le=recevable, notifier=False)
+        instruction.declarer_recevable(dossier, par=agent, le=recevable, notifier=False)
         _dater(dossier, datetime.combine(recevable, time(14, 0), tzinfo=MAYOTTE))
     if "avis_ctn" in spec:
         avis, le, commentaire = spec["avis_ctn"]
-        operations.enregistrer_avis_ctn(dossier, par=agent, avis=avis, le=le, commentaire=commentaire)
-    return dossier
+        instruction.enregistrer_avis_ctn(dossier, par=agent, avis=avis, le=le, commentaire=commentaire)
 
 
 def charger(contexte):

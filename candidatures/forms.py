@@ -8,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FormField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -23,7 +24,7 @@ from aap.forms import Formulaire, NouveauMotDePasse, choix, courriel, requis
 from aap.limites import ETP_MAX, LIBELLE_MAX, NOM_MAX, RAISON_SOCIALE_MAX, TEXTE_MAX, TITRE_MAX, VOLUME_MAX
 from aap.regles import probleme_siret
 
-from . import regles
+from . import constats, regles
 from .models import AvisCtn, Poste, Statut, StatutJuridique, TypeDocument
 
 
@@ -52,6 +53,12 @@ class EtapeForm(Formulaire):
 
     def valeurs(self):
         raise NotImplementedError
+
+    def erreurs(self):
+        """{field's name in the page: its first error}, the fields of sub-forms by their own name (`salaires_1`)."""
+        champs = (sous for champ in self for sous in (champ if isinstance(champ, FormField) else (champ,)))
+        erreurs = {champ.name: champ.errors[0] for champ in champs if champ.errors}
+        return erreurs | ({None: self.form_errors[0]} if self.form_errors else {})
 
 
 class ProjetForm(EtapeForm):
@@ -188,41 +195,55 @@ for _categorie, _libelle in regles.CATEGORIES_VOLUMES.items():
     setattr(ActiviteForm, f"heures_{_categorie}", _entier(f"{_libelle} : heures d'insertion"))
 
 
-class BudgetForm(EtapeForm):
+class LigneBudgetForm(Formulaire):
+    """One line of the budget (cerfa 12156): who finances it, and its amount each year (fields `1`, `2`, `3`)."""
+
+    class Meta:
+        csrf = False  # un sous-formulaire : le jeton est celui de l'étape
+
+    @classmethod
+    def pour(cls, libelle):
+        """The line's form, its fields labelled by the line (`Salaires…, année 1`) for the page and its errors."""
+        champs = {"precision": StringField(f"{libelle} : précision", validators=[Length(max=LIBELLE_MAX)])}
+        champs |= {str(annee): NombreField(f"{libelle}, année {annee}") for annee in regles.ANNEES}
+        return type(cls.__name__, (cls,), champs)
+
     @staticmethod
-    def donnees(dossier):
-        donnees = {}
-        lignes = {ligne.categorie: ligne for ligne in dossier.lignes_budget}
-        for categorie in regles.CATEGORIES_BUDGET:
-            ligne = lignes.get(categorie)
-            donnees[f"precision_{categorie}"] = ligne.precision if ligne else ""
-            for i, annee in enumerate(regles.ANNEES):
-                donnees[f"{categorie}_{annee}"] = ligne.montants[i] if ligne and ligne.montants[i] else None
-        return donnees
+    def donnees(ligne):
+        montants = ligne.montants if ligne else (None,) * len(regles.ANNEES)
+        return {"precision": ligne.precision if ligne else ""} | {
+            str(annee): montant or None for annee, montant in zip(regles.ANNEES, montants, strict=True)
+        }
 
     def valeurs(self):
-        return {
-            "budget": {
-                categorie: (
-                    self[f"precision_{categorie}"].data or "",
-                    tuple(self[f"{categorie}_{a}"].data or Decimal("0") for a in regles.ANNEES),
-                )
-                for categorie in regles.CATEGORIES_BUDGET
-            }
-        }
+        return self.precision.data or "", tuple(self[str(annee)].data or Decimal("0") for annee in regles.ANNEES)
+
+
+class SousFormulaire(FormField):
+    """A sub-form named by its key: its fields are `{key}_{field}` in the page (`salaires_1`, `salaires_precision`).
+    The base form's text cleaner reaches the sub-form's own fields, not the sub-form itself."""
+
+    def __init__(self, form_class, label=None, filters=(), **kwargs):
+        super().__init__(form_class, label, separator="_", **kwargs)
+
+
+class BudgetForm(EtapeForm):
+    """The budget: one sub-form per line of the cerfa, charges then products (`lignes()` in that order)."""
+
+    @staticmethod
+    def donnees(dossier):
+        lignes = {ligne.categorie: ligne for ligne in dossier.lignes_budget}
+        return {categorie: LigneBudgetForm.donnees(lignes.get(categorie)) for categorie in regles.CATEGORIES_BUDGET}
+
+    def lignes(self):
+        return [self[categorie] for categorie in regles.CATEGORIES_BUDGET]
+
+    def valeurs(self):
+        return {"budget": {ligne.name: ligne.form.valeurs() for ligne in self.lignes()}}
 
 
 for _categorie, _libelle in regles.CATEGORIES_BUDGET.items():
-    setattr(
-        BudgetForm,
-        f"precision_{_categorie}",
-        StringField(
-            f"{_libelle} : précision",
-            validators=[Length(max=LIBELLE_MAX)],
-        ),
-    )
-    for _annee in regles.ANNEES:
-        setattr(BudgetForm, f"{_categorie}_{_annee}", NombreField(f"{_libelle}, année {_annee}"))
+    setattr(BudgetForm, _categorie, SousFormulaire(LigneBudgetForm.pour(_libelle), _libelle))
 
 
 class EngagementsForm(EtapeForm):
@@ -433,7 +454,7 @@ class SimulationForm(Formulaire):
             zone_blanche=self.zone_blanche.data,
             etp_facilitateur=self.etp_facilitateur.data or Decimal("0"),
             etp_coordinateur=self.etp_coordinateur.data or Decimal("0"),
-            budget=regles.budget_simule(self.cout.data or Decimal("0"), cofinancements),
+            budget=constats.budget_simule(self.cout.data or Decimal("0"), cofinancements),
         )
 
     def valeurs_dossier(self):

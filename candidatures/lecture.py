@@ -11,7 +11,7 @@ from sqlalchemy import and_, asc, desc, exists, false, func, or_, select
 
 from aap.entrees import paginer
 from aap.extensions import db
-from aap.models import Role
+from aap.models import AGENTS_ETAT, Role
 from aap.securite import accessible
 
 from .models import Dossier, Poste, Statut, StatutJuridique, Structure, dossiers_communes
@@ -20,7 +20,7 @@ from .resumes import lignes_dossiers
 # Rôles des routes (pages et API) : qui remplit et dépose, qui instruit, qui lit les dossiers déposés.
 PORTEURS = (Role.PORTEUR,)
 INSTRUCTEURS = (Role.AGENT, Role.ADMIN)
-LECTEURS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
+LECTEURS = AGENTS_ETAT
 
 
 def dossier_accessible(dossier_id, options=(), droit=None):

@@ -8,7 +8,7 @@ that writes these tables around the session (`retention`, the pieces of a draft 
 summary behind (ON DELETE CASCADE).
 
 The calendar (campaign not open yet, deadline passed) moves with time alone: it is not stored but judged when
-read (`regles.resume_au`), as `controles_dossier` judges it.
+read (`constats.resume_au`), as `controles_dossier` judges it.
 """
 
 from dataclasses import dataclass
@@ -22,7 +22,7 @@ from aap.extensions import db
 from aap.models import Campagne, Commune, Mission, PieceRequise, Service
 from aap.types import maintenant
 
-from . import regles
+from . import constats, regles
 from .models import (
     MODIFIABLES,
     AvisCtn,
@@ -69,7 +69,7 @@ LOT = 200
 
 def valeurs(dossier):
     """The summary of one dossier, from the same functions the dossier page calls."""
-    bloquants, avertissements = regles.resume(controles_dossier(dossier, calendrier=False))
+    bloquants, avertissements = constats.resume(controles_dossier(dossier, calendrier=False))
     annee = synthese_budget(dossier)[0]
     demande = dossier.demande_en_cours
     return {
@@ -114,11 +114,11 @@ def _au(statut, resume, limite, ouverture, cloture, fuseau, instant):
     if statut not in MODIFIABLES:
         return resume
     calendrier = regles.ReglesCampagne(ouverture_le=ouverture, cloture_le=cloture, fuseau=fuseau)
-    return regles.resume_au(resume, calendrier, instant, limite if statut == Statut.COMPLEMENTS_DEMANDES else None)
+    return constats.resume_au(resume, calendrier, instant, limite if statut == Statut.COMPLEMENTS_DEMANDES else None)
 
 
 def resumes_de(ids, instant=None):
-    """{dossier id: (points bloquants, avertissements)} as `regles.resume(controles_dossier(d))` gives them
+    """{dossier id: (points bloquants, avertissements)} as `constats.resume(controles_dossier(d))` gives them
     (calendar judged now for a dossier the applicant may still file), from the stored rows: one query."""
     requete = select(Dossier).where(Dossier.id.in_(ids)).join(Dossier.structure)
     return {ligne.id: (ligne.bloquants, ligne.avertissements) for ligne in lignes_dossiers(requete, instant)}

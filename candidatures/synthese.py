@@ -17,6 +17,7 @@ from aap.models import Campagne
 from aap.types import maintenant
 
 from . import regles
+from .constats import ORDRE_RUBRIQUES, controles, resume
 from .models import MODIFIABLES, DocumentStructure, Dossier, Piece, Poste, Statut, StatutJuridique, Structure
 
 ZERO = Decimal("0")
@@ -144,41 +145,13 @@ def contenu_du_formulaire(dossier):
 
 def instantane(dossier, rang, instant):
     """What was filed, frozen: the content of the dossier and each piece's SHA-256."""
-    structure = dossier.structure
     annees = synthese_budget(dossier)
     return {
         "numero": dossier.numero,
         "rang": rang,
         "depose_le": instant,
         "campagne": {"id": dossier.campagne_id, "annee": dossier.campagne.annee, "titre": dossier.campagne.titre},
-        "structure": {
-            "id": structure.id,
-            "siret": structure.siret,
-            "raison_sociale": structure.raison_sociale,
-            "statut_juridique": structure.statut_juridique,
-            "emergente": structure.emergente,
-            "soumise_cac": structure.soumise_cac,
-            "adresse": structure.adresse,
-            "code_postal": structure.code_postal,
-            "commune": structure.commune_code,
-            "representant": [structure.representant_nom, structure.representant_qualite],
-            "contact": [structure.contact_nom, structure.contact_courriel, structure.contact_telephone],
-            "etp_existants": {
-                "facilitateur": structure.etp_facilitateurs_existants,
-                "coordinateur": structure.etp_coordinateurs_existants,
-            },
-            "annee_financements": structure.annee_financements,
-            "financements_existants": [
-                {
-                    "poste": f.poste,
-                    "financeur": f.financeur,
-                    "nom": f.nom_financeur,
-                    "annee_precedente": f.montant_annee_precedente,
-                    "annee_courante": f.montant_annee_courante,
-                }
-                for f in structure.financements
-            ],
-        },
+        "structure": _structure_figee(dossier.structure),
         **contenu_du_formulaire(dossier),
         "synthese_budget": [
             {
@@ -203,6 +176,38 @@ def instantane(dossier, rang, instant):
                 "fichier": p.fichier_id,
             }
             for p in dossier.pieces_courantes
+        ],
+    }
+
+
+def _structure_figee(structure):
+    """The structure's profile as filed: the rules judge a filed dossier on it (`Depot.profil`)."""
+    return {
+        "id": structure.id,
+        "siret": structure.siret,
+        "raison_sociale": structure.raison_sociale,
+        "statut_juridique": structure.statut_juridique,
+        "emergente": structure.emergente,
+        "soumise_cac": structure.soumise_cac,
+        "adresse": structure.adresse,
+        "code_postal": structure.code_postal,
+        "commune": structure.commune_code,
+        "representant": [structure.representant_nom, structure.representant_qualite],
+        "contact": [structure.contact_nom, structure.contact_courriel, structure.contact_telephone],
+        "etp_existants": {
+            "facilitateur": structure.etp_facilitateurs_existants,
+            "coordinateur": structure.etp_coordinateurs_existants,
+        },
+        "annee_financements": structure.annee_financements,
+        "financements_existants": [
+            {
+                "poste": f.poste,
+                "financeur": f.financeur,
+                "nom": f.nom_financeur,
+                "annee_precedente": f.montant_annee_precedente,
+                "annee_courante": f.montant_annee_courante,
+            }
+            for f in structure.financements
         ],
     }
 
@@ -235,7 +240,7 @@ def complements_inchanges(dossier):
     depose = json.loads(dossier.depots[-1].instantane)
     avant, apres = _par_etape(depose), _par_etape(json.loads(canonique(contenu_du_formulaire(dossier))))
     fichiers_deposes = {(p["code"], p["fichier"]) for p in depose["pieces"]}
-    inchanges = [("rubrique", r) for r in sorted(demande.rubriques, key=regles.ORDRE_RUBRIQUES.index) if avant[r] == apres[r]]
+    inchanges = [("rubrique", r) for r in sorted(demande.rubriques, key=ORDRE_RUBRIQUES.index) if avant[r] == apres[r]]
     for code in sorted(demande.pieces):
         fournis = {(p.code, p.fichier_id) for p in dossier.pieces_courantes if p.code == code}
         if fournis <= fichiers_deposes:  # rien d'ajouté ni de remplacé pour cette pièce
@@ -251,7 +256,7 @@ def controles_dossier(dossier, instant=None, calendrier=None):
     limite = None
     if dossier.statut == Statut.COMPLEMENTS_DEMANDES and dossier.demande_en_cours:
         limite = dossier.demande_en_cours.date_limite
-    return regles.controles(
+    return controles(
         faits(dossier),
         regles_campagne(dossier.campagne, dossier.service.fuseau),
         instant=(instant or maintenant()) if calendrier else None,
@@ -323,7 +328,7 @@ def synthese_dossier(dossier):
     figures, territory, missions, activity volumes and the checks' summary."""
     annees = synthese_budget(dossier)
     constats = controles_dossier(dossier, calendrier=False)
-    bloquants, avertissements = regles.resume(constats)
+    bloquants, avertissements = resume(constats)
     return SyntheseDossier(
         dossier=dossier,
         etp_facilitateur=dossier.etp_demande(Poste.FACILITATEUR),

@@ -29,7 +29,7 @@ from notation import operations as notation
 from notation.demo import noter_demo
 from notation.models import Decision, Nature, Phase, Seance
 
-from . import operations, regles
+from . import avenants, bilans, operations, paiements, regles
 from .models import Convention, EtatVersement, TypeBilan
 
 TEXTES = {
@@ -73,7 +73,7 @@ def valeurs_pour(bilan, facteur=Decimal("1")):
     cibles = bilan.annee.cibles()
     part = Decimal("0.25") if bilan.type == TypeBilan.TRIMESTRIEL else Decimal("1")
     valeurs = {}
-    for indicateur in operations.indicateurs_de(bilan):
+    for indicateur in bilans.indicateurs_de(bilan):
         if not indicateur.numerique:
             valeurs[indicateur.cle] = TEXTES.get(indicateur.code, "Voir le rapport d'activité joint.")
         elif indicateur.cle in cibles:
@@ -85,7 +85,7 @@ def valeurs_pour(bilan, facteur=Decimal("1")):
         valeurs["facilitateur.heures_insertion_structure"] = str(int(Decimal(heures) * 3))
     if "ensemble.financement_postes_existants" in valeurs:
         # Les postes préexistants gardent le financement déclaré au dépôt (article 7 : pas de baisse).
-        valeurs["ensemble.financement_postes_existants"] = str(operations.financement_depot(bilan.convention))
+        valeurs["ensemble.financement_postes_existants"] = str(bilans.financement_depot(bilan.convention))
     return valeurs
 
 
@@ -121,15 +121,15 @@ def _signer(annee, agent, le):
 
 
 def _payer(versement, agent, le):
-    operations.payer(versement, paye_le=le, reference=f"DP-{le:%Y}-{versement.id:05d}", par=agent)
+    paiements.payer(versement, paye_le=le, reference=f"DP-{le:%Y}-{versement.id:05d}", par=agent)
 
 
 def _bilan(bilan, porteur, agent, depose_le, facteur, depenses=None, approuve_le=None):
-    operations.enregistrer_bilan(
+    bilans.enregistrer_bilan(
         bilan, valeurs=valeurs_pour(bilan, facteur), par=porteur, depenses_realisees=None if depenses is None else str(depenses)
     )
     if bilan.type == TypeBilan.FINANCIER:
-        operations.ajouter_piece(
+        bilans.ajouter_piece(
             bilan,
             (
                 "compte-rendu-financier-cerfa-15059.pdf",
@@ -142,9 +142,9 @@ def _bilan(bilan, porteur, agent, depose_le, facteur, depenses=None, approuve_le
             par=porteur,
             nature="compte_rendu_financier",
         )
-    operations.deposer_bilan(bilan, par=porteur, instant=a_mayotte(depose_le, 11))
+    bilans.deposer_bilan(bilan, par=porteur, instant=a_mayotte(depose_le, 11))
     if approuve_le is not None:
-        operations.approuver_bilan(bilan, par=agent, instant=a_mayotte(approuve_le, 14))
+        bilans.approuver_bilan(bilan, par=agent, instant=a_mayotte(approuve_le, 14))
 
 
 def _cout(annee):
@@ -167,7 +167,7 @@ def _compte_rendu(annee, porteur, agent, depenses, ajustement=None):
     )
     if ajustement is not None and annee.solde.etat == EtatVersement.A_PAYER:
         montant, motif = ajustement
-        operations.ajuster_solde(annee.solde, montant=str(min(montant, annee.solde.montant)), par=agent, motif=motif)
+        paiements.ajuster_solde(annee.solde, montant=str(min(montant, annee.solde.montant)), par=agent, motif=motif)
     if annee.solde.etat == EtatVersement.A_PAYER:
         _payer(annee.solde, agent, annee.fin + timedelta(days=55))
 
@@ -197,7 +197,7 @@ def _annee_complete(annee, porteur, agent, facteur, depenses=None, renouveler=No
         _compte_rendu(annee, porteur, agent, _cout(annee) if depenses is None else depenses)
     if renouveler is not None:
         convention = annee.convention
-        nouvelle = operations.renouveler(
+        nouvelle = avenants.renouveler(
             convention,
             montant=renouveler,
             objectifs=annee.cibles(),
@@ -233,58 +233,63 @@ def _conventions_2022(contexte, agent):
         collectivite = decision.dossier.structure.est_collectivite
         convention = _creer(decision, agent, date(2023, 1, 1), date(2022, 12, 12 if not collectivite else 14))
         porteur = _porteur(convention, contexte.comptes)
-        if not collectivite:
-            # L'association : signée à temps, trois années, deux avenants, tout réglé : la convention est close.
-            _signer(convention.premiere, agent, date(2022, 12, 19))
-            _payer(convention.premiere.avance, agent, date(2022, 12, 28))
-            deuxieme = _annee_complete(convention.premiere, porteur, agent, Decimal("0.96"), renouveler="39984.00")
-            troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40768.00")
-            _annee_complete(troisieme, porteur, agent, Decimal("1.12"))
-        else:
-            # La commune : signée après le 15e jour ; bilan intermédiaire corrigé ; dépenses sous l'accordé, solde
-            # réduit ; non renouvelée.
-            annee = convention.premiere
-            _signer(annee, agent, date(2022, 12, 27))
-            _payer(annee.avance, agent, date(2023, 1, 10))
-            intermediaire = annee.bilan(TypeBilan.INTERMEDIAIRE)
-            _bilan(intermediaire, porteur, agent, date(2023, 7, 12), Decimal("0.55"))
-            operations.demander_corrections(
-                intermediaire,
-                message="Le nombre de marchés accompagnés ne correspond pas "
-                "au tableau de suivi joint : précisez les marchés de la commune et ceux de "
-                "l'intercommunalité.",
-                date_limite=operations.aujourdhui(convention) + timedelta(days=30),
-                par=agent,
-            )
-            intermediaire.corrections_avant = date(2023, 7, 31)
-            _bilan(intermediaire, porteur, agent, date(2023, 7, 24), Decimal("0.6"), approuve_le=date(2023, 7, 28))
-            annuel = annee.bilan_annuel
-            _bilan(
-                annuel,
-                porteur,
-                agent,
-                date(2023, 10, 27),
-                Decimal("0.6"),
-                depenses=Decimal("32000.00"),
-                approuve_le=date(2023, 11, 8),
-            )
-            operations.ne_pas_renouveler(
-                convention,
-                par=agent,
-                instant=a_mayotte(date(2023, 12, 1)),
-                motif="Résultats en deçà des objectifs et cofinancement communal non reconduit pour 2024.",
-            )
-            _compte_rendu(
-                annee,
-                porteur,
-                agent,
-                Decimal("30000.00"),
-                ajustement=(
-                    Decimal("4000.00"),
-                    "Objectifs de marchés accompagnés atteints à 60 % ; solde réduit au vu du compte rendu financier.",
-                ),
-            )
+        (_vie_commune if collectivite else _vie_association)(convention, porteur, agent)
         db.session.flush()
+
+
+def _vie_association(convention, porteur, agent):
+    """The association's convention: signed in time, three years, two avenants, everything settled: it is closed."""
+    _signer(convention.premiere, agent, date(2022, 12, 19))
+    _payer(convention.premiere.avance, agent, date(2022, 12, 28))
+    deuxieme = _annee_complete(convention.premiere, porteur, agent, Decimal("0.96"), renouveler="39984.00")
+    troisieme = _annee_complete(deuxieme, porteur, agent, Decimal("1.05"), renouveler="40768.00")
+    _annee_complete(troisieme, porteur, agent, Decimal("1.12"))
+
+
+def _vie_commune(convention, porteur, agent):
+    """The commune's convention: signed after the 15th day; its intermediate report corrected; spending under the
+    grant, the balance reduced; not renewed."""
+    annee = convention.premiere
+    _signer(annee, agent, date(2022, 12, 27))
+    _payer(annee.avance, agent, date(2023, 1, 10))
+    intermediaire = annee.bilan(TypeBilan.INTERMEDIAIRE)
+    _bilan(intermediaire, porteur, agent, date(2023, 7, 12), Decimal("0.55"))
+    bilans.demander_corrections(
+        intermediaire,
+        message="Le nombre de marchés accompagnés ne correspond pas "
+        "au tableau de suivi joint : précisez les marchés de la commune et ceux de "
+        "l'intercommunalité.",
+        date_limite=operations.aujourdhui(convention) + timedelta(days=30),
+        par=agent,
+    )
+    intermediaire.corrections_avant = date(2023, 7, 31)
+    _bilan(intermediaire, porteur, agent, date(2023, 7, 24), Decimal("0.6"), approuve_le=date(2023, 7, 28))
+    annuel = annee.bilan_annuel
+    _bilan(
+        annuel,
+        porteur,
+        agent,
+        date(2023, 10, 27),
+        Decimal("0.6"),
+        depenses=Decimal("32000.00"),
+        approuve_le=date(2023, 11, 8),
+    )
+    avenants.ne_pas_renouveler(
+        convention,
+        par=agent,
+        instant=a_mayotte(date(2023, 12, 1)),
+        motif="Résultats en deçà des objectifs et cofinancement communal non reconduit pour 2024.",
+    )
+    _compte_rendu(
+        annee,
+        porteur,
+        agent,
+        Decimal("30000.00"),
+        ajustement=(
+            Decimal("4000.00"),
+            "Objectifs de marchés accompagnés atteints à 60 % ; solde réduit au vu du compte rendu financier.",
+        ),
+    )
 
 
 # --- L'année précédente : quatre conventions en cours -------------------------------------------------------------

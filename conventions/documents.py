@@ -17,7 +17,7 @@ from aap.pdf import rendre_pdf
 from aap.types import maintenant
 from candidatures.synthese import synthese_budget
 
-from . import regles
+from . import regles, suivi
 
 
 @dataclass
@@ -71,10 +71,14 @@ def _calendrier_bilans(annee):
 
 def _articles_communs(annee, numero_premier):
     """The articles a convention and an avenant share: amount and payments, targets, reports."""
+    n = numero_premier
+    return [_article_versements(annee, n), _article_objectifs(annee, n + 1), _article_comptes_rendus(annee, n + 2)]
+
+
+def _article_versements(annee, n):
     convention = annee.convention
     avance, solde = annee.avance, annee.solde
-    n = numero_premier
-    versements = Article(
+    return Article(
         f"Article {n} — Montant de la subvention et modalités de versement",
         [
             f"Pour la période du {date_fr(annee.debut)} au {date_fr(annee.fin)}, l'État attribue à la structure une "
@@ -109,8 +113,11 @@ def _articles_communs(annee, numero_premier):
             "financier fixe le solde.",
         ],
     )
-    objectifs = Article(
-        f"Article {n + 1} — Indicateurs d'évaluation et objectifs",
+
+
+def _article_objectifs(annee, n):
+    return Article(
+        f"Article {n} — Indicateurs d'évaluation et objectifs",
         [
             "Les indicateurs quantitatifs et qualitatifs ci-dessous évaluent l'action financée ; leur atteinte "
             "conditionne le renouvellement de la subvention les années suivantes (AAP §D.1). Les objectifs chiffrés "
@@ -126,22 +133,25 @@ def _articles_communs(annee, numero_premier):
             "Les bilans renseignent en outre les indicateurs qualitatifs : "
             + " ; ".join(
                 regles.minuscule(i.libelle)
-                for i in regles.indicateurs_du_bilan(regles.ANNUEL, annee.etp_facilitateur, annee.etp_coordinateur)
+                for i in suivi.indicateurs_du_bilan(regles.ANNUEL, annee.etp_facilitateur, annee.etp_coordinateur)
                 if not i.numerique
             )
             + "."
         ],
     )
-    postes = regles.postes_de(annee.etp_facilitateur, annee.etp_coordinateur)
+
+
+def _article_comptes_rendus(annee, n):
+    postes = suivi.postes_de(annee.etp_facilitateur, annee.etp_coordinateur)
     minimums = []
     for poste in postes:
         libelles = [
-            regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans
+            regles.minuscule(i.libelle) for i in suivi.INDICATEURS if i.poste == poste and regles.INTERMEDIAIRE in i.bilans
         ]
         minimums.append(f"Pour les {regles.LIBELLES_POSTES[poste]} : " + " ; ".join(libelles) + ".")
-    annuels = [regles.minuscule(i.libelle) for i in regles.INDICATEURS if i.poste == regles.ENSEMBLE]
-    compte_rendu = Article(
-        f"Article {n + 2} — Comptes rendus et calendrier des bilans",
+    annuels = [regles.minuscule(i.libelle) for i in suivi.INDICATEURS if i.poste == regles.ENSEMBLE]
+    return Article(
+        f"Article {n} — Comptes rendus et calendrier des bilans",
         ["La structure fournit à l'administration, sur la plateforme des appels à projets, des bilans consolidés (AAP §D.1) :"],
         ["Bilan", "À remettre au plus tard le"],
         _calendrier_bilans(annee),
@@ -161,7 +171,6 @@ def _articles_communs(annee, numero_premier):
             else []
         ),
     )
-    return [versements, objectifs, compte_rendu]
 
 
 def _parties(convention):
@@ -196,16 +205,21 @@ def _lieu_date(service):
 
 def contenu(annee):
     """The articles of the convention (year 1) or of an avenant (years 2 and 3)."""
-    convention = annee.convention
-    dossier, decision = convention.dossier, convention.decision
-    campagne = convention.campagne
+    return _contenu_convention(annee) if annee.rang == 1 else _contenu_avenant(annee)
+
+
+def _signataires(convention):
     service, beneficiaire = convention.service, convention.beneficiaire
-    signataires = [
+    return [
         f"Pour {le(service.prefet)} et par délégation, {service.signataire}, {service.signataire_qualite}",
         f"Pour la structure, {beneficiaire.representant_nom or beneficiaire.raison_sociale}"
         + (f", {beneficiaire.representant_qualite}" if beneficiaire.representant_qualite else ""),
     ]
-    visas = [
+
+
+def _visas(convention):
+    dossier, decision, campagne = convention.dossier, convention.decision, convention.campagne
+    return [
         f"Vu l'appel à projets national « {campagne.titre} » (PNAD 2022-2025, volet social), campagne {campagne.annee}, "
         f"relayé par la {convention.service.nom} ;",
         "Vu la loi n° 2000-321 du 12 avril 2000, notamment son article 10, et le décret n° 2001-495 du 6 juin 2001 ;",
@@ -213,75 +227,94 @@ def contenu(annee):
         f"Vu la décision du comité de pilotage départemental du {date_fr(decision.seance.tenue_le)}, notifiée le "
         f"{date_fr(convention.notifie_le)} ;",
     ]
-    if annee.rang == 1:
-        missions = [m.libelle for m in dossier.missions]
-        communes = ", ".join(c.nom for c in dossier.communes)
-        articles = [
-            Article(
-                "Article 1 — Objet",
-                [
-                    f"La présente convention a pour objet le financement par l'État du projet « {dossier.titre} » porté par "
-                    f"la structure : {etp(annee.etp_facilitateur)} ETP de facilitateur et {etp(annee.etp_coordinateur)} ETP "
-                    "de coordinateur régional de la clause sociale d'insertion.",
-                    *([f"Territoire d'intervention : {communes}."] if communes else []),
-                    *([f"Objectifs du projet : {dossier.objectifs}"] if dossier.objectifs else []),
-                    *([f"Stratégie de mise en œuvre : {dossier.strategie}"] if dossier.strategie else []),
-                ],
-                puces=missions and ["Missions retenues (AAP §B.2-1, annexe 1) : " + " ; ".join(missions) + "."],
-            ),
-            Article(
-                "Article 2 — Durée et date d'effet",
-                [
-                    f"La convention est conclue pour douze mois. Elle prend effet le {date_fr(annee.debut)} et s'achève le "
-                    f"{date_fr(annee.fin)}.",
-                    "Elle est reconductible, en fonction des résultats obtenus, par avenant annuel, dans la limite de trois "
-                    "ans (AAP §D.1). La décision de reconduction se fonde sur le bilan annuel.",
-                    f"Elle est conclue au plus tard dans les quinze jours à compter de la notification de la décision, soit "
-                    f"le {date_fr(convention.date_limite_signature)}.",
-                ],
-            ),
-            Article(
-                "Article 3 — Calendrier prévisionnel de déploiement",
-                [dossier.calendrier or "Le calendrier de déploiement est celui du dossier de candidature."],
-            ),
-            *_articles_communs(annee, 4),
-            Article(
-                "Article 7 — Engagements de la structure",
-                [],
-                puces=[
-                    "ne pas baisser les financements préexistants des autres postes de facilitateurs et de coordinateurs "
-                    "qu'elle porte (AAP §B.2-3) ;",
-                    "inscrire les facilitateurs et coordinateurs financés sur le Marché de l'inclusion "
-                    "(https://lemarche.inclusion.beta.gouv.fr) (AAP §D.2) ;",
-                    "informer sans délai l'administration de toute difficulté dans la mise en œuvre du projet, de toute "
-                    "vacance de poste et de toute modification de ses statuts ou de ses financements ;",
-                    *(
-                        [f"respecter les conditions posées par le comité de pilotage : {decision.conditions}"]
-                        if decision.conditions
-                        else []
-                    ),
-                ],
-            ),
-            Article(
-                "Article 8 — Contrôle",
-                [
-                    "L'administration suit la bonne exécution du projet. La structure tient à sa disposition toute pièce "
-                    "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent la part "
-                    "de l'État des dépenses éligibles, sont reversées.",
-                ],
-            ),
-            Article("Article 9 — Exemplaires", ["La présente convention est établie en trois exemplaires originaux."]),
-        ]
-        _completer_budget(articles[3], annee)
-        return Contenu(
-            titre=f"Convention n° {convention.numero}",
-            sous_titre=_postes_finances(annee),
-            parties=_parties(convention),
-            visas=visas,
-            articles=articles,
-            lieu_date=_lieu_date(service),
-            signataires=signataires,
-        )
+
+
+def _contenu_convention(annee):
+    convention = annee.convention
+    articles = [*_articles_projet(annee), *_articles_communs(annee, 4), *_articles_engagements(convention.decision)]
+    _completer_budget(articles[3], annee)
+    return Contenu(
+        titre=f"Convention n° {convention.numero}",
+        sous_titre=_postes_finances(annee),
+        parties=_parties(convention),
+        visas=_visas(convention),
+        articles=articles,
+        lieu_date=_lieu_date(convention.service),
+        signataires=_signataires(convention),
+    )
+
+
+def _articles_projet(annee):
+    """Articles 1 to 3 of a convention: its object (the project, its territory and missions), term and timetable."""
+    convention = annee.convention
+    dossier = convention.dossier
+    missions = [m.libelle for m in dossier.missions]
+    communes = ", ".join(c.nom for c in dossier.communes)
+    return [
+        Article(
+            "Article 1 — Objet",
+            [
+                f"La présente convention a pour objet le financement par l'État du projet « {dossier.titre} » porté par "
+                f"la structure : {etp(annee.etp_facilitateur)} ETP de facilitateur et {etp(annee.etp_coordinateur)} ETP "
+                "de coordinateur régional de la clause sociale d'insertion.",
+                *([f"Territoire d'intervention : {communes}."] if communes else []),
+                *([f"Objectifs du projet : {dossier.objectifs}"] if dossier.objectifs else []),
+                *([f"Stratégie de mise en œuvre : {dossier.strategie}"] if dossier.strategie else []),
+            ],
+            puces=missions and ["Missions retenues (AAP §B.2-1, annexe 1) : " + " ; ".join(missions) + "."],
+        ),
+        Article(
+            "Article 2 — Durée et date d'effet",
+            [
+                f"La convention est conclue pour douze mois. Elle prend effet le {date_fr(annee.debut)} et s'achève le "
+                f"{date_fr(annee.fin)}.",
+                "Elle est reconductible, en fonction des résultats obtenus, par avenant annuel, dans la limite de trois "
+                "ans (AAP §D.1). La décision de reconduction se fonde sur le bilan annuel.",
+                f"Elle est conclue au plus tard dans les quinze jours à compter de la notification de la décision, soit "
+                f"le {date_fr(convention.date_limite_signature)}.",
+            ],
+        ),
+        Article(
+            "Article 3 — Calendrier prévisionnel de déploiement",
+            [dossier.calendrier or "Le calendrier de déploiement est celui du dossier de candidature."],
+        ),
+    ]
+
+
+def _articles_engagements(decision):
+    """Articles 7 to 9 of a convention: the structure's commitments, the control, the copies."""
+    return [
+        Article(
+            "Article 7 — Engagements de la structure",
+            [],
+            puces=[
+                "ne pas baisser les financements préexistants des autres postes de facilitateurs et de coordinateurs "
+                "qu'elle porte (AAP §B.2-3) ;",
+                "inscrire les facilitateurs et coordinateurs financés sur le Marché de l'inclusion "
+                "(https://lemarche.inclusion.beta.gouv.fr) (AAP §D.2) ;",
+                "informer sans délai l'administration de toute difficulté dans la mise en œuvre du projet, de toute "
+                "vacance de poste et de toute modification de ses statuts ou de ses financements ;",
+                *(
+                    [f"respecter les conditions posées par le comité de pilotage : {decision.conditions}"]
+                    if decision.conditions
+                    else []
+                ),
+            ],
+        ),
+        Article(
+            "Article 8 — Contrôle",
+            [
+                "L'administration suit la bonne exécution du projet. La structure tient à sa disposition toute pièce "
+                "justificative de l'emploi des fonds. Les sommes dont l'emploi n'est pas justifié, ou qui excèdent la part "
+                "de l'État des dépenses éligibles, sont reversées.",
+            ],
+        ),
+        Article("Article 9 — Exemplaires", ["La présente convention est établie en trois exemplaires originaux."]),
+    ]
+
+
+def _contenu_avenant(annee):
+    convention = annee.convention
     precedente = convention.annee(annee.rang - 1)
     articles = [
         Article(
@@ -307,10 +340,10 @@ def contenu(annee):
         titre=f"Avenant n° {annee.rang - 1} à la convention n° {convention.numero}",
         sous_titre=f"Renouvellement pour l'année {annee.rang}",
         parties=_parties(convention),
-        visas=visas + [f"Vu la convention n° {convention.numero} signée le {date_fr(convention.signee_le)} ;"],
+        visas=_visas(convention) + [f"Vu la convention n° {convention.numero} signée le {date_fr(convention.signee_le)} ;"],
         articles=articles,
-        lieu_date=_lieu_date(service),
-        signataires=signataires,
+        lieu_date=_lieu_date(convention.service),
+        signataires=_signataires(convention),
     )
 
 
@@ -376,23 +409,7 @@ def docx_(annee):
         document.add_paragraph(visa)
     document.add_paragraph("Il est convenu ce qui suit :")
     for article in c.articles:
-        document.add_heading(article.titre, level=2)
-        for paragraphe in article.paragraphes:
-            document.add_paragraph(paragraphe)
-        for puce in article.puces or []:
-            document.add_paragraph(puce, style="List Bullet")
-        if article.entetes:
-            tableau = document.add_table(rows=1, cols=len(article.entetes))
-            tableau.style = "Table Grid"
-            for cellule, titre in zip(tableau.rows[0].cells, article.entetes, strict=True):
-                cellule.text = titre
-                for run in cellule.paragraphs[0].runs:
-                    run.bold = True
-            for ligne in article.lignes:
-                for cellule, valeur in zip(tableau.add_row().cells, ligne, strict=True):
-                    cellule.text = valeur
-        for paragraphe in article.apres:
-            document.add_paragraph(paragraphe)
+        _docx_article(document, article)
     document.add_paragraph(c.lieu_date)
     signatures = document.add_table(rows=1, cols=len(c.signataires))
     for cellule, signataire in zip(signatures.rows[0].cells, c.signataires, strict=True):
@@ -403,6 +420,27 @@ def docx_(annee):
     sortie = io.BytesIO()
     document.save(sortie)
     return sortie.getvalue()
+
+
+def _docx_article(document, article):
+    """An article: its title, paragraphs, bullets, table (header in bold) and closing paragraphs."""
+    document.add_heading(article.titre, level=2)
+    for paragraphe in article.paragraphes:
+        document.add_paragraph(paragraphe)
+    for puce in article.puces or []:
+        document.add_paragraph(puce, style="List Bullet")
+    if article.entetes:
+        tableau = document.add_table(rows=1, cols=len(article.entetes))
+        tableau.style = "Table Grid"
+        for cellule, titre in zip(tableau.rows[0].cells, article.entetes, strict=True):
+            cellule.text = titre
+            for run in cellule.paragraphs[0].runs:
+                run.bold = True
+        for ligne in article.lignes:
+            for cellule, valeur in zip(tableau.add_row().cells, ligne, strict=True):
+                cellule.text = valeur
+    for paragraphe in article.apres:
+        document.add_paragraph(paragraphe)
 
 
 def produire(annee, *, par):

@@ -1,16 +1,21 @@
-"""Forms of the conventions domain. Numbers typed by people (euros, hours, counts) are read as text and parsed by
-the rules, so that "1 250,50" and "1250.5" both work and anything else gets a French message next to its field.
-Indicator fields are named `<poste>__<code>` (an indicator's key is `<poste>.<code>`)."""
+"""Forms of the conventions domain. Numbers typed by people (euros, hours, counts, a percentage) are read by the
+foundation's `NombreField`, so that "1 250,50" and "1250.5" both work and anything else gets a French message next
+to its field; the operations receive Decimals and judge the domain's rules (an indicator's value may be typed
+negative: its rule says why it is refused). Indicator fields are named `<poste>__<code>` (an indicator's key is
+`<poste>.<code>`)."""
+
+from decimal import Decimal
 
 from flask_wtf.file import FileField
 from wtforms import DateField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from aap.entrees import NombreField
 from aap.fichiers import ACCEPT_HTML, FORMATS_ACCEPTES
 from aap.forms import Formulaire, choix, requis
 from aap.limites import TEXTE_MAX
 
-from . import regles
+from . import regles, suivi
 
 
 def nom_champ(cle):
@@ -21,18 +26,17 @@ def cle_champ(nom):
     return nom.replace("__", ".", 1)
 
 
+def _champ_valeur(indicateur, description):
+    """The number field of an indicator (a target, a report's value): its unit in the label, its sign and precision
+    judged by the indicator's rule."""
+    unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "") if "€" not in indicateur.libelle else ""
+    return NombreField(f"{indicateur.libelle}{unite}", maximum=suivi.NOMBRE_MAX, signe=True, description=description)
+
+
 def _champs_objectifs(classe, indicateurs):
     for indicateur in indicateurs:
-        unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "") if "€" not in indicateur.libelle else ""
-        setattr(
-            classe,
-            "objectif_" + nom_champ(indicateur.cle),
-            StringField(
-                f"{indicateur.libelle}{unite}",
-                validators=[Length(max=20)],
-                description=f"{regles.LIBELLES_POSTES[indicateur.poste]} — objectif de l'année, convenu avec la structure.",
-            ),
-        )
+        description = f"{regles.LIBELLES_POSTES[indicateur.poste]} — objectif de l'année, convenu avec la structure."
+        setattr(classe, "objectif_" + nom_champ(indicateur.cle), _champ_valeur(indicateur, description))
 
 
 def objectifs_de(form, indicateurs):
@@ -46,9 +50,10 @@ def formulaire_creation(indicateurs, **valeurs):
             validators=[InputRequired("Indiquez la date d'effet.")],
             description="Premier jour des douze mois de la convention (AAP §D.1 : elle peut préciser une date d'effet).",
         )
-        taux_plafond = StringField(
+        taux_plafond = NombreField(
             "Part de l'État dans les dépenses éligibles, au plus (%)",
-            validators=[Optional(), Length(max=10)],
+            maximum=Decimal(100),
+            validators=[Optional()],
             description="Le plafond du dossier déposé (AAP §B.2-3 : 70 %, 80 % pour les collectivités) ; un taux "
             "inférieur peut être convenu. Ce que l'État doit chaque année en découle.",
         )
@@ -62,20 +67,23 @@ def formulaire_creation(indicateurs, **valeurs):
             description="À mi-parcours par défaut (6 mois).",
         )
 
+        def part_de_l_etat(self):
+            """The cap rate typed as a percentage, as the share the operation takes (None: the dossier's)."""
+            return None if self.taux_plafond.data is None else self.taux_plafond.data / 100
+
     _champs_objectifs(CreationForm, indicateurs)
     return CreationForm(**valeurs)
 
 
 def formulaire_renouvellement(indicateurs, **valeurs):
     class RenouvellementForm(Formulaire):
-        montant = StringField(
+        montant = NombreField(
             "Montant accordé pour la nouvelle année (€)",
-            validators=[Length(max=20)],
             description="Versé à 50 % à la signature de l'avenant, le solde sur le compte rendu financier approuvé.",
         )
-        cout_retenu = StringField(
+        cout_retenu = NombreField(
             "Budget révisé de l'année (€, facultatif)",
-            validators=[Length(max=20)],
+            validators=[Optional()],
             description="Si le coût de l'année a été revu : il remplace celui du budget déposé pour le plafond de l'État.",
         )
 
@@ -124,7 +132,7 @@ class AnnulationForm(Formulaire):
 
 
 class AjustementForm(Formulaire):
-    montant = StringField("Montant du solde (€)", validators=[requis("Indiquez le montant du solde."), Length(max=20)])
+    montant = NombreField("Montant du solde (€)", validators=[InputRequired("Indiquez le montant du solde.")])
     motif = TextAreaField(
         "Motif de la réduction",
         validators=[Optional(), Length(max=TEXTE_MAX)],
@@ -159,9 +167,10 @@ class PieceBilanForm(Formulaire):
 
 
 class ApprobationForm(Formulaire):
-    depenses_eligibles = StringField(
+    depenses_eligibles = NombreField(
         "Dépenses éligibles retenues (€)",
-        validators=[Optional(), Length(max=20)],
+        maximum=suivi.NOMBRE_MAX,
+        validators=[Optional()],
         description="Au vu du compte rendu financier ; par défaut, les dépenses déclarées. L'État en doit au plus son taux "
         "plafond, dans la limite de la subvention de l'année.",
     )
@@ -191,7 +200,7 @@ LIBELLES_DEPENSES = {
 
 
 def formulaire_bilan(indicateurs, type_bilan, **valeurs):
-    """The report's form: one field per indicator (numbers as text, qualitative information as paragraphs)."""
+    """The report's form: one field per indicator (numbers, qualitative information as paragraphs)."""
 
     class BilanForm(Formulaire):
         version = HiddenField()
@@ -200,12 +209,7 @@ def formulaire_bilan(indicateurs, type_bilan, **valeurs):
     for indicateur in indicateurs:
         nom = nom_champ(indicateur.cle)
         if indicateur.numerique:
-            unite = {"heures": " (heures)", "euros": " (€)"}.get(indicateur.type, "") if "€" not in indicateur.libelle else ""
-            setattr(
-                BilanForm,
-                nom,
-                StringField(f"{indicateur.libelle}{unite}", validators=[Length(max=20)], description=indicateur.aide or None),
-            )
+            setattr(BilanForm, nom, _champ_valeur(indicateur, indicateur.aide or None))
         else:
             setattr(
                 BilanForm,
@@ -214,5 +218,5 @@ def formulaire_bilan(indicateurs, type_bilan, **valeurs):
             )
     if type_bilan in LIBELLES_DEPENSES:
         libelle, description = LIBELLES_DEPENSES[type_bilan]
-        BilanForm.depenses_realisees = StringField(libelle, validators=[Length(max=20)], description=description)
+        BilanForm.depenses_realisees = NombreField(libelle, maximum=suivi.NOMBRE_MAX, description=description)
     return BilanForm(**valeurs)

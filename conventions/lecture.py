@@ -16,21 +16,21 @@ from sqlalchemy import BigInteger, func, select, type_coerce
 from sqlalchemy.orm import joinedload, selectinload
 
 from aap.extensions import db
-from aap.models import Role, Service
+from aap.models import AGENTS_ETAT, ROLES_INSTRUCTION, Role, Service
 from aap.securite import accessible
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
 from notation import lecture as lecture_notation
 from notation.models import Decision, Nature, Phase, Seance
 
-from . import regles
+from . import delais, regles
 from .models import AnneeConvention, Bilan, Convention, EtatConvention, Renouvellement, StatutConvention, Versement
 
 ID_MAX = 2**31 - 1
 # Rôles des routes (pages et API) : qui rend compte, qui gère, qui lit.
 PORTEURS = (Role.PORTEUR,)
-GESTION = (Role.AGENT, Role.ADMIN)
-LECTEURS_DEETS = (Role.AGENT, Role.ADMIN, Role.NATIONAL)
+GESTION = ROLES_INSTRUCTION
+LECTEURS_DEETS = AGENTS_ETAT
 LECTEURS = (Role.PORTEUR, *LECTEURS_DEETS)
 
 
@@ -172,22 +172,22 @@ def prochains_copil(instant=None):
 
 def etat(convention, prochain_copil=None):
     """The convention as the deadline rules read it."""
-    return regles.ConventionEtat(
+    return delais.ConventionEtat(
         id=convention.id,
         numero=convention.numero,
         statut=convention.statut,
         date_limite_signature=convention.date_limite_signature,
         prochain_copil=prochain_copil,
         annees=tuple(
-            regles.AnneeEtat(
+            delais.AnneeEtat(
                 rang=a.rang,
                 debut=a.debut,
                 fin=a.fin,
                 signee_le=a.signee_le,
                 renouvellement=a.renouvellement,
-                versements=tuple(regles.VersementEtat(v.id, v.nature, v.etat, v.montant, v.a_payer_le) for v in a.versements),
+                versements=tuple(delais.VersementEtat(v.id, v.nature, v.etat, v.montant, v.a_payer_le) for v in a.versements),
                 bilans=tuple(
-                    regles.BilanEtat(
+                    delais.BilanEtat(
                         b.id,
                         b.type,
                         b.echeance,
@@ -209,7 +209,7 @@ def aujourdhui(convention, instant=None):
 
 
 def echeances_de(convention, instant=None, prochain_copil=None):
-    return regles.echeances(etat(convention, prochain_copil), aujourdhui(convention, instant))
+    return delais.echeances(etat(convention, prochain_copil), aujourdhui(convention, instant))
 
 
 def etat_affiche(convention, jour):
@@ -243,12 +243,12 @@ def a_faire(utilisateur, instant=None):
     for convention in conventions:
         for echeance in echeances_de(convention, instant, copil.get(convention.service_id)):
             if utilisateur.a_role(Role.PORTEUR):
-                garder = echeance.pour == regles.PORTEUR or echeance.nature == "signature"
+                garder = echeance.pour == delais.PORTEUR or echeance.nature == delais.NatureEcheance.SIGNATURE
             elif utilisateur.a_role(Role.NATIONAL):
                 garder = echeance.en_retard
             else:
-                garder = echeance.pour == regles.AGENT or echeance.en_retard
-            proche = echeance.jours <= regles.HORIZON_A_FAIRE or echeance.nature == "examen"
+                garder = echeance.pour == delais.AGENT or echeance.en_retard
+            proche = echeance.jours <= delais.HORIZON_A_FAIRE or echeance.nature == delais.NatureEcheance.EXAMEN
             if garder and proche and echeance.nature != "copil":
                 lignes.append((convention, echeance))
     lignes.sort(key=lambda ligne: (ligne[1].date, ligne[0].numero, ligne[1].code))

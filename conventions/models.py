@@ -25,7 +25,7 @@ from aap.types import DecimalFixe, Euros, UTCDateTime, maintenant
 from candidatures.models import Dossier, StatutJuridique, Structure
 from notation.models import Decision
 
-from . import regles
+from . import regles, suivi
 
 
 class StatutConvention(EnumFr):
@@ -366,7 +366,7 @@ class Objectif(db.Model):
 
     @property
     def indicateur(self):
-        return regles.PAR_CLE.get(f"{self.poste}.{self.code}")
+        return suivi.PAR_CLE.get(f"{self.poste}.{self.code}")
 
 
 class Versement(db.Model):
@@ -499,7 +499,7 @@ class Bilan(db.Model):
     def valeurs_par_cle(self):
         resultat = {}
         for v in self.valeurs:
-            indicateur = regles.PAR_CLE.get(f"{v.poste}.{v.code}")
+            indicateur = suivi.PAR_CLE.get(f"{v.poste}.{v.code}")
             if indicateur is None:
                 continue
             resultat[indicateur.cle] = v.texte if not indicateur.numerique else v.nombre

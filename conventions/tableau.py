@@ -20,7 +20,7 @@ from aap.types import maintenant
 from candidatures.models import Dossier
 from notation.models import Decision, Nature
 
-from . import lecture, regles
+from . import lecture, regles, suivi
 from .models import Bilan, Convention, EtatConvention, EtatVersement, StatutBilan, ValeurBilan
 
 ZERO = Decimal("0")
@@ -39,7 +39,7 @@ class VueRenouvellement:
     heures_par_etp: Decimal | None
     part_heures_etp: Decimal | None
     a_l_heure: bool | None
-    suggestion: regles.Suggestion
+    suggestion: suivi.Suggestion
     decidable: bool
     precedente: object = None
 
@@ -54,8 +54,8 @@ def vue_renouvellement(convention):
     precedente = convention.annee(derniere.rang - 1)
     bilan_precedent = precedente.bilan_annuel if precedente else None
     precedents = bilan_precedent.valeurs_par_cle() if bilan_precedent and bilan_precedent.premier_depot_le else {}
-    indicateurs = regles.indicateurs_du_bilan(regles.ANNUEL, derniere.etp_facilitateur, derniere.etp_coordinateur)
-    lignes = regles.lignes_renouvellement(indicateurs, derniere.cibles(), realises, precedents)
+    indicateurs = suivi.indicateurs_du_bilan(regles.ANNUEL, derniere.etp_facilitateur, derniere.etp_coordinateur)
+    lignes = suivi.lignes_renouvellement(indicateurs, derniere.cibles(), realises, precedents)
     heures = realises.get("facilitateur.heures_insertion_etp")
     approuve = bilan is not None and bilan.statut == StatutBilan.APPROUVE
     a_l_heure = bilan.a_l_heure if depose else None
@@ -64,10 +64,10 @@ def vue_renouvellement(convention):
         annee=derniere,
         bilan=bilan,
         lignes=lignes,
-        heures_par_etp=regles.heures_par_etp(heures, derniere.etp_facilitateur),
-        part_heures_etp=regles.part(heures, realises.get("facilitateur.heures_insertion_structure")),
+        heures_par_etp=suivi.heures_par_etp(heures, derniere.etp_facilitateur),
+        part_heures_etp=suivi.part(heures, realises.get("facilitateur.heures_insertion_structure")),
         a_l_heure=a_l_heure,
-        suggestion=regles.suggestion_renouvellement(
+        suggestion=suivi.suggestion_renouvellement(
             lignes, rang=derniere.rang, bilan_approuve=approuve, a_l_heure=bool(a_l_heure)
         ),
         decidable=derniere.signee_le is not None and derniere.renouvellement is None and derniere.rang < regles.ANNEES_MAX,
@@ -342,7 +342,7 @@ def _consolider(t, conventions, instant):
         )
     # Les indicateurs consolidés par exercice : la somme des valeurs déclarées, face à la somme des objectifs.
     t.annees_indicateurs = sorted({e for d in (*declarees.values(), *objectifs.values()) for e in d})
-    for indicateur in regles.INDICATEURS:
+    for indicateur in suivi.INDICATEURS:
         lignes, objectifs_ = declarees.get(indicateur.cle, {}), objectifs.get(indicateur.cle, {})
         if not indicateur.numerique or not (lignes or objectifs_):
             continue
@@ -397,6 +397,14 @@ def _titre(t):
 def classeur(t):
     """The consolidated indicators a DEETS sends upward: one workbook, a sheet per table, native charts."""
     c = ClasseurFeuilles("Synthèse", COLONNES_SYNTHESE)
+    for feuille in (_feuille_synthese, _feuille_par_exercice, _feuille_indicateurs, _feuille_conventions, _feuille_retards):
+        feuille(c, t)
+    nom = f"tableau-de-bord-conventions-{t.campagne.annee if t.campagne else 'toutes-campagnes'}.xlsx"
+    return c.reponse(nom)
+
+
+def _feuille_synthese(c, t):
+    """The envelope in figures and its bar chart."""
     for libelle, valeur in t.barres_enveloppe():
         c.ligne([libelle, valeur])
     c.cellule(c.lignes + 1, 0, "texte", "ETP de facilitateur financés (années en cours)")
@@ -421,6 +429,9 @@ def classeur(t):
     graphique.set_y_axis({"reverse": True})
     c.feuille.insert_chart(1, 3, graphique)
 
+
+def _feuille_par_exercice(c, t):
+    """Per financial year: committed, paid, ETP and hours, with two column charts."""
     c.nouvelle_feuille("Par exercice", COLONNES_PAR_ANNEE)
     for ligne in t.par_annee:
         c.ligne(
@@ -452,6 +463,8 @@ def classeur(t):
         heures.set_title({"name": "Heures d'insertion des ETP financés : objectif et déclarées"})
         c.feuille.insert_chart(n + 2, 5, heures)
 
+
+def _feuille_indicateurs(c, t):
     colonnes = [Colonne("Poste", "texte", 24), Colonne("Indicateur", "texte", 44)]
     for exercice in t.annees_indicateurs:
         colonnes += [Colonne(f"{exercice} : déclaré", "decimal", 13), Colonne(f"{exercice} : objectif", "decimal", 13)]
@@ -463,6 +476,8 @@ def classeur(t):
             valeurs += list(ligne["valeurs"][exercice])
         c.ligne(valeurs)
 
+
+def _feuille_conventions(c, t):
     c.nouvelle_feuille("Conventions", COLONNES_CONVENTIONS)
     for ligne in t.lignes:
         c.ligne(
@@ -480,6 +495,8 @@ def classeur(t):
             ]
         )
 
+
+def _feuille_retards(c, t):
     c.nouvelle_feuille(
         "Retards",
         [
@@ -492,5 +509,3 @@ def classeur(t):
     )
     for convention, echeance in t.retards:
         c.ligne([convention.numero, convention.structure.raison_sociale, echeance.libelle, echeance.date, -echeance.jours])
-    nom = f"tableau-de-bord-conventions-{t.campagne.annee if t.campagne else 'toutes-campagnes'}.xlsx"
-    return c.reponse(nom)

@@ -21,7 +21,7 @@ from aap.types import maintenant
 from candidatures.models import Dossier, Statut
 
 from . import operations
-from .models import Declaration, FeuilleNotation, Phase, PointOrdreDuJour, Seance
+from .models import Declaration, FeuilleNotation, Nature, Phase, PointOrdreDuJour, Seance
 
 TENUE_2022 = datetime(2022, 12, 8, 9, 0, tzinfo=MAYOTTE)
 
@@ -127,52 +127,56 @@ def _seance_2022(contexte):
         operations.inscrire(seance, dossier, par=agent)
     operations.changer_phase(seance, Phase.NOTATION, par=agent, instant=TENUE_2022 - timedelta(days=21))
     for dossier in dossiers:
-        notes = NOTES[_cle(dossier)]
-        for membre in (agent, copil, copil2):
-            deport = membre is copil2 and _cle(dossier) == "koungou"
-            operations.declarer(seance, dossier, membre, conflit=deport, nature=DEPORT if deport else "")
-            if not deport and membre.email in notes:
-                points, avis = notes[membre.email]
-                noter_demo(seance, dossier, membre, points, avis)
+        _declarer_et_noter_2022(seance, dossier, (agent, copil, copil2))
     _dater(seance, TENUE_2022 - timedelta(days=3))
     operations.changer_phase(seance, Phase.DELIBERATION, par=agent, instant=TENUE_2022)
     operations.marquer_presences(seance, {agent.id, copil.id, copil2.id}, par=agent)
     for dossier in dossiers:
-        cle = _cle(dossier)
-        if cle == "amic":
-            operations.decider(
-                seance,
-                dossier,
-                nature="retenu",
-                par=agent,
-                montant_accorde=dossier.montant_demande,
-                etp_facilitateur=dossier.etp_facilitateur,
-                etp_coordinateur=dossier.etp_coordinateur,
-            )
-        elif cle == "koungou":
-            montant = (dossier.montant_demande * Decimal("0.9")).quantize(Decimal("1"))
-            operations.decider(
-                seance,
-                dossier,
-                nature="retenu",
-                par=agent,
-                montant_accorde=montant,
-                etp_facilitateur=dossier.etp_facilitateur,
-                etp_coordinateur=dossier.etp_coordinateur,
-                conditions="Transmettre avant la signature de la convention la délibération du conseil municipal "
-                "sur le cofinancement communal.",
-            )
-        else:
-            operations.decider(
-                seance,
-                dossier,
-                nature="ajourne",
-                par=agent,
-                motif="Budget des années 2 et 3 à consolider et cofinancements à confirmer par écrit ; le COPIL "
-                "réexaminera le dossier au premier trimestre 2023.",
-            )
+        _decider_2022(seance, dossier, agent)
     operations.changer_phase(
         seance, Phase.CLOSE, par=agent, instant=datetime.combine(TENUE_2022.date(), time(12, 30), tzinfo=MAYOTTE)
+    )
+
+
+def _declarer_et_noter_2022(seance, dossier, membres):
+    """Each member declares (copil2 recused on Koungou's dossier), then scores as `NOTES` says."""
+    notes = NOTES[_cle(dossier)]
+    for membre in membres:
+        deport = membre.email == "copil2@exemple.fr" and _cle(dossier) == "koungou"
+        operations.declarer(seance, dossier, membre, conflit=deport, nature=DEPORT if deport else "")
+        if not deport and membre.email in notes:
+            points, avis = notes[membre.email]
+            noter_demo(seance, dossier, membre, points, avis)
+
+
+def _decider_2022(seance, dossier, president):
+    """AMIC retenu in full; Koungou retenu at 90 % of its amount, with a condition; the southern structure adjourned."""
+    cle = _cle(dossier)
+    if cle == "sud":
+        operations.decider(
+            seance,
+            dossier,
+            nature=Nature.AJOURNE,
+            par=president,
+            motif="Budget des années 2 et 3 à consolider et cofinancements à confirmer par écrit ; le COPIL "
+            "réexaminera le dossier au premier trimestre 2023.",
+        )
+        return
+    montant, conditions = dossier.montant_demande, ""
+    if cle == "koungou":
+        montant = (dossier.montant_demande * Decimal("0.9")).quantize(Decimal("1"))
+        conditions = (
+            "Transmettre avant la signature de la convention la délibération du conseil municipal sur le cofinancement communal."
+        )
+    operations.decider(
+        seance,
+        dossier,
+        nature=Nature.RETENU,
+        par=president,
+        montant_accorde=montant,
+        etp_facilitateur=dossier.etp_facilitateur,
+        etp_coordinateur=dossier.etp_coordinateur,
+        conditions=conditions,
     )
 
 

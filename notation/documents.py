@@ -82,31 +82,7 @@ def classeur(tableau, feuilles, declarations, *, par):
     seance = tableau.seance
     classeur_ = ClasseurFeuilles("Classement", COLONNES_CLASSEMENT)
     for ligne in tableau.lignes:
-        agregat, rang, decision, dossier = ligne.agregat, ligne.classement, ligne.decision, ligne.dossier
-        classeur_.ligne(
-            [
-                rang.rang,
-                rang.ex_aequo,
-                dossier.numero,
-                dossier.structure.raison_sociale,
-                dossier.titre,
-                agregat.recues,
-                agregat.attendues,
-                agregat.moyenne,
-                agregat.mediane,
-                agregat.ecart_type,
-                ", ".join(c.libelle for c in agregat.desaccords),
-                dossier.montant_demande,
-                rang.cumul,
-                rang.enveloppe.libelle,
-                decision.nature.libelle if decision else "",
-                decision.montant_accorde if decision else None,
-                decision.etp_facilitateur if decision else None,
-                decision.etp_coordinateur if decision else None,
-                decision.conditions if decision else "",
-                decision.motif if decision else "",
-            ]
-        )
+        classeur_.ligne(_ligne_classement(ligne))
     membres = {m.utilisateur_id: m.utilisateur for m in seance.membres}
     codes = {c.code: c for c in seance.campagne.criteres}
     colonnes = [Colonne("Membre", "texte", 26), Colonne("Avis", "texte", 12), Colonne("Total /100", "decimal", 10)]
@@ -118,58 +94,85 @@ def classeur(tableau, feuilles, declarations, *, par):
         dossier = ligne.dossier
         nom_feuille = (dossier.numero or f"Dossier {dossier.id}")[:31]
         classeur_.nouvelle_feuille(nom_feuille, colonnes)
-        for feuille in (f for f in feuilles if f.dossier_id == dossier.id):
-            if any(d.membre_id == feuille.membre_id and d.conflit for d in declarations if d.dossier_id == dossier.id):
-                continue
-            notes = {n.critere_id: n for n in feuille.notes}
-            valeurs = [
-                membres.get(feuille.membre_id, feuille.membre).nom_complet,
-                feuille.avis.libelle if feuille.avis else "",
-                feuille.total,
-            ]
-            for critere in tableau.grille:
-                note = notes.get(codes[critere.code].id)
-                valeurs += [note.points if note else None, note.commentaire if note else ""]
-            valeurs.append(feuille.commentaire)
-            classeur_.ligne(valeurs)
+        deportes = {d.membre_id for d in declarations if d.dossier_id == dossier.id and d.conflit}
+        for feuille in (f for f in feuilles if f.dossier_id == dossier.id and f.membre_id not in deportes):
+            classeur_.ligne(_ligne_feuille(feuille, tableau.grille, membres, codes))
         for utilisateur, declaration in ligne.deportes:
             classeur_.ligne(
                 [utilisateur.nom_complet, "Déporté", None]
                 + [None, ""] * len(tableau.grille)
                 + [f"Conflit d'intérêts déclaré : {declaration.nature}"]
             )
-        # La moyenne par critère : un tableau, et le graphique qui le représente.
-        debut = classeur_.lignes + 2
-        classeur_.titre(debut, "Moyenne par critère")
-        for j, titre in enumerate(("Critère", "Maximum", "Moyenne")):
-            classeur_.feuille.write_string(debut + 1, j, titre, classeur_.format_entete)
-        for i, stat in enumerate(ligne.agregat.criteres):
-            classeur_.cellule(debut + 2 + i, 0, "texte", stat.libelle)
-            classeur_.cellule(debut + 2 + i, 1, "decimal", stat.maximum)
-            classeur_.cellule(debut + 2 + i, 2, "decimal", stat.moyenne)
-        fin = debut + 1 + len(ligne.agregat.criteres)
-        if ligne.agregat.recues:
-            graphique = classeur_.classeur.add_chart({"type": "bar"})
-            graphique.add_series(
-                {
-                    "name": "Moyenne",
-                    "categories": [nom_feuille, debut + 2, 0, fin, 0],
-                    "values": [nom_feuille, debut + 2, 2, fin, 2],
-                    "data_labels": {"value": True},
-                }
-            )
-            graphique.add_series(
-                {
-                    "name": "Maximum",
-                    "categories": [nom_feuille, debut + 2, 0, fin, 0],
-                    "values": [nom_feuille, debut + 2, 1, fin, 1],
-                }
-            )
-            graphique.set_title({"name": f"Moyenne par critère — {nom_feuille}"})
-            graphique.set_y_axis({"reverse": True})
-            graphique.set_legend({"position": "bottom"})
-            graphique.set_size({"width": 720, "height": 420})
-            classeur_.feuille.insert_chart(fin + 2, 0, graphique)
+        _moyennes_par_critere(classeur_, ligne.agregat, nom_feuille)
     contenu = classeur_.octets()
     nom = f"notes-copil-{seance.annee}-T{seance.trimestre}-{seance.id}.xlsx"
     return enregistrer_produit(nom, contenu, "xlsx", par=par, service_id=seance.service_id)
+
+
+def _ligne_classement(ligne):
+    agregat, rang, decision, dossier = ligne.agregat, ligne.classement, ligne.decision, ligne.dossier
+    return [
+        rang.rang,
+        rang.ex_aequo,
+        dossier.numero,
+        dossier.structure.raison_sociale,
+        dossier.titre,
+        agregat.recues,
+        agregat.attendues,
+        agregat.moyenne,
+        agregat.mediane,
+        agregat.ecart_type,
+        ", ".join(c.libelle for c in agregat.desaccords),
+        dossier.montant_demande,
+        rang.cumul,
+        rang.enveloppe.libelle,
+        decision.nature.libelle if decision else "",
+        decision.montant_accorde if decision else None,
+        decision.etp_facilitateur if decision else None,
+        decision.etp_coordinateur if decision else None,
+        decision.conditions if decision else "",
+        decision.motif if decision else "",
+    ]
+
+
+def _ligne_feuille(feuille, grille, membres, codes):
+    """A member's sheet: his name, opinion and total, then points and comment per criterion, then his comment."""
+    notes = {n.critere_id: n for n in feuille.notes}
+    valeurs = [
+        membres.get(feuille.membre_id, feuille.membre).nom_complet,
+        feuille.avis.libelle if feuille.avis else "",
+        feuille.total,
+    ]
+    for critere in grille:
+        note = notes.get(codes[critere.code].id)
+        valeurs += [note.points if note else None, note.commentaire if note else ""]
+    valeurs.append(feuille.commentaire)
+    return valeurs
+
+
+def _moyennes_par_critere(classeur_, agregat, nom_feuille):
+    """Below the sheets of a dossier: the mean per criterion as a table, and the chart of it once scores came."""
+    debut = classeur_.lignes + 2
+    classeur_.titre(debut, "Moyenne par critère")
+    for j, titre in enumerate(("Critère", "Maximum", "Moyenne")):
+        classeur_.feuille.write_string(debut + 1, j, titre, classeur_.format_entete)
+    for i, stat in enumerate(agregat.criteres):
+        classeur_.cellule(debut + 2 + i, 0, "texte", stat.libelle)
+        classeur_.cellule(debut + 2 + i, 1, "decimal", stat.maximum)
+        classeur_.cellule(debut + 2 + i, 2, "decimal", stat.moyenne)
+    fin = debut + 1 + len(agregat.criteres)
+    if not agregat.recues:
+        return
+    graphique = classeur_.classeur.add_chart({"type": "bar"})
+    for nom, colonne, etiquettes in (("Moyenne", 2, True), ("Maximum", 1, False)):
+        serie = {
+            "name": nom,
+            "categories": [nom_feuille, debut + 2, 0, fin, 0],
+            "values": [nom_feuille, debut + 2, colonne, fin, colonne],
+        }
+        graphique.add_series(serie | ({"data_labels": {"value": True}} if etiquettes else {}))
+    graphique.set_title({"name": f"Moyenne par critère — {nom_feuille}"})
+    graphique.set_y_axis({"reverse": True})
+    graphique.set_legend({"position": "bottom"})
+    graphique.set_size({"width": 720, "height": 420})
+    classeur_.feuille.insert_chart(fin + 2, 0, graphique)

@@ -21,13 +21,14 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import BigInteger, bindparam, func, select, type_coerce
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from aap import derives
 from aap.erreurs import Refus
 from aap.extensions import db
-from aap.models import Campagne, Role, Utilisateur
+from aap.models import AGENTS_ETAT, ROLES_INSTRUCTION, Campagne, Role, Utilisateur
 from aap.securite import accessible
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut, Structure
@@ -48,8 +49,8 @@ from .models import (
 )
 
 # Rôles des routes (pages et API) : qui prépare et gère les séances, qui les lit (membres compris).
-GESTION = (Role.AGENT, Role.ADMIN)
-LECTEURS = (Role.COPIL, Role.AGENT, Role.ADMIN, Role.NATIONAL)
+GESTION = ROLES_INSTRUCTION
+LECTEURS = (Role.COPIL, *AGENTS_ETAT)
 
 
 def options_seance(agenda=True):
@@ -584,3 +585,36 @@ def a_noter(membre):
         .order_by(Seance.tenue_le)
     ).all()
     return [(seance, reste) for seance, reste in lignes if reste > 0]
+
+
+def requete_seances(utilisateur, campagne_id=None, phase=None):
+    """The sessions a reader sees, newest first (pages and API): those of the agent's service, those the COPIL
+    member sits in, all of them for the national reader."""
+    requete = select(Seance).options(joinedload(Seance.president)).order_by(Seance.tenue_le.desc(), Seance.id.desc())
+    if utilisateur.a_role(*GESTION):
+        requete = requete.where(Seance.service_id == utilisateur.service_id)
+    elif utilisateur.a_role(Role.COPIL):
+        requete = requete.join(MembreSeance, MembreSeance.seance_id == Seance.id).where(
+            MembreSeance.utilisateur_id == utilisateur.id
+        )
+    if campagne_id:
+        requete = requete.where(Seance.campagne_id == campagne_id)
+    if phase:
+        requete = requete.where(Seance.phase == phase)
+    return requete
+
+
+def lettre_accessible(seance_id, dossier_id):
+    """The notification letter of a dossier of a session, for whoever sees the session's detail (404 otherwise)."""
+    seance = seance_accessible(seance_id)
+    point_accessible(seance, dossier_id)
+    if not seance.can_voir_detail(current_user):
+        abort(404)
+    decision = db.session.scalar(
+        select(Decision)
+        .where(Decision.seance_id == seance.id, Decision.dossier_id == dossier_id)
+        .options(joinedload(Decision.lettre))
+    )
+    if decision is None or decision.lettre is None:
+        abort(404)
+    return decision.lettre

@@ -14,7 +14,7 @@ from aap.models import Campagne, Utilisateur
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
 from candidatures.models import Dossier, Statut
-from conventions import lecture, operations, regles
+from conventions import bilans, lecture, operations, regles
 from conventions.models import Bilan, Convention, EtatVersement, StatutBilan, StatutConvention, TypeBilan
 from notation.models import Phase, Seance
 
@@ -384,7 +384,7 @@ class Explicites:
 
     def conventions_deposer(self, role):
         porteur, bilan = self._bilan_du_porteur()
-        operations.enregistrer_bilan(bilan, valeurs=valeurs_bilan(bilan), par=porteur)
+        bilans.enregistrer_bilan(bilan, valeurs=valeurs_bilan(bilan), par=porteur)
         db.session.commit()
         return Requete(porteur, {"bilan_id": bilan.id}, corps={"version": bilan.version})
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from aap.models import Commune, Epci
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
-from candidatures import operations
+from candidatures import depots, instruction, operations, structures
 from candidatures.models import ChangementStatut, Statut
 from candidatures.synthese import pieces_exigees
 
@@ -189,7 +189,7 @@ class FabriqueCandidatures:
 
     def document(self, structure, type_="comptes_annuels", annee=None, par=None):
         par = par or self.porteur_de(structure)
-        return operations.ajouter_document(
+        return structures.ajouter_document(
             structure,
             par=par,
             type_=type_,
@@ -266,10 +266,10 @@ class FabriqueCandidatures:
                     self.piece(dossier, piece.code, par=porteur)
         if statut == Statut.BROUILLON:
             return dossier
-        operations.deposer(dossier, par=porteur, instant=depose_le, accuse=accuse)
+        depots.deposer(dossier, par=porteur, instant=depose_le, accuse=accuse)
         agent = self.agent_de(campagne.service)
         if statut == Statut.COMPLEMENTS_DEMANDES:
-            operations.demander_complements(
+            instruction.demander_complements(
                 dossier,
                 par=agent,
                 rubriques=["budget"],
@@ -278,11 +278,11 @@ class FabriqueCandidatures:
                 message="Merci de joindre les comptes 2023.",
             )
         elif statut == Statut.IRRECEVABLE:
-            operations.declarer_irrecevable(dossier, par=agent, motif="Pièces manquantes malgré la relance.")
+            instruction.declarer_irrecevable(dossier, par=agent, motif="Pièces manquantes malgré la relance.")
         elif statut in (Statut.RECEVABLE, Statut.RETENU, Statut.AJOURNE, Statut.REJETE):
-            operations.declarer_recevable(dossier, par=agent, le=depose_le.astimezone(ZoneInfo(campagne.service.fuseau)).date())
+            instruction.declarer_recevable(dossier, par=agent, le=depose_le.astimezone(ZoneInfo(campagne.service.fuseau)).date())
             if structure.emergente:
-                operations.enregistrer_avis_ctn(dossier, par=agent, avis="favorable", le=maintenant().date())
+                instruction.enregistrer_avis_ctn(dossier, par=agent, avis="favorable", le=maintenant().date())
             if statut != Statut.RECEVABLE:
                 # Issues du COPIL : le domaine notation les décide ; ici, seulement l'état.
                 dossier.statut = str(statut)

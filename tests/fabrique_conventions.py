@@ -14,7 +14,7 @@ import pytest
 
 from aap.extensions import db
 from aap.pdf import pdf_minimal
-from conventions import lecture, operations, regles
+from conventions import bilans, lecture, operations, paiements, regles, suivi
 from conventions.demo import valeurs_pour
 from conventions.models import TypeBilan
 
@@ -98,7 +98,7 @@ class FabriqueConventions:
 
     def payer(self, versement, paye_le=None, par=None):
         par = par or self.utilisateur("agent", service=versement.convention.service)
-        operations.payer(versement, paye_le=paye_le or versement.a_payer_le, reference=f"CHORUS-{versement.id:06d}", par=par)
+        paiements.payer(versement, paye_le=paye_le or versement.a_payer_le, reference=f"CHORUS-{versement.id:06d}", par=par)
         db.session.commit()
         return versement
 
@@ -107,25 +107,25 @@ class FabriqueConventions:
         financier for the latter); approves it on request."""
         convention = bilan.convention
         porteur = porteur or next(m for m in convention.structure.membres if m.role == "porteur")
-        avec_depenses = bilan.type in regles.DEPENSES_DEMANDEES
-        operations.enregistrer_bilan(
+        avec_depenses = bilan.type in suivi.DEPENSES_DEMANDEES
+        bilans.enregistrer_bilan(
             bilan,
             valeurs=valeurs_bilan(bilan, facteur),
             par=porteur,
             depenses_realisees=str(depenses if depenses is not None else bilan.annee.montant) if avec_depenses else None,
         )
         if bilan.type == TypeBilan.FINANCIER:
-            operations.ajouter_piece(
+            bilans.ajouter_piece(
                 bilan,
                 ("cerfa-15059.pdf", pdf_minimal("Compte rendu financier", "cerfa 15059")),
                 par=porteur,
                 nature="compte_rendu_financier",
             )
-        operations.deposer_bilan(bilan, par=porteur, instant=instant)
+        bilans.deposer_bilan(bilan, par=porteur, instant=instant)
         db.session.commit()
         if approuve:
             agent = agent or self.utilisateur("agent", service=convention.service)
-            operations.approuver_bilan(bilan, par=agent)
+            bilans.approuver_bilan(bilan, par=agent)
             db.session.commit()
         return bilan
 

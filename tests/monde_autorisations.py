@@ -20,9 +20,9 @@ from aap.extensions import db
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
 from candidatures.models import FinancementExistant
+from conventions import bilans as bilans_conventions
 from conventions import documents as documents_conventions
 from conventions import lecture as lecture_conventions
-from conventions import operations as operations_conventions
 from conventions.models import TypeBilan
 from notation import operations as operations_notation
 from notation.models import Phase
@@ -163,7 +163,7 @@ def _conventions(fab, campagne, structure_a, porteur_a, agent):
     fab.bilan_depose(compte_rendu, porteur=porteur_a, depenses="1000.00", approuve=True, agent=agent)
     convention = lecture_conventions.charger(convention.id)
     intermediaire = convention.premiere.bilan(TypeBilan.INTERMEDIAIRE)
-    annexe = operations_conventions.ajouter_piece(
+    annexe = bilans_conventions.ajouter_piece(
         intermediaire, ("annexe.pdf", pdf_minimal("Annexe au bilan")), par=porteur_a, libelle="Liste des marchés"
     )
     en_attente = fab.decision(

@@ -19,7 +19,7 @@ from aap.aap2022 import MAYOTTE
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.models import EntreeJournal
-from conventions import lecture, operations
+from conventions import avenants, bilans, lecture, operations, paiements
 from conventions.models import Convention, StatutBilan, StatutConvention, TypeBilan, Versement
 
 from .conftest import texte
@@ -336,10 +336,10 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
     assert (solde.etat, solde.montant, solde.montant_prevu) == ("a_payer", D("10500.00"), D("17500.00"))
     assert convention.premiere.montant_du == D("28000.00")
     with pytest.raises(Refus, match="ne peut pas dépasser 10"):
-        operations.ajuster_solde(solde, montant="10500.01", motif="", par=convention.agent)
+        paiements.ajuster_solde(solde, montant="10500.01", motif="", par=convention.agent)
     db.session.rollback()
     with pytest.raises(Refus, match="Indiquez pourquoi le solde est réduit"):
-        operations.ajuster_solde(lecture.charger(convention.id).premiere.solde, montant="10000", motif="", par=convention.agent)
+        paiements.ajuster_solde(lecture.charger(convention.id).premiere.solde, montant="10000", motif="", par=convention.agent)
     db.session.rollback()
     solde = lecture.charger(convention.id).premiere.solde
     with time_machine.travel(a_mayotte(2031, 2, 12), tick=False):
@@ -386,8 +386,8 @@ def test_solde_reduit_avec_motif_puis_reversement_quand_les_depenses_sont_sous_l
         assert "Titre émis le 15 février 2031 (TP-2031-77)." in texte(reponse)
         annee = lecture.charger(autre.id).premiere
         with pytest.raises(Refus, match="l'ordre"):
-            operations.suivre_reversement(annee.reversement, etat="emis", le=date(2031, 2, 15), reference="x", par=autre.agent)
-        operations.suivre_reversement(annee.reversement, etat="recouvre", le=date(2031, 2, 15), par=autre.agent)
+            paiements.suivre_reversement(annee.reversement, etat="emis", le=date(2031, 2, 15), reference="x", par=autre.agent)
+        paiements.suivre_reversement(annee.reversement, etat="recouvre", le=date(2031, 2, 15), par=autre.agent)
         db.session.commit()
     assert lecture.charger(autre.id).premiere.reversement.etat == "recouvre"
 
@@ -405,14 +405,14 @@ def test_deux_renouvellements_au_plus_puis_la_convention_se_clot(fab, decision_2
             fab.bilan_depose(convention.derniere.bilan_annuel, depenses="50000", approuve=True, agent=agent)
             convention = lecture.charger(convention.id)
             if rang < 3:
-                operations.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
+                avenants.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
                 db.session.commit()
                 convention = lecture.charger(convention.id)
                 fab.signer(convention.derniere, date(annee_civile, 11, 20), par=agent)
                 fab.payer(lecture.charger(convention.id).derniere.avance, paye_le=date(annee_civile, 11, 20), par=agent)
             else:
                 with pytest.raises(Refus, match="trois ans au plus|3 ans au plus"):
-                    operations.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
+                    avenants.renouveler(convention, montant="35000", objectifs=objectifs, par=agent)
                 db.session.rollback()
         convention = _compte_rendu(fab, convention, rang, "50000")
         annee = convention.annee(rang)
@@ -444,11 +444,11 @@ def test_les_avenants_s_imputent_sur_les_credits_de_leur_annee(fab, client_de):
             fab.bilan_depose(lecture.charger(convention.id).premiere.bilan_annuel, approuve=True, agent=convention.agent)
         premiere = lecture.charger(conventions[0].id)
         objectifs = {cle: str(v) for cle, v in premiere.premiere.cibles().items()}
-        operations.renouveler(premiere, montant="35000", objectifs=objectifs, par=premiere.agent)
+        avenants.renouveler(premiere, montant="35000", objectifs=objectifs, par=premiere.agent)
         db.session.commit()
         seconde = lecture.charger(conventions[1].id)
         with pytest.raises(Refus) as refus:
-            operations.renouveler(seconde, montant="15000.01", objectifs=objectifs, par=seconde.agent)
+            avenants.renouveler(seconde, montant="15000.01", objectifs=objectifs, par=seconde.agent)
         assert refus.value.code == "credits_insuffisants"
         db.session.rollback()
         page = texte(client_de(seconde.agent).get(f"/conventions/{seconde.id}/renouvellement"))
@@ -460,10 +460,10 @@ def test_les_avenants_s_imputent_sur_les_credits_de_leur_annee(fab, client_de):
         )
         assert reponse.status_code == 422
         assert "Crédits insuffisants : il reste 15\u202f000,00\u00a0€ sur les crédits de l'année 2" in texte(reponse)
-        operations.renouveler(lecture.charger(seconde.id), montant="15000", objectifs=objectifs, par=seconde.agent)
+        avenants.renouveler(lecture.charger(seconde.id), montant="15000", objectifs=objectifs, par=seconde.agent)
         db.session.commit()
-    assert operations.credits_restants(lecture.charger(seconde.id), 2) == D("0.00")
-    assert operations.credits_restants(lecture.charger(seconde.id), 1) == D("130000.00")
+    assert avenants.credits_restants(lecture.charger(seconde.id), 2) == D("0.00")
+    assert avenants.credits_restants(lecture.charger(seconde.id), 1) == D("130000.00")
 
 
 @pytest.mark.usefixtures("documents_rapides")
@@ -495,10 +495,10 @@ def test_non_renouvellement_puis_cloture_au_dernier_versement(fab, decision_2030
     with time_machine.travel(a_mayotte(2030, 1, 20), tick=False):
         convention = fab.convention(decision=decision_2030, date_effet=date(2030, 2, 1), signee=True, avance_payee=True)
     with pytest.raises(Refus, match="approuvez-le d'abord"):
-        operations.renouveler(convention, montant="35000", objectifs={}, par=convention.agent)
+        avenants.renouveler(convention, montant="35000", objectifs={}, par=convention.agent)
     db.session.rollback()
     convention = lecture.charger(convention.id)
-    operations.ne_pas_renouveler(convention, motif="Objectifs très en deçà.", par=convention.agent)
+    avenants.ne_pas_renouveler(convention, motif="Objectifs très en deçà.", par=convention.agent)
     db.session.commit()
     assert lecture.charger(convention.id).statut == StatutConvention.EN_COURS  # le solde reste à régler
     convention = _annee_approuvee(fab, convention, "40000", a_mayotte(2030, 11, 20))
@@ -521,7 +521,7 @@ def test_un_coordinateur_remet_ses_bilans_trimestriels(fab):
         (date(2031, 1, 1), date(2030, 10, 1)),
         (date(2031, 4, 1), date(2031, 1, 1)),
     ]
-    assert {i.poste for i in operations.indicateurs_de(trimestriels[0])} == {"coordinateur"}
+    assert {i.poste for i in bilans.indicateurs_de(trimestriels[0])} == {"coordinateur"}
 
 
 @pytest.mark.usefixtures("documents_rapides")

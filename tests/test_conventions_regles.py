@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aap.aap2022 import MAYOTTE
-from conventions import regles
+from conventions import delais, regles, suivi
 from notation.regles import Demande
 
 D = Decimal
@@ -39,12 +39,12 @@ def test_signature_au_plus_tard_le_quinzieme_jour_apres_la_notification(notifie_
 
 
 def etat_a_signer(limite, **champs):
-    return regles.ConventionEtat(
+    return delais.ConventionEtat(
         id=1,
         numero="CONV",
         statut="a_signer",
         date_limite_signature=limite,
-        annees=(regles.AnneeEtat(rang=1, debut=date(2030, 2, 1), fin=date(2031, 1, 31), signee_le=None, renouvellement=None),),
+        annees=(delais.AnneeEtat(rang=1, debut=date(2030, 2, 1), fin=date(2031, 1, 31), signee_le=None, renouvellement=None),),
         **champs,
     )
 
@@ -62,9 +62,9 @@ def etat_a_signer(limite, **champs):
 )
 def test_echeance_de_signature_autour_du_quinzieme_jour(aujourdhui, jours, etat, palier):
     limite = regles.date_limite_signature(mayotte(2030, 1, 10), "Indian/Mayotte")
-    (echeance,) = regles.echeances(etat_a_signer(limite), aujourdhui)
+    (echeance,) = delais.echeances(etat_a_signer(limite), aujourdhui)
     assert (echeance.nature, echeance.date, echeance.jours, echeance.etat) == ("signature", limite, jours, etat)
-    assert regles.palier_rappel(echeance) == palier
+    assert delais.palier_rappel(echeance) == palier
 
 
 @pytest.mark.parametrize(
@@ -169,53 +169,53 @@ def test_le_calendrier_n_a_de_trimestriels_que_pour_un_coordinateur():
     ],
 )
 def test_echeance_du_bilan_annuel(aujourdhui, jours, palier):
-    etat = regles.ConventionEtat(
+    etat = delais.ConventionEtat(
         id=1,
         numero="C",
         statut="en_cours",
         date_limite_signature=date(2029, 12, 20),
         annees=(
-            regles.AnneeEtat(
+            delais.AnneeEtat(
                 rang=1,
                 debut=date(2030, 1, 1),
                 fin=date(2030, 12, 31),
                 signee_le=date(2029, 12, 18),
                 renouvellement="renouvelee",
-                bilans=(regles.BilanEtat(7, "annuel", date(2030, 10, 31), "a_deposer"),),
+                bilans=(delais.BilanEtat(7, "annuel", date(2030, 10, 31), "a_deposer"),),
             ),
         ),
     )
-    (echeance,) = regles.echeances(etat, aujourdhui)
+    (echeance,) = delais.echeances(etat, aujourdhui)
     assert (echeance.code, echeance.pour, echeance.jours) == ("bilan-7", "porteur", jours)
-    assert regles.palier_rappel(echeance) == palier
+    assert delais.palier_rappel(echeance) == palier
 
 
 def test_les_echeances_d_une_convention_en_cours():
-    etat = regles.ConventionEtat(
+    etat = delais.ConventionEtat(
         id=1,
         numero="C",
         statut="en_cours",
         date_limite_signature=date(2030, 1, 25),
         prochain_copil=date(2030, 3, 12),
         annees=(
-            regles.AnneeEtat(
+            delais.AnneeEtat(
                 rang=1,
                 debut=date(2030, 2, 1),
                 fin=date(2031, 1, 31),
                 signee_le=date(2030, 1, 20),
                 renouvellement=None,
                 versements=(
-                    regles.VersementEtat(1, "avance", "a_payer", D("17500.00"), date(2030, 1, 20)),
-                    regles.VersementEtat(2, "solde", "prevu", D("17500.00")),
+                    delais.VersementEtat(1, "avance", "a_payer", D("17500.00"), date(2030, 1, 20)),
+                    delais.VersementEtat(2, "solde", "prevu", D("17500.00")),
                 ),
                 bilans=(
-                    regles.BilanEtat(3, "intermediaire", date(2030, 8, 1), "depose", depose_le=date(2030, 2, 20)),
-                    regles.BilanEtat(4, "annuel", date(2030, 11, 30), "a_deposer"),
+                    delais.BilanEtat(3, "intermediaire", date(2030, 8, 1), "depose", depose_le=date(2030, 2, 20)),
+                    delais.BilanEtat(4, "annuel", date(2030, 11, 30), "a_deposer"),
                 ),
             ),
         ),
     )
-    echeances = regles.echeances(etat, date(2030, 3, 1))
+    echeances = delais.echeances(etat, date(2030, 3, 1))
     assert [(e.code, e.pour, e.date) for e in echeances] == [
         ("versement-1", "agent", date(2030, 2, 19)),  # 30 jours après le déclenchement : en retard
         ("examen-3", "agent", date(2030, 3, 7)),  # déposé le 20 février, à examiner sous 15 jours
@@ -223,19 +223,19 @@ def test_les_echeances_d_une_convention_en_cours():
         ("bilan-4", "porteur", date(2030, 11, 30)),
         ("avenant-2", "agent", date(2031, 1, 31)),
     ]
-    assert echeances[0].en_retard and regles.palier_rappel(echeances[0]) == "retard"
-    assert regles.palier_rappel(echeances[2]) is None  # le prochain COPIL ne fait pas l'objet d'un courriel
+    assert echeances[0].en_retard and delais.palier_rappel(echeances[0]) == "retard"
+    assert delais.palier_rappel(echeances[2]) is None  # le prochain COPIL ne fait pas l'objet d'un courriel
 
 
 def test_une_troisieme_annee_n_appelle_plus_de_renouvellement_et_une_convention_close_plus_rien():
-    annee = regles.AnneeEtat(
+    annee = delais.AnneeEtat(
         rang=3, debut=date(2032, 2, 1), fin=date(2033, 1, 31), signee_le=date(2032, 1, 25), renouvellement=None
     )
-    etat = regles.ConventionEtat(id=1, numero="C", statut="en_cours", date_limite_signature=date(2030, 1, 25), annees=(annee,))
-    assert [e.nature for e in regles.echeances(etat, date(2032, 6, 1))] == []
+    etat = delais.ConventionEtat(id=1, numero="C", statut="en_cours", date_limite_signature=date(2030, 1, 25), annees=(annee,))
+    assert [e.nature for e in delais.echeances(etat, date(2032, 6, 1))] == []
     assert (
-        regles.echeances(
-            regles.ConventionEtat(id=1, numero="C", statut="close", date_limite_signature=date(2030, 1, 1), annees=(annee,)),
+        delais.echeances(
+            delais.ConventionEtat(id=1, numero="C", statut="close", date_limite_signature=date(2030, 1, 1), annees=(annee,)),
             date(2032, 6, 1),
         )
         == []
@@ -355,7 +355,7 @@ def test_reduire_le_solde_demande_un_motif_et_reste_sous_le_plafond(montant, sol
 
 
 def test_les_indicateurs_minimum_de_la_section_d1_par_poste():
-    intermediaire = regles.indicateurs_du_bilan("intermediaire", D("1"), D("0.5"))
+    intermediaire = suivi.indicateurs_du_bilan("intermediaire", D("1"), D("0.5"))
     assert [i.code for i in intermediaire if i.poste == "facilitateur"] == [
         "heures_insertion_etp",
         "heures_insertion_structure",
@@ -375,7 +375,7 @@ def test_les_indicateurs_minimum_de_la_section_d1_par_poste():
         "maitrises_ouvrage",
         "titulaires_marche",
     ]
-    annuel = regles.indicateurs_du_bilan("annuel", D("1"), D("0"))
+    annuel = suivi.indicateurs_du_bilan("annuel", D("1"), D("0"))
     assert {i.poste for i in annuel} == {"facilitateur", "ensemble"}
     assert [i.code for i in annuel if i.poste == "ensemble"] == [
         "acteurs_mobilises",
@@ -391,7 +391,7 @@ def test_les_indicateurs_minimum_de_la_section_d1_par_poste():
         "structures_inclusives_nombre",
         "structures_inclusives_qualite",
     ]
-    trimestriel = regles.indicateurs_du_bilan("trimestriel", D("1"), D("1"))
+    trimestriel = suivi.indicateurs_du_bilan("trimestriel", D("1"), D("1"))
     assert {i.poste for i in trimestriel} == {"coordinateur"} and all(i.numerique for i in trimestriel)
 
 
@@ -415,16 +415,16 @@ def test_lire_un_nombre_saisi(saisie, valeur, message):
 
 
 def test_heures_negatives_refusees_et_saut_invraisemblable_signale_en_francais():
-    indicateurs = regles.indicateurs_du_bilan("intermediaire", D("1"), D("0"))
+    indicateurs = suivi.indicateurs_du_bilan("intermediaire", D("1"), D("0"))
     valeurs = {i.cle: (D("10") if i.numerique else "Texte") for i in indicateurs}
     valeurs["facilitateur.heures_insertion_etp"] = D("-5")
-    erreurs, _ = regles.verifier_bilan(indicateurs, valeurs, depot=True)
+    erreurs, _ = suivi.verifier_bilan(indicateurs, valeurs, depot=True)
     assert [(e.champ, e.message) for e in erreurs] == [
         ("facilitateur.heures_insertion_etp", "Un nombre d'heures ne peut pas être négatif.")
     ]
     valeurs["facilitateur.heures_insertion_etp"] = D("2400")
     valeurs["facilitateur.heures_insertion_structure"] = D("9000")
-    erreurs, avertissements = regles.verifier_bilan(
+    erreurs, avertissements = suivi.verifier_bilan(
         indicateurs, valeurs, {"facilitateur.heures_insertion_etp": D("600")}, depot=True
     )
     assert erreurs == []
@@ -432,20 +432,20 @@ def test_heures_negatives_refusees_et_saut_invraisemblable_signale_en_francais()
     assert avertissement.code == "saut_invraisemblable"
     assert "2400 contre 600 à la période précédente" in avertissement.message
     # Un écart de moins de 20 unités n'est jamais invraisemblable ; ×3 exactement non plus.
-    assert not regles.saut_invraisemblable(D("12"), D("3"))
-    assert not regles.saut_invraisemblable(D("1800"), D("600"))
-    assert regles.saut_invraisemblable(D("100"), D("400"))
+    assert not suivi.saut_invraisemblable(D("12"), D("3"))
+    assert not suivi.saut_invraisemblable(D("1800"), D("600"))
+    assert suivi.saut_invraisemblable(D("100"), D("400"))
 
 
 def test_le_bilan_annuel_estime_les_depenses_le_compte_rendu_financier_les_justifie():
-    indicateurs = regles.indicateurs_du_bilan("annuel", D("1"), D("0"))
+    indicateurs = suivi.indicateurs_du_bilan("annuel", D("1"), D("0"))
     valeurs = {i.cle: (D("3") if i.numerique else "Texte") for i in indicateurs}
-    erreurs, _ = regles.verifier_bilan(indicateurs, valeurs, depot=True, type_bilan="annuel", depenses=None, crf=False)
+    erreurs, _ = suivi.verifier_bilan(indicateurs, valeurs, depot=True, type_bilan="annuel", depenses=None, crf=False)
     assert {e.code for e in erreurs} == {"depenses_manquantes"}
     assert "une estimation" in erreurs[0].message
-    erreurs, _ = regles.verifier_bilan([], {}, depot=True, type_bilan="financier", depenses=None, crf=False)
+    erreurs, _ = suivi.verifier_bilan([], {}, depot=True, type_bilan="financier", depenses=None, crf=False)
     assert {e.code for e in erreurs} == {"depenses_manquantes", "crf_manquant"}
-    erreurs, _ = regles.verifier_bilan(indicateurs, {}, depot=False, type_bilan="annuel", depenses=None, crf=False)
+    erreurs, _ = suivi.verifier_bilan(indicateurs, {}, depot=False, type_bilan="annuel", depenses=None, crf=False)
     assert erreurs == []  # un brouillon peut être incomplet
 
 
@@ -476,8 +476,8 @@ def test_un_bilan_se_depose_dans_sa_fenetre(type_bilan, arrete_au, aujourdhui, o
 
 
 def lignes(*taux):
-    indicateurs = [i for i in regles.CIBLES if i.poste == "facilitateur"]
-    return [regles.LigneRenouvellement(i, D(100), D(t), None) for i, t in zip(indicateurs, taux, strict=False)]
+    indicateurs = [i for i in suivi.CIBLES if i.poste == "facilitateur"]
+    return [suivi.LigneRenouvellement(i, D(100), D(t), None) for i, t in zip(indicateurs, taux, strict=False)]
 
 
 @pytest.mark.parametrize(
@@ -492,7 +492,7 @@ def lignes(*taux):
     ],
 )
 def test_suggestion_de_renouvellement(taux, rang, approuve, a_l_heure, issue):
-    suggestion = regles.suggestion_renouvellement(lignes(*taux), rang=rang, bilan_approuve=approuve, a_l_heure=a_l_heure)
+    suggestion = suivi.suggestion_renouvellement(lignes(*taux), rang=rang, bilan_approuve=approuve, a_l_heure=a_l_heure)
     assert suggestion.issue == issue
     if issue == "renouveler" and not a_l_heure:
         assert "en retard" in suggestion.texte
@@ -501,6 +501,6 @@ def test_suggestion_de_renouvellement(taux, rang, approuve, a_l_heure, issue):
 
 
 def test_heures_par_etp_et_evolution():
-    assert regles.heures_par_etp(D("1500"), D("0.5")) == D("3000")
-    ligne = regles.LigneRenouvellement(regles.CIBLES[0], D("1000"), D("1200"), D("800"))
+    assert suivi.heures_par_etp(D("1500"), D("0.5")) == D("3000")
+    ligne = suivi.LigneRenouvellement(suivi.CIBLES[0], D("1000"), D("1200"), D("800"))
     assert (ligne.taux, ligne.evolution, ligne.atteint) == (D("1.2"), D("0.5"), True)

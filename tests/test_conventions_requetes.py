@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from aap.aap2022 import MAYOTTE
 from aap.extensions import db
-from conventions import lecture, operations
+from conventions import avenants, lecture
 
 from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
 
@@ -97,7 +97,7 @@ def test_pages_et_api_en_nombre_de_requetes_borne(app, fab, client_de, documents
         convention = lecture.charger(premieres[0].id)
         fab.payer(convention.premiere.avance, par=agent)
         fab.bilan_depose(convention.premiere.bilan_annuel, approuve=True, agent=agent)
-        operations.renouveler(
+        avenants.renouveler(
             lecture.charger(convention.id),
             montant="30000",
             objectifs={k: str(v) for k, v in convention.premiere.cibles().items()},

@@ -13,7 +13,7 @@ import time_machine
 
 from aap.aap2022 import MAYOTTE
 from aap.extensions import db
-from conventions import lecture, operations
+from conventions import avenants, lecture
 from conventions.donnees_ouvertes import COLONNES_SCDL
 
 from .conftest import texte
@@ -72,7 +72,7 @@ def parc(fab, documents_rapides):  # noqa: F811
     with time_machine.travel(a_mayotte(2030, 11, 20), tick=False):
         fab.bilan_depose(renouvelee.premiere.bilan_annuel, facteur=Decimal("1.1"), approuve=True, agent=agent)
         convention = lecture.charger(renouvelee.id)
-        operations.renouveler(
+        avenants.renouveler(
             lecture.charger(renouvelee.id),
             montant="35000.00",
             objectifs={k: str(v) for k, v in convention.premiere.cibles().items()},

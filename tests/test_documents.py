@@ -21,8 +21,9 @@ from aap.extensions import db
 from aap.fichiers import Fichier, lire
 from aap.formats import date_fr
 from aap.mentions import date_rejet_implicite
-from candidatures import operations as candidatures
-from conventions import operations as conventions
+from candidatures import instruction
+from candidatures.depots import deposer
+from conventions import avenants as conventions
 from notation import operations as notation
 from notation.models import Phase
 
@@ -84,12 +85,12 @@ def reunion(fab, monkeypatch):
     depots = []
     for _ in range(6):
         dossier = fab.dossier(statut="brouillon", campagne=campagne)
-        depots.append(candidatures.deposer(dossier, par=fab.porteur_de(dossier.structure)))
+        depots.append(deposer(dossier, par=fab.porteur_de(dossier.structure)))
         db.session.commit()
     dossiers = [depot.dossier for depot in depots]
-    candidatures.declarer_irrecevable(dossiers[5], par=agent, motif="Attestation de structure d'une autre association.")
+    instruction.declarer_irrecevable(dossiers[5], par=agent, motif="Attestation de structure d'une autre association.")
     for dossier in dossiers[:4]:
-        candidatures.declarer_recevable(dossier, par=agent, le=dossier.depose_le.date())
+        instruction.declarer_recevable(dossier, par=agent, le=dossier.depose_le.date())
     db.session.commit()
     seance = fab.seance(
         campagne=campagne, membres=[agent], president=agent, dossiers=dossiers[:4], phase=Phase.DELIBERATION, lieu="Saint-Denis"

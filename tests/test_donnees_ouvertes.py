@@ -16,8 +16,8 @@ from stdnum.fr import siret
 
 from aap.extensions import db
 from candidatures.models import Depot
-from candidatures.operations import instantane
-from conventions import operations
+from candidatures.synthese import instantane
+from conventions import avenants
 from conventions.donnees_ouvertes import COLONNES_SCDL, OBJET_MAX
 
 from .conftest import texte
@@ -127,7 +127,7 @@ def test_un_avenant_signe_ajoute_sa_ligne_valide(client, fab, deux_services):
     agent = fab.utilisateur("agent", service=convention.service)
     with time_machine.travel(a_mayotte(2030, 11, 20), tick=False):
         fab.bilan_depose(convention.premiere.bilan_annuel, facteur=D("1.1"), approuve=True, agent=agent)
-        annee = operations.renouveler(
+        annee = avenants.renouveler(
             convention, montant="45000.00", objectifs={k: str(v) for k, v in convention.premiere.cibles().items()}, par=agent
         )
         db.session.commit()

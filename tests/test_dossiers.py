@@ -107,7 +107,7 @@ def test_le_budget_en_francais_et_ses_chiffres_calcules(client_de, brouillon):
             "fonctionnement_1": "8 000,50",
             "etat_aap_1": "35000,35",
             "collectivites_1": "15 000,15",
-            "precision_collectivites": "Conseil départemental",
+            "collectivites_precision": "Conseil départemental",
         },
         follow_redirects=True,
     )
@@ -125,8 +125,8 @@ def test_le_budget_en_francais_et_ses_chiffres_calcules(client_de, brouillon):
     [
         ("projet", {"titre": "Mon titre", "etp_facilitateur": "0,43"}, "etp_facilitateur", "pas de 0,05"),
         ("projet", {"titre": "Mon titre", "etp_facilitateur": "un demi"}, "etp_facilitateur", "Nombre d'ETP invalide"),
-        ("budget", {"precision_salaires": "Mon titre", "salaires_1": "12.345"}, "salaires_1", "Au plus 2 décimales"),
-        ("budget", {"precision_salaires": "Mon titre", "salaires_1": "-5"}, "salaires_1", "positif"),
+        ("budget", {"salaires_precision": "Mon titre", "salaires_1": "12.345"}, "salaires_1", "Au plus 2 décimales"),
+        ("budget", {"salaires_precision": "Mon titre", "salaires_1": "-5"}, "salaires_1", "positif"),
         ("activite", {"calendrier": "Mon titre", "heures_npnru": "beaucoup"}, "heures_npnru", "N'est pas un entier valide."),
     ],
 )

@@ -7,6 +7,7 @@ back empty after a refused document, and saving it then wrote zeros over its fig
 """
 
 import io
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -14,7 +15,9 @@ import pytest
 from aap.extensions import db, limiter
 from aap.models import Campagne
 from aap.pdf import pdf_minimal
+from aap.types import maintenant
 from conventions import documents as documents_conventions
+from conventions import lecture as lecture_conventions
 from notation.models import Phase
 
 from .fabrique_conventions import _DOCX as DOCX_MINIMAL
@@ -41,6 +44,9 @@ ATTENDUS = {
     "notation.dossier",
     "notation.nouvelle_seance",
     "conventions.signature",
+    "conventions.paiement",
+    "conventions.annulation",
+    "conventions.ajustement",
     "conventions.bilan",
     "conventions.renouvellement",
     "campagnes.campagne",
@@ -57,7 +63,8 @@ def sans_limite_de_debit():
 
 def _autres_etats(fab, acteurs, ids):
     """The world's objects where the other forms show: a filed dossier of an emerging structure (completeness
-    decisions, the comité technique's opinion), a session in scoring (its sheet, its agenda), a convention to sign."""
+    decisions, the comité technique's opinion), a session in scoring (its sheet, its agenda), a convention to sign,
+    and a convention whose balance is payable (its payment, cancellation and reduction forms)."""
     campagne = db.session.get(Campagne, ids["campagne"])
     agent, membre = acteurs["agent"], acteurs["membre"]
     emergente = fab.structure_complete(service=campagne.service, emergente=True, raison_sociale="Structure émergente")
@@ -76,11 +83,29 @@ def _autres_etats(fab, acteurs, ids):
         mock.patch.object(documents_conventions, "docx_", lambda annee: DOCX_MINIMAL),
     ):
         convention = fab.convention(par=agent, dossier=fab.dossier(statut="recevable", campagne=campagne), decide_par=agent)
+        payable = _convention_payable(fab, campagne, agent)
     db.session.commit()
     return [
         ids | {"dossier": depose.id, "convention": convention.id},
         ids | {"seance": seance.id, "dossier": seance.ordre_du_jour[0].dossier_id},
+        ids | {"convention": payable.id, "versement": payable.premiere.solde.id},
     ]
+
+
+def _convention_payable(fab, campagne, agent):
+    """A convention notified more than a year ago, signed, its advance paid and its first year's final account
+    approved on spendings above the grant: its balance is to be paid."""
+    decision = fab.decision(
+        dossier=fab.dossier(statut="recevable", campagne=campagne),
+        decide_par=agent,
+        notifie_le=maintenant() - timedelta(days=400),
+    )
+    convention = fab.convention(decision=decision, par=agent, signee=True, avance_payee=True)
+    compte_rendu = convention.premiere.compte_rendu_financier
+    fab.bilan_depose(compte_rendu, depenses="1000000.00", approuve=True, agent=agent)
+    convention = lecture_conventions.charger(convention.id)
+    assert convention.premiere.solde.etat == "a_payer"
+    return convention
 
 
 # Où chercher le formulaire d'une route quand sa page n'est pas au-dessus de son adresse.

@@ -209,7 +209,7 @@ def test_les_complements_ne_rouvrent_que_ce_qui_est_nomme(client_de, fab, serveu
     reponse = session.post(
         f"/dossiers/{dossier.id}/etapes/budget",
         headers=AUTO,
-        data={"version": dossier.version, "precision_collectivites": "Conseil départemental"} | lignes,
+        data={"version": dossier.version, "collectivites_precision": "Conseil départemental"} | lignes,
     )
     assert reponse.status_code == 200
     autre = next(p for p in dossier.pieces_courantes if p.code == "demande_subvention")

@@ -31,10 +31,10 @@ from aap.aap2022 import MAYOTTE
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.pdf import pdf_minimal
-from candidatures import operations as candidatures
+from candidatures import structures
 from candidatures.models import Dossier
 from candidatures.synthese import controles_dossier, taux_plafond
-from conventions import lecture, operations, regles
+from conventions import avenants, bilans, lecture, operations, paiements, regles
 from conventions.models import (
     AnneeConvention,
     Bilan,
@@ -45,6 +45,7 @@ from conventions.models import (
     TypeBilan,
     Versement,
 )
+from notation import lecture as lecture_notation
 from notation import operations as notation
 from notation.models import Decision, Nature, Phase, Seance
 
@@ -147,7 +148,7 @@ class Argent(RuleBasedStateMachine):
             for dossier_id in self.dossiers:
                 dossier = db.session.get(Dossier, dossier_id)
                 demande = notation.demande_de(dossier)
-                restant = campagne.credits - notation.lecture.credits_accordes(campagne.id)
+                restant = campagne.credits - lecture_notation.credits_accordes(campagne.id)
                 montant = min(plancher(demande.taux * demande.cout), dossier.montant_demande, plancher(restant / 2))
                 if montant > 0:
                     notation.decider(
@@ -408,7 +409,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "payer",
             voie,
-            lambda: operations.payer(versement, paye_le=self.jour, reference="CHORUS-1", par=self.agent),
+            lambda: paiements.payer(versement, paye_le=self.jour, reference="CHORUS-1", par=self.agent),
             lambda: self.appeler(
                 "POST",
                 f"/api/v1/versements/{versement.id}/paiement",
@@ -426,7 +427,7 @@ class Argent(RuleBasedStateMachine):
         if not donnees.draw(st.integers(0, 3)) and self.executer(
             "annuler",
             voie,
-            lambda: operations.annuler(versement, motif="Action non réalisée.", par=self.agent),
+            lambda: paiements.annuler(versement, motif="Action non réalisée.", par=self.agent),
             lambda: self.appeler(
                 "POST", f"/api/v1/versements/{versement.id}/annulation", self.agent, json={"motif": "Action non réalisée."}
             ),
@@ -445,7 +446,7 @@ class Argent(RuleBasedStateMachine):
         if self.executer(
             "ajuster_solde",
             voie,
-            lambda: operations.ajuster_solde(solde, montant=str(montant), motif="Réalisations en deçà.", par=self.agent),
+            lambda: paiements.ajuster_solde(solde, montant=str(montant), motif="Réalisations en deçà.", par=self.agent),
             lambda: self.appeler(
                 "POST",
                 f"/api/v1/versements/{solde.id}/ajustement",
@@ -468,7 +469,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "suivre_reversement",
             "operations",
-            lambda: operations.suivre_reversement(reversement, etat=suivant, le=self.jour, reference="TP-1", par=self.agent),
+            lambda: paiements.suivre_reversement(reversement, etat=suivant, le=self.jour, reference="TP-1", par=self.agent),
         )
         self.progresser(donnees, "operations")
 
@@ -483,7 +484,7 @@ class Argent(RuleBasedStateMachine):
         ]
 
     def cout(self, annee):
-        return operations.demande_annee(annee.convention, annee.rang).cout
+        return avenants.demande_annee(annee.convention, annee.rang).cout
 
     def bilans_ouverts(self):
         """The reports to file whose window is open today."""
@@ -502,10 +503,10 @@ class Argent(RuleBasedStateMachine):
         crf = ("cerfa-15059.pdf", pdf_minimal("Compte rendu financier"))
 
         def par_operations():
-            operations.enregistrer_bilan(bilan, valeurs=valeurs, depenses_realisees=str(depenses), par=porteur)
+            bilans.enregistrer_bilan(bilan, valeurs=valeurs, depenses_realisees=str(depenses), par=porteur)
             if financier and bilan.compte_rendu_financier is None:
-                operations.ajouter_piece(bilan, crf, par=porteur, nature="compte_rendu_financier")
-            operations.deposer_bilan(bilan, par=porteur)
+                bilans.ajouter_piece(bilan, crf, par=porteur, nature="compte_rendu_financier")
+            bilans.deposer_bilan(bilan, par=porteur)
 
         def par_api():
             reponse = self.appeler(
@@ -534,7 +535,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "approuver_" + bilan.type,
             voie,
-            lambda: operations.approuver_bilan(bilan, par=self.agent, depenses_eligibles=eligibles),
+            lambda: bilans.approuver_bilan(bilan, par=self.agent, depenses_eligibles=eligibles),
             lambda: self.appeler(
                 "POST",
                 f"/api/v1/bilans/{bilan.id}/approbation",
@@ -561,16 +562,16 @@ class Argent(RuleBasedStateMachine):
     def renouveler(self, donnees, voie, approuves=False):
         convention = self.choisir(donnees, self.renouvelables(approuves))
         derniere = convention.derniere
-        demande = operations.demande_annee(convention, derniere.rang + 1)
+        demande = avenants.demande_annee(convention, derniere.rang + 1)
         cout = donnees.draw(st.sampled_from([None, None, D("80000.00")]))
         plafond = plancher(demande.taux * (cout if cout is not None else demande.cout * derniere.etp_total / demande.etp_total))
-        restant = operations.credits_restants(convention, derniere.rang + 1)
+        restant = avenants.credits_restants(convention, derniere.rang + 1)
         montant = max(donnees.draw(st.sampled_from(bords(plafond, restant, D("9000000.00")))), CENTIME)
         objectifs = {cle: str(v) for cle, v in derniere.cibles().items()}
         self.executer(
             "renouveler",
             voie,
-            lambda: operations.renouveler(
+            lambda: avenants.renouveler(
                 convention,
                 montant=str(montant),
                 cout_retenu=None if cout is None else str(cout),
@@ -608,7 +609,7 @@ class Argent(RuleBasedStateMachine):
         self.executer(
             "modifier_profil",
             voie,
-            lambda: candidatures.modifier_structure(dossier.structure, changement, par=porteur),
+            lambda: structures.modifier_structure(dossier.structure, changement, par=porteur),
             lambda: self.appeler("PATCH", f"/api/v1/structures/{dossier.structure_id}", porteur, json=changement),
         )
         self.progresser(donnees, voie)

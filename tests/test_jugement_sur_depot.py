@@ -9,7 +9,7 @@ import pytest
 
 from aap.erreurs import Refus
 from aap.extensions import db
-from candidatures import operations
+from candidatures import instruction, structures
 from candidatures.synthese import controles_dossier, taux_plafond
 from conventions import donnees_ouvertes, lecture
 from notation import operations as notation
@@ -43,12 +43,12 @@ def _jugement(dossier):
 def test_le_profil_modifie_apres_le_depot_ne_change_pas_le_jugement(fab, changement):
     structure = fab.structure_complete(emergente=True)
     dossier = fab.dossier(statut="depose", structure=structure)
-    operations.declarer_recevable(dossier, par=fab.agent_de(structure.service))
+    instruction.declarer_recevable(dossier, par=fab.agent_de(structure.service))
     db.session.commit()
     avant = _jugement(dossier)
     assert avant[1] == D("0.70") and avant[2] is True and avant[3] is False  # émergente : avis du comité attendu
 
-    assert operations.modifier_structure(structure, changement, par=fab.porteur_de(structure))
+    assert structures.modifier_structure(structure, changement, par=fab.porteur_de(structure))
     db.session.commit()
     assert _jugement(dossier) == avant
     # Décocher « émergente » n'ouvre pas l'ordre du jour du COPIL sans l'avis du comité technique national.
@@ -62,7 +62,7 @@ def test_un_brouillon_suit_le_profil(fab):
     structure = fab.structure_complete(statut_juridique="association")
     dossier = fab.dossier(statut="brouillon", structure=structure)
     assert taux_plafond(dossier) == D("0.70")
-    operations.modifier_structure(structure, {"statut_juridique": "collectivite"}, par=fab.porteur_de(structure))
+    structures.modifier_structure(structure, {"statut_juridique": "collectivite"}, par=fab.porteur_de(structure))
     db.session.commit()
     assert taux_plafond(db.session.get(type(dossier), dossier.id)) == D("0.80")
 
@@ -70,7 +70,7 @@ def test_un_brouillon_suit_le_profil(fab):
 def test_la_synthese_du_copil_montre_le_profil_depose(fab, client_de):
     structure = fab.structure_complete(raison_sociale="Association Mlézi")
     dossier = fab.dossier(statut="recevable", structure=structure)
-    operations.modifier_structure(structure, {"emergente": True}, par=fab.porteur_de(structure))
+    structures.modifier_structure(structure, {"emergente": True}, par=fab.porteur_de(structure))
     seance = fab.seance(campagne=dossier.campagne, dossiers=[dossier])
     db.session.commit()
     page = texte(client_de(fab.agent_de(structure.service)).get(f"/copil/seances/{seance.id}/dossiers/{dossier.id}"))
@@ -85,7 +85,7 @@ def test_documents_et_donnees_ouvertes_nomment_le_beneficiaire_a_la_signature(fa
     convention = fab.convention(signee=True, montant_accorde=D("35000.00"))
     structure = convention.structure
     nom_signe = structure.raison_sociale
-    operations.modifier_structure(structure, {"raison_sociale": "Nouveau nom après signature"}, par=fab.porteur_de(structure))
+    structures.modifier_structure(structure, {"raison_sociale": "Nouveau nom après signature"}, par=fab.porteur_de(structure))
     db.session.commit()
     convention = lecture.charger(convention.id)
     assert convention.beneficiaire.raison_sociale == nom_signe

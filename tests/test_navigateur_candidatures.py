@@ -103,7 +103,7 @@ def test_du_compte_au_depot_puis_recevable(navigateur, fab, serveur_smtp):
     page.fill("#salaires_1", "42 000")
     page.fill("#etat_aap_1", "29 400")
     page.fill("#collectivites_1", "12 600")
-    page.fill("#precision_collectivites", "Conseil départemental de Mayotte")
+    page.fill("#collectivites_precision", "Conseil départemental de Mayotte")
     attendre_enregistrement(page)
     synthese = page.locator("#synthese-budget")
     expect(synthese).to_contain_text("équilibré")

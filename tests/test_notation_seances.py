@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from aap import fichiers
 from aap.courriels import envoyer_en_attente
+from aap.erreurs import Conflit, Invalide, Refus
 from aap.extensions import db
 from aap.models import Courriel, EntreeJournal
 from aap.types import maintenant
@@ -115,18 +116,18 @@ def test_ordre_du_jour_seulement_des_dossiers_recevables_de_la_campagne(fab, bas
     recevable = fab.dossier(statut="recevable", campagne=campagne)
     fab.session.commit()
     for dossier, code in [(depose, "non_recevable"), (emergente, "avis_ctn_manquant"), (autre_campagne, "autre_campagne")]:
-        with pytest.raises(operations.Refus) as refus:
+        with pytest.raises(Refus) as refus:
             operations.inscrire(seance, dossier, par=agent)
         assert refus.value.code == code
         db.session.rollback()
     operations.inscrire(seance, recevable, par=agent)
     db.session.commit()
-    with pytest.raises(operations.Conflit):
+    with pytest.raises(Conflit):
         operations.inscrire(seance, recevable, par=agent)
     db.session.rollback()
     # Un dossier attend l'examen d'une seule séance…
     suivante = fab.seance(campagne=campagne, membres=membres, president=agent)
-    with pytest.raises(operations.Refus) as refus:
+    with pytest.raises(Refus) as refus:
         operations.inscrire(suivante, recevable, par=agent)
     assert refus.value.code == "deja_inscrit"
     db.session.rollback()
@@ -145,7 +146,7 @@ def test_retirer_un_dossier_tant_que_personne_ne_l_a_note(fab, base):
     fab.feuille(seance, note, membres[0], soumise=False)
     operations.retirer(seance, libre, par=agent)
     db.session.commit()
-    with pytest.raises(operations.Refus) as refus:
+    with pytest.raises(Refus) as refus:
         operations.retirer(seance, note, par=agent)
     assert refus.value.code == "dossier_deja_note"
     db.session.rollback()
@@ -221,7 +222,7 @@ def test_un_membre_ayant_note_reste_membre(fab, base):
     campagne, agent, membres = base
     seance = fab.seance(campagne=campagne, membres=membres, president=agent, dossiers=1, phase=Phase.NOTATION)
     fab.feuille(seance, seance.ordre_du_jour[0].dossier, membres[0])
-    with pytest.raises(operations.Invalide) as refus:
+    with pytest.raises(Invalide) as refus:
         operations.modifier_seance(
             seance,
             version=seance.version,

@@ -95,7 +95,7 @@ def test_deposer_de_nouveau_sans_rien_changer_est_bloque_en_nommant_ce_qui_reste
     assert "Aucun point bloquant" not in texte(session.get(f"/dossiers/{dossier.id}"))
 
     # Le budget enregistré tel quel n'est pas un changement ; une ligne modifiée en est un.
-    lignes = {"precision_collectivites": "Conseil départemental de Mayotte"}
+    lignes = {"collectivites_precision": "Conseil départemental de Mayotte"}
     lignes |= {f"{c}_1": m for c, m in (("salaires", "42000"), ("etat_aap", "29400"), ("collectivites", "12600"))}
     session.post(f"/dossiers/{dossier.id}/etapes/budget", headers=AUTO, data={"version": dossier.version} | lignes)
     db.session.refresh(dossier)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from aap import aap2022
 from candidatures import regles
+from candidatures.constats import AVERTISSEMENT, BLOQUANT, ORDRE_RUBRIQUES, controles, peut_deposer
 from candidatures.regles import FaitsDossier, ReglesCampagne
 
 from .factories import a_mayotte
@@ -60,12 +61,12 @@ COMPLET = FaitsDossier(
 
 
 def codes(faits, campagne=CAMPAGNE, **kwargs):
-    return [c.code for c in regles.controles(faits, campagne, **kwargs)]
+    return [c.code for c in controles(faits, campagne, **kwargs)]
 
 
 def test_un_dossier_complet_n_a_aucun_constat():
-    assert regles.controles(COMPLET, CAMPAGNE) == []
-    assert regles.peut_deposer([])
+    assert controles(COMPLET, CAMPAGNE) == []
+    assert peut_deposer([])
 
 
 # --- Plafond de l'État : 70 %, 80 % pour les collectivités (§B.2-3) -------------------------------
@@ -89,7 +90,7 @@ def test_un_dossier_complet_n_a_aucun_constat():
 )
 def test_plafond_de_la_part_de_l_etat(statut, etat, depasse):
     faits = replace(COMPLET, statut_juridique=statut, budget=budget("100000", etat))
-    constats = regles.controles(faits, CAMPAGNE)
+    constats = controles(faits, CAMPAGNE)
     assert ("taux_etat_depasse" in [c.code for c in constats]) == depasse
     if depasse:
         constat = next(c for c in constats if c.code == "taux_etat_depasse")
@@ -135,7 +136,7 @@ def test_un_budget_desequilibre_d_un_centime_est_bloquant(autres, equilibre):
 def test_le_desequilibre_est_juge_annee_par_annee():
     annee3_courte = {"collectivites": (D("15000"), D("15000"), D("14999.99"))}
     faits = replace(COMPLET, budget=budget("50000", "35000") | annee3_courte)
-    [constat] = [c for c in regles.controles(faits, CAMPAGNE) if c.code == "budget_desequilibre"]
+    [constat] = [c for c in controles(faits, CAMPAGNE) if c.code == "budget_desequilibre"]
     assert constat.cible == "annee3" and "Année 3" in constat.message and "0,01" in constat.message
 
 
@@ -159,7 +160,7 @@ def test_cofinancement_absent_et_sources_a_nommer():
     sans = replace(COMPLET, budget=budget("50000", "50000", "0"))
     assert {"cofinancement_absent", "taux_etat_depasse"} <= set(codes(sans))
     anonyme = replace(COMPLET, precisions={"collectivites": "  "})
-    [constat] = [c for c in regles.controles(anonyme, CAMPAGNE) if c.code == "source_cofinancement_non_precisee"]
+    [constat] = [c for c in controles(anonyme, CAMPAGNE) if c.code == "source_cofinancement_non_precisee"]
     assert constat.cible == "collectivites" and "Nommez" in constat.message
     # Les fonds propres n'ont pas à être nommés.
     propres = replace(COMPLET, budget=budget("50000", "35000", "0") | {"fonds_propres": (D("15000"),) * 3})
@@ -169,14 +170,14 @@ def test_cofinancement_absent_et_sources_a_nommer():
 def test_budget_vide_et_projection_incomplete():
     assert codes(replace(COMPLET, budget={})) == ["budget_vide"]
     une_annee = replace(COMPLET, budget=budget("50000", "35000", annees=1))
-    [constat] = regles.controles(une_annee, CAMPAGNE)
-    assert (constat.code, constat.niveau) == ("projection_incomplete", regles.AVERTISSEMENT)
+    [constat] = controles(une_annee, CAMPAGNE)
+    assert (constat.code, constat.niveau) == ("projection_incomplete", AVERTISSEMENT)
 
 
 def test_credits_de_la_campagne_depasses_est_un_avertissement():
     petite = replace(CAMPAGNE, credits=D("30000"))
-    [constat] = regles.controles(COMPLET, petite)
-    assert (constat.code, constat.niveau) == ("credits_depasses", regles.AVERTISSEMENT)
+    [constat] = controles(COMPLET, petite)
+    assert (constat.code, constat.niveau) == ("credits_depasses", AVERTISSEMENT)
 
 
 # --- ETP (§B.2-1) ----------------------------------------------------------------------------------
@@ -215,7 +216,7 @@ def test_etp_minimum_et_pas_de_cinq_centiemes(facilitateur, coordinateur, attend
 
 def test_le_message_d_etp_dit_quoi_faire():
     faits = replace(COMPLET, etp_facilitateur=D("0.4"))
-    [constat] = [c for c in regles.controles(faits, CAMPAGNE) if c.code == "etp_insuffisant"]
+    [constat] = [c for c in controles(faits, CAMPAGNE) if c.code == "etp_insuffisant"]
     assert constat.message == (
         "Le projet doit couvrir au moins 0,5 ETP (§B.2-1) ; il en compte 0,4 : augmentez les ETP demandés."
     )
@@ -376,7 +377,7 @@ def test_les_pieces_exigees_suivent_statut_etat_et_postes(
 
 def test_chaque_piece_manquante_est_un_constat_nomme():
     faits = replace(COMPLET, pieces_fournies=frozenset({"demande_subvention"}))
-    manquantes = [c for c in regles.controles(faits, CAMPAGNE) if c.code == "piece_manquante"]
+    manquantes = [c for c in controles(faits, CAMPAGNE) if c.code == "piece_manquante"]
     assert [c.cible for c in manquantes] == ["rapports_activite", "comptes_annuels", "budget_etp_existants"]
     assert manquantes[1].message == "Ajoutez la pièce « Comptes annuels » (annexe 2)."
 
@@ -406,15 +407,15 @@ def test_chaque_piece_manquante_est_un_constat_nomme():
     ],
 )
 def test_chaque_manque_a_son_code_et_sa_cible(changement, code, cible):
-    [constat] = regles.controles(replace(COMPLET, **changement), CAMPAGNE)
-    assert (constat.code, constat.cible, constat.niveau) == (code, cible, regles.BLOQUANT)
+    [constat] = controles(replace(COMPLET, **changement), CAMPAGNE)
+    assert (constat.code, constat.cible, constat.niveau) == (code, cible, BLOQUANT)
     assert constat.message.endswith(".") and constat.message[0].isupper()
 
 
 def test_une_structure_emergente_presente_un_etat_de_financement_sans_poste_existant():
     faits = replace(COMPLET, emergente=True, etp_existants=D(0), financements_existants=())
     assert codes(faits) == []
-    [constat] = regles.controles(replace(faits, annee_financements=None), CAMPAGNE)
+    [constat] = controles(replace(faits, annee_financements=None), CAMPAGNE)
     assert constat.message.startswith(
         "Présentez dans le profil de votre structure l'état de financement actuel de ses ETP de facilitateurs et de "
         "coordinateurs existants (annexe 2 : chaque candidat)"
@@ -423,8 +424,8 @@ def test_une_structure_emergente_presente_un_etat_de_financement_sans_poste_exis
 
 def test_la_baisse_des_financements_existants_est_signalee():
     faits = replace(COMPLET, financements_existants=((D("20000"), D("18000")),))
-    [constat] = regles.controles(faits, CAMPAGNE)
-    assert (constat.code, constat.niveau) == ("baisse_financement_existant", regles.AVERTISSEMENT)
+    [constat] = controles(faits, CAMPAGNE)
+    assert (constat.code, constat.niveau) == ("baisse_financement_existant", AVERTISSEMENT)
     assert "2\u202f000,00\xa0€" in constat.message
 
 
@@ -447,8 +448,8 @@ def test_avertissements_d_eligibilite():
 
 
 def test_les_avertissements_ne_bloquent_pas_le_depot():
-    constats = regles.controles(replace(COMPLET, statut_juridique="autre"), CAMPAGNE)
-    assert constats and regles.peut_deposer(constats)
+    constats = controles(replace(COMPLET, statut_juridique="autre"), CAMPAGNE)
+    assert constats and peut_deposer(constats)
 
 
 CODES_STABLES = {
@@ -502,12 +503,12 @@ CODES_STABLES = {
     instant=st.datetimes(min_value=datetime(2022, 1, 1), max_value=datetime(2023, 1, 1), timezones=st.just(UTC)),
 )
 def test_tout_constat_a_un_code_stable_un_niveau_et_une_consigne(faits, instant):
-    constats = regles.controles(faits, CAMPAGNE, instant=instant)
+    constats = controles(faits, CAMPAGNE, instant=instant)
     for constat in constats:
         assert constat.code in CODES_STABLES
-        assert constat.niveau in {regles.BLOQUANT, regles.AVERTISSEMENT}
-        assert constat.message and constat.rubrique in regles.ORDRE_RUBRIQUES
-    assert regles.peut_deposer(constats) == (not any(c.bloquant for c in constats))
+        assert constat.niveau in {BLOQUANT, AVERTISSEMENT}
+        assert constat.message and constat.rubrique in ORDRE_RUBRIQUES
+    assert peut_deposer(constats) == (not any(c.bloquant for c in constats))
 
 
 def test_les_conditions_des_pieces_de_la_fondation_sont_toutes_jugees():

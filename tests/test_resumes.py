@@ -20,14 +20,17 @@ from sqlalchemy import delete as sa_delete
 from sqlalchemy import select
 
 import aap.campagnes.operations as operations_campagnes
+import candidatures.depots as depots_candidatures
+import candidatures.instruction as instruction_candidatures
 import candidatures.operations as operations_candidatures
 import candidatures.retention as retention_candidatures
+import candidatures.structures as structures_candidatures
 import notation.operations as operations_notation
 from aap.erreurs import Refus
 from aap.extensions import db
 from aap.pdf import pdf_minimal
 from aap.types import maintenant
-from candidatures import regles, resumes
+from candidatures import constats, resumes
 from candidatures.models import Dossier, FinancementExistant, Piece, ResumeDossier, Structure
 from candidatures.synthese import controles_dossier, options_liste, synthese_budget
 
@@ -83,7 +86,14 @@ NON_CONCERNES = {
     "clore": "passe des dossiers recevables à retenu ou rejeté : le résumé n'en dépend pas",
 }
 # Hors de ces modules, une opération qui change un dossier (son statut : `clore`) se repère à sa source.
-MODULES_SOURCES = (operations_candidatures, operations_campagnes, retention_candidatures)
+MODULES_SOURCES = (
+    operations_candidatures,
+    depots_candidatures,
+    instruction_candidatures,
+    structures_candidatures,
+    operations_campagnes,
+    retention_candidatures,
+)
 AUTRES_MODULES = (operations_notation,)
 ECRIT_UN_DOSSIER = re.compile(r"\bdossier\.\w+\s*=[^=]|\b(" + "|".join(m.__name__ for m in resumes.SOURCES) + r")\(")
 
@@ -92,7 +102,7 @@ def chemins_d_ecriture():
     chemins = set()
     for module in (*MODULES_SOURCES, *AUTRES_MODULES):
         for nom, fonction in inspect.getmembers(module, inspect.isfunction):
-            if fonction.__module__ != module.__name__ or nom.startswith("_"):
+            if not f"{fonction.__module__}.".startswith(f"{module.__name__}.") or nom.startswith("_"):
                 continue
             if module in MODULES_SOURCES or ECRIT_UN_DOSSIER.search(inspect.getsource(fonction)):
                 chemins.add(nom)
@@ -124,7 +134,7 @@ def test_chaque_table_lue_par_le_resume_est_suivie():
 def _attendu(dossier, instant):
     annee = synthese_budget(dossier)[0]
     return (
-        regles.resume(controles_dossier(dossier, instant)),
+        constats.resume(controles_dossier(dossier, instant)),
         (annee.charges, annee.part_etat, annee.taux_etat, annee.cofinancement, sum(v.heures_insertion for v in dossier.volumes)),
     )
 
@@ -264,7 +274,7 @@ class Resumes(RuleBasedStateMachine):
         if voie == "page":
             donnees = {"version": dossier.version}
             for categorie, (precision, montants) in budget.items():
-                donnees[f"precision_{categorie}"] = precision
+                donnees[f"{categorie}_precision"] = precision
                 donnees |= {f"{categorie}_{i}": str(m).replace(".", ",") for i, m in enumerate(montants, start=1)}
             reponse = self._page(porteur).post(f"/dossiers/{dossier.id}/etapes/budget", data=donnees)
             return self._reponse("remplacer_budget", voie, reponse)
@@ -332,7 +342,7 @@ class Resumes(RuleBasedStateMachine):
         if voie == "api":
             reponse = self._api("POST", f"/dossiers/{dossier.id}/depot", porteur, json={"version": dossier.version})
             return self._reponse("deposer", voie, reponse)
-        self._operation("deposer", lambda: operations_candidatures.deposer(dossier, par=porteur, accuse=False, notifier=False))
+        self._operation("deposer", lambda: depots_candidatures.deposer(dossier, par=porteur, accuse=False, notifier=False))
 
     # --- L'instruction ---------------------------------------------------------------------------------------
 
@@ -342,12 +352,12 @@ class Resumes(RuleBasedStateMachine):
         dossier = data.draw(st.sampled_from(self._dossiers("depose")))
         if issue == "recevable":
             return self._operation(
-                "declarer_recevable", lambda: operations_candidatures.declarer_recevable(dossier, par=self.agent, notifier=False)
+                "declarer_recevable", lambda: instruction_candidatures.declarer_recevable(dossier, par=self.agent, notifier=False)
             )
         if issue == "irrecevable":
             return self._operation(
                 "declarer_irrecevable",
-                lambda: operations_candidatures.declarer_irrecevable(
+                lambda: instruction_candidatures.declarer_irrecevable(
                     dossier, par=self.agent, motif="Hors du champ", notifier=False
                 ),
             )
@@ -355,7 +365,7 @@ class Resumes(RuleBasedStateMachine):
         limite = maintenant().date() + (timedelta(days=10) if rubrique else timedelta(days=-3))
         self._operation(
             "demander_complements",
-            lambda: operations_candidatures.demander_complements(
+            lambda: instruction_candidatures.demander_complements(
                 dossier,
                 par=self.agent,
                 rubriques=["budget", "projet"] if rubrique else [],
@@ -370,7 +380,7 @@ class Resumes(RuleBasedStateMachine):
     def enregistrer_avis_ctn(self, data, avis):
         dossier = data.draw(st.sampled_from(self._dossiers("recevable")))
         self._operation(
-            "enregistrer_avis_ctn", lambda: operations_candidatures.enregistrer_avis_ctn(dossier, par=self.agent, avis=avis)
+            "enregistrer_avis_ctn", lambda: instruction_candidatures.enregistrer_avis_ctn(dossier, par=self.agent, avis=avis)
         )
 
     # --- La structure (jugée vivante avant le dépôt) ---------------------------------------------------------
@@ -389,7 +399,7 @@ class Resumes(RuleBasedStateMachine):
         if voie == "api":
             reponse = self._api("PATCH", f"/structures/{structure.id}", porteur, json=valeurs)
             return self._reponse("modifier_structure", voie, reponse)
-        self._operation("modifier_structure", lambda: operations_candidatures.modifier_structure(structure, valeurs, par=porteur))
+        self._operation("modifier_structure", lambda: structures_candidatures.modifier_structure(structure, valeurs, par=porteur))
 
     @rule(structure=st.integers(0, 1), montant=st.sampled_from([D("0"), D("12000.00"), D("30000.00")]), ajout=st.booleans())
     def financements(self, structure, montant, ajout):
@@ -399,7 +409,7 @@ class Resumes(RuleBasedStateMachine):
         if ajout or existant is None:
             return self._operation(
                 "ajouter_financement",
-                lambda: operations_candidatures.ajouter_financement(
+                lambda: structures_candidatures.ajouter_financement(
                     structure,
                     par=porteur,
                     poste="facilitateur",
@@ -409,7 +419,7 @@ class Resumes(RuleBasedStateMachine):
                     montant_annee_courante=montant,
                 ),
             )
-        self._operation("supprimer_financement", lambda: operations_candidatures.supprimer_financement(existant, par=porteur))
+        self._operation("supprimer_financement", lambda: structures_candidatures.supprimer_financement(existant, par=porteur))
 
     # --- Les règles de la campagne ---------------------------------------------------------------------------
 

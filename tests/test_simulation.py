@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from aap.extensions import db
-from candidatures import regles
+from candidatures.constats import CONSTATS_SIMULES, budget_simule
 from candidatures.models import Dossier
 from candidatures.synthese import controles_dossier
 
@@ -53,11 +53,11 @@ def test_les_constats_sont_ceux_du_dossier_aux_memes_chiffres(client, fab):
     simules = re.findall(r"<li><strong>Bloquant :</strong> (.*?)</li>", page.split('id="constats-simulation"')[1])
     from candidatures import operations
 
-    budget = regles.budget_simule(Decimal("30000"), {"fse": Decimal("1000")})
+    budget = budget_simule(Decimal("30000"), {"fse": Decimal("1000")})
     valeurs = {"etp_facilitateur": Decimal("0.3"), "budget": {c: ("", m) for c, m in budget.items()}}
     operations.modifier(dossier, valeurs, par=fab.porteur_de(dossier.structure))
     db.session.commit()
-    attendus = [c.message for c in controles_dossier(dossier) if c.bloquant and c.code in regles.CONSTATS_SIMULES]
+    attendus = [c.message for c in controles_dossier(dossier) if c.bloquant and c.code in CONSTATS_SIMULES]
     assert simules == attendus and any("0,5 ETP" in m for m in simules)
 
 

@@ -21,7 +21,7 @@ from aap.extensions import db
 from aap.fichiers import Fichier
 from aap.models import EntreeJournal
 from aap.types import maintenant
-from candidatures import operations
+from candidatures import instruction
 from candidatures.models import DocumentStructure, Piece
 from conventions.models import AnneeConvention, PieceBilan
 
@@ -86,7 +86,7 @@ def monde(request, app, fab, client_de):
     brouillon = fab.dossier(statut="brouillon", complet=False, structure=structure, porteur=porteur)
     complements = fab.dossier(statut="depose", structure=structure, porteur=porteur)
     agent = fab.agent_de(structure.service)
-    operations.demander_complements(
+    instruction.demander_complements(
         complements,
         par=agent,
         rubriques=[],

@@ -200,7 +200,7 @@
       method: "POST",
       body: donnees,
       credentials: "same-origin",
-      headers: { "X-Enregistrement-Auto": "1", "X-CSRFToken": CSRF, "Accept": "application/json" }
+      headers: { "X-CSRFToken": CSRF, "Accept": "application/json" }
     }).then(function (reponse) {
       var json = (reponse.headers.get("Content-Type") || "").indexOf("application/json") === 0;
       if (reponse.redirected || reponse.status === 401 || (reponse.ok && !json)) {
@@ -288,7 +288,6 @@
       var requete = new XMLHttpRequest();
       requete.open("POST", formulaire.getAttribute("action"));
       requete.setRequestHeader("X-CSRFToken", CSRF);
-      requete.setRequestHeader("X-Enregistrement-Auto", "1");
       requete.setRequestHeader("Accept", "application/json");
       barre.hidden = false;
       barre.value = 0;
