@@ -11,11 +11,12 @@ from .models import Commune, Epci
 
 
 def communes_du_service(service):
-    """The communes of a service's départements, by name; every loaded commune for the national reader."""
-    requete = select(Commune).order_by(Commune.nom)
+    """The communes (code, nom: rows, not objects) of a service's départements, by name; every loaded commune for the
+    national reader (a thousand in the national bench: as objects, they were a fifth of its list page)."""
+    requete = select(Commune.code, Commune.nom).order_by(Commune.nom)
     if service is not None:
         requete = requete.where(Commune.departement.in_(service.codes_departements))
-    return db.session.scalars(requete).all()
+    return db.session.execute(requete).all()
 
 
 def _lire(nom):

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from aap.formats import euros
 from aap.journal import canonique
-from conventions import regles
+from conventions import regles, suivi
 from conventions.demo import AUTRES, TEXTES
 from conventions.operations import objectifs_proposes
 
@@ -257,7 +257,7 @@ class Vie:
         ligne = annee["ligne"]
         taux = Decimal(self.rng.randint(55, 125)) / 100 * (Decimal("0.5") if type_ == "intermediaire" else 1)
         valeurs = {}
-        for indicateur in regles.indicateurs_du_bilan(type_, ligne["etp_facilitateur"], ligne["etp_coordinateur"]):
+        for indicateur in suivi.indicateurs_du_bilan(type_, ligne["etp_facilitateur"], ligne["etp_coordinateur"]):
             if not indicateur.numerique:
                 valeurs[indicateur.cle] = TEXTES.get(indicateur.code, "Voir le rapport d'activité joint.")
                 continue

@@ -1,10 +1,11 @@
 """Reading a session in a bounded number of queries, and turning rows into the plain values the rules read.
 
-`tableau_seance(seance)` is what the ranking page, the API, the minutes, the workbook and the letters use:
-the agenda, every submitted score of the session (one query), the recusals (one query), the
-decisions (one query), the credits already granted (one query), the aggregation and the ranking.
-Its cost does not depend on the number of dossiers or members. A scoring page needs only the aggregated
-scores: `agregats_seance(seance)`, read from the rows `notation.agregats` keeps (not from every score).
+`tableau_seance(seance)` is what the API, the minutes, the workbook and the letters use: the agenda, the
+aggregated scores (one query), the recusals (one query), the decisions (one query), the credits already granted
+(one query) and the ranking. The ranking page reads the same as rows (`classement_seance`: the agenda's dossiers
+and their totals, no ORM object). Their cost does not depend on the number of dossiers or members. A scoring page
+needs only the aggregated scores: `agregats_seance(seance)`, read from the rows `notation.agregats` keeps (not from
+every score).
 
 Pages and API reach a session and its dossiers through the same functions (`seance_accessible`, `point_accessible`,
 `exiger_decision`), with the rule of `aap.securite.accessible`: 403 for a role that never may (`role_requis`, before any
@@ -16,13 +17,13 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import BigInteger, func, select, type_coerce
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import BigInteger, bindparam, func, select, type_coerce
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from aap import derives
 from aap.erreurs import Refus
@@ -52,20 +53,25 @@ GESTION = ROLES_INSTRUCTION
 LECTEURS = (Role.COPIL, *AGENTS_ETAT)
 
 
-def options_seance():
-    return [
+def options_seance(agenda=True):
+    """The session with what its pages read. Without `agenda`, its dossiers are not loaded (the ranking reads
+    them as rows: 200 dossiers and their structures were a third of its time)."""
+    options = [
         joinedload(Seance.campagne).joinedload(Campagne.criteres),  # 9 lignes pour 1 : une requête de moins
         joinedload(Seance.service),
         joinedload(Seance.president),
         selectinload(Seance.membres).joinedload(MembreSeance.utilisateur),
-        selectinload(Seance.ordre_du_jour).joinedload(PointOrdreDuJour.dossier).joinedload(Dossier.structure),
     ]
+    if agenda:
+        options.append(selectinload(Seance.ordre_du_jour).joinedload(PointOrdreDuJour.dossier).joinedload(Dossier.structure))
+    return options
 
 
-def charger_seance(seance_id):
+def charger_seance(seance_id, options=None):
     if not isinstance(seance_id, int) or seance_id < 1 or seance_id > 2**31 - 1:
         return None
-    return db.session.scalars(select(Seance).where(Seance.id == seance_id).options(*options_seance())).unique().one_or_none()
+    requete = select(Seance).where(Seance.id == seance_id).options(*(options_seance() if options is None else options))
+    return db.session.scalars(requete).unique().one_or_none()
 
 
 def acces(seance, utilisateur):
@@ -76,10 +82,11 @@ def point_de(seance, dossier_id):
     return next((p for p in seance.ordre_du_jour if p.dossier_id == dossier_id), None)
 
 
-def seance_accessible(seance_id, droit=None):
-    """The session, loaded for its pages: 404 when it does not exist or the current user may not see it; 403 when
-    they see it but `droit` (a `can_*` method of Seance, or any test of (seance, utilisateur)) refuses."""
-    return accessible(charger_seance(seance_id), droit)
+def seance_accessible(seance_id, droit=None, options=None):
+    """The session, loaded for its pages (with `options`, by default `options_seance()`): 404 when it does not
+    exist or the current user may not see it; 403 when they see it but `droit` (a `can_*` method of Seance, or any
+    test of (seance, utilisateur)) refuses."""
+    return accessible(charger_seance(seance_id, options), droit)
 
 
 def point_accessible(seance, dossier_id):
@@ -166,18 +173,16 @@ def credits_accordes(campagne_id, sauf_seance_id=None, sauf_decision_id=None):
 
 @dataclass
 class LigneSeance:
-    """One dossier of the session's ranking, with what the reader may see of it."""
+    """One dossier of the session's ranking, with what the reader may see of it. `tableau_seance` gives the
+    objects (`Dossier`, `AgregatDossier`, `Decision`); `classement_seance` rows with the attributes its page reads
+    (`DossierClasse`, `AgregatLu`, `DecisionLue`)."""
 
-    point: PointOrdreDuJour
+    dossier: Dossier
     agregat: regles.AgregatDossier
     classement: regles.LigneClassement
     decision: Decision | None
     deportes: list = field(default_factory=list)
     masque: bool = False  # le lecteur, membre, est déporté ou n'a pas déclaré : ni notes ni rang
-
-    @property
-    def dossier(self):
-        return self.point.dossier
 
 
 @dataclass
@@ -318,22 +323,145 @@ def calculer_agregats(seance):
 
 
 def tableau_seance(seance, acces_lecteur=None, normalise=False):
-    """Aggregation and ranking of a session. `acces_lecteur` (an `AccesSeance`) masks the dossiers its person
-    is recused on."""
+    """Aggregation and ranking of a session, as objects (the API, the minutes, the workbook, the letters).
+    `acces_lecteur` (an `AccesSeance`) masks the dossiers its person is recused on."""
     agregats, declarations = agregats_seance(seance)
     decisions = {d.dossier_id: d for d in decisions_de(seance.id)}
+    dossiers = {p.dossier_id: p.dossier for p in seance.ordre_du_jour}
+    return _tableau(seance, dossiers, agregats, declarations, decisions, acces_lecteur, normalise)
+
+
+# Ce que la page du classement lit d'un dossier, de ses agrégats et de sa décision : des lignes, pas des objets.
+DossierClasse = namedtuple("DossierClasse", "id numero raison_sociale montant_demande")
+
+
+class AgregatLu(namedtuple("AgregatLu", "moyenne normalise mediane ecart_type recues attendues desaccords texte_desaccords")):
+    """A dossier's totals and its criteria in disagreement (`texte_desaccords`: their labels, as the page
+    shows them)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def de(cls, agregat):
+        """From a computed `regles.AgregatDossier`."""
+        desaccords = tuple(agregat.desaccords)
+        texte = " ; ".join(c.libelle for c in desaccords)
+        return cls(
+            agregat.moyenne,
+            agregat.normalise,
+            agregat.mediane,
+            agregat.ecart_type,
+            agregat.recues,
+            agregat.attendues,
+            desaccords,
+            texte,
+        )
+
+
+class DecisionLue(namedtuple("DecisionLue", "nature montant_accorde")):
+    __slots__ = ()
+
+    @property
+    def retenu(self):
+        return self.nature == Nature.RETENU
+
+
+def classement_seance(seance, acces_lecteur=None, normalise=False):
+    """The ranking page's `TableauSeance`, read as rows: the agenda with each dossier's number, amount, structure,
+    stored totals and criteria in disagreement (one query), the decisions (one query). The session may be loaded
+    without its agenda (`options_seance(agenda=False)`). A session whose totals are not stored yet (before `flask
+    notation agregats`) has them computed."""
+    derives.rattraper(db.session)
+    declarations = declarations_de(seance.id, conflits_seulement=True)
+    agenda = db.session.execute(_requete_agenda(), {"seance_id": seance.id}).all()
+    dossiers = {ligne[0]: DossierClasse(*ligne[:4]) for ligne in agenda}
+    if any(ligne.genre is None for ligne in agenda):
+        agregats = {ident: AgregatLu.de(agregat) for ident, agregat in calculer_agregats(seance)[0].items()}
+    else:
+        lire = _lecteur_desaccords(seance)
+        c = _centiemes
+        agregats = {
+            ident: AgregatLu(c(moy), c(norm), c(med), c(ecart), recues, attendues, *lire(codes))
+            for ident, _, _, _, moy, norm, med, ecart, recues, attendues, codes, _ in agenda
+        }
+    decisions = {
+        dossier_id: DecisionLue(nature, montant)
+        for dossier_id, nature, montant in db.session.execute(
+            select(Decision.dossier_id, Decision.nature, Decision.montant_accorde).where(Decision.seance_id == seance.id)
+        )
+    }
+    return _tableau(seance, dossiers, agregats, declarations, decisions, acces_lecteur, normalise)
+
+
+@cache
+def _requete_agenda():
+    """The agenda's dossiers with their structure's name, their stored totals (in hundredths) and the codes of their
+    criteria in disagreement: built once (building it cost more than running it)."""
+    critere = aliased(AgregatSeance)
+    desaccords = (
+        select(func.aggregate_strings(critere.cle, ","))
+        .where(
+            critere.seance_id == PointOrdreDuJour.seance_id,
+            critere.dossier_id == PointOrdreDuJour.dossier_id,
+            critere.genre == "critere",
+            critere.desaccord.is_(True),
+        )
+        .scalar_subquery()
+    )
+    totaux = [type_coerce(getattr(AgregatSeance, c), BigInteger) for c in ("moyenne", "normalise", "mediane", "ecart_type")]
+    return (
+        select(
+            Dossier.id,
+            Dossier.numero,
+            Structure.raison_sociale,
+            Dossier.montant_demande,
+            *totaux,
+            AgregatSeance.recues,
+            AgregatSeance.attendues,
+            desaccords,
+            AgregatSeance.genre,
+        )
+        .select_from(PointOrdreDuJour)
+        .join(Dossier, Dossier.id == PointOrdreDuJour.dossier_id)
+        .join(Structure, Structure.id == Dossier.structure_id)
+        .outerjoin(
+            AgregatSeance,
+            (AgregatSeance.seance_id == PointOrdreDuJour.seance_id)
+            & (AgregatSeance.dossier_id == PointOrdreDuJour.dossier_id)
+            & (AgregatSeance.genre == "dossier"),
+        )
+        .where(PointOrdreDuJour.seance_id == bindparam("seance_id"))
+        .order_by(PointOrdreDuJour.rang)
+    )
+
+
+def _lecteur_desaccords(seance):
+    """codes ("c1,c3", in any order, or None) -> (the grid's criteria among them, in the grid's order; their labels
+    joined), each combination computed once per page."""
+    grille = regles.grille_de(seance.campagne.criteres)
+    rang = {critere.code: i for i, critere in enumerate(grille)}
+
+    @cache
+    def lire(codes):
+        criteres = tuple(grille[i] for i in sorted(rang[code] for code in (codes or "").split(",") if code))
+        return criteres, " ; ".join(c.libelle for c in criteres)
+
+    return lire
+
+
+def _tableau(seance, dossiers, agregats, declarations, decisions, acces_lecteur, normalise):
+    """The ranking of `dossiers` ({id: dossier or row with id, numero, montant_demande}) by their `agregats`, with the
+    envelope of the campaign's credits left by other sessions (one query)."""
     accordes_ailleurs = credits_accordes(seance.campagne_id, sauf_seance_id=seance.id)
     disponible = seance.campagne.credits - accordes_ailleurs
     candidats = [
-        regles.Candidat(p.dossier_id, p.dossier.numero or "", agregats[p.dossier_id].moyenne, p.dossier.montant_demande)
-        for p in seance.ordre_du_jour
+        regles.Candidat(ident, d.numero or "", agregats[ident].moyenne, d.montant_demande) for ident, d in dossiers.items()
     ]
     classement = {ligne.dossier_id: ligne for ligne in regles.classement(candidats, disponible)}
-    par_dossier = {p.dossier_id: p for p in seance.ordre_du_jour}
     deportes_noms = deportes_par_dossier(seance, declarations)
     lignes = [
         LigneSeance(
-            point=par_dossier[dossier_id],
+            dossier=dossiers[dossier_id],
             agregat=agregats[dossier_id],
             classement=ligne,
             decision=decisions.get(dossier_id),

@@ -6,10 +6,10 @@ import contextlib
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import delete, event, select
 
 from aap.extensions import db
-from notation.models import Declaration, FeuilleNotation, Note, Phase
+from notation.models import AgregatSeance, Declaration, FeuilleNotation, Note, Phase
 
 from .conftest import ClientIsole
 
@@ -126,3 +126,18 @@ def test_page_de_notation_en_nombre_de_requetes_borne(fab, client_de, soumise):
         assert ('name="points_' in reponse.get_data(as_text=True)) is not soumise
         mesures[nombre] = len(instructions)
     assert mesures[10] == mesures[60] <= 15, mesures
+
+
+def test_classement_lu_en_lignes_egal_au_classement_calcule(fab, client_de):
+    """The ranking page reads the stored totals and disagreements as rows: the same page as when the session's
+    aggregates are not stored yet and are computed from every score (a database before `flask notation agregats`)."""
+    seance = seance_notee(fab, 12)
+    client = client_de(fab.utilisateur("agent", service=seance.campagne.service))
+    adresse = f"/copil/seances/{seance.id}/classement?normalise=1"
+    lue = client.get(adresse).get_data(as_text=True)
+    assert "Désaccord (" in lue
+    db.session.execute(delete(AgregatSeance).where(AgregatSeance.seance_id == seance.id))
+    db.session.commit()
+    calculee = client.get(adresse).get_data(as_text=True)
+    assert lue.count('id="ligne-') == 12
+    assert calculee[calculee.index('id="credits"') :] == lue[lue.index('id="credits"') :]

@@ -58,12 +58,15 @@ def _instruction():
     lignes = page.items
     communes = communes_du_service(current_user.service)
     # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
-    campagnes = db.session.execute(
-        select(Campagne.id, Campagne.annee, Service.code)
-        .join(Service, Service.id == Campagne.service_id)
-        .where(True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id)
-        .order_by(Campagne.annee.desc())
-    ).all()
+    campagnes = [
+        (str(ident), f"{annee} — {code}")
+        for ident, annee, code in db.session.execute(
+            select(Campagne.id, Campagne.annee, Service.code)
+            .join(Service, Service.id == Campagne.service_id)
+            .where(True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id)
+            .order_by(Campagne.annee.desc())
+        )
+    ]
     return render_template(
         "candidatures/instruction.html",
         page=page,

@@ -20,7 +20,7 @@ from .commun import bp, version_lue
 @bp.route("/seances/<id:seance_id>/classement")
 @role_requis(*LECTEURS)
 def classement(seance_id):
-    seance = lecture.seance_accessible(seance_id)
+    seance = lecture.seance_accessible(seance_id, options=lecture.options_seance(agenda=False))
     acces = AccesSeance(seance, current_user)
     if not acces.can_voir_classement():
         return page(
@@ -31,7 +31,7 @@ def classement(seance_id):
             retour=("Revenir à la séance", url_for(".seance", seance_id=seance_id)),
         )
     normalise = request.args.get("normalise") == "1"
-    tableau = lecture.tableau_seance(seance, acces, normalise=normalise)
+    tableau = lecture.classement_seance(seance, acces, normalise=normalise)
     president_deporte = {
         dossier_id for dossier_id, liste in tableau.deportes.items() if any(u.id == seance.president_id for u, _ in liste)
     }
