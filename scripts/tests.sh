@@ -9,7 +9,7 @@ export AAP_ENV=test
 debut=$SECONDS
 
 echo "== Tests sur SQLite"
-env -u TEST_DATABASE_URL $BIN/pytest -n "$JOBS" -q "$@"
+env -u TEST_DATABASE_URL $BIN/pytest -n "$JOBS" --dist worksteal -q "$@"
 
 url=${TEST_DATABASE_URL:-}
 if [ -z "$url" ] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -23,6 +23,6 @@ if [ -z "$url" ]; then
   echo "PostgreSQL injoignable : tests PostgreSQL non lancés (définissez TEST_DATABASE_URL)." >&2
 else
   echo "== Tests sur PostgreSQL"
-  TEST_DATABASE_URL=$url $BIN/pytest -n "$JOBS" -q "$@"
+  TEST_DATABASE_URL=$url $BIN/pytest -n "$JOBS" --dist worksteal -q "$@"
 fi
 echo "Durée totale des tests : $((SECONDS - debut)) s"
