@@ -29,15 +29,16 @@ class Formulaire(FlaskForm):
                 filtres = (*filtres, propre)
             return unbound_field.bind(form=form, filters=filtres, **options)
 
-    def porter_refus(self, refus, correspondances=None, en_tete=True):
+    def porter_refus(self, refus, correspondances=None, en_tete=True, a_defaut=None):
         """A business rule's refusal shown where it belongs: each message next to its field, or above the form.
         A rule names a field as the form does, or by a key the form flattens ("poste.code" is the field
         `poste__code`, "objectif-x" is `objectif_x`), or by a dotted path whose first part is the field;
-        `correspondances` renames the others. Returns the messages no field could take; `en_tete=False` leaves
-        them out of the form's own summary, for a page that shows them in its alert."""
+        `correspondances` renames the others, and `a_defaut` takes what names no field (an upload's refusal
+        goes to its file field). Returns the messages no field could take; `en_tete=False` leaves them out of
+        the form's own summary, for a page that shows them in its alert."""
         restantes = []
         for erreur in getattr(refus, "liste", None) or [refus]:
-            champ = self._champ_de(erreur.champ, correspondances or {})
+            champ = self._champ_de(erreur.champ, correspondances or {}) or a_defaut
             if champ is not None:
                 self[champ].errors = [*self[champ].errors, erreur.message]
             else:

@@ -87,13 +87,6 @@ def _donnees(campagne):
     }
 
 
-def _erreur(form, refus, defaut):
-    champ = refus.champ if refus.champ in form else defaut
-    if champ == "cloture_le":
-        champ = "cloture_jour"
-    form[champ].errors = list(form[champ].errors) + [refus.message]
-
-
 @bp.route("/")
 def liste():
     campagnes = db.session.scalars(
@@ -135,7 +128,7 @@ def nouvelle():
             campagne = operations.creer_campagne(current_user.service, _valeurs(form), par=current_user)
         except Refus as refus:
             db.session.rollback()
-            _erreur(form, refus, "titre")
+            form.porter_refus(refus, {"cloture_le": "cloture_jour"}, a_defaut="titre")
         else:
             db.session.commit()
             flash("La campagne est créée avec les pièces, missions et la grille de l'appel 2022 : ajustez-les.", "succes")
@@ -169,7 +162,7 @@ def campagne(campagne_id):
             changes = operations.modifier_campagne(campagne, _valeurs(form), par=current_user)
         except Refus as refus:
             db.session.rollback()
-            _erreur(form, refus, "taux_plafond")
+            form.porter_refus(refus, {"cloture_le": "cloture_jour"}, a_defaut="taux_plafond")
         else:
             db.session.commit()
             flash("Campagne enregistrée." if changes else "Aucun changement.", "succes")
@@ -192,7 +185,7 @@ def _agir(campagne_id, form_classe, nom_form, action, ancre, succes):
             action(campagne, form)
         except Refus as refus:
             db.session.rollback()
-            _erreur(form, refus, "libelle")
+            form.porter_refus(refus, {"cloture_le": "cloture_jour"}, a_defaut="libelle")
         else:
             db.session.commit()
             flash(succes, "succes")

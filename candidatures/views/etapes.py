@@ -233,8 +233,7 @@ def ajouter_piece(dossier_id):
             db.session.rollback()
             if veut_json():
                 return jsonify({"errors": refus.erreurs()}), 422
-            champ = refus.champ if refus.champ in form else "fichier"
-            form[champ].errors = list(form[champ].errors) + [refus.message]
+            form.porter_refus(refus, a_defaut="fichier")
         else:
             db.session.commit()
             message = f"« {piece.fichier.nom} » est ajouté ({piece.libelle})."

@@ -100,8 +100,7 @@ def structure():
                 changes = structures.modifier_structure(structure, form.valeurs(), par=current_user)
             except Refus as refus:
                 db.session.rollback()
-                champ = refus.champ if refus.champ in form else "raison_sociale"
-                form[champ].errors = list(form[champ].errors) + [refus.message]
+                form.porter_refus(refus, a_defaut="raison_sociale")
             else:
                 db.session.commit()
                 flash("Le profil de la structure est enregistré." if changes else "Aucun changement.", "succes")
@@ -129,8 +128,7 @@ def ajouter_financement():
             )
         except Refus as refus:
             db.session.rollback()
-            champ = refus.champ if refus.champ in form else "nom_financeur"
-            form[champ].errors = list(form[champ].errors) + [refus.message]
+            form.porter_refus(refus, a_defaut="nom_financeur")
         else:
             db.session.commit()
             flash("Le financement est ajouté.", "succes")
@@ -168,8 +166,7 @@ def ajouter_document():
             )
         except Refus as refus:
             db.session.rollback()
-            champ = refus.champ if refus.champ in form else "fichier"
-            form[champ].errors = list(form[champ].errors) + [refus.message]
+            form.porter_refus(refus, a_defaut="fichier")
         else:
             db.session.commit()
             flash(f"« {document.intitule} » est enregistré : il sera repris dans vos prochains dossiers.", "succes")

@@ -146,8 +146,7 @@ def piece_bilan(convention_id, bilan_id):
             return redirect(url_for(".bilan", convention_id=convention_id, bilan_id=bilan_id) + "#pieces")
         except Refus as refus:
             db.session.rollback()
-            champ = refus.champ if refus.champ in form else "fichier"
-            form[champ].errors = [*form[champ].errors, refus.message]
+            form.porter_refus(refus, a_defaut="fichier")
             convention = lecture.convention_accessible(convention_id)
             bilan_ = _bilan(convention, bilan_id)
     return _page_bilan(convention, bilan_, piece=form, statut=422)
