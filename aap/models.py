@@ -141,6 +141,11 @@ class Utilisateur(UserMixin, db.Model):
         return self.a_role(Role.PORTEUR)
 
     @property
+    def est_national(self):
+        """The DGEFP's national reader: every service, read only."""
+        return self.a_role(Role.NATIONAL)
+
+    @property
     def est_agent_etat(self):
         """An agent of the State (DEETS agent or administrator, DGEFP national reader), as opposed to porteurs and
         COPIL members: reads the audit log, may protect the account with a second factor."""

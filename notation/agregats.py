@@ -4,7 +4,7 @@ scoring pages, the minutes and the workbook read rows, not the 14 400 scores of 
 Kept true by `aap.derives`, whatever the write path: a sheet submitted or reopened, a score, a declaration of
 interest (recusal), the members, the agenda, the session itself (its disagreement threshold), the campaign's grid
 mark the session; just before the transaction commits, its aggregates are computed again from the database
-(`lecture.calculer_agregats`, the session row locked) and its rows rewritten. A member's normalised score reads
+(`resultats.calculer_agregats`, the session row locked) and its rows rewritten. A member's normalised score reads
 all his totals of the session: the whole session is rewritten, never one dossier alone. The only statement that
 writes these tables around the session (`retention`, comments emptied) changes no figure.
 """
@@ -17,7 +17,7 @@ from aap import derives
 from aap.extensions import db
 from aap.models import Critere
 
-from . import lecture
+from . import lecture, resultats
 from .models import AgregatSeance, Declaration, FeuilleNotation, MembreSeance, Note, PointOrdreDuJour, Seance
 
 SOURCES = {
@@ -54,7 +54,7 @@ def _stats(stat):
 
 
 def lignes(seance_id, agregats):
-    """The rows of a session's aggregates (`lecture.calculer_agregats`)."""
+    """The rows of a session's aggregates (`resultats.calculer_agregats`)."""
     resultat = []
     for dossier_id, agregat in agregats.items():
         cle = {"seance_id": seance_id, "dossier_id": dossier_id}
@@ -99,7 +99,7 @@ def recalculer(session, ids):
             .unique()
             .one()
         )
-        agregats, _ = lecture.calculer_agregats(seance)
+        agregats, _ = resultats.calculer_agregats(seance)
         session.execute(delete(AgregatSeance).where(AgregatSeance.seance_id == seance_id))
         if agregats:
             session.execute(insert(AgregatSeance), lignes(seance_id, agregats))

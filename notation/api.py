@@ -21,7 +21,7 @@ from aap.models import Campagne, Utilisateur
 from aap.securite import role_requis
 from candidatures.models import Dossier
 
-from . import lecture, operations, regles
+from . import lecture, operations, regles, resultats
 from .lecture import GESTION, LECTEURS
 from .models import Decision, MembreSeance, Seance
 from .schemas import (
@@ -382,7 +382,7 @@ def notes(seance_id, dossier_id):
     acces = lecture.acces(seance, current_user)
     if not acces.can_voir_notes(dossier_id):
         abort(404)
-    tableau = lecture.tableau_seance(seance, acces)
+    tableau = resultats.tableau_seance(seance, acces)
     ligne = tableau.ligne(dossier_id)
     deportes = {u.id for u, _ in ligne.deportes}
     feuilles = [f for f in lecture.feuilles_completes(seance.id, dossier_id) if f.membre_id not in deportes]
@@ -407,7 +407,7 @@ def classement(filtres, seance_id):
     acces = lecture.acces(seance, current_user)
     if not acces.can_voir_classement():
         abort(404)
-    tableau = lecture.tableau_seance(seance, acces, normalise=filtres["normalise"])
+    tableau = resultats.tableau_seance(seance, acces, normalise=filtres["normalise"])
     lignes = []
     for ligne in tableau.lignes:
         c, a, d = ligne.classement, ligne.agregat, ligne.dossier

@@ -21,7 +21,7 @@ from sqlalchemy import select
 import notation.operations as operations
 from aap.erreurs import Refus
 from aap.extensions import db
-from notation import agregats, lecture
+from notation import agregats, lecture, resultats
 from notation.models import AgregatSeance, FeuilleNotation, Phase, Seance
 
 EXEMPLES = int(os.environ.get("AGREGATS_EXEMPLES", "8"))
@@ -68,8 +68,8 @@ def verifier_agregats(seance_id=None):
     db.session.expire_all()
     portee = True if seance_id is None else Seance.id == seance_id
     for seance in db.session.scalars(select(Seance).options(*lecture.options_seance()).where(portee)).unique():
-        lus, _ = lecture.agregats_seance(seance)
-        calcules, _ = lecture.calculer_agregats(seance)
+        lus, _ = resultats.agregats_seance(seance)
+        calcules, _ = resultats.calculer_agregats(seance)
         stockes = db.session.scalar(select(AgregatSeance.seance_id).where(AgregatSeance.seance_id == seance.id).limit(1))
         assert seance.ordre_du_jour == [] or stockes is not None, seance.id  # lus, pas recalculés faute de lignes
         assert lus == calcules, seance.id
@@ -281,11 +281,11 @@ def test_une_seance_sans_agregats_stockes_est_calculee_puis_la_commande_les_stoc
     for point in seance.ordre_du_jour:
         fab.feuille(seance, point.dossier, membre)
     db.session.commit()
-    attendus, _ = lecture.calculer_agregats(seance)
+    attendus, _ = resultats.calculer_agregats(seance)
     db.session.execute(sa_delete(AgregatSeance))
     db.session.commit()
-    assert lecture.agregats_seance(seance)[0] == attendus
+    assert resultats.agregats_seance(seance)[0] == attendus
     assert "1 séance(s)" in runner.invoke(args=["notation", "agregats"]).output
     assert db.session.scalar(select(AgregatSeance.seance_id).limit(1)) == seance.id
-    assert lecture.agregats_seance(seance)[0] == attendus
+    assert resultats.agregats_seance(seance)[0] == attendus
     assert "0 séance(s)" in runner.invoke(args=["notation", "agregats"]).output

@@ -19,7 +19,7 @@ from aap.extensions import db
 from aap.models import Courriel
 from aap.types import maintenant
 from candidatures.models import ChangementStatut, Dossier
-from notation import lecture
+from notation import resultats
 from notation.models import Decision, FeuilleNotation, Phase
 
 from .conftest import RACINE
@@ -64,8 +64,8 @@ def test_deux_membres_notent_le_meme_dossier_en_meme_temps(app, fab, serveur):
         (membres[1].id, total / 2, True),
     ]
     # Les agrégats stockés de la séance (issue 16) comptent les deux feuilles, soumises en même temps.
-    stockes, _ = lecture.agregats_seance(seance)
-    assert stockes == lecture.calculer_agregats(seance)[0] and stockes[dossier.id].recues == 2
+    stockes, _ = resultats.agregats_seance(seance)
+    assert stockes == resultats.calculer_agregats(seance)[0] and stockes[dossier.id].recues == 2
 
 
 def test_deux_agents_decident_en_meme_temps_de_la_recevabilite_du_meme_dossier(app, fab, serveur, serveur_smtp):

@@ -16,7 +16,7 @@ from aap.formats import euros
 from aap.models import EntreeJournal
 from aap.types import maintenant
 from candidatures.models import ChangementStatut, Statut
-from notation import lecture, operations
+from notation import lecture, operations, resultats
 from notation.models import Decision, Phase
 
 from .conftest import texte
@@ -78,7 +78,7 @@ def test_classement_desaccord_et_ligne_de_l_enveloppe(client_de, deliberation):
     page = texte(client_de(deliberation.test["president"]).get(f"/copil/seances/{deliberation.id}/classement"))
     assert "Désaccord (1)" in page and "Originalité de l'offre" in page
     assert page.count("Dans l'enveloppe") == 3 and euros(Decimal("60000")) in page
-    tableau = lecture.tableau_seance(deliberation)
+    tableau = resultats.tableau_seance(deliberation)
     premier, *_ = tableau.lignes
     assert premier.dossier.id == deliberation.test["dossiers"][0].id and premier.agregat.recues == 3
     deuxieme = tableau.ligne(deliberation.test["dossiers"][1].id)
@@ -106,7 +106,7 @@ def test_decisions_dans_l_enveloppe_au_centime(client_de, fab, deliberation):
     assert db.session.scalar(select(Decision).where(Decision.dossier_id == c.id)) is None
     # Au centime près, il tient.
     assert client.post(f"{base}/{c.id}/decision", data=decision_form(montant="9999,99")).status_code == 302
-    tableau = lecture.tableau_seance(deliberation)
+    tableau = resultats.tableau_seance(deliberation)
     assert tableau.restant == Decimal("0.00") and tableau.accordes_seance == Decimal("59999.99")
     assert f'id="credits-restants">{euros(0)}' in texte(client.get(f"/copil/seances/{deliberation.id}/classement"))
     # Plus que demandé : refusé, même avec des crédits.

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from aap.demo import charger_demo
 from aap.extensions import db
 from aap.models import Courriel, EntreeJournal
-from notation import lecture
+from notation import lecture, resultats
 from notation.models import Decision, Declaration, FeuilleNotation, Phase, Seance
 
 
@@ -34,7 +34,7 @@ def test_demo_du_copil(app):
     assert close.phase == Phase.CLOSE and close.proces_verbal is not None and close.classeur is not None
     membres = {m.utilisateur.email for m in close.membres}
     assert membres == {"agent@exemple.fr", "copil@exemple.fr", "copil2@exemple.fr"}
-    tableau = lecture.tableau_seance(lecture.charger_seance(close.id))
+    tableau = resultats.tableau_seance(lecture.charger_seance(close.id))
     deportes = [u.email for liste in tableau.deportes.values() for u, _ in liste]
     assert deportes == ["copil2@exemple.fr"]
     assert tableau.desaccords >= 1

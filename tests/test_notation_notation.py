@@ -10,7 +10,7 @@ from sqlalchemy import select
 from aap.extensions import db
 from aap.models import EntreeJournal
 from aap.types import maintenant
-from notation import lecture, operations
+from notation import operations, resultats
 from notation.models import Declaration, FeuilleNotation, Phase
 
 from .conftest import texte
@@ -155,10 +155,10 @@ def test_deport_404_partout_et_jamais_compte(app, client_de, fab, seance):
         },
     )
     fab.feuille(seance, dossier, second, points={c.code: Decimal(c.maximum) for c in seance.campagne.criteres})
-    assert lecture.tableau_seance(seance).ligne(dossier.id).agregat.recues == 2
+    assert resultats.tableau_seance(seance).ligne(dossier.id).agregat.recues == 2
     # Le premier découvre un conflit après avoir noté : il se déporte, ses notes ne comptent plus.
     assert declarer(client, seance, "oui", "Trésorier de l'association").status_code == 302
-    agregat = lecture.tableau_seance(seance).ligne(dossier.id).agregat
+    agregat = resultats.tableau_seance(seance).ligne(dossier.id).agregat
     assert (agregat.recues, agregat.attendues, agregat.moyenne) == (1, 2, Decimal("100.00"))
     for suite in ("", "/notes", "/decision", f"/pieces/{dossier.pieces_courantes[0].id}"):
         assert client.get(url(seance, suite)).status_code == 404, suite

@@ -13,7 +13,7 @@ from aap.types import maintenant
 from candidatures.lecture import destinataires
 from candidatures.models import ChangementStatut, Statut
 
-from .. import documents, lecture, regles
+from .. import documents, lecture, regles, resultats
 from ..models import Nature, Phase, Seance
 
 MOTIF_MAX = 5000
@@ -179,7 +179,7 @@ def _historiser(decision, dossier, ancien, seance, *, par, instant):
 def _produire_et_notifier(seance, manquantes, *, par, instant):
     """The minutes, the workbook and one letter per dossier, each letter emailed to its structure; returns the
     session's table the documents were made from."""
-    tableau = lecture.tableau_seance(seance)
+    tableau = resultats.tableau_seance(seance)
     feuilles = lecture.feuilles_completes(seance.id)
     declarations = lecture.declarations_de(seance.id)
     seance.proces_verbal = documents.proces_verbal(tableau, declarations, manquantes, par=par, instant=instant)

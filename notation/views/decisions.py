@@ -11,7 +11,7 @@ from aap.extensions import db
 from aap.fichiers import reponse_telechargement
 from aap.securite import role_requis
 
-from .. import forms, lecture, operations, regles
+from .. import forms, lecture, operations, regles, resultats
 from ..lecture import LECTEURS
 from ..models import AccesSeance, Decision
 from .commun import bp, version_lue
@@ -31,7 +31,7 @@ def classement(seance_id):
             retour=("Revenir à la séance", url_for(".seance", seance_id=seance_id)),
         )
     normalise = request.args.get("normalise") == "1"
-    tableau = lecture.classement_seance(seance, acces, normalise=normalise)
+    tableau = resultats.classement_seance(seance, acces, normalise=normalise)
     president_deporte = {
         dossier_id for dossier_id, liste in tableau.deportes.items() if any(u.id == seance.president_id for u, _ in liste)
     }
@@ -95,7 +95,7 @@ def decision(seance_id, dossier_id):
                 db.session.rollback()
                 statut = refus.statut
                 erreurs = form.porter_refus(refus, en_tete=False)
-    tableau = lecture.tableau_seance(seance, acces)
+    tableau = resultats.tableau_seance(seance, acces)
     return render_template(
         "notation/decision.html",
         seance=seance,

@@ -14,7 +14,7 @@ from aap.securite import role_requis, veut_json
 from candidatures.models import Dossier, Piece
 from candidatures.synthese import options_dossier_complet, synthese_dossier
 
-from .. import forms, lecture, operations, regles
+from .. import forms, lecture, operations, regles, resultats
 from ..lecture import LECTEURS
 from ..models import AccesSeance, Phase
 from .commun import bp, version_lue
@@ -106,7 +106,7 @@ def _page_dossier(seance, point, acces, form=None, statut=200, erreurs=(), confl
         form.version.data = str(feuille.version if feuille else 0)
     agregat = None
     if acces.can_voir_notes(point.dossier_id):
-        agregat = lecture.agregats_seance(seance)[0].get(point.dossier_id)
+        agregat = resultats.agregats_seance(seance)[0].get(point.dossier_id)
     total = _total_saisi(form, grille) if form is not None else None
     return render_template(
         "notation/dossier.html",
@@ -236,7 +236,7 @@ def notes(seance_id, dossier_id):
             titre="Les notes des autres membres ne sont pas encore visibles",
             retour=("Noter ce dossier", url_for(".dossier", seance_id=seance_id, dossier_id=dossier_id)),
         )
-    tableau = lecture.tableau_seance(seance, acces, normalise=True)
+    tableau = resultats.tableau_seance(seance, acces, normalise=True)
     ligne = tableau.ligne(dossier_id)
     feuilles = [
         f
