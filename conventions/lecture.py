@@ -5,10 +5,12 @@ with the rule of `aap.securite.accessible`: 403 for a role that never may (`role
 what does not exist or may not be seen, 403 for what is seen but may not be acted on.
 
 A convention page loads the convention with its years, targets, payments, reports and documents in a fixed
-number of queries (`charger`). Lists, the "À faire" pages, the reminders and the dashboard load every
-convention they need at once (`conventions_de`), so their cost does not depend on how many there are.
+number of queries (`charger`). Lists, the "À faire" pages and the reminders load every convention they need at
+once (`conventions_de`), so their cost does not depend on how many there are. The dashboard, which only sums and
+dates, reads its conventions as rows (`conventions_lues`): the same values, without building ORM objects.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import abort
@@ -24,7 +26,17 @@ from notation import lecture as lecture_notation
 from notation.models import Decision, Nature, Phase, Seance
 
 from . import delais, regles
-from .models import AnneeConvention, Bilan, Convention, EtatConvention, Renouvellement, StatutConvention, Versement
+from .models import (
+    AnneeConvention,
+    Bilan,
+    Convention,
+    EtatConvention,
+    Objectif,
+    Renouvellement,
+    Reversement,
+    StatutConvention,
+    Versement,
+)
 
 ID_MAX = 2**31 - 1
 # Rôles des routes (pages et API) : qui rend compte, qui gère, qui lit.
@@ -35,7 +47,7 @@ LECTEURS = (Role.PORTEUR, *LECTEURS_DEETS)
 
 
 def options_annees():
-    """Each convention's years with what its deadlines and sums read: the dashboard needs no more."""
+    """Each convention's years with what its deadlines and sums read."""
     return [
         joinedload(Convention.structure),
         joinedload(Convention.service),
@@ -213,13 +225,14 @@ def echeances_de(convention, instant=None, prochain_copil=None):
 
 
 def etat_affiche(convention, jour):
-    """(state, the state in words with its detail), for lists and the dashboard."""
+    """(state, the state in words with its detail) of a convention or of its `ConventionEtat`, for lists and the
+    dashboard."""
     if convention.statut == StatutConvention.CLOSE:
         return EtatConvention.CLOSE, EtatConvention.CLOSE.libelle
     if convention.statut == StatutConvention.A_SIGNER:
         etat = EtatConvention.SIGNATURE_EN_RETARD if jour > convention.date_limite_signature else EtatConvention.A_SIGNER
         return etat, etat.libelle
-    derniere = convention.derniere
+    derniere = convention.annees[-1]
     if derniere.signee_le is None:
         return EtatConvention.AVENANT_A_SIGNER, f"Avenant n° {derniere.rang - 1} à signer"
     if derniere.renouvellement == Renouvellement.NON_RENOUVELEE:
@@ -227,6 +240,148 @@ def etat_affiche(convention, jour):
     if jour > derniere.fin:
         return EtatConvention.ECHUE, EtatConvention.ECHUE.libelle
     return EtatConvention.EN_COURS, f"En cours (année {derniere.rang})"
+
+
+# --- Le tableau de bord, en lignes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnneeLue:
+    """What the dashboard sums of a convention year."""
+
+    id: int
+    montant: Decimal
+    etp_facilitateur: Decimal
+    etp_coordinateur: Decimal
+    reversement: Decimal | None
+    versements: tuple = ()  # (état, montant, payé le)
+    objectifs: tuple = ()  # (clé de l'indicateur, cible)
+
+
+@dataclass(frozen=True)
+class ConventionLue:
+    """A convention as the dashboard reads it: its state for the deadline rules (`etat`), its structure's name, its
+    service and time zone, and its years' figures (in the order of `etat.annees`)."""
+
+    etat: delais.ConventionEtat
+    raison_sociale: str
+    service_id: int
+    fuseau: str
+    annees: tuple = ()
+
+    @property
+    def id(self):
+        return self.etat.id
+
+    @property
+    def numero(self):
+        return self.etat.numero
+
+
+def conventions_lues(filtre):
+    """The conventions matching `filtre` (a condition on Convention), by number, as `ConventionLue`: five queries of
+    columns whatever their number, and the values `etat` and the ORM objects give (about 15 objects per convention
+    were built, then read once)."""
+    conventions = db.session.execute(
+        select(
+            Convention.id,
+            Convention.numero,
+            Convention.statut,
+            Convention.date_limite_signature,
+            Convention.service_id,
+            Structure.raison_sociale,
+            Service.fuseau,
+        )
+        .join(Structure, Structure.id == Convention.structure_id)
+        .join(Service, Service.id == Convention.service_id)
+        .where(filtre)
+        .order_by(Convention.numero)
+    ).all()
+    des_annees = select(AnneeConvention.id).join(Convention, Convention.id == AnneeConvention.convention_id).where(filtre)
+    annees = _par_parent(
+        select(
+            AnneeConvention.convention_id,
+            AnneeConvention.id,
+            AnneeConvention.rang,
+            AnneeConvention.debut,
+            AnneeConvention.fin,
+            AnneeConvention.signee_le,
+            AnneeConvention.renouvellement,
+            AnneeConvention.montant,
+            AnneeConvention.etp_facilitateur,
+            AnneeConvention.etp_coordinateur,
+            Reversement.montant,
+        )
+        .join(Convention, Convention.id == AnneeConvention.convention_id)
+        .outerjoin(Reversement, Reversement.annee_id == AnneeConvention.id)
+        .where(filtre)
+        .order_by(AnneeConvention.convention_id, AnneeConvention.rang)
+    )
+    colonnes_versements = (Versement.id, Versement.nature, Versement.etat, Versement.montant, Versement.a_payer_le)
+    versements = _par_parent(
+        select(Versement.annee_id, *colonnes_versements, Versement.paye_le)
+        .where(Versement.annee_id.in_(des_annees))
+        .order_by(Versement.id)
+    )
+    colonnes_bilans = (Bilan.id, Bilan.type, Bilan.echeance, Bilan.statut, Bilan.arrete_au, Bilan.corrections_avant)
+    bilans = _par_parent(
+        select(Bilan.annee_id, *colonnes_bilans, Bilan.depose_le)
+        .where(Bilan.annee_id.in_(des_annees))
+        .order_by(Bilan.echeance, Bilan.id)
+    )
+    objectifs = _par_parent(
+        select(Objectif.annee_id, Objectif.poste, Objectif.code, Objectif.cible)
+        .where(Objectif.annee_id.in_(des_annees))
+        .order_by(Objectif.id)
+    )
+    return [_convention_lue(ligne, annees.get(ligne.id, ()), versements, bilans, objectifs) for ligne in conventions]
+
+
+def _par_parent(requete):
+    """{first column: [the other columns of each row]}, in the query's order."""
+    lignes = {}
+    for parent, *colonnes in db.session.execute(requete):
+        lignes.setdefault(parent, []).append(colonnes)
+    return lignes
+
+
+def _convention_lue(convention, annees, versements, bilans, objectifs):
+    etats, chiffres = [], []
+    for annee_id, rang, debut, fin, signee_le, renouvellement, montant, etp_f, etp_c, reverse in annees:
+        de_l_annee = versements.get(annee_id, ())
+        etats.append(
+            delais.AnneeEtat(
+                rang=rang,
+                debut=debut,
+                fin=fin,
+                signee_le=signee_le,
+                renouvellement=renouvellement,
+                versements=tuple(delais.VersementEtat(*v[:-1]) for v in de_l_annee),
+                bilans=tuple(
+                    delais.BilanEtat(*b[:-1], regles.jour_local(b[-1], convention.fuseau) if b[-1] else None)
+                    for b in bilans.get(annee_id, ())
+                ),
+            )
+        )
+        chiffres.append(
+            AnneeLue(
+                annee_id,
+                montant,
+                etp_f,
+                etp_c,
+                reverse,
+                versements=tuple((etat_, montant_, paye_le) for _, _, etat_, montant_, _, paye_le in de_l_annee),
+                objectifs=tuple((f"{poste}.{code}", cible) for poste, code, cible in objectifs.get(annee_id, ())),
+            )
+        )
+    etat_ = delais.ConventionEtat(
+        id=convention.id,
+        numero=convention.numero,
+        statut=convention.statut,
+        date_limite_signature=convention.date_limite_signature,
+        annees=tuple(etats),
+    )
+    return ConventionLue(etat_, convention.raison_sociale, convention.service_id, convention.fuseau, tuple(chiffres))
 
 
 # --- À faire -------------------------------------------------------------------------------------------

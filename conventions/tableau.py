@@ -20,7 +20,7 @@ from aap.types import maintenant
 from candidatures.models import Dossier
 from notation.models import Decision, Nature
 
-from . import lecture, regles, suivi
+from . import delais, lecture, regles, suivi
 from .models import Bilan, Convention, EtatConvention, EtatVersement, StatutBilan, ValeurBilan
 
 ZERO = Decimal("0")
@@ -188,8 +188,7 @@ def tableau_de_bord(utilisateur, campagne_id=None, service_id=None, instant=None
                 .where(Decision.nature == Nature.RETENU, Dossier.campagne_id.in_(ids_campagnes))
             )
         )
-    requete = select(Convention).where(Convention.campagne_id.in_(ids_campagnes or [-1]))
-    conventions = lecture.conventions_de(requete, lecture.options_annees())
+    conventions = lecture.conventions_lues(Convention.campagne_id.in_(ids_campagnes or [-1]))
     t.conventions = len(conventions)
     _consolider(t, conventions, instant)
     t.annees_budgetaires = [
@@ -255,50 +254,44 @@ def _centiemes(etp):
 
 
 def _lignes_conventions(t, conventions, instant):
-    """The rows the dashboard sums (years, payments, targets), in integer cents or hundredths of ETP; counts the
-    states, the reversements and what is late on the way."""
+    """The rows the dashboard sums (years, payments, targets) of its `lecture.ConventionLue`, in integer cents or
+    hundredths of ETP; counts the states, the reversements and what is late on the way."""
     lignes_annees, lignes_versements, lignes_objectifs = [], [], []
     etats = Counter()
     for convention in conventions:
-        jour = lecture.aujourdhui(convention, instant)
-        code, _ = lecture.etat_affiche(convention, jour)
+        jour = regles.jour_local(instant, convention.fuseau)
+        code, _ = lecture.etat_affiche(convention.etat, jour)
         etats[code] += 1
-        en_cours = convention.statut != "close"
-        for annee in convention.annees:
-            courante = annee is convention.derniere
+        en_cours = convention.etat.statut != "close"
+        derniere = convention.etat.annees[-1] if convention.etat.annees else None
+        for annee, chiffres in zip(convention.etat.annees, convention.annees, strict=True):
             lignes_annees.append(
                 {
-                    "annee_id": annee.id,
+                    "annee_id": chiffres.id,
                     "convention": convention.numero,
-                    "structure": convention.structure.raison_sociale,
+                    "structure": convention.raison_sociale,
                     "service_id": convention.service_id,
                     "rang": annee.rang,
                     "exercice": annee.debut.year,
                     "debut": annee.debut,
                     "fin": annee.fin,
-                    "montant": int(annee.montant * 100),
-                    "etp_f": int(annee.etp_facilitateur * 100),
-                    "etp_c": int(annee.etp_coordinateur * 100),
-                    "courante": courante and en_cours,
+                    "montant": int(chiffres.montant * 100),
+                    "etp_f": int(chiffres.etp_facilitateur * 100),
+                    "etp_c": int(chiffres.etp_coordinateur * 100),
+                    "courante": annee is derniere and en_cours,
                     "signee_le": annee.signee_le,
                     "etat": code,
                 }
             )
-            for versement in annee.versements:
+            for etat, montant, paye_le in chiffres.versements:
                 lignes_versements.append(
-                    {
-                        "etat": versement.etat,
-                        "montant": int(versement.montant * 100),
-                        "paye_en": versement.paye_le.year if versement.paye_le else None,
-                    }
+                    {"etat": etat, "montant": int(montant * 100), "paye_en": paye_le.year if paye_le else None}
                 )
-            for objectif in annee.objectifs:
-                lignes_objectifs.append(
-                    {"annee_id": annee.id, "cle": f"{objectif.poste}.{objectif.code}", "cible": int(objectif.cible * 100)}
-                )
-            if annee.reversement is not None:
-                t.reversements += annee.reversement.montant
-        for echeance in lecture.echeances_de(convention, instant):
+            for cle, cible in chiffres.objectifs:
+                lignes_objectifs.append({"annee_id": chiffres.id, "cle": cle, "cible": int(cible * 100)})
+            if chiffres.reversement is not None:
+                t.reversements += chiffres.reversement
+        for echeance in delais.echeances(convention.etat, jour):
             if echeance.en_retard and echeance.nature in ("bilan", "corrections", "versement", "signature"):
                 t.retards.append((convention, echeance))
     t.etats = [(etat.value, etat.libelle, etats[etat]) for etat in EtatConvention if etats[etat]]
@@ -508,4 +501,4 @@ def _feuille_retards(c, t):
         ],
     )
     for convention, echeance in t.retards:
-        c.ligne([convention.numero, convention.structure.raison_sociale, echeance.libelle, echeance.date, -echeance.jours])
+        c.ligne([convention.numero, convention.raison_sociale, echeance.libelle, echeance.date, -echeance.jours])

@@ -4,17 +4,19 @@ becomes a formula) and the open-data export of the grants in the SCDL « subvent
 import csv
 import io
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import openpyxl
 import pytest
 import time_machine
+from sqlalchemy import select
 
 from aap.aap2022 import MAYOTTE
 from aap.extensions import db
-from conventions import avenants, lecture
+from conventions import avenants, delais, lecture
 from conventions.donnees_ouvertes import COLONNES_SCDL
+from conventions.models import Convention
 
 from .conftest import texte
 from .fabrique_conventions import documents_rapides  # noqa: F401  (fixture : documents d'une page)
@@ -136,6 +138,67 @@ def test_les_chiffres_du_tableau_de_bord(client_de, parc):
     assert '<th scope="row">2030</th>' in page and "40\u202f000" in page and "11\u202f000" in page
     assert "Signature de la convention" in page  # en retard
     assert "DEETS de La Réunion" not in page and parc["autre"].numero not in page
+
+
+def _lue_des_objets(convention):
+    """The dashboard's convention built from the ORM objects the convention pages load."""
+    annees = tuple(
+        lecture.AnneeLue(
+            a.id,
+            a.montant,
+            a.etp_facilitateur,
+            a.etp_coordinateur,
+            a.reversement.montant if a.reversement else None,
+            versements=tuple((v.etat, v.montant, v.paye_le) for v in a.versements),
+            objectifs=tuple((f"{o.poste}.{o.code}", o.cible) for o in a.objectifs),
+        )
+        for a in convention.annees
+    )
+    return lecture.ConventionLue(
+        lecture.etat(convention), convention.structure.raison_sociale, convention.service_id, convention.service.fuseau, annees
+    )
+
+
+def _lues_des_objets(filtre):
+    requete = select(Convention).where(filtre)
+    return [_lue_des_objets(c) for c in lecture.conventions_de(requete, lecture.options_annees())]
+
+
+def _contenu(reponse):
+    """The page between its title and its end of content (the head's CSRF token differs from one client to another)."""
+    page = reponse.get_data(as_text=True)
+    return page[page.index("<h1>") : page.index("</main>")]
+
+
+def test_le_tableau_de_bord_lu_en_lignes_egal_a_celui_des_objets(client_de, parc, fab, monkeypatch):
+    """The dashboard reads its conventions as rows (`lecture.conventions_lues`): the same states, deadlines and
+    figures, and the same pages, as from the ORM objects, on a world with an avenant to sign, paid and due payments,
+    a reversement, approved, filed and unfiled reports, a late signature, two services."""
+    agent = parc["agent"]
+    # La convention payée : 10 000 € de dépenses pour 20 000 € d'avance, un reversement ; l'autre service, un bilan
+    # annuel déposé, à examiner.
+    with time_machine.travel(a_mayotte(2030, 11, 20), tick=False):
+        payee = lecture.charger(parc["payee"].id)
+        fab.bilan_depose(payee.premiere.bilan_annuel, depenses="10000.00", approuve=True, agent=agent)
+        fab.bilan_depose(lecture.charger(parc["autre"].id).premiere.bilan_annuel)
+    with time_machine.travel(a_mayotte(2031, 1, 31) + timedelta(days=10), tick=False):
+        annee = lecture.charger(payee.id).premiere
+        fab.bilan_depose(annee.compte_rendu_financier, depenses="10000.00", approuve=True, agent=agent)
+    filtre = Convention.id.is_not(None)
+    adresses = {
+        agent: f"/conventions/tableau-de-bord?campagne={parc['campagne'].id}",
+        parc["national"]: "/conventions/tableau-de-bord",
+    }
+    with time_machine.travel(a_mayotte(2031, 3, 1), tick=False):
+        lues = lecture.conventions_lues(filtre)
+        assert lues == _lues_des_objets(filtre)
+        en_lignes = [_contenu(client_de(qui).get(adresse)) for qui, adresse in adresses.items()]
+        monkeypatch.setattr(lecture, "conventions_lues", _lues_des_objets)
+        des_objets = [_contenu(client_de(qui).get(adresse)) for qui, adresse in adresses.items()]
+    assert len(lues) == 5 and any(a.reversement for c in lues for a in c.annees)
+    assert {e.nature for c in lues for e in delais.echeances(c.etat, date(2031, 3, 1))} >= {"signature", "versement", "examen"}
+    assert "Signature de la convention" in en_lignes[0] and parc["autre"].numero in en_lignes[1]
+    assert en_lignes == des_objets
 
 
 def test_le_national_voit_tous_les_services_et_en_choisit_un(client_de, parc, app, fab):
