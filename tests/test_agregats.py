@@ -67,7 +67,9 @@ def verifier_agregats(seance_id=None):
     """Every session's stored aggregates (one session's only, when given) equal those computed from its scores."""
     db.session.expire_all()
     portee = True if seance_id is None else Seance.id == seance_id
-    for seance in db.session.scalars(select(Seance).options(*lecture.options_seance()).where(portee)).unique():
+    seances = db.session.scalars(select(Seance).options(*lecture.options_seance()).where(portee)).unique().all()
+    assert seances, "aucune séance vérifiée"  # une vérification qui ne lirait rien ne prouverait rien
+    for seance in seances:
         lus, _ = resultats.agregats_seance(seance)
         calcules, _ = resultats.calculer_agregats(seance)
         stockes = db.session.scalar(select(AgregatSeance.seance_id).where(AgregatSeance.seance_id == seance.id).limit(1))

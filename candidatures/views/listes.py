@@ -10,14 +10,14 @@ from sqlalchemy.orm import joinedload
 from aap.exports import Classeur, Colonne
 from aap.extensions import db
 from aap.formats import fuseau
-from aap.models import Campagne, Role, Service
+from aap.models import Campagne, Role
 from aap.referentiel import communes_du_service
 from aap.regles import EtatCampagne, etat_campagne
 from aap.securite import role_requis
 from aap.types import maintenant
 
 from ..forms import STATUTS_FILTRABLES
-from ..lecture import LECTEURS, filtres_dossiers, paginer_dossiers, requete_dossiers
+from ..lecture import LECTEURS, campagnes_du_filtre, filtres_dossiers, paginer_dossiers, requete_dossiers
 from ..models import Dossier, StatutJuridique
 from ..resumes import communes_des, lignes_dossiers, resumes_de
 from . import bp
@@ -57,16 +57,7 @@ def _instruction():
     page = paginer_dossiers(requete_dossiers(filtres), en_lignes=True)
     lignes = page.items
     communes = communes_du_service(current_user.service)
-    # Le filtre ne montre que l'année et le service : des lignes, pas des objets (300 campagnes au national).
-    campagnes = [
-        (str(ident), f"{annee} — {code}")
-        for ident, annee, code in db.session.execute(
-            select(Campagne.id, Campagne.annee, Service.code)
-            .join(Service, Service.id == Campagne.service_id)
-            .where(True if current_user.a_role(Role.NATIONAL) else Campagne.service_id == current_user.service_id)
-            .order_by(Campagne.annee.desc())
-        )
-    ]
+    campagnes = campagnes_du_filtre(current_user)
     return render_template(
         "candidatures/instruction.html",
         page=page,
