@@ -11,9 +11,11 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import time as dt_time
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -188,7 +190,10 @@ def test_la_limite_des_connexions_compte_sur_les_deux_serveurs(deux_serveurs, fa
 def test_les_rappels_lances_sur_les_deux_hotes_partent_une_fois(deux_serveurs, fab, serveur_smtp):
     _, _, env = deux_serveurs
     campagne = fab.campagne(etat="cloturee")
-    tenue = maintenant() + timedelta(days=2, hours=3)
+    # À midi, deux jours plus tard dans le fuseau du service : à toute heure de lancement, le rappel dû est celui de J-2.
+    zone = ZoneInfo(campagne.service.fuseau)
+    jour = maintenant().astimezone(zone).date() + timedelta(days=2)
+    tenue = datetime.combine(jour, dt_time(12), zone).astimezone(UTC)
     seance = fab.seance(campagne=campagne, membres=3, dossiers=2, phase=Phase.NOTATION, tenue_le=tenue)
     db.session.commit()
     assert regles_notation.rappel_du(tenue, maintenant(), seance.service.fuseau, (7, 2)) == 2
